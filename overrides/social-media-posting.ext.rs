@@ -25,7 +25,7 @@ pub use ghl_runtime::media::mime_type;
 use ghl_runtime::timestamp::keep_or_ahead;
 
 use crate::types::{
-    CreatePostDto, FormatedApprovalDetails, GetPostFormattedSchema, PostApprovalSchema,
+    CreatePostDto, FormattedApprovalDetails, GetPostFormattedSchema, PostApprovalSchema,
     PostMediaSchema, SocialPostMediaWrite, SocialPostStatus,
 };
 
@@ -121,7 +121,7 @@ impl SocialPostMediaWrite {
 
 impl PostApprovalSchema {
     /// The approval details of a read, without the expanded approver the write side does not take.
-    pub fn from_read(details: &FormatedApprovalDetails) -> PostApprovalSchema {
+    pub fn from_read(details: &FormattedApprovalDetails) -> PostApprovalSchema {
         PostApprovalSchema {
             approver: details.approver.clone(),
             requester_note: details.requester_note.clone(),

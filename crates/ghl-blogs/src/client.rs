@@ -104,19 +104,19 @@ impl BlogsClient {
     ///
     /// The "Get Blog posts by Blog ID" API allows you get blog posts for any given blog site using blog ID.Please use blogs/posts.readonly
     ///
-    /// `GET /blogs/posts/all` (operation `get-blog-post`, API version `2021-07-28`). Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlogPost`] ([`search_term`](GetBlogPost::search_term), [`status`](GetBlogPost::status)), then `.send().await` it.
+    /// `GET /blogs/posts/all` (operation `get-blog-posts`, API version `2021-07-28`). Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlogPosts`] ([`search_term`](GetBlogPosts::search_term), [`status`](GetBlogPosts::status)), then `.send().await` it.
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_blog_post(
+    pub fn get_blog_posts(
         &self,
         location_id: impl Into<String>,
         blog_id: impl Into<String>,
         limit: i64,
         offset: i64,
-    ) -> GetBlogPost {
-        GetBlogPost {
+    ) -> GetBlogPosts {
+        GetBlogPosts {
             client: self.client.clone(),
             location_id: location_id.into(),
             blog_id: blog_id.into(),
@@ -366,10 +366,10 @@ impl CreateBlogPost {
     }
 }
 
-/// A [`BlogsClient::get_blog_post`] call: set optional inputs, then [`send`](GetBlogPost::send) it.
+/// A [`BlogsClient::get_blog_posts`] call: set optional inputs, then [`send`](GetBlogPosts::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct GetBlogPost {
+pub struct GetBlogPosts {
     client: Client,
     location_id: String,
     blog_id: String,
@@ -379,7 +379,7 @@ pub struct GetBlogPost {
     status: Option<types::BlogPostStatus>,
 }
 
-impl GetBlogPost {
+impl GetBlogPosts {
     /// search for any post by name (`searchTerm`, query)
     pub fn search_term(mut self, search_term: impl Into<String>) -> Self {
         self.search_term = Some(search_term.into());
@@ -430,7 +430,7 @@ impl GetBlogPost {
         if limit < 1i64 {
             return Err(
                 ghl_runtime::Error::invalid_request(
-                    "get_blog_post",
+                    "get_blog_posts",
                     "`limit` must be at least 1",
                 ),
             );
@@ -438,7 +438,7 @@ impl GetBlogPost {
         if limit > 50i64 {
             return Err(
                 ghl_runtime::Error::invalid_request(
-                    "get_blog_post",
+                    "get_blog_posts",
                     "`limit` must be at most 50",
                 ),
             );
@@ -446,7 +446,7 @@ impl GetBlogPost {
         if offset < 0i64 {
             return Err(
                 ghl_runtime::Error::invalid_request(
-                    "get_blog_post",
+                    "get_blog_posts",
                     "`offset` must be at least 0",
                 ),
             );

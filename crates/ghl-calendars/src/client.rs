@@ -457,7 +457,7 @@ impl CalendarsClient {
 
     /// Disable Group
     ///
-    /// `PUT /calendars/groups/{groupId}/status` (operation `disable-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}/status` (operation `update-group-status`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -466,12 +466,12 @@ impl CalendarsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn disable_group(
+    pub fn update_group_status(
         &self,
         group_id: impl Into<String>,
         body: types::GroupStatusUpdateParams,
-    ) -> DisableGroup {
-        DisableGroup {
+    ) -> UpdateGroupStatus {
+        UpdateGroupStatus {
             client: self.client.clone(),
             group_id: group_id.into(),
             body,
@@ -875,16 +875,16 @@ impl CalendarsClient {
     ///
     /// Get calendar notifications based on query
     ///
-    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotification`] ([`is_active`](GetEventNotification::is_active), [`deleted`](GetEventNotification::deleted), [`limit`](GetEventNotification::limit), [`skip`](GetEventNotification::skip)), then `.send().await` it.
+    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notifications`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotifications`] ([`is_active`](GetEventNotifications::is_active), [`deleted`](GetEventNotifications::deleted), [`limit`](GetEventNotifications::limit), [`skip`](GetEventNotifications::skip)), then `.send().await` it.
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_event_notification(
+    pub fn get_event_notifications(
         &self,
         calendar_id: impl Into<String>,
-    ) -> GetEventNotification {
-        GetEventNotification {
+    ) -> GetEventNotifications {
+        GetEventNotifications {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             is_active: None,
@@ -1786,16 +1786,16 @@ impl EditGroup {
     }
 }
 
-/// A [`CalendarsClient::disable_group`] call, ready to [`send`](DisableGroup::send).
+/// A [`CalendarsClient::update_group_status`] call, ready to [`send`](UpdateGroupStatus::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct DisableGroup {
+pub struct UpdateGroupStatus {
     client: Client,
     group_id: String,
     body: types::GroupStatusUpdateParams,
 }
 
-impl DisableGroup {
+impl UpdateGroupStatus {
     /// Sends the call and decodes the answer.
     pub fn send(self) -> impl CallFuture<types::GroupSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
@@ -2524,10 +2524,10 @@ impl GetSlots {
     }
 }
 
-/// A [`CalendarsClient::get_event_notification`] call: set optional inputs, then [`send`](GetEventNotification::send) it.
+/// A [`CalendarsClient::get_event_notifications`] call: set optional inputs, then [`send`](GetEventNotifications::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct GetEventNotification {
+pub struct GetEventNotifications {
     client: Client,
     calendar_id: String,
     is_active: Option<bool>,
@@ -2536,7 +2536,7 @@ pub struct GetEventNotification {
     skip: Option<i64>,
 }
 
-impl GetEventNotification {
+impl GetEventNotifications {
     /// The `isActive` query parameter.
     pub fn is_active(mut self, is_active: bool) -> Self {
         self.is_active = Some(is_active);

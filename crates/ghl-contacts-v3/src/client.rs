@@ -66,17 +66,17 @@ impl ContactsV3Client {
     ///
     /// Allows you to update tags to multiple contacts at once, you can add or remove tags from the contacts
     ///
-    /// `POST /contacts/bulk/tags/update/{type}` (operation `create-association`, API version `v3`).
+    /// `POST /contacts/bulk/tags/update/{type}` (operation `update-contact-tags-in-bulk`, API version `v3`).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
-    pub fn create_association(
+    pub fn update_contact_tags_in_bulk(
         &self,
         type_: impl Into<String>,
         body: types::UpdateTagsDto,
-    ) -> CreateAssociation {
-        CreateAssociation {
+    ) -> UpdateContactTagsInBulk {
+        UpdateContactTagsInBulk {
             client: self.client.clone(),
             type_: type_.into(),
             body,
@@ -694,7 +694,7 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
-        body: types::CreateWorkflowDto,
+        body: types::ContactWorkflowDto,
     ) -> DeleteContactFromWorkflow {
         DeleteContactFromWorkflow {
             client: self.client.clone(),
@@ -720,7 +720,7 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
-        body: types::CreateWorkflowDto,
+        body: types::ContactWorkflowDto,
     ) -> AddContactToWorkflow {
         AddContactToWorkflow {
             client: self.client.clone(),
@@ -775,14 +775,14 @@ pub struct AddRemoveContactFromBusiness {
 
 impl AddRemoveContactFromBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::ContactsBulkUpateResponse> {
+    pub fn send(self) -> impl CallFuture<types::ContactsBulkUpdateResponse> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::ContactsBulkUpateResponse>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::ContactsBulkUpdateResponse>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -795,16 +795,16 @@ impl AddRemoveContactFromBusiness {
     }
 }
 
-/// A [`ContactsV3Client::create_association`] call, ready to [`send`](CreateAssociation::send).
+/// A [`ContactsV3Client::update_contact_tags_in_bulk`] call, ready to [`send`](UpdateContactTagsInBulk::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct CreateAssociation {
+pub struct UpdateContactTagsInBulk {
     client: Client,
     type_: String,
     body: types::UpdateTagsDto,
 }
 
-impl CreateAssociation {
+impl UpdateContactTagsInBulk {
     /// Sends the call and decodes the answer.
     pub fn send(self) -> impl CallFuture<types::UpdateTagsResponseDto> {
         Client::send_prepared(self.into_request())
@@ -1205,7 +1205,7 @@ impl RemoveContactFromEveryCampaign {
     /// Sends the call and decodes the answer.
     pub fn send(
         self,
-    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+    ) -> impl CallFuture<types::CreateDeleteContactsCampaignsSuccessfulResponse> {
         Client::send_prepared(self.into_request())
     }
 
@@ -1213,7 +1213,7 @@ impl RemoveContactFromEveryCampaign {
     pub fn send_with_response(
         self,
     ) -> impl CallFuture<
-        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+        ghl_runtime::Response<types::CreateDeleteContactsCampaignsSuccessfulResponse>,
     > {
         Client::send_prepared_with_response(self.into_request())
     }
@@ -1242,7 +1242,7 @@ impl RemoveContactFromCampaign {
     /// Sends the call and decodes the answer.
     pub fn send(
         self,
-    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+    ) -> impl CallFuture<types::CreateDeleteContactsCampaignsSuccessfulResponse> {
         Client::send_prepared(self.into_request())
     }
 
@@ -1250,7 +1250,7 @@ impl RemoveContactFromCampaign {
     pub fn send_with_response(
         self,
     ) -> impl CallFuture<
-        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+        ghl_runtime::Response<types::CreateDeleteContactsCampaignsSuccessfulResponse>,
     > {
         Client::send_prepared_with_response(self.into_request())
     }
@@ -1284,7 +1284,7 @@ impl AddContactToCampaign {
     /// Sends the call and decodes the answer.
     pub fn send(
         self,
-    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+    ) -> impl CallFuture<types::CreateDeleteContactsCampaignsSuccessfulResponse> {
         Client::send_prepared(self.into_request())
     }
 
@@ -1292,7 +1292,7 @@ impl AddContactToCampaign {
     pub fn send_with_response(
         self,
     ) -> impl CallFuture<
-        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+        ghl_runtime::Response<types::CreateDeleteContactsCampaignsSuccessfulResponse>,
     > {
         Client::send_prepared_with_response(self.into_request())
     }
@@ -1683,14 +1683,14 @@ pub struct CreateTask {
 
 impl CreateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1751,14 +1751,14 @@ pub struct GetTask {
 
 impl GetTask {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1786,14 +1786,14 @@ pub struct UpdateTask {
 
 impl UpdateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1822,14 +1822,14 @@ pub struct UpdateTaskCompleted {
 
 impl UpdateTaskCompleted {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1856,7 +1856,7 @@ pub struct DeleteContactFromWorkflow {
     client: Client,
     contact_id: String,
     workflow_id: String,
-    body: types::CreateWorkflowDto,
+    body: types::ContactWorkflowDto,
 }
 
 impl DeleteContactFromWorkflow {
@@ -1897,7 +1897,7 @@ pub struct AddContactToWorkflow {
     client: Client,
     contact_id: String,
     workflow_id: String,
-    body: types::CreateWorkflowDto,
+    body: types::ContactWorkflowDto,
 }
 
 impl AddContactToWorkflow {

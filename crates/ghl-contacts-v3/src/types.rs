@@ -363,12 +363,37 @@ impl ContactSearchSort {
 
 pub use ghl_common::types::Direction as ContactSearchSortDirection;
 
+/// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
+///
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactWorkflowDto`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ContactWorkflowDto {
+    /// Start time of the workflow event (ISO 8601 format). Example: `2021-06-23T03:30:00+01:00`.
+    pub event_start_time: Option<String>,
+}
+
+impl ContactWorkflowDto {
+    /// An empty `ContactWorkflowDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { event_start_time: None }
+    }
+
+    /// Sets [`event_start_time`](Self::event_start_time).
+    pub fn event_start_time(mut self, event_start_time: impl Into<String>) -> Self {
+        self.event_start_time = Some(event_start_time.into());
+        self
+    }
+}
+
 /// The response to `POST /contacts/bulk/business`.
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpateResponse`
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpdateResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ContactsBulkUpateResponse {
+pub struct ContactsBulkUpdateResponse {
     /// Whether the bulk update was successful. Example: `true`.
     pub success: bool,
     /// List of contact Ids that were updated
@@ -761,8 +786,8 @@ pub type CreateContactsSuccessfulResponseDtoV3 = ContactsByIdSuccessfulResponseD
 
 /// The response to `DELETE /contacts/{contactId}/campaigns/remove-all`, the response to `DELETE /contacts/{contactId}/campaigns/{campaignId}` and the response to `POST /contacts/{contactId}/campaigns/{campaignId}`.
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateDeleteCantactsCampaignsSuccessfulResponseDto`
-pub type CreateDeleteCantactsCampaignsSuccessfulResponse = ContactsWorkflowSuccessfulResponseDto;
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateDeleteContactsCampaignsSuccessfulResponseDto`
+pub type CreateDeleteContactsCampaignsSuccessfulResponse = ContactsWorkflowSuccessfulResponseDto;
 
 /// The response to `DELETE /contacts/{contactId}/tags`.
 ///
@@ -814,31 +839,6 @@ impl CreateTaskParams {
     /// Sets [`assigned_to`](Self::assigned_to).
     pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
         self.assigned_to = Some(assigned_to.into());
-        self
-    }
-}
-
-/// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
-///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateWorkflowDto`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct CreateWorkflowDto {
-    /// Start time of the workflow event (ISO 8601 format). Example: `2021-06-23T03:30:00+01:00`.
-    pub event_start_time: Option<String>,
-}
-
-impl CreateWorkflowDto {
-    /// An empty `CreateWorkflowDto`: set what you need with the setters.
-    pub fn new() -> Self {
-        Self { event_start_time: None }
-    }
-
-    /// Sets [`event_start_time`](Self::event_start_time).
-    pub fn event_start_time(mut self, event_start_time: impl Into<String>) -> Self {
-        self.event_start_time = Some(event_start_time.into());
         self
     }
 }
@@ -946,8 +946,8 @@ pub enum CustomFieldsItem {
     RadioField(RadioField),
     /// A [`NumericField`].
     NumericField(NumericField),
-    /// A [`MonetoryField`].
-    MonetoryField(MonetoryField),
+    /// A [`MonetaryField`].
+    MonetaryField(MonetaryField),
     /// A [`CheckboxField`].
     CheckboxField(CheckboxField),
     /// A [`MultiSelectField`].
@@ -998,7 +998,7 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
                 2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
                 3 => serde_json::from_value(value.clone()).map(Self::RadioField),
                 4 => serde_json::from_value(value.clone()).map(Self::NumericField),
-                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
+                5 => serde_json::from_value(value.clone()).map(Self::MonetaryField),
                 6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
                 7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
                 8 => serde_json::from_value(value.clone()).map(Self::FileField),
@@ -1480,12 +1480,12 @@ impl LargeTextField {
 
 /// A variant of [`CustomFieldsItem`].
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/MonetoryField`
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/MonetaryField`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct MonetoryField {
+pub struct MonetaryField {
     /// Pass either `id` or `key` of custom field. Example: `6dvNaf7VhkQ9snc5vnjJ`.
     pub id: String,
     /// Pass either `id` or `key` of custom field. Example: `my_custom_field`.
@@ -1497,8 +1497,8 @@ pub struct MonetoryField {
     pub field_value_2: Option<f64>,
 }
 
-impl MonetoryField {
-    /// A `MonetoryField` with its required fields (`id`); set the others with the setters.
+impl MonetaryField {
+    /// A `MonetaryField` with its required fields (`id`); set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -1592,7 +1592,7 @@ impl NotesDto {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/NumericField`
-pub type NumericField = MonetoryField;
+pub type NumericField = MonetaryField;
 
 /// A variant of [`CustomFieldsItem`].
 ///
@@ -1621,18 +1621,7 @@ impl TagsDto {
     }
 }
 
-/// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
-///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskByIsSuccessfulResponseDto`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct TaskByIsSuccessfulResponseDto {
-    /// Task details
-    pub task: Option<TaskSchema>,
-}
-
-/// The `task` field of [`TaskByIsSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
+/// The `task` field of [`TaskSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1654,6 +1643,17 @@ pub struct TaskSchema {
     pub completed: Option<bool>,
     /// Contact Id associated with the task. Example: `lJpzYrWdpkC2hX6t2yue`.
     pub contact_id: Option<String>,
+}
+
+/// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
+///
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TaskSuccessfulResponseDto {
+    /// Task details
+    pub task: Option<TaskSchema>,
 }
 
 /// The response to `GET /contacts/{contactId}/tasks`.

@@ -91,17 +91,17 @@ impl ContactsClient {
     ///
     /// Allows you to update tags to multiple contacts at once, you can add or remove tags from the contacts
     ///
-    /// `POST /contacts/bulk/tags/update/{type}` (operation `create-association`, API version `2021-07-28`).
+    /// `POST /contacts/bulk/tags/update/{type}` (operation `update-contact-tags-in-bulk`, API version `2021-07-28`).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
-    pub fn create_association(
+    pub fn update_contact_tags_in_bulk(
         &self,
         type_: impl Into<String>,
         body: types::UpdateTagsDto,
-    ) -> CreateAssociation {
-        CreateAssociation {
+    ) -> UpdateContactTagsInBulk {
+        UpdateContactTagsInBulk {
             client: self.client.clone(),
             type_: type_.into(),
             body,
@@ -709,7 +709,7 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
-        body: types::CreateWorkflowDto,
+        body: types::ContactWorkflowDto,
     ) -> DeleteContactFromWorkflow {
         DeleteContactFromWorkflow {
             client: self.client.clone(),
@@ -735,7 +735,7 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
-        body: types::CreateWorkflowDto,
+        body: types::ContactWorkflowDto,
     ) -> AddContactToWorkflow {
         AddContactToWorkflow {
             client: self.client.clone(),
@@ -886,14 +886,14 @@ pub struct AddRemoveContactFromBusiness {
 
 impl AddRemoveContactFromBusiness {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::ContactsBulkUpateResponse> {
+    pub fn send(self) -> impl CallFuture<types::ContactsBulkUpdateResponse> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::ContactsBulkUpateResponse>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::ContactsBulkUpdateResponse>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -906,16 +906,16 @@ impl AddRemoveContactFromBusiness {
     }
 }
 
-/// A [`ContactsClient::create_association`] call, ready to [`send`](CreateAssociation::send).
+/// A [`ContactsClient::update_contact_tags_in_bulk`] call, ready to [`send`](UpdateContactTagsInBulk::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct CreateAssociation {
+pub struct UpdateContactTagsInBulk {
     client: Client,
     type_: String,
     body: types::UpdateTagsDto,
 }
 
-impl CreateAssociation {
+impl UpdateContactTagsInBulk {
     /// Sends the call and decodes the answer.
     pub fn send(self) -> impl CallFuture<types::UpdateTagsResponseDto> {
         Client::send_prepared(self.into_request())
@@ -1044,10 +1044,7 @@ impl SearchContactsAdvanced {
     /// This operation sends the body field `searchAfter` from the last item's `/searchAfter` with the next request; the page size is the body field `pageLimit`; the items are at `/contacts` and the total at `/total`. (From `overrides/contacts.yaml`: the spec does not say.)
     pub fn paginate(
         self,
-    ) -> ghl_runtime::Paginator<
-        types::ContactSearchResponse,
-        types::GetContectByIdSchema,
-    > {
+    ) -> ghl_runtime::Paginator<types::ContactSearchResponse, types::Contact> {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
             style: ghl_runtime::paging::Style::Cursor {
                 next: &[
@@ -1305,7 +1302,7 @@ impl RemoveContactFromEveryCampaign {
     /// Sends the call and decodes the answer.
     pub fn send(
         self,
-    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+    ) -> impl CallFuture<types::CreateDeleteContactsCampaignsSuccessfulResponse> {
         Client::send_prepared(self.into_request())
     }
 
@@ -1313,7 +1310,7 @@ impl RemoveContactFromEveryCampaign {
     pub fn send_with_response(
         self,
     ) -> impl CallFuture<
-        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+        ghl_runtime::Response<types::CreateDeleteContactsCampaignsSuccessfulResponse>,
     > {
         Client::send_prepared_with_response(self.into_request())
     }
@@ -1345,7 +1342,7 @@ impl RemoveContactFromCampaign {
     /// Sends the call and decodes the answer.
     pub fn send(
         self,
-    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+    ) -> impl CallFuture<types::CreateDeleteContactsCampaignsSuccessfulResponse> {
         Client::send_prepared(self.into_request())
     }
 
@@ -1353,7 +1350,7 @@ impl RemoveContactFromCampaign {
     pub fn send_with_response(
         self,
     ) -> impl CallFuture<
-        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+        ghl_runtime::Response<types::CreateDeleteContactsCampaignsSuccessfulResponse>,
     > {
         Client::send_prepared_with_response(self.into_request())
     }
@@ -1387,7 +1384,7 @@ impl AddContactToCampaign {
     /// Sends the call and decodes the answer.
     pub fn send(
         self,
-    ) -> impl CallFuture<types::CreateDeleteCantactsCampaignsSuccessfulResponse> {
+    ) -> impl CallFuture<types::CreateDeleteContactsCampaignsSuccessfulResponse> {
         Client::send_prepared(self.into_request())
     }
 
@@ -1395,7 +1392,7 @@ impl AddContactToCampaign {
     pub fn send_with_response(
         self,
     ) -> impl CallFuture<
-        ghl_runtime::Response<types::CreateDeleteCantactsCampaignsSuccessfulResponse>,
+        ghl_runtime::Response<types::CreateDeleteContactsCampaignsSuccessfulResponse>,
     > {
         Client::send_prepared_with_response(self.into_request())
     }
@@ -1789,14 +1786,14 @@ pub struct CreateTask {
 
 impl CreateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1860,14 +1857,14 @@ pub struct GetTask {
 
 impl GetTask {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1895,14 +1892,14 @@ pub struct UpdateTask {
 
 impl UpdateTask {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1931,14 +1928,14 @@ pub struct UpdateTaskCompleted {
 
 impl UpdateTaskCompleted {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::TaskByIsSuccessfulResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::TaskSuccessfulResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::TaskByIsSuccessfulResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::TaskSuccessfulResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1965,7 +1962,7 @@ pub struct DeleteContactFromWorkflow {
     client: Client,
     contact_id: String,
     workflow_id: String,
-    body: types::CreateWorkflowDto,
+    body: types::ContactWorkflowDto,
 }
 
 impl DeleteContactFromWorkflow {
@@ -2006,7 +2003,7 @@ pub struct AddContactToWorkflow {
     client: Client,
     contact_id: String,
     workflow_id: String,
-    body: types::CreateWorkflowDto,
+    body: types::ContactWorkflowDto,
 }
 
 impl AddContactToWorkflow {

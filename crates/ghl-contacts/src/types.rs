@@ -10,7 +10,7 @@ use serde::{Deserialize, Serialize};
 /// Schema: `apps/contacts.json#/components/schemas/AddContactToCampaignDto`
 pub type AddContactToCampaignDto = serde_json::Value;
 
-/// An item of the `attributions` field of [`ContactsSearchSchema`], the `attributionSource` field of [`GetContectByIdSchema`] and the `lastAttributionSource` field of [`GetContectByIdSchema`].
+/// The `attributionSource` field of [`Contact`], the `lastAttributionSource` field of [`Contact`] and an item of the `attributions` field of [`ContactsSearchSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/AttributionSource`
 #[ghl_runtime::skip_serializing_none]
@@ -95,6 +95,92 @@ impl CheckboxField {
         self.field_value = Some(field_value.into_iter().map(Into::into).collect());
         self
     }
+}
+
+/// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and 1 more place.
+///
+/// Schema: `apps/contacts.json#/components/schemas/Contact`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Contact {
+    /// Example: `seD4PfOuKoVMLkEZqohJ`
+    pub id: Option<String>,
+    /// Example: `rubika deo`
+    pub name: Option<String>,
+    /// Example: `ve9EPM428h8vShlRW1KT`
+    pub location_id: Option<String>,
+    /// Example: `rubika`
+    pub first_name: Option<String>,
+    /// Example: `Deo`
+    pub last_name: Option<String>,
+    /// Example: `rubika@deos.com`
+    pub email: Option<String>,
+    /// Example: `rubika@deos.com`
+    pub email_lower_case: Option<String>,
+    /// Example: `Asia/Calcutta`
+    pub timezone: Option<String>,
+    /// Example: `DGS VolMAX`
+    pub company_name: Option<String>,
+    /// Example: `+18832327657`
+    pub phone: Option<String>,
+    /// Example: `true`
+    pub dnd: Option<bool>,
+    /// The `dndSettings` field.
+    pub dnd_settings: Option<DndSettingsSchema>,
+    /// Example: `read`
+    pub type_: Option<String>,
+    /// Example: `public api`
+    pub source: Option<String>,
+    /// Example: `ve9EPM428h8vShlRW1KT`
+    pub assigned_to: Option<String>,
+    /// Example: `3535 1st St N`
+    pub address1: Option<String>,
+    /// Example: `ruDolomitebika`
+    pub city: Option<String>,
+    /// Example: `AL`
+    pub state: Option<String>,
+    /// Example: `US`
+    pub country: Option<String>,
+    /// Example: `35061`
+    pub postal_code: Option<String>,
+    /// Example: `https://www.tesla.com`
+    pub website: Option<String>,
+    /// The `tags` field.
+    pub tags: Option<Vec<String>>,
+    /// Example: `Date format YYYY-MM-DD`
+    pub date_of_birth: Option<String>,
+    /// Example: `2021-07-02T05:18:26.704Z`
+    pub date_added: Option<String>,
+    /// Example: `2021-07-02T05:18:26.704Z`
+    pub date_updated: Option<String>,
+    /// The `attachments` field.
+    pub attachments: Option<String>,
+    /// The `ssn` field.
+    pub ssn: Option<String>,
+    /// Example: `test`
+    pub keyword: Option<String>,
+    /// Example: `rubika`
+    pub first_name_lower_case: Option<String>,
+    /// Example: `rubika deo`
+    pub full_name_lower_case: Option<String>,
+    /// Example: `deo`
+    pub last_name_lower_case: Option<String>,
+    /// Example: `2021-07-16T11:39:30.564Z`
+    pub last_activity: Option<String>,
+    /// The `customFields` field.
+    pub custom_fields: Option<Vec<CustomFieldSchema>>,
+    /// Example: `641c094001436dbc2081e642`
+    pub business_id: Option<String>,
+    /// The `attributionSource` field.
+    pub attribution_source: Option<AttributionSource>,
+    /// The `lastAttributionSource` field.
+    pub last_attribution_source: Option<AttributionSource>,
+    /// visitorId is the Unique ID assigned to each Live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
+    pub visitor_id: Option<String>,
+    /// Where this contact sits in the search's sort order (the server's sort values, e.g. a timestamp and an id); only in search answers. Sent back as the search body's `searchAfter`, the next page starts after this contact.
+    pub search_after: Option<Vec<serde_json::Value>>,
 }
 
 /// Body of POST /contacts/search: filters (AND by default, or grouped), sort, a full-text query and a page. Page with `page` up to 10,000 records, beyond that with the `searchAfter` of the last contact read (never both).
@@ -318,7 +404,7 @@ pub use ghl_common::types::ContactSearchOperator;
 #[non_exhaustive]
 pub struct ContactSearchResponse {
     /// Matching contacts, shaped like GET /contacts/{contactId}, each with its `searchAfter` cursor
-    pub contacts: Vec<GetContectByIdSchema>,
+    pub contacts: Vec<Contact>,
     /// Total number of contacts matching the filters. Example: `120`.
     pub total: i64,
     /// Request trace id
@@ -349,12 +435,37 @@ impl ContactSearchSort {
 
 pub use ghl_common::types::Direction as ContactSearchSortDirection;
 
+/// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
+///
+/// Schema: `apps/contacts.json#/components/schemas/ContactWorkflowDto`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct ContactWorkflowDto {
+    /// Example: `2021-06-23T03:30:00+01:00`
+    pub event_start_time: Option<String>,
+}
+
+impl ContactWorkflowDto {
+    /// An empty `ContactWorkflowDto`: set what you need with the setters.
+    pub fn new() -> Self {
+        Self { event_start_time: None }
+    }
+
+    /// Sets [`event_start_time`](Self::event_start_time).
+    pub fn event_start_time(mut self, event_start_time: impl Into<String>) -> Self {
+        self.event_start_time = Some(event_start_time.into());
+        self
+    }
+}
+
 /// The response to `POST /contacts/bulk/business`.
 ///
-/// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpateResponse`
+/// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpdateResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct ContactsBulkUpateResponse {
+pub struct ContactsBulkUpdateResponse {
     /// Example: `true`
     pub success: bool,
     /// The `ids` field.
@@ -401,7 +512,7 @@ impl ContactsBusinessUpdate {
 #[non_exhaustive]
 pub struct ContactsByIdSuccessfulResponseDto {
     /// The `contact` field.
-    pub contact: Option<GetContectByIdSchema>,
+    pub contact: Option<Contact>,
 }
 
 /// The `meta` field of [`ContactsSearchSuccessfulResponseDto`].
@@ -833,8 +944,8 @@ pub struct CreateContactsSuccessfulResponseDto {
 
 /// The response to `DELETE /contacts/{contactId}/campaigns/removeAll`, the response to `DELETE /contacts/{contactId}/campaigns/{campaignId}` and the response to `POST /contacts/{contactId}/campaigns/{campaignId}`.
 ///
-/// Schema: `apps/contacts.json#/components/schemas/CreateDeleteCantactsCampaignsSuccessfulResponseDto`
-pub type CreateDeleteCantactsCampaignsSuccessfulResponse = ContactsWorkflowSuccessfulResponseDto;
+/// Schema: `apps/contacts.json#/components/schemas/CreateDeleteContactsCampaignsSuccessfulResponseDto`
+pub type CreateDeleteContactsCampaignsSuccessfulResponse = ContactsWorkflowSuccessfulResponseDto;
 
 /// The response to `DELETE /contacts/{contactId}/tags`.
 ///
@@ -890,32 +1001,7 @@ impl CreateTaskParams {
     }
 }
 
-/// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
-///
-/// Schema: `apps/contacts.json#/components/schemas/CreateWorkflowDto`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct CreateWorkflowDto {
-    /// Example: `2021-06-23T03:30:00+01:00`
-    pub event_start_time: Option<String>,
-}
-
-impl CreateWorkflowDto {
-    /// An empty `CreateWorkflowDto`: set what you need with the setters.
-    pub fn new() -> Self {
-        Self { event_start_time: None }
-    }
-
-    /// Sets [`event_start_time`](Self::event_start_time).
-    pub fn event_start_time(mut self, event_start_time: impl Into<String>) -> Self {
-        self.event_start_time = Some(event_start_time.into());
-        self
-    }
-}
-
-/// An item of the `customFields` field of [`ContactsSearchSchema`], an item of the `customFields` field of [`CreateContactSchema`] and an item of the `customFields` field of [`GetContectByIdSchema`].
+/// An item of the `customFields` field of [`Contact`], an item of the `customFields` field of [`ContactsSearchSchema`] and an item of the `customFields` field of [`CreateContactSchema`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/CustomFieldSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1003,8 +1089,8 @@ pub enum CustomFieldsItem {
     RadioField(RadioField),
     /// A [`NumericField`].
     NumericField(NumericField),
-    /// A [`MonetoryField`].
-    MonetoryField(MonetoryField),
+    /// A [`MonetaryField`].
+    MonetaryField(MonetaryField),
     /// A [`CheckboxField`].
     CheckboxField(CheckboxField),
     /// A [`MultiSelectField`].
@@ -1055,7 +1141,7 @@ impl<'de> Deserialize<'de> for CustomFieldsItem {
                 2 => serde_json::from_value(value.clone()).map(Self::SingleSelectField),
                 3 => serde_json::from_value(value.clone()).map(Self::RadioField),
                 4 => serde_json::from_value(value.clone()).map(Self::NumericField),
-                5 => serde_json::from_value(value.clone()).map(Self::MonetoryField),
+                5 => serde_json::from_value(value.clone()).map(Self::MonetaryField),
                 6 => serde_json::from_value(value.clone()).map(Self::CheckboxField),
                 7 => serde_json::from_value(value.clone()).map(Self::MultiSelectField),
                 8 => serde_json::from_value(value.clone()).map(Self::FileField),
@@ -1151,7 +1237,7 @@ impl DndSettingSchema {
 
 pub use ghl_common::types::DndSettingSchemaStatus;
 
-/// The `dndSettings` field of [`CreateContactDto`], the `dndSettings` field of [`CreateContactSchema`], the `dndSettings` field of [`GetContectByIdSchema`] and 2 more places.
+/// The `dndSettings` field of [`Contact`], the `dndSettings` field of [`CreateContactDto`], the `dndSettings` field of [`CreateContactSchema`] and 2 more places.
 ///
 /// Schema: `apps/contacts.json#/components/schemas/DndSettingsSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1248,92 +1334,6 @@ impl FollowersDto {
     pub fn new(followers: Vec<String>) -> Self {
         Self { followers }
     }
-}
-
-/// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and 1 more place.
-///
-/// Schema: `apps/contacts.json#/components/schemas/GetContectByIdSchema`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct GetContectByIdSchema {
-    /// Example: `seD4PfOuKoVMLkEZqohJ`
-    pub id: Option<String>,
-    /// Example: `rubika deo`
-    pub name: Option<String>,
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    pub location_id: Option<String>,
-    /// Example: `rubika`
-    pub first_name: Option<String>,
-    /// Example: `Deo`
-    pub last_name: Option<String>,
-    /// Example: `rubika@deos.com`
-    pub email: Option<String>,
-    /// Example: `rubika@deos.com`
-    pub email_lower_case: Option<String>,
-    /// Example: `Asia/Calcutta`
-    pub timezone: Option<String>,
-    /// Example: `DGS VolMAX`
-    pub company_name: Option<String>,
-    /// Example: `+18832327657`
-    pub phone: Option<String>,
-    /// Example: `true`
-    pub dnd: Option<bool>,
-    /// The `dndSettings` field.
-    pub dnd_settings: Option<DndSettingsSchema>,
-    /// Example: `read`
-    pub type_: Option<String>,
-    /// Example: `public api`
-    pub source: Option<String>,
-    /// Example: `ve9EPM428h8vShlRW1KT`
-    pub assigned_to: Option<String>,
-    /// Example: `3535 1st St N`
-    pub address1: Option<String>,
-    /// Example: `ruDolomitebika`
-    pub city: Option<String>,
-    /// Example: `AL`
-    pub state: Option<String>,
-    /// Example: `US`
-    pub country: Option<String>,
-    /// Example: `35061`
-    pub postal_code: Option<String>,
-    /// Example: `https://www.tesla.com`
-    pub website: Option<String>,
-    /// The `tags` field.
-    pub tags: Option<Vec<String>>,
-    /// Example: `Date format YYYY-MM-DD`
-    pub date_of_birth: Option<String>,
-    /// Example: `2021-07-02T05:18:26.704Z`
-    pub date_added: Option<String>,
-    /// Example: `2021-07-02T05:18:26.704Z`
-    pub date_updated: Option<String>,
-    /// The `attachments` field.
-    pub attachments: Option<String>,
-    /// The `ssn` field.
-    pub ssn: Option<String>,
-    /// Example: `test`
-    pub keyword: Option<String>,
-    /// Example: `rubika`
-    pub first_name_lower_case: Option<String>,
-    /// Example: `rubika deo`
-    pub full_name_lower_case: Option<String>,
-    /// Example: `deo`
-    pub last_name_lower_case: Option<String>,
-    /// Example: `2021-07-16T11:39:30.564Z`
-    pub last_activity: Option<String>,
-    /// The `customFields` field.
-    pub custom_fields: Option<Vec<CustomFieldSchema>>,
-    /// Example: `641c094001436dbc2081e642`
-    pub business_id: Option<String>,
-    /// The `attributionSource` field.
-    pub attribution_source: Option<AttributionSource>,
-    /// The `lastAttributionSource` field.
-    pub last_attribution_source: Option<AttributionSource>,
-    /// visitorId is the Unique ID assigned to each Live chat visitor. Example: `ve9EPM428h8vShlRW1KT`.
-    pub visitor_id: Option<String>,
-    /// Where this contact sits in the search's sort order (the server's sort values, e.g. a timestamp and an id); only in search answers. Sent back as the search body's `searchAfter`, the next page starts after this contact.
-    pub search_after: Option<Vec<serde_json::Value>>,
 }
 
 /// The response to `POST /contacts/{contactId}/notes`, the response to `GET /contacts/{contactId}/notes/{id}` and the response to `PUT /contacts/{contactId}/notes/{id}`.
@@ -1531,11 +1531,11 @@ impl LargeTextField {
 
 /// A variant of [`CustomFieldsItem`].
 ///
-/// Schema: `apps/contacts.json#/components/schemas/MonetoryField`
+/// Schema: `apps/contacts.json#/components/schemas/MonetaryField`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct MonetoryField {
+pub struct MonetaryField {
     /// Example: `6dvNaf7VhkQ9snc5vnjJ`
     pub id: String,
     /// Example: `my_custom_field`
@@ -1544,8 +1544,8 @@ pub struct MonetoryField {
     pub field_value: Option<f64>,
 }
 
-impl MonetoryField {
-    /// A `MonetoryField` with its required fields (`id`); set the others with the setters.
+impl MonetaryField {
+    /// A `MonetaryField` with its required fields (`id`); set the others with the setters.
     pub fn new(id: impl Into<String>) -> Self {
         Self {
             id: id.into(),
@@ -1632,7 +1632,7 @@ impl NotesDto {
 /// A variant of [`CustomFieldsItem`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/NumericField`
-pub type NumericField = MonetoryField;
+pub type NumericField = MonetaryField;
 
 /// A variant of [`CustomFieldsItem`].
 ///
@@ -1661,18 +1661,7 @@ impl TagsDto {
     }
 }
 
-/// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
-///
-/// Schema: `apps/contacts.json#/components/schemas/TaskByIsSuccessfulResponseDto`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct TaskByIsSuccessfulResponseDto {
-    /// The `task` field.
-    pub task: Option<TaskSchema>,
-}
-
-/// The `task` field of [`TaskByIsSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
+/// The `task` field of [`TaskSuccessfulResponseDto`] and an item of the `tasks` field of [`TasksListSuccessfulResponseDto`].
 ///
 /// Schema: `apps/contacts.json#/components/schemas/TaskSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1694,6 +1683,17 @@ pub struct TaskSchema {
     pub completed: Option<bool>,
     /// Example: `lJpzYrWdpkC2hX6t2yue`
     pub contact_id: Option<String>,
+}
+
+/// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
+///
+/// Schema: `apps/contacts.json#/components/schemas/TaskSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct TaskSuccessfulResponseDto {
+    /// The `task` field.
+    pub task: Option<TaskSchema>,
 }
 
 /// The response to `GET /contacts/{contactId}/tasks`.
@@ -1926,7 +1926,7 @@ pub struct UpdateContactsSuccessfulResponseDto {
     /// Example: `true`
     pub succeded: Option<bool>,
     /// The `contact` field.
-    pub contact: Option<GetContectByIdSchema>,
+    pub contact: Option<Contact>,
 }
 
 /// The body of `PUT /contacts/{contactId}/notes/{id}`.
@@ -2375,7 +2375,7 @@ pub struct UpsertContactsSuccessfulResponseDto {
     /// Example: `true`
     pub new: Option<bool>,
     /// The `contact` field.
-    pub contact: Option<GetContectByIdSchema>,
+    pub contact: Option<Contact>,
     /// The `traceId` field.
     pub trace_id: Option<String>,
 }

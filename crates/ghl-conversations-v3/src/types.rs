@@ -157,7 +157,7 @@ pub struct ConversationCreateResponseDto {
     pub assigned_to: Option<String>,
 }
 
-/// The `conversation` field of [`GetConversationSuccessfulResponse`].
+/// The `conversation` field of [`UpdateConversationSuccessfulResponse`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ConversationDto`
 #[ghl_runtime::skip_serializing_none]
@@ -191,7 +191,7 @@ pub struct ConversationDto {
     pub deleted: bool,
 }
 
-/// An item of the `conversations` field of [`SendConversationResponseDto`].
+/// An item of the `conversations` field of [`SearchConversationsResponseDto`].
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/ConversationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -259,20 +259,15 @@ pub struct CreateConversationSuccessResponse {
     pub conversation: ConversationCreateResponseDto,
 }
 
-/// The response to `POST /conversations/providers/live-chat/typing`.
-///
-/// Schema: `apps/v3/conversations-v3.json#/components/schemas/CreateLiveChatMessageFeedbackResponse`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct CreateLiveChatMessageFeedbackResponse {
-    /// Whether the live chat feedback was recorded successfully. Example: `true`.
-    pub success: bool,
-}
-
 /// The response to `DELETE /conversations/{conversationId}`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/DeleteConversationSuccessfulResponse`
-pub type DeleteConversationSuccessfulResponse = CreateLiveChatMessageFeedbackResponse;
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeleteConversationSuccessfulResponse {
+    /// Boolean value as the API response. Example: `true`.
+    pub success: bool,
+}
 
 pub use ghl_common::types::GetEmailMessageResponseDtoDirection as Direction;
 
@@ -595,18 +590,6 @@ pub struct GetConversationByIdResponse {
     pub starred: Option<bool>,
 }
 
-/// The response to `PUT /conversations/{conversationId}`.
-///
-/// Schema: `apps/v3/conversations-v3.json#/components/schemas/GetConversationSuccessfulResponse`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct GetConversationSuccessfulResponse {
-    /// Boolean value as the API response. Example: `true`.
-    pub success: bool,
-    /// Conversation data of the provided conversation ID.
-    pub conversation: ConversationDto,
-}
-
 /// The response to `GET /conversations/messages/email/{id}`.
 ///
 /// Schema: `apps/v3/conversations-v3.json#/components/schemas/GetEmailMessageResponseDto`
@@ -827,6 +810,11 @@ pub struct InitiateFileUploadResponseDto {
 }
 
 pub use ghl_common::types::LastMessageType;
+
+/// The response to `POST /conversations/providers/live-chat/typing`.
+///
+/// Schema: `apps/v3/conversations-v3.json#/components/schemas/LiveChatTypingResponse`
+pub type LiveChatTypingResponse = DeleteConversationSuccessfulResponse;
 
 /// The `meta` field of [`GetMessageResponseDto`].
 ///
@@ -1111,10 +1099,10 @@ pub use ghl_common::types::SearchConversationStatus;
 
 /// The response to `GET /conversations/search`.
 ///
-/// Schema: `apps/v3/conversations-v3.json#/components/schemas/SendConversationResponseDto`
+/// Schema: `apps/v3/conversations-v3.json#/components/schemas/SearchConversationsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct SendConversationResponseDto {
+pub struct SearchConversationsResponseDto {
     /// The list of all conversations found for the given query
     pub conversations: Vec<ConversationSchema>,
     /// Total Number of results found for the given query. Example: `100`.
@@ -1517,6 +1505,18 @@ ghl_runtime::string_enum! {
         Positive = "positive",
         Negative = "negative",
     }
+}
+
+/// The response to `PUT /conversations/{conversationId}`.
+///
+/// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateConversationSuccessfulResponse`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UpdateConversationSuccessfulResponse {
+    /// Boolean value as the API response. Example: `true`.
+    pub success: bool,
+    /// Conversation data of the provided conversation ID.
+    pub conversation: ConversationDto,
 }
 
 /// Request body to update the delivery status of an email message. `status` is required. `events` and `recipients` are optional and may be included together with `status`.

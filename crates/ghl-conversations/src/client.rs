@@ -1621,16 +1621,14 @@ pub struct LiveChatAgentTyping {
 
 impl LiveChatAgentTyping {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::CreateLiveChatMessageFeedbackResponse> {
+    pub fn send(self) -> impl CallFuture<types::LiveChatTypingResponse> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<
-        ghl_runtime::Response<types::CreateLiveChatMessageFeedbackResponse>,
-    > {
+    ) -> impl CallFuture<ghl_runtime::Response<types::LiveChatTypingResponse>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1816,14 +1814,14 @@ impl SearchConversation {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::SendConversationResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::SearchConversationsResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::SendConversationResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::SearchConversationsResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -1958,7 +1956,7 @@ pub struct UpdateConversation {
 
 impl UpdateConversation {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::GetConversationSuccessfulResponse> {
+    pub fn send(self) -> impl CallFuture<types::UpdateConversationSuccessfulResponse> {
         Client::send_prepared(self.into_request())
     }
 
@@ -1966,7 +1964,7 @@ impl UpdateConversation {
     pub fn send_with_response(
         self,
     ) -> impl CallFuture<
-        ghl_runtime::Response<types::GetConversationSuccessfulResponse>,
+        ghl_runtime::Response<types::UpdateConversationSuccessfulResponse>,
     > {
         Client::send_prepared_with_response(self.into_request())
     }

@@ -157,7 +157,7 @@ pub struct ConversationCreateResponseDto {
     pub assigned_to: Option<String>,
 }
 
-/// The `conversation` field of [`GetConversationSuccessfulResponse`].
+/// The `conversation` field of [`UpdateConversationSuccessfulResponse`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationDto`
 #[ghl_runtime::skip_serializing_none]
@@ -191,7 +191,7 @@ pub struct ConversationDto {
     pub deleted: bool,
 }
 
-/// An item of the `conversations` field of [`SendConversationResponseDto`].
+/// An item of the `conversations` field of [`SearchConversationsResponseDto`].
 ///
 /// Schema: `apps/conversations.json#/components/schemas/ConversationSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -308,20 +308,15 @@ ghl_runtime::string_enum! {
     }
 }
 
-/// The response to `POST /conversations/providers/live-chat/typing`.
-///
-/// Schema: `apps/conversations.json#/components/schemas/CreateLiveChatMessageFeedbackResponse`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct CreateLiveChatMessageFeedbackResponse {
-    /// The `success` field.
-    pub success: bool,
-}
-
 /// The response to `DELETE /conversations/{conversationId}`.
 ///
 /// Schema: `apps/conversations.json#/components/schemas/DeleteConversationSuccessfulResponse`
-pub type DeleteConversationSuccessfulResponse = CreateLiveChatMessageFeedbackResponse;
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct DeleteConversationSuccessfulResponse {
+    /// Boolean value as the API response. Example: `true`.
+    pub success: bool,
+}
 
 pub use ghl_common::types::GetEmailMessageResponseDtoDirection as Direction;
 
@@ -531,18 +526,6 @@ pub struct GetConversationByIdResponse {
     pub id: String,
     /// Flag indicating if this conversation has been marked as important/starred by the user. Example: `true`.
     pub starred: Option<bool>,
-}
-
-/// The response to `PUT /conversations/{conversationId}`.
-///
-/// Schema: `apps/conversations.json#/components/schemas/GetConversationSuccessfulResponse`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct GetConversationSuccessfulResponse {
-    /// Boolean value as the API response. Example: `true`.
-    pub success: bool,
-    /// Conversation data of the provided conversation ID.
-    pub conversation: ConversationDto,
 }
 
 /// The response to `GET /conversations/messages/email/{id}`.
@@ -765,6 +748,11 @@ pub struct InitiateFileUploadResponseDto {
 }
 
 pub use ghl_common::types::LastMessageType;
+
+/// The response to `POST /conversations/providers/live-chat/typing`.
+///
+/// Schema: `apps/conversations.json#/components/schemas/LiveChatTypingResponse`
+pub type LiveChatTypingResponse = DeleteConversationSuccessfulResponse;
 
 /// The `meta` field of [`GetMessageResponseDto`].
 ///
@@ -1049,10 +1037,10 @@ pub use ghl_common::types::SearchConversationStatus;
 
 /// The response to `GET /conversations/search`.
 ///
-/// Schema: `apps/conversations.json#/components/schemas/SendConversationResponseDto`
+/// Schema: `apps/conversations.json#/components/schemas/SearchConversationsResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct SendConversationResponseDto {
+pub struct SearchConversationsResponseDto {
     /// The list of all conversations found for the given query
     pub conversations: Vec<ConversationSchema>,
     /// Total Number of results found for the given query. Example: `100`.
@@ -1520,6 +1508,18 @@ impl UpdateConversationDto {
         self.feedback = Some(feedback.into());
         self
     }
+}
+
+/// The response to `PUT /conversations/{conversationId}`.
+///
+/// Schema: `apps/conversations.json#/components/schemas/UpdateConversationSuccessfulResponse`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct UpdateConversationSuccessfulResponse {
+    /// Boolean value as the API response. Example: `true`.
+    pub success: bool,
+    /// Conversation data of the provided conversation ID.
+    pub conversation: ConversationDto,
 }
 
 /// The body of `PUT /conversations/preferences/custom-subtypes/{id}`.

@@ -706,7 +706,7 @@ impl LocationsV3Client {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `GET-all-or-email-sms-templates`, API version `v3`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllOrEmailSmsTemplates`] ([`deleted`](GetAllOrEmailSmsTemplates::deleted), [`skip`](GetAllOrEmailSmsTemplates::skip), [`limit`](GetAllOrEmailSmsTemplates::limit), [`type_`](GetAllOrEmailSmsTemplates::type_)), then `.send().await` it.
+    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `v3`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetTemplates`] ([`deleted`](GetTemplates::deleted), [`skip`](GetTemplates::skip), [`limit`](GetTemplates::limit), [`type_`](GetTemplates::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -716,12 +716,12 @@ impl LocationsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_all_or_email_sms_templates(
+    pub fn get_templates(
         &self,
         location_id: impl Into<String>,
         origin_id: impl Into<String>,
-    ) -> GetAllOrEmailSmsTemplates {
-        GetAllOrEmailSmsTemplates {
+    ) -> GetTemplates {
+        GetTemplates {
             client: self.client.clone(),
             location_id: location_id.into(),
             deleted: None,
@@ -1879,10 +1879,10 @@ impl TaskSearch {
     }
 }
 
-/// A [`LocationsV3Client::get_all_or_email_sms_templates`] call: set optional inputs, then [`send`](GetAllOrEmailSmsTemplates::send) it.
+/// A [`LocationsV3Client::get_templates`] call: set optional inputs, then [`send`](GetTemplates::send) it.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct GetAllOrEmailSmsTemplates {
+pub struct GetTemplates {
     client: Client,
     location_id: String,
     deleted: Option<bool>,
@@ -1892,7 +1892,7 @@ pub struct GetAllOrEmailSmsTemplates {
     origin_id: String,
 }
 
-impl GetAllOrEmailSmsTemplates {
+impl GetTemplates {
     /// The `deleted` query parameter.
     pub fn deleted(mut self, deleted: bool) -> Self {
         self.deleted = Some(deleted);

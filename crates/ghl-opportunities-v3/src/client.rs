@@ -34,7 +34,10 @@ impl OpportunitiesV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn create_opportunity(&self, body: types::CreateDtoV3) -> CreateOpportunity {
+    pub fn create_opportunity(
+        &self,
+        body: types::CreateOpportunityDtoV3,
+    ) -> CreateOpportunity {
         CreateOpportunity {
             client: self.client.clone(),
             body,
@@ -296,7 +299,7 @@ impl OpportunitiesV3Client {
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateOpportunity {
     client: Client,
-    body: types::CreateDtoV3,
+    body: types::CreateOpportunityDtoV3,
 }
 
 impl CreateOpportunity {
@@ -620,10 +623,7 @@ impl SearchOpportunity {
     /// This operation numbers pages with the query parameter `page` (from 1); the page size is the query parameter `limit`; the items are at `/opportunities`.
     pub fn paginate(
         self,
-    ) -> ghl_runtime::Paginator<
-        types::SearchSuccessfulResponseDto,
-        types::SearchOpportunitiesResponseSchema,
-    > {
+    ) -> ghl_runtime::Paginator<types::SearchSuccessfulResponseDto, types::Opportunity> {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
             style: ghl_runtime::paging::Style::Page {
                 page: ghl_runtime::paging::Slot::Query("page"),

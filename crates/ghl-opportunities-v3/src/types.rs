@@ -55,12 +55,12 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 
 /// The body of `POST /opportunities/`.
 ///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3`
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateOpportunityDtoV3`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct CreateDtoV3 {
+pub struct CreateOpportunityDtoV3 {
     /// pipeline Id. Example: `VDm7RPYC2GLUvdpKmBfC`.
     pub pipeline_id: String,
     /// Identifier of the location (sub-account). Example: `ve9EPM428h8vShlRW1KT`.
@@ -85,8 +85,8 @@ pub struct CreateDtoV3 {
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
-impl CreateDtoV3 {
-    /// A `CreateDtoV3` with its required fields (`pipeline_id`, `location_id`, `name`, `status`, `contact_id`); set the others with the setters.
+impl CreateOpportunityDtoV3 {
+    /// A `CreateOpportunityDtoV3` with its required fields (`pipeline_id`, `location_id`, `name`, `status`, `contact_id`); set the others with the setters.
     pub fn new(
         pipeline_id: impl Into<String>,
         location_id: impl Into<String>,
@@ -152,7 +152,7 @@ impl CreateDtoV3 {
     }
 }
 
-/// An item of the `customFields` field of [`SearchOpportunitiesResponseSchema`].
+/// An item of the `customFields` field of [`Opportunity`].
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CustomFieldResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -336,9 +336,9 @@ impl CustomFieldsInputStringSchemaV3 {
     }
 }
 
-/// An item of the `customFields` field of [`CreateDtoV3`] and an item of the `customFields` field of [`UpdateOpportunityDtoV3`].
+/// An item of the `customFields` field of [`CreateOpportunityDtoV3`] and an item of the `customFields` field of [`UpdateOpportunityDtoV3`].
 ///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3/properties/customFields/items` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/UpdateOpportunityDtoV3/properties/customFields/items`)
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateOpportunityDtoV3/properties/customFields/items` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/UpdateOpportunityDtoV3/properties/customFields/items`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -477,7 +477,7 @@ impl FollowersDto {
 #[non_exhaustive]
 pub struct GetPipelinesSuccessfulResponseDto {
     /// List of pipelines for the location
-    pub pipelines: Option<Vec<PipelinesResponseSchema>>,
+    pub pipelines: Option<Vec<Pipeline>>,
 }
 
 /// The response to `POST /opportunities/`, the response to `GET /opportunities/{id}` and the response to `PUT /opportunities/{id}`.
@@ -488,7 +488,7 @@ pub struct GetPipelinesSuccessfulResponseDto {
 #[non_exhaustive]
 pub struct GetPostOpportunitySuccessfulResponseDto {
     /// The created or retrieved opportunity object
-    pub opportunity: Option<SearchOpportunitiesResponseSchema>,
+    pub opportunity: Option<Opportunity>,
 }
 
 /// An item of the `lostReasons` field of [`LostReasonsResponseSchema`].
@@ -525,148 +525,14 @@ pub struct LostReasonsResponseSchema {
     pub total: Option<i64>,
 }
 
-/// The body of `POST /opportunities/search`.
-///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/OpportunitySearchBodyDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct OpportunitySearchBodyDto {
-    /// Location Id. Example: `i2SpAtBVHSVea1sL6oah`.
-    pub location_id: String,
-    /// Full-text search query string (max 75 characters). Example: `john@deo.com`.
-    pub query: String,
-    /// Maximum number of results to return per page. Example: `20`.
-    pub limit: i64,
-    /// Page number (0-indexed). Example: `0`.
-    pub page: i64,
-    /// Search-after cursor values for deep pagination
-    pub search_after: Vec<String>,
-    /// Flags to include additional related entities in the response
-    pub additional_details: AdditionalDetailsDto,
-}
-
-impl OpportunitySearchBodyDto {
-    /// A `OpportunitySearchBodyDto` with its required fields (`location_id`, `query`, `limit`, `page`, `search_after`, `additional_details`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        query: impl Into<String>,
-        limit: i64,
-        page: i64,
-        search_after: Vec<String>,
-        additional_details: AdditionalDetailsDto,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            query: query.into(),
-            limit,
-            page,
-            search_after,
-            additional_details,
-        }
-    }
-}
-
-/// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
-///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct PipelinesResponseSchema {
-    /// Unique identifier of the pipeline. Example: `aWdODOBVOlH1RUFKWQke`.
-    pub id: Option<String>,
-    /// Name of the pipeline. Example: `new pipeline`.
-    pub name: Option<String>,
-    /// Stages belonging to this pipeline
-    pub stages: Option<Vec<Vec<serde_json::Value>>>,
-    /// Whether the pipeline is shown in the funnel view. Example: `false`.
-    pub show_in_funnel: Option<bool>,
-    /// Whether the pipeline is shown in the pie chart view. Example: `true`.
-    pub show_in_pie_chart: Option<bool>,
-    /// Identifier of the location (sub-account) this pipeline belongs to. Example: `dsjddjkndadqaja`.
-    pub location_id: Option<String>,
-    /// Whether stage-level win probability is enabled for this pipeline. Example: `true`.
-    pub use_opportunity_probability: Option<bool>,
-    /// How pipeline/stage colors are rendered. Example: `dot`.
-    pub color_render_mode: Option<PipelinesResponseSchemaColorRenderMode>,
-}
-
-pub use ghl_common::types::ColorRenderMode as PipelinesResponseSchemaColorRenderMode;
-
-/// The response to `POST /opportunities/search`.
-///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PostSearchSuccessfulResponseDto`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct PostSearchSuccessfulResponseDto {
-    /// List of opportunities matching the search criteria
-    pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
-    /// Total number of opportunities matching the query. Example: `100`.
-    pub total: i64,
-    /// Per-stage totals when pipeline filter is present
-    pub stage_aggregations: Option<Vec<StageAggregationResponseDto>>,
-    /// Aggregation results keyed by aggregation name
-    pub aggregations: Option<serde_json::Value>,
-}
-
-/// The `meta` field of [`SearchSuccessfulResponseDto`].
-///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchMetaResponseSchema`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SearchMetaResponseSchema {
-    /// Total number of opportunities matching the query. Example: `1`.
-    pub total: Option<i64>,
-    /// URL to retrieve the next page of results
-    pub next_page_url: Option<String>,
-    /// Cursor id to use for pagination (startAfterId param). Example: `yWQobCRIhRguQtD2llvk`.
-    pub start_after_id: Option<String>,
-    /// Cursor timestamp to use for pagination (startAfter param). Example: `1625203104328`.
-    pub start_after: Option<i64>,
-    /// Current page number. Example: `2`.
-    pub current_page: Option<i64>,
-    /// Next page number. Example: `3`.
-    pub next_page: Option<i64>,
-    /// Previous page number. Example: `1`.
-    pub prev_page: Option<i64>,
-}
-
-/// The `contact` field of [`SearchOpportunitiesResponseSchema`].
-///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SearchOpportunitiesContactResponseSchema {
-    /// Unique identifier of the contact. Example: `byMEV0NQinDhq8ZfiOi2`.
-    pub id: Option<String>,
-    /// Full name of the contact. Example: `John Deo`.
-    pub name: Option<String>,
-    /// Company name associated with the contact. Example: `Tesla Inc`.
-    pub company_name: Option<String>,
-    /// Email address of the contact. Example: `john@deo.com`.
-    pub email: Option<String>,
-    /// Phone number of the contact. Example: `+1202-555-0107`.
-    pub phone: Option<String>,
-    /// Tags associated with the contact
-    pub tags: Option<Vec<String>>,
-}
-
 /// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
 ///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesResponseSchema`
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/Opportunity`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct SearchOpportunitiesResponseSchema {
+pub struct Opportunity {
     /// Unique identifier of the opportunity. Example: `yWQobCRIhRguQtD2llvk`.
     pub id: Option<String>,
     /// Name of the opportunity. Example: `testing`.
@@ -731,6 +597,140 @@ pub struct SearchOpportunitiesResponseSchema {
     pub external_object_id: Option<String>,
 }
 
+/// The body of `POST /opportunities/search`.
+///
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/OpportunitySearchBodyDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OpportunitySearchBodyDto {
+    /// Location Id. Example: `i2SpAtBVHSVea1sL6oah`.
+    pub location_id: String,
+    /// Full-text search query string (max 75 characters). Example: `john@deo.com`.
+    pub query: String,
+    /// Maximum number of results to return per page. Example: `20`.
+    pub limit: i64,
+    /// Page number (0-indexed). Example: `0`.
+    pub page: i64,
+    /// Search-after cursor values for deep pagination
+    pub search_after: Vec<String>,
+    /// Flags to include additional related entities in the response
+    pub additional_details: AdditionalDetailsDto,
+}
+
+impl OpportunitySearchBodyDto {
+    /// A `OpportunitySearchBodyDto` with its required fields (`location_id`, `query`, `limit`, `page`, `search_after`, `additional_details`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        query: impl Into<String>,
+        limit: i64,
+        page: i64,
+        search_after: Vec<String>,
+        additional_details: AdditionalDetailsDto,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            query: query.into(),
+            limit,
+            page,
+            search_after,
+            additional_details,
+        }
+    }
+}
+
+/// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
+///
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/Pipeline`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Pipeline {
+    /// Unique identifier of the pipeline. Example: `aWdODOBVOlH1RUFKWQke`.
+    pub id: Option<String>,
+    /// Name of the pipeline. Example: `new pipeline`.
+    pub name: Option<String>,
+    /// Stages belonging to this pipeline
+    pub stages: Option<Vec<Vec<serde_json::Value>>>,
+    /// Whether the pipeline is shown in the funnel view. Example: `false`.
+    pub show_in_funnel: Option<bool>,
+    /// Whether the pipeline is shown in the pie chart view. Example: `true`.
+    pub show_in_pie_chart: Option<bool>,
+    /// Identifier of the location (sub-account) this pipeline belongs to. Example: `dsjddjkndadqaja`.
+    pub location_id: Option<String>,
+    /// Whether stage-level win probability is enabled for this pipeline. Example: `true`.
+    pub use_opportunity_probability: Option<bool>,
+    /// How pipeline/stage colors are rendered. Example: `dot`.
+    pub color_render_mode: Option<PipelineColorRenderMode>,
+}
+
+pub use ghl_common::types::ColorRenderMode as PipelineColorRenderMode;
+
+/// The response to `POST /opportunities/search`.
+///
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PostSearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct PostSearchSuccessfulResponseDto {
+    /// List of opportunities matching the search criteria
+    pub opportunities: Option<Vec<Opportunity>>,
+    /// Total number of opportunities matching the query. Example: `100`.
+    pub total: i64,
+    /// Per-stage totals when pipeline filter is present
+    pub stage_aggregations: Option<Vec<StageAggregationResponseDto>>,
+    /// Aggregation results keyed by aggregation name
+    pub aggregations: Option<serde_json::Value>,
+}
+
+/// The `meta` field of [`SearchSuccessfulResponseDto`].
+///
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchMetaResponseSchema`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SearchMetaResponseSchema {
+    /// Total number of opportunities matching the query. Example: `1`.
+    pub total: Option<i64>,
+    /// URL to retrieve the next page of results
+    pub next_page_url: Option<String>,
+    /// Cursor id to use for pagination (startAfterId param). Example: `yWQobCRIhRguQtD2llvk`.
+    pub start_after_id: Option<String>,
+    /// Cursor timestamp to use for pagination (startAfter param). Example: `1625203104328`.
+    pub start_after: Option<i64>,
+    /// Current page number. Example: `2`.
+    pub current_page: Option<i64>,
+    /// Next page number. Example: `3`.
+    pub next_page: Option<i64>,
+    /// Previous page number. Example: `1`.
+    pub prev_page: Option<i64>,
+}
+
+/// The `contact` field of [`Opportunity`].
+///
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SearchOpportunitiesContactResponseSchema {
+    /// Unique identifier of the contact. Example: `byMEV0NQinDhq8ZfiOi2`.
+    pub id: Option<String>,
+    /// Full name of the contact. Example: `John Deo`.
+    pub name: Option<String>,
+    /// Company name associated with the contact. Example: `Tesla Inc`.
+    pub company_name: Option<String>,
+    /// Email address of the contact. Example: `john@deo.com`.
+    pub email: Option<String>,
+    /// Phone number of the contact. Example: `+1202-555-0107`.
+    pub phone: Option<String>,
+    /// Tags associated with the contact
+    pub tags: Option<Vec<String>>,
+}
+
 /// The response to `GET /opportunities/search`.
 ///
 /// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchSuccessfulResponseDto`
@@ -739,7 +739,7 @@ pub struct SearchOpportunitiesResponseSchema {
 #[non_exhaustive]
 pub struct SearchSuccessfulResponseDto {
     /// List of opportunities matching the search criteria
-    pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
+    pub opportunities: Option<Vec<Opportunity>>,
     /// Pagination metadata for the result set
     pub meta: Option<SearchMetaResponseSchema>,
     /// Aggregation results keyed by aggregation name

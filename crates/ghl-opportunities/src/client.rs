@@ -34,7 +34,10 @@ impl OpportunitiesClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn create_opportunity(&self, body: types::CreateDto) -> CreateOpportunity {
+    pub fn create_opportunity(
+        &self,
+        body: types::CreateOpportunityDto,
+    ) -> CreateOpportunity {
         CreateOpportunity {
             client: self.client.clone(),
             body,
@@ -288,7 +291,7 @@ impl OpportunitiesClient {
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateOpportunity {
     client: Client,
-    body: types::CreateDto,
+    body: types::CreateOpportunityDto,
 }
 
 impl CreateOpportunity {
@@ -612,10 +615,7 @@ impl SearchOpportunity {
     /// This operation numbers pages with the query parameter `page` (from 1); the page size is the query parameter `limit`; the items are at `/opportunities`.
     pub fn paginate(
         self,
-    ) -> ghl_runtime::Paginator<
-        types::SearchSuccessfulResponseDto,
-        types::SearchOpportunitiesResponseSchema,
-    > {
+    ) -> ghl_runtime::Paginator<types::SearchSuccessfulResponseDto, types::Opportunity> {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
             style: ghl_runtime::paging::Style::Page {
                 page: ghl_runtime::paging::Slot::Query("page"),
@@ -708,7 +708,7 @@ impl SearchOpportunitiesAdvanced {
         self,
     ) -> ghl_runtime::Paginator<
         types::PostSearchSuccessfulResponseDto,
-        types::SearchOpportunitiesResponseSchema,
+        types::Opportunity,
     > {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
             style: ghl_runtime::paging::Style::Page {

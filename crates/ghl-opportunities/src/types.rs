@@ -55,12 +55,12 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 
 /// The body of `POST /opportunities/`.
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateDto`
+/// Schema: `apps/opportunities.json#/components/schemas/CreateOpportunityDto`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct CreateDto {
+pub struct CreateOpportunityDto {
     /// pipeline Id. Example: `VDm7RPYC2GLUvdpKmBfC`.
     pub pipeline_id: String,
     /// Example: `ve9EPM428h8vShlRW1KT`
@@ -81,8 +81,8 @@ pub struct CreateDto {
     pub custom_fields: Option<Vec<CustomFieldsItem>>,
 }
 
-impl CreateDto {
-    /// A `CreateDto` with its required fields (`pipeline_id`, `location_id`, `name`, `status`, `contact_id`); set the others with the setters.
+impl CreateOpportunityDto {
+    /// A `CreateOpportunityDto` with its required fields (`pipeline_id`, `location_id`, `name`, `status`, `contact_id`); set the others with the setters.
     pub fn new(
         pipeline_id: impl Into<String>,
         location_id: impl Into<String>,
@@ -131,7 +131,7 @@ impl CreateDto {
     }
 }
 
-/// An item of the `customFields` field of [`SearchOpportunitiesResponseSchema`].
+/// An item of the `customFields` field of [`Opportunity`].
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/CustomFieldResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -312,9 +312,9 @@ impl CustomFieldsInputStringSchema {
     }
 }
 
-/// An item of the `customFields` field of [`CreateDto`] and an item of the `customFields` field of [`UpdateOpportunityDto`].
+/// An item of the `customFields` field of [`CreateOpportunityDto`] and an item of the `customFields` field of [`UpdateOpportunityDto`].
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/customFields/items` and 1 identical schema (`apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`)
+/// Schema: `apps/opportunities.json#/components/schemas/CreateOpportunityDto/properties/customFields/items` and 1 identical schema (`apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -451,7 +451,7 @@ impl FollowersDto {
 #[non_exhaustive]
 pub struct GetPipelinesSuccessfulResponseDto {
     /// The `pipelines` field.
-    pub pipelines: Option<Vec<PipelinesResponseSchema>>,
+    pub pipelines: Option<Vec<Pipeline>>,
 }
 
 /// The response to `POST /opportunities/`, the response to `GET /opportunities/{id}` and the response to `PUT /opportunities/{id}`.
@@ -462,7 +462,7 @@ pub struct GetPipelinesSuccessfulResponseDto {
 #[non_exhaustive]
 pub struct GetPostOpportunitySuccessfulResponseDto {
     /// The `opportunity` field.
-    pub opportunity: Option<SearchOpportunitiesResponseSchema>,
+    pub opportunity: Option<Opportunity>,
 }
 
 /// An item of the `lostReasons` field of [`LostReasonsResponseSchema`].
@@ -499,143 +499,14 @@ pub struct LostReasonsResponseSchema {
     pub total: Option<i64>,
 }
 
-/// The body of `POST /opportunities/search`.
-///
-/// Schema: `apps/opportunities.json#/components/schemas/OpportunitySearchBodyDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct OpportunitySearchBodyDto {
-    /// Location Id. Example: `i2SpAtBVHSVea1sL6oah`.
-    pub location_id: String,
-    /// The `query` field.
-    pub query: String,
-    /// The `limit` field.
-    pub limit: i64,
-    /// The `page` field.
-    pub page: i64,
-    /// The `searchAfter` field.
-    pub search_after: Vec<String>,
-    /// The `additionalDetails` field.
-    pub additional_details: AdditionalDetailsDto,
-}
-
-impl OpportunitySearchBodyDto {
-    /// A `OpportunitySearchBodyDto` with its required fields (`location_id`, `query`, `limit`, `page`, `search_after`, `additional_details`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        query: impl Into<String>,
-        limit: i64,
-        page: i64,
-        search_after: Vec<String>,
-        additional_details: AdditionalDetailsDto,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            query: query.into(),
-            limit,
-            page,
-            search_after,
-            additional_details,
-        }
-    }
-}
-
-/// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct PipelinesResponseSchema {
-    /// Example: `aWdODOBVOlH1RUFKWQke`
-    pub id: Option<String>,
-    /// Example: `new pipeline`
-    pub name: Option<String>,
-    /// The `stages` field.
-    pub stages: Option<Vec<Vec<serde_json::Value>>>,
-    /// Example: `false`
-    pub show_in_funnel: Option<bool>,
-    /// Example: `true`
-    pub show_in_pie_chart: Option<bool>,
-    /// Example: `dsjddjkndadqaja`
-    pub location_id: Option<String>,
-    /// How pipeline/stage colors are rendered
-    pub color_render_mode: Option<PipelinesResponseSchemaColorRenderMode>,
-}
-
-pub use ghl_common::types::ColorRenderMode as PipelinesResponseSchemaColorRenderMode;
-
-/// The response to `POST /opportunities/search`.
-///
-/// Schema: `apps/opportunities.json#/components/schemas/PostSearchSuccessfulResponseDto`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[non_exhaustive]
-pub struct PostSearchSuccessfulResponseDto {
-    /// The `opportunities` field.
-    pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
-    /// Example: `100`
-    pub total: i64,
-    /// The `aggregations` field.
-    pub aggregations: Option<serde_json::Value>,
-}
-
-/// The `meta` field of [`SearchSuccessfulResponseDto`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/SearchMetaResponseSchema`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SearchMetaResponseSchema {
-    /// Example: `1`
-    pub total: Option<i64>,
-    /// The `nextPageUrl` field.
-    pub next_page_url: Option<String>,
-    /// Example: `yWQobCRIhRguQtD2llvk`
-    pub start_after_id: Option<String>,
-    /// Example: `1625203104328`
-    pub start_after: Option<i64>,
-    /// Example: `2`
-    pub current_page: Option<i64>,
-    /// Example: `3`
-    pub next_page: Option<i64>,
-    /// Example: `1`
-    pub prev_page: Option<i64>,
-}
-
-/// The `contact` field of [`SearchOpportunitiesResponseSchema`].
-///
-/// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct SearchOpportunitiesContactResponseSchema {
-    /// Example: `byMEV0NQinDhq8ZfiOi2`
-    pub id: Option<String>,
-    /// Example: `John Deo`
-    pub name: Option<String>,
-    /// Example: `Tesla Inc`
-    pub company_name: Option<String>,
-    /// Example: `john@deo.com`
-    pub email: Option<String>,
-    /// Example: `+1202-555-0107`
-    pub phone: Option<String>,
-    /// The `tags` field.
-    pub tags: Option<Vec<String>>,
-}
-
 /// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema`
+/// Schema: `apps/opportunities.json#/components/schemas/Opportunity`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct SearchOpportunitiesResponseSchema {
+pub struct Opportunity {
     /// Example: `yWQobCRIhRguQtD2llvk`
     pub id: Option<String>,
     /// Example: `testing`
@@ -686,6 +557,135 @@ pub struct SearchOpportunitiesResponseSchema {
     pub external_object_id: Option<String>,
 }
 
+/// The body of `POST /opportunities/search`.
+///
+/// Schema: `apps/opportunities.json#/components/schemas/OpportunitySearchBodyDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct OpportunitySearchBodyDto {
+    /// Location Id. Example: `i2SpAtBVHSVea1sL6oah`.
+    pub location_id: String,
+    /// The `query` field.
+    pub query: String,
+    /// The `limit` field.
+    pub limit: i64,
+    /// The `page` field.
+    pub page: i64,
+    /// The `searchAfter` field.
+    pub search_after: Vec<String>,
+    /// The `additionalDetails` field.
+    pub additional_details: AdditionalDetailsDto,
+}
+
+impl OpportunitySearchBodyDto {
+    /// A `OpportunitySearchBodyDto` with its required fields (`location_id`, `query`, `limit`, `page`, `search_after`, `additional_details`); set the others with the setters.
+    pub fn new(
+        location_id: impl Into<String>,
+        query: impl Into<String>,
+        limit: i64,
+        page: i64,
+        search_after: Vec<String>,
+        additional_details: AdditionalDetailsDto,
+    ) -> Self {
+        Self {
+            location_id: location_id.into(),
+            query: query.into(),
+            limit,
+            page,
+            search_after,
+            additional_details,
+        }
+    }
+}
+
+/// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
+///
+/// Schema: `apps/opportunities.json#/components/schemas/Pipeline`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct Pipeline {
+    /// Example: `aWdODOBVOlH1RUFKWQke`
+    pub id: Option<String>,
+    /// Example: `new pipeline`
+    pub name: Option<String>,
+    /// The `stages` field.
+    pub stages: Option<Vec<Vec<serde_json::Value>>>,
+    /// Example: `false`
+    pub show_in_funnel: Option<bool>,
+    /// Example: `true`
+    pub show_in_pie_chart: Option<bool>,
+    /// Example: `dsjddjkndadqaja`
+    pub location_id: Option<String>,
+    /// How pipeline/stage colors are rendered
+    pub color_render_mode: Option<PipelineColorRenderMode>,
+}
+
+pub use ghl_common::types::ColorRenderMode as PipelineColorRenderMode;
+
+/// The response to `POST /opportunities/search`.
+///
+/// Schema: `apps/opportunities.json#/components/schemas/PostSearchSuccessfulResponseDto`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[non_exhaustive]
+pub struct PostSearchSuccessfulResponseDto {
+    /// The `opportunities` field.
+    pub opportunities: Option<Vec<Opportunity>>,
+    /// Example: `100`
+    pub total: i64,
+    /// The `aggregations` field.
+    pub aggregations: Option<serde_json::Value>,
+}
+
+/// The `meta` field of [`SearchSuccessfulResponseDto`].
+///
+/// Schema: `apps/opportunities.json#/components/schemas/SearchMetaResponseSchema`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SearchMetaResponseSchema {
+    /// Example: `1`
+    pub total: Option<i64>,
+    /// The `nextPageUrl` field.
+    pub next_page_url: Option<String>,
+    /// Example: `yWQobCRIhRguQtD2llvk`
+    pub start_after_id: Option<String>,
+    /// Example: `1625203104328`
+    pub start_after: Option<i64>,
+    /// Example: `2`
+    pub current_page: Option<i64>,
+    /// Example: `3`
+    pub next_page: Option<i64>,
+    /// Example: `1`
+    pub prev_page: Option<i64>,
+}
+
+/// The `contact` field of [`Opportunity`].
+///
+/// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct SearchOpportunitiesContactResponseSchema {
+    /// Example: `byMEV0NQinDhq8ZfiOi2`
+    pub id: Option<String>,
+    /// Example: `John Deo`
+    pub name: Option<String>,
+    /// Example: `Tesla Inc`
+    pub company_name: Option<String>,
+    /// Example: `john@deo.com`
+    pub email: Option<String>,
+    /// Example: `+1202-555-0107`
+    pub phone: Option<String>,
+    /// The `tags` field.
+    pub tags: Option<Vec<String>>,
+}
+
 /// The response to `GET /opportunities/search`.
 ///
 /// Schema: `apps/opportunities.json#/components/schemas/SearchSuccessfulResponseDto`
@@ -694,7 +694,7 @@ pub struct SearchOpportunitiesResponseSchema {
 #[non_exhaustive]
 pub struct SearchSuccessfulResponseDto {
     /// The `opportunities` field.
-    pub opportunities: Option<Vec<SearchOpportunitiesResponseSchema>>,
+    pub opportunities: Option<Vec<Opportunity>>,
     /// The `meta` field.
     pub meta: Option<SearchMetaResponseSchema>,
     /// The `aggregations` field.

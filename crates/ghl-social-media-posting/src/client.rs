@@ -777,7 +777,7 @@ impl SocialMediaPostingClient {
     ///
     /// Get list of accounts and groups
     ///
-    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-account`, API version `2021-07-28`). Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-accounts`, API version `2021-07-28`). Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -786,8 +786,8 @@ impl SocialMediaPostingClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_account(&self, location_id: impl Into<String>) -> GetAccount {
-        GetAccount {
+    pub fn get_accounts(&self, location_id: impl Into<String>) -> GetAccounts {
+        GetAccounts {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -847,7 +847,7 @@ impl SocialMediaPostingClient {
 
     /// Get categories by id
     ///
-    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-categories-id`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-category`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -857,12 +857,12 @@ impl SocialMediaPostingClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_categories_id(
+    pub fn get_category(
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> GetCategoriesId {
-        GetCategoriesId {
+    ) -> GetCategory {
+        GetCategory {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -905,7 +905,7 @@ impl SocialMediaPostingClient {
     pub fn upload_csv(
         &self,
         location_id: impl Into<String>,
-        body: types::UploadCsvdto,
+        body: types::UploadCsvDto,
     ) -> UploadCsv {
         UploadCsv {
             client: self.client.clone(),
@@ -1237,7 +1237,7 @@ impl SocialMediaPostingClient {
     pub fn get_tags_by_ids(
         &self,
         location_id: impl Into<String>,
-        body: types::UpdateTagDto,
+        body: types::GetTagsByIdsDto,
     ) -> GetTagsByIds {
         GetTagsByIds {
             client: self.client.clone(),
@@ -2142,15 +2142,15 @@ impl GetSocialMediaStatistics {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_account`] call, ready to [`send`](GetAccount::send).
+/// A [`SocialMediaPostingClient::get_accounts`] call, ready to [`send`](GetAccounts::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct GetAccount {
+pub struct GetAccounts {
     client: Client,
     location_id: String,
 }
 
-impl GetAccount {
+impl GetAccounts {
     /// Sends the call and decodes the answer.
     pub fn send(self) -> impl CallFuture<types::AccountsListResponseDto> {
         Client::send_prepared(self.into_request())
@@ -2262,14 +2262,14 @@ impl GetCategoriesLocationId {
     }
 
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::GetByLocationIdResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::GetCategoriesResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::GetByLocationIdResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetCategoriesResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -2278,10 +2278,7 @@ impl GetCategoriesLocationId {
     /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/results/categories`. (From `overrides/social-media-posting.yaml`: the spec does not say.)
     pub fn paginate(
         self,
-    ) -> ghl_runtime::Paginator<
-        types::GetByLocationIdResponseDto,
-        types::CategorySchema,
-    > {
+    ) -> ghl_runtime::Paginator<types::GetCategoriesResponseDto, types::CategorySchema> {
         static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
             style: ghl_runtime::paging::Style::Offset {
                 offset: ghl_runtime::paging::Slot::Query("skip"),
@@ -2310,25 +2307,25 @@ impl GetCategoriesLocationId {
     }
 }
 
-/// A [`SocialMediaPostingClient::get_categories_id`] call, ready to [`send`](GetCategoriesId::send).
+/// A [`SocialMediaPostingClient::get_category`] call, ready to [`send`](GetCategory::send).
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
-pub struct GetCategoriesId {
+pub struct GetCategory {
     client: Client,
     location_id: String,
     id: String,
 }
 
-impl GetCategoriesId {
+impl GetCategory {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::GetByIdResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::GetCategoryResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::GetByIdResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::GetCategoryResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -2418,7 +2415,7 @@ impl GetUploadStatus {
 pub struct UploadCsv {
     client: Client,
     location_id: String,
-    body: types::UploadCsvdto,
+    body: types::UploadCsvDto,
 }
 
 impl UploadCsv {
@@ -2462,14 +2459,14 @@ pub struct DeleteCsvPost {
 
 impl DeleteCsvPost {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::DeletePostResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::DeleteCsvPostResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::DeletePostResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::DeleteCsvPostResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -2588,14 +2585,14 @@ pub struct StartCsvFinalize {
 
 impl StartCsvFinalize {
     /// Sends the call and decodes the answer.
-    pub fn send(self) -> impl CallFuture<types::CsvPostStatusResponseDto> {
+    pub fn send(self) -> impl CallFuture<types::BaseResponseDto> {
         Client::send_prepared(self.into_request())
     }
 
     /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
     pub fn send_with_response(
         self,
-    ) -> impl CallFuture<ghl_runtime::Response<types::CsvPostStatusResponseDto>> {
+    ) -> impl CallFuture<ghl_runtime::Response<types::BaseResponseDto>> {
         Client::send_prepared_with_response(self.into_request())
     }
 
@@ -2985,7 +2982,7 @@ impl GetTagsLocationId {
 pub struct GetTagsByIds {
     client: Client,
     location_id: String,
-    body: types::UpdateTagDto,
+    body: types::GetTagsByIdsDto,
 }
 
 impl GetTagsByIds {

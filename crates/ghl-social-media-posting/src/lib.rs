@@ -17,7 +17,7 @@
 //!     // A Private Integration Token or an OAuth access token, sent as `Bearer`.
 //!     let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //!     let api = SocialMediaPostingClient::new(client);
-//!     let answer = api.get_account("your-location-id").send().await?;
+//!     let answer = api.get_accounts("your-location-id").send().await?;
 //!     println!("{answer:?}");
 //!     Ok(())
 //! }

@@ -435,6 +435,21 @@ impl AttachTwitterAccountDto {
     }
 }
 
+/// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/BaseResponseDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BaseResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Updated Successfully`.
+    pub message: String,
+}
+
 /// The `BulkDeletePostSuccessfulResponseSchema` schema.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/BulkDeletePostSuccessfulResponseSchema`
@@ -827,21 +842,6 @@ pub struct CsvPostSchema {
     pub error_message: Option<String>,
 }
 
-/// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct CsvPostStatusResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `200`.
-    pub status_code: f64,
-    /// Message. Example: `Updated Successfully`.
-    pub message: String,
-}
-
 /// The `csv` field of [`CsvResponseSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/CsvResponse`
@@ -920,6 +920,24 @@ pub struct DeleteAccountResponseSchema {
     pub id: Option<String>,
 }
 
+/// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/DeleteCsvPostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct DeleteCsvPostResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Deleted Post`.
+    pub message: String,
+    /// Requested Results
+    pub results: Option<DeletePostResponseSchema>,
+}
+
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeleteCsvResponseDTO`
@@ -938,25 +956,7 @@ pub struct DeleteCsvResponseDto {
     pub results: Option<CsvResponseSchema>,
 }
 
-/// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct DeletePostResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `200`.
-    pub status_code: f64,
-    /// Message. Example: `Deleted Post`.
-    pub message: String,
-    /// Requested Results
-    pub results: Option<DeletePostResponseSchema>,
-}
-
-/// The `results` field of [`DeletePostResponseDto`].
+/// The `results` field of [`DeleteCsvPostResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1109,12 +1109,12 @@ pub struct FollowersValue {
 
 /// The `postApprovalDetails` field of [`GetPostFormattedSchema`].
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails`
+/// Schema: `apps/social-media-posting.json#/components/schemas/FormattedApprovalDetails`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct FormatedApprovalDetails {
+pub struct FormattedApprovalDetails {
     /// Approver. Example: `iVrVJ2uoXNF0wzcBzgl5`.
     pub approver: Option<String>,
     /// Requester Notes. Example: `Test suggestion`.
@@ -1155,24 +1155,6 @@ pub struct GetAccountSchema {
     pub meta: Option<serde_json::Value>,
 }
 
-/// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct GetByIdResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `200`.
-    pub status_code: f64,
-    /// Message. Example: `Fetched Category`.
-    pub message: String,
-    /// Requested Results
-    pub results: Option<GetCategorySchema>,
-}
-
 /// The `category` field of [`GetCategorySchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseSchema`
@@ -1204,25 +1186,7 @@ pub struct GetByIdResponseSchema {
     pub updated_at: Option<String>,
 }
 
-/// The response to `GET /social-media-posting/{locationId}/categories`.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct GetByLocationIdResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `200`.
-    pub status_code: f64,
-    /// Message. Example: `Fetched Categories by Location ID`.
-    pub message: String,
-    /// Requested Results
-    pub results: Option<GetByLocationIdResponseSchema>,
-}
-
-/// The `results` field of [`GetByLocationIdResponseDto`].
+/// The `results` field of [`GetCategoriesResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -1234,7 +1198,43 @@ pub struct GetByLocationIdResponseSchema {
     pub categories: Vec<CategorySchema>,
 }
 
-/// The `results` field of [`GetByIdResponseDto`].
+/// The response to `GET /social-media-posting/{locationId}/categories`.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/GetCategoriesResponseDTO`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GetCategoriesResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Fetched Categories by Location ID`.
+    pub message: String,
+    /// Requested Results
+    pub results: Option<GetByLocationIdResponseSchema>,
+}
+
+/// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/GetCategoryResponseDTO`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GetCategoryResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Fetched Category`.
+    pub message: String,
+    /// Requested Results
+    pub results: Option<GetCategorySchema>,
+}
+
+/// The `results` field of [`GetCategoryResponseDto`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/GetCategorySchema`
 #[ghl_runtime::skip_serializing_none]
@@ -1473,7 +1473,7 @@ pub struct GetPostFormattedSchema {
     /// Og Tags Meta Data
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    pub post_approval_details: Option<FormatedApprovalDetails>,
+    pub post_approval_details: Option<FormattedApprovalDetails>,
     /// Tiktok Post Details
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
@@ -1804,6 +1804,24 @@ pub struct GetTagsByIdResponseSchema {
     pub tags: Vec<SocialMediaTagSchema>,
     /// Count. Example: `3`.
     pub count: Option<i64>,
+}
+
+/// The body of `POST /social-media-posting/{locationId}/tags/details`.
+///
+/// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdsDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GetTagsByIdsDto {
+    /// Array of Tag Ids
+    pub tag_ids: Vec<String>,
+}
+
+impl GetTagsByIdsDto {
+    /// A `GetTagsByIdsDto` with its required fields (`tag_ids`); set the others with the setters.
+    pub fn new(tag_ids: Vec<String>) -> Self {
+        Self { tag_ids }
+    }
 }
 
 /// The response to `GET /social-media-posting/{locationId}/tags`.
@@ -2397,7 +2415,7 @@ pub struct PostSuccessfulResponseSchema {
     pub count: Option<i64>,
 }
 
-/// The `approverUser` field of [`FormatedApprovalDetails`] and the `user` field of [`GetPostFormattedSchema`].
+/// The `approverUser` field of [`FormattedApprovalDetails`] and the `user` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/PostUserSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -2545,7 +2563,7 @@ impl SetAccountsDto {
 /// The response to `POST /social-media-posting/{locationId}/set-accounts`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/SetAccountsResponseDTO`
-pub type SetAccountsResponseDto = CsvPostStatusResponseDto;
+pub type SetAccountsResponseDto = BaseResponseDto;
 
 /// The `results` field of [`SocialMediaGmbAccountResponseDto`].
 ///
@@ -3167,39 +3185,21 @@ pub use ghl_common::types::AttachLinkedinAccountDtoType as Type;
 /// The response to `PUT /social-media-posting/{locationId}/posts/{id}`.
 ///
 /// Schema: `apps/social-media-posting.json#/components/schemas/UpdatePostSuccessfulResponseDTO`
-pub type UpdatePostSuccessfulResponseDto = CsvPostStatusResponseDto;
-
-/// The body of `POST /social-media-posting/{locationId}/tags/details`.
-///
-/// Schema: `apps/social-media-posting.json#/components/schemas/UpdateTagDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct UpdateTagDto {
-    /// Array of Tag Ids
-    pub tag_ids: Vec<String>,
-}
-
-impl UpdateTagDto {
-    /// A `UpdateTagDto` with its required fields (`tag_ids`); set the others with the setters.
-    pub fn new(tag_ids: Vec<String>) -> Self {
-        Self { tag_ids }
-    }
-}
+pub type UpdatePostSuccessfulResponseDto = BaseResponseDto;
 
 /// The body of `POST /social-media-posting/{locationId}/csv`.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/UploadCSVDTO`
+/// Schema: `apps/social-media-posting.json#/components/schemas/UploadCsvDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct UploadCsvdto {
+pub struct UploadCsvDto {
     /// The `file` field.
     pub file: Option<ghl_runtime::FilePart>,
 }
 
-impl UploadCsvdto {
-    /// An empty `UploadCsvdto`: set what you need with the setters.
+impl UploadCsvDto {
+    /// An empty `UploadCsvDto`: set what you need with the setters.
     pub fn new() -> Self {
         Self { file: None }
     }

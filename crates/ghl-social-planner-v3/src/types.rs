@@ -1007,6 +1007,21 @@ pub struct BaseOAuthAccountSchema {
     pub avatar: Option<String>,
 }
 
+/// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
+///
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BaseResponseDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct BaseResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Updated Successfully`.
+    pub message: String,
+}
+
 /// The `blueskyPostDetails` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BlueskyPostSchema`
@@ -1633,17 +1648,7 @@ pub struct CommentsGetListResultsDto {
 /// The response to `POST /social-media-posting/comments/{platform}/{id}/like`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CommentsLikeResponseDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct CommentsLikeResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `201`.
-    pub status_code: f64,
-    /// Message. Example: `Created Like`.
-    pub message: String,
-}
+pub type CommentsLikeResponseDto = BaseResponseDto;
 
 /// The `meta` field of [`CommentsGetListResultsDto`].
 ///
@@ -2569,11 +2574,6 @@ ghl_runtime::string_enum! {
     }
 }
 
-/// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CsvPostStatusResponseDTO`
-pub type CsvPostStatusResponseDto = CommentsLikeResponseDto;
-
 /// The `csv` field of [`CsvResponseSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CsvResponse`
@@ -2692,6 +2692,24 @@ pub struct DeleteActivePostResponseDto {
     pub message: Option<String>,
 }
 
+/// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
+///
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvPostResponseDTO`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct DeleteCsvPostResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Deleted CSV Post`.
+    pub message: String,
+    /// Requested Results
+    pub results: Option<DeletePostResponseSchema>,
+}
+
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvResponseDTO`
@@ -2713,7 +2731,7 @@ pub struct DeleteCsvResponseDto {
 /// The response to `DELETE /social-media-posting/comments/{platform}/{id}/like`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteLikeResponseDTO`
-pub type DeleteLikeResponseDto = CommentsLikeResponseDto;
+pub type DeleteLikeResponseDto = BaseResponseDto;
 
 /// The `csv` field of [`DeletePostResponseSchema`].
 ///
@@ -2738,25 +2756,7 @@ pub struct DeletePostCsvSchema {
     pub updated_at: Option<String>,
 }
 
-/// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseDTO`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct DeletePostResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `200`.
-    pub status_code: f64,
-    /// Message. Example: `Deleted CSV Post`.
-    pub message: String,
-    /// Requested Results
-    pub results: Option<DeletePostResponseSchema>,
-}
-
-/// The `results` field of [`DeletePostResponseDto`].
+/// The `results` field of [`DeleteCsvPostResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseSchema`
 #[ghl_runtime::skip_serializing_none]
@@ -3366,12 +3366,12 @@ pub struct FollowersValue {
 
 /// The `postApprovalDetails` field of [`GetModifiedPayloadFormattedSchema`] and the `postApprovalDetails` field of [`GetPostFormattedSchema`].
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FormatedApprovalDetails`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FormattedApprovalDetails`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
-pub struct FormatedApprovalDetails {
+pub struct FormattedApprovalDetails {
     /// User ID of the designated approver.
     ///
     /// **Note:** The approver will receive a notification when a post is submitted for review.
@@ -3432,24 +3432,6 @@ pub struct GetAccountSchema {
     pub meta: Option<serde_json::Value>,
 }
 
-/// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseDTO`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct GetByIdResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `200`.
-    pub status_code: f64,
-    /// Message. Example: `Fetched Category`.
-    pub message: String,
-    /// Requested Results
-    pub results: Option<GetCategorySchema>,
-}
-
 /// The `category` field of [`GetCategorySchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseSchema`
@@ -3481,25 +3463,7 @@ pub struct GetByIdResponseSchema {
     pub updated_at: Option<String>,
 }
 
-/// The response to `GET /social-media-posting/{locationId}/categories`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseDTO`
-#[ghl_runtime::skip_serializing_none]
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct GetByLocationIdResponseDto {
-    /// Success or Failure. Example: `true`.
-    pub success: bool,
-    /// Status Code. Example: `200`.
-    pub status_code: f64,
-    /// Message. Example: `Fetched Categories by Location ID`.
-    pub message: String,
-    /// Requested Results
-    pub results: Option<GetByLocationIdResponseSchema>,
-}
-
-/// The `results` field of [`GetByLocationIdResponseDto`].
+/// The `results` field of [`GetCategoriesResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -3511,7 +3475,43 @@ pub struct GetByLocationIdResponseSchema {
     pub categories: Vec<CategorySchema>,
 }
 
-/// The `results` field of [`GetByIdResponseDto`].
+/// The response to `GET /social-media-posting/{locationId}/categories`.
+///
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCategoriesResponseDTO`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GetCategoriesResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Fetched Categories by Location ID`.
+    pub message: String,
+    /// Requested Results
+    pub results: Option<GetByLocationIdResponseSchema>,
+}
+
+/// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
+///
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCategoryResponseDTO`
+#[ghl_runtime::skip_serializing_none]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GetCategoryResponseDto {
+    /// Success or Failure. Example: `true`.
+    pub success: bool,
+    /// Status Code. Example: `200`.
+    pub status_code: f64,
+    /// Message. Example: `Fetched Category`.
+    pub message: String,
+    /// Requested Results
+    pub results: Option<GetCategorySchema>,
+}
+
+/// The `results` field of [`GetCategoryResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCategorySchema`
 #[ghl_runtime::skip_serializing_none]
@@ -3754,7 +3754,7 @@ pub struct GetModifiedPayloadFormattedSchema {
     /// Og Tags Meta Data
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    pub post_approval_details: Option<FormatedApprovalDetails>,
+    pub post_approval_details: Option<FormattedApprovalDetails>,
     /// Tiktok Post Details
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
@@ -4056,7 +4056,7 @@ pub struct GetPostFormattedSchema {
     /// Og Tags Meta Data
     pub og_tags_details: Option<OgTagsSchema>,
     /// Post Approval Details
-    pub post_approval_details: Option<FormatedApprovalDetails>,
+    pub post_approval_details: Option<FormattedApprovalDetails>,
     /// Tiktok Post Details
     pub tiktok_post_details: Option<TiktokPostSchema>,
     /// GMB Post Details
@@ -4415,6 +4415,24 @@ pub struct GetTagsByIdResponseSchema {
     pub tags: Vec<SocialMediaTagSchema>,
     /// Count. Example: `3`.
     pub count: Option<i64>,
+}
+
+/// The body of `POST /social-media-posting/{locationId}/tags/details`.
+///
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdsDTO`
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+#[non_exhaustive]
+pub struct GetTagsByIdsDto {
+    /// Array of Tag Ids
+    pub tag_ids: Vec<String>,
+}
+
+impl GetTagsByIdsDto {
+    /// A `GetTagsByIdsDto` with its required fields (`tag_ids`); set the others with the setters.
+    pub fn new(tag_ids: Vec<String>) -> Self {
+        Self { tag_ids }
+    }
 }
 
 /// The response to `GET /social-media-posting/{locationId}/tags`.
@@ -5788,7 +5806,7 @@ pub struct PostSuccessfulResponseSchema {
     pub count: Option<i64>,
 }
 
-/// The `approverUser` field of [`FormatedApprovalDetails`], the `user` field of [`GetModifiedPayloadFormattedSchema`] and the `user` field of [`GetPostFormattedSchema`].
+/// The `approverUser` field of [`FormattedApprovalDetails`], the `user` field of [`GetModifiedPayloadFormattedSchema`] and the `user` field of [`GetPostFormattedSchema`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/PostUserSchema`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -7383,7 +7401,7 @@ pub struct UpdateCategoryQueueResponseDto {
 /// The response to `PUT /social-media-posting/{locationId}/posts/{id}`.
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdatePostSuccessfulResponseDTO`
-pub type UpdatePostSuccessfulResponseDto = CommentsLikeResponseDto;
+pub type UpdatePostSuccessfulResponseDto = BaseResponseDto;
 
 /// The body of `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}`.
 ///
@@ -7482,24 +7500,6 @@ pub struct UpdateQueueItemResponseDto {
     pub total_posts_changed: Option<f64>,
 }
 
-/// The body of `POST /social-media-posting/{locationId}/tags/details`.
-///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateTagDTO`
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-#[non_exhaustive]
-pub struct UpdateTagDto {
-    /// Array of Tag Ids
-    pub tag_ids: Vec<String>,
-}
-
-impl UpdateTagDto {
-    /// A `UpdateTagDto` with its required fields (`tag_ids`); set the others with the setters.
-    pub fn new(tag_ids: Vec<String>) -> Self {
-        Self { tag_ids }
-    }
-}
-
 /// An item of the `slots` field of [`FetchSlotsResponseDto`], an item of the `updatedSlots` field of [`GeneralSuccessResponseDto`] and an item of the `updatedSlots` field of [`UpdateQueueItemResponseDto`].
 ///
 /// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdatedSlotInfoDTO`
@@ -7533,13 +7533,13 @@ impl UploadCsvBody {
     }
 }
 
-/// The `UploadCSVDTO` schema.
+/// The `UploadCsvDTO` schema.
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadCSVDTO`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadCsvDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
-pub struct UploadCsvdto {
+pub struct UploadCsvDto {
     /// The `file` field.
     pub file: Option<ghl_runtime::FilePart>,
 }

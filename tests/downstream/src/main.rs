@@ -15,7 +15,7 @@ async fn all_posts(
     blog_id: &str,
 ) -> ghl_blogs::Result<usize> {
     let posts: Vec<_> = blogs
-        .get_blog_post(location_id, blog_id, 50, 0)
+        .get_blog_posts(location_id, blog_id, 50, 0)
         .paginate()
         .max_items(500)
         .collect_items()

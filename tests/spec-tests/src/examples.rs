@@ -2,7 +2,7 @@
 
 //! The specs' own examples, deserialized into the generated types and serialized back.
 //!
-//! 2088 instances assembled from 10062 examples that match their schema; 860 examples contradict their own schema and are not tested.
+//! 2089 instances assembled from 10063 examples that match their schema; 860 examples contradict their own schema and are not tested.
 
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -2978,15 +2978,27 @@ fn contacts() {
         "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":[\"test\",\"test2\"]}",
     );
     round_trip::<
+        ghl_contacts::types::Contact,
+    >(
+        "apps/contacts.json#/components/schemas/Contact",
+        "{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"emailLowerCase\":\"rubika@deos.com\",\"timezone\":\"Asia/Calcutta\",\"companyName\":\"DGS VolMAX\",\"phone\":\"+18832327657\",\"dnd\":true,\"type\":\"read\",\"source\":\"public api\",\"assignedTo\":\"ve9EPM428h8vShlRW1KT\",\"address1\":\"3535 1st St N\",\"city\":\"ruDolomitebika\",\"state\":\"AL\",\"country\":\"US\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"dateOfBirth\":\"Date format YYYY-MM-DD\",\"dateAdded\":\"2021-07-02T05:18:26.704Z\",\"dateUpdated\":\"2021-07-02T05:18:26.704Z\",\"keyword\":\"test\",\"firstNameLowerCase\":\"rubika\",\"fullNameLowerCase\":\"rubika deo\",\"lastNameLowerCase\":\"deo\",\"lastActivity\":\"2021-07-16T11:39:30.564Z\",\"customFields\":[{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"value\":\"name\"}],\"businessId\":\"641c094001436dbc2081e642\",\"attributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"lastAttributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"visitorId\":\"ve9EPM428h8vShlRW1KT\"}",
+    );
+    round_trip::<
         ghl_contacts::types::ContactSearchResponse,
     >(
         "apps/contacts.json#/components/schemas/ContactSearchResponse",
         "{\"contacts\":[{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"emailLowerCase\":\"rubika@deos.com\",\"timezone\":\"Asia/Calcutta\",\"companyName\":\"DGS VolMAX\",\"phone\":\"+18832327657\",\"dnd\":true,\"type\":\"read\",\"source\":\"public api\",\"assignedTo\":\"ve9EPM428h8vShlRW1KT\",\"address1\":\"3535 1st St N\",\"city\":\"ruDolomitebika\",\"state\":\"AL\",\"country\":\"US\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"dateOfBirth\":\"Date format YYYY-MM-DD\",\"dateAdded\":\"2021-07-02T05:18:26.704Z\",\"dateUpdated\":\"2021-07-02T05:18:26.704Z\",\"keyword\":\"test\",\"firstNameLowerCase\":\"rubika\",\"fullNameLowerCase\":\"rubika deo\",\"lastNameLowerCase\":\"deo\",\"lastActivity\":\"2021-07-16T11:39:30.564Z\",\"customFields\":[{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"value\":\"name\"}],\"businessId\":\"641c094001436dbc2081e642\",\"attributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"lastAttributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"visitorId\":\"ve9EPM428h8vShlRW1KT\"}],\"total\":120}",
     );
     round_trip::<
-        ghl_contacts::types::ContactsBulkUpateResponse,
+        ghl_contacts::types::ContactWorkflowDto,
     >(
-        "apps/contacts.json#/components/schemas/ContactsBulkUpateResponse",
+        "apps/contacts.json#/components/schemas/ContactWorkflowDto",
+        "{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}",
+    );
+    round_trip::<
+        ghl_contacts::types::ContactsBulkUpdateResponse,
+    >(
+        "apps/contacts.json#/components/schemas/ContactsBulkUpdateResponse",
         "{\"success\":true,\"ids\":[\"pOC0uJ97VYOKH2m3fkMD\"]}",
     );
     round_trip::<
@@ -3062,12 +3074,6 @@ fn contacts() {
         "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
     );
     round_trip::<
-        ghl_contacts::types::CreateWorkflowDto,
-    >(
-        "apps/contacts.json#/components/schemas/CreateWorkflowDto",
-        "{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}",
-    );
-    round_trip::<
         ghl_contacts::types::CustomFieldSchema,
     >(
         "apps/contacts.json#/components/schemas/CustomFieldSchema",
@@ -3102,12 +3108,6 @@ fn contacts() {
     >(
         "apps/contacts.json#/components/schemas/FollowersDTO",
         "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302Lunr\"]}",
-    );
-    round_trip::<
-        ghl_contacts::types::GetContectByIdSchema,
-    >(
-        "apps/contacts.json#/components/schemas/GetContectByIdSchema",
-        "{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"emailLowerCase\":\"rubika@deos.com\",\"timezone\":\"Asia/Calcutta\",\"companyName\":\"DGS VolMAX\",\"phone\":\"+18832327657\",\"dnd\":true,\"type\":\"read\",\"source\":\"public api\",\"assignedTo\":\"ve9EPM428h8vShlRW1KT\",\"address1\":\"3535 1st St N\",\"city\":\"ruDolomitebika\",\"state\":\"AL\",\"country\":\"US\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"dateOfBirth\":\"Date format YYYY-MM-DD\",\"dateAdded\":\"2021-07-02T05:18:26.704Z\",\"dateUpdated\":\"2021-07-02T05:18:26.704Z\",\"keyword\":\"test\",\"firstNameLowerCase\":\"rubika\",\"fullNameLowerCase\":\"rubika deo\",\"lastNameLowerCase\":\"deo\",\"lastActivity\":\"2021-07-16T11:39:30.564Z\",\"customFields\":[{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"value\":\"name\"}],\"businessId\":\"641c094001436dbc2081e642\",\"attributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"lastAttributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"visitorId\":\"ve9EPM428h8vShlRW1KT\"}",
     );
     round_trip::<
         ghl_contacts::types::GetCreateUpdateNoteSuccessfulResponseDto,
@@ -3146,9 +3146,9 @@ fn contacts() {
         "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"My Text\"}",
     );
     round_trip::<
-        ghl_contacts::types::MonetoryField,
+        ghl_contacts::types::MonetaryField,
     >(
-        "apps/contacts.json#/components/schemas/MonetoryField",
+        "apps/contacts.json#/components/schemas/MonetaryField",
         "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":100.5}",
     );
     round_trip::<
@@ -3164,16 +3164,16 @@ fn contacts() {
         "{\"tags\":[\"minim\",\"velit magna\"]}",
     );
     round_trip::<
-        ghl_contacts::types::TaskByIsSuccessfulResponseDto,
-    >(
-        "apps/contacts.json#/components/schemas/TaskByIsSuccessfulResponseDto",
-        "{\"task\":{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNKting\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}}",
-    );
-    round_trip::<
         ghl_contacts::types::TaskSchema,
     >(
         "apps/contacts.json#/components/schemas/TaskSchema",
         "{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNKting\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}",
+    );
+    round_trip::<
+        ghl_contacts::types::TaskSuccessfulResponseDto,
+    >(
+        "apps/contacts.json#/components/schemas/TaskSuccessfulResponseDto",
+        "{\"task\":{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNKting\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}}",
     );
     round_trip::<
         ghl_contacts::types::TasksListSuccessfulResponseDto,
@@ -3258,9 +3258,15 @@ fn contacts_v3() {
         "{\"contacts\":[{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"emailLowerCase\":\"rubika@deos.com\",\"timezone\":\"Asia/Calcutta\",\"companyName\":\"DGS VolMAX\",\"phone\":\"+18832327657\",\"dnd\":true,\"type\":\"lead\",\"source\":\"public api\",\"assignedTo\":\"ve9EPM428h8vShlRW1KT\",\"address1\":\"3535 1st St N\",\"city\":\"Birmingham\",\"state\":\"AL\",\"country\":\"US\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"dateOfBirth\":\"1990-09-25\",\"dateAdded\":\"2021-07-02T05:18:26.704Z\",\"dateUpdated\":\"2021-07-02T05:18:26.704Z\",\"ssn\":\"123-45-6789\",\"keyword\":\"test\",\"firstNameLowerCase\":\"rubika\",\"fullNameLowerCase\":\"rubika deo\",\"lastNameLowerCase\":\"deo\",\"lastActivity\":\"2021-07-16T11:39:30.564Z\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"value\":\"My Text\"}],\"businessId\":\"641c094001436dbc2081e642\",\"attributionSource\":{\"url\":\"Trigger Link\",\"campaign\":\"Summer Sale\"},\"lastAttributionSource\":{\"url\":\"Organic Search\",\"campaign\":\"Brand Awareness\"},\"visitorId\":\"ve9EPM428h8vShlRW1KT\",\"dndSettings\":{\"call\":{\"status\":\"active\",\"message\":\"Do not call\"},\"email\":{\"status\":\"inactive\"}}}],\"total\":120}",
     );
     round_trip::<
-        ghl_contacts_v3::types::ContactsBulkUpateResponse,
+        ghl_contacts_v3::types::ContactWorkflowDto,
     >(
-        "apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpateResponse",
+        "apps/v3/contacts-v3.json#/components/schemas/ContactWorkflowDto",
+        "{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::ContactsBulkUpdateResponse,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpdateResponse",
         "{\"success\":true,\"ids\":[\"pOC0uJ97VYOKH2m3fkMD\"]}",
     );
     round_trip::<
@@ -3322,12 +3328,6 @@ fn contacts_v3() {
     >(
         "apps/v3/contacts-v3.json#/components/schemas/CreateTaskParams",
         "{\"title\":\"First Task\",\"body\":\"loram ipsum\",\"dueDate\":\"2020-10-25T11:00:00Z\",\"completed\":true,\"assignedTo\":\"hxHGVRb1YJUscrCB8eXK\"}",
-    );
-    round_trip::<
-        ghl_contacts_v3::types::CreateWorkflowDto,
-    >(
-        "apps/v3/contacts-v3.json#/components/schemas/CreateWorkflowDto",
-        "{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}",
     );
     round_trip::<
         ghl_contacts_v3::types::CustomFieldSchema,
@@ -3432,9 +3432,9 @@ fn contacts_v3() {
         "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":\"My Text\",\"field_value\":\"My Text\"}",
     );
     round_trip::<
-        ghl_contacts_v3::types::MonetoryField,
+        ghl_contacts_v3::types::MonetaryField,
     >(
-        "apps/v3/contacts-v3.json#/components/schemas/MonetoryField",
+        "apps/v3/contacts-v3.json#/components/schemas/MonetaryField",
         "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":100.5,\"field_value\":100.5}",
     );
     round_trip::<
@@ -3450,16 +3450,16 @@ fn contacts_v3() {
         "{\"tags\":[\"minim\",\"velit magna\"]}",
     );
     round_trip::<
-        ghl_contacts_v3::types::TaskByIsSuccessfulResponseDto,
-    >(
-        "apps/v3/contacts-v3.json#/components/schemas/TaskByIsSuccessfulResponseDto",
-        "{\"task\":{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNK\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}}",
-    );
-    round_trip::<
         ghl_contacts_v3::types::TaskSchema,
     >(
         "apps/v3/contacts-v3.json#/components/schemas/TaskSchema",
         "{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNKting\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}",
+    );
+    round_trip::<
+        ghl_contacts_v3::types::TaskSuccessfulResponseDto,
+    >(
+        "apps/v3/contacts-v3.json#/components/schemas/TaskSuccessfulResponseDto",
+        "{\"task\":{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNK\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}}",
     );
     round_trip::<
         ghl_contacts_v3::types::TasksListSuccessfulResponseDto,
@@ -3912,6 +3912,12 @@ fn conversations() {
         "{\"name\":\"Newsletter Subscription\",\"description\":\"Weekly newsletter subscription preferences\",\"channel\":\"email\",\"language\":\"en\"}",
     );
     round_trip::<
+        ghl_conversations::types::DeleteConversationSuccessfulResponse,
+    >(
+        "apps/conversations.json#/components/schemas/DeleteConversationSuccessfulResponse",
+        "{\"success\":true}",
+    );
+    round_trip::<
         ghl_conversations::types::ErrorDto,
     >(
         "apps/conversations.json#/components/schemas/ErrorDto",
@@ -3940,12 +3946,6 @@ fn conversations() {
     >(
         "apps/conversations.json#/components/schemas/GetConversationByIdResponse",
         "{\"contactId\":\"ve9EPM428kjkvShlRW1KT\",\"locationId\":\"ve9EPM428kjkvShlRW1KT\",\"deleted\":false,\"inbox\":true,\"type\":0,\"unreadCount\":1,\"assignedTo\":\"ve9EPM428kjkvShlRW1KT\",\"id\":\"ve9EPM428kjkvShlRW1KT\",\"starred\":true}",
-    );
-    round_trip::<
-        ghl_conversations::types::GetConversationSuccessfulResponse,
-    >(
-        "apps/conversations.json#/components/schemas/GetConversationSuccessfulResponse",
-        "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}}",
     );
     round_trip::<
         ghl_conversations::types::GetEmailMessageResponseDto,
@@ -4014,9 +4014,9 @@ fn conversations() {
         "{\"type\":\"Call\",\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"altId\":\"61d6d1f9cdac7612faf80753\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081210\",\"status\":\"completed\"}}",
     );
     round_trip::<
-        ghl_conversations::types::SendConversationResponseDto,
+        ghl_conversations::types::SearchConversationsResponseDto,
     >(
-        "apps/conversations.json#/components/schemas/SendConversationResponseDto",
+        "apps/conversations.json#/components/schemas/SearchConversationsResponseDto",
         "{\"conversations\":[{\"id\":\"ABCHkzuJQ8ZMd4Te84GK\",\"contactId\":\"ABCHkzuJQ8ZMd4Te84GK\",\"locationId\":\"ABCHkzuJQ8ZMd4Te84GK\",\"lastMessageBody\":\"This is a sample message body\",\"lastMessageType\":\"TYPE_SMS\",\"type\":\"TYPE_PHONE\",\"unreadCount\":1,\"fullName\":\"John Doe\",\"contactName\":\"John Doe Company\",\"email\":\"johndoe@mailingdomain.com\",\"phone\":\"+15550001234\"}],\"total\":100}",
     );
     round_trip::<
@@ -4054,6 +4054,12 @@ fn conversations() {
     >(
         "apps/conversations.json#/components/schemas/UpdateConversationDto",
         "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"unreadCount\":1,\"starred\":true}",
+    );
+    round_trip::<
+        ghl_conversations::types::UpdateConversationSuccessfulResponse,
+    >(
+        "apps/conversations.json#/components/schemas/UpdateConversationSuccessfulResponse",
+        "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}}",
     );
     round_trip::<
         ghl_conversations::types::UpdateCustomSubtypeDto,
@@ -4156,9 +4162,9 @@ fn conversations_v3() {
         "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"dateUpdated\":\"2023-10-01T12:00:00Z\",\"dateAdded\":\"2023-10-01T12:00:00Z\",\"deleted\":false,\"contactId\":\"ve9EPM428kjkvShlRW1KT\",\"locationId\":\"ve9EPM428kjkvShlRW1KT\",\"lastMessageDate\":\"2023-10-01T12:00:00Z\",\"assignedTo\":\"ve9EPM428kjkvShlRW1KT\"}}",
     );
     round_trip::<
-        ghl_conversations_v3::types::CreateLiveChatMessageFeedbackResponse,
+        ghl_conversations_v3::types::DeleteConversationSuccessfulResponse,
     >(
-        "apps/v3/conversations-v3.json#/components/schemas/CreateLiveChatMessageFeedbackResponse",
+        "apps/v3/conversations-v3.json#/components/schemas/DeleteConversationSuccessfulResponse",
         "{\"success\":true}",
     );
     round_trip::<
@@ -4196,12 +4202,6 @@ fn conversations_v3() {
     >(
         "apps/v3/conversations-v3.json#/components/schemas/GetConversationByIdResponse",
         "{\"contactId\":\"ve9EPM428kjkvShlRW1KT\",\"locationId\":\"ve9EPM428kjkvShlRW1KT\",\"deleted\":false,\"inbox\":true,\"type\":2,\"unreadCount\":1,\"assignedTo\":\"ve9EPM428kjkvShlRW1KT\",\"id\":\"ve9EPM428kjkvShlRW1KT\",\"starred\":true}",
-    );
-    round_trip::<
-        ghl_conversations_v3::types::GetConversationSuccessfulResponse,
-    >(
-        "apps/v3/conversations-v3.json#/components/schemas/GetConversationSuccessfulResponse",
-        "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}}",
     );
     round_trip::<
         ghl_conversations_v3::types::GetEmailMessageResponseDto,
@@ -4270,9 +4270,9 @@ fn conversations_v3() {
         "{\"type\":\"Call\",\"attachments\":[\"https://example.com/files/recording.mp3\"],\"conversationId\":\"ve9EPM428h8vShlRW1KT\",\"conversationProviderId\":\"61d6d1f9cdac7612faf80753\",\"altId\":\"61d6d1f9cdac7612faf80753\",\"date\":\"2024-03-27T18:13:49.000Z\",\"call\":{\"to\":\"+15037081210\",\"from\":\"+15037081211\",\"status\":\"completed\"}}",
     );
     round_trip::<
-        ghl_conversations_v3::types::SendConversationResponseDto,
+        ghl_conversations_v3::types::SearchConversationsResponseDto,
     >(
-        "apps/v3/conversations-v3.json#/components/schemas/SendConversationResponseDto",
+        "apps/v3/conversations-v3.json#/components/schemas/SearchConversationsResponseDto",
         "{\"conversations\":[],\"total\":100}",
     );
     round_trip::<
@@ -4304,6 +4304,12 @@ fn conversations_v3() {
     >(
         "apps/v3/conversations-v3.json#/components/schemas/UpdateConversationDto",
         "{\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"unreadCount\":1,\"starred\":true,\"feedback\":\"positive\"}",
+    );
+    round_trip::<
+        ghl_conversations_v3::types::UpdateConversationSuccessfulResponse,
+    >(
+        "apps/v3/conversations-v3.json#/components/schemas/UpdateConversationSuccessfulResponse",
+        "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}}",
     );
     round_trip::<
         ghl_conversations_v3::types::UpdateEmailMessageStatusDto,
@@ -7836,9 +7842,9 @@ fn opportunities() {
         "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302LLss\"],\"followersAdded\":[\"Mx6wyHhbFdRXh302Luer\",\"Ka6wyHhbFdRXh302LLsAm\"]}",
     );
     round_trip::<
-        ghl_opportunities::types::CreateDto,
+        ghl_opportunities::types::CreateOpportunityDto,
     >(
-        "apps/opportunities.json#/components/schemas/CreateDto",
+        "apps/opportunities.json#/components/schemas/CreateOpportunityDto",
         "{\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"contactId\":\"mTkSCb1UBjb5tk4OvB69\",\"monetaryValue\":220,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"9039160788\"}]}",
     );
     round_trip::<
@@ -7908,15 +7914,21 @@ fn opportunities() {
         "{\"lostReasons\":[{\"id\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"lost reason\",\"locationId\":\"location_id\",\"updatedAt\":\"2023-06-19T12:04:22.488Z\",\"createdAt\":\"2023-06-19T12:04:22.488Z\"}],\"total\":100}",
     );
     round_trip::<
+        ghl_opportunities::types::Opportunity,
+    >(
+        "apps/opportunities.json#/components/schemas/Opportunity",
+        "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"name\":\"testing\",\"monetaryValue\":500,\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"assignedTo\":\"zT46WSCPbudrq4zhWMk6\",\"status\":\"open\",\"source\":\"\",\"lastStatusChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastStageChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastActionDate\":\"2021-08-03T04:55:17.355Z\",\"createdAt\":\"2021-08-03T04:55:17.355Z\",\"updatedAt\":\"2021-08-03T04:55:17.355Z\",\"contactId\":\"zT46WSCPbudrq4zhWMk6\",\"locationId\":\"zT46WSCPbudrq4zhW\",\"contact\":{\"id\":\"byMEV0NQinDhq8ZfiOi2\",\"name\":\"John Deo\",\"companyName\":\"Tesla Inc\",\"email\":\"john@deo.com\",\"phone\":\"+1202-555-0107\"},\"lostReasonId\":\"zT46WSCPbudrq4zhWMk6\",\"customFields\":[{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"fieldValue\":\"example\"}]}",
+    );
+    round_trip::<
         ghl_opportunities::types::OpportunitySearchBodyDto,
     >(
         "apps/opportunities.json#/components/schemas/OpportunitySearchBodyDTO",
         "{\"locationId\":\"i2SpAtBVHSVea1sL6oah\",\"query\":\"example\",\"limit\":0,\"page\":0,\"searchAfter\":[],\"additionalDetails\":{\"notes\":false,\"tasks\":false,\"calendarEvents\":false,\"unReadConversations\":false}}",
     );
     round_trip::<
-        ghl_opportunities::types::PipelinesResponseSchema,
+        ghl_opportunities::types::Pipeline,
     >(
-        "apps/opportunities.json#/components/schemas/PipelinesResponseSchema",
+        "apps/opportunities.json#/components/schemas/Pipeline",
         "{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"name\":\"new pipeline\",\"showInFunnel\":false,\"showInPieChart\":true,\"locationId\":\"dsjddjkndadqaja\"}",
     );
     round_trip::<
@@ -7936,12 +7948,6 @@ fn opportunities() {
     >(
         "apps/opportunities.json#/components/schemas/SearchOpportunitiesContactResponseSchema",
         "{\"id\":\"byMEV0NQinDhq8ZfiOi2\",\"name\":\"John Deo\",\"companyName\":\"Tesla Inc\",\"email\":\"john@deo.com\",\"phone\":\"+1202-555-0107\"}",
-    );
-    round_trip::<
-        ghl_opportunities::types::SearchOpportunitiesResponseSchema,
-    >(
-        "apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema",
-        "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"name\":\"testing\",\"monetaryValue\":500,\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"assignedTo\":\"zT46WSCPbudrq4zhWMk6\",\"status\":\"open\",\"source\":\"\",\"lastStatusChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastStageChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastActionDate\":\"2021-08-03T04:55:17.355Z\",\"createdAt\":\"2021-08-03T04:55:17.355Z\",\"updatedAt\":\"2021-08-03T04:55:17.355Z\",\"contactId\":\"zT46WSCPbudrq4zhWMk6\",\"locationId\":\"zT46WSCPbudrq4zhW\",\"contact\":{\"id\":\"byMEV0NQinDhq8ZfiOi2\",\"name\":\"John Deo\",\"companyName\":\"Tesla Inc\",\"email\":\"john@deo.com\",\"phone\":\"+1202-555-0107\"},\"lostReasonId\":\"zT46WSCPbudrq4zhWMk6\",\"customFields\":[{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"fieldValue\":\"example\"}]}",
     );
     round_trip::<
         ghl_opportunities::types::SearchSuccessfulResponseDto,
@@ -7990,9 +7996,9 @@ fn opportunities_v3() {
         "{\"followers\":[\"sx6wyHhbFdRXh302Lunr\",\"sx6wyHhbFdRXh302LLss\"],\"followersAdded\":[\"Mx6wyHhbFdRXh302Luer\",\"Ka6wyHhbFdRXh302LLsAm\"]}",
     );
     round_trip::<
-        ghl_opportunities_v3::types::CreateDtoV3,
+        ghl_opportunities_v3::types::CreateOpportunityDtoV3,
     >(
-        "apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3",
+        "apps/v3/opportunities-v3.json#/components/schemas/CreateOpportunityDtoV3",
         "{\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"contactId\":\"mTkSCb1UBjb5tk4OvB69\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"fieldValue\":\"9039160788\"}]}",
     );
     round_trip::<
@@ -8062,15 +8068,21 @@ fn opportunities_v3() {
         "{\"lostReasons\":[],\"total\":100}",
     );
     round_trip::<
+        ghl_opportunities_v3::types::Opportunity,
+    >(
+        "apps/v3/opportunities-v3.json#/components/schemas/Opportunity",
+        "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"name\":\"testing\",\"monetaryValue\":500,\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"assignedTo\":\"zT46WSCPbudrq4zhWMk6\",\"status\":\"open\",\"source\":\"\",\"lastStatusChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastStageChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastActionDate\":\"2021-08-03T04:55:17.355Z\",\"createdAt\":\"2021-08-03T04:55:17.355Z\",\"updatedAt\":\"2021-08-03T04:55:17.355Z\",\"forecastExpectedCloseDate\":\"2026-05-20\",\"forecastOriginalCloseDate\":\"2026-05-01\",\"forecastSlippageCount\":2,\"forecastDaysSlipped\":19,\"forecastLastSlippedAt\":\"2026-05-22T10:30:00.000Z\",\"forecastProbability\":20,\"effectiveProbability\":40,\"contactId\":\"zT46WSCPbudrq4zhWMk6\",\"locationId\":\"zT46WSCPbudrq4zhW\",\"contact\":{},\"notes\":[],\"tasks\":[],\"calendarEvents\":[],\"lostReasonId\":\"zT46WSCPbudrq4zhWMk6\",\"customFields\":[],\"followers\":[\"sx6wyHhbFdRXh302Lunr\"],\"externalObjectId\":\"ext_obj_12345\"}",
+    );
+    round_trip::<
         ghl_opportunities_v3::types::OpportunitySearchBodyDto,
     >(
         "apps/v3/opportunities-v3.json#/components/schemas/OpportunitySearchBodyDTO",
         "{\"locationId\":\"i2SpAtBVHSVea1sL6oah\",\"query\":\"john@deo.com\",\"limit\":20,\"page\":0,\"searchAfter\":[],\"additionalDetails\":{\"notes\":false,\"tasks\":false,\"calendarEvents\":false,\"unReadConversations\":false}}",
     );
     round_trip::<
-        ghl_opportunities_v3::types::PipelinesResponseSchema,
+        ghl_opportunities_v3::types::Pipeline,
     >(
-        "apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema",
+        "apps/v3/opportunities-v3.json#/components/schemas/Pipeline",
         "{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"name\":\"new pipeline\",\"stages\":[],\"showInFunnel\":false,\"showInPieChart\":true,\"locationId\":\"dsjddjkndadqaja\",\"useOpportunityProbability\":true,\"colorRenderMode\":\"dot\"}",
     );
     round_trip::<
@@ -8090,12 +8102,6 @@ fn opportunities_v3() {
     >(
         "apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesContactResponseSchema",
         "{\"id\":\"byMEV0NQinDhq8ZfiOi2\",\"name\":\"John Deo\",\"companyName\":\"Tesla Inc\",\"email\":\"john@deo.com\",\"phone\":\"+1202-555-0107\",\"tags\":[\"lead\",\"vip\"]}",
-    );
-    round_trip::<
-        ghl_opportunities_v3::types::SearchOpportunitiesResponseSchema,
-    >(
-        "apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesResponseSchema",
-        "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"name\":\"testing\",\"monetaryValue\":500,\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"assignedTo\":\"zT46WSCPbudrq4zhWMk6\",\"status\":\"open\",\"source\":\"\",\"lastStatusChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastStageChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastActionDate\":\"2021-08-03T04:55:17.355Z\",\"createdAt\":\"2021-08-03T04:55:17.355Z\",\"updatedAt\":\"2021-08-03T04:55:17.355Z\",\"forecastExpectedCloseDate\":\"2026-05-20\",\"forecastOriginalCloseDate\":\"2026-05-01\",\"forecastSlippageCount\":2,\"forecastDaysSlipped\":19,\"forecastLastSlippedAt\":\"2026-05-22T10:30:00.000Z\",\"forecastProbability\":20,\"effectiveProbability\":40,\"contactId\":\"zT46WSCPbudrq4zhWMk6\",\"locationId\":\"zT46WSCPbudrq4zhW\",\"contact\":{},\"notes\":[],\"tasks\":[],\"calendarEvents\":[],\"lostReasonId\":\"zT46WSCPbudrq4zhWMk6\",\"customFields\":[],\"followers\":[\"sx6wyHhbFdRXh302Lunr\"],\"externalObjectId\":\"ext_obj_12345\"}",
     );
     round_trip::<
         ghl_opportunities_v3::types::SearchSuccessfulResponseDto,
@@ -9977,6 +9983,12 @@ fn social_media_posting() {
         "{\"originId\":\"244405****11687\",\"name\":\"JOHN_DEO\",\"username\":\"user_name\",\"protected\":true,\"verified\":true,\"companyId\":\"sdfdsfdsfEWEsdfsdsW32dd\"}",
     );
     round_trip::<
+        ghl_social_media_posting::types::BaseResponseDto,
+    >(
+        "apps/social-media-posting.json#/components/schemas/BaseResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Updated Successfully\"}",
+    );
+    round_trip::<
         ghl_social_media_posting::types::BulkDeleteResponseDto,
     >(
         "apps/social-media-posting.json#/components/schemas/BulkDeleteResponseDto",
@@ -10031,12 +10043,6 @@ fn social_media_posting() {
         "{\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"link\":{\"url\":\"https://knowledge.wharton.upenn.edu/article/impact-of-social-media/\",\"ogDescription\":\"Social media as we know it has barely\",\"ogImage\":{\"url\":\"https://knowledge.wharton.upenn.edu/wp-content/uploads/2019/07/072619_socialmedia_phonelikes-600x440.jpg\",\"width\":400,\"height\":400,\"type\":\"image/jpg\"},\"ogTitle\":\"The Impact of Social Media: Is it Irreplaceable?\",\"ogUrl\":\"https://knowledge.wharton.upenn.edu/article/impact-of-social-media/\",\"ogSiteName\":\"Knowledge at Wharton\",\"error\":\"InvalidLink\"},\"medias\":[{\"url\":\"https://storage.googleapis.com/ghl-test/omaDY3RbWtTP511e808O/media/38e53059-b92706571605.png\",\"type\":\"image/webp\",\"size\":18362,\"width\":500,\"height\":500,\"aspectRatio\":1.5,\"duration\":60,\"format\":\"jpg\",\"videoCodecName\":\"h264\",\"frameRate\":21,\"audioCodecName\":\"aac\",\"audioChannels\":1,\"displayAspectRatio\":\"250 : 167\",\"selectedPoster\":0,\"error\":\"Image is larger than 10MB\",\"instagramError\":\"imageSize\",\"gmbError\":\"imageDimension\",\"facebookError\":\"videoDuration\",\"linkedinError\":\"imageType\",\"twitterError\":\"videoSize\",\"tiktokError\":\"videoFrameRate\",\"tiktokBusinessError\":\"videoType\",\"invalidError\":\"imageSize\"}],\"scheduleDate\":\"2022-11-23T05:53:00.000Z\",\"summary\":\"First post\",\"followUpComment\":\"Initial Comment\",\"type\":\"post\",\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"promoteOtherBrand\":true,\"enableComment\":true,\"enableDuet\":true,\"enableStitch\":true,\"videoDisclosure\":true,\"promoteYourBrand\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"title\":\"Event Title\",\"offerTitle\":\"Hey\",\"startDate\":{\"startDate\":{\"year\":2022,\"month\":1,\"day\":1},\"startTime\":{\"hours\":23,\"minutes\":56,\"seconds\":34}},\"endDate\":{\"endDate\":{\"year\":2022,\"month\":1,\"day\":1},\"endTime\":{\"hours\":23,\"minutes\":56,\"seconds\":34}},\"termsConditions\":\"https://google.com/privacy\",\"url\":\"https://google.com\",\"couponCode\":\"BOGO-50\",\"redeemOnlineUrl\":\"https://google.com\",\"actionType\":\"book\"}}",
     );
     round_trip::<
-        ghl_social_media_posting::types::CsvPostStatusResponseDto,
-    >(
-        "apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO",
-        "{\"success\":true,\"statusCode\":200,\"message\":\"Updated Successfully\"}",
-    );
-    round_trip::<
         ghl_social_media_posting::types::CsvResponse,
     >(
         "apps/social-media-posting.json#/components/schemas/CsvResponse",
@@ -10061,16 +10067,16 @@ fn social_media_posting() {
         "{\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"id\":\"65fac446d599990d1313c1dd\"}",
     );
     round_trip::<
+        ghl_social_media_posting::types::DeleteCsvPostResponseDto,
+    >(
+        "apps/social-media-posting.json#/components/schemas/DeleteCsvPostResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted Post\"}",
+    );
+    round_trip::<
         ghl_social_media_posting::types::DeleteCsvResponseDto,
     >(
         "apps/social-media-posting.json#/components/schemas/DeleteCsvResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted Post\",\"results\":{\"csv\":{\"locationId\":\"Location Name\",\"fileName\":\"File Name\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"file\":\"File\",\"status\":\"completed\",\"count\":5,\"createdBy\":\"AccountId_SDsdfdf45Dgs4w3ssss\",\"traceId\":\"FSeSDsdfdf45Dgs4w3ssss\",\"originId\":\"FSeSDsdfdf45Dgs4w3ssss\",\"approver\":\"FSeSDsdfdf45Dgs4w3ssss\"}}}",
-    );
-    round_trip::<
-        ghl_social_media_posting::types::DeletePostResponseDto,
-    >(
-        "apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO",
-        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted Post\"}",
     );
     round_trip::<
         ghl_social_media_posting::types::DeletePostSuccessfulResponseDto,
@@ -10097,9 +10103,9 @@ fn social_media_posting() {
         "{\"id\":\"u37swmmLbA02zgqKPpxITe2\",\"name\":\"FB Page\",\"avatar\":\"u37swmmLbA02zgqKPpxITe2\",\"isOwned\":true,\"isConnected\":true}",
     );
     round_trip::<
-        ghl_social_media_posting::types::FormatedApprovalDetails,
+        ghl_social_media_posting::types::FormattedApprovalDetails,
     >(
-        "apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails",
+        "apps/social-media-posting.json#/components/schemas/FormattedApprovalDetails",
         "{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Test suggestion\",\"approverNote\":\"Test suggestion\",\"approverUser\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"}}",
     );
     round_trip::<
@@ -10109,28 +10115,28 @@ fn social_media_posting() {
         "{\"id\":\"aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496\",\"oauthId\":\"aF3KhyL8JIuBwzK3m7Ly\",\"profileId\":\"aF3KhyL8JIuBwzK3m7Ly\",\"name\":\"Sample Account\",\"platform\":\"google\",\"type\":\"location\",\"expire\":\"2024-03-11T19:29:59.785Z\",\"isExpired\":false,\"meta\":{\"hasGoogleUpdated\":true,\"canDelete\":true}}",
     );
     round_trip::<
-        ghl_social_media_posting::types::GetByIdResponseDto,
-    >(
-        "apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO",
-        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Category\",\"results\":{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}}",
-    );
-    round_trip::<
         ghl_social_media_posting::types::GetByIdResponseSchema,
     >(
         "apps/social-media-posting.json#/components/schemas/GetByIdResponseSchema",
         "{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
     );
     round_trip::<
-        ghl_social_media_posting::types::GetByLocationIdResponseDto,
-    >(
-        "apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO",
-        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Categories by Location ID\",\"results\":{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}}",
-    );
-    round_trip::<
         ghl_social_media_posting::types::GetByLocationIdResponseSchema,
     >(
         "apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseSchema",
         "{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}",
+    );
+    round_trip::<
+        ghl_social_media_posting::types::GetCategoriesResponseDto,
+    >(
+        "apps/social-media-posting.json#/components/schemas/GetCategoriesResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Categories by Location ID\",\"results\":{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}}",
+    );
+    round_trip::<
+        ghl_social_media_posting::types::GetCategoryResponseDto,
+    >(
+        "apps/social-media-posting.json#/components/schemas/GetCategoryResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Category\",\"results\":{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}}",
     );
     round_trip::<
         ghl_social_media_posting::types::GetCategorySchema,
@@ -10257,6 +10263,12 @@ fn social_media_posting() {
     >(
         "apps/social-media-posting.json#/components/schemas/GetTagsByIdResponseSchema",
         "{\"tags\":[{\"tag\":\"Primary Tag\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}],\"count\":3}",
+    );
+    round_trip::<
+        ghl_social_media_posting::types::GetTagsByIdsDto,
+    >(
+        "apps/social-media-posting.json#/components/schemas/GetTagsByIdsDTO",
+        "{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}",
     );
     round_trip::<
         ghl_social_media_posting::types::GetTagsByLocationIdResponseDto,
@@ -10499,12 +10511,6 @@ fn social_media_posting() {
         "{\"id\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"name\":\"Twitter Account name\",\"username\":\"sample_user\",\"avatar\":\"ZHl1OWpfZEMyeWc5UjJOOU51RVNOal\",\"protected\":true,\"verified\":true,\"isConnected\":true}",
     );
     round_trip::<
-        ghl_social_media_posting::types::UpdateTagDto,
-    >(
-        "apps/social-media-posting.json#/components/schemas/UpdateTagDTO",
-        "{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}",
-    );
-    round_trip::<
         ghl_social_media_posting::types::UploadFileResponseDto,
     >(
         "apps/social-media-posting.json#/components/schemas/UploadFileResponseDTO",
@@ -10603,6 +10609,12 @@ fn social_planner_v3() {
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/BaseOAuthAccountSchema",
         "{\"name\":\"John Doe\",\"originId\":\"244405****11687\",\"avatar\":\"https://storage.googleapis.com/bucket/avatar.jpg\"}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::BaseResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/BaseResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Updated Successfully\"}",
     );
     round_trip::<
         ghl_social_planner_v3::types::BlueskyPostSchema,
@@ -10711,12 +10723,6 @@ fn social_planner_v3() {
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/CommentsGetListResultsDTO",
         "{\"comments\":[{\"_id\":\"507f1f77bcf86cd799439011\",\"platform\":\"facebook\",\"platformCommentId\":\"122129390871181019_974705035458625\",\"platformParentId\":\"956033194258752_122129390871181019\",\"platformPostId\":\"122129390871181019\",\"postId\":\"6a169db95c78177a5c24ef7c\",\"originId\":\"956033194258752\",\"isParentThread\":true,\"isPost\":false,\"content\":\"Nice post!\",\"attachments\":[{\"type\":\"image/jpeg\",\"url\":\"https://example.com/image.jpg\",\"thumbnail\":\"https://example.com/thumb.jpg\",\"videoUrl\":\"https://example.com/video.mp4\"}],\"author\":{\"id\":\"123456789\",\"name\":\"John Doe\",\"profilePic\":\"https://example.com/avatar.jpg\"},\"level\":1,\"likeCount\":0,\"reactionCount\":0,\"replyCount\":0,\"shareCount\":0,\"repostCount\":0,\"quoteCount\":0,\"previewLink\":\"https://www.facebook.com/.../posts/...\",\"isRead\":false,\"isDeleted\":false,\"isEdited\":false,\"publishedAt\":\"2026-04-01T10:00:00.000Z\",\"createdAt\":\"2026-04-01T10:00:00.000Z\",\"updatedAt\":\"2026-04-01T10:00:00.000Z\"}],\"meta\":{\"total\":42,\"totalUnread\":7,\"skip\":0,\"limit\":10,\"hasMore\":true}}",
-    );
-    round_trip::<
-        ghl_social_planner_v3::types::CommentsLikeResponseDto,
-    >(
-        "apps/v3/social-planner-v3.json#/components/schemas/CommentsLikeResponseDTO",
-        "{\"success\":true,\"statusCode\":201,\"message\":\"Created Like\"}",
     );
     round_trip::<
         ghl_social_planner_v3::types::CommentsListMetaDto,
@@ -10851,6 +10857,12 @@ fn social_planner_v3() {
         "{\"message\":\"Current post deleted and next post scheduled successfully\"}",
     );
     round_trip::<
+        ghl_social_planner_v3::types::DeleteCsvPostResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvPostResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted CSV Post\",\"results\":{\"postId\":\"65f92e55cc884f0d0845e447\",\"csv\":{\"_id\":\"65f92e55cc884f0d0845e447\",\"status\":\"completed\"}}}",
+    );
+    round_trip::<
         ghl_social_planner_v3::types::DeleteCsvResponseDto,
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvResponseDTO",
@@ -10861,12 +10873,6 @@ fn social_planner_v3() {
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/DeletePostCsvSchema",
         "{\"_id\":\"65f92e55cc884f0d0845e447\",\"csvFileType\":\"basic\",\"mediaOptimization\":true,\"applyWatermark\":false,\"status\":\"completed\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
-    );
-    round_trip::<
-        ghl_social_planner_v3::types::DeletePostResponseDto,
-    >(
-        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseDTO",
-        "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted CSV Post\",\"results\":{\"postId\":\"65f92e55cc884f0d0845e447\",\"csv\":{\"_id\":\"65f92e55cc884f0d0845e447\",\"status\":\"completed\"}}}",
     );
     round_trip::<
         ghl_social_planner_v3::types::DeletePostResponseSchema,
@@ -11013,9 +11019,9 @@ fn social_planner_v3() {
         "{\"total\":0,\"series\":[0,0,0,0,0,0,0]}",
     );
     round_trip::<
-        ghl_social_planner_v3::types::FormatedApprovalDetails,
+        ghl_social_planner_v3::types::FormattedApprovalDetails,
     >(
-        "apps/v3/social-planner-v3.json#/components/schemas/FormatedApprovalDetails",
+        "apps/v3/social-planner-v3.json#/components/schemas/FormattedApprovalDetails",
         "{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.\",\"approverNote\":\"Approved! Great content. Consider adding more hashtags for visibility.\",\"approverUser\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"}}",
     );
     round_trip::<
@@ -11031,28 +11037,28 @@ fn social_planner_v3() {
         "{\"id\":\"aF3KhyL8JIuBwzK3m7Ly_Lx1EI6YIgQYMQi0ytFXv_12554616564525983496\",\"oauthId\":\"aF3KhyL8JIuBwzK3m7Ly\",\"profileId\":\"aF3KhyL8JIuBwzK3m7Ly\",\"name\":\"Sample Account\",\"platform\":\"google\",\"type\":\"location\",\"expire\":\"2024-03-11T19:29:59.785Z\",\"isExpired\":false,\"meta\":{\"hasGoogleUpdated\":true,\"canDelete\":true}}",
     );
     round_trip::<
-        ghl_social_planner_v3::types::GetByIdResponseDto,
-    >(
-        "apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseDTO",
-        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Category\",\"results\":{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}}",
-    );
-    round_trip::<
         ghl_social_planner_v3::types::GetByIdResponseSchema,
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseSchema",
         "{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}",
     );
     round_trip::<
-        ghl_social_planner_v3::types::GetByLocationIdResponseDto,
-    >(
-        "apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseDTO",
-        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Categories by Location ID\",\"results\":{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}}",
-    );
-    round_trip::<
         ghl_social_planner_v3::types::GetByLocationIdResponseSchema,
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseSchema",
         "{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetCategoriesResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetCategoriesResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Categories by Location ID\",\"results\":{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetCategoryResponseDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetCategoryResponseDTO",
+        "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Category\",\"results\":{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}}",
     );
     round_trip::<
         ghl_social_planner_v3::types::GetCategorySchema,
@@ -11317,6 +11323,12 @@ fn social_planner_v3() {
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdResponseSchema",
         "{\"tags\":[{\"tag\":\"Primary Tag\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}],\"count\":3}",
+    );
+    round_trip::<
+        ghl_social_planner_v3::types::GetTagsByIdsDto,
+    >(
+        "apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdsDTO",
+        "{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}",
     );
     round_trip::<
         ghl_social_planner_v3::types::GetTagsByLocationIdResponseDto,
@@ -11797,12 +11809,6 @@ fn social_planner_v3() {
     >(
         "apps/v3/social-planner-v3.json#/components/schemas/UpdateQueueItemResponseDTO",
         "{\"message\":\"Queue item updated successfully\",\"queueItem\":{\"_id\":\"60af88475f1b2c001f5d5f4b\",\"order\":1000,\"variations\":[{\"_id\":\"60af88475f1b2c001f5d5f4c\",\"content\":\"Check out our latest blog post! #marketing #socialmedia\",\"mentions\":[{\"platform\":\"instagram\",\"username\":\"example_user\",\"offset\":10,\"length\":12}],\"ogTags\":{\"metaLink\":\"https://example.com\",\"metaImage\":\"https://example.com/image.png\",\"ogTitle\":\"Example Title\"}}],\"primaryImage\":\"https://example.com/images/post-image.png\",\"queueId\":\"60af88475f1b2c001f5d5f4a\",\"postId\":\"60af88475f1b2c001f5d5f4d\",\"modifiedPostPayload\":{\"_id\":\"61bb16833b3f2791f9715be2\",\"source\":\"composer\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"displayDate\":\"2023-08-02T00:00:00.000Z\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\",\"accountId\":\"w37swmmLbA02zgqKPpxITe\",\"error\":\"Failed due to auth token\",\"postId\":\"323534534435\",\"publishedAt\":\"2021-06-22T05:32:49.463Z\",\"thumbnail\":\"https://storage.googleapis.com/test/test/media/test.jpeg\",\"accountIds\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"summary\":\"Sample Summary\",\"media\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image/jpeg\",\"caption\":\"Sample caption\",\"altText\":\"A sunset over the ocean with silhouetted palm trees\"}],\"status\":\"published\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"type\":\"post\",\"tags\":[\"aF3KhyL8JIuBwzK3m7Ly_iVrVJ2uoXNF0wzcBzgl5_12554616564525983496\"],\"ogTagsDetails\":{\"metaImage\":\"https://example.com/image.jpg\",\"metaLink\":\"https://www.yahoo.com/\",\"ogTitle\":\"Page Title\",\"ogDescription\":\"Page Description\"},\"postApprovalDetails\":{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"approvalStatus\":\"approved\"},\"tiktokPostDetails\":{\"privacyLevel\":\"PUBLIC_TO_EVERYONE\",\"enableComment\":true},\"gmbPostDetails\":{\"gmbEventType\":\"STANDARD\",\"actionType\":\"BOOK\"},\"user\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"},\"linkedinPostDetails\":{\"pdfTitle\":\"Q4 Marketing Strategy Presentation\",\"postAsPdf\":true,\"poll\":{\"question\":\"What is your favorite color?\",\"options\":[{\"text\":\"Red\"}],\"settings\":{\"duration\":\"SEVEN_DAYS\"}}},\"pinterestPostDetails\":{\"title\":\"10 Easy Home Decor Ideas for 2024\",\"link\":\"https://yoursite.com/blog/home-decor-ideas\",\"boardIds\":{\"6887d6de1d8175813d50dab8\":\"987654321098765432\"},\"pinterestBoards\":[{\"accountId\":\"6887d6de1d8175813d50dab8\",\"boards\":[\"987654321098765432\",\"234567890123456789\"]},{\"accountId\":\"682c7d1710a2fe3d805a3513\",\"boards\":[\"111222333444555666\"]}]},\"facebookPostDetails\":{\"type\":\"post\",\"textFormatPresetId\":\"303063890126415\"},\"instagramPostDetails\":{\"type\":\"post\",\"collaborators\":{\"accountId1\":[\"username1\",\"username2\"],\"accountId2\":[\"username3\",\"username4\"]},\"showOnFeed\":true,\"publishViaPushNotification\":true,\"publisherNote\":\"When publishing, add swipe up link to the landing page so that we can direct them to the sales page\"},\"youtubePostDetails\":{\"title\":\"How to Build a Successful Marketing Strategy in 2024\",\"privacyLevel\":\"public\",\"type\":\"video\"},\"mediaOptimization\":true},\"parentPostId\":\"60af88475f1b2c001f5d5f4e\",\"errors\":[\"INVALID_USER_ID\",\"PIXABAY_MEDIA\"],\"currentVariation\":0,\"createdAt\":\"2024-12-09T13:41:21.385Z\",\"updatedAt\":\"2024-12-09T13:41:21.385Z\",\"deleted\":false,\"locationId\":\"fvg1TXIiVxGcdOaL0riG\"},\"updatedSlots\":[{\"itemId\":\"60af88475f1b2c001f5d5f4b\",\"scheduledDateTime\":\"2023-10-15T10:00:00.000Z\",\"isSkipped\":false}],\"totalPostsChanged\":5}",
-    );
-    round_trip::<
-        ghl_social_planner_v3::types::UpdateTagDto,
-    >(
-        "apps/v3/social-planner-v3.json#/components/schemas/UpdateTagDTO",
-        "{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}",
     );
     round_trip::<
         ghl_social_planner_v3::types::UpdatedSlotInfoDto,

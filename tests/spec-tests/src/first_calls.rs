@@ -472,7 +472,7 @@ mod social_media_posting {
     async fn main() -> Result<(), ghl_social_media_posting::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = SocialMediaPostingClient::new(client);
-        let answer = api.get_account("your-location-id").send().await?;
+        let answer = api.get_accounts("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -995,7 +995,7 @@ mod social_planner_v3 {
     async fn main() -> Result<(), ghl_social_planner_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = SocialPlannerV3Client::new(client);
-        let answer = api.get_account("your-location-id").send().await?;
+        let answer = api.get_accounts("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }

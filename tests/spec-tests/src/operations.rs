@@ -1913,12 +1913,12 @@ async fn blogs() {
         )
         .await;
     let _ = api
-        .get_blog_post("locationId", "blogId", value("1"), value("0"))
+        .get_blog_posts("locationId", "blogId", value("1"), value("0"))
         .send()
         .await;
     server
         .expect(
-            "get_blog_post",
+            "get_blog_posts",
             "GET",
             "/blogs/posts/all",
             "2021-07-28",
@@ -2428,10 +2428,13 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.disable_group("groupId", value("{\"isActive\":true}")).send().await;
+    let _ = api
+        .update_group_status("groupId", value("{\"isActive\":true}"))
+        .send()
+        .await;
     server
         .expect(
-            "disable_group",
+            "update_group_status",
             "PUT",
             "/calendars/groups/groupId/status",
             "2021-04-15",
@@ -2657,10 +2660,10 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_event_notification("calendarId").send().await;
+    let _ = api.get_event_notifications("calendarId").send().await;
     server
         .expect(
-            "get_event_notification",
+            "get_event_notifications",
             "GET",
             "/calendars/calendarId/notifications",
             "2021-04-15",
@@ -2810,7 +2813,7 @@ async fn contacts() {
         )
         .await;
     let _ = api
-        .create_association(
+        .update_contact_tags_in_bulk(
             "type",
             value(
                 "{\"contacts\":[\"qFSqySFkVvNzOSqgGqFi\",\"abcdef\",\"qFSqySFkVvNzOSqgGqFi\",\"3ualbhnV7j3n3a9r2moD\"],\"tags\":[\"tag-1\",\"tag-2\"],\"locationId\":\"asdrwHvLUxlfw5SqKVCN\"}",
@@ -2820,7 +2823,7 @@ async fn contacts() {
         .await;
     server
         .expect(
-            "create_association",
+            "update_contact_tags_in_bulk",
             "POST",
             "/contacts/bulk/tags/update/type",
             "2021-07-28",
@@ -5660,10 +5663,10 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_all_or_email_sms_templates("locationId", "originId").send().await;
+    let _ = api.get_templates("locationId", "originId").send().await;
     server
         .expect(
-            "get_all_or_email_sms_templates",
+            "get_templates",
             "GET",
             "/locations/locationId/templates",
             "2021-07-28",
@@ -7886,10 +7889,10 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_account("locationId").send().await;
+    let _ = api.get_accounts("locationId").send().await;
     server
         .expect(
-            "get_account",
+            "get_accounts",
             "GET",
             "/social-media-posting/locationId/accounts",
             "2021-07-28",
@@ -7919,10 +7922,10 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.get_categories_id("locationId", "id").send().await;
+    let _ = api.get_category("locationId", "id").send().await;
     server
         .expect(
-            "get_categories_id",
+            "get_category",
             "GET",
             "/social-media-posting/locationId/categories/id",
             "2021-07-28",
@@ -10398,12 +10401,12 @@ async fn blogs_v3() {
         )
         .await;
     let _ = api
-        .get_blog_post("locationId", "blogId", value("1"), value("0"))
+        .get_blog_posts("locationId", "blogId", value("1"), value("0"))
         .send()
         .await;
     server
         .expect(
-            "get_blog_post",
+            "get_blog_posts",
             "GET",
             "/blogs/posts/all",
             "v3",
@@ -10997,10 +11000,13 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.disable_group("groupId", value("{\"isActive\":true}")).send().await;
+    let _ = api
+        .update_group_status("groupId", value("{\"isActive\":true}"))
+        .send()
+        .await;
     server
         .expect(
-            "disable_group",
+            "update_group_status",
             "PUT",
             "/calendars/groups/groupId/status",
             "v3",
@@ -11485,10 +11491,10 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_event_notification("calendarId").send().await;
+    let _ = api.get_event_notifications("calendarId").send().await;
     server
         .expect(
-            "get_event_notification",
+            "get_event_notifications",
             "GET",
             "/calendars/calendarId/notifications",
             "v3",
@@ -11752,7 +11758,7 @@ async fn contacts_v3() {
         )
         .await;
     let _ = api
-        .create_association(
+        .update_contact_tags_in_bulk(
             "type",
             value(
                 "{\"contacts\":[\"qFSqySFkVvNzOSqgGqFi\",\"abcdef\",\"qFSqySFkVvNzOSqgGqFi\",\"3ualbhnV7j3n3a9r2moD\"],\"tags\":[\"tag-1\",\"tag-2\"],\"locationId\":\"asdrwHvLUxlfw5SqKVCN\"}",
@@ -11762,7 +11768,7 @@ async fn contacts_v3() {
         .await;
     server
         .expect(
-            "create_association",
+            "update_contact_tags_in_bulk",
             "POST",
             "/contacts/bulk/tags/update/type",
             "v3",
@@ -14749,10 +14755,10 @@ async fn locations_v3() {
             &[],
         )
         .await;
-    let _ = api.get_all_or_email_sms_templates("locationId", "originId").send().await;
+    let _ = api.get_templates("locationId", "originId").send().await;
     server
         .expect(
-            "get_all_or_email_sms_templates",
+            "get_templates",
             "GET",
             "/locations/locationId/templates",
             "v3",
@@ -17173,10 +17179,10 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.get_account("locationId").send().await;
+    let _ = api.get_accounts("locationId").send().await;
     server
         .expect(
-            "get_account",
+            "get_accounts",
             "GET",
             "/social-media-posting/locationId/accounts",
             "v3",
@@ -17206,10 +17212,10 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.get_categories_id("locationId", "id").send().await;
+    let _ = api.get_category("locationId", "id").send().await;
     server
         .expect(
-            "get_categories_id",
+            "get_category",
             "GET",
             "/social-media-posting/locationId/categories/id",
             "v3",

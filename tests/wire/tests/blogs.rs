@@ -9,7 +9,7 @@ use ghl_blogs::types::{
     AuthorsResponseDto, BlogPostStatus, CategoriesResponseDto, CreateBlogPostParams,
     UpdateBlogPostParams,
 };
-use ghl_blogs::{BlogsClient, GetBlogPost};
+use ghl_blogs::{BlogsClient, GetBlogPosts};
 use ghl_runtime::Error;
 use serde_json::json;
 
@@ -22,8 +22,8 @@ fn api(server: &wiremock::MockServer) -> BlogsClient {
 }
 
 /// The posts list of `BLOG` at offset 0, filtered by `status` when given.
-fn list_posts(api: &BlogsClient, limit: i64, status: Option<BlogPostStatus>) -> GetBlogPost {
-    let call = api.get_blog_post(LOCATION, BLOG, limit, 0);
+fn list_posts(api: &BlogsClient, limit: i64, status: Option<BlogPostStatus>) -> GetBlogPosts {
+    let call = api.get_blog_posts(LOCATION, BLOG, limit, 0);
     match status {
         Some(status) => call.status(status),
         None => call,
@@ -171,7 +171,7 @@ async fn list_posts_sends_the_exact_query_and_parses_posts_under_blogs() {
     )
     .await;
     let posts = api(&server)
-        .get_blog_post(LOCATION, BLOG, 20, 40)
+        .get_blog_posts(LOCATION, BLOG, 20, 40)
         .search_term("banana split")
         .status(BlogPostStatus::Draft)
         .send()
@@ -229,7 +229,7 @@ async fn list_posts_limit_over_50_fails_before_any_request() {
         let err = list_posts(&api, bad, None).send().await.unwrap_err();
         match &err {
             Error::InvalidRequest { operation, message } => {
-                assert_eq!(*operation, "get_blog_post");
+                assert_eq!(*operation, "get_blog_posts");
                 assert!(message.contains("`limit`"), "{message}");
             }
             other => panic!("limit {bad}: expected InvalidRequest, got {other:?}"),
@@ -255,7 +255,7 @@ async fn negative_offsets_and_skips_fail_before_any_request() {
     let server = server_answering(200, json!({})).await;
     let api = api(&server);
     assert!(matches!(
-        api.get_blog_post(LOCATION, BLOG, 10, -1).send().await,
+        api.get_blog_posts(LOCATION, BLOG, 10, -1).send().await,
         Err(Error::InvalidRequest { .. })
     ));
     assert!(matches!(

@@ -7,7 +7,7 @@ mod common;
 use common::*;
 use ghl_opportunities::OpportunitiesClient;
 use ghl_opportunities::types::{
-    CreateDto, Status, UpdateOpportunityDto, UpsertOpportunityDto,
+    CreateOpportunityDto, Status, UpdateOpportunityDto, UpsertOpportunityDto,
     UpsertOpportunityDtoFollowersActionType,
 };
 use serde_json::json;
@@ -89,7 +89,7 @@ async fn create_and_update_send_monetary_value_as_a_number() {
     let api = api(&server);
     let created = api
         .create_opportunity(
-            CreateDto::new(
+            CreateOpportunityDto::new(
                 PIPELINE,
                 LOCATION,
                 "First Opps",

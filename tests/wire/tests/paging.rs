@@ -72,7 +72,7 @@ async fn blog_posts_page_by_offset_until_a_partial_page() {
     })
     .await;
     let titles: Vec<String> = BlogsClient::new(client(&server))
-        .get_blog_post(LOCATION, "blog1", 50, 0)
+        .get_blog_posts(LOCATION, "blog1", 50, 0)
         .search_term("sale")
         .paginate()
         .page_size(3)
@@ -103,7 +103,7 @@ async fn blog_posts_page_by_offset_until_a_partial_page() {
     }
     // The same walk collected by page, with no stream adapter: 3 + 3 + 1 posts.
     let pages = BlogsClient::new(client(&server))
-        .get_blog_post(LOCATION, "blog1", 3, 0)
+        .get_blog_posts(LOCATION, "blog1", 3, 0)
         .paginate()
         .collect_pages()
         .await
@@ -119,7 +119,7 @@ async fn a_page_size_over_the_bound_fails_before_any_request() {
     use futures_util::StreamExt as _;
     let server = serve(|_| json!({ "blogs": [] })).await;
     let results: Vec<_> = BlogsClient::new(client(&server))
-        .get_blog_post(LOCATION, "blog1", 51, 0)
+        .get_blog_posts(LOCATION, "blog1", 51, 0)
         .paginate()
         .items()
         .collect()

@@ -142,6 +142,9 @@ fn apply_entry(entry: &Entry, spec: &mut Value) -> Applied {
             if spec.pointer(&pointer).is_none() {
                 return Err(format!("no schema `{name}`; delete or retarget the entry"));
             }
+            if let Action::Rename(new) = action {
+                return rename_schema(spec, name, new);
+            }
             if let Some(property) = property {
                 pointer = pointer_push(&pointer_push(&pointer, "properties"), property);
                 if spec.pointer(&pointer).is_none() {
@@ -328,6 +331,62 @@ fn apply_to_param(spec: &mut Value, operation: &str, param: &str, action: &Actio
     }
 }
 
+/// Renames the schema `old` to `new` and points every reference to it (and into it) at the
+/// new name. A spec that fixes the name no longer has `old`: the entry is then stale.
+fn rename_schema(spec: &mut Value, old: &str, new: &str) -> Applied {
+    let schemas = resolve(spec, "/components/schemas")
+        .and_then(Value::as_object_mut)
+        .ok_or("`components.schemas` is not an object")?;
+    if schemas.contains_key(new) {
+        return Err(format!(
+            "schema `{new}` already exists: pick another name, or drop the entry if the spec now names `{old}` so"
+        ));
+    }
+    if !schemas.contains_key(old) {
+        return Err(format!("no schema `{old}`; delete or retarget the entry"));
+    }
+    // Same place in the map, so the generated order of types does not move.
+    *schemas = std::mem::take(schemas)
+        .into_iter()
+        .map(|(name, schema)| {
+            if name == old {
+                (new.to_owned(), schema)
+            } else {
+                (name, schema)
+            }
+        })
+        .collect();
+    let from = pointer_push("/components/schemas", old);
+    let to = pointer_push("/components/schemas", new);
+    retarget_refs(spec, &format!("#{from}"), &format!("#{to}"));
+    Ok(())
+}
+
+/// Every string that is `from`, or a pointer below it, now says `to` instead: `$ref`s and
+/// discriminator mappings alike.
+fn retarget_refs(value: &mut Value, from: &str, to: &str) {
+    match value {
+        Value::String(text) => {
+            if let Some(rest) = text.strip_prefix(from) {
+                if rest.is_empty() || rest.starts_with('/') {
+                    *text = format!("{to}{rest}");
+                }
+            }
+        }
+        Value::Array(items) => {
+            for item in items {
+                retarget_refs(item, from, to);
+            }
+        }
+        Value::Object(map) => {
+            for item in map.values_mut() {
+                retarget_refs(item, from, to);
+            }
+        }
+        _ => {}
+    }
+}
+
 fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Applied {
     if matches!(action, Action::Remove) {
         return remove_at(spec, pointer);
@@ -336,6 +395,15 @@ fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Appli
         .and_then(Value::as_object_mut)
         .ok_or("the operation is not an object")?;
     match action {
+        Action::Rename(name) => {
+            if operation.get("operationId").and_then(Value::as_str) == Some(name.as_str()) {
+                return Err(format!(
+                    "{ALREADY} (operationId `{name}`); delete the entry"
+                ));
+            }
+            operation.insert("operationId".to_owned(), Value::String(name.clone()));
+            Ok(())
+        }
         Action::Version(version) => {
             let parameters = operation
                 .entry("parameters")

@@ -55,6 +55,7 @@ struct RawEntry {
     paging: Option<Map<String, Value>>,
     without_auth: Option<bool>,
     define: Option<Map<String, Value>>,
+    rename: Option<String>,
 }
 
 /// Lines where the entries of the top-level `overrides:` list start, in order.
@@ -177,9 +178,17 @@ fn parse_entry(raw: RawEntry, line: usize, display: &str) -> Result<Entry, Overr
     if let Some(schemas) = raw.define {
         actions.push(Action::Define(schemas));
     }
+    if let Some(name) = raw.rename {
+        if name.trim().is_empty() || name.contains(['/', '~', ' ']) {
+            return Err(error(format!(
+                "`rename` takes a schema name or an operationId (no spaces, `/` or `~`), not `{name}`"
+            )));
+        }
+        actions.push(Action::Rename(name));
+    }
     let action = match actions.len() {
         1 => actions.remove(0),
-        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, paging, without_auth, define".to_owned())),
+        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, paging, without_auth, define, rename".to_owned())),
         _ => {
             let names: Vec<&str> = actions.iter().map(Action::name).collect();
             return Err(error(format!("one action per entry, found {}", names.join(", "))));
@@ -201,6 +210,11 @@ fn parse_entry(raw: RawEntry, line: usize, display: &str) -> Result<Entry, Overr
         }
     };
     let fits = match (&target, &action) {
+        (
+            Target::Schema { property: None, .. } | Target::Operation { param: None, .. },
+            Action::Rename(_),
+        ) => true,
+        (_, Action::Rename(_)) => false,
         (Target::Paths(_), Action::Header { .. } | Action::Version(_)) => true,
         (Target::Paths(_), _) => false,
         (Target::Operation { param: None, .. }, _) => !matches!(action, Action::Required { .. }),

@@ -124,6 +124,8 @@ pub enum Action {
     Paging(Map<String, Value>),
     WithoutAuth,
     Define(Map<String, Value>),
+    /// A new name: a schema's (every `$ref` to it follows) or an operation's `operationId`.
+    Rename(String),
 }
 
 impl Action {
@@ -141,6 +143,7 @@ impl Action {
             Action::Paging(_) => "paging",
             Action::WithoutAuth => "without_auth",
             Action::Define(_) => "define",
+            Action::Rename(_) => "rename",
         }
     }
 }

@@ -173,3 +173,86 @@ fn every_stale_entry_of_a_file_is_named_in_one_run() {
         "the good entry is not named: {error}"
     );
 }
+
+#[test]
+fn rename_moves_a_schema_with_every_reference_and_renames_an_operation() {
+    let spec = apply_yaml(
+        r##"overrides:
+  - reason: an envelope that refers to the post
+    define:
+      Envelope:
+        type: object
+        properties:
+          post: {$ref: "#/components/schemas/Post"}
+          id: {$ref: "#/components/schemas/Post/properties/id"}
+          other: {$ref: "#/components/schemas/PostExtra"}
+  - reason: "Naming: it is a blog post"
+    schema: Post
+    rename: BlogPost
+  - reason: "Naming: it lists posts"
+    operation: GET /blogs/posts/all
+    rename: get-blog-posts
+"##,
+    )
+    .unwrap();
+    let schemas = spec["components"]["schemas"].as_object().unwrap();
+    let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
+    // In the old one's place, so the generated order does not move.
+    assert_eq!(names, ["BlogPost", "Envelope"]);
+    let envelope = &schemas["Envelope"]["properties"];
+    assert_eq!(envelope["post"]["$ref"], "#/components/schemas/BlogPost");
+    assert_eq!(
+        envelope["id"]["$ref"],
+        "#/components/schemas/BlogPost/properties/id"
+    );
+    // A name that merely starts with the old one is another schema.
+    assert_eq!(envelope["other"]["$ref"], "#/components/schemas/PostExtra");
+    assert_eq!(
+        spec["paths"]["/blogs/posts/all"]["get"]["operationId"],
+        "get-blog-posts"
+    );
+}
+
+#[test]
+fn a_rename_the_spec_made_unnecessary_or_impossible_is_reported() {
+    let gone = apply_yaml(
+        "overrides:
+  - reason: typo
+    schema: Pots
+    rename: Post
+",
+    )
+    .unwrap_err();
+    assert!(gone.contains("no schema `Pots`"), "{gone}");
+    let taken = apply_yaml(
+        "overrides:
+  - reason: clash
+    define: {Article: {type: object}}
+  - reason: it is an article
+    schema: Post
+    rename: Article
+",
+    )
+    .unwrap_err();
+    assert!(taken.contains("schema `Article` already exists"), "{taken}");
+    let same = apply_yaml(
+        "overrides:
+  - reason: already so
+    operation: GET /blogs/posts/all
+    rename: list-posts
+",
+    )
+    .unwrap_err();
+    assert!(same.contains("already says this"), "{same}");
+    let property = file(
+        "overrides:
+  - reason: no
+    schema: Post
+    property: id
+    rename: ident
+",
+    )
+    .err()
+    .unwrap_or_default();
+    assert!(property.contains("`rename` does not apply"), "{property}");
+}
