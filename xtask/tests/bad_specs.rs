@@ -523,8 +523,11 @@ fn a_parameter_without_schema_or_content_is_a_string() {
         "{}",
         run.stderr
     );
-    let client =
-        std::fs::read_to_string(case.out().join("ghl-blogs/src/client.rs")).expect("client");
+    let client = ["client.rs", "builders.rs"]
+        .map(|file| {
+            std::fs::read_to_string(case.out().join("ghl-blogs/src").join(file)).expect(file)
+        })
+        .concat();
     assert!(
         client.contains("pub fn untyped(mut self, untyped: impl Into<String>) -> Self"),
         "untyped parameter not generated as a string"
@@ -560,8 +563,11 @@ fn an_unknown_request_media_type_sends_the_callers_bytes() {
         });
     });
     case.absorbed();
-    let client =
-        std::fs::read_to_string(case.out().join("ghl-blogs/src/client.rs")).expect("client");
+    let client = ["client.rs", "builders.rs"]
+        .map(|file| {
+            std::fs::read_to_string(case.out().join("ghl-blogs/src").join(file)).expect(file)
+        })
+        .concat();
     assert!(
         client.contains("body: Vec<u8>")
             && client.contains(r#"request.bytes("application/xml", body)"#),

@@ -7,7 +7,7 @@
 //!
 //! Documentation for business API
 //!
-//! Start from [`BusinessesV3Client`]: one method per operation, each taking the operation's required inputs and returning a builder; set optional inputs on it, then `.send().await`. Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. The request and response types are in [`types`]; [`runtime`] is the runtime the calls run on (auth and OAuth, `App`, paging, errors, and with the crate's features, webhooks and Redis stores).
+//! Start from [`BusinessesV3Client`]: one method per operation, each taking the operation's required inputs and returning a builder; set optional inputs on it, then `.send().await`. Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. The request and response types are in [`types`], the builders in [`builders`]; [`runtime`] is the runtime the calls run on (auth and OAuth, `App`, paging, errors, and with the crate's features, webhooks and Redis stores).
 //!
 //! ```no_run
 //! use ghl_businesses_v3::{Client, BusinessesV3Client};
@@ -31,9 +31,11 @@
 )]
 pub mod types;
 
+pub mod builders;
+
 mod client;
 
-pub use client::*;
+pub use client::BusinessesV3Client;
 
 pub use ghl_runtime::{Client, Error, Result};
 

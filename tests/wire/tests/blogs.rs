@@ -9,7 +9,7 @@ use ghl_blogs::types::{
     AuthorsResponseDto, BlogPostStatus, CategoriesResponseDto, CreateBlogPostParams,
     UpdateBlogPostParams,
 };
-use ghl_blogs::{BlogsClient, GetBlogPosts};
+use ghl_blogs::{BlogsClient, builders::GetBlogPosts};
 use ghl_runtime::Error;
 use serde_json::json;
 
@@ -604,8 +604,8 @@ fn there_is_no_single_post_read() {
     );
     assert!(!readme.contains("| GET | `/blogs/posts/{postId}`"));
 
-    let client_rs = std::fs::read_to_string(format!("{crate_dir}/src/client.rs")).unwrap();
-    let compact: String = client_rs.split_whitespace().collect();
+    let builders_rs = std::fs::read_to_string(format!("{crate_dir}/src/builders.rs")).unwrap();
+    let compact: String = builders_rs.split_whitespace().collect();
     assert!(compact.contains("Request::put(\"/blogs/posts/{postId}\""));
     assert!(!compact.contains("Request::get(\"/blogs/posts/{postId}\""));
 }

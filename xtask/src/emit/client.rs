@@ -31,7 +31,7 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             "# {crate_name}\n\nTyped client for the GoHighLevel **{title}** API (LeadConnector API {surface}), generated from `{spec}`.{sibling}\n\n{description}\n\n\
              Start from [`{client_name}`]: one method per operation, each taking the operation's required inputs and returning a builder; \
              set optional inputs on it, then `.send().await`. Every call sends the `Version` header its endpoint needs; callers never pass `Version` or `Authorization`. \
-             The request and response types are in [`types`]; [`runtime`] is the runtime the calls run on (auth and OAuth, `App`, paging, errors, and with the crate's features, webhooks and Redis stores).\n\n\
+             The request and response types are in [`types`], the builders in [`builders`]; [`runtime`] is the runtime the calls run on (auth and OAuth, `App`, paging, errors, and with the crate's features, webhooks and Redis stores).\n\n\
              ```no_run\n{program}```",
             crate_name = api.crate_name,
             title = api.title,
@@ -49,10 +49,12 @@ pub fn lib_rs(api: &Api) -> TokenStream {
         ));
         quote! { #doc pub mod ext; }
     });
+    let client_name = format_ident!("{}", api.client_name);
     let client = (!api.operations.is_empty()).then(|| {
         quote! {
+            pub mod builders;
             mod client;
-            pub use client::*;
+            pub use client::#client_name;
             pub use ghl_runtime::{Client, Error, Result};
             /// The runtime these calls run on, so that one dependency reaches it all: auth and
             /// OAuth, [`App`](ghl_runtime::App), paging, errors, and with this crate's
@@ -92,30 +94,40 @@ pub(super) fn sibling_sentence(api: &Api, link: impl Fn(&str) -> String) -> Stri
     )
 }
 
+/// Whether the inputs of `op` (only the required ones, the method's arguments, with
+/// `required_only`), or with `answer` its answer, name a type of the crate's `types` module.
+fn mentions_types(op: &Operation, required_only: bool, answer: bool) -> bool {
+    op.path_params
+        .iter()
+        .chain(&op.params)
+        .filter(|param| !required_only || param.required)
+        .any(|param| mentions_local(&param.ty))
+        || match &op.body {
+            Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
+                (!required_only || *required) && mentions_local(ty)
+            }
+            Some(Body::Multipart { .. }) => true,
+            _ => false,
+        }
+        || (answer && matches!(&op.response, Response::Json(ty) if mentions_local(ty)))
+}
+
 pub fn client_rs(api: &Api) -> TokenStream {
     let client = format_ident!("{}", api.client_name);
     let client_doc = doc_attrs(&format!(
-        "Client for the {} API: one method per operation of `{}`.\n\nEach method takes the operation's required inputs and returns a builder: set optional inputs on it, then `.send().await`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
+        "Client for the {} API: one method per operation of `{}`.\n\nEach method takes the operation's required inputs and returns a builder (from [`builders`](crate::builders)): set optional inputs on it, then `.send().await`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
         api.title, api.spec_path
     ));
     let methods: Vec<TokenStream> = api.operations.iter().map(method).collect();
-    let builders: Vec<TokenStream> = api.operations.iter().map(|op| builder(api, op)).collect();
-    let uses_types = api.operations.iter().any(|op| {
-        op.path_params
-            .iter()
-            .chain(&op.params)
-            .any(|param| mentions_local(&param.ty))
-            || match &op.body {
-                Some(Body::Json { ty, .. } | Body::Form { ty, .. }) => mentions_local(ty),
-                Some(Body::Multipart { .. }) => true,
-                _ => false,
-            }
-            || matches!(&op.response, Response::Json(ty) if mentions_local(ty))
-    });
-    let types_import = uses_types.then(|| quote! { use crate::types; });
+    let types_import = api
+        .operations
+        .iter()
+        .any(|op| mentions_types(op, true, false))
+        .then(|| quote! { use crate::types; });
     quote! {
-        //! The resource client and one builder per operation.
-        use ghl_runtime::{CallFuture, Client, Request, Result};
+        //! The resource client: one method per operation, each returning its builder.
+        use ghl_runtime::Client;
+        use crate::builders;
         #types_import
 
         #client_doc
@@ -137,6 +149,26 @@ pub fn client_rs(api: &Api) -> TokenStream {
 
             #(#methods)*
         }
+    }
+}
+
+/// `src/builders.rs`: the builder each client method returns.
+pub fn builders_rs(api: &Api) -> TokenStream {
+    let builders: Vec<TokenStream> = api.operations.iter().map(|op| builder(api, op)).collect();
+    let types_import = api
+        .operations
+        .iter()
+        .any(|op| mentions_types(op, false, true))
+        .then(|| quote! { use crate::types; });
+    let doc = inner_doc(&format!(
+        "The builder each [`{client}`](crate::{client}) method returns, one per operation: set \
+         optional inputs on it, then `.send().await` (or `.paginate()`, where the operation pages).",
+        client = api.client_name
+    ));
+    quote! {
+        #doc
+        use ghl_runtime::{CallFuture, Client, Request, Result};
+        #types_import
 
         #(#builders)*
     }
@@ -258,8 +290,8 @@ fn method(op: &Operation) -> TokenStream {
     quote! {
         #doc
         #deprecated
-        pub fn #name(&self, #(#args),*) -> #builder {
-            #builder { client: self.client.clone(), #(#values,)* }
+        pub fn #name(&self, #(#args),*) -> builders::#builder {
+            builders::#builder { client: self.client.clone(), #(#values,)* }
         }
     }
 }
@@ -268,7 +300,11 @@ fn method(op: &Operation) -> TokenStream {
 fn builder(api: &Api, op: &Operation) -> TokenStream {
     let name = format_ident!("{}", op.builder);
     let inputs = inputs(op);
-    let call = format!("A [`{}::{}`] call", api.client_name, op.fn_name);
+    let call = format!(
+        "A [`{client}::{method}`](crate::{client}::{method}) call",
+        client = api.client_name,
+        method = op.fn_name
+    );
     let doc = doc_attrs(&if inputs.iter().any(|input| !input.required) {
         format!("{call}: set optional inputs, then [`send`]({name}::send) it.")
     } else {
@@ -276,7 +312,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
     });
     let fields = inputs.iter().map(|input| {
         let (ident, stored) = (&input.ident, &input.stored);
-        quote! { #ident: #stored, }
+        quote! { pub(crate) #ident: #stored, }
     });
     let setters = inputs.iter().filter(|input| !input.required).map(|input| {
         let (ident, arg) = (&input.ident, &input.arg);
@@ -302,7 +338,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         #[derive(Debug, Clone)]
         #[must_use = "a call does nothing until it is sent"]
         pub struct #name {
-            client: Client,
+            pub(crate) client: Client,
             #(#fields)*
         }
 
@@ -477,7 +513,7 @@ fn method_doc(op: &Operation) -> String {
         .filter(|param| !param.required)
         .map(|param| {
             format!(
-                "[`{name}`]({builder}::{name})",
+                "[`{name}`](builders::{builder}::{name})",
                 name = param.name,
                 builder = op.builder
             )
@@ -486,7 +522,7 @@ fn method_doc(op: &Operation) -> String {
             op.body
                 .as_ref()
                 .filter(|body| !body.required())
-                .map(|_| format!("[`body`]({}::body)", op.builder)),
+                .map(|_| format!("[`body`](builders::{}::body)", op.builder)),
         )
         .collect();
     // Where the call goes, what it needs and what it returns: one paragraph.
@@ -496,9 +532,9 @@ fn method_doc(op: &Operation) -> String {
     }
     if !optional.is_empty() {
         text.push_str(&format!(
-            " Set optional inputs on the returned [`{}`] ({}), then `.send().await` it.",
-            op.builder,
-            optional.join(", ")
+            " Set optional inputs on the returned [`{builder}`](builders::{builder}) ({optional}), then `.send().await` it.",
+            builder = op.builder,
+            optional = optional.join(", ")
         ));
     }
     if !documented.is_empty() {

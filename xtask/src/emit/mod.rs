@@ -117,6 +117,15 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
     }
     if !api.operations.is_empty() {
         files.push(GeneratedFile {
+            path: format!("{dir}/src/builders.rs"),
+            contents: format_file(
+                &header,
+                client::builders_rs(api),
+                &api.spec_path,
+                "src/builders.rs",
+            )?,
+        });
+        files.push(GeneratedFile {
             path: format!("{dir}/src/client.rs"),
             contents: format_file(
                 &header,
