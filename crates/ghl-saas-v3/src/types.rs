@@ -78,11 +78,16 @@ impl AllowAttachRebillingDto {
     /// Sets [`attached_rebilling_config`](Self::attached_rebilling_config).
     pub fn attached_rebilling_config(
         mut self,
-        attached_rebilling_config: impl Into<
-            std::collections::BTreeMap<String, AttachedRebillingProductConfigDto>,
+        attached_rebilling_config: impl IntoIterator<
+            Item = (impl Into<String>, impl Into<AttachedRebillingProductConfigDto>),
         >,
     ) -> Self {
-        self.attached_rebilling_config = Some(attached_rebilling_config.into());
+        self.attached_rebilling_config = Some(
+            attached_rebilling_config
+                .into_iter()
+                .map(|(key, value)| (key.into(), value.into()))
+                .collect(),
+        );
         self
     }
 }

@@ -2655,9 +2655,16 @@ impl SocialInstagramPostDetails {
     /// Sets [`collaborators`](Self::collaborators).
     pub fn collaborators(
         mut self,
-        collaborators: impl Into<std::collections::BTreeMap<String, Vec<String>>>,
+        collaborators: impl IntoIterator<
+            Item = (impl Into<String>, impl Into<Vec<String>>),
+        >,
     ) -> Self {
-        self.collaborators = Some(collaborators.into());
+        self.collaborators = Some(
+            collaborators
+                .into_iter()
+                .map(|(key, value)| (key.into(), value.into()))
+                .collect(),
+        );
         self
     }
 

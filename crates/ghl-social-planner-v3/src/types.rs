@@ -5493,9 +5493,14 @@ impl PinterestPostSchema {
     /// Sets [`board_ids`](Self::board_ids).
     pub fn board_ids(
         mut self,
-        board_ids: impl Into<std::collections::BTreeMap<String, String>>,
+        board_ids: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        self.board_ids = Some(board_ids.into());
+        self.board_ids = Some(
+            board_ids
+                .into_iter()
+                .map(|(key, value)| (key.into(), value.into()))
+                .collect(),
+        );
         self
     }
 
@@ -6555,9 +6560,16 @@ impl SocialInstagramPostDetails {
     /// Sets [`collaborators`](Self::collaborators).
     pub fn collaborators(
         mut self,
-        collaborators: impl Into<std::collections::BTreeMap<String, Vec<String>>>,
+        collaborators: impl IntoIterator<
+            Item = (impl Into<String>, impl Into<Vec<String>>),
+        >,
     ) -> Self {
-        self.collaborators = Some(collaborators.into());
+        self.collaborators = Some(
+            collaborators
+                .into_iter()
+                .map(|(key, value)| (key.into(), value.into()))
+                .collect(),
+        );
         self
     }
 

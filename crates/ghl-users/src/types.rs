@@ -117,9 +117,14 @@ impl CreateUserDto {
     /// Sets [`twilio_phone`](Self::twilio_phone).
     pub fn twilio_phone(
         mut self,
-        twilio_phone: impl Into<std::collections::BTreeMap<String, String>>,
+        twilio_phone: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        self.twilio_phone = Some(twilio_phone.into());
+        self.twilio_phone = Some(
+            twilio_phone
+                .into_iter()
+                .map(|(key, value)| (key.into(), value.into()))
+                .collect(),
+        );
         self
     }
 
@@ -970,9 +975,14 @@ impl UpdateUserDto {
     /// Sets [`twilio_phone`](Self::twilio_phone).
     pub fn twilio_phone(
         mut self,
-        twilio_phone: impl Into<std::collections::BTreeMap<String, String>>,
+        twilio_phone: impl IntoIterator<Item = (impl Into<String>, impl Into<String>)>,
     ) -> Self {
-        self.twilio_phone = Some(twilio_phone.into());
+        self.twilio_phone = Some(
+            twilio_phone
+                .into_iter()
+                .map(|(key, value)| (key.into(), value.into()))
+                .collect(),
+        );
         self
     }
 

@@ -786,3 +786,21 @@ async fn bulk_delete_of_fifty_ids_is_sent() {
     let req = only_request(&server).await;
     assert_eq!(body(&req), json!({ "postIds": ids }));
 }
+
+/// A map setter takes literal pairs (and values that convert): no `BTreeMap` to build first.
+#[test]
+fn map_setters_take_literal_pairs() {
+    let details = ghl_social_media_posting::types::SocialInstagramPostDetails::new()
+        .collaborators([(ACCOUNT, vec!["anna.designs".to_owned()])]);
+    assert_eq!(
+        serde_json::to_value(&details).expect("serializes"),
+        json!({ "collaborators": { ACCOUNT: ["anna.designs"] } })
+    );
+    let mut existing = std::collections::BTreeMap::new();
+    existing.insert(ACCOUNT.to_owned(), vec!["bo".to_owned()]);
+    let details = details.collaborators(existing);
+    assert_eq!(
+        details.collaborators.expect("set")[ACCOUNT],
+        vec!["bo".to_owned()]
+    );
+}

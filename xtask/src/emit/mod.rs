@@ -336,6 +336,10 @@ enum Conversion {
     Collect,
     /// A list from any iterable of values that convert into its items.
     CollectInto,
+    /// A map from any iterable of (key, value) pairs, keys converting into strings.
+    CollectPairs,
+    /// A map from any iterable of pairs whose keys and values both convert.
+    CollectPairsInto,
 }
 
 impl Conversion {
@@ -346,13 +350,20 @@ impl Conversion {
             Conversion::Into => quote! { #ident.into() },
             Conversion::Collect => quote! { #ident.into_iter().collect() },
             Conversion::CollectInto => quote! { #ident.into_iter().map(Into::into).collect() },
+            Conversion::CollectPairs => {
+                quote! { #ident.into_iter().map(|(key, value)| (key.into(), value)).collect() }
+            }
+            Conversion::CollectPairsInto => quote! {
+                #ident.into_iter().map(|(key, value)| (key.into(), value.into())).collect()
+            },
         }
     }
 }
 
 /// How a setter takes a value of `ty`: numbers and booleans as they are (with `impl Into<i64>` an
 /// integer literal would be an `i32`, and epoch milliseconds overflow it), a list as any
-/// iterable of its items (or of what converts into them: `.tags(["lead", "website"])`),
+/// iterable of its items (or of what converts into them: `.tags(["lead", "website"])`), a map
+/// as any iterable of (key, value) pairs (`.custom([("plan", "gold")])`),
 /// anything else as `impl Into<_>`. The argument's type, and how it becomes the stored value.
 fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, Conversion) {
     let inner = ty_tokens(ty, in_types_module);
@@ -368,6 +379,19 @@ fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, Conversion) {
                 _ => (
                     quote! { impl IntoIterator<Item = impl Into<#item_tokens>> },
                     Conversion::CollectInto,
+                ),
+            }
+        }
+        Ty::Map(value) => {
+            let value_tokens = ty_tokens(value, in_types_module);
+            match **value {
+                Ty::Integer | Ty::Number | Ty::Boolean => (
+                    quote! { impl IntoIterator<Item = (impl Into<String>, #value_tokens)> },
+                    Conversion::CollectPairs,
+                ),
+                _ => (
+                    quote! { impl IntoIterator<Item = (impl Into<String>, impl Into<#value_tokens>)> },
+                    Conversion::CollectPairsInto,
                 ),
             }
         }
