@@ -35,23 +35,25 @@ pub enum Part {
     Examples,
     Operations,
     FirstCalls,
+    DocExamples,
 }
 
 impl Part {
     /// Every file of the test crate.
-    pub const ALL: [Part; 5] = [
+    pub const ALL: [Part; 6] = [
         Part::Manifest,
         Part::Lib,
         Part::Examples,
         Part::Operations,
         Part::FirstCalls,
+        Part::DocExamples,
     ];
 
     /// About how much work the part is, in the units of [`crate::emit::emit_weight`].
     pub fn weight(self, apis: &[Api], cases: &[ExampleCase]) -> usize {
         match self {
             Part::Manifest | Part::Lib => 1,
-            Part::FirstCalls => apis.len(),
+            Part::FirstCalls | Part::DocExamples => apis.len(),
             Part::Examples => cases.len() / 4,
             Part::Operations => apis.iter().map(|api| api.operations.len()).sum::<usize>() / 2,
         }
@@ -81,6 +83,7 @@ pub fn emit_part(
         Part::Examples => source("examples.rs", examples_rs(cases, stats)),
         Part::Operations => source("operations.rs", operations_rs(apis)?),
         Part::FirstCalls => source("first_calls.rs", first_calls_rs(apis)?),
+        Part::DocExamples => source("doc_examples.rs", doc_examples_rs(apis)?),
     }
 }
 
@@ -137,6 +140,7 @@ fn lib_rs() -> TokenStream {
         #doc
         #![cfg(test)]
 
+        mod doc_examples;
         mod examples;
         mod first_calls;
         mod operations;
@@ -159,6 +163,37 @@ fn first_calls_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
         })?;
         let module = test_ident(&api.crate_name);
         modules.push(quote! { mod #module { #program } });
+    }
+    Ok(quote! {
+        #doc
+        #![allow(dead_code)]
+        #(#modules)*
+    })
+}
+
+/// Every ```` ```rust ```` example of the crates' docs (the override notes'), each crate's in a
+/// module of its own: they compile, or the test build fails.
+fn doc_examples_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
+    let doc = inner_doc(
+        "The Rust examples in the generated crates' docs (from override notes), as written there: compiled, not run.",
+    );
+    let mut modules = Vec::new();
+    for api in apis {
+        let mut items = Vec::new();
+        for (index, example) in crate::emit::api_rust_examples(api).iter().enumerate() {
+            let code: TokenStream = example.parse().map_err(|error| {
+                anyhow::anyhow!(
+                    "a Rust example in the docs of {} (from an override note) is not valid Rust: {error}\n{example}",
+                    api.crate_name
+                )
+            })?;
+            let module = format_ident!("example_{}", index + 1);
+            items.push(quote! { mod #module { #code } });
+        }
+        if !items.is_empty() {
+            let module = test_ident(&api.crate_name);
+            modules.push(quote! { mod #module { #(#items)* } });
+        }
     }
     Ok(quote! {
         #doc

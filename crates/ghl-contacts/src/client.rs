@@ -138,6 +138,25 @@ impl ContactsClient {
     ///
     /// Search contacts based on combinations of advanced filters. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-158396/6e629989abe7fad>
     ///
+    /// Filters are conditions on contact fields (all must hold, or grouped with AND/OR); every
+    /// contact tagged `vip`, every page:
+    ///
+    /// ```rust
+    /// use ghl_contacts::ContactsClient;
+    /// use ghl_contacts::types::{ContactSearchBody, ContactSearchCondition, ContactSearchOperator};
+    ///
+    /// async fn vips(contacts: &ContactsClient, location_id: &str) -> ghl_contacts::Result<usize> {
+    ///     let body = ContactSearchBody::new(location_id, 100).filters([
+    ///         ContactSearchCondition::new("tags", ContactSearchOperator::Contains).value("vip"),
+    ///     ]);
+    ///     let vips = contacts.search_contacts_advanced(body).paginate().collect_items().await?;
+    ///     Ok(vips.len())
+    /// }
+    /// ```
+    ///
+    /// `.paginate()` walks every match, past the 10,000 records page numbers reach: each page
+    /// after the first starts after the `searchAfter` of the last contact read.
+    ///
     /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
     ///
     /// # Errors

@@ -1156,6 +1156,23 @@ impl SocialMediaPostingClient {
     ///
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
+    /// The server replaces the whole post: send the full body, every field you want kept (a
+    /// partial body is refused with 422 and nothing is saved). Build it from the post as read
+    /// with [`CreatePostDto::from_read`](crate::types::CreatePostDto::from_read) (in `ext`),
+    /// change what you mean to, and send it:
+    ///
+    /// ```rust
+    /// use ghl_social_media_posting::SocialMediaPostingClient;
+    ///
+    /// async fn retitle(api: &SocialMediaPostingClient, location_id: &str, post_id: &str) -> ghl_social_media_posting::Result<()> {
+    ///     let read = api.get_post(location_id, post_id).send().await?;
+    ///     let mut body = ghl_social_media_posting::types::CreatePostDto::from_read(&read, "fallback-user-id");
+    ///     body.summary = "New words".to_owned();
+    ///     api.edit_post(location_id, post_id, body).send().await?;
+    ///     Ok(())
+    /// }
+    /// ```
+    ///
     /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `2021-07-28`). Takes a sub-account (location) token.
     ///
     /// # Arguments

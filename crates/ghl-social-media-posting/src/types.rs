@@ -529,6 +529,8 @@ pub struct CreatePostDto {
     /// The `status` field.
     pub status: SocialPostStatus,
     /// Schedule Date
+    ///
+    /// When to publish, an ISO 8601 date-time in UTC (`2026-12-24T09:00:00.000Z`); in the future for a `scheduled` post.
     pub schedule_date: Option<String>,
     /// Created By
     pub created_by: String,

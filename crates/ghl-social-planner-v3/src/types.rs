@@ -1803,7 +1803,11 @@ pub struct CreatePostDto {
     pub media: Vec<SocialPostMediaWrite>,
     /// The `status` field.
     pub status: SocialPostStatus,
-    /// Schedule Date. Example: `2024-01-15T10:00:00Z`.
+    /// Schedule Date
+    ///
+    /// When to publish, an ISO 8601 date-time in UTC (`2026-12-24T09:00:00.000Z`); in the future for a `scheduled` post.
+    ///
+    /// Example: `2024-01-15T10:00:00Z`
     pub schedule_date: Option<String>,
     /// Selected Best Time slot for scheduling. Example: `2024-01-15T10:00:00Z`.
     pub selected_best_time: Option<String>,

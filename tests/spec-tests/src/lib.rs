@@ -3,6 +3,8 @@
 //! What the specs say, checked against the generated crates: their examples deserialize into the generated types, and every operation sends what its spec declares.
 
 #![cfg(test)]
+mod doc_examples;
+
 mod examples;
 
 mod first_calls;

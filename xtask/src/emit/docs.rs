@@ -6,7 +6,9 @@ use std::collections::BTreeMap;
 use crate::ir::{Api, Body, Response, Ty, TypeKind};
 
 /// Spec prose (Markdown written for a web page) as rustdoc should read it: code blocks, fenced
-/// or indented, become ```` ```text ```` blocks so rustdoc never compiles them as Rust; bare URLs
+/// or indented, become ```` ```text ```` blocks so rustdoc never compiles them as Rust, except
+/// ```` ```rust ```` ones (the examples of override notes), which stay Rust and which the
+/// generated test crate compiles ([`rust_examples`]); bare URLs
 /// become `<url>` autolinks; brackets that are not Markdown links are escaped so rustdoc does
 /// not take them for intra-doc links. Code spans are left as they are.
 pub(super) fn spec_markdown(text: &str) -> String {
@@ -47,7 +49,12 @@ pub(super) fn spec_markdown(text: &str) -> String {
         }
         if indent < 4 {
             if let Some(marker) = opens_fence(trimmed) {
-                out.push(format!("{}{marker}text", &line[..indent]));
+                let info = if trimmed[marker.len()..].trim() == "rust" {
+                    "rust"
+                } else {
+                    "text"
+                };
+                out.push(format!("{}{marker}{info}", &line[..indent]));
                 fence = Some(marker);
                 continue;
             }
@@ -68,6 +75,47 @@ pub(super) fn spec_markdown(text: &str) -> String {
         out.push("```".to_owned());
     }
     out.join("\n")
+}
+
+/// The code of every ```` ```rust ```` block in `text`: what [`spec_markdown`] keeps as Rust.
+pub fn rust_examples(text: &str) -> Vec<String> {
+    let mut examples = Vec::new();
+    let mut open: Option<Vec<&str>> = None;
+    for line in text.lines() {
+        let trimmed = line.trim();
+        match &mut open {
+            Some(code) if trimmed == "```" => {
+                examples.push(code.join("\n"));
+                open = None;
+            }
+            Some(code) => code.push(line),
+            None if trimmed == "```rust" => open = Some(Vec::new()),
+            None => {}
+        }
+    }
+    examples
+}
+
+/// Every ```` ```rust ```` example in the docs of `api`: its operations' and its types'.
+pub fn api_rust_examples(api: &Api) -> Vec<String> {
+    let operations = api
+        .operations
+        .iter()
+        .flat_map(|op| [op.summary.as_deref(), op.description.as_deref()]);
+    let types = api.types.iter().flat_map(|def| {
+        let fields: Vec<Option<&str>> = match &def.kind {
+            TypeKind::Struct { fields, .. } => {
+                fields.iter().map(|field| field.doc.as_deref()).collect()
+            }
+            _ => Vec::new(),
+        };
+        std::iter::once(def.doc.as_deref()).chain(fields)
+    });
+    operations
+        .chain(types)
+        .flatten()
+        .flat_map(rust_examples)
+        .collect()
 }
 
 /// The closing marker of a fence this line opens: three or more backticks or tildes.
@@ -319,5 +367,15 @@ mod tests {
             "The body of `POST /a`, x, y and 2 more places."
         );
         assert_eq!(usage_sentence(&[]), None);
+    }
+
+    #[test]
+    fn rust_examples_stay_rust_and_are_collected_other_code_is_text() {
+        let text =
+            "Intro.\n\n```rust\nfn a() {}\n```\n\n```js\nx()\n```\n\n```rust\nfn b() {}\n```";
+        assert_eq!(rust_examples(text), vec!["fn a() {}", "fn b() {}"]);
+        let rendered = spec_markdown(text);
+        assert!(rendered.contains("```rust\nfn a() {}"), "{rendered}");
+        assert!(rendered.contains("```text\nx()"), "{rendered}");
     }
 }

@@ -18,6 +18,7 @@ use quote::{format_ident, quote};
 
 use crate::ir::{Api, Leaf, Spelling, Ty, Wrapper};
 
+pub use docs::api_rust_examples;
 pub use first_call::program as first_program;
 pub use manifest::{CrateMetadata, workspace_metadata};
 pub use releases::{CHANGELOG_DIR, VERSIONS_FILE, VersionsFile, read_versions, releases};
@@ -226,7 +227,8 @@ fn space_items(code: &str) -> String {
                     || current.starts_with("mod ")
                     || current.starts_with("type ")));
         let ends_docs = current.starts_with("//!") && !following.starts_with("//!");
-        let imports_end = current.starts_with("use ") && !following.starts_with("use ");
+        let imports_end =
+            current.starts_with("use ") && current.ends_with(';') && !following.starts_with("use ");
         let starts_item = ITEM_STARTS.iter().any(|start| following.starts_with(start));
         let use_run = current.starts_with("use ") && following.starts_with("use ");
         if (ends_docs

@@ -210,8 +210,35 @@ fn define(spec: &mut Value, schemas: &Map<String, Value>) -> Applied {
     Ok(())
 }
 
+/// Adds `note` as a paragraph of the `description` of the object at `pointer`.
+fn add_note(spec: &mut Value, pointer: &str, note: &str) -> Applied {
+    let target = resolve(spec, pointer)
+        .and_then(Value::as_object_mut)
+        .ok_or("the target is not an object")?;
+    if target.contains_key("$ref") {
+        return Err(
+            "the target is a `$ref`, whose description the generator does not read: note the referenced schema"
+                .to_owned(),
+        );
+    }
+    let description = match target.get("description") {
+        Some(Value::String(text)) if text.contains(note) => {
+            return Err(format!(
+                "{ALREADY} (the description has the note); delete the entry"
+            ));
+        }
+        Some(Value::String(text)) if !text.trim().is_empty() => {
+            format!("{}\n\n{note}", text.trim_end())
+        }
+        _ => note.to_owned(),
+    };
+    target.insert("description".to_owned(), Value::String(description));
+    Ok(())
+}
+
 fn apply_to_schema(spec: &mut Value, pointer: &str, action: &Action) -> Applied {
     match action {
+        Action::Note(note) => add_note(spec, pointer, note),
         Action::Remove => remove_at(spec, pointer),
         Action::Replace(value) => {
             let target = resolve(spec, pointer).ok_or("target vanished")?;
@@ -327,6 +354,7 @@ fn apply_to_param(spec: &mut Value, operation: &str, param: &str, action: &Actio
     let parameter = pointer_push(&pointer_push(operation, "parameters"), &index.to_string());
     match action {
         Action::Remove => remove_at(spec, &parameter),
+        Action::Note(note) => add_note(spec, &parameter, note),
         _ => apply_to_schema(spec, &pointer_push(&parameter, "schema"), action),
     }
 }
@@ -388,8 +416,10 @@ fn retarget_refs(value: &mut Value, from: &str, to: &str) {
 }
 
 fn apply_to_operation(spec: &mut Value, pointer: &str, action: &Action) -> Applied {
-    if matches!(action, Action::Remove) {
-        return remove_at(spec, pointer);
+    match action {
+        Action::Remove => return remove_at(spec, pointer),
+        Action::Note(note) => return add_note(spec, pointer, note),
+        _ => {}
     }
     let operation = resolve(spec, pointer)
         .and_then(Value::as_object_mut)

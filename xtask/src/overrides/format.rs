@@ -56,6 +56,7 @@ struct RawEntry {
     without_auth: Option<bool>,
     define: Option<Map<String, Value>>,
     rename: Option<String>,
+    note: Option<String>,
 }
 
 /// Lines where the entries of the top-level `overrides:` list start, in order.
@@ -186,9 +187,17 @@ fn parse_entry(raw: RawEntry, line: usize, display: &str) -> Result<Entry, Overr
         }
         actions.push(Action::Rename(name));
     }
+    if let Some(note) = raw.note {
+        if note.trim().is_empty() {
+            return Err(error(
+                "`note` is empty; write the paragraph or delete the key".to_owned(),
+            ));
+        }
+        actions.push(Action::Note(note.trim().to_owned()));
+    }
     let action = match actions.len() {
         1 => actions.remove(0),
-        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, paging, without_auth, define, rename".to_owned())),
+        0 => return Err(error("no action: give one of version, header, remove, replace, merge, required, request, response, unwrap, paging, without_auth, define, rename, note".to_owned())),
         _ => {
             let names: Vec<&str> = actions.iter().map(Action::name).collect();
             return Err(error(format!("one action per entry, found {}", names.join(", "))));
@@ -215,6 +224,8 @@ fn parse_entry(raw: RawEntry, line: usize, display: &str) -> Result<Entry, Overr
             Action::Rename(_),
         ) => true,
         (_, Action::Rename(_)) => false,
+        (Target::Paths(_) | Target::Spec, Action::Note(_)) => false,
+        (_, Action::Note(_)) => true,
         (Target::Paths(_), Action::Header { .. } | Action::Version(_)) => true,
         (Target::Paths(_), _) => false,
         (Target::Operation { param: None, .. }, _) => !matches!(action, Action::Required { .. }),

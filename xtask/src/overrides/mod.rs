@@ -126,6 +126,8 @@ pub enum Action {
     Define(Map<String, Value>),
     /// A new name: a schema's (every `$ref` to it follows) or an operation's `operationId`.
     Rename(String),
+    /// A paragraph added to the target's `description`, so the generated docs say it.
+    Note(String),
 }
 
 impl Action {
@@ -144,6 +146,7 @@ impl Action {
             Action::WithoutAuth => "without_auth",
             Action::Define(_) => "define",
             Action::Rename(_) => "rename",
+            Action::Note(_) => "note",
         }
     }
 }

@@ -256,3 +256,57 @@ fn a_rename_the_spec_made_unnecessary_or_impossible_is_reported() {
     .unwrap_or_default();
     assert!(property.contains("`rename` does not apply"), "{property}");
 }
+
+#[test]
+fn a_note_adds_a_paragraph_to_the_description_once() {
+    let spec = apply_yaml(
+        "overrides:
+  - reason: the server replaces the whole post
+    operation: create-post
+    note: Send the whole body.
+  - reason: a format the spec does not give
+    schema: Post
+    property: id
+    note: A 24-character hex id.
+  - reason: what limit means
+    operation: GET /blogs/posts/all
+    param: limit
+    note: At most 50.
+",
+    )
+    .unwrap();
+    let operation = &spec["paths"]["/blogs/posts"]["post"];
+    assert_eq!(operation["description"], "Send the whole body.");
+    let property = &spec["components"]["schemas"]["Post"]["properties"]["id"];
+    assert_eq!(property["description"], "A 24-character hex id.");
+    let param = &spec["paths"]["/blogs/posts/all"]["get"]["parameters"][0];
+    assert_eq!(param["description"], "At most 50.");
+    // Appended after what the spec says, as a paragraph of its own; twice is stale.
+    let twice = apply_yaml(
+        "overrides:
+  - reason: a
+    schema: Post
+    property: status
+    note: An object on the wire.
+  - reason: b
+    schema: Post
+    property: status
+    note: An object on the wire.
+",
+    )
+    .unwrap_err();
+    assert!(twice.contains("already says this"), "{twice}");
+    let spec = apply_yaml(
+        "overrides:
+  - reason: a
+    schema: Post
+    property: status
+    note: An object on the wire.
+",
+    )
+    .unwrap();
+    assert_eq!(
+        spec["components"]["schemas"]["Post"]["properties"]["status"]["description"],
+        "Status\n\nAn object on the wire."
+    );
+}
