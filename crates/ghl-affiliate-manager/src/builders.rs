@@ -348,14 +348,14 @@ impl ListPayouts {
     }
 
     /// The `start` query parameter.
-    pub fn start(mut self, start: impl Into<String>) -> Self {
-        self.start = Some(start.into());
+    pub fn start(mut self, start: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start = Some(ghl_runtime::Timestamp::text(start));
         self
     }
 
     /// The `end` query parameter.
-    pub fn end(mut self, end: impl Into<String>) -> Self {
-        self.end = Some(end.into());
+    pub fn end(mut self, end: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end = Some(ghl_runtime::Timestamp::text(end));
         self
     }
 

@@ -222,7 +222,7 @@ impl CreateBlogPostParams {
         categories: Vec<String>,
         author: impl Into<String>,
         url_slug: impl Into<String>,
-        published_at: impl Into<String>,
+        published_at: impl Into<ghl_runtime::Timestamp>,
     ) -> Self {
         Self {
             title: title.into(),
@@ -238,7 +238,7 @@ impl CreateBlogPostParams {
             author: author.into(),
             url_slug: url_slug.into(),
             canonical_link: None,
-            published_at: published_at.into(),
+            published_at: ghl_runtime::Timestamp::text(published_at),
         }
     }
 

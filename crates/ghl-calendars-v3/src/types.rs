@@ -91,7 +91,7 @@ impl AppointmentCreateSchema {
         calendar_id: impl Into<String>,
         location_id: impl Into<String>,
         contact_id: impl Into<String>,
-        start_time: impl Into<String>,
+        start_time: impl Into<ghl_runtime::Timestamp>,
     ) -> Self {
         Self {
             title: None,
@@ -109,7 +109,7 @@ impl AppointmentCreateSchema {
             calendar_id: calendar_id.into(),
             location_id: location_id.into(),
             contact_id: contact_id.into(),
-            start_time: start_time.into(),
+            start_time: ghl_runtime::Timestamp::text(start_time),
             end_time: None,
         }
     }
@@ -199,8 +199,8 @@ impl AppointmentCreateSchema {
     }
 
     /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
-        self.end_time = Some(end_time.into());
+    pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
     }
 }
@@ -368,14 +368,14 @@ impl AppointmentEditSchema {
     }
 
     /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
-        self.start_time = Some(start_time.into());
+    pub fn start_time(mut self, start_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_time = Some(ghl_runtime::Timestamp::text(start_time));
         self
     }
 
     /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
-        self.end_time = Some(end_time.into());
+    pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
     }
 }
@@ -439,9 +439,9 @@ pub struct Availability {
 
 impl Availability {
     /// A `Availability` with its required fields (`date`, `hours`); set the others with the setters.
-    pub fn new(date: impl Into<String>, hours: Vec<Hour>) -> Self {
+    pub fn new(date: impl Into<ghl_runtime::Timestamp>, hours: Vec<Hour>) -> Self {
         Self {
-            date: date.into(),
+            date: ghl_runtime::Timestamp::text(date),
             hours,
             deleted: None,
         }
@@ -502,14 +502,14 @@ impl BlockSlotCreateRequestDto {
     }
 
     /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
-        self.start_time = Some(start_time.into());
+    pub fn start_time(mut self, start_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_time = Some(ghl_runtime::Timestamp::text(start_time));
         self
     }
 
     /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
-        self.end_time = Some(end_time.into());
+    pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
     }
 }
@@ -2386,16 +2386,16 @@ impl CreatePublicServiceBookingDto {
     pub fn new(
         location_id: impl Into<String>,
         contact_id: impl Into<String>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
+        start_time: impl Into<ghl_runtime::Timestamp>,
+        end_time: impl Into<ghl_runtime::Timestamp>,
         timezone: impl Into<String>,
         services: Vec<CreateBookingServiceDto>,
     ) -> Self {
         Self {
             location_id: location_id.into(),
             contact_id: contact_id.into(),
-            start_time: start_time.into(),
-            end_time: end_time.into(),
+            start_time: ghl_runtime::Timestamp::text(start_time),
+            end_time: ghl_runtime::Timestamp::text(end_time),
             timezone: timezone.into(),
             services,
             service_location_id: None,
@@ -4030,9 +4030,9 @@ pub struct UpdateAvailability {
 
 impl UpdateAvailability {
     /// A `UpdateAvailability` with its required fields (`date`, `hours`); set the others with the setters.
-    pub fn new(date: impl Into<String>, hours: Vec<Hour>) -> Self {
+    pub fn new(date: impl Into<ghl_runtime::Timestamp>, hours: Vec<Hour>) -> Self {
         Self {
-            date: date.into(),
+            date: ghl_runtime::Timestamp::text(date),
             hours,
             deleted: None,
             id: None,
@@ -4489,14 +4489,14 @@ impl UpdateServiceBookingDto {
     }
 
     /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
-        self.start_time = Some(start_time.into());
+    pub fn start_time(mut self, start_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_time = Some(ghl_runtime::Timestamp::text(start_time));
         self
     }
 
     /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
-        self.end_time = Some(end_time.into());
+    pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
     }
 

@@ -90,7 +90,7 @@ impl AppointmentCreateSchema {
         calendar_id: impl Into<String>,
         location_id: impl Into<String>,
         contact_id: impl Into<String>,
-        start_time: impl Into<String>,
+        start_time: impl Into<ghl_runtime::Timestamp>,
     ) -> Self {
         Self {
             title: None,
@@ -108,7 +108,7 @@ impl AppointmentCreateSchema {
             calendar_id: calendar_id.into(),
             location_id: location_id.into(),
             contact_id: contact_id.into(),
-            start_time: start_time.into(),
+            start_time: ghl_runtime::Timestamp::text(start_time),
             end_time: None,
         }
     }
@@ -198,8 +198,8 @@ impl AppointmentCreateSchema {
     }
 
     /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
-        self.end_time = Some(end_time.into());
+    pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
     }
 }
@@ -367,14 +367,14 @@ impl AppointmentEditSchema {
     }
 
     /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
-        self.start_time = Some(start_time.into());
+    pub fn start_time(mut self, start_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_time = Some(ghl_runtime::Timestamp::text(start_time));
         self
     }
 
     /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
-        self.end_time = Some(end_time.into());
+    pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
     }
 }
@@ -448,9 +448,9 @@ pub struct Availability {
 
 impl Availability {
     /// A `Availability` with its required fields (`date`, `hours`); set the others with the setters.
-    pub fn new(date: impl Into<String>, hours: Vec<Hour>) -> Self {
+    pub fn new(date: impl Into<ghl_runtime::Timestamp>, hours: Vec<Hour>) -> Self {
         Self {
-            date: date.into(),
+            date: ghl_runtime::Timestamp::text(date),
             hours,
             deleted: None,
         }
@@ -511,14 +511,14 @@ impl BlockSlotCreateRequestDto {
     }
 
     /// Sets [`start_time`](Self::start_time).
-    pub fn start_time(mut self, start_time: impl Into<String>) -> Self {
-        self.start_time = Some(start_time.into());
+    pub fn start_time(mut self, start_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_time = Some(ghl_runtime::Timestamp::text(start_time));
         self
     }
 
     /// Sets [`end_time`](Self::end_time).
-    pub fn end_time(mut self, end_time: impl Into<String>) -> Self {
-        self.end_time = Some(end_time.into());
+    pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
     }
 }
@@ -3101,9 +3101,9 @@ pub struct UpdateAvailability {
 
 impl UpdateAvailability {
     /// A `UpdateAvailability` with its required fields (`date`, `hours`); set the others with the setters.
-    pub fn new(date: impl Into<String>, hours: Vec<Hour>) -> Self {
+    pub fn new(date: impl Into<ghl_runtime::Timestamp>, hours: Vec<Hour>) -> Self {
         Self {
-            date: date.into(),
+            date: ghl_runtime::Timestamp::text(date),
             hours,
             deleted: None,
             id: None,

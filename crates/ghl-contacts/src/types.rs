@@ -454,8 +454,11 @@ impl ContactWorkflowDto {
     }
 
     /// Sets [`event_start_time`](Self::event_start_time).
-    pub fn event_start_time(mut self, event_start_time: impl Into<String>) -> Self {
-        self.event_start_time = Some(event_start_time.into());
+    pub fn event_start_time(
+        mut self,
+        event_start_time: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.event_start_time = Some(ghl_runtime::Timestamp::text(event_start_time));
         self
     }
 }
@@ -976,13 +979,13 @@ impl CreateTaskParams {
     /// A `CreateTaskParams` with its required fields (`title`, `due_date`, `completed`); set the others with the setters.
     pub fn new(
         title: impl Into<String>,
-        due_date: impl Into<String>,
+        due_date: impl Into<ghl_runtime::Timestamp>,
         completed: bool,
     ) -> Self {
         Self {
             title: title.into(),
             body: None,
-            due_date: due_date.into(),
+            due_date: ghl_runtime::Timestamp::text(due_date),
             completed,
             assigned_to: None,
         }
@@ -2092,8 +2095,8 @@ impl UpdateTaskBody {
     }
 
     /// Sets [`due_date`](Self::due_date).
-    pub fn due_date(mut self, due_date: impl Into<String>) -> Self {
-        self.due_date = Some(due_date.into());
+    pub fn due_date(mut self, due_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.due_date = Some(ghl_runtime::Timestamp::text(due_date));
         self
     }
 

@@ -320,14 +320,14 @@ impl ExportMessagesByLocation {
     }
 
     /// Start date to filter messages by (`startDate`, query)
-    pub fn start_date(mut self, start_date: impl Into<String>) -> Self {
-        self.start_date = Some(start_date.into());
+    pub fn start_date(mut self, start_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_date = Some(ghl_runtime::Timestamp::text(start_date));
         self
     }
 
     /// End date to filter messages by (`endDate`, query)
-    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn end_date(mut self, end_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_date = Some(ghl_runtime::Timestamp::text(end_date));
         self
     }
 

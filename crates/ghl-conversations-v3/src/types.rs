@@ -981,8 +981,8 @@ impl ProcessMessageBodyDto {
     }
 
     /// Sets [`date`](Self::date).
-    pub fn date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
+    pub fn date(mut self, date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date = Some(ghl_runtime::Timestamp::text(date));
         self
     }
 
@@ -1077,8 +1077,8 @@ impl ProcessOutboundMessageBodyDto {
     }
 
     /// Sets [`date`](Self::date).
-    pub fn date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
+    pub fn date(mut self, date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date = Some(ghl_runtime::Timestamp::text(date));
         self
     }
 

@@ -919,8 +919,8 @@ impl ProcessMessageBodyDto {
     }
 
     /// Sets [`date`](Self::date).
-    pub fn date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
+    pub fn date(mut self, date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date = Some(ghl_runtime::Timestamp::text(date));
         self
     }
 
@@ -1015,8 +1015,8 @@ impl ProcessOutboundMessageBodyDto {
     }
 
     /// Sets [`date`](Self::date).
-    pub fn date(mut self, date: impl Into<String>) -> Self {
-        self.date = Some(date.into());
+    pub fn date(mut self, date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date = Some(ghl_runtime::Timestamp::text(date));
         self
     }
 

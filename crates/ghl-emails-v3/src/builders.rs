@@ -40,14 +40,14 @@ impl ListBulkActionCampaigns {
     }
 
     /// Filter by start date (ISO 8601 format) (`dateFrom`, query)
-    pub fn date_from(mut self, date_from: impl Into<String>) -> Self {
-        self.date_from = Some(date_from.into());
+    pub fn date_from(mut self, date_from: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date_from = Some(ghl_runtime::Timestamp::text(date_from));
         self
     }
 
     /// Filter by end date (ISO 8601 format) (`dateTo`, query)
-    pub fn date_to(mut self, date_to: impl Into<String>) -> Self {
-        self.date_to = Some(date_to.into());
+    pub fn date_to(mut self, date_to: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date_to = Some(ghl_runtime::Timestamp::text(date_to));
         self
     }
 

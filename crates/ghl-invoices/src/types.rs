@@ -3153,8 +3153,11 @@ impl RecordPaymentDto {
     }
 
     /// Sets [`fulfilled_at`](Self::fulfilled_at).
-    pub fn fulfilled_at(mut self, fulfilled_at: impl Into<String>) -> Self {
-        self.fulfilled_at = Some(fulfilled_at.into());
+    pub fn fulfilled_at(
+        mut self,
+        fulfilled_at: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.fulfilled_at = Some(ghl_runtime::Timestamp::text(fulfilled_at));
         self
     }
 }

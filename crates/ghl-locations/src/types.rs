@@ -430,13 +430,13 @@ impl CustomRRulesOptions {
     pub fn new(
         interval_type: CustomRRulesOptionsIntervalType,
         interval: f64,
-        start_date: impl Into<String>,
+        start_date: impl Into<ghl_runtime::Timestamp>,
         due_after_seconds: f64,
     ) -> Self {
         Self {
             interval_type,
             interval,
-            start_date: start_date.into(),
+            start_date: ghl_runtime::Timestamp::text(start_date),
             end_date: None,
             day_of_month: None,
             day_of_week: None,
@@ -448,8 +448,8 @@ impl CustomRRulesOptions {
     }
 
     /// Sets [`end_date`](Self::end_date).
-    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn end_date(mut self, end_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_date = Some(ghl_runtime::Timestamp::text(end_date));
         self
     }
 

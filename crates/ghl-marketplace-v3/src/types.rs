@@ -457,8 +457,8 @@ impl RaiseChargeBodyDto {
     }
 
     /// Sets [`event_time`](Self::event_time).
-    pub fn event_time(mut self, event_time: impl Into<String>) -> Self {
-        self.event_time = Some(event_time.into());
+    pub fn event_time(mut self, event_time: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.event_time = Some(ghl_runtime::Timestamp::text(event_time));
         self
     }
 }

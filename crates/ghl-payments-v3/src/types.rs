@@ -263,7 +263,7 @@ impl CreateCouponParams {
         code: impl Into<String>,
         discount_type: DiscountType,
         discount_value: f64,
-        start_date: impl Into<String>,
+        start_date: impl Into<ghl_runtime::Timestamp>,
     ) -> Self {
         Self {
             alt_id: alt_id.into(),
@@ -272,7 +272,7 @@ impl CreateCouponParams {
             code: code.into(),
             discount_type,
             discount_value,
-            start_date: start_date.into(),
+            start_date: ghl_runtime::Timestamp::text(start_date),
             end_date: None,
             usage_limit: None,
             product_ids: None,
@@ -285,8 +285,8 @@ impl CreateCouponParams {
     }
 
     /// Sets [`end_date`](Self::end_date).
-    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn end_date(mut self, end_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_date = Some(ghl_runtime::Timestamp::text(end_date));
         self
     }
 
@@ -1646,7 +1646,7 @@ impl UpdateCouponParams {
         code: impl Into<String>,
         discount_type: DiscountType,
         discount_value: f64,
-        start_date: impl Into<String>,
+        start_date: impl Into<ghl_runtime::Timestamp>,
         id: impl Into<String>,
     ) -> Self {
         Self {
@@ -1656,7 +1656,7 @@ impl UpdateCouponParams {
             code: code.into(),
             discount_type,
             discount_value,
-            start_date: start_date.into(),
+            start_date: ghl_runtime::Timestamp::text(start_date),
             end_date: None,
             usage_limit: None,
             product_ids: None,
@@ -1670,8 +1670,8 @@ impl UpdateCouponParams {
     }
 
     /// Sets [`end_date`](Self::end_date).
-    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn end_date(mut self, end_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_date = Some(ghl_runtime::Timestamp::text(end_date));
         self
     }
 

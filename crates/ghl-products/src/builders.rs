@@ -658,14 +658,14 @@ impl GetProductReviews {
     }
 
     /// The start date for filtering reviews (`startDate`, query)
-    pub fn start_date(mut self, start_date: impl Into<String>) -> Self {
-        self.start_date = Some(start_date.into());
+    pub fn start_date(mut self, start_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_date = Some(ghl_runtime::Timestamp::text(start_date));
         self
     }
 
     /// The end date for filtering reviews (`endDate`, query)
-    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn end_date(mut self, end_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_date = Some(ghl_runtime::Timestamp::text(end_date));
         self
     }
 
@@ -801,14 +801,14 @@ impl GetReviewsCount {
     }
 
     /// The start date for filtering reviews (`startDate`, query)
-    pub fn start_date(mut self, start_date: impl Into<String>) -> Self {
-        self.start_date = Some(start_date.into());
+    pub fn start_date(mut self, start_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_date = Some(ghl_runtime::Timestamp::text(start_date));
         self
     }
 
     /// The end date for filtering reviews (`endDate`, query)
-    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn end_date(mut self, end_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_date = Some(ghl_runtime::Timestamp::text(end_date));
         self
     }
 

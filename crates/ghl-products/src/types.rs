@@ -1505,14 +1505,14 @@ impl ProductLabelDto {
     }
 
     /// Sets [`start_date`](Self::start_date).
-    pub fn start_date(mut self, start_date: impl Into<String>) -> Self {
-        self.start_date = Some(start_date.into());
+    pub fn start_date(mut self, start_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.start_date = Some(ghl_runtime::Timestamp::text(start_date));
         self
     }
 
     /// Sets [`end_date`](Self::end_date).
-    pub fn end_date(mut self, end_date: impl Into<String>) -> Self {
-        self.end_date = Some(end_date.into());
+    pub fn end_date(mut self, end_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.end_date = Some(ghl_runtime::Timestamp::text(end_date));
         self
     }
 }

@@ -56,14 +56,14 @@ impl ListDocumentsContracts {
     }
 
     /// Date start from (ISO 8601), dateFrom & DateTo must be provided together (`dateFrom`, query)
-    pub fn date_from(mut self, date_from: impl Into<String>) -> Self {
-        self.date_from = Some(date_from.into());
+    pub fn date_from(mut self, date_from: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date_from = Some(ghl_runtime::Timestamp::text(date_from));
         self
     }
 
     /// Date to (ISO 8601), dateFrom & DateTo must be provided together (`dateTo`, query)
-    pub fn date_to(mut self, date_to: impl Into<String>) -> Self {
-        self.date_to = Some(date_to.into());
+    pub fn date_to(mut self, date_to: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date_to = Some(ghl_runtime::Timestamp::text(date_to));
         self
     }
 
@@ -172,14 +172,14 @@ pub struct ListDocumentsContractsTemplates {
 
 impl ListDocumentsContractsTemplates {
     /// Date start from (ISO 8601) (`dateFrom`, query)
-    pub fn date_from(mut self, date_from: impl Into<String>) -> Self {
-        self.date_from = Some(date_from.into());
+    pub fn date_from(mut self, date_from: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date_from = Some(ghl_runtime::Timestamp::text(date_from));
         self
     }
 
     /// Date to (ISO 8601) (`dateTo`, query)
-    pub fn date_to(mut self, date_to: impl Into<String>) -> Self {
-        self.date_to = Some(date_to.into());
+    pub fn date_to(mut self, date_to: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.date_to = Some(ghl_runtime::Timestamp::text(date_to));
         self
     }
 

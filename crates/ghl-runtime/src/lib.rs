@@ -88,6 +88,7 @@ pub use request::{FilePart, Multipart, Request, TokenKinds, encode_path_segment}
 pub use reqwest::Method;
 pub use response::Response;
 pub use retry::RetryPolicy;
+pub use timestamp::Timestamp;
 
 /// Installs rustls' `ring` crypto provider as the process default, if none is installed.
 ///

@@ -2,9 +2,77 @@
 //!
 //! Many bodies carry dates as strings (a social post's `scheduleDate`, an invoice's due date);
 //! these functions turn them into [`SystemTime`] and back, so helpers can compare and move
-//! them without a date library of their own.
+//! them without a date library of their own. [`Timestamp`] is what a generated setter of a
+//! date-time input takes: text as written, or a time value.
 
-use std::time::{Duration, SystemTime};
+use std::fmt;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+/// A date-time input: what a generated setter of a `date-time` field or parameter takes.
+///
+/// From text as written (`"2026-12-24T09:00:00.000Z"`, sent unchanged) or from a
+/// [`SystemTime`] (sent as UTC with milliseconds, the API's own format). Other date
+/// libraries convert through text: `time.to_rfc3339()` (chrono), `timestamp.to_string()`
+/// (jiff). What the server sends back is kept as the `String` it sent.
+///
+/// ```
+/// use std::time::{Duration, UNIX_EPOCH};
+/// use ghl_runtime::Timestamp;
+///
+/// let christmas = UNIX_EPOCH + Duration::from_secs(1_766_566_800);
+/// assert_eq!(Timestamp::from(christmas).as_str(), "2025-12-24T09:00:00.000Z");
+/// assert_eq!(Timestamp::from("2025-12-24T10:00:00+01:00").as_str(), "2025-12-24T10:00:00+01:00");
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct Timestamp(String);
+
+impl Timestamp {
+    /// The text a date-time input sends for `value`: generated setters store this.
+    pub fn text(value: impl Into<Timestamp>) -> String {
+        value.into().0
+    }
+
+    /// The text this timestamp sends.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl From<&str> for Timestamp {
+    fn from(text: &str) -> Self {
+        Timestamp(text.to_owned())
+    }
+}
+
+impl From<String> for Timestamp {
+    fn from(text: String) -> Self {
+        Timestamp(text)
+    }
+}
+
+impl From<&String> for Timestamp {
+    fn from(text: &String) -> Self {
+        Timestamp(text.clone())
+    }
+}
+
+impl From<SystemTime> for Timestamp {
+    fn from(time: SystemTime) -> Self {
+        Timestamp(format_timestamp(time))
+    }
+}
+
+impl From<Timestamp> for String {
+    fn from(timestamp: Timestamp) -> Self {
+        timestamp.0
+    }
+}
+
+impl fmt::Display for Timestamp {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
 
 /// Parses an RFC 3339 timestamp: `2026-06-01T10:00:00Z`, fractional seconds allowed, with
 /// `Z` or an offset such as `+02:00`; `None` for anything else, e.g. a date without a time.
@@ -39,9 +107,38 @@ pub fn parse_timestamp(text: &str) -> Option<SystemTime> {
     }
 }
 
-/// Formats `time` the way the API writes timestamps: `2026-06-01T10:00:00.000Z`.
+/// Formats `time` the way the API writes timestamps: `2026-06-01T10:00:00.000Z`. Any
+/// `SystemTime` formats, also one before 1970 (humantime's formatter panics on those).
 pub fn format_timestamp(time: SystemTime) -> String {
-    humantime::format_rfc3339_millis(time).to_string()
+    // Milliseconds from the epoch, negative before it.
+    let millis: i128 = match time.duration_since(UNIX_EPOCH) {
+        Ok(after) => after.as_millis() as i128,
+        Err(before) => -(before.duration().as_millis() as i128),
+    };
+    let (days, in_day) = (millis.div_euclid(86_400_000), millis.rem_euclid(86_400_000));
+    let (year, month, day) = civil_from_days(days);
+    let (hour, minute) = (in_day / 3_600_000, in_day / 60_000 % 60);
+    let (second, milli) = (in_day / 1000 % 60, in_day % 1000);
+    format!("{year:04}-{month:02}-{day:02}T{hour:02}:{minute:02}:{second:02}.{milli:03}Z")
+}
+
+/// The proleptic Gregorian date `days` after 1970-01-01 (Howard Hinnant's `civil_from_days`).
+fn civil_from_days(days: i128) -> (i128, i128, i128) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era =
+        (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 {
+        shifted_month + 3
+    } else {
+        shifted_month - 9
+    };
+    let year = year_of_era + era * 400 + i128::from(month <= 2);
+    (year, month, day)
 }
 
 /// The date a full update sends for an item that has (or should have) one: the first of
@@ -97,6 +194,37 @@ mod tests {
         assert_eq!(parse_timestamp("2026-06-01T12:00:00+02:00"), Some(utc));
         assert_eq!(parse_timestamp("2026-06-01T05:30:00.000-04:30"), Some(utc));
         assert_eq!(parse_timestamp("2026-06-01T10:00:00+24:00"), None);
+    }
+
+    #[test]
+    fn formats_like_humantime_where_humantime_can_and_before_1970_too() {
+        // Every 7,919,993 seconds (about 92 days) from 1970 to 2100, and leap days.
+        for secs in (0..4_102_444_800u64).step_by(7_919_993) {
+            let time = UNIX_EPOCH + Duration::from_millis(secs * 1000 + secs % 1000);
+            assert_eq!(
+                format_timestamp(time),
+                humantime::format_rfc3339_millis(time).to_string()
+            );
+        }
+        let leap = parse_timestamp("2024-02-29T23:59:59.999Z").unwrap();
+        assert_eq!(format_timestamp(leap), "2024-02-29T23:59:59.999Z");
+        let before = UNIX_EPOCH - Duration::from_millis(1);
+        assert_eq!(format_timestamp(before), "1969-12-31T23:59:59.999Z");
+        let long_ago = UNIX_EPOCH - Duration::from_secs(2_208_988_800);
+        assert_eq!(format_timestamp(long_ago), "1900-01-01T00:00:00.000Z");
+    }
+
+    #[test]
+    fn a_timestamp_sends_text_as_written_and_times_in_the_api_format() {
+        let time = UNIX_EPOCH + Duration::from_millis(1_780_308_000_123);
+        assert_eq!(Timestamp::text(time), "2026-06-01T10:00:00.123Z");
+        assert_eq!(Timestamp::text("2026-06-01"), "2026-06-01");
+        assert_eq!(Timestamp::text(String::from("x")), "x");
+        assert_eq!(String::from(Timestamp::from(&String::from("y"))), "y");
+        assert_eq!(
+            Timestamp::from(time).to_string(),
+            "2026-06-01T10:00:00.123Z"
+        );
     }
 
     #[test]

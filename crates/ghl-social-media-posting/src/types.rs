@@ -595,8 +595,11 @@ impl CreatePostDto {
     }
 
     /// Sets [`schedule_date`](Self::schedule_date).
-    pub fn schedule_date(mut self, schedule_date: impl Into<String>) -> Self {
-        self.schedule_date = Some(schedule_date.into());
+    pub fn schedule_date(
+        mut self,
+        schedule_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.schedule_date = Some(ghl_runtime::Timestamp::text(schedule_date));
         self
     }
 
@@ -2471,8 +2474,8 @@ impl SearchPostDto {
     pub fn new(
         skip: i64,
         limit: i64,
-        from_date: impl Into<String>,
-        to_date: impl Into<String>,
+        from_date: impl Into<ghl_runtime::Timestamp>,
+        to_date: impl Into<ghl_runtime::Timestamp>,
         include_users: bool,
     ) -> Self {
         Self {
@@ -2480,8 +2483,8 @@ impl SearchPostDto {
             post_type: None,
             skip,
             limit,
-            from_date: from_date.into(),
-            to_date: to_date.into(),
+            from_date: ghl_runtime::Timestamp::text(from_date),
+            to_date: ghl_runtime::Timestamp::text(to_date),
             include_users,
             account_ids: None,
         }

@@ -1115,13 +1115,13 @@ impl CalendarListDto {
     /// A `CalendarListDto` with its required fields (`location_id`, `start_date`, `end_date`); set the others with the setters.
     pub fn new(
         location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
+        start_date: impl Into<ghl_runtime::Timestamp>,
+        end_date: impl Into<ghl_runtime::Timestamp>,
     ) -> Self {
         Self {
             location_id: location_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            start_date: ghl_runtime::Timestamp::text(start_date),
+            end_date: ghl_runtime::Timestamp::text(end_date),
             category_ids: None,
             account_ids: None,
         }
@@ -1564,14 +1564,14 @@ impl CommentsGetListBodyDto {
     }
 
     /// Sets [`from_date`](Self::from_date).
-    pub fn from_date(mut self, from_date: impl Into<String>) -> Self {
-        self.from_date = Some(from_date.into());
+    pub fn from_date(mut self, from_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.from_date = Some(ghl_runtime::Timestamp::text(from_date));
         self
     }
 
     /// Sets [`to_date`](Self::to_date).
-    pub fn to_date(mut self, to_date: impl Into<String>) -> Self {
-        self.to_date = Some(to_date.into());
+    pub fn to_date(mut self, to_date: impl Into<ghl_runtime::Timestamp>) -> Self {
+        self.to_date = Some(ghl_runtime::Timestamp::text(to_date));
         self
     }
 
@@ -1971,14 +1971,20 @@ impl CreatePostDto {
     }
 
     /// Sets [`schedule_date`](Self::schedule_date).
-    pub fn schedule_date(mut self, schedule_date: impl Into<String>) -> Self {
-        self.schedule_date = Some(schedule_date.into());
+    pub fn schedule_date(
+        mut self,
+        schedule_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.schedule_date = Some(ghl_runtime::Timestamp::text(schedule_date));
         self
     }
 
     /// Sets [`selected_best_time`](Self::selected_best_time).
-    pub fn selected_best_time(mut self, selected_best_time: impl Into<String>) -> Self {
-        self.selected_best_time = Some(selected_best_time.into());
+    pub fn selected_best_time(
+        mut self,
+        selected_best_time: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.selected_best_time = Some(ghl_runtime::Timestamp::text(selected_best_time));
         self
     }
 
@@ -2642,10 +2648,13 @@ pub struct CurrentRange {
 
 impl CurrentRange {
     /// A `CurrentRange` with its required fields (`start_date`, `end_date`); set the others with the setters.
-    pub fn new(start_date: impl Into<String>, end_date: impl Into<String>) -> Self {
+    pub fn new(
+        start_date: impl Into<ghl_runtime::Timestamp>,
+        end_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
         Self {
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            start_date: ghl_runtime::Timestamp::text(start_date),
+            end_date: ghl_runtime::Timestamp::text(end_date),
         }
     }
 }
@@ -2895,14 +2904,14 @@ impl EditSessionCalendarDto {
     pub fn new(
         location_id: impl Into<String>,
         session_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
+        start_date: impl Into<ghl_runtime::Timestamp>,
+        end_date: impl Into<ghl_runtime::Timestamp>,
     ) -> Self {
         Self {
             location_id: location_id.into(),
             session_id: session_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            start_date: ghl_runtime::Timestamp::text(start_date),
+            end_date: ghl_runtime::Timestamp::text(end_date),
             account_ids: None,
         }
     }
@@ -6065,14 +6074,20 @@ impl QueueModifiedPostDto {
     }
 
     /// Sets [`schedule_date`](Self::schedule_date).
-    pub fn schedule_date(mut self, schedule_date: impl Into<String>) -> Self {
-        self.schedule_date = Some(schedule_date.into());
+    pub fn schedule_date(
+        mut self,
+        schedule_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.schedule_date = Some(ghl_runtime::Timestamp::text(schedule_date));
         self
     }
 
     /// Sets [`selected_best_time`](Self::selected_best_time).
-    pub fn selected_best_time(mut self, selected_best_time: impl Into<String>) -> Self {
-        self.selected_best_time = Some(selected_best_time.into());
+    pub fn selected_best_time(
+        mut self,
+        selected_best_time: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.selected_best_time = Some(ghl_runtime::Timestamp::text(selected_best_time));
         self
     }
 
@@ -6326,8 +6341,8 @@ impl SearchPostDto {
     pub fn new(
         skip: i64,
         limit: i64,
-        from_date: impl Into<String>,
-        to_date: impl Into<String>,
+        from_date: impl Into<ghl_runtime::Timestamp>,
+        to_date: impl Into<ghl_runtime::Timestamp>,
         include_users: bool,
     ) -> Self {
         Self {
@@ -6335,8 +6350,8 @@ impl SearchPostDto {
             post_type: None,
             skip,
             limit,
-            from_date: from_date.into(),
-            to_date: to_date.into(),
+            from_date: ghl_runtime::Timestamp::text(from_date),
+            to_date: ghl_runtime::Timestamp::text(to_date),
             include_users,
             account_ids: None,
         }
@@ -7374,8 +7389,11 @@ impl UpdateCategoryQueueDto {
     }
 
     /// Sets [`skip_date_time`](Self::skip_date_time).
-    pub fn skip_date_time(mut self, skip_date_time: impl Into<String>) -> Self {
-        self.skip_date_time = Some(skip_date_time.into());
+    pub fn skip_date_time(
+        mut self,
+        skip_date_time: impl Into<ghl_runtime::Timestamp>,
+    ) -> Self {
+        self.skip_date_time = Some(ghl_runtime::Timestamp::text(skip_date_time));
         self
     }
 

@@ -804,3 +804,27 @@ fn map_setters_take_literal_pairs() {
         vec!["bo".to_owned()]
     );
 }
+
+/// `scheduleDate` takes a time value (sent in the API's own ISO 8601 UTC format) or text as
+/// written; reads keep the text the server sent.
+#[test]
+fn schedule_date_takes_a_time_value_or_text() {
+    use std::time::{Duration, UNIX_EPOCH};
+    let christmas = UNIX_EPOCH + Duration::from_secs(1_766_566_800);
+    let body = text_draft().schedule_date(christmas);
+    assert_eq!(
+        serde_json::to_value(&body).expect("serializes")["scheduleDate"],
+        "2025-12-24T09:00:00.000Z"
+    );
+    let body = text_draft().schedule_date("2025-12-24T10:00:00+01:00");
+    assert_eq!(
+        body.schedule_date.as_deref(),
+        Some("2025-12-24T10:00:00+01:00")
+    );
+    let read: GetPostFormattedSchema =
+        serde_json::from_value(read_post("scheduled")).expect("reads");
+    assert_eq!(
+        read.schedule_date.as_deref(),
+        read_post("scheduled")["scheduleDate"].as_str()
+    );
+}

@@ -7,7 +7,9 @@ use quote::{format_ident, quote};
 
 use super::docs::{english_list, spec_markdown};
 use super::request::into_request;
-use super::{Code, Conversion, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens};
+use super::{
+    Code, Conversion, date_time_arg, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens,
+};
 use crate::ir::{
     Access, Api, Body, ErrorResponse, Operation, PageStyle, Paging, ParamLocation, Response, Slot,
     Source, Ty,
@@ -192,9 +194,14 @@ struct Input {
 /// Required: `impl Into<String>` for strings, `T` otherwise. Optional: see [`setter_arg`].
 fn input_arg(
     ty: &Ty,
+    date_time: bool,
     required: bool,
     ident: &proc_macro2::Ident,
 ) -> (TokenStream, Option<TokenStream>) {
+    if date_time {
+        let (arg, conversion) = date_time_arg();
+        return (arg, Some(conversion.apply(ident)));
+    }
     if required && *ty != Ty::String {
         return (ty_tokens(ty, false), None);
     }
@@ -210,7 +217,7 @@ fn inputs(op: &Operation) -> Vec<Input> {
     for param in op.path_params.iter().chain(&op.params) {
         let ident = format_ident!("{}", param.name);
         let required = param.required;
-        let (arg, convert) = input_arg(&param.ty, required, &ident);
+        let (arg, convert) = input_arg(&param.ty, param.date_time, required, &ident);
         let where_ = match param.location {
             ParamLocation::Path => "path",
             ParamLocation::Header => "header",

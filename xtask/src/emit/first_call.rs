@@ -97,6 +97,7 @@ mod tests {
             minimum,
             maximum,
             joined: false,
+            date_time: false,
         }
     }
 

@@ -342,6 +342,8 @@ enum Conversion {
     CollectPairs,
     /// A map from any iterable of pairs whose keys and values both convert.
     CollectPairsInto,
+    /// A date-time's text from text or a time value (`ghl_runtime::Timestamp`).
+    Timestamp,
 }
 
 impl Conversion {
@@ -352,6 +354,7 @@ impl Conversion {
             Conversion::Into => quote! { #ident.into() },
             Conversion::Collect => quote! { #ident.into_iter().collect() },
             Conversion::CollectInto => quote! { #ident.into_iter().map(Into::into).collect() },
+            Conversion::Timestamp => quote! { ghl_runtime::Timestamp::text(#ident) },
             Conversion::CollectPairs => {
                 quote! { #ident.into_iter().map(|(key, value)| (key.into(), value)).collect() }
             }
@@ -367,6 +370,7 @@ impl Conversion {
 /// iterable of its items (or of what converts into them: `.tags(["lead", "website"])`), a map
 /// as any iterable of (key, value) pairs (`.custom([("plan", "gold")])`),
 /// anything else as `impl Into<_>`. The argument's type, and how it becomes the stored value.
+/// A `date-time` string goes through [`date_time_arg`] instead.
 fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, Conversion) {
     let inner = ty_tokens(ty, in_types_module);
     match ty {
@@ -399,6 +403,15 @@ fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, Conversion) {
         }
         _ => (quote! { impl Into<#inner> }, Conversion::Into),
     }
+}
+
+/// How a setter or a required argument takes a `date-time` string: text as written or a time
+/// value, stored as the text it sends.
+fn date_time_arg() -> (TokenStream, Conversion) {
+    (
+        quote! { impl Into<ghl_runtime::Timestamp> },
+        Conversion::Timestamp,
+    )
 }
 
 /// Whether a type mentions one of this crate's own types.

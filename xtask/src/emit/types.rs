@@ -6,7 +6,7 @@ use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
 use super::docs::{spec_markdown, usage_sentence, usages};
-use super::{Code, doc_attrs, inner_doc, setter_arg, ty_tokens};
+use super::{Code, date_time_arg, doc_attrs, inner_doc, setter_arg, ty_tokens};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
 
@@ -339,7 +339,10 @@ fn constructor(
     let args = required.iter().map(|field| {
         let ident = format_ident!("{}", field.name);
         let ty = field.render_ty(&Code::IN_TYPES);
-        if field.ty == Ty::String && !field.boxed {
+        if field.date_time {
+            let (arg, _) = date_time_arg();
+            quote! { #ident: #arg }
+        } else if field.ty == Ty::String && !field.boxed {
             quote! { #ident: impl Into<String> }
         } else {
             quote! { #ident: #ty }
@@ -349,6 +352,10 @@ fn constructor(
         let ident = format_ident!("{}", field.name);
         if field.optional() {
             quote! { #ident: None }
+        } else if field.date_time {
+            let (_, conversion) = date_time_arg();
+            let value = conversion.apply(&ident);
+            quote! { #ident: #value }
         } else if field.ty == Ty::String && !field.boxed {
             quote! { #ident: #ident.into() }
         } else {
@@ -358,7 +365,11 @@ fn constructor(
     let extra = extra.map(|ident| quote! { #ident: std::collections::BTreeMap::new(), });
     let setters = fields.iter().filter(|field| field.optional()).map(|field| {
         let ident = format_ident!("{}", field.name);
-        let (arg, conversion) = setter_arg(&field.ty, true);
+        let (arg, conversion) = if field.date_time {
+            date_time_arg()
+        } else {
+            setter_arg(&field.ty, true)
+        };
         let value = conversion.apply(&ident);
         let value = if field.boxed {
             quote! { Box::new(#value) }

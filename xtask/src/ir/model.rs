@@ -121,6 +121,9 @@ pub struct Field {
     pub example: Option<Value>,
     /// An array's `maxItems`: the server refuses more, so more fail before sending.
     pub max_items: Option<usize>,
+    /// A string the spec formats as `date-time`: its setter also takes a time value
+    /// (`ghl_runtime::Timestamp`).
+    pub date_time: bool,
     /// A file's size caps by content type (`x-max-bytes`, from overrides): `(prefix, bytes)`,
     /// the prefix `""` for any type, `"video/"` for `video/*`.
     pub max_bytes: Vec<(String, u64)>,
@@ -301,6 +304,8 @@ pub struct Param {
     /// A query parameter in `form` style without `explode` (`explode: false`): a sequence
     /// goes as one comma-separated value instead of the key repeated.
     pub joined: bool,
+    /// A string the spec formats as `date-time` (see [`Field::date_time`]).
+    pub date_time: bool,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -117,6 +117,14 @@ impl<'a> Builder<'a> {
                     ParameterSchemaOrContent::Schema(schema) => self.ty_of(schema.into(), &site)?,
                     ParameterSchemaOrContent::Content(_) => self.fallback("parameter with content"),
                 };
+                let date_time = match &data.format {
+                    ParameterSchemaOrContent::Schema(ReferenceOr::Item(schema))
+                        if ty == Ty::String =>
+                    {
+                        self.date_time(schema)
+                    }
+                    _ => false,
+                };
                 let param = Param {
                     name: param_scope.claim(&naming::field_name(&data.name)),
                     wire: data.name.clone(),
@@ -130,6 +138,7 @@ impl<'a> Builder<'a> {
                     minimum: bound(&data.format, Bound::Minimum),
                     maximum: bound(&data.format, Bound::Maximum),
                     joined,
+                    date_time,
                 };
                 if location == ParamLocation::Path {
                     path_params.push(param);
@@ -157,6 +166,7 @@ impl<'a> Builder<'a> {
                             minimum: None,
                             maximum: None,
                             joined: false,
+                            date_time: false,
                         });
                     }
                 }

@@ -139,6 +139,7 @@ mod tests {
             example: None,
             max_items: None,
             max_bytes: Vec::new(),
+            date_time: false,
         }
     }
 
@@ -162,6 +163,7 @@ mod tests {
             minimum: None,
             maximum: None,
             joined: false,
+            date_time: false,
         };
         assert_eq!(param.render_ty(&Short), "Option<Value>");
     }

@@ -272,6 +272,19 @@ impl<'a> Builder<'a> {
         })
     }
 
+    /// Whether a string schema is a date-time (see [`super::shape::date_time`]); one known only
+    /// from its example is a counted repair.
+    pub(super) fn date_time(&mut self, schema: &Schema) -> bool {
+        match super::shape::date_time(schema) {
+            super::shape::DateTime::No => false,
+            super::shape::DateTime::Formatted => true,
+            super::shape::DateTime::ByExample => {
+                self.repair("date-time string without `format`, read from its example");
+                true
+            }
+        }
+    }
+
     pub(super) fn fields(
         &mut self,
         properties: &[(&'a str, SchemaRef<'a>)],
@@ -310,6 +323,10 @@ impl<'a> Builder<'a> {
                 pointer: &pointer,
             };
             let ty = self.ty_of(*schema, &field_site)?;
+            let date_time = match schema {
+                SchemaRef::Inline(schema) if ty == Ty::String => self.date_time(schema),
+                _ => false,
+            };
             let (nullable, doc, example, max_items, max_bytes) = match schema {
                 SchemaRef::Inline(schema) => (
                     schema.schema_data.nullable,
@@ -332,6 +349,7 @@ impl<'a> Builder<'a> {
                 example,
                 max_items,
                 max_bytes,
+                date_time,
             });
         }
         Ok(fields)

@@ -92,6 +92,67 @@ pub(super) fn max_bytes(data: &openapiv3::SchemaData) -> Result<Vec<(String, u64
         .collect()
 }
 
+/// Whether `schema` is a date-time string: formatted `date-time`, or (a spec defect with one
+/// reading) unformatted with an RFC 3339 date-time as its example.
+pub(super) enum DateTime {
+    No,
+    Formatted,
+    ByExample,
+}
+
+pub(super) fn date_time(schema: &Schema) -> DateTime {
+    let SchemaKind::Type(Type::String(string)) = &schema.schema_kind else {
+        return DateTime::No;
+    };
+    match &string.format {
+        VariantOrUnknownOrEmpty::Item(StringFormat::DateTime) => DateTime::Formatted,
+        VariantOrUnknownOrEmpty::Empty
+            if string.enumeration.is_empty()
+                && schema
+                    .schema_data
+                    .example
+                    .as_ref()
+                    .and_then(serde_json::Value::as_str)
+                    .is_some_and(looks_like_date_time) =>
+        {
+            DateTime::ByExample
+        }
+        _ => DateTime::No,
+    }
+}
+
+/// `2021-06-23T03:30:00+05:30`, `2026-01-01T10:00:00.000Z`: a date, `T`, a time with seconds,
+/// then `Z` or an offset.
+fn looks_like_date_time(text: &str) -> bool {
+    let bytes = text.as_bytes();
+    let digits = |range: std::ops::Range<usize>| {
+        bytes
+            .get(range)
+            .is_some_and(|part| part.iter().all(u8::is_ascii_digit))
+    };
+    let zone = text.ends_with('Z')
+        || text
+            .len()
+            .checked_sub(6)
+            .and_then(|at| text.get(at..))
+            .is_some_and(|offset| {
+                matches!(offset.as_bytes(), [b'+' | b'-', a, b, b':', c, d]
+                    if [a, b, c, d].iter().all(|digit| digit.is_ascii_digit()))
+            });
+    digits(0..4)
+        && bytes.get(4) == Some(&b'-')
+        && digits(5..7)
+        && bytes.get(7) == Some(&b'-')
+        && digits(8..10)
+        && bytes.get(10) == Some(&b'T')
+        && digits(11..13)
+        && bytes.get(13) == Some(&b':')
+        && digits(14..16)
+        && bytes.get(16) == Some(&b':')
+        && digits(17..19)
+        && zone
+}
+
 pub(super) fn shape(schema: &Schema) -> Shape<'_> {
     let mut shape = Shape {
         kind: None,
@@ -165,4 +226,28 @@ pub(super) fn shape(schema: &Schema) -> Shape<'_> {
         }
     }
     shape
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn date_times_are_read_from_examples_only_when_unmistakable() {
+        for text in [
+            "2021-06-23T03:30:00+05:30",
+            "2026-01-01T10:00:00.000Z",
+            "2026-01-01T10:00:00Z",
+        ] {
+            assert!(super::looks_like_date_time(text), "{text}");
+        }
+        for text in [
+            "2021-06-23",
+            "10:00",
+            "2021-06-23 03:30:00",
+            "2021-06-23T03:30",
+            "tomorrow",
+            "",
+        ] {
+            assert!(!super::looks_like_date_time(text), "{text}");
+        }
+    }
 }
