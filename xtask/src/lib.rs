@@ -32,6 +32,7 @@ pub mod naming;
 pub mod overrides;
 pub mod pipeline;
 pub mod regen;
+pub mod release;
 pub mod safe_fs;
 pub mod semver;
 pub mod spec_tests;

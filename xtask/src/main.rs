@@ -28,6 +28,8 @@ enum Command {
     },
     /// Report what a new release of the specs changes in the generated API (Markdown or JSON).
     Diff(xtask::diff::DiffArgs),
+    /// Publish the crates crates.io does not have at their versions, in dependency order.
+    Release(xtask::release::ReleaseArgs),
     /// Time full regenerations (in memory, nothing written) and print the figures.
     Bench {
         /// Directory holding `apps/*.json` and `common/common-schemas.json`.
@@ -74,6 +76,7 @@ fn dispatch(cli: Cli) -> ExitCode {
             command: SpecsCommand::Update(args),
         } => xtask::update::run(&args),
         Command::Diff(args) => xtask::diff::run(&args),
+        Command::Release(args) => xtask::release::run(&args),
         Command::Bench {
             specs,
             runs,
