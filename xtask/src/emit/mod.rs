@@ -79,6 +79,13 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
         api.spec_path, options.source
     );
     let dir = &api.crate_name;
+    // A source file of the crate, formatted.
+    let source = |file: &str, tokens: TokenStream| -> anyhow::Result<GeneratedFile> {
+        Ok(GeneratedFile {
+            path: format!("{dir}/{file}"),
+            contents: format_file(&header, tokens, &api.spec_path, file)?,
+        })
+    };
     let mut files = vec![
         GeneratedFile {
             path: format!("{dir}/Cargo.toml"),
@@ -88,19 +95,8 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
             path: format!("{dir}/README.md"),
             contents: manifest::readme(api, options),
         },
-        GeneratedFile {
-            path: format!("{dir}/src/lib.rs"),
-            contents: format_file(&header, client::lib_rs(api), &api.spec_path, "src/lib.rs")?,
-        },
-        GeneratedFile {
-            path: format!("{dir}/src/types.rs"),
-            contents: format_file(
-                &header,
-                types::types_rs(api),
-                &api.spec_path,
-                "src/types.rs",
-            )?,
-        },
+        source("src/lib.rs", client::lib_rs(api))?,
+        source("src/types.rs", types::types_rs(api))?,
     ];
     if let Some(changelog) = options.releases.changelogs.get(&api.crate_name) {
         files.push(GeneratedFile {
@@ -117,24 +113,8 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
         });
     }
     if !api.operations.is_empty() {
-        files.push(GeneratedFile {
-            path: format!("{dir}/src/builders.rs"),
-            contents: format_file(
-                &header,
-                client::builders_rs(api),
-                &api.spec_path,
-                "src/builders.rs",
-            )?,
-        });
-        files.push(GeneratedFile {
-            path: format!("{dir}/src/client.rs"),
-            contents: format_file(
-                &header,
-                client::client_rs(api),
-                &api.spec_path,
-                "src/client.rs",
-            )?,
-        });
+        files.push(source("src/builders.rs", client::builders_rs(api))?);
+        files.push(source("src/client.rs", client::client_rs(api))?);
     }
     Ok(files)
 }
