@@ -479,7 +479,7 @@ ghl_runtime::string_enum! {
 ghl_runtime::string_enum! {
     /// How pipeline/stage colors are rendered
     ///
-    /// Schema: `apps/opportunities.json#/components/schemas/Pipeline/properties/colorRenderMode` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/Pipeline/properties/colorRenderMode`)
+    /// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema/properties/colorRenderMode`)
     pub enum ColorRenderMode {
         Dot = "dot",
         BgTint = "bg-tint",
@@ -3583,7 +3583,7 @@ pub struct UnprocessableDto {
 ghl_runtime::string_enum! {
     /// Current status of the opportunity
     ///
-    /// Schema: `apps/opportunities.json#/components/schemas/CreateOpportunityDto/properties/status` and 9 identical schemas
+    /// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/status` and 9 identical schemas
     pub enum UpdateStatusDtoStatus {
         Open = "open",
         Won = "won",

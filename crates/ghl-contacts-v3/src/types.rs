@@ -365,7 +365,7 @@ pub use ghl_common::types::Direction as ContactSearchSortDirection;
 
 /// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactWorkflowDto`
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateWorkflowDto`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -393,7 +393,7 @@ impl ContactWorkflowDto {
 
 /// The response to `POST /contacts/bulk/business`.
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpdateResponse`
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpateResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsBulkUpdateResponse {
@@ -789,7 +789,7 @@ pub type CreateContactsSuccessfulResponseDtoV3 = ContactsByIdSuccessfulResponseD
 
 /// The response to `DELETE /contacts/{contactId}/campaigns/remove-all`, the response to `DELETE /contacts/{contactId}/campaigns/{campaignId}` and the response to `POST /contacts/{contactId}/campaigns/{campaignId}`.
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateDeleteContactsCampaignsSuccessfulResponseDto`
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/CreateDeleteCantactsCampaignsSuccessfulResponseDto`
 pub type CreateDeleteContactsCampaignsSuccessfulResponse = ContactsWorkflowSuccessfulResponseDto;
 
 /// The response to `DELETE /contacts/{contactId}/tags`.
@@ -1483,7 +1483,7 @@ impl LargeTextField {
 
 /// A variant of [`CustomFieldsItem`].
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/MonetaryField`
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/MonetoryField`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1650,7 +1650,7 @@ pub struct TaskSchema {
 
 /// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
 ///
-/// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskSuccessfulResponseDto`
+/// Schema: `apps/v3/contacts-v3.json#/components/schemas/TaskByIsSuccessfulResponseDto`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

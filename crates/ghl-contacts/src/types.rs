@@ -99,7 +99,7 @@ impl CheckboxField {
 
 /// An item of the `contacts` field of [`ContactSearchResponse`], the `contact` field of [`ContactsByIdSuccessfulResponseDto`], the `contact` field of [`UpdateContactsSuccessfulResponseDto`] and 1 more place.
 ///
-/// Schema: `apps/contacts.json#/components/schemas/Contact`
+/// Schema: `apps/contacts.json#/components/schemas/GetContectByIdSchema`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -437,7 +437,7 @@ pub use ghl_common::types::Direction as ContactSearchSortDirection;
 
 /// The body of `DELETE /contacts/{contactId}/workflow/{workflowId}` and the body of `POST /contacts/{contactId}/workflow/{workflowId}`.
 ///
-/// Schema: `apps/contacts.json#/components/schemas/ContactWorkflowDto`
+/// Schema: `apps/contacts.json#/components/schemas/CreateWorkflowDto`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -465,7 +465,7 @@ impl ContactWorkflowDto {
 
 /// The response to `POST /contacts/bulk/business`.
 ///
-/// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpdateResponse`
+/// Schema: `apps/contacts.json#/components/schemas/ContactsBulkUpateResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct ContactsBulkUpdateResponse {
@@ -947,7 +947,7 @@ pub struct CreateContactsSuccessfulResponseDto {
 
 /// The response to `DELETE /contacts/{contactId}/campaigns/removeAll`, the response to `DELETE /contacts/{contactId}/campaigns/{campaignId}` and the response to `POST /contacts/{contactId}/campaigns/{campaignId}`.
 ///
-/// Schema: `apps/contacts.json#/components/schemas/CreateDeleteContactsCampaignsSuccessfulResponseDto`
+/// Schema: `apps/contacts.json#/components/schemas/CreateDeleteCantactsCampaignsSuccessfulResponseDto`
 pub type CreateDeleteContactsCampaignsSuccessfulResponse = ContactsWorkflowSuccessfulResponseDto;
 
 /// The response to `DELETE /contacts/{contactId}/tags`.
@@ -1534,7 +1534,7 @@ impl LargeTextField {
 
 /// A variant of [`CustomFieldsItem`].
 ///
-/// Schema: `apps/contacts.json#/components/schemas/MonetaryField`
+/// Schema: `apps/contacts.json#/components/schemas/MonetoryField`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
@@ -1690,7 +1690,7 @@ pub struct TaskSchema {
 
 /// The response to `POST /contacts/{contactId}/tasks`, the response to `GET /contacts/{contactId}/tasks/{taskId}`, the response to `PUT /contacts/{contactId}/tasks/{taskId}` and 1 more place.
 ///
-/// Schema: `apps/contacts.json#/components/schemas/TaskSuccessfulResponseDto`
+/// Schema: `apps/contacts.json#/components/schemas/TaskByIsSuccessfulResponseDto`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

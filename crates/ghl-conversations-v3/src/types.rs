@@ -813,7 +813,7 @@ pub use ghl_common::types::LastMessageType;
 
 /// The response to `POST /conversations/providers/live-chat/typing`.
 ///
-/// Schema: `apps/v3/conversations-v3.json#/components/schemas/LiveChatTypingResponse`
+/// Schema: `apps/v3/conversations-v3.json#/components/schemas/CreateLiveChatMessageFeedbackResponse`
 pub type LiveChatTypingResponse = DeleteConversationSuccessfulResponse;
 
 /// The `meta` field of [`GetMessageResponseDto`].
@@ -1099,7 +1099,7 @@ pub use ghl_common::types::SearchConversationStatus;
 
 /// The response to `GET /conversations/search`.
 ///
-/// Schema: `apps/v3/conversations-v3.json#/components/schemas/SearchConversationsResponseDto`
+/// Schema: `apps/v3/conversations-v3.json#/components/schemas/SendConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchConversationsResponseDto {
@@ -1509,7 +1509,7 @@ ghl_runtime::string_enum! {
 
 /// The response to `PUT /conversations/{conversationId}`.
 ///
-/// Schema: `apps/v3/conversations-v3.json#/components/schemas/UpdateConversationSuccessfulResponse`
+/// Schema: `apps/v3/conversations-v3.json#/components/schemas/GetConversationSuccessfulResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateConversationSuccessfulResponse {

@@ -751,7 +751,7 @@ pub use ghl_common::types::LastMessageType;
 
 /// The response to `POST /conversations/providers/live-chat/typing`.
 ///
-/// Schema: `apps/conversations.json#/components/schemas/LiveChatTypingResponse`
+/// Schema: `apps/conversations.json#/components/schemas/CreateLiveChatMessageFeedbackResponse`
 pub type LiveChatTypingResponse = DeleteConversationSuccessfulResponse;
 
 /// The `meta` field of [`GetMessageResponseDto`].
@@ -1037,7 +1037,7 @@ pub use ghl_common::types::SearchConversationStatus;
 
 /// The response to `GET /conversations/search`.
 ///
-/// Schema: `apps/conversations.json#/components/schemas/SearchConversationsResponseDto`
+/// Schema: `apps/conversations.json#/components/schemas/SendConversationResponseDto`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct SearchConversationsResponseDto {
@@ -1512,7 +1512,7 @@ impl UpdateConversationDto {
 
 /// The response to `PUT /conversations/{conversationId}`.
 ///
-/// Schema: `apps/conversations.json#/components/schemas/UpdateConversationSuccessfulResponse`
+/// Schema: `apps/conversations.json#/components/schemas/GetConversationSuccessfulResponse`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]
 pub struct UpdateConversationSuccessfulResponse {

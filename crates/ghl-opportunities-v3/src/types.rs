@@ -55,7 +55,7 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 
 /// The body of `POST /opportunities/`.
 ///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateOpportunityDtoV3`
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -338,7 +338,7 @@ impl CustomFieldsInputStringSchemaV3 {
 
 /// An item of the `customFields` field of [`CreateOpportunityDtoV3`] and an item of the `customFields` field of [`UpdateOpportunityDtoV3`].
 ///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateOpportunityDtoV3/properties/customFields/items` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/UpdateOpportunityDtoV3/properties/customFields/items`)
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3/properties/customFields/items` and 1 identical schema (`apps/v3/opportunities-v3.json#/components/schemas/UpdateOpportunityDtoV3/properties/customFields/items`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -527,7 +527,7 @@ pub struct LostReasonsResponseSchema {
 
 /// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
 ///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/Opportunity`
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesResponseSchema`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -641,7 +641,7 @@ impl OpportunitySearchBodyDto {
 
 /// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
 ///
-/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/Pipeline`
+/// Schema: `apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

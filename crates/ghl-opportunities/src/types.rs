@@ -55,7 +55,7 @@ pub struct CreateAddFollowersSuccessfulResponseDto {
 
 /// The body of `POST /opportunities/`.
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateOpportunityDto`
+/// Schema: `apps/opportunities.json#/components/schemas/CreateDto`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -314,7 +314,7 @@ impl CustomFieldsInputStringSchema {
 
 /// An item of the `customFields` field of [`CreateOpportunityDto`] and an item of the `customFields` field of [`UpdateOpportunityDto`].
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/CreateOpportunityDto/properties/customFields/items` and 1 identical schema (`apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`)
+/// Schema: `apps/opportunities.json#/components/schemas/CreateDto/properties/customFields/items` and 1 identical schema (`apps/opportunities.json#/components/schemas/UpdateOpportunityDto/properties/customFields/items`)
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(untagged)]
 #[non_exhaustive]
@@ -501,7 +501,7 @@ pub struct LostReasonsResponseSchema {
 
 /// The `opportunity` field of [`GetPostOpportunitySuccessfulResponseDto`], an item of the `opportunities` field of [`PostSearchSuccessfulResponseDto`] and an item of the `opportunities` field of [`SearchSuccessfulResponseDto`].
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/Opportunity`
+/// Schema: `apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -601,7 +601,7 @@ impl OpportunitySearchBodyDto {
 
 /// An item of the `pipelines` field of [`GetPipelinesSuccessfulResponseDto`].
 ///
-/// Schema: `apps/opportunities.json#/components/schemas/Pipeline`
+/// Schema: `apps/opportunities.json#/components/schemas/PipelinesResponseSchema`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -437,7 +437,7 @@ impl AttachTwitterAccountDto {
 
 /// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/BaseResponseDTO`
+/// Schema: `apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -927,7 +927,7 @@ pub struct DeleteAccountResponseSchema {
 
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/DeleteCsvPostResponseDTO`
+/// Schema: `apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1114,7 +1114,7 @@ pub struct FollowersValue {
 
 /// The `postApprovalDetails` field of [`GetPostFormattedSchema`].
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/FormattedApprovalDetails`
+/// Schema: `apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1205,7 +1205,7 @@ pub struct GetByLocationIdResponseSchema {
 
 /// The response to `GET /social-media-posting/{locationId}/categories`.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GetCategoriesResponseDTO`
+/// Schema: `apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1223,7 +1223,7 @@ pub struct GetCategoriesResponseDto {
 
 /// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GetCategoryResponseDTO`
+/// Schema: `apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -1813,7 +1813,7 @@ pub struct GetTagsByIdResponseSchema {
 
 /// The body of `POST /social-media-posting/{locationId}/tags/details`.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/GetTagsByIdsDTO`
+/// Schema: `apps/social-media-posting.json#/components/schemas/UpdateTagDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -3201,7 +3201,7 @@ pub type UpdatePostSuccessfulResponseDto = BaseResponseDto;
 
 /// The body of `POST /social-media-posting/{locationId}/csv`.
 ///
-/// Schema: `apps/social-media-posting.json#/components/schemas/UploadCsvDTO`
+/// Schema: `apps/social-media-posting.json#/components/schemas/UploadCSVDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[non_exhaustive]

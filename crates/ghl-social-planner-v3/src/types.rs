@@ -1009,7 +1009,7 @@ pub struct BaseOAuthAccountSchema {
 
 /// The response to `PATCH /social-media-posting/{locationId}/csv/{id}`.
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/BaseResponseDTO`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/CsvPostStatusResponseDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -2707,7 +2707,7 @@ pub struct DeleteActivePostResponseDto {
 
 /// The response to `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}`.
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvPostResponseDTO`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -3379,7 +3379,7 @@ pub struct FollowersValue {
 
 /// The `postApprovalDetails` field of [`GetModifiedPayloadFormattedSchema`] and the `postApprovalDetails` field of [`GetPostFormattedSchema`].
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FormattedApprovalDetails`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/FormatedApprovalDetails`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -3490,7 +3490,7 @@ pub struct GetByLocationIdResponseSchema {
 
 /// The response to `GET /social-media-posting/{locationId}/categories`.
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCategoriesResponseDTO`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -3508,7 +3508,7 @@ pub struct GetCategoriesResponseDto {
 
 /// The response to `GET /social-media-posting/{locationId}/categories/{id}`.
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetCategoryResponseDTO`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -4432,7 +4432,7 @@ pub struct GetTagsByIdResponseSchema {
 
 /// The body of `POST /social-media-posting/{locationId}/tags/details`.
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdsDTO`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UpdateTagDTO`
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
@@ -7567,9 +7567,9 @@ impl UploadCsvBody {
     }
 }
 
-/// The `UploadCsvDTO` schema.
+/// The `UploadCSVDTO` schema.
 ///
-/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadCsvDTO`
+/// Schema: `apps/v3/social-planner-v3.json#/components/schemas/UploadCSVDTO`
 #[ghl_runtime::skip_serializing_none]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[non_exhaustive]

@@ -2980,7 +2980,7 @@ fn contacts() {
     round_trip::<
         ghl_contacts::types::Contact,
     >(
-        "apps/contacts.json#/components/schemas/Contact",
+        "apps/contacts.json#/components/schemas/GetContectByIdSchema",
         "{\"id\":\"seD4PfOuKoVMLkEZqohJ\",\"name\":\"rubika deo\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"firstName\":\"rubika\",\"lastName\":\"Deo\",\"email\":\"rubika@deos.com\",\"emailLowerCase\":\"rubika@deos.com\",\"timezone\":\"Asia/Calcutta\",\"companyName\":\"DGS VolMAX\",\"phone\":\"+18832327657\",\"dnd\":true,\"type\":\"read\",\"source\":\"public api\",\"assignedTo\":\"ve9EPM428h8vShlRW1KT\",\"address1\":\"3535 1st St N\",\"city\":\"ruDolomitebika\",\"state\":\"AL\",\"country\":\"US\",\"postalCode\":\"35061\",\"website\":\"https://www.tesla.com\",\"tags\":[\"nisi sint commodo amet\",\"consequat\"],\"dateOfBirth\":\"Date format YYYY-MM-DD\",\"dateAdded\":\"2021-07-02T05:18:26.704Z\",\"dateUpdated\":\"2021-07-02T05:18:26.704Z\",\"keyword\":\"test\",\"firstNameLowerCase\":\"rubika\",\"fullNameLowerCase\":\"rubika deo\",\"lastNameLowerCase\":\"deo\",\"lastActivity\":\"2021-07-16T11:39:30.564Z\",\"customFields\":[{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"value\":\"name\"}],\"businessId\":\"641c094001436dbc2081e642\",\"attributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"lastAttributionSource\":{\"url\":\"Trigger Link\",\"referrer\":\"https: //www.google.com\",\"gclid\":\"CjOKCQjwnNyUBhCZARISAI9AYIFtNnIcWcYGIOQINz_ZoFI5SSLRRugSoPZoiEu27IZBY£1-MAIWmEaAo2VEALW_WCB\",\"fbp\":\"fb. 1.1674748390986.1171287961\",\"fbEventId\":\"Mozilla/5.0\",\"userAgent\":\"Mozilla/5.0\",\"ip\":\"58.111.106.198\",\"medium\":\"survey\",\"mediumId\":\"FglfHAn30PRwsZVyQlKp\"},\"visitorId\":\"ve9EPM428h8vShlRW1KT\"}",
     );
     round_trip::<
@@ -2992,13 +2992,13 @@ fn contacts() {
     round_trip::<
         ghl_contacts::types::ContactWorkflowDto,
     >(
-        "apps/contacts.json#/components/schemas/ContactWorkflowDto",
+        "apps/contacts.json#/components/schemas/CreateWorkflowDto",
         "{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}",
     );
     round_trip::<
         ghl_contacts::types::ContactsBulkUpdateResponse,
     >(
-        "apps/contacts.json#/components/schemas/ContactsBulkUpdateResponse",
+        "apps/contacts.json#/components/schemas/ContactsBulkUpateResponse",
         "{\"success\":true,\"ids\":[\"pOC0uJ97VYOKH2m3fkMD\"]}",
     );
     round_trip::<
@@ -3148,7 +3148,7 @@ fn contacts() {
     round_trip::<
         ghl_contacts::types::MonetaryField,
     >(
-        "apps/contacts.json#/components/schemas/MonetaryField",
+        "apps/contacts.json#/components/schemas/MonetoryField",
         "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":100.5}",
     );
     round_trip::<
@@ -3172,7 +3172,7 @@ fn contacts() {
     round_trip::<
         ghl_contacts::types::TaskSuccessfulResponseDto,
     >(
-        "apps/contacts.json#/components/schemas/TaskSuccessfulResponseDto",
+        "apps/contacts.json#/components/schemas/TaskByIsSuccessfulResponseDto",
         "{\"task\":{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNKting\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}}",
     );
     round_trip::<
@@ -3260,13 +3260,13 @@ fn contacts_v3() {
     round_trip::<
         ghl_contacts_v3::types::ContactWorkflowDto,
     >(
-        "apps/v3/contacts-v3.json#/components/schemas/ContactWorkflowDto",
+        "apps/v3/contacts-v3.json#/components/schemas/CreateWorkflowDto",
         "{\"eventStartTime\":\"2021-06-23T03:30:00+01:00\"}",
     );
     round_trip::<
         ghl_contacts_v3::types::ContactsBulkUpdateResponse,
     >(
-        "apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpdateResponse",
+        "apps/v3/contacts-v3.json#/components/schemas/ContactsBulkUpateResponse",
         "{\"success\":true,\"ids\":[\"pOC0uJ97VYOKH2m3fkMD\"]}",
     );
     round_trip::<
@@ -3434,7 +3434,7 @@ fn contacts_v3() {
     round_trip::<
         ghl_contacts_v3::types::MonetaryField,
     >(
-        "apps/v3/contacts-v3.json#/components/schemas/MonetaryField",
+        "apps/v3/contacts-v3.json#/components/schemas/MonetoryField",
         "{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"fieldValue\":100.5,\"field_value\":100.5}",
     );
     round_trip::<
@@ -3458,7 +3458,7 @@ fn contacts_v3() {
     round_trip::<
         ghl_contacts_v3::types::TaskSuccessfulResponseDto,
     >(
-        "apps/v3/contacts-v3.json#/components/schemas/TaskSuccessfulResponseDto",
+        "apps/v3/contacts-v3.json#/components/schemas/TaskByIsSuccessfulResponseDto",
         "{\"task\":{\"id\":\"lJpzYrWdpkC2hX6t2yue\",\"title\":\"test\",\"body\":\"testing\",\"assignedTo\":\"tesTUcmRxWrjqzJS8EjkxNK\",\"dueDate\":\"2021-07-08T02:30:00.000Z\",\"completed\":true,\"contactId\":\"lJpzYrWdpkC2hX6t2yue\"}}",
     );
     round_trip::<
@@ -4016,7 +4016,7 @@ fn conversations() {
     round_trip::<
         ghl_conversations::types::SearchConversationsResponseDto,
     >(
-        "apps/conversations.json#/components/schemas/SearchConversationsResponseDto",
+        "apps/conversations.json#/components/schemas/SendConversationResponseDto",
         "{\"conversations\":[{\"id\":\"ABCHkzuJQ8ZMd4Te84GK\",\"contactId\":\"ABCHkzuJQ8ZMd4Te84GK\",\"locationId\":\"ABCHkzuJQ8ZMd4Te84GK\",\"lastMessageBody\":\"This is a sample message body\",\"lastMessageType\":\"TYPE_SMS\",\"type\":\"TYPE_PHONE\",\"unreadCount\":1,\"fullName\":\"John Doe\",\"contactName\":\"John Doe Company\",\"email\":\"johndoe@mailingdomain.com\",\"phone\":\"+15550001234\"}],\"total\":100}",
     );
     round_trip::<
@@ -4058,7 +4058,7 @@ fn conversations() {
     round_trip::<
         ghl_conversations::types::UpdateConversationSuccessfulResponse,
     >(
-        "apps/conversations.json#/components/schemas/UpdateConversationSuccessfulResponse",
+        "apps/conversations.json#/components/schemas/GetConversationSuccessfulResponse",
         "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}}",
     );
     round_trip::<
@@ -4272,7 +4272,7 @@ fn conversations_v3() {
     round_trip::<
         ghl_conversations_v3::types::SearchConversationsResponseDto,
     >(
-        "apps/v3/conversations-v3.json#/components/schemas/SearchConversationsResponseDto",
+        "apps/v3/conversations-v3.json#/components/schemas/SendConversationResponseDto",
         "{\"conversations\":[],\"total\":100}",
     );
     round_trip::<
@@ -4308,7 +4308,7 @@ fn conversations_v3() {
     round_trip::<
         ghl_conversations_v3::types::UpdateConversationSuccessfulResponse,
     >(
-        "apps/v3/conversations-v3.json#/components/schemas/UpdateConversationSuccessfulResponse",
+        "apps/v3/conversations-v3.json#/components/schemas/GetConversationSuccessfulResponse",
         "{\"success\":true,\"conversation\":{\"id\":\"tDtDnQdgm2LXpyiqYvZ6\",\"locationId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"contactId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"assignedTo\":\"tDtDnQdgm2LXpyiqYvZ6\",\"userId\":\"tDtDnQdgm2LXpyiqYvZ6\",\"lastMessageBody\":\"Hello, this is the message body\",\"lastMessageDate\":\"1628008053263\",\"lastMessageType\":\"TYPE_CALL\",\"unreadCount\":1,\"inbox\":true,\"starred\":true,\"deleted\":false}}",
     );
     round_trip::<
@@ -7844,7 +7844,7 @@ fn opportunities() {
     round_trip::<
         ghl_opportunities::types::CreateOpportunityDto,
     >(
-        "apps/opportunities.json#/components/schemas/CreateOpportunityDto",
+        "apps/opportunities.json#/components/schemas/CreateDto",
         "{\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"contactId\":\"mTkSCb1UBjb5tk4OvB69\",\"monetaryValue\":220,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"key\":\"my_custom_field\",\"field_value\":\"9039160788\"}]}",
     );
     round_trip::<
@@ -7916,7 +7916,7 @@ fn opportunities() {
     round_trip::<
         ghl_opportunities::types::Opportunity,
     >(
-        "apps/opportunities.json#/components/schemas/Opportunity",
+        "apps/opportunities.json#/components/schemas/SearchOpportunitiesResponseSchema",
         "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"name\":\"testing\",\"monetaryValue\":500,\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"assignedTo\":\"zT46WSCPbudrq4zhWMk6\",\"status\":\"open\",\"source\":\"\",\"lastStatusChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastStageChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastActionDate\":\"2021-08-03T04:55:17.355Z\",\"createdAt\":\"2021-08-03T04:55:17.355Z\",\"updatedAt\":\"2021-08-03T04:55:17.355Z\",\"contactId\":\"zT46WSCPbudrq4zhWMk6\",\"locationId\":\"zT46WSCPbudrq4zhW\",\"contact\":{\"id\":\"byMEV0NQinDhq8ZfiOi2\",\"name\":\"John Deo\",\"companyName\":\"Tesla Inc\",\"email\":\"john@deo.com\",\"phone\":\"+1202-555-0107\"},\"lostReasonId\":\"zT46WSCPbudrq4zhWMk6\",\"customFields\":[{\"id\":\"MgobCB14YMVKuE4Ka8p1\",\"fieldValue\":\"example\"}]}",
     );
     round_trip::<
@@ -7928,7 +7928,7 @@ fn opportunities() {
     round_trip::<
         ghl_opportunities::types::Pipeline,
     >(
-        "apps/opportunities.json#/components/schemas/Pipeline",
+        "apps/opportunities.json#/components/schemas/PipelinesResponseSchema",
         "{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"name\":\"new pipeline\",\"showInFunnel\":false,\"showInPieChart\":true,\"locationId\":\"dsjddjkndadqaja\"}",
     );
     round_trip::<
@@ -7998,7 +7998,7 @@ fn opportunities_v3() {
     round_trip::<
         ghl_opportunities_v3::types::CreateOpportunityDtoV3,
     >(
-        "apps/v3/opportunities-v3.json#/components/schemas/CreateOpportunityDtoV3",
+        "apps/v3/opportunities-v3.json#/components/schemas/CreateDtoV3",
         "{\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"locationId\":\"ve9EPM428h8vShlRW1KT\",\"name\":\"First Opps\",\"pipelineStageId\":\"7915dedc-8f18-44d5-8bc3-77c04e994a10\",\"status\":\"open\",\"contactId\":\"mTkSCb1UBjb5tk4OvB69\",\"monetaryValue\":220,\"forecastExpectedCloseDate\":\"2026-04-23\",\"forecastProbability\":20,\"assignedTo\":\"082goXVW3lIExEQPOnd3\",\"customFields\":[{\"id\":\"6dvNaf7VhkQ9snc5vnjJ\",\"fieldValue\":\"9039160788\"}]}",
     );
     round_trip::<
@@ -8070,7 +8070,7 @@ fn opportunities_v3() {
     round_trip::<
         ghl_opportunities_v3::types::Opportunity,
     >(
-        "apps/v3/opportunities-v3.json#/components/schemas/Opportunity",
+        "apps/v3/opportunities-v3.json#/components/schemas/SearchOpportunitiesResponseSchema",
         "{\"id\":\"yWQobCRIhRguQtD2llvk\",\"name\":\"testing\",\"monetaryValue\":500,\"pipelineId\":\"VDm7RPYC2GLUvdpKmBfC\",\"pipelineStageId\":\"e93ba61a-53b3-45e7-985a-c7732dbcdb69\",\"assignedTo\":\"zT46WSCPbudrq4zhWMk6\",\"status\":\"open\",\"source\":\"\",\"lastStatusChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastStageChangeAt\":\"2021-08-03T04:55:17.355Z\",\"lastActionDate\":\"2021-08-03T04:55:17.355Z\",\"createdAt\":\"2021-08-03T04:55:17.355Z\",\"updatedAt\":\"2021-08-03T04:55:17.355Z\",\"forecastExpectedCloseDate\":\"2026-05-20\",\"forecastOriginalCloseDate\":\"2026-05-01\",\"forecastSlippageCount\":2,\"forecastDaysSlipped\":19,\"forecastLastSlippedAt\":\"2026-05-22T10:30:00.000Z\",\"forecastProbability\":20,\"effectiveProbability\":40,\"contactId\":\"zT46WSCPbudrq4zhWMk6\",\"locationId\":\"zT46WSCPbudrq4zhW\",\"contact\":{},\"notes\":[],\"tasks\":[],\"calendarEvents\":[],\"lostReasonId\":\"zT46WSCPbudrq4zhWMk6\",\"customFields\":[],\"followers\":[\"sx6wyHhbFdRXh302Lunr\"],\"externalObjectId\":\"ext_obj_12345\"}",
     );
     round_trip::<
@@ -8082,7 +8082,7 @@ fn opportunities_v3() {
     round_trip::<
         ghl_opportunities_v3::types::Pipeline,
     >(
-        "apps/v3/opportunities-v3.json#/components/schemas/Pipeline",
+        "apps/v3/opportunities-v3.json#/components/schemas/PipelinesResponseSchema",
         "{\"id\":\"aWdODOBVOlH1RUFKWQke\",\"name\":\"new pipeline\",\"stages\":[],\"showInFunnel\":false,\"showInPieChart\":true,\"locationId\":\"dsjddjkndadqaja\",\"useOpportunityProbability\":true,\"colorRenderMode\":\"dot\"}",
     );
     round_trip::<
@@ -9985,7 +9985,7 @@ fn social_media_posting() {
     round_trip::<
         ghl_social_media_posting::types::BaseResponseDto,
     >(
-        "apps/social-media-posting.json#/components/schemas/BaseResponseDTO",
+        "apps/social-media-posting.json#/components/schemas/CsvPostStatusResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Updated Successfully\"}",
     );
     round_trip::<
@@ -10069,7 +10069,7 @@ fn social_media_posting() {
     round_trip::<
         ghl_social_media_posting::types::DeleteCsvPostResponseDto,
     >(
-        "apps/social-media-posting.json#/components/schemas/DeleteCsvPostResponseDTO",
+        "apps/social-media-posting.json#/components/schemas/DeletePostResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted Post\"}",
     );
     round_trip::<
@@ -10105,7 +10105,7 @@ fn social_media_posting() {
     round_trip::<
         ghl_social_media_posting::types::FormattedApprovalDetails,
     >(
-        "apps/social-media-posting.json#/components/schemas/FormattedApprovalDetails",
+        "apps/social-media-posting.json#/components/schemas/FormatedApprovalDetails",
         "{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Test suggestion\",\"approverNote\":\"Test suggestion\",\"approverUser\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"}}",
     );
     round_trip::<
@@ -10129,13 +10129,13 @@ fn social_media_posting() {
     round_trip::<
         ghl_social_media_posting::types::GetCategoriesResponseDto,
     >(
-        "apps/social-media-posting.json#/components/schemas/GetCategoriesResponseDTO",
+        "apps/social-media-posting.json#/components/schemas/GetByLocationIdResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Categories by Location ID\",\"results\":{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}}",
     );
     round_trip::<
         ghl_social_media_posting::types::GetCategoryResponseDto,
     >(
-        "apps/social-media-posting.json#/components/schemas/GetCategoryResponseDTO",
+        "apps/social-media-posting.json#/components/schemas/GetByIdResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Category\",\"results\":{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}}",
     );
     round_trip::<
@@ -10267,7 +10267,7 @@ fn social_media_posting() {
     round_trip::<
         ghl_social_media_posting::types::GetTagsByIdsDto,
     >(
-        "apps/social-media-posting.json#/components/schemas/GetTagsByIdsDTO",
+        "apps/social-media-posting.json#/components/schemas/UpdateTagDTO",
         "{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}",
     );
     round_trip::<
@@ -10613,7 +10613,7 @@ fn social_planner_v3() {
     round_trip::<
         ghl_social_planner_v3::types::BaseResponseDto,
     >(
-        "apps/v3/social-planner-v3.json#/components/schemas/BaseResponseDTO",
+        "apps/v3/social-planner-v3.json#/components/schemas/CsvPostStatusResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Updated Successfully\"}",
     );
     round_trip::<
@@ -10859,7 +10859,7 @@ fn social_planner_v3() {
     round_trip::<
         ghl_social_planner_v3::types::DeleteCsvPostResponseDto,
     >(
-        "apps/v3/social-planner-v3.json#/components/schemas/DeleteCsvPostResponseDTO",
+        "apps/v3/social-planner-v3.json#/components/schemas/DeletePostResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Deleted CSV Post\",\"results\":{\"postId\":\"65f92e55cc884f0d0845e447\",\"csv\":{\"_id\":\"65f92e55cc884f0d0845e447\",\"status\":\"completed\"}}}",
     );
     round_trip::<
@@ -11021,7 +11021,7 @@ fn social_planner_v3() {
     round_trip::<
         ghl_social_planner_v3::types::FormattedApprovalDetails,
     >(
-        "apps/v3/social-planner-v3.json#/components/schemas/FormattedApprovalDetails",
+        "apps/v3/social-planner-v3.json#/components/schemas/FormatedApprovalDetails",
         "{\"approver\":\"iVrVJ2uoXNF0wzcBzgl5\",\"requesterNote\":\"Please review the messaging for our Q4 campaign launch. Let me know if the CTA needs adjustment.\",\"approverNote\":\"Approved! Great content. Consider adding more hashtags for visibility.\",\"approverUser\":{\"id\":\"6284c43d519161e96cc09c13\",\"title\":\"Mr\",\"firstName\":\"Harry\",\"lastName\":\"Spencer\",\"profilePhoto\":\"https://storage.googleapis.com/user/kCrjKGHZQ2/profile/1dca8c-61c9-404d-a459-751fbcb.jpeg\",\"phone\":\"901111119\",\"email\":\"abc@xyc.com\"}}",
     );
     round_trip::<
@@ -11051,13 +11051,13 @@ fn social_planner_v3() {
     round_trip::<
         ghl_social_planner_v3::types::GetCategoriesResponseDto,
     >(
-        "apps/v3/social-planner-v3.json#/components/schemas/GetCategoriesResponseDTO",
+        "apps/v3/social-planner-v3.json#/components/schemas/GetByLocationIdResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Categories by Location ID\",\"results\":{\"count\":3,\"categories\":[{\"name\":\"Primary\",\"primaryColor\":\"#FFFFFF\",\"secondaryColor\":\"#FFFFFF\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}]}}",
     );
     round_trip::<
         ghl_social_planner_v3::types::GetCategoryResponseDto,
     >(
-        "apps/v3/social-planner-v3.json#/components/schemas/GetCategoryResponseDTO",
+        "apps/v3/social-planner-v3.json#/components/schemas/GetByIdResponseDTO",
         "{\"success\":true,\"statusCode\":200,\"message\":\"Fetched Category\",\"results\":{\"category\":{\"name\":\"Primary\",\"primaryColor\":\"#32a852\",\"secondaryColor\":\"#32a852\",\"locationId\":\"Lx1EI6YIgQYMQi0ytFXv\",\"_id\":\"Lx1EI6YIgQYMQi0ytFXv\",\"createdBy\":\"Lx1EI6YIgQYMQi0ytFXv\",\"deleted\":false,\"message\":\"Category not found\",\"createdAt\":\"2023-08-02T00:00:00.000Z\",\"updatedAt\":\"2023-08-02T00:00:00.000Z\"}}}",
     );
     round_trip::<
@@ -11327,7 +11327,7 @@ fn social_planner_v3() {
     round_trip::<
         ghl_social_planner_v3::types::GetTagsByIdsDto,
     >(
-        "apps/v3/social-planner-v3.json#/components/schemas/GetTagsByIdsDTO",
+        "apps/v3/social-planner-v3.json#/components/schemas/UpdateTagDTO",
         "{\"tagIds\":[\"65fbdcfecc884f07e645ea8b\"]}",
     );
     round_trip::<

@@ -122,6 +122,18 @@ pub fn build(
         stats: Stats::default(),
         uses_common: false,
         paging_overrides: BTreeMap::new(),
+        spec_names: sorted_schemas(&spec.document)
+            .into_iter()
+            .filter_map(|(name, schema)| {
+                let spec_name = schema
+                    .as_item()?
+                    .schema_data
+                    .extensions
+                    .get(crate::overrides::EXT_SPEC_NAME)?
+                    .as_str()?;
+                Some((name.to_owned(), spec_name.to_owned()))
+            })
+            .collect(),
     };
     builder.stats.repairs = spec.repairs.clone();
     builder.local_names = component_names(&spec.document, &mut builder.scope);

@@ -24,6 +24,9 @@ pub(super) struct Builder<'a> {
     pub(super) uses_common: bool,
     /// Function name -> the `x-ghl-paging` an override gave the operation, and its pointer.
     pub(super) paging_overrides: BTreeMap<String, (Value, String)>,
+    /// Component schema name -> the name the published spec gives it, where an override
+    /// renamed it.
+    pub(super) spec_names: BTreeMap<String, String>,
 }
 
 /// Where a schema sits, for naming the types it may need and for error messages.
@@ -125,6 +128,30 @@ impl<'a> Builder<'a> {
         ))
     }
 
+    /// `file#pointer` of a place in the published spec: a schema an override renamed is
+    /// named as the spec names it, so the pointer can be followed in the file.
+    pub(super) fn origin(&self, pointer: &str) -> String {
+        const SCHEMAS: &str = "/components/schemas/";
+        let spec_pointer = pointer.strip_prefix(SCHEMAS).and_then(|rest| {
+            let (name, below) = rest
+                .split_once('/')
+                .map_or((rest, ""), |(name, below)| (name, below));
+            let name = name.replace("~1", "/").replace("~0", "~");
+            let spec_name = self.spec_names.get(&name)?;
+            let mut pointer = crate::diagnostics::pointer_push("/components/schemas", spec_name);
+            if !below.is_empty() {
+                pointer.push('/');
+                pointer.push_str(below);
+            }
+            Some(pointer)
+        });
+        format!(
+            "{}#{}",
+            self.file,
+            spec_pointer.as_deref().unwrap_or(pointer)
+        )
+    }
+
     pub(super) fn claim_type_name(&mut self, hint: &str) -> String {
         self.scope.claim(&naming::type_name(hint))
     }
@@ -139,7 +166,7 @@ impl<'a> Builder<'a> {
             path: vec![name.to_owned()],
             pointer,
         };
-        let origin = format!("{}#{pointer}", self.file);
+        let origin = self.origin(pointer);
         let (kind, doc) = match schema {
             ReferenceOr::Reference { reference } => {
                 let ty = self.ty_of(SchemaRef::Ref(reference), &site)?;
@@ -397,7 +424,7 @@ impl<'a> Builder<'a> {
             self.types.push(TypeDef {
                 name: name.clone(),
                 doc: description(&schema.schema_data),
-                origin: format!("{}#{}", self.file, site.pointer),
+                origin: self.origin(site.pointer),
                 also: Vec::new(),
                 paths: vec![site.path.clone()],
                 shared: None,

@@ -5,8 +5,8 @@
 use serde_json::{Map, Value};
 
 use super::{
-    Action, EXT_HEADERS, EXT_PAGING, EXT_UNWRAP, EXT_WITHOUT_AUTH, Entry, METHODS, OverrideError,
-    OverrideFile, Target,
+    Action, EXT_HEADERS, EXT_PAGING, EXT_SPEC_NAME, EXT_UNWRAP, EXT_WITHOUT_AUTH, Entry, METHODS,
+    OverrideError, OverrideFile, Target,
 };
 use crate::diagnostics::pointer_push;
 
@@ -373,15 +373,18 @@ fn rename_schema(spec: &mut Value, old: &str, new: &str) -> Applied {
     if !schemas.contains_key(old) {
         return Err(format!("no schema `{old}`; delete or retarget the entry"));
     }
-    // Same place in the map, so the generated order of types does not move.
+    // Same place in the map, so the generated order of types does not move; the spec's own
+    // name stays on the schema, for docs that point into the published file.
     *schemas = std::mem::take(schemas)
         .into_iter()
-        .map(|(name, schema)| {
-            if name == old {
-                (new.to_owned(), schema)
-            } else {
-                (name, schema)
+        .map(|(name, mut schema)| {
+            if name != old {
+                return (name, schema);
             }
+            if let Some(object) = schema.as_object_mut().filter(|o| !o.contains_key("$ref")) {
+                object.insert(EXT_SPEC_NAME.to_owned(), Value::String(old.to_owned()));
+            }
+            (new.to_owned(), schema)
         })
         .collect();
     let from = pointer_push("/components/schemas", old);

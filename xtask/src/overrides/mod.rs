@@ -25,6 +25,9 @@ pub use apply::apply;
 pub use format::load_dir;
 
 /// Operation extension: request headers forced on every call, `{name: value}`.
+/// On a schema an override renamed: the name the published spec gives it (see
+/// [`crate::ir`]'s origins, which point into the published file).
+pub const EXT_SPEC_NAME: &str = "x-ghl-spec-name";
 pub const EXT_HEADERS: &str = "x-ghl-headers";
 /// Operation extension: a JSON pointer into the 2xx body; the method returns what is there.
 pub const EXT_UNWRAP: &str = "x-ghl-unwrap";

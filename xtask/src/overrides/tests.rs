@@ -199,6 +199,8 @@ fn rename_moves_a_schema_with_every_reference_and_renames_an_operation() {
     let names: Vec<&str> = schemas.keys().map(String::as_str).collect();
     // In the old one's place, so the generated order does not move.
     assert_eq!(names, ["BlogPost", "Envelope"]);
+    // The spec's own name stays with it, for docs that point into the published file.
+    assert_eq!(schemas["BlogPost"]["x-ghl-spec-name"], "Post");
     let envelope = &schemas["Envelope"]["properties"];
     assert_eq!(envelope["post"]["$ref"], "#/components/schemas/BlogPost");
     assert_eq!(
