@@ -83,7 +83,7 @@ pub use error::Error;
 /// as "clear this value"); `#[serialize_always]` opts a field out. Generated types put it on
 /// every struct with optional fields.
 pub use ghl_runtime_macros::skip_serializing_none;
-pub use paging::{Paginator, Paging};
+pub use paging::{PagedStream, Paginator, Paging};
 pub use request::{FilePart, Multipart, Request, TokenKinds, encode_path_segment};
 pub use reqwest::Method;
 pub use response::Response;

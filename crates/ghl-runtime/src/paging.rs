@@ -14,7 +14,10 @@
 //! the offset). None of these can loop forever.
 
 use std::collections::HashSet;
+use std::fmt;
 use std::marker::PhantomData;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 
 use futures_util::Stream;
 use futures_util::stream::{self, StreamExt as _, TryStreamExt as _};
@@ -159,7 +162,7 @@ where
     }
 
     /// Every item of every page, in order, at most `max_items`, in one `Vec`: [`Paginator::items`]
-    /// collected, with no stream adapter to import and nothing to pin. The first error ends the
+    /// collected. The first error ends the
     /// walk and is returned. Without [`Paginator::max_items`] this reads the whole list into
     /// memory (a location's contacts can be tens of thousands): bound it, or take the stream.
     pub async fn collect_items(self) -> Result<Vec<I>> {
@@ -172,22 +175,35 @@ where
         self.pages().try_collect().await
     }
 
-    /// Every page as the operation returns it, from the call's position on. A first page
-    /// with no items is yielded (it says there are none); later empty pages are not.
-    pub fn pages(self) -> impl Stream<Item = Result<P>> + Send + 'static {
-        self.walk().map(|page| page.map(|(page, _)| page))
+    /// Every page as the operation returns it, from the call's position on, one at a time
+    /// (see [`PagedStream`]). A first page with no items is yielded (it says there are none);
+    /// later empty pages are not.
+    pub fn pages(self) -> PagedStream<P> {
+        PagedStream::new(self.walk().map(|page| page.map(|(page, _)| page)))
     }
 
-    /// Every item of every page, in order, at most `max_items`.
-    pub fn items(self) -> impl Stream<Item = Result<I>> + Send + 'static {
+    /// Every item of every page, in order, at most `max_items`, one at a time:
+    ///
+    /// ```no_run
+    /// # async fn walk(paginator: ghl_runtime::Paginator<serde_json::Value, serde_json::Value>) -> ghl_runtime::Result<()> {
+    /// let mut items = paginator.items();
+    /// while let Some(item) = items.next().await {
+    ///     println!("{:?}", item?);
+    /// }
+    /// # Ok(())
+    /// # }
+    /// ```
+    pub fn items(self) -> PagedStream<I> {
         let max = self.max_items;
-        self.walk()
-            .map(|page| match page {
-                Ok((_, items)) => stream::iter(items.into_iter().map(Ok)).left_stream(),
-                Err(error) => stream::iter([Err(error)]).right_stream(),
-            })
-            .flatten()
-            .take(max.map_or(usize::MAX, |max| usize::try_from(max).unwrap_or(usize::MAX)))
+        PagedStream::new(
+            self.walk()
+                .map(|page| match page {
+                    Ok((_, items)) => stream::iter(items.into_iter().map(Ok)).left_stream(),
+                    Err(error) => stream::iter([Err(error)]).right_stream(),
+                })
+                .flatten()
+                .take(max.map_or(usize::MAX, |max| usize::try_from(max).unwrap_or(usize::MAX))),
+        )
     }
 
     /// The pages with their decoded items.
@@ -216,6 +232,46 @@ where
                 },
             }
         })
+    }
+}
+
+/// A paged walk read one value at a time, as [`Paginator::items`] and [`Paginator::pages`]
+/// return it: `while let Some(item) = items.next().await { .. }`, with nothing to import and
+/// nothing to pin. The first error ends the walk. It is also a [`Stream`] (and `Unpin`), for
+/// stream adapters such as `futures-util`'s `TryStreamExt`.
+#[must_use = "a walk sends nothing until it is read"]
+pub struct PagedStream<T> {
+    stream: Pin<Box<dyn Stream<Item = Result<T>> + Send>>,
+}
+
+impl<T> PagedStream<T> {
+    fn new(stream: impl Stream<Item = Result<T>> + Send + 'static) -> Self {
+        PagedStream {
+            stream: Box::pin(stream),
+        }
+    }
+
+    /// The next value, or `None` when the walk is over.
+    pub async fn next(&mut self) -> Option<Result<T>> {
+        stream::StreamExt::next(&mut self.stream).await
+    }
+}
+
+impl<T> Stream for PagedStream<T> {
+    type Item = Result<T>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Result<T>>> {
+        self.stream.as_mut().poll_next(cx)
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        self.stream.size_hint()
+    }
+}
+
+impl<T> fmt::Debug for PagedStream<T> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("PagedStream").finish_non_exhaustive()
     }
 }
 

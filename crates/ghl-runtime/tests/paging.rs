@@ -269,6 +269,36 @@ async fn an_error_half_way_is_yielded_last() {
     );
 }
 
+/// Read one at a time with the walk's own `next` (no stream trait, no pinning), the walk is
+/// the same: every item in order, then the error, then the end.
+#[tokio::test]
+async fn one_at_a_time_the_walk_is_the_same() {
+    let server = serve(|request| match number(request, "offset").unwrap_or(0) {
+        0 => ResponseTemplate::new(200).set_body_json(json!({ "things": things(0..10) })),
+        _ => ResponseTemplate::new(404).set_body_json(json!({ "message": "gone" })),
+    })
+    .await;
+    let mut items = Paginator::<Value, Value>::new(
+        Ok((client(&server), get("/things").query("limit", &10))),
+        &OFFSET,
+    )
+    .items();
+    let mut seen = Vec::new();
+    let error = loop {
+        match ghl_runtime::PagedStream::next(&mut items).await {
+            Some(Ok(item)) => seen.push(item["id"].as_u64()),
+            Some(Err(error)) => break error,
+            None => panic!("the walk ended without the error"),
+        }
+    };
+    assert_eq!(seen, (0..10).map(Some).collect::<Vec<_>>());
+    assert!(
+        matches!(error, ghl_runtime::Error::NotFound { .. }),
+        "{error:?}"
+    );
+    assert!(items.next().await.is_none());
+}
+
 /// An error building the call (a bound check) is the stream's only item; nothing is sent.
 #[tokio::test]
 async fn a_call_that_fails_to_build_sends_nothing() {

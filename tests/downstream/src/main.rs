@@ -23,6 +23,22 @@ async fn all_posts(
     Ok(posts.len())
 }
 
+/// Every post, one at a time: the walk's own `next`, nothing to import or pin.
+async fn print_posts(
+    blogs: &BlogsClient,
+    location_id: &str,
+    blog_id: &str,
+) -> ghl_blogs::Result<()> {
+    let mut posts = blogs
+        .get_blog_posts(location_id, blog_id, 50, 0)
+        .paginate()
+        .items();
+    while let Some(post) = posts.next().await {
+        println!("{:?}", post?);
+    }
+    Ok(())
+}
+
 /// The README's OAuth snippet: one installation, its tokens in a file.
 async fn oauth(code_from_redirect: &str) -> ghl_blogs::Result<BlogsClient> {
     let config = OAuthConfig::new("client-id", "client-secret")
@@ -47,6 +63,7 @@ fn main() -> Result<(), ghl_blogs::Error> {
         .send();
     drop(call);
     drop(all_posts(&blogs, &location_id, "blog-id"));
+    drop(print_posts(&blogs, &location_id, "blog-id"));
     drop(oauth("code-from-redirect"));
     println!("ghl-blogs links on its own");
     Ok(())
