@@ -43,7 +43,7 @@ impl GetBusinessesByLocation {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/businesses`.
     pub fn paginate(

@@ -57,7 +57,7 @@ impl GetContacts {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation sends the query parameter `startAfter` from `/meta/startAfter` and query parameter `startAfterId` from `/meta/startAfterId` with the next request; the page size is the query parameter `limit`; the items are at `/contacts` and the total at `/meta/total`. (From `overrides/contacts.yaml`: the spec does not say.)
     pub fn paginate(
@@ -243,7 +243,7 @@ impl GetContactsByBusinessId {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/contacts`.
     pub fn paginate(
@@ -299,7 +299,7 @@ impl SearchContactsAdvanced {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation sends the body field `searchAfter` from the last item's `/searchAfter` with the next request; the page size is the body field `pageLimit`; the items are at `/contacts` and the total at `/total`. (From `overrides/contacts.yaml`: the spec does not say.)
     pub fn paginate(

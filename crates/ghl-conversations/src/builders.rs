@@ -303,7 +303,7 @@ impl ExportMessagesByLocation {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation sends the query parameter `cursor` from `/nextCursor` with the next request; the page size is the query parameter `limit`; the items are at `/messages` and the total at `/total`. (From `overrides/conversations.yaml`: the spec does not say.)
     pub fn paginate(
@@ -1348,7 +1348,7 @@ impl GetMessages {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation sends the query parameter `lastMessageId` from `/messages/lastMessageId` with the next request; the page size is the query parameter `limit`; the items are at `/messages/messages`. (From `overrides/conversations.yaml`: the spec does not say.)
     pub fn paginate(

@@ -334,7 +334,7 @@ impl FetchCampaigns {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/schedules`. (From `overrides/emails.yaml`: the spec does not say.)
     pub fn paginate(

@@ -95,7 +95,7 @@ impl ListInvoices {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/invoices` and the total at `/total`.
     pub fn paginate(
@@ -274,7 +274,7 @@ impl ListEstimates {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/estimates` and the total at `/total`.
     pub fn paginate(
@@ -416,7 +416,7 @@ impl ListEstimateTemplates {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/totalCount`.
     pub fn paginate(
@@ -820,7 +820,7 @@ impl ListInvoiceSchedules {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/schedules` and the total at `/total`.
     pub fn paginate(
@@ -1287,7 +1287,7 @@ impl ListInvoiceTemplates {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `offset`; the page size is the query parameter `limit`; the items are at `/data` and the total at `/totalCount`.
     pub fn paginate(

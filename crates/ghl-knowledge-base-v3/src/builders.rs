@@ -175,7 +175,7 @@ impl GetAllWebsiteUrlsDataByKnowledgeBase {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation numbers pages with the query parameter `page` (from 1); the items are at `/urls`.
     pub fn paginate(

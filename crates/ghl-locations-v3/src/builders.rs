@@ -95,7 +95,7 @@ impl SearchLocations {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/locations`.
     pub fn paginate(
@@ -1080,7 +1080,7 @@ impl TaskSearch {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the body field `skip`; the page size is the body field `limit`; the items are at `/tasks`.
     pub fn paginate(
@@ -1167,7 +1167,7 @@ impl GetTemplates {
         Client::send_prepared_with_response(self.into_request())
     }
 
-    /// Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].
+    /// Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].
     ///
     /// This operation skips items with the query parameter `skip`; the page size is the query parameter `limit`; the items are at `/templates` and the total at `/totalCount`.
     pub fn paginate(

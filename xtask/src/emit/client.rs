@@ -447,7 +447,7 @@ fn paginate(op: &Operation, paging: &Paging) -> TokenStream {
         None => quote! { None },
     };
     let mut text = format!(
-        "Every page, or every item, from this call's position on, as a stream: see [`ghl_runtime::Paginator`].\n\nThis operation {how}"
+        "Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].\n\nThis operation {how}"
     );
     if let Some(limit) = &paging.limit {
         text.push_str(&format!("; the page size is the {}", input(limit)));
