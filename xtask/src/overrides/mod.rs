@@ -25,9 +25,6 @@ pub use apply::apply;
 pub use format::load_dir;
 
 /// Operation extension: request headers forced on every call, `{name: value}`.
-/// On a schema an override renamed: the name the published spec gives it (see
-/// [`crate::ir`]'s origins, which point into the published file).
-pub const EXT_SPEC_NAME: &str = "x-ghl-spec-name";
 pub const EXT_HEADERS: &str = "x-ghl-headers";
 /// Operation extension: a JSON pointer into the 2xx body; the method returns what is there.
 pub const EXT_UNWRAP: &str = "x-ghl-unwrap";
@@ -35,6 +32,12 @@ pub const EXT_UNWRAP: &str = "x-ghl-unwrap";
 pub const EXT_PAGING: &str = "x-ghl-paging";
 /// Operation extension: `true` when the call must go without the `Authorization` header.
 pub const EXT_WITHOUT_AUTH: &str = "x-ghl-without-auth";
+/// On a schema an override renamed: the name the published spec gives it (see
+/// [`crate::ir`]'s origins, which point into the published file).
+pub const EXT_SPEC_NAME: &str = "x-ghl-spec-name";
+/// Property extension, set with `merge`: the wire name of a required field of the same struct
+/// whose value this one always carries (the constructor takes it once).
+pub const EXT_MIRROR: &str = "x-ghl-mirror";
 
 const METHODS: &[&str] = &[
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
