@@ -135,14 +135,13 @@ pub fn probe(api: &Api) -> TokenStream {
                         quote! { let _: &#field_ty = &value.#ident; }
                     });
                     let built = def.input.then(|| {
-                        let required =
-                            fields
-                                .iter()
-                                .filter(|field| !field.optional())
-                                .map(|field| {
-                                    let field_ty = field.render_ty(&spell);
-                                    quote! { any::<#field_ty>() }
-                                });
+                        let required = fields
+                            .iter()
+                            .filter(|field| !field.optional() && field.mirror.is_none())
+                            .map(|field| {
+                                let field_ty = field.render_ty(&spell);
+                                quote! { any::<#field_ty>() }
+                            });
                         let setters = fields.iter().filter(|field| field.optional()).map(|field| {
                             let ident = format_ident!("{}", field.name);
                             let inner = ty(&field.ty);

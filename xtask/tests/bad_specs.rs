@@ -834,3 +834,30 @@ fn rust_keywords_as_operation_schema_and_property_names_are_written() {
         assert!(run.ok, "`{keyword}`: regen refused it:\n{}", run.stderr);
     }
 }
+
+/// `x-ghl-mirror` (set by an override) must name another required field of the same type; one
+/// that names nothing such is refused where it stands, not generated into a constructor that
+/// cannot compile.
+#[test]
+fn a_mirror_of_no_required_field_is_refused() {
+    for mirror in ["missing", "optional", "count"] {
+        let case = Case::new();
+        case.edit("blogs.json", |spec| {
+            spec["components"]["schemas"]["Mirrored"] = json!({
+                "type": "object",
+                "required": ["userId", "createdBy", "count"],
+                "properties": {
+                    "userId": { "type": "string" },
+                    "createdBy": { "type": "string", "x-ghl-mirror": mirror },
+                    "optional": { "type": "string" },
+                    "count": { "type": "integer" }
+                }
+            });
+        });
+        case.refused(&[
+            "apps/blogs.json",
+            "#/components/schemas/Mirrored/properties/createdBy",
+            "x-ghl-mirror",
+        ]);
+    }
+}

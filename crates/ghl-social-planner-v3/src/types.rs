@@ -1932,16 +1932,16 @@ pub struct CreatePostDto {
 }
 
 impl CreatePostDto {
-    /// A `CreatePostDto` with its required fields (`account_ids`, `summary`, `media`, `status`, `created_by`, `type_`, `user_id`); set the others with the setters.
+    /// A `CreatePostDto` with its required fields (`account_ids`, `summary`, `media`, `status`, `type_`, `user_id`); set the others with the setters. `created_by` is set to `user_id` (the server wants them equal).
     pub fn new(
         account_ids: Vec<String>,
         summary: impl Into<String>,
         media: Vec<SocialPostMediaWrite>,
         status: SocialPostStatus,
-        created_by: impl Into<String>,
         type_: SocialPostType,
         user_id: impl Into<String>,
     ) -> Self {
+        let user_id: String = user_id.into();
         Self {
             account_ids,
             summary: summary.into(),
@@ -1949,7 +1949,7 @@ impl CreatePostDto {
             status,
             schedule_date: None,
             selected_best_time: None,
-            created_by: created_by.into(),
+            created_by: user_id.clone(),
             follow_up_comment: None,
             og_tags_details: None,
             type_,
@@ -1960,7 +1960,7 @@ impl CreatePostDto {
             apply_watermark: None,
             tiktok_post_details: None,
             gmb_post_details: None,
-            user_id: user_id.into(),
+            user_id,
             linkedin_post_details: None,
             pinterest_post_details: None,
             facebook_post_details: None,

@@ -71,13 +71,13 @@ fn read_post(status: &str) -> serde_json::Value {
     })
 }
 
+/// `createdBy` is not an argument: it mirrors `userId` (the server refuses the two apart).
 fn text_draft() -> CreatePostDto {
     CreatePostDto::new(
         vec![ACCOUNT.to_owned()],
         "Hello World",
         Vec::new(),
         SocialPostStatus::Draft,
-        USER,
         SocialPostType::Post,
         USER,
     )

@@ -335,7 +335,10 @@ fn constructor(
     fields: &[Field],
     extra: Option<&proc_macro2::Ident>,
 ) -> TokenStream {
-    let required: Vec<&Field> = fields.iter().filter(|field| !field.optional()).collect();
+    let required: Vec<&Field> = fields
+        .iter()
+        .filter(|field| !field.optional() && field.mirror.is_none())
+        .collect();
     let args = required.iter().map(|field| {
         let ident = format_ident!("{}", field.name);
         let ty = field.render_ty(&Code::IN_TYPES);
@@ -348,16 +351,43 @@ fn constructor(
             quote! { #ident: #ty }
         }
     });
+    // A required argument as the field stores it (`None`: as it is).
+    let converted = |field: &Field| {
+        let ident = format_ident!("{}", field.name);
+        if field.date_time {
+            Some(date_time_arg().1.apply(&ident))
+        } else if field.ty == Ty::String && !field.boxed {
+            Some(quote! { #ident.into() })
+        } else {
+            None
+        }
+    };
+    // Fields another one mirrors: converted once, up front, then copied.
+    let mirrored: Vec<&Field> = fields
+        .iter()
+        .filter(|field| {
+            fields
+                .iter()
+                .any(|other| other.mirror.as_deref() == Some(field.name.as_str()))
+        })
+        .collect();
+    let bindings = mirrored.iter().map(|field| {
+        let ident = format_ident!("{}", field.name);
+        let ty = field.render_ty(&Code::IN_TYPES);
+        let value = converted(field).unwrap_or_else(|| quote! { #ident });
+        quote! { let #ident: #ty = #value; }
+    });
     let values = fields.iter().map(|field| {
         let ident = format_ident!("{}", field.name);
         if field.optional() {
             quote! { #ident: None }
-        } else if field.date_time {
-            let (_, conversion) = date_time_arg();
-            let value = conversion.apply(&ident);
+        } else if let Some(source) = &field.mirror {
+            let source = format_ident!("{}", source);
+            quote! { #ident: #source.clone() }
+        } else if let Some(value) =
+            converted(field).filter(|_| !mirrored.iter().any(|source| source.name == field.name))
+        {
             quote! { #ident: #value }
-        } else if field.ty == Ty::String && !field.boxed {
-            quote! { #ident: #ident.into() }
         } else {
             quote! { #ident }
         }
@@ -392,15 +422,27 @@ fn constructor(
             .iter()
             .map(|field| format!("`{}`", field.name))
             .collect();
+        let mirrors: Vec<String> = fields
+            .iter()
+            .filter_map(|field| {
+                let source = field.mirror.as_ref()?;
+                Some(format!(
+                    " `{}` is set to `{source}` (the server wants them equal).",
+                    field.name
+                ))
+            })
+            .collect();
         format!(
-            "A `{name}` with its required fields ({}); set the others with the setters.",
-            listed.join(", ")
+            "A `{name}` with its required fields ({}); set the others with the setters.{}",
+            listed.join(", "),
+            mirrors.concat()
         )
     });
     quote! {
         impl #name {
             #new_doc
             pub fn new(#(#args),*) -> Self {
+                #(#bindings)*
                 Self { #(#values,)* #extra }
             }
 

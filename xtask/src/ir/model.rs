@@ -124,6 +124,9 @@ pub struct Field {
     /// A string the spec formats as `date-time`: its setter also takes a time value
     /// (`ghl_runtime::Timestamp`).
     pub date_time: bool,
+    /// The (Rust) name of a required field of the same struct whose value this one always
+    /// carries: the constructor takes it once (an override's `x-ghl-mirror`).
+    pub mirror: Option<String>,
     /// A file's size caps by content type (`x-max-bytes`, from overrides): `(prefix, bytes)`,
     /// the prefix `""` for any type, `"video/"` for `video/*`.
     pub max_bytes: Vec<(String, u64)>,

@@ -140,6 +140,7 @@ mod tests {
             max_items: None,
             max_bytes: Vec::new(),
             date_time: false,
+            mirror: None,
         }
     }
 

@@ -340,6 +340,8 @@ impl<'a> Builder<'a> {
         }
         let properties_pointer = pointer_push(site.pointer, "properties");
         let mut fields = Vec::with_capacity(properties.len());
+        // Field index -> the wire name its `x-ghl-mirror` names, and where it is.
+        let mut mirrors: Vec<(usize, String, String)> = Vec::new();
         for ((wire, schema), name) in properties.iter().zip(names) {
             let name = name.unwrap_or_default();
             let pointer = pointer_push(&properties_pointer, wire);
@@ -354,6 +356,18 @@ impl<'a> Builder<'a> {
                 SchemaRef::Inline(schema) if ty == Ty::String => self.date_time(schema),
                 _ => false,
             };
+            if let SchemaRef::Inline(schema) = schema {
+                if let Some(source) = schema
+                    .schema_data
+                    .extensions
+                    .get(crate::overrides::EXT_MIRROR)
+                {
+                    let source = source.as_str().ok_or_else(|| {
+                        self.error(&pointer, "`x-ghl-mirror` must name a field (its wire name)")
+                    })?;
+                    mirrors.push((fields.len(), source.to_owned(), pointer.clone()));
+                }
+            }
             let (nullable, doc, example, max_items, max_bytes) = match schema {
                 SchemaRef::Inline(schema) => (
                     schema.schema_data.nullable,
@@ -377,7 +391,25 @@ impl<'a> Builder<'a> {
                 max_items,
                 max_bytes,
                 date_time,
+                mirror: None,
             });
+        }
+        for (index, source, pointer) in mirrors {
+            let found = fields.iter().find(|field| field.wire == source);
+            let fits = found.is_some_and(|found| {
+                found.required && found.mirror.is_none() && found.ty == fields[index].ty
+            }) && fields[index].required;
+            let Some(found) = found.filter(|_| fits) else {
+                return Err(self.error(
+                    &pointer,
+                    format!(
+                        "`x-ghl-mirror: {source}` must name another required field of this object, \
+                         of the same type, and sit on a required field"
+                    ),
+                ));
+            };
+            let name = found.name.clone();
+            fields[index].mirror = Some(name);
         }
         Ok(fields)
     }
