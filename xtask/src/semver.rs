@@ -70,17 +70,15 @@ pub fn probe(api: &Api) -> TokenStream {
         let mut args: Vec<TokenStream> = op
             .path_params
             .iter()
-            .chain(&op.params)
-            .filter(|param| param.required)
             .map(|param| {
                 let ty = ty(&param.ty);
                 quote! { any::<#ty>() }
             })
             .collect();
+        // Required query and header parameters are named setters, like the optional ones.
         let mut setters: Vec<TokenStream> = op
             .params
             .iter()
-            .filter(|param| !param.required)
             .map(|param| {
                 let setter = format_ident!("{}", param.name);
                 let ty = ty(&param.ty);

@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::emit::{CrateMetadata, GeneratedFile, format_tokens, inner_doc};
 use crate::examples::{ExampleCase, ExampleStats, Instances};
-use crate::ir::{Api, Body, Operation, Param, Ty};
+use crate::ir::{Api, Body, Operation, Param, ParamLocation, Ty};
 use crate::naming;
 
 /// Where the test crate lives, relative to the workspace root.
@@ -336,9 +336,9 @@ fn operation_call<'a>(
         expected_path =
             expected_path.replacen(&format!("{{{}}}", param.wire), &path_segment(&json), 1);
     }
-    // The method's arguments, in its order: path parameters, required query and header
-    // parameters, then a required body. Strings are literals (the method takes
-    // `impl Into<String>`); everything else is decoded from JSON into the argument's type.
+    // The method's arguments, in its order: path parameters, then a required body; required
+    // query and header parameters are the builder's named setters. Strings are literals
+    // (`impl Into<String>`); everything else is decoded from JSON into the input's type.
     for param in op
         .path_params
         .iter()
@@ -346,13 +346,19 @@ fn operation_call<'a>(
         .filter(|param| param.required)
     {
         let json = argument_json(instances, krate, param)?;
-        args.push(match param.ty {
+        let value = match param.ty {
             Ty::String => {
                 let text = path_segment(&json);
                 quote! { #text }
             }
             _ => quote! { value(#json) },
-        });
+        };
+        if param.location == ParamLocation::Path {
+            args.push(value);
+        } else {
+            let setter = format_ident!("{}", param.name);
+            setters.push(quote! { .#setter(#value) });
+        }
     }
     let body_json = |instances: &mut Instances<'a>, ty: &Ty| -> anyhow::Result<String> {
         instances

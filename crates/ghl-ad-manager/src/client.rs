@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,26 +33,20 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook ad accounts available for the connected user
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetAdAccounts`](builders::FbGetAdAccounts) ([`type_`](builders::FbGetAdAccounts::type_), [`next`](builders::FbGetAdAccounts::next), [`fetch_all`](builders::FbGetAdAccounts::fetch_all), [`limit`](builders::FbGetAdAccounts::limit)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetAdAccounts::location_id) on the returned [`FbGetAdAccounts`](builders::FbGetAdAccounts) and any optional inputs ([`type_`](builders::FbGetAdAccounts::type_), [`next`](builders::FbGetAdAccounts::next), [`fetch_all`](builders::FbGetAdAccounts::fetch_all), [`limit`](builders::FbGetAdAccounts::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_ad_accounts(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetAdAccounts {
+    pub fn fb_get_ad_accounts(&self) -> builders::FbGetAdAccounts {
         builders::FbGetAdAccounts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
             next: None,
             fetch_all: None,
             limit: None,
+            state: PhantomData,
         }
     }
 
@@ -84,12 +79,11 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific Facebook ad account
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetAdAccount::location_id) on the returned [`FbGetAdAccount`](builders::FbGetAdAccount), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_account_id`: Ad account identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -97,12 +91,12 @@ impl AdManagerClient {
     pub fn fb_get_ad_account(
         &self,
         ad_account_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetAdAccount {
         builders::FbGetAdAccount {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -306,12 +300,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a Facebook campaign with its linked adsets and ads
     ///
-    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCampaign`](builders::FbGetCampaign) ([`fields`](builders::FbGetCampaign::fields), [`source`](builders::FbGetCampaign::source)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCampaign::location_id) on the returned [`FbGetCampaign`](builders::FbGetCampaign) and any optional inputs ([`fields`](builders::FbGetCampaign::fields), [`source`](builders::FbGetCampaign::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_id`: Campaign identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -319,14 +312,14 @@ impl AdManagerClient {
     pub fn fb_get_campaign(
         &self,
         campaign_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetCampaign {
         builders::FbGetCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             fields: None,
             source: None,
+            state: PhantomData,
         }
     }
 
@@ -462,22 +455,16 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook conversation lead forms for a location
     ///
-    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetConversationForms::location_id) on the returned [`FbGetConversationForms`](builders::FbGetConversationForms), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_conversation_forms(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetConversationForms {
+    pub fn fb_get_conversation_forms(&self) -> builders::FbGetConversationForms {
         builders::FbGetConversationForms {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -504,29 +491,19 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook custom audiences for a location
     ///
-    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCustomAudiences`](builders::FbGetCustomAudiences) ([`source`](builders::FbGetCustomAudiences::source)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Audience list type
-    /// - `ad_account_id`: Ad account identifier
+    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCustomAudiences::location_id), [`type_`](builders::FbGetCustomAudiences::type_) and [`ad_account_id`](builders::FbGetCustomAudiences::ad_account_id) on the returned [`FbGetCustomAudiences`](builders::FbGetCustomAudiences) and any optional inputs ([`source`](builders::FbGetCustomAudiences::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_custom_audiences(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::FbGetCustomAudiencesType,
-        ad_account_id: impl Into<String>,
-    ) -> builders::FbGetCustomAudiences {
+    pub fn fb_get_custom_audiences(&self) -> builders::FbGetCustomAudiences {
         builders::FbGetCustomAudiences {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             source: None,
-            ad_account_id: ad_account_id.into(),
+            ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -534,12 +511,11 @@ impl AdManagerClient {
     ///
     /// Delete a Facebook custom audience by ID
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbDeleteCustomAudience::location_id) on the returned [`FbDeleteCustomAudience`](builders::FbDeleteCustomAudience), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `audience_id`: Custom audience identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -547,12 +523,12 @@ impl AdManagerClient {
     pub fn fb_delete_custom_audience(
         &self,
         audience_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbDeleteCustomAudience {
         builders::FbDeleteCustomAudience {
             client: self.client.clone(),
             audience_id: audience_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -560,12 +536,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Facebook custom audience by its ID
     ///
-    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCustomAudienceById::location_id) on the returned [`FbGetCustomAudienceById`](builders::FbGetCustomAudienceById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `audience_id`: Custom audience identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -573,12 +548,12 @@ impl AdManagerClient {
     pub fn fb_get_custom_audience_by_id(
         &self,
         audience_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetCustomAudienceById {
         builders::FbGetCustomAudienceById {
             client: self.client.clone(),
             audience_id: audience_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -686,34 +661,24 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook campaigns, adsets, or ads based on entity type
     ///
-    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetEntity`](builders::FbGetEntity) ([`next`](builders::FbGetEntity::next), [`fetch_all`](builders::FbGetEntity::fetch_all), [`campaign_id`](builders::FbGetEntity::campaign_id), [`ad_set_id`](builders::FbGetEntity::ad_set_id), [`search_id`](builders::FbGetEntity::search_id), [`selected_ad_account_id`](builders::FbGetEntity::selected_ad_account_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Integration source type
-    /// - `entity_type`: Entity type to fetch
+    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetEntity::location_id), [`type_`](builders::FbGetEntity::type_) and [`entity_type`](builders::FbGetEntity::entity_type) on the returned [`FbGetEntity`](builders::FbGetEntity) and any optional inputs ([`next`](builders::FbGetEntity::next), [`fetch_all`](builders::FbGetEntity::fetch_all), [`campaign_id`](builders::FbGetEntity::campaign_id), [`ad_set_id`](builders::FbGetEntity::ad_set_id), [`search_id`](builders::FbGetEntity::search_id), [`selected_ad_account_id`](builders::FbGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_entity(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::FbGetEntityType,
-        entity_type: types::FbGetEntityEntityType,
-    ) -> builders::FbGetEntity {
+    pub fn fb_get_entity(&self) -> builders::FbGetEntity {
         builders::FbGetEntity {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             next: None,
             fetch_all: None,
             campaign_id: None,
             ad_set_id: None,
-            entity_type,
+            entity_type: None,
             search_id: None,
             selected_ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -740,22 +705,16 @@ impl AdManagerClient {
     ///
     /// Retrieve the Facebook ad integration details for a location
     ///
-    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetIntegration::location_id) on the returned [`FbGetIntegration`](builders::FbGetIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_integration(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetIntegration {
+    pub fn fb_get_integration(&self) -> builders::FbGetIntegration {
         builders::FbGetIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -782,12 +741,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Facebook lead form by its ID
     ///
-    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetLeadForm::location_id) on the returned [`FbGetLeadForm`](builders::FbGetLeadForm), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `lead_form_id`: Lead form identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -795,12 +753,12 @@ impl AdManagerClient {
     pub fn fb_get_lead_form(
         &self,
         lead_form_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetLeadForm {
         builders::FbGetLeadForm {
             client: self.client.clone(),
             lead_form_id: lead_form_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -808,22 +766,16 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated Facebook user profile for a location
     ///
-    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCurrentUser::location_id) on the returned [`FbGetCurrentUser`](builders::FbGetCurrentUser), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_current_user(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetCurrentUser {
+    pub fn fb_get_current_user(&self) -> builders::FbGetCurrentUser {
         builders::FbGetCurrentUser {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -831,25 +783,17 @@ impl AdManagerClient {
     ///
     /// Remove a Facebook page connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `page_id`: Facebook page ID
+    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbDeletePage::location_id) and [`page_id`](builders::FbDeletePage::page_id) on the returned [`FbDeletePage`](builders::FbDeletePage), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_delete_page(
-        &self,
-        location_id: impl Into<String>,
-        page_id: impl Into<String>,
-    ) -> builders::FbDeletePage {
+    pub fn fb_delete_page(&self) -> builders::FbDeletePage {
         builders::FbDeletePage {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            page_id: page_id.into(),
+            location_id: None,
+            page_id: None,
+            state: PhantomData,
         }
     }
 
@@ -857,24 +801,20 @@ impl AdManagerClient {
     ///
     /// Set the default Facebook page for a location
     ///
-    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbSetDefaultPage::location_id) on the returned [`FbSetDefaultPage`](builders::FbSetDefaultPage), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_set_default_page(
         &self,
-        location_id: impl Into<String>,
         body: types::FbSetDefaultPageBodyDto,
     ) -> builders::FbSetDefaultPage {
         builders::FbSetDefaultPage {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -882,12 +822,11 @@ impl AdManagerClient {
     ///
     /// Retrieve lead gen forms for a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPageLeadForms::location_id) on the returned [`FbGetPageLeadForms`](builders::FbGetPageLeadForms), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `page_id`: Facebook page identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -895,12 +834,12 @@ impl AdManagerClient {
     pub fn fb_get_page_lead_forms(
         &self,
         page_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetPageLeadForms {
         builders::FbGetPageLeadForms {
             client: self.client.clone(),
             page_id: page_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -933,12 +872,11 @@ impl AdManagerClient {
     ///
     /// Retrieve Instagram accounts linked to a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetInstagramAccounts`](builders::FbGetInstagramAccounts) ([`type_`](builders::FbGetInstagramAccounts::type_)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetInstagramAccounts::location_id) on the returned [`FbGetInstagramAccounts`](builders::FbGetInstagramAccounts) and any optional inputs ([`type_`](builders::FbGetInstagramAccounts::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `page_id`: Facebook page identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -946,13 +884,13 @@ impl AdManagerClient {
     pub fn fb_get_instagram_accounts(
         &self,
         page_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetInstagramAccounts {
         builders::FbGetInstagramAccounts {
             client: self.client.clone(),
             page_id: page_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
@@ -960,20 +898,17 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook pages associated with the connected account
     ///
-    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPages`](builders::FbGetPages) ([`fetch_existing`](builders::FbGetPages::fetch_existing)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPages::location_id) on the returned [`FbGetPages`](builders::FbGetPages) and any optional inputs ([`fetch_existing`](builders::FbGetPages::fetch_existing)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_pages(&self, location_id: impl Into<String>) -> builders::FbGetPages {
+    pub fn fb_get_pages(&self) -> builders::FbGetPages {
         builders::FbGetPages {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             fetch_existing: None,
+            state: PhantomData,
         }
     }
 
@@ -981,25 +916,19 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook conversion pixels for a location
     ///
-    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPixels`](builders::FbGetPixels) ([`channel`](builders::FbGetPixels::channel), [`page_id`](builders::FbGetPixels::page_id), [`ig_user_id`](builders::FbGetPixels::ig_user_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPixels::location_id) on the returned [`FbGetPixels`](builders::FbGetPixels) and any optional inputs ([`channel`](builders::FbGetPixels::channel), [`page_id`](builders::FbGetPixels::page_id), [`ig_user_id`](builders::FbGetPixels::ig_user_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_pixels(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetPixels {
+    pub fn fb_get_pixels(&self) -> builders::FbGetPixels {
         builders::FbGetPixels {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             channel: None,
             page_id: None,
             ig_user_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1026,37 +955,21 @@ impl AdManagerClient {
     ///
     /// Retrieve aggregated Facebook ad reporting metrics for a location
     ///
-    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `group_by`: Time grouping interval
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `type_`: Integration source type
-    /// - `fields`: Comma-separated reporting fields
+    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetReporting::location_id), [`group_by`](builders::FbGetReporting::group_by), [`start_date`](builders::FbGetReporting::start_date), [`end_date`](builders::FbGetReporting::end_date), [`type_`](builders::FbGetReporting::type_) and [`fields`](builders::FbGetReporting::fields) on the returned [`FbGetReporting`](builders::FbGetReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_reporting(
-        &self,
-        location_id: impl Into<String>,
-        group_by: types::FbGetReportingGroupBy,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        type_: types::FbGetEntityType,
-        fields: Vec<types::FbGetReportingFieldsItem>,
-    ) -> builders::FbGetReporting {
+    pub fn fb_get_reporting(&self) -> builders::FbGetReporting {
         builders::FbGetReporting {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            group_by,
-            start_date: start_date.into(),
-            end_date: end_date.into(),
-            type_,
-            fields,
+            location_id: None,
+            group_by: None,
+            start_date: None,
+            end_date: None,
+            type_: None,
+            fields: None,
+            state: PhantomData,
         }
     }
 
@@ -1064,14 +977,11 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific Facebook campaign
     ///
-    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCampaignReporting::location_id), [`start_date`](builders::FbGetCampaignReporting::start_date) and [`end_date`](builders::FbGetCampaignReporting::end_date) on the returned [`FbGetCampaignReporting`](builders::FbGetCampaignReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_id`: Campaign identifier
-    /// - `location_id`: Location identifier
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
     ///
     /// # Errors
     ///
@@ -1079,16 +989,14 @@ impl AdManagerClient {
     pub fn fb_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
     ) -> builders::FbGetCampaignReporting {
         builders::FbGetCampaignReporting {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
-            location_id: location_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            start_date: None,
+            end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -1096,37 +1004,21 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of Facebook campaigns, adsets, or ads with reporting data
     ///
-    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `list_type`: Reporting list type
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `campaign_id`: Campaign identifier
-    /// - `type_`: Integration source type
+    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetReportingList::location_id), [`list_type`](builders::FbGetReportingList::list_type), [`start_date`](builders::FbGetReportingList::start_date), [`end_date`](builders::FbGetReportingList::end_date), [`campaign_id`](builders::FbGetReportingList::campaign_id) and [`type_`](builders::FbGetReportingList::type_) on the returned [`FbGetReportingList`](builders::FbGetReportingList), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_reporting_list(
-        &self,
-        location_id: impl Into<String>,
-        list_type: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        campaign_id: impl Into<String>,
-        type_: types::FbGetEntityType,
-    ) -> builders::FbGetReportingList {
+    pub fn fb_get_reporting_list(&self) -> builders::FbGetReportingList {
         builders::FbGetReportingList {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            list_type: list_type.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
-            campaign_id: campaign_id.into(),
-            type_,
+            location_id: None,
+            list_type: None,
+            start_date: None,
+            end_date: None,
+            campaign_id: None,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1134,26 +1026,18 @@ impl AdManagerClient {
     ///
     /// Search Facebook geo-locations and interests for ad targeting
     ///
-    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`FbSearchTargeting`](builders::FbSearchTargeting) ([`search_type`](builders::FbSearchTargeting::search_type)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `type_`: Targeting search type
-    /// - `query`: Search query string
+    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`type_`](builders::FbSearchTargeting::type_) and [`query`](builders::FbSearchTargeting::query) on the returned [`FbSearchTargeting`](builders::FbSearchTargeting) and any optional inputs ([`search_type`](builders::FbSearchTargeting::search_type)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_search_targeting(
-        &self,
-        type_: impl Into<String>,
-        query: impl Into<String>,
-    ) -> builders::FbSearchTargeting {
+    pub fn fb_search_targeting(&self) -> builders::FbSearchTargeting {
         builders::FbSearchTargeting {
             client: self.client.clone(),
-            type_: type_.into(),
-            query: query.into(),
+            type_: None,
+            query: None,
             search_type: None,
+            state: PhantomData,
         }
     }
 
@@ -1161,23 +1045,17 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAdAccounts`](builders::GoogleGetAdAccounts) ([`type_`](builders::GoogleGetAdAccounts::type_)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAdAccounts::location_id) on the returned [`GoogleGetAdAccounts`](builders::GoogleGetAdAccounts) and any optional inputs ([`type_`](builders::GoogleGetAdAccounts::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_ad_accounts(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetAdAccounts {
+    pub fn google_get_ad_accounts(&self) -> builders::GoogleGetAdAccounts {
         builders::GoogleGetAdAccounts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1210,12 +1088,11 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific Google Ads account
     ///
-    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAdAccountDetails::location_id) on the returned [`GoogleGetAdAccountDetails`](builders::GoogleGetAdAccountDetails), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_account_id`: Ad account identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1223,12 +1100,12 @@ impl AdManagerClient {
     pub fn google_get_ad_account_details(
         &self,
         ad_account_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetAdAccountDetails {
         builders::GoogleGetAdAccountDetails {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1255,12 +1132,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads campaign by ID
     ///
-    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCampaignById::location_id) on the returned [`GoogleGetCampaignById`](builders::GoogleGetCampaignById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_id`: Ad identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1268,12 +1144,12 @@ impl AdManagerClient {
     pub fn google_get_campaign_by_id(
         &self,
         ad_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetCampaignById {
         builders::GoogleGetCampaignById {
             client: self.client.clone(),
             ad_id: ad_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1304,27 +1180,19 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads creative assets for a location
     ///
-    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAssets`](builders::GoogleGetAssets) ([`id`](builders::GoogleGetAssets::id), [`advertiser_only`](builders::GoogleGetAssets::advertiser_only)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Asset type to retrieve
+    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAssets::location_id) and [`type_`](builders::GoogleGetAssets::type_) on the returned [`GoogleGetAssets`](builders::GoogleGetAssets) and any optional inputs ([`id`](builders::GoogleGetAssets::id), [`advertiser_only`](builders::GoogleGetAssets::advertiser_only)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_assets(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::GoogleGetAssetsType,
-    ) -> builders::GoogleGetAssets {
+    pub fn google_get_assets(&self) -> builders::GoogleGetAssets {
         builders::GoogleGetAssets {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             id: None,
             advertiser_only: None,
+            state: PhantomData,
         }
     }
 
@@ -1351,22 +1219,16 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads combined audiences for a location
     ///
-    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAudiences::location_id) on the returned [`GoogleGetAudiences`](builders::GoogleGetAudiences), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_audiences(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetAudiences {
+    pub fn google_get_audiences(&self) -> builders::GoogleGetAudiences {
         builders::GoogleGetAudiences {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1393,12 +1255,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads combined audience by ID
     ///
-    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAudienceById::location_id) on the returned [`GoogleGetAudienceById`](builders::GoogleGetAudienceById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `audience_id`: Audience identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1406,12 +1267,12 @@ impl AdManagerClient {
     pub fn google_get_audience_by_id(
         &self,
         audience_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetAudienceById {
         builders::GoogleGetAudienceById {
             client: self.client.clone(),
             audience_id: audience_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1419,22 +1280,16 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads conversion goals for a location
     ///
-    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversionGoals::location_id) on the returned [`GoogleGetConversionGoals`](builders::GoogleGetConversionGoals), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_conversion_goals(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetConversionGoals {
+    pub fn google_get_conversion_goals(&self) -> builders::GoogleGetConversionGoals {
         builders::GoogleGetConversionGoals {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1442,27 +1297,21 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads conversion actions for a location
     ///
-    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversions`](builders::GoogleGetConversions) ([`type_`](builders::GoogleGetConversions::type_), [`conversion_type`](builders::GoogleGetConversions::conversion_type), [`category`](builders::GoogleGetConversions::category), [`start_date`](builders::GoogleGetConversions::start_date), [`end_date`](builders::GoogleGetConversions::end_date)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversions::location_id) on the returned [`GoogleGetConversions`](builders::GoogleGetConversions) and any optional inputs ([`type_`](builders::GoogleGetConversions::type_), [`conversion_type`](builders::GoogleGetConversions::conversion_type), [`category`](builders::GoogleGetConversions::category), [`start_date`](builders::GoogleGetConversions::start_date), [`end_date`](builders::GoogleGetConversions::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_conversions(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetConversions {
+    pub fn google_get_conversions(&self) -> builders::GoogleGetConversions {
         builders::GoogleGetConversions {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
             conversion_type: None,
             category: None,
             start_date: None,
             end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -1489,12 +1338,11 @@ impl AdManagerClient {
     ///
     /// Delete a Google Ads conversion action by ID
     ///
-    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleDeleteConversion::location_id) on the returned [`GoogleDeleteConversion`](builders::GoogleDeleteConversion), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `conversion_id`: Conversion identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1502,12 +1350,12 @@ impl AdManagerClient {
     pub fn google_delete_conversion(
         &self,
         conversion_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleDeleteConversion {
         builders::GoogleDeleteConversion {
             client: self.client.clone(),
             conversion_id: conversion_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1515,12 +1363,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads conversion action by ID
     ///
-    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversionById::location_id) on the returned [`GoogleGetConversionById`](builders::GoogleGetConversionById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `conversion_id`: Conversion identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1528,12 +1375,12 @@ impl AdManagerClient {
     pub fn google_get_conversion_by_id(
         &self,
         conversion_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetConversionById {
         builders::GoogleGetConversionById {
             client: self.client.clone(),
             conversion_id: conversion_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1541,34 +1388,24 @@ impl AdManagerClient {
     ///
     /// Retrieve Google campaigns, ad groups, or ads based on entity type
     ///
-    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetEntity`](builders::GoogleGetEntity) ([`campaign_id`](builders::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::GoogleGetEntity::ad_group_id), [`search_id`](builders::GoogleGetEntity::search_id), [`start_date`](builders::GoogleGetEntity::start_date), [`end_date`](builders::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Integration type
-    /// - `entity_type`: Entity type
+    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetEntity::location_id), [`type_`](builders::GoogleGetEntity::type_) and [`entity_type`](builders::GoogleGetEntity::entity_type) on the returned [`GoogleGetEntity`](builders::GoogleGetEntity) and any optional inputs ([`campaign_id`](builders::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::GoogleGetEntity::ad_group_id), [`search_id`](builders::GoogleGetEntity::search_id), [`start_date`](builders::GoogleGetEntity::start_date), [`end_date`](builders::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_entity(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::FbGetEntityType,
-        entity_type: types::GoogleGetEntityEntityType,
-    ) -> builders::GoogleGetEntity {
+    pub fn google_get_entity(&self) -> builders::GoogleGetEntity {
         builders::GoogleGetEntity {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             campaign_id: None,
             ad_group_id: None,
-            entity_type,
+            entity_type: None,
             search_id: None,
             start_date: None,
             end_date: None,
             selected_ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1576,22 +1413,16 @@ impl AdManagerClient {
     ///
     /// Retrieve the Google Ads integration details for a location
     ///
-    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetIntegration::location_id) on the returned [`GoogleGetIntegration`](builders::GoogleGetIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_integration(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetIntegration {
+    pub fn google_get_integration(&self) -> builders::GoogleGetIntegration {
         builders::GoogleGetIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1618,24 +1449,20 @@ impl AdManagerClient {
     ///
     /// Retrieve keyword suggestions for Google Ads campaigns
     ///
-    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetKeywordIdeas::location_id) on the returned [`GoogleGetKeywordIdeas`](builders::GoogleGetKeywordIdeas), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_keyword_ideas(
         &self,
-        location_id: impl Into<String>,
         body: types::KeywordSuggestionDto,
     ) -> builders::GoogleGetKeywordIdeas {
         builders::GoogleGetKeywordIdeas {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -1643,22 +1470,16 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated Google user info for a location
     ///
-    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCurrentUser::location_id) on the returned [`GoogleGetCurrentUser`](builders::GoogleGetCurrentUser), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_current_user(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetCurrentUser {
+    pub fn google_get_current_user(&self) -> builders::GoogleGetCurrentUser {
         builders::GoogleGetCurrentUser {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1666,35 +1487,21 @@ impl AdManagerClient {
     ///
     /// Retrieve aggregated Google Ads reporting metrics for a location
     ///
-    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReporting`](builders::GoogleGetReporting) ([`group_by`](builders::GoogleGetReporting::group_by)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `type_`: Integration type
-    /// - `fields`: Comma-separated reporting fields
+    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetReporting::location_id), [`start_date`](builders::GoogleGetReporting::start_date), [`end_date`](builders::GoogleGetReporting::end_date), [`type_`](builders::GoogleGetReporting::type_) and [`fields`](builders::GoogleGetReporting::fields) on the returned [`GoogleGetReporting`](builders::GoogleGetReporting) and any optional inputs ([`group_by`](builders::GoogleGetReporting::group_by)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_reporting(
-        &self,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        type_: types::FbGetEntityType,
-        fields: Vec<types::GoogleGetReportingFieldsItem>,
-    ) -> builders::GoogleGetReporting {
+    pub fn google_get_reporting(&self) -> builders::GoogleGetReporting {
         builders::GoogleGetReporting {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             group_by: None,
-            start_date: start_date.into(),
-            end_date: end_date.into(),
-            type_,
-            fields,
+            start_date: None,
+            end_date: None,
+            type_: None,
+            fields: None,
+            state: PhantomData,
         }
     }
 
@@ -1702,14 +1509,11 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific Google campaign
     ///
-    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCampaignReporting::location_id), [`start_date`](builders::GoogleGetCampaignReporting::start_date) and [`end_date`](builders::GoogleGetCampaignReporting::end_date) on the returned [`GoogleGetCampaignReporting`](builders::GoogleGetCampaignReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_id`: Campaign identifier
-    /// - `location_id`: Location identifier
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
     ///
     /// # Errors
     ///
@@ -1717,16 +1521,14 @@ impl AdManagerClient {
     pub fn google_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
     ) -> builders::GoogleGetCampaignReporting {
         builders::GoogleGetCampaignReporting {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
-            location_id: location_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            start_date: None,
+            end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -1734,35 +1536,21 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of Google campaigns or ad groups with reporting data
     ///
-    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReportingList`](builders::GoogleGetReportingList) ([`campaign_id`](builders::GoogleGetReportingList::campaign_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `list_type`: Report list type
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `type_`: Integration type
+    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetReportingList::location_id), [`list_type`](builders::GoogleGetReportingList::list_type), [`start_date`](builders::GoogleGetReportingList::start_date), [`end_date`](builders::GoogleGetReportingList::end_date) and [`type_`](builders::GoogleGetReportingList::type_) on the returned [`GoogleGetReportingList`](builders::GoogleGetReportingList) and any optional inputs ([`campaign_id`](builders::GoogleGetReportingList::campaign_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_reporting_list(
-        &self,
-        location_id: impl Into<String>,
-        list_type: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        type_: types::FbGetEntityType,
-    ) -> builders::GoogleGetReportingList {
+    pub fn google_get_reporting_list(&self) -> builders::GoogleGetReportingList {
         builders::GoogleGetReportingList {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            list_type: list_type.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            list_type: None,
+            start_date: None,
+            end_date: None,
             campaign_id: None,
-            type_,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1770,23 +1558,17 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads audience segments for a location
     ///
-    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetSegments`](builders::GoogleGetSegments) ([`type_`](builders::GoogleGetSegments::type_)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetSegments::location_id) on the returned [`GoogleGetSegments`](builders::GoogleGetSegments) and any optional inputs ([`type_`](builders::GoogleGetSegments::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_segments(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetSegments {
+    pub fn google_get_segments(&self) -> builders::GoogleGetSegments {
         builders::GoogleGetSegments {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1794,27 +1576,21 @@ impl AdManagerClient {
     ///
     /// Create or update a Google Ads audience segment
     ///
-    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Segment type
+    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleUpsertSegment::location_id) and [`type_`](builders::GoogleUpsertSegment::type_) on the returned [`GoogleUpsertSegment`](builders::GoogleUpsertSegment), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_segment(
         &self,
-        location_id: impl Into<String>,
-        type_: types::GoogleUpsertSegmentType,
         body: types::UpsertSegmentDto,
     ) -> builders::GoogleUpsertSegment {
         builders::GoogleUpsertSegment {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -1841,13 +1617,11 @@ impl AdManagerClient {
     ///
     /// Delete a Google Ads audience segment by ID
     ///
-    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleDeleteSegment::location_id) and [`type_`](builders::GoogleDeleteSegment::type_) on the returned [`GoogleDeleteSegment`](builders::GoogleDeleteSegment), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `segment_id`: Segment identifier
-    /// - `location_id`: Location identifier
-    /// - `type_`: Segment type
     ///
     /// # Errors
     ///
@@ -1855,14 +1629,13 @@ impl AdManagerClient {
     pub fn google_delete_segment(
         &self,
         segment_id: impl Into<String>,
-        location_id: impl Into<String>,
-        type_: types::GoogleType,
     ) -> builders::GoogleDeleteSegment {
         builders::GoogleDeleteSegment {
             client: self.client.clone(),
             segment_id: segment_id.into(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1870,13 +1643,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads audience segment by ID
     ///
-    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetSegmentById::location_id) and [`type_`](builders::GoogleGetSegmentById::type_) on the returned [`GoogleGetSegmentById`](builders::GoogleGetSegmentById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `segment_id`: Segment identifier
-    /// - `location_id`: Location identifier
-    /// - `type_`: Segment type
     ///
     /// # Errors
     ///
@@ -1884,14 +1655,13 @@ impl AdManagerClient {
     pub fn google_get_segment_by_id(
         &self,
         segment_id: impl Into<String>,
-        location_id: impl Into<String>,
-        type_: types::GoogleType,
     ) -> builders::GoogleGetSegmentById {
         builders::GoogleGetSegmentById {
             client: self.client.clone(),
             segment_id: segment_id.into(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1899,28 +1669,18 @@ impl AdManagerClient {
     ///
     /// Retrieve affinity and in-market audience options for Google Ads targeting
     ///
-    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Interest type
-    /// - `advertising_channel_type`: Channel type
+    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetTargetInterests::location_id), [`type_`](builders::GoogleGetTargetInterests::type_) and [`advertising_channel_type`](builders::GoogleGetTargetInterests::advertising_channel_type) on the returned [`GoogleGetTargetInterests`](builders::GoogleGetTargetInterests), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_target_interests(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::GoogleGetTargetInterestsType,
-        advertising_channel_type: impl Into<String>,
-    ) -> builders::GoogleGetTargetInterests {
+    pub fn google_get_target_interests(&self) -> builders::GoogleGetTargetInterests {
         builders::GoogleGetTargetInterests {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
-            advertising_channel_type: advertising_channel_type.into(),
+            location_id: None,
+            type_: None,
+            advertising_channel_type: None,
+            state: PhantomData,
         }
     }
 
@@ -1928,26 +1688,18 @@ impl AdManagerClient {
     ///
     /// Search Google geo-locations for ad targeting
     ///
-    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleSearchTargeting`](builders::GoogleSearchTargeting) ([`query`](builders::GoogleSearchTargeting::query)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `type_`: Search type
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`type_`](builders::GoogleSearchTargeting::type_) and [`location_id`](builders::GoogleSearchTargeting::location_id) on the returned [`GoogleSearchTargeting`](builders::GoogleSearchTargeting) and any optional inputs ([`query`](builders::GoogleSearchTargeting::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_search_targeting(
-        &self,
-        type_: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleSearchTargeting {
+    pub fn google_search_targeting(&self) -> builders::GoogleSearchTargeting {
         builders::GoogleSearchTargeting {
             client: self.client.clone(),
-            type_: type_.into(),
+            type_: None,
             query: None,
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1955,25 +1707,17 @@ impl AdManagerClient {
     ///
     /// Remove a LinkedIn ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `ad_account_id`: Ad account identifier
+    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiDeleteAdAccount::location_id) and [`ad_account_id`](builders::LiDeleteAdAccount::ad_account_id) on the returned [`LiDeleteAdAccount`](builders::LiDeleteAdAccount), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_delete_ad_account(
-        &self,
-        location_id: impl Into<String>,
-        ad_account_id: impl Into<String>,
-    ) -> builders::LiDeleteAdAccount {
+    pub fn li_delete_ad_account(&self) -> builders::LiDeleteAdAccount {
         builders::LiDeleteAdAccount {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            ad_account_id: ad_account_id.into(),
+            location_id: None,
+            ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1981,25 +1725,17 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific LinkedIn ad account
     ///
-    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `ad_account_id`: Ad account identifier
+    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAccountDetails::location_id) and [`ad_account_id`](builders::LiGetAdAccountDetails::ad_account_id) on the returned [`LiGetAdAccountDetails`](builders::LiGetAdAccountDetails), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_account_details(
-        &self,
-        location_id: impl Into<String>,
-        ad_account_id: impl Into<String>,
-    ) -> builders::LiGetAdAccountDetails {
+    pub fn li_get_ad_account_details(&self) -> builders::LiGetAdAccountDetails {
         builders::LiGetAdAccountDetails {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            ad_account_id: ad_account_id.into(),
+            location_id: None,
+            ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2007,22 +1743,16 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAccounts::location_id) on the returned [`LiGetAdAccounts`](builders::LiGetAdAccounts), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_accounts(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::LiGetAdAccounts {
+    pub fn li_get_ad_accounts(&self) -> builders::LiGetAdAccounts {
         builders::LiGetAdAccounts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2049,12 +1779,11 @@ impl AdManagerClient {
     ///
     /// Retrieve a LinkedIn ad campaign group by ID
     ///
-    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCampaignGroup::location_id) on the returned [`LiGetCampaignGroup`](builders::LiGetCampaignGroup), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_id`: Ad identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -2062,12 +1791,12 @@ impl AdManagerClient {
     pub fn li_get_campaign_group(
         &self,
         ad_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::LiGetCampaignGroup {
         builders::LiGetCampaignGroup {
             client: self.client.clone(),
             ad_id: ad_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2100,22 +1829,16 @@ impl AdManagerClient {
     ///
     /// Retrieve the LinkedIn Ads integration details for a location
     ///
-    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetIntegration::location_id) on the returned [`LiGetIntegration`](builders::LiGetIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_integration(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::LiGetIntegration {
+    pub fn li_get_integration(&self) -> builders::LiGetIntegration {
         builders::LiGetIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2142,22 +1865,16 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated LinkedIn user info for a location
     ///
-    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCurrentUser::location_id) on the returned [`LiGetCurrentUser`](builders::LiGetCurrentUser), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_current_user(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::LiGetCurrentUser {
+    pub fn li_get_current_user(&self) -> builders::LiGetCurrentUser {
         builders::LiGetCurrentUser {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2165,32 +1882,22 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn Ads analytics data with configurable pivot and time grouping
     ///
-    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetAdAnalytics`](builders::LiGetAdAnalytics) ([`pivot`](builders::LiGetAdAnalytics::pivot), [`group_by`](builders::LiGetAdAnalytics::group_by), [`entity_urns`](builders::LiGetAdAnalytics::entity_urns), [`fields`](builders::LiGetAdAnalytics::fields)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
-    /// - `start_date`: Start date in yyyy-mm-dd format
-    /// - `end_date`: End date in yyyy-mm-dd format
+    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAnalytics::location_id), [`start_date`](builders::LiGetAdAnalytics::start_date) and [`end_date`](builders::LiGetAdAnalytics::end_date) on the returned [`LiGetAdAnalytics`](builders::LiGetAdAnalytics) and any optional inputs ([`pivot`](builders::LiGetAdAnalytics::pivot), [`group_by`](builders::LiGetAdAnalytics::group_by), [`entity_urns`](builders::LiGetAdAnalytics::entity_urns), [`fields`](builders::LiGetAdAnalytics::fields)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_analytics(
-        &self,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-    ) -> builders::LiGetAdAnalytics {
+    pub fn li_get_ad_analytics(&self) -> builders::LiGetAdAnalytics {
         builders::LiGetAdAnalytics {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             pivot: None,
             group_by: None,
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            start_date: None,
+            end_date: None,
             entity_urns: None,
             fields: None,
+            state: PhantomData,
         }
     }
 
@@ -2198,14 +1905,11 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific LinkedIn campaign group
     ///
-    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCampaignGroupReporting`](builders::LiGetCampaignGroupReporting) ([`fields`](builders::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it.
+    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCampaignGroupReporting::location_id), [`start_date`](builders::LiGetCampaignGroupReporting::start_date) and [`end_date`](builders::LiGetCampaignGroupReporting::end_date) on the returned [`LiGetCampaignGroupReporting`](builders::LiGetCampaignGroupReporting) and any optional inputs ([`fields`](builders::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_group_id`: Campaign group identifier
-    /// - `location_id`: Location ID
-    /// - `start_date`: Start date in yyyy-mm-dd format
-    /// - `end_date`: End date in yyyy-mm-dd format
     ///
     /// # Errors
     ///
@@ -2213,18 +1917,16 @@ impl AdManagerClient {
     pub fn li_get_campaign_group_reporting(
         &self,
         campaign_group_id: impl Into<String>,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
     ) -> builders::LiGetCampaignGroupReporting {
         builders::LiGetCampaignGroupReporting {
             client: self.client.clone(),
             campaign_group_id: campaign_group_id.into(),
-            location_id: location_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            start_date: None,
+            end_date: None,
             fields: None,
             campaign_group_id_2: None,
+            state: PhantomData,
         }
     }
 
@@ -2232,38 +1934,22 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of LinkedIn campaigns or campaign groups with reporting data
     ///
-    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetReportingList`](builders::LiGetReportingList) ([`fields`](builders::LiGetReportingList::fields)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
-    /// - `list_type`: List type
-    /// - `campaign_id`: Campaign ID
-    /// - `campaign_group_id`: Campaign group ID
-    /// - `start_date`: Start date in yyyy-mm-dd format
-    /// - `end_date`: End date in yyyy-mm-dd format
+    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetReportingList::location_id), [`list_type`](builders::LiGetReportingList::list_type), [`campaign_id`](builders::LiGetReportingList::campaign_id), [`campaign_group_id`](builders::LiGetReportingList::campaign_group_id), [`start_date`](builders::LiGetReportingList::start_date) and [`end_date`](builders::LiGetReportingList::end_date) on the returned [`LiGetReportingList`](builders::LiGetReportingList) and any optional inputs ([`fields`](builders::LiGetReportingList::fields)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_reporting_list(
-        &self,
-        location_id: impl Into<String>,
-        list_type: impl Into<String>,
-        campaign_id: impl Into<String>,
-        campaign_group_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-    ) -> builders::LiGetReportingList {
+    pub fn li_get_reporting_list(&self) -> builders::LiGetReportingList {
         builders::LiGetReportingList {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            list_type: list_type.into(),
-            campaign_id: campaign_id.into(),
-            campaign_group_id: campaign_group_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            list_type: None,
+            campaign_id: None,
+            campaign_group_id: None,
+            start_date: None,
+            end_date: None,
             fields: None,
+            state: PhantomData,
         }
     }
 
@@ -2271,27 +1957,19 @@ impl AdManagerClient {
     ///
     /// Search LinkedIn targeting facets such as locations, industries, and job titles
     ///
-    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiSearchTargeting`](builders::LiSearchTargeting) ([`query`](builders::LiSearchTargeting::query), [`q`](builders::LiSearchTargeting::q)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `facet`: Targeting facet
+    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiSearchTargeting::location_id) and [`facet`](builders::LiSearchTargeting::facet) on the returned [`LiSearchTargeting`](builders::LiSearchTargeting) and any optional inputs ([`query`](builders::LiSearchTargeting::query), [`q`](builders::LiSearchTargeting::q)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_search_targeting(
-        &self,
-        location_id: impl Into<String>,
-        facet: impl Into<String>,
-    ) -> builders::LiSearchTargeting {
+    pub fn li_search_targeting(&self) -> builders::LiSearchTargeting {
         builders::LiSearchTargeting {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            facet: facet.into(),
+            location_id: None,
+            facet: None,
             query: None,
             q: None,
+            state: PhantomData,
         }
     }
 
@@ -2299,11 +1977,7 @@ impl AdManagerClient {
     ///
     /// Create a new LinkedIn lead gen form for an ad account
     ///
-    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiCreateLeadForm::location_id) on the returned [`LiCreateLeadForm`](builders::LiCreateLeadForm), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -2311,14 +1985,14 @@ impl AdManagerClient {
     pub fn li_create_lead_form(
         &self,
         account_id: impl Into<String>,
-        location_id: impl Into<String>,
         body: types::LinkedInCreateLeadFormBodyDto,
     ) -> builders::LiCreateLeadForm {
         builders::LiCreateLeadForm {
             client: self.client.clone(),
             account_id: account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -2326,12 +2000,11 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn lead gen forms for an ad account
     ///
-    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetLeadForms::location_id) on the returned [`LiGetLeadForms`](builders::LiGetLeadForms), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `account_id`: Account identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -2339,12 +2012,12 @@ impl AdManagerClient {
     pub fn li_get_lead_forms(
         &self,
         account_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::LiGetLeadForms {
         builders::LiGetLeadForms {
             client: self.client.clone(),
             account_id: account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2352,12 +2025,11 @@ impl AdManagerClient {
     ///
     /// Pause or resume a LinkedIn ad, campaign, or ad group
     ///
-    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiUpdateAdStatus::location_id) on the returned [`LiUpdateAdStatus`](builders::LiUpdateAdStatus), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_id`: Ad identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -2365,14 +2037,14 @@ impl AdManagerClient {
     pub fn li_update_ad_status(
         &self,
         ad_id: impl Into<String>,
-        location_id: impl Into<String>,
         body: types::LinkedInUpdateAdStatusBodyDto,
     ) -> builders::LiUpdateAdStatus {
         builders::LiUpdateAdStatus {
             client: self.client.clone(),
             ad_id: ad_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 }

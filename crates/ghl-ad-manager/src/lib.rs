@@ -17,7 +17,7 @@
 //!     // A Private Integration Token or an OAuth access token, sent as `Bearer`.
 //!     let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //!     let api = AdManagerClient::new(client);
-//!     api.fb_get_ad_accounts("your-location-id").send().await?;
+//!     api.fb_get_ad_accounts().location_id("your-location-id").send().await?;
 //!     Ok(())
 //! }
 //! ```
@@ -26,7 +26,8 @@
 #![allow(
     clippy::large_enum_variant,
     clippy::enum_variant_names,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::type_complexity
 )]
 pub mod types;
 

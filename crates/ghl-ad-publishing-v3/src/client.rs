@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,26 +33,20 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook ad accounts available for the connected user
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetAdAccounts`](builders::FbGetAdAccounts) ([`type_`](builders::FbGetAdAccounts::type_), [`next`](builders::FbGetAdAccounts::next), [`fetch_all`](builders::FbGetAdAccounts::fetch_all), [`limit`](builders::FbGetAdAccounts::limit)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetAdAccounts::location_id) on the returned [`FbGetAdAccounts`](builders::FbGetAdAccounts) and any optional inputs ([`type_`](builders::FbGetAdAccounts::type_), [`next`](builders::FbGetAdAccounts::next), [`fetch_all`](builders::FbGetAdAccounts::fetch_all), [`limit`](builders::FbGetAdAccounts::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_ad_accounts(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetAdAccounts {
+    pub fn fb_get_ad_accounts(&self) -> builders::FbGetAdAccounts {
         builders::FbGetAdAccounts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
             next: None,
             fetch_all: None,
             limit: None,
+            state: PhantomData,
         }
     }
 
@@ -84,12 +79,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific Facebook ad account
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetAdAccount`](builders::FbGetAdAccount) ([`is_draft`](builders::FbGetAdAccount::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetAdAccount::location_id) on the returned [`FbGetAdAccount`](builders::FbGetAdAccount) and any optional inputs ([`is_draft`](builders::FbGetAdAccount::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_account_id`: Ad account identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -97,13 +91,13 @@ impl AdPublishingV3Client {
     pub fn fb_get_ad_account(
         &self,
         ad_account_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetAdAccount {
         builders::FbGetAdAccount {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -339,12 +333,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a Facebook campaign with its linked adsets and ads
     ///
-    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCampaign`](builders::FbGetCampaign) ([`fields`](builders::FbGetCampaign::fields), [`source`](builders::FbGetCampaign::source)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCampaign::location_id) on the returned [`FbGetCampaign`](builders::FbGetCampaign) and any optional inputs ([`fields`](builders::FbGetCampaign::fields), [`source`](builders::FbGetCampaign::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_id`: Campaign identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -352,14 +345,14 @@ impl AdPublishingV3Client {
     pub fn fb_get_campaign(
         &self,
         campaign_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetCampaign {
         builders::FbGetCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             fields: None,
             source: None,
+            state: PhantomData,
         }
     }
 
@@ -486,12 +479,11 @@ impl AdPublishingV3Client {
     ///
     /// Returns Redis-backed publish progress for a campaign while it is publishing to Meta. Used by the validation funnel UI to poll step counts and completion state.
     ///
-    /// `GET /ad-publishing/facebook/campaigns/{campaignId}/publishing-progress` (operation `fb-get-campaign-publishing-progress`, API version `v3`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCampaignPublishingProgress`](builders::FbGetCampaignPublishingProgress) ([`is_draft`](builders::FbGetCampaignPublishingProgress::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/campaigns/{campaignId}/publishing-progress` (operation `fb-get-campaign-publishing-progress`, API version `v3`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCampaignPublishingProgress::location_id) on the returned [`FbGetCampaignPublishingProgress`](builders::FbGetCampaignPublishingProgress) and any optional inputs ([`is_draft`](builders::FbGetCampaignPublishingProgress::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_id`: Campaign identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -499,13 +491,13 @@ impl AdPublishingV3Client {
     pub fn fb_get_campaign_publishing_progress(
         &self,
         campaign_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetCampaignPublishingProgress {
         builders::FbGetCampaignPublishingProgress {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -538,23 +530,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook conversation lead forms for a location
     ///
-    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetConversationForms`](builders::FbGetConversationForms) ([`is_draft`](builders::FbGetConversationForms::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetConversationForms::location_id) on the returned [`FbGetConversationForms`](builders::FbGetConversationForms) and any optional inputs ([`is_draft`](builders::FbGetConversationForms::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_conversation_forms(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetConversationForms {
+    pub fn fb_get_conversation_forms(&self) -> builders::FbGetConversationForms {
         builders::FbGetConversationForms {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -581,29 +567,19 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook custom audiences for a location
     ///
-    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCustomAudiences`](builders::FbGetCustomAudiences) ([`source`](builders::FbGetCustomAudiences::source)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Audience list type
-    /// - `ad_account_id`: Ad account identifier
+    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCustomAudiences::location_id), [`type_`](builders::FbGetCustomAudiences::type_) and [`ad_account_id`](builders::FbGetCustomAudiences::ad_account_id) on the returned [`FbGetCustomAudiences`](builders::FbGetCustomAudiences) and any optional inputs ([`source`](builders::FbGetCustomAudiences::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_custom_audiences(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::FbGetCustomAudiencesType,
-        ad_account_id: impl Into<String>,
-    ) -> builders::FbGetCustomAudiences {
+    pub fn fb_get_custom_audiences(&self) -> builders::FbGetCustomAudiences {
         builders::FbGetCustomAudiences {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             source: None,
-            ad_account_id: ad_account_id.into(),
+            ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -611,12 +587,11 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook custom audience by ID
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbDeleteCustomAudience`](builders::FbDeleteCustomAudience) ([`is_draft`](builders::FbDeleteCustomAudience::is_draft)), then `.send().await` it.
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbDeleteCustomAudience::location_id) on the returned [`FbDeleteCustomAudience`](builders::FbDeleteCustomAudience) and any optional inputs ([`is_draft`](builders::FbDeleteCustomAudience::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `audience_id`: Custom audience identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -624,13 +599,13 @@ impl AdPublishingV3Client {
     pub fn fb_delete_custom_audience(
         &self,
         audience_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbDeleteCustomAudience {
         builders::FbDeleteCustomAudience {
             client: self.client.clone(),
             audience_id: audience_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -638,12 +613,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Facebook custom audience by its ID
     ///
-    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCustomAudienceById`](builders::FbGetCustomAudienceById) ([`is_draft`](builders::FbGetCustomAudienceById::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCustomAudienceById::location_id) on the returned [`FbGetCustomAudienceById`](builders::FbGetCustomAudienceById) and any optional inputs ([`is_draft`](builders::FbGetCustomAudienceById::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `audience_id`: Custom audience identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -651,13 +625,13 @@ impl AdPublishingV3Client {
     pub fn fb_get_custom_audience_by_id(
         &self,
         audience_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetCustomAudienceById {
         builders::FbGetCustomAudienceById {
             client: self.client.clone(),
             audience_id: audience_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -765,34 +739,24 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook campaigns, adsets, or ads based on entity type
     ///
-    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetEntity`](builders::FbGetEntity) ([`next`](builders::FbGetEntity::next), [`fetch_all`](builders::FbGetEntity::fetch_all), [`campaign_id`](builders::FbGetEntity::campaign_id), [`ad_set_id`](builders::FbGetEntity::ad_set_id), [`search_id`](builders::FbGetEntity::search_id), [`selected_ad_account_id`](builders::FbGetEntity::selected_ad_account_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Integration source type
-    /// - `entity_type`: Entity type to fetch
+    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetEntity::location_id), [`type_`](builders::FbGetEntity::type_) and [`entity_type`](builders::FbGetEntity::entity_type) on the returned [`FbGetEntity`](builders::FbGetEntity) and any optional inputs ([`next`](builders::FbGetEntity::next), [`fetch_all`](builders::FbGetEntity::fetch_all), [`campaign_id`](builders::FbGetEntity::campaign_id), [`ad_set_id`](builders::FbGetEntity::ad_set_id), [`search_id`](builders::FbGetEntity::search_id), [`selected_ad_account_id`](builders::FbGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_entity(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::FbGetEntityType,
-        entity_type: types::FbGetEntityEntityType,
-    ) -> builders::FbGetEntity {
+    pub fn fb_get_entity(&self) -> builders::FbGetEntity {
         builders::FbGetEntity {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             next: None,
             fetch_all: None,
             campaign_id: None,
             ad_set_id: None,
-            entity_type,
+            entity_type: None,
             search_id: None,
             selected_ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -819,23 +783,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the Facebook ad integration details for a location
     ///
-    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetIntegration`](builders::FbGetIntegration) ([`is_draft`](builders::FbGetIntegration::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetIntegration::location_id) on the returned [`FbGetIntegration`](builders::FbGetIntegration) and any optional inputs ([`is_draft`](builders::FbGetIntegration::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_integration(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetIntegration {
+    pub fn fb_get_integration(&self) -> builders::FbGetIntegration {
         builders::FbGetIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -862,12 +820,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Facebook lead form by its ID
     ///
-    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetLeadForm`](builders::FbGetLeadForm) ([`is_draft`](builders::FbGetLeadForm::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetLeadForm::location_id) on the returned [`FbGetLeadForm`](builders::FbGetLeadForm) and any optional inputs ([`is_draft`](builders::FbGetLeadForm::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `lead_form_id`: Lead form identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -875,13 +832,13 @@ impl AdPublishingV3Client {
     pub fn fb_get_lead_form(
         &self,
         lead_form_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetLeadForm {
         builders::FbGetLeadForm {
             client: self.client.clone(),
             lead_form_id: lead_form_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -889,23 +846,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated Facebook user profile for a location
     ///
-    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetCurrentUser`](builders::FbGetCurrentUser) ([`is_draft`](builders::FbGetCurrentUser::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCurrentUser::location_id) on the returned [`FbGetCurrentUser`](builders::FbGetCurrentUser) and any optional inputs ([`is_draft`](builders::FbGetCurrentUser::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_current_user(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetCurrentUser {
+    pub fn fb_get_current_user(&self) -> builders::FbGetCurrentUser {
         builders::FbGetCurrentUser {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -913,25 +864,17 @@ impl AdPublishingV3Client {
     ///
     /// Remove a Facebook page connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `page_id`: Facebook page ID
+    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbDeletePage::location_id) and [`page_id`](builders::FbDeletePage::page_id) on the returned [`FbDeletePage`](builders::FbDeletePage), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_delete_page(
-        &self,
-        location_id: impl Into<String>,
-        page_id: impl Into<String>,
-    ) -> builders::FbDeletePage {
+    pub fn fb_delete_page(&self) -> builders::FbDeletePage {
         builders::FbDeletePage {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            page_id: page_id.into(),
+            location_id: None,
+            page_id: None,
+            state: PhantomData,
         }
     }
 
@@ -939,25 +882,21 @@ impl AdPublishingV3Client {
     ///
     /// Set the default Facebook page for a location
     ///
-    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbSetDefaultPage`](builders::FbSetDefaultPage) ([`is_draft`](builders::FbSetDefaultPage::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbSetDefaultPage::location_id) on the returned [`FbSetDefaultPage`](builders::FbSetDefaultPage) and any optional inputs ([`is_draft`](builders::FbSetDefaultPage::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn fb_set_default_page(
         &self,
-        location_id: impl Into<String>,
         body: types::FbSetDefaultPageBodyDto,
     ) -> builders::FbSetDefaultPage {
         builders::FbSetDefaultPage {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -965,12 +904,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve lead gen forms for a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPageLeadForms`](builders::FbGetPageLeadForms) ([`is_draft`](builders::FbGetPageLeadForms::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPageLeadForms::location_id) on the returned [`FbGetPageLeadForms`](builders::FbGetPageLeadForms) and any optional inputs ([`is_draft`](builders::FbGetPageLeadForms::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `page_id`: Facebook page identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -978,13 +916,13 @@ impl AdPublishingV3Client {
     pub fn fb_get_page_lead_forms(
         &self,
         page_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetPageLeadForms {
         builders::FbGetPageLeadForms {
             client: self.client.clone(),
             page_id: page_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1017,12 +955,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Instagram accounts linked to a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetInstagramAccounts`](builders::FbGetInstagramAccounts) ([`type_`](builders::FbGetInstagramAccounts::type_)), then `.send().await` it.
+    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetInstagramAccounts::location_id) on the returned [`FbGetInstagramAccounts`](builders::FbGetInstagramAccounts) and any optional inputs ([`type_`](builders::FbGetInstagramAccounts::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `page_id`: Facebook page identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1030,13 +967,13 @@ impl AdPublishingV3Client {
     pub fn fb_get_instagram_accounts(
         &self,
         page_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FbGetInstagramAccounts {
         builders::FbGetInstagramAccounts {
             client: self.client.clone(),
             page_id: page_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1044,20 +981,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook pages associated with the connected account
     ///
-    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPages`](builders::FbGetPages) ([`fetch_existing`](builders::FbGetPages::fetch_existing)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPages::location_id) on the returned [`FbGetPages`](builders::FbGetPages) and any optional inputs ([`fetch_existing`](builders::FbGetPages::fetch_existing)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_pages(&self, location_id: impl Into<String>) -> builders::FbGetPages {
+    pub fn fb_get_pages(&self) -> builders::FbGetPages {
         builders::FbGetPages {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             fetch_existing: None,
+            state: PhantomData,
         }
     }
 
@@ -1065,25 +999,19 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook conversion pixels for a location
     ///
-    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetPixels`](builders::FbGetPixels) ([`channel`](builders::FbGetPixels::channel), [`page_id`](builders::FbGetPixels::page_id), [`ig_user_id`](builders::FbGetPixels::ig_user_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPixels::location_id) on the returned [`FbGetPixels`](builders::FbGetPixels) and any optional inputs ([`channel`](builders::FbGetPixels::channel), [`page_id`](builders::FbGetPixels::page_id), [`ig_user_id`](builders::FbGetPixels::ig_user_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_pixels(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FbGetPixels {
+    pub fn fb_get_pixels(&self) -> builders::FbGetPixels {
         builders::FbGetPixels {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             channel: None,
             page_id: None,
             ig_user_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1110,37 +1038,21 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve aggregated Facebook ad reporting metrics for a location
     ///
-    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `fields`: Reporting fields. Pass as comma-separated values on the wire (e.g. ?fields=impressions,clicks).
-    /// - `group_by`: Time grouping interval
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `type_`: Integration source type
+    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetReporting::location_id), [`fields`](builders::FbGetReporting::fields), [`group_by`](builders::FbGetReporting::group_by), [`start_date`](builders::FbGetReporting::start_date), [`end_date`](builders::FbGetReporting::end_date) and [`type_`](builders::FbGetReporting::type_) on the returned [`FbGetReporting`](builders::FbGetReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_reporting(
-        &self,
-        location_id: impl Into<String>,
-        fields: Vec<types::FbGetReportingFieldsItem>,
-        group_by: types::FbGetReportingGroupBy,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        type_: types::FbGetEntityType,
-    ) -> builders::FbGetReporting {
+    pub fn fb_get_reporting(&self) -> builders::FbGetReporting {
         builders::FbGetReporting {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            fields,
-            group_by,
-            start_date: start_date.into(),
-            end_date: end_date.into(),
-            type_,
+            location_id: None,
+            fields: None,
+            group_by: None,
+            start_date: None,
+            end_date: None,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1148,14 +1060,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific Facebook campaign
     ///
-    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCampaignReporting::location_id), [`start_date`](builders::FbGetCampaignReporting::start_date) and [`end_date`](builders::FbGetCampaignReporting::end_date) on the returned [`FbGetCampaignReporting`](builders::FbGetCampaignReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_id`: Campaign identifier
-    /// - `location_id`: Location identifier
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
     ///
     /// # Errors
     ///
@@ -1163,16 +1072,14 @@ impl AdPublishingV3Client {
     pub fn fb_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
     ) -> builders::FbGetCampaignReporting {
         builders::FbGetCampaignReporting {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
-            location_id: location_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            start_date: None,
+            end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -1180,35 +1087,21 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of Facebook campaigns, adsets, or ads with reporting data
     ///
-    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbGetReportingList`](builders::FbGetReportingList) ([`campaign_id`](builders::FbGetReportingList::campaign_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `list_type`: Reporting list type
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `type_`: Integration source type
+    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetReportingList::location_id), [`list_type`](builders::FbGetReportingList::list_type), [`start_date`](builders::FbGetReportingList::start_date), [`end_date`](builders::FbGetReportingList::end_date) and [`type_`](builders::FbGetReportingList::type_) on the returned [`FbGetReportingList`](builders::FbGetReportingList) and any optional inputs ([`campaign_id`](builders::FbGetReportingList::campaign_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_reporting_list(
-        &self,
-        location_id: impl Into<String>,
-        list_type: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        type_: types::FbGetEntityType,
-    ) -> builders::FbGetReportingList {
+    pub fn fb_get_reporting_list(&self) -> builders::FbGetReportingList {
         builders::FbGetReportingList {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            list_type: list_type.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            list_type: None,
+            start_date: None,
+            end_date: None,
             campaign_id: None,
-            type_,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1216,27 +1109,19 @@ impl AdPublishingV3Client {
     ///
     /// Search Facebook geo-locations and interests for ad targeting
     ///
-    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FbSearchTargeting`](builders::FbSearchTargeting) ([`location_id`](builders::FbSearchTargeting::location_id), [`search_type`](builders::FbSearchTargeting::search_type)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `type_`: Targeting search type
-    /// - `query`: Search query string
+    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`type_`](builders::FbSearchTargeting::type_) and [`query`](builders::FbSearchTargeting::query) on the returned [`FbSearchTargeting`](builders::FbSearchTargeting) and any optional inputs ([`location_id`](builders::FbSearchTargeting::location_id), [`search_type`](builders::FbSearchTargeting::search_type)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_search_targeting(
-        &self,
-        type_: impl Into<String>,
-        query: impl Into<String>,
-    ) -> builders::FbSearchTargeting {
+    pub fn fb_search_targeting(&self) -> builders::FbSearchTargeting {
         builders::FbSearchTargeting {
             client: self.client.clone(),
             location_id: None,
-            type_: type_.into(),
-            query: query.into(),
+            type_: None,
+            query: None,
             search_type: None,
+            state: PhantomData,
         }
     }
 
@@ -1244,23 +1129,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAdAccounts`](builders::GoogleGetAdAccounts) ([`type_`](builders::GoogleGetAdAccounts::type_)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAdAccounts::location_id) on the returned [`GoogleGetAdAccounts`](builders::GoogleGetAdAccounts) and any optional inputs ([`type_`](builders::GoogleGetAdAccounts::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_ad_accounts(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetAdAccounts {
+    pub fn google_get_ad_accounts(&self) -> builders::GoogleGetAdAccounts {
         builders::GoogleGetAdAccounts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1293,12 +1172,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific Google Ads account
     ///
-    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAdAccountDetails`](builders::GoogleGetAdAccountDetails) ([`is_draft`](builders::GoogleGetAdAccountDetails::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAdAccountDetails::location_id) on the returned [`GoogleGetAdAccountDetails`](builders::GoogleGetAdAccountDetails) and any optional inputs ([`is_draft`](builders::GoogleGetAdAccountDetails::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_account_id`: Ad account identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1306,13 +1184,13 @@ impl AdPublishingV3Client {
     pub fn google_get_ad_account_details(
         &self,
         ad_account_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetAdAccountDetails {
         builders::GoogleGetAdAccountDetails {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1339,12 +1217,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads campaign by ID
     ///
-    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetCampaignById`](builders::GoogleGetCampaignById) ([`is_draft`](builders::GoogleGetCampaignById::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCampaignById::location_id) on the returned [`GoogleGetCampaignById`](builders::GoogleGetCampaignById) and any optional inputs ([`is_draft`](builders::GoogleGetCampaignById::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_id`: Ad identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1352,13 +1229,13 @@ impl AdPublishingV3Client {
     pub fn google_get_campaign_by_id(
         &self,
         ad_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetCampaignById {
         builders::GoogleGetCampaignById {
             client: self.client.clone(),
             ad_id: ad_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1389,27 +1266,19 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads creative assets for a location
     ///
-    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAssets`](builders::GoogleGetAssets) ([`id`](builders::GoogleGetAssets::id), [`advertiser_only`](builders::GoogleGetAssets::advertiser_only)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Asset type to retrieve
+    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAssets::location_id) and [`type_`](builders::GoogleGetAssets::type_) on the returned [`GoogleGetAssets`](builders::GoogleGetAssets) and any optional inputs ([`id`](builders::GoogleGetAssets::id), [`advertiser_only`](builders::GoogleGetAssets::advertiser_only)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_assets(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::GoogleGetAssetsType,
-    ) -> builders::GoogleGetAssets {
+    pub fn google_get_assets(&self) -> builders::GoogleGetAssets {
         builders::GoogleGetAssets {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             id: None,
             advertiser_only: None,
+            state: PhantomData,
         }
     }
 
@@ -1436,23 +1305,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads combined audiences for a location
     ///
-    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAudiences`](builders::GoogleGetAudiences) ([`is_draft`](builders::GoogleGetAudiences::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAudiences::location_id) on the returned [`GoogleGetAudiences`](builders::GoogleGetAudiences) and any optional inputs ([`is_draft`](builders::GoogleGetAudiences::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_audiences(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetAudiences {
+    pub fn google_get_audiences(&self) -> builders::GoogleGetAudiences {
         builders::GoogleGetAudiences {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1479,12 +1342,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads combined audience by ID
     ///
-    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetAudienceById`](builders::GoogleGetAudienceById) ([`is_draft`](builders::GoogleGetAudienceById::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAudienceById::location_id) on the returned [`GoogleGetAudienceById`](builders::GoogleGetAudienceById) and any optional inputs ([`is_draft`](builders::GoogleGetAudienceById::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `audience_id`: Audience identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1492,13 +1354,13 @@ impl AdPublishingV3Client {
     pub fn google_get_audience_by_id(
         &self,
         audience_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetAudienceById {
         builders::GoogleGetAudienceById {
             client: self.client.clone(),
             audience_id: audience_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1506,23 +1368,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads conversion goals for a location
     ///
-    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversionGoals`](builders::GoogleGetConversionGoals) ([`is_draft`](builders::GoogleGetConversionGoals::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversionGoals::location_id) on the returned [`GoogleGetConversionGoals`](builders::GoogleGetConversionGoals) and any optional inputs ([`is_draft`](builders::GoogleGetConversionGoals::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_conversion_goals(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetConversionGoals {
+    pub fn google_get_conversion_goals(&self) -> builders::GoogleGetConversionGoals {
         builders::GoogleGetConversionGoals {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1530,27 +1386,21 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads conversion actions for a location
     ///
-    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversions`](builders::GoogleGetConversions) ([`type_`](builders::GoogleGetConversions::type_), [`conversion_type`](builders::GoogleGetConversions::conversion_type), [`category`](builders::GoogleGetConversions::category), [`start_date`](builders::GoogleGetConversions::start_date), [`end_date`](builders::GoogleGetConversions::end_date)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversions::location_id) on the returned [`GoogleGetConversions`](builders::GoogleGetConversions) and any optional inputs ([`type_`](builders::GoogleGetConversions::type_), [`conversion_type`](builders::GoogleGetConversions::conversion_type), [`category`](builders::GoogleGetConversions::category), [`start_date`](builders::GoogleGetConversions::start_date), [`end_date`](builders::GoogleGetConversions::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_conversions(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetConversions {
+    pub fn google_get_conversions(&self) -> builders::GoogleGetConversions {
         builders::GoogleGetConversions {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
             conversion_type: None,
             category: None,
             start_date: None,
             end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -1577,12 +1427,11 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Google Ads conversion action by ID
     ///
-    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleDeleteConversion`](builders::GoogleDeleteConversion) ([`is_draft`](builders::GoogleDeleteConversion::is_draft)), then `.send().await` it.
+    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleDeleteConversion::location_id) on the returned [`GoogleDeleteConversion`](builders::GoogleDeleteConversion) and any optional inputs ([`is_draft`](builders::GoogleDeleteConversion::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `conversion_id`: Conversion identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1590,13 +1439,13 @@ impl AdPublishingV3Client {
     pub fn google_delete_conversion(
         &self,
         conversion_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleDeleteConversion {
         builders::GoogleDeleteConversion {
             client: self.client.clone(),
             conversion_id: conversion_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1604,12 +1453,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads conversion action by ID
     ///
-    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetConversionById`](builders::GoogleGetConversionById) ([`is_draft`](builders::GoogleGetConversionById::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversionById::location_id) on the returned [`GoogleGetConversionById`](builders::GoogleGetConversionById) and any optional inputs ([`is_draft`](builders::GoogleGetConversionById::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `conversion_id`: Conversion identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -1617,13 +1465,13 @@ impl AdPublishingV3Client {
     pub fn google_get_conversion_by_id(
         &self,
         conversion_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GoogleGetConversionById {
         builders::GoogleGetConversionById {
             client: self.client.clone(),
             conversion_id: conversion_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1631,34 +1479,24 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google campaigns, ad groups, or ads based on entity type
     ///
-    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetEntity`](builders::GoogleGetEntity) ([`campaign_id`](builders::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::GoogleGetEntity::ad_group_id), [`search_id`](builders::GoogleGetEntity::search_id), [`start_date`](builders::GoogleGetEntity::start_date), [`end_date`](builders::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Integration type
-    /// - `entity_type`: Entity type
+    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetEntity::location_id), [`type_`](builders::GoogleGetEntity::type_) and [`entity_type`](builders::GoogleGetEntity::entity_type) on the returned [`GoogleGetEntity`](builders::GoogleGetEntity) and any optional inputs ([`campaign_id`](builders::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::GoogleGetEntity::ad_group_id), [`search_id`](builders::GoogleGetEntity::search_id), [`start_date`](builders::GoogleGetEntity::start_date), [`end_date`](builders::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_entity(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::FbGetEntityType,
-        entity_type: types::GoogleGetEntityEntityType,
-    ) -> builders::GoogleGetEntity {
+    pub fn google_get_entity(&self) -> builders::GoogleGetEntity {
         builders::GoogleGetEntity {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             campaign_id: None,
             ad_group_id: None,
-            entity_type,
+            entity_type: None,
             search_id: None,
             start_date: None,
             end_date: None,
             selected_ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1666,23 +1504,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the Google Ads integration details for a location
     ///
-    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetIntegration`](builders::GoogleGetIntegration) ([`is_draft`](builders::GoogleGetIntegration::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetIntegration::location_id) on the returned [`GoogleGetIntegration`](builders::GoogleGetIntegration) and any optional inputs ([`is_draft`](builders::GoogleGetIntegration::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_integration(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetIntegration {
+    pub fn google_get_integration(&self) -> builders::GoogleGetIntegration {
         builders::GoogleGetIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1709,25 +1541,21 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve keyword suggestions for Google Ads campaigns
     ///
-    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetKeywordIdeas`](builders::GoogleGetKeywordIdeas) ([`is_draft`](builders::GoogleGetKeywordIdeas::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetKeywordIdeas::location_id) on the returned [`GoogleGetKeywordIdeas`](builders::GoogleGetKeywordIdeas) and any optional inputs ([`is_draft`](builders::GoogleGetKeywordIdeas::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_get_keyword_ideas(
         &self,
-        location_id: impl Into<String>,
         body: types::KeywordSuggestionDto,
     ) -> builders::GoogleGetKeywordIdeas {
         builders::GoogleGetKeywordIdeas {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -1735,23 +1563,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated Google user info for a location
     ///
-    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetCurrentUser`](builders::GoogleGetCurrentUser) ([`is_draft`](builders::GoogleGetCurrentUser::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCurrentUser::location_id) on the returned [`GoogleGetCurrentUser`](builders::GoogleGetCurrentUser) and any optional inputs ([`is_draft`](builders::GoogleGetCurrentUser::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_current_user(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetCurrentUser {
+    pub fn google_get_current_user(&self) -> builders::GoogleGetCurrentUser {
         builders::GoogleGetCurrentUser {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -1759,35 +1581,21 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve aggregated Google Ads reporting metrics for a location
     ///
-    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReporting`](builders::GoogleGetReporting) ([`group_by`](builders::GoogleGetReporting::group_by)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `fields`: Reporting fields. Pass as comma-separated values on the wire (e.g. ?fields=impressions,clicks).
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `type_`: Integration type
+    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetReporting::location_id), [`fields`](builders::GoogleGetReporting::fields), [`start_date`](builders::GoogleGetReporting::start_date), [`end_date`](builders::GoogleGetReporting::end_date) and [`type_`](builders::GoogleGetReporting::type_) on the returned [`GoogleGetReporting`](builders::GoogleGetReporting) and any optional inputs ([`group_by`](builders::GoogleGetReporting::group_by)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_reporting(
-        &self,
-        location_id: impl Into<String>,
-        fields: Vec<types::GoogleGetReportingFieldsItem>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        type_: types::FbGetEntityType,
-    ) -> builders::GoogleGetReporting {
+    pub fn google_get_reporting(&self) -> builders::GoogleGetReporting {
         builders::GoogleGetReporting {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            fields,
+            location_id: None,
+            fields: None,
             group_by: None,
-            start_date: start_date.into(),
-            end_date: end_date.into(),
-            type_,
+            start_date: None,
+            end_date: None,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1795,14 +1603,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific Google campaign
     ///
-    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCampaignReporting::location_id), [`start_date`](builders::GoogleGetCampaignReporting::start_date) and [`end_date`](builders::GoogleGetCampaignReporting::end_date) on the returned [`GoogleGetCampaignReporting`](builders::GoogleGetCampaignReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_id`: Campaign identifier
-    /// - `location_id`: Location identifier
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
     ///
     /// # Errors
     ///
@@ -1810,16 +1615,14 @@ impl AdPublishingV3Client {
     pub fn google_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
     ) -> builders::GoogleGetCampaignReporting {
         builders::GoogleGetCampaignReporting {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
-            location_id: location_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            start_date: None,
+            end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -1827,35 +1630,21 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of Google campaigns or ad groups with reporting data
     ///
-    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetReportingList`](builders::GoogleGetReportingList) ([`campaign_id`](builders::GoogleGetReportingList::campaign_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `list_type`: Report list type
-    /// - `start_date`: Report start date
-    /// - `end_date`: Report end date
-    /// - `type_`: Integration type
+    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetReportingList::location_id), [`list_type`](builders::GoogleGetReportingList::list_type), [`start_date`](builders::GoogleGetReportingList::start_date), [`end_date`](builders::GoogleGetReportingList::end_date) and [`type_`](builders::GoogleGetReportingList::type_) on the returned [`GoogleGetReportingList`](builders::GoogleGetReportingList) and any optional inputs ([`campaign_id`](builders::GoogleGetReportingList::campaign_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_reporting_list(
-        &self,
-        location_id: impl Into<String>,
-        list_type: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-        type_: types::FbGetEntityType,
-    ) -> builders::GoogleGetReportingList {
+    pub fn google_get_reporting_list(&self) -> builders::GoogleGetReportingList {
         builders::GoogleGetReportingList {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            list_type: list_type.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            list_type: None,
+            start_date: None,
+            end_date: None,
             campaign_id: None,
-            type_,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1863,23 +1652,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads audience segments for a location
     ///
-    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleGetSegments`](builders::GoogleGetSegments) ([`type_`](builders::GoogleGetSegments::type_)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetSegments::location_id) on the returned [`GoogleGetSegments`](builders::GoogleGetSegments) and any optional inputs ([`type_`](builders::GoogleGetSegments::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_segments(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleGetSegments {
+    pub fn google_get_segments(&self) -> builders::GoogleGetSegments {
         builders::GoogleGetSegments {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1887,27 +1670,21 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Google Ads audience segment
     ///
-    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Segment type
+    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleUpsertSegment::location_id) and [`type_`](builders::GoogleUpsertSegment::type_) on the returned [`GoogleUpsertSegment`](builders::GoogleUpsertSegment), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn google_upsert_segment(
         &self,
-        location_id: impl Into<String>,
-        type_: types::GoogleUpsertSegmentType,
         body: types::UpsertSegmentDto,
     ) -> builders::GoogleUpsertSegment {
         builders::GoogleUpsertSegment {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -1934,13 +1711,11 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Google Ads audience segment by ID
     ///
-    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleDeleteSegment::location_id) and [`type_`](builders::GoogleDeleteSegment::type_) on the returned [`GoogleDeleteSegment`](builders::GoogleDeleteSegment), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `segment_id`: Segment identifier
-    /// - `location_id`: Location identifier
-    /// - `type_`: Segment type
     ///
     /// # Errors
     ///
@@ -1948,14 +1723,13 @@ impl AdPublishingV3Client {
     pub fn google_delete_segment(
         &self,
         segment_id: impl Into<String>,
-        location_id: impl Into<String>,
-        type_: types::GoogleType,
     ) -> builders::GoogleDeleteSegment {
         builders::GoogleDeleteSegment {
             client: self.client.clone(),
             segment_id: segment_id.into(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1963,13 +1737,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads audience segment by ID
     ///
-    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
+    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetSegmentById::location_id) and [`type_`](builders::GoogleGetSegmentById::type_) on the returned [`GoogleGetSegmentById`](builders::GoogleGetSegmentById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `segment_id`: Segment identifier
-    /// - `location_id`: Location identifier
-    /// - `type_`: Segment type
     ///
     /// # Errors
     ///
@@ -1977,14 +1749,13 @@ impl AdPublishingV3Client {
     pub fn google_get_segment_by_id(
         &self,
         segment_id: impl Into<String>,
-        location_id: impl Into<String>,
-        type_: types::GoogleType,
     ) -> builders::GoogleGetSegmentById {
         builders::GoogleGetSegmentById {
             client: self.client.clone(),
             segment_id: segment_id.into(),
-            location_id: location_id.into(),
-            type_,
+            location_id: None,
+            type_: None,
+            state: PhantomData,
         }
     }
 
@@ -1992,28 +1763,18 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve affinity and in-market audience options for Google Ads targeting
     ///
-    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `type_`: Interest type
-    /// - `advertising_channel_type`: Channel type
+    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetTargetInterests::location_id), [`type_`](builders::GoogleGetTargetInterests::type_) and [`advertising_channel_type`](builders::GoogleGetTargetInterests::advertising_channel_type) on the returned [`GoogleGetTargetInterests`](builders::GoogleGetTargetInterests), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_target_interests(
-        &self,
-        location_id: impl Into<String>,
-        type_: types::GoogleGetTargetInterestsType,
-        advertising_channel_type: impl Into<String>,
-    ) -> builders::GoogleGetTargetInterests {
+    pub fn google_get_target_interests(&self) -> builders::GoogleGetTargetInterests {
         builders::GoogleGetTargetInterests {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            type_,
-            advertising_channel_type: advertising_channel_type.into(),
+            location_id: None,
+            type_: None,
+            advertising_channel_type: None,
+            state: PhantomData,
         }
     }
 
@@ -2021,26 +1782,18 @@ impl AdPublishingV3Client {
     ///
     /// Search Google geo-locations for ad targeting
     ///
-    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GoogleSearchTargeting`](builders::GoogleSearchTargeting) ([`query`](builders::GoogleSearchTargeting::query)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `type_`: Search type
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`type_`](builders::GoogleSearchTargeting::type_) and [`location_id`](builders::GoogleSearchTargeting::location_id) on the returned [`GoogleSearchTargeting`](builders::GoogleSearchTargeting) and any optional inputs ([`query`](builders::GoogleSearchTargeting::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_search_targeting(
-        &self,
-        type_: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::GoogleSearchTargeting {
+    pub fn google_search_targeting(&self) -> builders::GoogleSearchTargeting {
         builders::GoogleSearchTargeting {
             client: self.client.clone(),
-            type_: type_.into(),
+            type_: None,
             query: None,
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2048,25 +1801,17 @@ impl AdPublishingV3Client {
     ///
     /// Remove a LinkedIn ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `ad_account_id`: Ad account identifier
+    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiDeleteAdAccount::location_id) and [`ad_account_id`](builders::LiDeleteAdAccount::ad_account_id) on the returned [`LiDeleteAdAccount`](builders::LiDeleteAdAccount), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_delete_ad_account(
-        &self,
-        location_id: impl Into<String>,
-        ad_account_id: impl Into<String>,
-    ) -> builders::LiDeleteAdAccount {
+    pub fn li_delete_ad_account(&self) -> builders::LiDeleteAdAccount {
         builders::LiDeleteAdAccount {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            ad_account_id: ad_account_id.into(),
+            location_id: None,
+            ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2074,25 +1819,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific LinkedIn ad account
     ///
-    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `ad_account_id`: Ad account identifier
+    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAccountDetails::location_id) and [`ad_account_id`](builders::LiGetAdAccountDetails::ad_account_id) on the returned [`LiGetAdAccountDetails`](builders::LiGetAdAccountDetails), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_account_details(
-        &self,
-        location_id: impl Into<String>,
-        ad_account_id: impl Into<String>,
-    ) -> builders::LiGetAdAccountDetails {
+    pub fn li_get_ad_account_details(&self) -> builders::LiGetAdAccountDetails {
         builders::LiGetAdAccountDetails {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            ad_account_id: ad_account_id.into(),
+            location_id: None,
+            ad_account_id: None,
+            state: PhantomData,
         }
     }
 
@@ -2100,23 +1837,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetAdAccounts`](builders::LiGetAdAccounts) ([`is_draft`](builders::LiGetAdAccounts::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAccounts::location_id) on the returned [`LiGetAdAccounts`](builders::LiGetAdAccounts) and any optional inputs ([`is_draft`](builders::LiGetAdAccounts::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_accounts(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::LiGetAdAccounts {
+    pub fn li_get_ad_accounts(&self) -> builders::LiGetAdAccounts {
         builders::LiGetAdAccounts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -2143,12 +1874,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a LinkedIn ad campaign group by ID
     ///
-    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCampaignGroup`](builders::LiGetCampaignGroup) ([`is_draft`](builders::LiGetCampaignGroup::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCampaignGroup::location_id) on the returned [`LiGetCampaignGroup`](builders::LiGetCampaignGroup) and any optional inputs ([`is_draft`](builders::LiGetCampaignGroup::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_id`: Ad identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -2156,13 +1886,13 @@ impl AdPublishingV3Client {
     pub fn li_get_campaign_group(
         &self,
         ad_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::LiGetCampaignGroup {
         builders::LiGetCampaignGroup {
             client: self.client.clone(),
             ad_id: ad_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -2195,23 +1925,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the LinkedIn Ads integration details for a location
     ///
-    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetIntegration`](builders::LiGetIntegration) ([`is_draft`](builders::LiGetIntegration::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetIntegration::location_id) on the returned [`LiGetIntegration`](builders::LiGetIntegration) and any optional inputs ([`is_draft`](builders::LiGetIntegration::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_integration(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::LiGetIntegration {
+    pub fn li_get_integration(&self) -> builders::LiGetIntegration {
         builders::LiGetIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -2238,23 +1962,17 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated LinkedIn user info for a location
     ///
-    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCurrentUser`](builders::LiGetCurrentUser) ([`is_draft`](builders::LiGetCurrentUser::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCurrentUser::location_id) on the returned [`LiGetCurrentUser`](builders::LiGetCurrentUser) and any optional inputs ([`is_draft`](builders::LiGetCurrentUser::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_current_user(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::LiGetCurrentUser {
+    pub fn li_get_current_user(&self) -> builders::LiGetCurrentUser {
         builders::LiGetCurrentUser {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -2262,32 +1980,22 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn Ads analytics data with configurable pivot and time grouping
     ///
-    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetAdAnalytics`](builders::LiGetAdAnalytics) ([`pivot`](builders::LiGetAdAnalytics::pivot), [`group_by`](builders::LiGetAdAnalytics::group_by), [`entity_urns`](builders::LiGetAdAnalytics::entity_urns), [`fields`](builders::LiGetAdAnalytics::fields)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
-    /// - `start_date`: Start date in yyyy-mm-dd format
-    /// - `end_date`: End date in yyyy-mm-dd format
+    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAnalytics::location_id), [`start_date`](builders::LiGetAdAnalytics::start_date) and [`end_date`](builders::LiGetAdAnalytics::end_date) on the returned [`LiGetAdAnalytics`](builders::LiGetAdAnalytics) and any optional inputs ([`pivot`](builders::LiGetAdAnalytics::pivot), [`group_by`](builders::LiGetAdAnalytics::group_by), [`entity_urns`](builders::LiGetAdAnalytics::entity_urns), [`fields`](builders::LiGetAdAnalytics::fields)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_analytics(
-        &self,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-    ) -> builders::LiGetAdAnalytics {
+    pub fn li_get_ad_analytics(&self) -> builders::LiGetAdAnalytics {
         builders::LiGetAdAnalytics {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             pivot: None,
             group_by: None,
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            start_date: None,
+            end_date: None,
             entity_urns: None,
             fields: None,
+            state: PhantomData,
         }
     }
 
@@ -2295,14 +2003,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific LinkedIn campaign group
     ///
-    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetCampaignGroupReporting`](builders::LiGetCampaignGroupReporting) ([`fields`](builders::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it.
+    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCampaignGroupReporting::location_id), [`start_date`](builders::LiGetCampaignGroupReporting::start_date) and [`end_date`](builders::LiGetCampaignGroupReporting::end_date) on the returned [`LiGetCampaignGroupReporting`](builders::LiGetCampaignGroupReporting) and any optional inputs ([`fields`](builders::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `campaign_group_id`: Campaign group identifier
-    /// - `location_id`: Location ID
-    /// - `start_date`: Start date in yyyy-mm-dd format
-    /// - `end_date`: End date in yyyy-mm-dd format
     ///
     /// # Errors
     ///
@@ -2310,18 +2015,16 @@ impl AdPublishingV3Client {
     pub fn li_get_campaign_group_reporting(
         &self,
         campaign_group_id: impl Into<String>,
-        location_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
     ) -> builders::LiGetCampaignGroupReporting {
         builders::LiGetCampaignGroupReporting {
             client: self.client.clone(),
             campaign_group_id: campaign_group_id.into(),
-            location_id: location_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            start_date: None,
+            end_date: None,
             fields: None,
             campaign_group_id_2: None,
+            state: PhantomData,
         }
     }
 
@@ -2329,38 +2032,22 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of LinkedIn campaigns or campaign groups with reporting data
     ///
-    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetReportingList`](builders::LiGetReportingList) ([`fields`](builders::LiGetReportingList::fields)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
-    /// - `list_type`: List type
-    /// - `campaign_id`: Campaign ID
-    /// - `campaign_group_id`: Campaign group ID
-    /// - `start_date`: Start date in yyyy-mm-dd format
-    /// - `end_date`: End date in yyyy-mm-dd format
+    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetReportingList::location_id), [`list_type`](builders::LiGetReportingList::list_type), [`campaign_id`](builders::LiGetReportingList::campaign_id), [`campaign_group_id`](builders::LiGetReportingList::campaign_group_id), [`start_date`](builders::LiGetReportingList::start_date) and [`end_date`](builders::LiGetReportingList::end_date) on the returned [`LiGetReportingList`](builders::LiGetReportingList) and any optional inputs ([`fields`](builders::LiGetReportingList::fields)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_reporting_list(
-        &self,
-        location_id: impl Into<String>,
-        list_type: impl Into<String>,
-        campaign_id: impl Into<String>,
-        campaign_group_id: impl Into<String>,
-        start_date: impl Into<String>,
-        end_date: impl Into<String>,
-    ) -> builders::LiGetReportingList {
+    pub fn li_get_reporting_list(&self) -> builders::LiGetReportingList {
         builders::LiGetReportingList {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            list_type: list_type.into(),
-            campaign_id: campaign_id.into(),
-            campaign_group_id: campaign_group_id.into(),
-            start_date: start_date.into(),
-            end_date: end_date.into(),
+            location_id: None,
+            list_type: None,
+            campaign_id: None,
+            campaign_group_id: None,
+            start_date: None,
+            end_date: None,
             fields: None,
+            state: PhantomData,
         }
     }
 
@@ -2368,27 +2055,19 @@ impl AdPublishingV3Client {
     ///
     /// Search LinkedIn targeting facets such as locations, industries, and job titles
     ///
-    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiSearchTargeting`](builders::LiSearchTargeting) ([`query`](builders::LiSearchTargeting::query), [`q`](builders::LiSearchTargeting::q)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
-    /// - `facet`: Targeting facet
+    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiSearchTargeting::location_id) and [`facet`](builders::LiSearchTargeting::facet) on the returned [`LiSearchTargeting`](builders::LiSearchTargeting) and any optional inputs ([`query`](builders::LiSearchTargeting::query), [`q`](builders::LiSearchTargeting::q)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_search_targeting(
-        &self,
-        location_id: impl Into<String>,
-        facet: impl Into<String>,
-    ) -> builders::LiSearchTargeting {
+    pub fn li_search_targeting(&self) -> builders::LiSearchTargeting {
         builders::LiSearchTargeting {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            facet: facet.into(),
+            location_id: None,
+            facet: None,
             query: None,
             q: None,
+            state: PhantomData,
         }
     }
 
@@ -2396,11 +2075,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a new LinkedIn lead gen form for an ad account
     ///
-    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiCreateLeadForm`](builders::LiCreateLeadForm) ([`is_draft`](builders::LiCreateLeadForm::is_draft)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier
+    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiCreateLeadForm::location_id) on the returned [`LiCreateLeadForm`](builders::LiCreateLeadForm) and any optional inputs ([`is_draft`](builders::LiCreateLeadForm::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -2408,15 +2083,15 @@ impl AdPublishingV3Client {
     pub fn li_create_lead_form(
         &self,
         account_id: impl Into<String>,
-        location_id: impl Into<String>,
         body: types::LinkedInCreateLeadFormBodyDto,
     ) -> builders::LiCreateLeadForm {
         builders::LiCreateLeadForm {
             client: self.client.clone(),
             account_id: account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -2424,12 +2099,11 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn lead gen forms for an ad account
     ///
-    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiGetLeadForms`](builders::LiGetLeadForms) ([`is_draft`](builders::LiGetLeadForms::is_draft)), then `.send().await` it.
+    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetLeadForms::location_id) on the returned [`LiGetLeadForms`](builders::LiGetLeadForms) and any optional inputs ([`is_draft`](builders::LiGetLeadForms::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `account_id`: Account identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -2437,13 +2111,13 @@ impl AdPublishingV3Client {
     pub fn li_get_lead_forms(
         &self,
         account_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::LiGetLeadForms {
         builders::LiGetLeadForms {
             client: self.client.clone(),
             account_id: account_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
+            state: PhantomData,
         }
     }
 
@@ -2451,12 +2125,11 @@ impl AdPublishingV3Client {
     ///
     /// Pause or resume a LinkedIn ad, campaign, or ad group
     ///
-    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`LiUpdateAdStatus`](builders::LiUpdateAdStatus) ([`is_draft`](builders::LiUpdateAdStatus::is_draft)), then `.send().await` it.
+    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiUpdateAdStatus::location_id) on the returned [`LiUpdateAdStatus`](builders::LiUpdateAdStatus) and any optional inputs ([`is_draft`](builders::LiUpdateAdStatus::is_draft)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `ad_id`: Ad identifier
-    /// - `location_id`: Location identifier
     ///
     /// # Errors
     ///
@@ -2464,15 +2137,15 @@ impl AdPublishingV3Client {
     pub fn li_update_ad_status(
         &self,
         ad_id: impl Into<String>,
-        location_id: impl Into<String>,
         body: types::LinkedInUpdateAdStatusBodyDto,
     ) -> builders::LiUpdateAdStatus {
         builders::LiUpdateAdStatus {
             client: self.client.clone(),
             ad_id: ad_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             is_draft: None,
             body,
+            state: PhantomData,
         }
     }
 }

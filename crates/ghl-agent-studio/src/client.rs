@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,24 +33,20 @@ impl AgentStudioClient {
     ///
     /// Lists all active agents for the specified location. locationId is required parameter to ensure optimal performance. Supports pagination using limit and offset. Optionally filter by isPublished=true to return only agents with a published production version.
     ///
-    /// `GET /agent-studio/agent` (operation `getAgents`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgents`](builders::GetAgents) ([`is_published`](builders::GetAgents::is_published), [`source`](builders::GetAgents::source)), then `.send().await` it.
+    /// `GET /agent-studio/agent` (operation `getAgents`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgents::location_id), [`limit`](builders::GetAgents::limit) and [`offset`](builders::GetAgents::offset) on the returned [`GetAgents`](builders::GetAgents) and any optional inputs ([`is_published`](builders::GetAgents::is_published), [`source`](builders::GetAgents::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
-    pub fn get_agents(
-        &self,
-        location_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
-    ) -> builders::GetAgents {
+    pub fn get_agents(&self) -> builders::GetAgents {
         builders::GetAgents {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             is_published: None,
-            limit,
-            offset,
+            limit: None,
+            offset: None,
             source: None,
+            state: PhantomData,
         }
     }
 
@@ -121,21 +118,18 @@ impl AgentStudioClient {
     ///
     /// Deletes an agent and all its versions.
     ///
-    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAgent`](builders::DeleteAgent) ([`source`](builders::DeleteAgent::source)), then `.send().await` it.
+    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `2021-04-15`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::DeleteAgent) and any optional inputs ([`source`](builders::DeleteAgent::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404`, `422` and `500`.
-    pub fn delete_agent(
-        &self,
-        agent_id: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::DeleteAgent {
+    pub fn delete_agent(&self, agent_id: impl Into<String>) -> builders::DeleteAgent {
         builders::DeleteAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             source: None,
+            state: PhantomData,
         }
     }
 
@@ -143,7 +137,7 @@ impl AgentStudioClient {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. Returns complete agent metadata and all non-deleted versions (draft, staging, production). locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgentById`](builders::GetAgentById) ([`source`](builders::GetAgentById::source)), then `.send().await` it.
+    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentById::location_id) on the returned [`GetAgentById`](builders::GetAgentById) and any optional inputs ([`source`](builders::GetAgentById::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -151,13 +145,13 @@ impl AgentStudioClient {
     pub fn get_agent_by_id(
         &self,
         agent_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetAgentById {
         builders::GetAgentById {
             client: self.client.clone(),
             agent_id: agent_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             source: None,
+            state: PhantomData,
         }
     }
 
@@ -216,24 +210,20 @@ impl AgentStudioClient {
     ///
     /// Lists all active agents that have a published production version for the specified location. locationId is required parameter. Supports pagination using limit and offset.
     ///
-    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgentsDeprecated`](builders::GetAgentsDeprecated) ([`source`](builders::GetAgentsDeprecated::source)), then `.send().await` it.
+    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentsDeprecated::location_id), [`limit`](builders::GetAgentsDeprecated::limit) and [`offset`](builders::GetAgentsDeprecated::offset) on the returned [`GetAgentsDeprecated`](builders::GetAgentsDeprecated) and any optional inputs ([`source`](builders::GetAgentsDeprecated::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn get_agents_deprecated(
-        &self,
-        location_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
-    ) -> builders::GetAgentsDeprecated {
+    pub fn get_agents_deprecated(&self) -> builders::GetAgentsDeprecated {
         builders::GetAgentsDeprecated {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            limit,
-            offset,
+            location_id: None,
+            limit: None,
+            offset: None,
             source: None,
+            state: PhantomData,
         }
     }
 
@@ -243,7 +233,7 @@ impl AgentStudioClient {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgentByIdDeprecated`](builders::GetAgentByIdDeprecated) ([`source`](builders::GetAgentByIdDeprecated::source)), then `.send().await` it.
+    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `2021-04-15`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentByIdDeprecated::location_id) on the returned [`GetAgentByIdDeprecated`](builders::GetAgentByIdDeprecated) and any optional inputs ([`source`](builders::GetAgentByIdDeprecated::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -252,13 +242,13 @@ impl AgentStudioClient {
     pub fn get_agent_by_id_deprecated(
         &self,
         agent_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetAgentByIdDeprecated {
         builders::GetAgentByIdDeprecated {
             client: self.client.clone(),
             agent_id: agent_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             source: None,
+            state: PhantomData,
         }
     }
 

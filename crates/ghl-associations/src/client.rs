@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,22 +33,18 @@ impl AssociationsClient {
     ///
     /// Get all Associations
     ///
-    /// `GET /associations/` (operation `find-associations`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/` (operation `find-associations`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FindAssociations::location_id), [`skip`](builders::FindAssociations::skip) and [`limit`](builders::FindAssociations::limit) on the returned [`FindAssociations`](builders::FindAssociations), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn find_associations(
-        &self,
-        location_id: impl Into<String>,
-        skip: i64,
-        limit: i64,
-    ) -> builders::FindAssociations {
+    pub fn find_associations(&self) -> builders::FindAssociations {
         builders::FindAssociations {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            skip,
-            limit,
+            location_id: None,
+            skip: None,
+            limit: None,
+            state: PhantomData,
         }
     }
 
@@ -74,7 +71,7 @@ impl AssociationsClient {
     ///
     /// Using this api you can get standard / user defined association by key
     ///
-    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAssociationKeyByKeyName::location_id) on the returned [`GetAssociationKeyByKeyName`](builders::GetAssociationKeyByKeyName), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -82,12 +79,12 @@ impl AssociationsClient {
     pub fn get_association_key_by_key_name(
         &self,
         key_name: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetAssociationKeyByKeyName {
         builders::GetAssociationKeyByKeyName {
             client: self.client.clone(),
             key_name: key_name.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -134,11 +131,7 @@ impl AssociationsClient {
     ///
     /// Get all relations by record Id
     ///
-    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `2021-07-28`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetRelationsByRecordId`](builders::GetRelationsByRecordId) ([`association_ids`](builders::GetRelationsByRecordId::association_ids)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Your Sub Account's ID
+    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `2021-07-28`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetRelationsByRecordId::location_id), [`skip`](builders::GetRelationsByRecordId::skip) and [`limit`](builders::GetRelationsByRecordId::limit) on the returned [`GetRelationsByRecordId`](builders::GetRelationsByRecordId) and any optional inputs ([`association_ids`](builders::GetRelationsByRecordId::association_ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -146,27 +139,21 @@ impl AssociationsClient {
     pub fn get_relations_by_record_id(
         &self,
         record_id: impl Into<String>,
-        location_id: impl Into<String>,
-        skip: i64,
-        limit: i64,
     ) -> builders::GetRelationsByRecordId {
         builders::GetRelationsByRecordId {
             client: self.client.clone(),
             record_id: record_id.into(),
-            location_id: location_id.into(),
-            skip,
-            limit,
+            location_id: None,
+            skip: None,
+            limit: None,
             association_ids: None,
+            state: PhantomData,
         }
     }
 
     /// Delete Relation
     ///
-    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `2021-07-28`). Requires scope `associations/relation.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Your Sub Account's ID
+    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `2021-07-28`). Requires scope `associations/relation.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteRelation::location_id) on the returned [`DeleteRelation`](builders::DeleteRelation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -174,12 +161,12 @@ impl AssociationsClient {
     pub fn delete_relation(
         &self,
         relation_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteRelation {
         builders::DeleteRelation {
             client: self.client.clone(),
             relation_id: relation_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,28 +33,20 @@ impl BlogsClient {
     ///
     /// The "Get all authors" Api return the blog authors for a given location ID. Please use "blogs/author.readonly"
     ///
-    /// `GET /blogs/authors` (operation `get-all-blog-authors-by-location`, API version `2021-07-28`). Requires scope `blogs/author.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `limit`: Number of authors to show in the listing
-    /// - `offset`: Number of authors to skip in listing
+    /// `GET /blogs/authors` (operation `get-all-blog-authors-by-location`, API version `2021-07-28`). Requires scope `blogs/author.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllBlogAuthorsByLocation::location_id), [`limit`](builders::GetAllBlogAuthorsByLocation::limit) and [`offset`](builders::GetAllBlogAuthorsByLocation::offset) on the returned [`GetAllBlogAuthorsByLocation`](builders::GetAllBlogAuthorsByLocation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_all_blog_authors_by_location(
         &self,
-        location_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
     ) -> builders::GetAllBlogAuthorsByLocation {
         builders::GetAllBlogAuthorsByLocation {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            limit,
-            offset,
+            location_id: None,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -61,27 +54,20 @@ impl BlogsClient {
     ///
     /// The "Get all categories" Api return the blog categoies for a given location ID. Please use "blogs/category.readonly"
     ///
-    /// `GET /blogs/categories` (operation `get-all-categories-by-location`, API version `2021-07-28`). Requires scope `blogs/category.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `limit`: Number of categories to show in the listing
-    /// - `offset`: Number of categories to skip in listing
+    /// `GET /blogs/categories` (operation `get-all-categories-by-location`, API version `2021-07-28`). Requires scope `blogs/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllCategoriesByLocation::location_id), [`limit`](builders::GetAllCategoriesByLocation::limit) and [`offset`](builders::GetAllCategoriesByLocation::offset) on the returned [`GetAllCategoriesByLocation`](builders::GetAllCategoriesByLocation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_all_categories_by_location(
         &self,
-        location_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
     ) -> builders::GetAllCategoriesByLocation {
         builders::GetAllCategoriesByLocation {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            limit,
-            offset,
+            location_id: None,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -108,26 +94,21 @@ impl BlogsClient {
     ///
     /// The "Get Blog posts by Blog ID" API allows you get blog posts for any given blog site using blog ID.Please use blogs/posts.readonly
     ///
-    /// `GET /blogs/posts/all` (operation `get-blog-posts`, API version `2021-07-28`). Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlogPosts`](builders::GetBlogPosts) ([`search_term`](builders::GetBlogPosts::search_term), [`status`](builders::GetBlogPosts::status)), then `.send().await` it.
+    /// `GET /blogs/posts/all` (operation `get-blog-posts`, API version `2021-07-28`). Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlogPosts::location_id), [`blog_id`](builders::GetBlogPosts::blog_id), [`limit`](builders::GetBlogPosts::limit) and [`offset`](builders::GetBlogPosts::offset) on the returned [`GetBlogPosts`](builders::GetBlogPosts) and any optional inputs ([`search_term`](builders::GetBlogPosts::search_term), [`status`](builders::GetBlogPosts::status)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_blog_posts(
-        &self,
-        location_id: impl Into<String>,
-        blog_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
-    ) -> builders::GetBlogPosts {
+    pub fn get_blog_posts(&self) -> builders::GetBlogPosts {
         builders::GetBlogPosts {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            blog_id: blog_id.into(),
-            limit,
-            offset,
+            location_id: None,
+            blog_id: None,
+            limit: None,
+            offset: None,
             search_term: None,
             status: None,
+            state: PhantomData,
         }
     }
 
@@ -135,21 +116,18 @@ impl BlogsClient {
     ///
     /// The "Check url slug" API allows check the blog slug validation which is needed before publishing any blog post. Please use blogs/check-slug.readonly. you can find the POST ID from the post edit url.
     ///
-    /// `GET /blogs/posts/url-slug-exists` (operation `check-url-slug-exists`, API version `2021-07-28`). Requires scope `blogs/check-slug.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`CheckUrlSlugExists`](builders::CheckUrlSlugExists) ([`post_id`](builders::CheckUrlSlugExists::post_id)), then `.send().await` it.
+    /// `GET /blogs/posts/url-slug-exists` (operation `check-url-slug-exists`, API version `2021-07-28`). Requires scope `blogs/check-slug.readonly`. Takes a sub-account (location) token. Set the required [`url_slug`](builders::CheckUrlSlugExists::url_slug) and [`location_id`](builders::CheckUrlSlugExists::location_id) on the returned [`CheckUrlSlugExists`](builders::CheckUrlSlugExists) and any optional inputs ([`post_id`](builders::CheckUrlSlugExists::post_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn check_url_slug_exists(
-        &self,
-        url_slug: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::CheckUrlSlugExists {
+    pub fn check_url_slug_exists(&self) -> builders::CheckUrlSlugExists {
         builders::CheckUrlSlugExists {
             client: self.client.clone(),
-            url_slug: url_slug.into(),
-            location_id: location_id.into(),
+            url_slug: None,
+            location_id: None,
             post_id: None,
+            state: PhantomData,
         }
     }
 
@@ -178,23 +156,19 @@ impl BlogsClient {
     ///
     /// The "Get Blogs by Location ID" API allows you get blogs using Location ID.Please use blogs/list.readonly
     ///
-    /// `GET /blogs/site/all` (operation `get-blogs`, API version `2021-07-28`). Requires scope `blogs/list.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlogs`](builders::GetBlogs) ([`search_term`](builders::GetBlogs::search_term)), then `.send().await` it.
+    /// `GET /blogs/site/all` (operation `get-blogs`, API version `2021-07-28`). Requires scope `blogs/list.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlogs::location_id), [`skip`](builders::GetBlogs::skip) and [`limit`](builders::GetBlogs::limit) on the returned [`GetBlogs`](builders::GetBlogs) and any optional inputs ([`search_term`](builders::GetBlogs::search_term)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_blogs(
-        &self,
-        location_id: impl Into<String>,
-        skip: i64,
-        limit: i64,
-    ) -> builders::GetBlogs {
+    pub fn get_blogs(&self) -> builders::GetBlogs {
         builders::GetBlogs {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            skip,
-            limit,
+            location_id: None,
+            skip: None,
+            limit: None,
             search_term: None,
+            state: PhantomData,
         }
     }
 }

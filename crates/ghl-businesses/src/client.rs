@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -30,20 +31,18 @@ impl BusinessesClient {
 
     /// Get Businesses by Location
     ///
-    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it.
+    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBusinessesByLocation::location_id) on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) and any optional inputs ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_businesses_by_location(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetBusinessesByLocation {
+    pub fn get_businesses_by_location(&self) -> builders::GetBusinessesByLocation {
         builders::GetBusinessesByLocation {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             limit: None,
             skip: None,
+            state: PhantomData,
         }
     }
 

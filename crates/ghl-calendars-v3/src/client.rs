@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,24 +33,18 @@ impl CalendarsV3Client {
     ///
     /// Get all calendars in a location.
     ///
-    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCalendars`](builders::GetCalendars) ([`group_id`](builders::GetCalendars::group_id), [`show_drafted`](builders::GetCalendars::show_drafted)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCalendars::location_id) on the returned [`GetCalendars`](builders::GetCalendars) and any optional inputs ([`group_id`](builders::GetCalendars::group_id), [`show_drafted`](builders::GetCalendars::show_drafted)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_calendars(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetCalendars {
+    pub fn get_calendars(&self) -> builders::GetCalendars {
         builders::GetCalendars {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             group_id: None,
             show_drafted: None,
+            state: PhantomData,
         }
     }
 
@@ -76,13 +71,11 @@ impl CalendarsV3Client {
     ///
     /// Get Appointment Notes
     ///
-    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`limit`](builders::GetAppointmentNotes::limit) and [`offset`](builders::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::GetAppointmentNotes), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `appointment_id`: Appointment ID
-    /// - `limit`: Limit of notes to fetch
-    /// - `offset`: Offset of notes to fetch
     ///
     /// # Errors
     ///
@@ -90,14 +83,13 @@ impl CalendarsV3Client {
     pub fn get_appointment_notes(
         &self,
         appointment_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
     ) -> builders::GetAppointmentNotes {
         builders::GetAppointmentNotes {
             client: self.client.clone(),
             appointment_id: appointment_id.into(),
-            limit,
-            offset,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -174,61 +166,41 @@ impl CalendarsV3Client {
 
     /// Get Blocked Slots
     ///
-    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBlockedSlots`](builders::GetBlockedSlots) ([`user_id`](builders::GetBlockedSlots::user_id), [`calendar_id`](builders::GetBlockedSlots::calendar_id), [`group_id`](builders::GetBlockedSlots::group_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `start_time`: Start Time (in millis)
-    /// - `end_time`: End Time (in millis)
+    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlockedSlots::location_id), [`start_time`](builders::GetBlockedSlots::start_time) and [`end_time`](builders::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::GetBlockedSlots) and any optional inputs ([`user_id`](builders::GetBlockedSlots::user_id), [`calendar_id`](builders::GetBlockedSlots::calendar_id), [`group_id`](builders::GetBlockedSlots::group_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_blocked_slots(
-        &self,
-        location_id: impl Into<String>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-    ) -> builders::GetBlockedSlots {
+    pub fn get_blocked_slots(&self) -> builders::GetBlockedSlots {
         builders::GetBlockedSlots {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             user_id: None,
             calendar_id: None,
             group_id: None,
-            start_time: start_time.into(),
-            end_time: end_time.into(),
+            start_time: None,
+            end_time: None,
+            state: PhantomData,
         }
     }
 
     /// Get Calendar Events
     ///
-    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCalendarEvents`](builders::GetCalendarEvents) ([`user_id`](builders::GetCalendarEvents::user_id), [`calendar_id`](builders::GetCalendarEvents::calendar_id), [`group_id`](builders::GetCalendarEvents::group_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `start_time`: Start Time (in millis)
-    /// - `end_time`: End Time (in millis)
+    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCalendarEvents::location_id), [`start_time`](builders::GetCalendarEvents::start_time) and [`end_time`](builders::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::GetCalendarEvents) and any optional inputs ([`user_id`](builders::GetCalendarEvents::user_id), [`calendar_id`](builders::GetCalendarEvents::calendar_id), [`group_id`](builders::GetCalendarEvents::group_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_calendar_events(
-        &self,
-        location_id: impl Into<String>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-    ) -> builders::GetCalendarEvents {
+    pub fn get_calendar_events(&self) -> builders::GetCalendarEvents {
         builders::GetCalendarEvents {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             user_id: None,
             calendar_id: None,
             group_id: None,
-            start_time: start_time.into(),
-            end_time: end_time.into(),
+            start_time: None,
+            end_time: None,
+            state: PhantomData,
         }
     }
 
@@ -370,19 +342,16 @@ impl CalendarsV3Client {
     ///
     /// Get all calendar groups in a location.
     ///
-    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetGroups::location_id) on the returned [`GetGroups`](builders::GetGroups), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_groups(&self, location_id: impl Into<String>) -> builders::GetGroups {
+    pub fn get_groups(&self) -> builders::GetGroups {
         builders::GetGroups {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -492,7 +461,7 @@ impl CalendarsV3Client {
     ///
     /// List calendar resources by resource type and location ID (Services V1)
     ///
-    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchCalendarResources::location_id), [`limit`](builders::FetchCalendarResources::limit) and [`skip`](builders::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::FetchCalendarResources), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -505,16 +474,14 @@ impl CalendarsV3Client {
     pub fn fetch_calendar_resources(
         &self,
         resource_type: types::ResourceType,
-        location_id: impl Into<String>,
-        limit: i64,
-        skip: i64,
     ) -> builders::FetchCalendarResources {
         builders::FetchCalendarResources {
             client: self.client.clone(),
             resource_type,
-            location_id: location_id.into(),
-            limit,
-            skip,
+            location_id: None,
+            limit: None,
+            skip: None,
+            state: PhantomData,
         }
     }
 
@@ -723,28 +690,20 @@ impl CalendarsV3Client {
     ///
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
-    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllSchedules`](builders::GetAllSchedules) ([`calendar_id`](builders::GetAllSchedules::calendar_id), [`skip`](builders::GetAllSchedules::skip), [`limit`](builders::GetAllSchedules::limit)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID to filter schedules by
-    /// - `user_id`: User ID to filter schedules by specific user
+    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllSchedules::location_id) and [`user_id`](builders::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::GetAllSchedules::calendar_id), [`skip`](builders::GetAllSchedules::skip), [`limit`](builders::GetAllSchedules::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_schedules(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::GetAllSchedules {
+    pub fn get_all_schedules(&self) -> builders::GetAllSchedules {
         builders::GetAllSchedules {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             calendar_id: None,
             skip: None,
             limit: None,
+            state: PhantomData,
         }
     }
 
@@ -872,30 +831,20 @@ impl CalendarsV3Client {
     ///
     /// Retrieve service bookings for a location within a given date range, with an optional service location filter.
     ///
-    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetServiceBookings`](builders::GetServiceBookings) ([`timezone`](builders::GetServiceBookings::timezone), [`service_location_id`](builders::GetServiceBookings::service_location_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
-    /// - `start_time`: Start Time (timestamp in milliseconds as string)
-    /// - `end_time`: End Time (timestamp in milliseconds as string)
+    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetServiceBookings::location_id), [`start_time`](builders::GetServiceBookings::start_time) and [`end_time`](builders::GetServiceBookings::end_time) on the returned [`GetServiceBookings`](builders::GetServiceBookings) and any optional inputs ([`timezone`](builders::GetServiceBookings::timezone), [`service_location_id`](builders::GetServiceBookings::service_location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_service_bookings(
-        &self,
-        location_id: impl Into<String>,
-        start_time: impl Into<String>,
-        end_time: impl Into<String>,
-    ) -> builders::GetServiceBookings {
+    pub fn get_service_bookings(&self) -> builders::GetServiceBookings {
         builders::GetServiceBookings {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            start_time: start_time.into(),
-            end_time: end_time.into(),
+            location_id: None,
+            start_time: None,
+            end_time: None,
             timezone: None,
             service_location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -997,24 +946,18 @@ impl CalendarsV3Client {
     ///
     /// Get all services in a location.
     ///
-    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetServicesCatalog`](builders::GetServicesCatalog) ([`service_category_id`](builders::GetServicesCatalog::service_category_id), [`is_private`](builders::GetServicesCatalog::is_private)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetServicesCatalog::location_id) on the returned [`GetServicesCatalog`](builders::GetServicesCatalog) and any optional inputs ([`service_category_id`](builders::GetServicesCatalog::service_category_id), [`is_private`](builders::GetServicesCatalog::is_private)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_services_catalog(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetServicesCatalog {
+    pub fn get_services_catalog(&self) -> builders::GetServicesCatalog {
         builders::GetServicesCatalog {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             service_category_id: None,
             is_private: None,
+            state: PhantomData,
         }
     }
 
@@ -1112,22 +1055,16 @@ impl CalendarsV3Client {
     ///
     /// Get all service locations
     ///
-    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetServiceLocations::location_id) on the returned [`GetServiceLocations`](builders::GetServiceLocations), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_service_locations(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetServiceLocations {
+    pub fn get_service_locations(&self) -> builders::GetServiceLocations {
         builders::GetServiceLocations {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -1293,31 +1230,25 @@ impl CalendarsV3Client {
     ///
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
-    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetSlots`](builders::GetSlots) ([`timezone`](builders::GetSlots::timezone), [`user_id`](builders::GetSlots::user_id), [`user_ids`](builders::GetSlots::user_ids)), then `.send().await` it.
+    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`start_date`](builders::GetSlots::start_date) and [`end_date`](builders::GetSlots::end_date) on the returned [`GetSlots`](builders::GetSlots) and any optional inputs ([`timezone`](builders::GetSlots::timezone), [`user_id`](builders::GetSlots::user_id), [`user_ids`](builders::GetSlots::user_ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `calendar_id`: Calendar Id
-    /// - `start_date`: Start Date (**⚠️ Important:** Date range cannot be more than 31 days)
-    /// - `end_date`: End Date (**⚠️ Important:** Date range cannot be more than 31 days)
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_slots(
-        &self,
-        calendar_id: impl Into<String>,
-        start_date: f64,
-        end_date: f64,
-    ) -> builders::GetSlots {
+    pub fn get_slots(&self, calendar_id: impl Into<String>) -> builders::GetSlots {
         builders::GetSlots {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
-            start_date,
-            end_date,
+            start_date: None,
+            end_date: None,
             timezone: None,
             user_id: None,
             user_ids: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 
@@ -29,19 +30,17 @@ impl CampaignsV3Client {
 
     /// Get Campaigns
     ///
-    /// `GET /campaigns/` (operation `get-campaigns`, API version `v3`). Requires scope `campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCampaigns`](builders::GetCampaigns) ([`status`](builders::GetCampaigns::status)), then `.send().await` it.
+    /// `GET /campaigns/` (operation `get-campaigns`, API version `v3`). Requires scope `campaigns.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCampaigns::location_id) on the returned [`GetCampaigns`](builders::GetCampaigns) and any optional inputs ([`status`](builders::GetCampaigns::status)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_campaigns(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetCampaigns {
+    pub fn get_campaigns(&self) -> builders::GetCampaigns {
         builders::GetCampaigns {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             status: None,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -152,32 +153,22 @@ impl ChatWidgetV3Client {
     ///
     /// Returns chat widgets for the sub-account with pagination and optional filters.
     ///
-    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListChatWidget`](builders::ListChatWidget) ([`chat_type`](builders::ListChatWidget::chat_type), [`exclude_chat_type`](builders::ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](builders::ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](builders::ListChatWidget::all_in_one_chat_types)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: The location ID
-    /// - `offset`: Offset
-    /// - `limit`: Limit
+    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ListChatWidget::location_id), [`offset`](builders::ListChatWidget::offset) and [`limit`](builders::ListChatWidget::limit) on the returned [`ListChatWidget`](builders::ListChatWidget) and any optional inputs ([`chat_type`](builders::ListChatWidget::chat_type), [`exclude_chat_type`](builders::ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](builders::ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](builders::ListChatWidget::all_in_one_chat_types)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
-    pub fn list_chat_widget(
-        &self,
-        location_id: impl Into<String>,
-        offset: i64,
-        limit: i64,
-    ) -> builders::ListChatWidget {
+    pub fn list_chat_widget(&self) -> builders::ListChatWidget {
         builders::ListChatWidget {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            offset,
-            limit,
+            location_id: None,
+            offset: None,
+            limit: None,
             chat_type: None,
             exclude_chat_type: None,
             voice_ai_agent_id: None,
             all_in_one_chat_types: None,
+            state: PhantomData,
         }
     }
 

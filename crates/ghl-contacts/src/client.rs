@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,24 +33,21 @@ impl ContactsClient {
     ///
     /// **Note:** This API endpoint is deprecated. Please use the [Search Contacts](https://marketplace.gohighlevel.com/docs/ghl/contacts/search-contacts-advanced) endpoint instead.
     ///
-    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetContacts`](builders::GetContacts) ([`start_after_id`](builders::GetContacts::start_after_id), [`start_after`](builders::GetContacts::start_after), [`query`](builders::GetContacts::query), [`limit`](builders::GetContacts::limit)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetContacts::location_id) on the returned [`GetContacts`](builders::GetContacts) and any optional inputs ([`start_after_id`](builders::GetContacts::start_after_id), [`start_after`](builders::GetContacts::start_after), [`query`](builders::GetContacts::query), [`limit`](builders::GetContacts::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn get_contacts(&self, location_id: impl Into<String>) -> builders::GetContacts {
+    pub fn get_contacts(&self) -> builders::GetContacts {
         builders::GetContacts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             start_after_id: None,
             start_after: None,
             query: None,
             limit: None,
+            state: PhantomData,
         }
     }
 
@@ -114,7 +112,7 @@ impl ContactsClient {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetContactsByBusinessId`](builders::GetContactsByBusinessId) ([`limit`](builders::GetContactsByBusinessId::limit), [`skip`](builders::GetContactsByBusinessId::skip), [`query`](builders::GetContactsByBusinessId::query)), then `.send().await` it.
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::GetContactsByBusinessId::limit), [`skip`](builders::GetContactsByBusinessId::skip), [`query`](builders::GetContactsByBusinessId::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -122,15 +120,15 @@ impl ContactsClient {
     pub fn get_contacts_by_business_id(
         &self,
         business_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetContactsByBusinessId {
         builders::GetContactsByBusinessId {
             client: self.client.clone(),
             business_id: business_id.into(),
             limit: None,
-            location_id: location_id.into(),
+            location_id: None,
             skip: None,
             query: None,
+            state: PhantomData,
         }
     }
 
@@ -176,24 +174,18 @@ impl ContactsClient {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetDuplicateContact`](builders::GetDuplicateContact) ([`number`](builders::GetDuplicateContact::number), [`email`](builders::GetDuplicateContact::email)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::GetDuplicateContact) and any optional inputs ([`number`](builders::GetDuplicateContact::number), [`email`](builders::GetDuplicateContact::email)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_duplicate_contact(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetDuplicateContact {
+    pub fn get_duplicate_contact(&self) -> builders::GetDuplicateContact {
         builders::GetDuplicateContact {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             number: None,
             email: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -266,24 +267,17 @@ impl ConversationAiClient {
     ///
     /// Retrieves detailed information about AI responses including the System Prompt, Conversation history, Knowledge base, website, FAQ chunks, and Rich Text chunks.
     ///
-    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `message_id`: Message Id
+    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set the required [`message_id`](builders::GetGenerationDetails::message_id) and [`source`](builders::GetGenerationDetails::source) on the returned [`GetGenerationDetails`](builders::GetGenerationDetails), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_generation_details(
-        &self,
-        message_id: impl Into<String>,
-        source: types::GetGenerationDetailsSource,
-    ) -> builders::GetGenerationDetails {
+    pub fn get_generation_details(&self) -> builders::GetGenerationDetails {
         builders::GetGenerationDetails {
             client: self.client.clone(),
-            message_id: message_id.into(),
-            source,
+            message_id: None,
+            source: None,
+            state: PhantomData,
         }
     }
 }

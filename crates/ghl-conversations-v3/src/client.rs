@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -199,22 +200,15 @@ impl ConversationsV3Client {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExportMessagesByLocation`](builders::ExportMessagesByLocation) ([`limit`](builders::ExportMessagesByLocation::limit), [`cursor`](builders::ExportMessagesByLocation::cursor), [`sort_by`](builders::ExportMessagesByLocation::sort_by), [`sort_order`](builders::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::ExportMessagesByLocation::contact_id), [`channel`](builders::ExportMessagesByLocation::channel), [`start_date`](builders::ExportMessagesByLocation::start_date), [`end_date`](builders::ExportMessagesByLocation::end_date)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID to filter messages by
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::ExportMessagesByLocation::limit), [`cursor`](builders::ExportMessagesByLocation::cursor), [`sort_by`](builders::ExportMessagesByLocation::sort_by), [`sort_order`](builders::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::ExportMessagesByLocation::contact_id), [`channel`](builders::ExportMessagesByLocation::channel), [`start_date`](builders::ExportMessagesByLocation::start_date), [`end_date`](builders::ExportMessagesByLocation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn export_messages_by_location(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::ExportMessagesByLocation {
+    pub fn export_messages_by_location(&self) -> builders::ExportMessagesByLocation {
         builders::ExportMessagesByLocation {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             limit: None,
             cursor: None,
             sort_by: None,
@@ -224,6 +218,7 @@ impl ConversationsV3Client {
             channel: None,
             start_date: None,
             end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -488,22 +483,15 @@ impl ConversationsV3Client {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchConversation`](builders::SearchConversation) ([`contact_id`](builders::SearchConversation::contact_id), [`assigned_to`](builders::SearchConversation::assigned_to), [`followers`](builders::SearchConversation::followers), [`mentions`](builders::SearchConversation::mentions), [`query`](builders::SearchConversation::query), [`sort`](builders::SearchConversation::sort), [`start_after_date`](builders::SearchConversation::start_after_date), [`id`](builders::SearchConversation::id), [`limit`](builders::SearchConversation::limit), [`last_message_type`](builders::SearchConversation::last_message_type), [`last_message_action`](builders::SearchConversation::last_message_action), [`last_message_direction`](builders::SearchConversation::last_message_direction), [`status`](builders::SearchConversation::status), [`sort_by`](builders::SearchConversation::sort_by), [`sort_score_profile`](builders::SearchConversation::sort_score_profile), [`score_profile`](builders::SearchConversation::score_profile), [`score_profile_min`](builders::SearchConversation::score_profile_min), [`score_profile_max`](builders::SearchConversation::score_profile_max), [`start_date`](builders::SearchConversation::start_date), [`end_date`](builders::SearchConversation::end_date)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchConversation::location_id) on the returned [`SearchConversation`](builders::SearchConversation) and any optional inputs ([`contact_id`](builders::SearchConversation::contact_id), [`assigned_to`](builders::SearchConversation::assigned_to), [`followers`](builders::SearchConversation::followers), [`mentions`](builders::SearchConversation::mentions), [`query`](builders::SearchConversation::query), [`sort`](builders::SearchConversation::sort), [`start_after_date`](builders::SearchConversation::start_after_date), [`id`](builders::SearchConversation::id), [`limit`](builders::SearchConversation::limit), [`last_message_type`](builders::SearchConversation::last_message_type), [`last_message_action`](builders::SearchConversation::last_message_action), [`last_message_direction`](builders::SearchConversation::last_message_direction), [`status`](builders::SearchConversation::status), [`sort_by`](builders::SearchConversation::sort_by), [`sort_score_profile`](builders::SearchConversation::sort_score_profile), [`score_profile`](builders::SearchConversation::score_profile), [`score_profile_min`](builders::SearchConversation::score_profile_min), [`score_profile_max`](builders::SearchConversation::score_profile_max), [`start_date`](builders::SearchConversation::start_date), [`end_date`](builders::SearchConversation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn search_conversation(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::SearchConversation {
+    pub fn search_conversation(&self) -> builders::SearchConversation {
         builders::SearchConversation {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             contact_id: None,
             assigned_to: None,
             followers: None,
@@ -524,6 +512,7 @@ impl ConversationsV3Client {
             score_profile_max: None,
             start_date: None,
             end_date: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -151,22 +152,15 @@ impl ConversationsClient {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExportMessagesByLocation`](builders::ExportMessagesByLocation) ([`limit`](builders::ExportMessagesByLocation::limit), [`cursor`](builders::ExportMessagesByLocation::cursor), [`sort_by`](builders::ExportMessagesByLocation::sort_by), [`sort_order`](builders::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::ExportMessagesByLocation::contact_id), [`channel`](builders::ExportMessagesByLocation::channel), [`start_date`](builders::ExportMessagesByLocation::start_date), [`end_date`](builders::ExportMessagesByLocation::end_date)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID to filter messages by
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::ExportMessagesByLocation::limit), [`cursor`](builders::ExportMessagesByLocation::cursor), [`sort_by`](builders::ExportMessagesByLocation::sort_by), [`sort_order`](builders::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::ExportMessagesByLocation::contact_id), [`channel`](builders::ExportMessagesByLocation::channel), [`start_date`](builders::ExportMessagesByLocation::start_date), [`end_date`](builders::ExportMessagesByLocation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn export_messages_by_location(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::ExportMessagesByLocation {
+    pub fn export_messages_by_location(&self) -> builders::ExportMessagesByLocation {
         builders::ExportMessagesByLocation {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             limit: None,
             cursor: None,
             sort_by: None,
@@ -176,6 +170,7 @@ impl ConversationsClient {
             channel: None,
             start_date: None,
             end_date: None,
+            state: PhantomData,
         }
     }
 
@@ -412,22 +407,16 @@ impl ConversationsClient {
     ///
     /// Get all custom subtypes for a location
     ///
-    /// `GET /conversations/preferences/custom-subtypes` (operation `get-all-custom-subtypes`, API version `2021-04-15`).
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /conversations/preferences/custom-subtypes` (operation `get-all-custom-subtypes`, API version `2021-04-15`). Set the required [`location_id`](builders::GetAllCustomSubtypes::location_id) on the returned [`GetAllCustomSubtypes`](builders::GetAllCustomSubtypes), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_custom_subtypes(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetAllCustomSubtypes {
+    pub fn get_all_custom_subtypes(&self) -> builders::GetAllCustomSubtypes {
         builders::GetAllCustomSubtypes {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -435,24 +424,20 @@ impl ConversationsClient {
     ///
     /// Create a new custom subtype for a location. Requires agency or account admin role.
     ///
-    /// `POST /conversations/preferences/custom-subtypes` (operation `create-custom-subtype`, API version `2021-04-15`).
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `POST /conversations/preferences/custom-subtypes` (operation `create-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::CreateCustomSubtype::location_id) on the returned [`CreateCustomSubtype`](builders::CreateCustomSubtype), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_custom_subtype(
         &self,
-        location_id: impl Into<String>,
         body: types::CreateCustomSubtypeDto,
     ) -> builders::CreateCustomSubtype {
         builders::CreateCustomSubtype {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -460,12 +445,11 @@ impl ConversationsClient {
     ///
     /// Update or archive a custom subtype. Requires agency or account admin role.
     ///
-    /// `PUT /conversations/preferences/custom-subtypes/{id}` (operation `update-custom-subtype`, API version `2021-04-15`).
+    /// `PUT /conversations/preferences/custom-subtypes/{id}` (operation `update-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::UpdateCustomSubtype::location_id) on the returned [`UpdateCustomSubtype`](builders::UpdateCustomSubtype), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `id`: Custom Subtype Id
-    /// - `location_id`: Location Id
     ///
     /// # Errors
     ///
@@ -473,14 +457,14 @@ impl ConversationsClient {
     pub fn update_custom_subtype(
         &self,
         id: impl Into<String>,
-        location_id: impl Into<String>,
         body: types::UpdateCustomSubtypeDto,
     ) -> builders::UpdateCustomSubtype {
         builders::UpdateCustomSubtype {
             client: self.client.clone(),
             id: id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -488,26 +472,20 @@ impl ConversationsClient {
     ///
     /// Get all subscription statuses for a contact (all emails or specific email)
     ///
-    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`). Set optional inputs on the returned [`GetContactUnsubscriptionStatus`](builders::GetContactUnsubscriptionStatus) ([`email`](builders::GetContactUnsubscriptionStatus::email)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `contact_id`: Contact Id
+    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`). Set the required [`location_id`](builders::GetContactUnsubscriptionStatus::location_id) and [`contact_id`](builders::GetContactUnsubscriptionStatus::contact_id) on the returned [`GetContactUnsubscriptionStatus`](builders::GetContactUnsubscriptionStatus) and any optional inputs ([`email`](builders::GetContactUnsubscriptionStatus::email)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_contact_unsubscription_status(
         &self,
-        location_id: impl Into<String>,
-        contact_id: impl Into<String>,
     ) -> builders::GetContactUnsubscriptionStatus {
         builders::GetContactUnsubscriptionStatus {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            contact_id: contact_id.into(),
+            location_id: None,
+            contact_id: None,
             email: None,
+            state: PhantomData,
         }
     }
 
@@ -553,22 +531,15 @@ impl ConversationsClient {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchConversation`](builders::SearchConversation) ([`contact_id`](builders::SearchConversation::contact_id), [`assigned_to`](builders::SearchConversation::assigned_to), [`followers`](builders::SearchConversation::followers), [`mentions`](builders::SearchConversation::mentions), [`query`](builders::SearchConversation::query), [`sort`](builders::SearchConversation::sort), [`start_after_date`](builders::SearchConversation::start_after_date), [`id`](builders::SearchConversation::id), [`limit`](builders::SearchConversation::limit), [`last_message_type`](builders::SearchConversation::last_message_type), [`last_message_action`](builders::SearchConversation::last_message_action), [`last_message_direction`](builders::SearchConversation::last_message_direction), [`status`](builders::SearchConversation::status), [`sort_by`](builders::SearchConversation::sort_by), [`sort_score_profile`](builders::SearchConversation::sort_score_profile), [`score_profile`](builders::SearchConversation::score_profile), [`score_profile_min`](builders::SearchConversation::score_profile_min), [`score_profile_max`](builders::SearchConversation::score_profile_max), [`start_date`](builders::SearchConversation::start_date), [`end_date`](builders::SearchConversation::end_date)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchConversation::location_id) on the returned [`SearchConversation`](builders::SearchConversation) and any optional inputs ([`contact_id`](builders::SearchConversation::contact_id), [`assigned_to`](builders::SearchConversation::assigned_to), [`followers`](builders::SearchConversation::followers), [`mentions`](builders::SearchConversation::mentions), [`query`](builders::SearchConversation::query), [`sort`](builders::SearchConversation::sort), [`start_after_date`](builders::SearchConversation::start_after_date), [`id`](builders::SearchConversation::id), [`limit`](builders::SearchConversation::limit), [`last_message_type`](builders::SearchConversation::last_message_type), [`last_message_action`](builders::SearchConversation::last_message_action), [`last_message_direction`](builders::SearchConversation::last_message_direction), [`status`](builders::SearchConversation::status), [`sort_by`](builders::SearchConversation::sort_by), [`sort_score_profile`](builders::SearchConversation::sort_score_profile), [`score_profile`](builders::SearchConversation::score_profile), [`score_profile_min`](builders::SearchConversation::score_profile_min), [`score_profile_max`](builders::SearchConversation::score_profile_max), [`start_date`](builders::SearchConversation::start_date), [`end_date`](builders::SearchConversation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn search_conversation(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::SearchConversation {
+    pub fn search_conversation(&self) -> builders::SearchConversation {
         builders::SearchConversation {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             contact_id: None,
             assigned_to: None,
             followers: None,
@@ -589,6 +560,7 @@ impl ConversationsClient {
             score_profile_max: None,
             start_date: None,
             end_date: None,
+            state: PhantomData,
         }
     }
 

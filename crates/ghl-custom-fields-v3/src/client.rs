@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -85,11 +86,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -97,12 +94,12 @@ impl CustomFieldsV3Client {
     pub fn delete_custom_field_folder(
         &self,
         id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteCustomFieldFolder {
         builders::DeleteCustomFieldFolder {
             client: self.client.clone(),
             id: id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -141,7 +138,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -153,12 +150,12 @@ impl CustomFieldsV3Client {
     pub fn get_custom_fields_by_object_key(
         &self,
         object_key: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetCustomFieldsByObjectKey {
         builders::GetCustomFieldsByObjectKey {
             client: self.client.clone(),
             object_key: object_key.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 

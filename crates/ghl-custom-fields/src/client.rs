@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -136,11 +137,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -148,12 +145,12 @@ impl CustomFieldsClient {
     pub fn delete_custom_field_folder(
         &self,
         id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteCustomFieldFolder {
         builders::DeleteCustomFieldFolder {
             client: self.client.clone(),
             id: id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -226,7 +223,7 @@ impl CustomFieldsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -238,12 +235,12 @@ impl CustomFieldsClient {
     pub fn get_custom_fields_by_object_key(
         &self,
         object_key: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetCustomFieldsByObjectKey {
         builders::GetCustomFieldsByObjectKey {
             client: self.client.clone(),
             object_key: object_key.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 

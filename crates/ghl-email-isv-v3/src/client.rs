@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,24 +33,20 @@ impl EmailIsvV3Client {
     ///
     /// Verify Email
     ///
-    /// `POST /email/verify` (operation `verify-email`, API version `v3`). Requires scope `lc-email.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id, The email verification charges will be deducted from this location (if rebilling is enabled) / company wallet
+    /// `POST /email/verify` (operation `verify-email`, API version `v3`). Requires scope `lc-email.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::VerifyEmail::location_id) on the returned [`VerifyEmail`](builders::VerifyEmail), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn verify_email(
         &self,
-        location_id: impl Into<String>,
         body: types::VerificationBodyDto,
     ) -> builders::VerifyEmail {
         builders::VerifyEmail {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 }

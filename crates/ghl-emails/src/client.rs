@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,18 +33,15 @@ impl EmailsClient {
     ///
     /// Fetch email templates by location id
     ///
-    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`). Requires scope `emails/builder.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchTemplate`](builders::FetchTemplate) ([`limit`](builders::FetchTemplate::limit), [`offset`](builders::FetchTemplate::offset), [`search`](builders::FetchTemplate::search), [`sort_by_date`](builders::FetchTemplate::sort_by_date), [`archived`](builders::FetchTemplate::archived), [`builder_version`](builders::FetchTemplate::builder_version), [`name`](builders::FetchTemplate::name), [`parent_id`](builders::FetchTemplate::parent_id), [`origin_id`](builders::FetchTemplate::origin_id), [`templates_only`](builders::FetchTemplate::templates_only)), then `.send().await` it.
+    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`). Requires scope `emails/builder.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchTemplate::location_id) on the returned [`FetchTemplate`](builders::FetchTemplate) and any optional inputs ([`limit`](builders::FetchTemplate::limit), [`offset`](builders::FetchTemplate::offset), [`search`](builders::FetchTemplate::search), [`sort_by_date`](builders::FetchTemplate::sort_by_date), [`archived`](builders::FetchTemplate::archived), [`builder_version`](builders::FetchTemplate::builder_version), [`name`](builders::FetchTemplate::name), [`parent_id`](builders::FetchTemplate::parent_id), [`origin_id`](builders::FetchTemplate::origin_id), [`templates_only`](builders::FetchTemplate::templates_only)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
-    pub fn fetch_template(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FetchTemplate {
+    pub fn fetch_template(&self) -> builders::FetchTemplate {
         builders::FetchTemplate {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             limit: None,
             offset: None,
             search: None,
@@ -54,6 +52,7 @@ impl EmailsClient {
             parent_id: None,
             origin_id: None,
             templates_only: None,
+            state: PhantomData,
         }
     }
 
@@ -112,22 +111,15 @@ impl EmailsClient {
 
     /// Get Campaigns
     ///
-    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`). Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchCampaigns`](builders::FetchCampaigns) ([`limit`](builders::FetchCampaigns::limit), [`offset`](builders::FetchCampaigns::offset), [`status`](builders::FetchCampaigns::status), [`email_status`](builders::FetchCampaigns::email_status), [`name`](builders::FetchCampaigns::name), [`parent_id`](builders::FetchCampaigns::parent_id), [`limited_fields`](builders::FetchCampaigns::limited_fields), [`archived`](builders::FetchCampaigns::archived), [`campaigns_only`](builders::FetchCampaigns::campaigns_only), [`show_stats`](builders::FetchCampaigns::show_stats)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID to fetch campaigns from
+    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`). Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchCampaigns::location_id) on the returned [`FetchCampaigns`](builders::FetchCampaigns) and any optional inputs ([`limit`](builders::FetchCampaigns::limit), [`offset`](builders::FetchCampaigns::offset), [`status`](builders::FetchCampaigns::status), [`email_status`](builders::FetchCampaigns::email_status), [`name`](builders::FetchCampaigns::name), [`parent_id`](builders::FetchCampaigns::parent_id), [`limited_fields`](builders::FetchCampaigns::limited_fields), [`archived`](builders::FetchCampaigns::archived), [`campaigns_only`](builders::FetchCampaigns::campaigns_only), [`show_stats`](builders::FetchCampaigns::show_stats)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
-    pub fn fetch_campaigns(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FetchCampaigns {
+    pub fn fetch_campaigns(&self) -> builders::FetchCampaigns {
         builders::FetchCampaigns {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             limit: None,
             offset: None,
             status: None,
@@ -138,6 +130,7 @@ impl EmailsClient {
             archived: None,
             campaigns_only: None,
             show_stats: None,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 
@@ -29,41 +30,40 @@ impl FormsV3Client {
 
     /// Get Forms
     ///
-    /// `GET /forms/` (operation `get-forms`, API version `v3`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetForms`](builders::GetForms) ([`skip`](builders::GetForms::skip), [`limit`](builders::GetForms::limit), [`type_`](builders::GetForms::type_)), then `.send().await` it.
+    /// `GET /forms/` (operation `get-forms`, API version `v3`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetForms::location_id) on the returned [`GetForms`](builders::GetForms) and any optional inputs ([`skip`](builders::GetForms::skip), [`limit`](builders::GetForms::limit), [`type_`](builders::GetForms::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_forms(&self, location_id: impl Into<String>) -> builders::GetForms {
+    pub fn get_forms(&self) -> builders::GetForms {
         builders::GetForms {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             skip: None,
             limit: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
     /// Get Forms Submissions
     ///
-    /// `GET /forms/submissions` (operation `get-forms-submissions`, API version `v3`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetFormsSubmissions`](builders::GetFormsSubmissions) ([`page`](builders::GetFormsSubmissions::page), [`limit`](builders::GetFormsSubmissions::limit), [`form_id`](builders::GetFormsSubmissions::form_id), [`q`](builders::GetFormsSubmissions::q), [`start_at`](builders::GetFormsSubmissions::start_at), [`end_at`](builders::GetFormsSubmissions::end_at)), then `.send().await` it.
+    /// `GET /forms/submissions` (operation `get-forms-submissions`, API version `v3`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetFormsSubmissions::location_id) on the returned [`GetFormsSubmissions`](builders::GetFormsSubmissions) and any optional inputs ([`page`](builders::GetFormsSubmissions::page), [`limit`](builders::GetFormsSubmissions::limit), [`form_id`](builders::GetFormsSubmissions::form_id), [`q`](builders::GetFormsSubmissions::q), [`start_at`](builders::GetFormsSubmissions::start_at), [`end_at`](builders::GetFormsSubmissions::end_at)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_forms_submissions(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetFormsSubmissions {
+    pub fn get_forms_submissions(&self) -> builders::GetFormsSubmissions {
         builders::GetFormsSubmissions {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             page: None,
             limit: None,
             form_id: None,
             q: None,
             start_at: None,
             end_at: None,
+            state: PhantomData,
         }
     }
 
@@ -71,27 +71,21 @@ impl FormsV3Client {
     ///
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "< custom_field_id >_< file_id >". <br /> Here custom field id is the ID of your custom field and file id is a randomly generated id (or uuid) <br /> There is support for multiple file uploads as well. Have multiple fields in the format mentioned.<br />File size is limited to 50 MB.<br /><br /> The allowed file types are: <br/> <ul><li>PDF</li><li>DOCX</li><li>DOC</li><li>JPG</li><li>JPEG</li><li>PNG</li><li>GIF</li><li>CSV</li><li>XLSX</li><li>XLS</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>TXT</li><li>SVG</li></ul> <br /><br /> The API will return the updated contact object.
     ///
-    /// `POST /forms/upload-custom-files` (operation `upload-to-custom-fields`, API version `v3`). Requires scope `forms.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `contact_id`: Contact ID to upload the file to.
-    /// - `location_id`: Location ID of the contact.
+    /// `POST /forms/upload-custom-files` (operation `upload-to-custom-fields`, API version `v3`). Requires scope `forms.write`. Takes a sub-account (location) token. Set the required [`contact_id`](builders::UploadToCustomFields::contact_id) and [`location_id`](builders::UploadToCustomFields::location_id) on the returned [`UploadToCustomFields`](builders::UploadToCustomFields), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn upload_to_custom_fields(
         &self,
-        contact_id: impl Into<String>,
-        location_id: impl Into<String>,
         body: ghl_runtime::Multipart,
     ) -> builders::UploadToCustomFields {
         builders::UploadToCustomFields {
             client: self.client.clone(),
-            contact_id: contact_id.into(),
-            location_id: location_id.into(),
+            contact_id: None,
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 }

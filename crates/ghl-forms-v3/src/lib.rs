@@ -17,7 +17,7 @@
 //!     // A Private Integration Token or an OAuth access token, sent as `Bearer`.
 //!     let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //!     let api = FormsV3Client::new(client);
-//!     let answer = api.get_forms("your-location-id").send().await?;
+//!     let answer = api.get_forms().location_id("your-location-id").send().await?;
 //!     println!("{answer:?}");
 //!     Ok(())
 //! }
@@ -27,7 +27,8 @@
 #![allow(
     clippy::large_enum_variant,
     clippy::enum_variant_names,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::type_complexity
 )]
 pub mod types;
 

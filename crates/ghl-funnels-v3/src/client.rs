@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,17 +33,18 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnels based on the given query parameters.
     ///
-    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetFunnels`](builders::GetFunnels) ([`type_`](builders::GetFunnels::type_), [`category`](builders::GetFunnels::category), [`offset`](builders::GetFunnels::offset), [`limit`](builders::GetFunnels::limit), [`parent_id`](builders::GetFunnels::parent_id), [`name`](builders::GetFunnels::name)), then `.send().await` it.
-    pub fn get_funnels(&self, location_id: impl Into<String>) -> builders::GetFunnels {
+    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetFunnels::location_id) on the returned [`GetFunnels`](builders::GetFunnels) and any optional inputs ([`type_`](builders::GetFunnels::type_), [`category`](builders::GetFunnels::category), [`offset`](builders::GetFunnels::offset), [`limit`](builders::GetFunnels::limit), [`parent_id`](builders::GetFunnels::parent_id), [`name`](builders::GetFunnels::name)), then `.send().await` it (it has no `send` before).
+    pub fn get_funnels(&self) -> builders::GetFunnels {
         builders::GetFunnels {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             type_: None,
             category: None,
             offset: None,
             limit: None,
             parent_id: None,
             name: None,
+            state: PhantomData,
         }
     }
 
@@ -69,23 +71,19 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all URL redirects based on the given query parameters.
     ///
-    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`). Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchRedirectsList`](builders::FetchRedirectsList) ([`search`](builders::FetchRedirectsList::search)), then `.send().await` it.
+    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`). Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchRedirectsList::location_id), [`limit`](builders::FetchRedirectsList::limit) and [`offset`](builders::FetchRedirectsList::offset) on the returned [`FetchRedirectsList`](builders::FetchRedirectsList) and any optional inputs ([`search`](builders::FetchRedirectsList::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn fetch_redirects_list(
-        &self,
-        location_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
-    ) -> builders::FetchRedirectsList {
+    pub fn fetch_redirects_list(&self) -> builders::FetchRedirectsList {
         builders::FetchRedirectsList {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            limit,
-            offset,
+            location_id: None,
+            limit: None,
+            offset: None,
             search: None,
+            state: PhantomData,
         }
     }
 
@@ -93,7 +91,7 @@ impl FunnelsV3Client {
     ///
     /// The "Delete Redirect By Id" API Allows deletion of a URL redirect from the system using its unique identifier. Use this endpoint to delete a URL redirect with the specified ID using details provided in the request payload.
     ///
-    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
+    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteRedirectById::location_id) on the returned [`DeleteRedirectById`](builders::DeleteRedirectById), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -101,12 +99,12 @@ impl FunnelsV3Client {
     pub fn delete_redirect_by_id(
         &self,
         id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteRedirectById {
         builders::DeleteRedirectById {
             client: self.client.clone(),
             id: id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -135,21 +133,16 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetPagesByFunnelId`](builders::GetPagesByFunnelId) ([`name`](builders::GetPagesByFunnelId::name)), then `.send().await` it.
-    pub fn get_pages_by_funnel_id(
-        &self,
-        location_id: impl Into<String>,
-        funnel_id: impl Into<String>,
-        limit: i64,
-        offset: i64,
-    ) -> builders::GetPagesByFunnelId {
+    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetPagesByFunnelId::location_id), [`funnel_id`](builders::GetPagesByFunnelId::funnel_id), [`limit`](builders::GetPagesByFunnelId::limit) and [`offset`](builders::GetPagesByFunnelId::offset) on the returned [`GetPagesByFunnelId`](builders::GetPagesByFunnelId) and any optional inputs ([`name`](builders::GetPagesByFunnelId::name)), then `.send().await` it (it has no `send` before).
+    pub fn get_pages_by_funnel_id(&self) -> builders::GetPagesByFunnelId {
         builders::GetPagesByFunnelId {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            funnel_id: funnel_id.into(),
+            location_id: None,
+            funnel_id: None,
             name: None,
-            limit,
-            offset,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -157,17 +150,14 @@ impl FunnelsV3Client {
     ///
     /// Retrieves count of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetPagesCountByFunnelId`](builders::GetPagesCountByFunnelId) ([`name`](builders::GetPagesCountByFunnelId::name)), then `.send().await` it.
-    pub fn get_pages_count_by_funnel_id(
-        &self,
-        location_id: impl Into<String>,
-        funnel_id: impl Into<String>,
-    ) -> builders::GetPagesCountByFunnelId {
+    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetPagesCountByFunnelId::location_id) and [`funnel_id`](builders::GetPagesCountByFunnelId::funnel_id) on the returned [`GetPagesCountByFunnelId`](builders::GetPagesCountByFunnelId) and any optional inputs ([`name`](builders::GetPagesCountByFunnelId::name)), then `.send().await` it (it has no `send` before).
+    pub fn get_pages_count_by_funnel_id(&self) -> builders::GetPagesCountByFunnelId {
         builders::GetPagesCountByFunnelId {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            funnel_id: funnel_id.into(),
+            location_id: None,
+            funnel_id: None,
             name: None,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,39 +33,27 @@ impl InvoicesV3Client {
     ///
     /// API to get list of invoices
     ///
-    /// `GET /invoices/` (operation `list-invoices`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoices`](builders::ListInvoices) ([`status`](builders::ListInvoices::status), [`start_at`](builders::ListInvoices::start_at), [`end_at`](builders::ListInvoices::end_at), [`search`](builders::ListInvoices::search), [`payment_mode`](builders::ListInvoices::payment_mode), [`contact_id`](builders::ListInvoices::contact_id), [`sort_field`](builders::ListInvoices::sort_field), [`sort_order`](builders::ListInvoices::sort_order)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
-    /// - `limit`: Limit the number of items to return
-    /// - `offset`: Number of items to skip
+    /// `GET /invoices/` (operation `list-invoices`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListInvoices::alt_id), [`alt_type`](builders::ListInvoices::alt_type), [`limit`](builders::ListInvoices::limit) and [`offset`](builders::ListInvoices::offset) on the returned [`ListInvoices`](builders::ListInvoices) and any optional inputs ([`status`](builders::ListInvoices::status), [`start_at`](builders::ListInvoices::start_at), [`end_at`](builders::ListInvoices::end_at), [`search`](builders::ListInvoices::search), [`payment_mode`](builders::ListInvoices::payment_mode), [`contact_id`](builders::ListInvoices::contact_id), [`sort_field`](builders::ListInvoices::sort_field), [`sort_order`](builders::ListInvoices::sort_order)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoices(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        limit: i64,
-        offset: i64,
-    ) -> builders::ListInvoices {
+    pub fn list_invoices(&self) -> builders::ListInvoices {
         builders::ListInvoices {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             status: None,
             start_at: None,
             end_at: None,
             search: None,
             payment_mode: None,
             contact_id: None,
-            limit,
-            offset,
+            limit: None,
+            offset: None,
             sort_field: None,
             sort_order: None,
+            state: PhantomData,
         }
     }
 
@@ -110,35 +99,24 @@ impl InvoicesV3Client {
     ///
     /// Get a paginated list of estimates
     ///
-    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListEstimates`](builders::ListEstimates) ([`start_at`](builders::ListEstimates::start_at), [`end_at`](builders::ListEstimates::end_at), [`search`](builders::ListEstimates::search), [`status`](builders::ListEstimates::status), [`contact_id`](builders::ListEstimates::contact_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
-    /// - `limit`: Limit the number of items to return
-    /// - `offset`: Number of items to skip
+    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListEstimates::alt_id), [`alt_type`](builders::ListEstimates::alt_type), [`limit`](builders::ListEstimates::limit) and [`offset`](builders::ListEstimates::offset) on the returned [`ListEstimates`](builders::ListEstimates) and any optional inputs ([`start_at`](builders::ListEstimates::start_at), [`end_at`](builders::ListEstimates::end_at), [`search`](builders::ListEstimates::search), [`status`](builders::ListEstimates::status), [`contact_id`](builders::ListEstimates::contact_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_estimates(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        limit: i64,
-        offset: i64,
-    ) -> builders::ListEstimates {
+    pub fn list_estimates(&self) -> builders::ListEstimates {
         builders::ListEstimates {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             start_at: None,
             end_at: None,
             search: None,
             status: None,
             contact_id: None,
-            limit,
-            offset,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -146,24 +124,17 @@ impl InvoicesV3Client {
     ///
     /// Get the next estimate number for the given location
     ///
-    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GenerateEstimateNumber::alt_id) and [`alt_type`](builders::GenerateEstimateNumber::alt_type) on the returned [`GenerateEstimateNumber`](builders::GenerateEstimateNumber), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn generate_estimate_number(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GenerateEstimateNumber {
+    pub fn generate_estimate_number(&self) -> builders::GenerateEstimateNumber {
         builders::GenerateEstimateNumber {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -190,31 +161,20 @@ impl InvoicesV3Client {
     ///
     /// Get a list of estimate templates or a specific template by ID
     ///
-    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListEstimateTemplates`](builders::ListEstimateTemplates) ([`search`](builders::ListEstimateTemplates::search)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
-    /// - `limit`: Limit the number of items to return
-    /// - `offset`: Number of items to skip
+    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListEstimateTemplates::alt_id), [`alt_type`](builders::ListEstimateTemplates::alt_type), [`limit`](builders::ListEstimateTemplates::limit) and [`offset`](builders::ListEstimateTemplates::offset) on the returned [`ListEstimateTemplates`](builders::ListEstimateTemplates) and any optional inputs ([`search`](builders::ListEstimateTemplates::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_estimate_templates(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        limit: i64,
-        offset: i64,
-    ) -> builders::ListEstimateTemplates {
+    pub fn list_estimate_templates(&self) -> builders::ListEstimateTemplates {
         builders::ListEstimateTemplates {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             search: None,
-            limit,
-            offset,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -241,27 +201,18 @@ impl InvoicesV3Client {
     ///
     /// Get a preview of an estimate template
     ///
-    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
-    /// - `template_id`: Template Id
+    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::PreviewEstimateTemplate::alt_id), [`alt_type`](builders::PreviewEstimateTemplate::alt_type) and [`template_id`](builders::PreviewEstimateTemplate::template_id) on the returned [`PreviewEstimateTemplate`](builders::PreviewEstimateTemplate), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn preview_estimate_template(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        template_id: impl Into<String>,
-    ) -> builders::PreviewEstimateTemplate {
+    pub fn preview_estimate_template(&self) -> builders::PreviewEstimateTemplate {
         builders::PreviewEstimateTemplate {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
-            template_id: template_id.into(),
+            alt_id: None,
+            alt_type: None,
+            template_id: None,
+            state: PhantomData,
         }
     }
 
@@ -419,24 +370,17 @@ impl InvoicesV3Client {
     ///
     /// Get the next invoice number for the given location
     ///
-    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id
+    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GenerateInvoiceNumber::alt_id) and [`alt_type`](builders::GenerateInvoiceNumber::alt_type) on the returned [`GenerateInvoiceNumber`](builders::GenerateInvoiceNumber), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn generate_invoice_number(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GenerateInvoiceNumber {
+    pub fn generate_invoice_number(&self) -> builders::GenerateInvoiceNumber {
         builders::GenerateInvoiceNumber {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -444,36 +388,24 @@ impl InvoicesV3Client {
     ///
     /// API to get list of schedules
     ///
-    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoiceSchedules`](builders::ListInvoiceSchedules) ([`status`](builders::ListInvoiceSchedules::status), [`start_at`](builders::ListInvoiceSchedules::start_at), [`end_at`](builders::ListInvoiceSchedules::end_at), [`search`](builders::ListInvoiceSchedules::search), [`payment_mode`](builders::ListInvoiceSchedules::payment_mode)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
-    /// - `limit`: Limit the number of items to return
-    /// - `offset`: Number of items to skip
+    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListInvoiceSchedules::alt_id), [`alt_type`](builders::ListInvoiceSchedules::alt_type), [`limit`](builders::ListInvoiceSchedules::limit) and [`offset`](builders::ListInvoiceSchedules::offset) on the returned [`ListInvoiceSchedules`](builders::ListInvoiceSchedules) and any optional inputs ([`status`](builders::ListInvoiceSchedules::status), [`start_at`](builders::ListInvoiceSchedules::start_at), [`end_at`](builders::ListInvoiceSchedules::end_at), [`search`](builders::ListInvoiceSchedules::search), [`payment_mode`](builders::ListInvoiceSchedules::payment_mode)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoice_schedules(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        limit: i64,
-        offset: i64,
-    ) -> builders::ListInvoiceSchedules {
+    pub fn list_invoice_schedules(&self) -> builders::ListInvoiceSchedules {
         builders::ListInvoiceSchedules {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             status: None,
             start_at: None,
             end_at: None,
             search: None,
             payment_mode: None,
-            limit,
-            offset,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -500,13 +432,11 @@ impl InvoicesV3Client {
     ///
     /// API to delete an schedule by schedule id
     ///
-    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::DeleteInvoiceSchedule::alt_id) and [`alt_type`](builders::DeleteInvoiceSchedule::alt_type) on the returned [`DeleteInvoiceSchedule`](builders::DeleteInvoiceSchedule), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `schedule_id`: Schedule Id
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
     ///
     /// # Errors
     ///
@@ -514,14 +444,13 @@ impl InvoicesV3Client {
     pub fn delete_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::DeleteInvoiceSchedule {
         builders::DeleteInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -529,13 +458,11 @@ impl InvoicesV3Client {
     ///
     /// API to get an schedule by schedule id
     ///
-    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoiceSchedule::alt_id) and [`alt_type`](builders::GetInvoiceSchedule::alt_type) on the returned [`GetInvoiceSchedule`](builders::GetInvoiceSchedule), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `schedule_id`: Schedule Id
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
     ///
     /// # Errors
     ///
@@ -543,14 +470,13 @@ impl InvoicesV3Client {
     pub fn get_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::GetInvoiceSchedule {
         builders::GetInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -681,24 +607,17 @@ impl InvoicesV3Client {
     ///
     /// Get the invoice settings for the given location
     ///
-    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoiceSettings::alt_id) and [`alt_type`](builders::GetInvoiceSettings::alt_type) on the returned [`GetInvoiceSettings`](builders::GetInvoiceSettings), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_invoice_settings(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GetInvoiceSettings {
+    pub fn get_invoice_settings(&self) -> builders::GetInvoiceSettings {
         builders::GetInvoiceSettings {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -725,36 +644,24 @@ impl InvoicesV3Client {
     ///
     /// API to get list of templates
     ///
-    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoiceTemplates`](builders::ListInvoiceTemplates) ([`status`](builders::ListInvoiceTemplates::status), [`start_at`](builders::ListInvoiceTemplates::start_at), [`end_at`](builders::ListInvoiceTemplates::end_at), [`search`](builders::ListInvoiceTemplates::search), [`payment_mode`](builders::ListInvoiceTemplates::payment_mode)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
-    /// - `limit`: Limit the number of items to return
-    /// - `offset`: Number of items to skip
+    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListInvoiceTemplates::alt_id), [`alt_type`](builders::ListInvoiceTemplates::alt_type), [`limit`](builders::ListInvoiceTemplates::limit) and [`offset`](builders::ListInvoiceTemplates::offset) on the returned [`ListInvoiceTemplates`](builders::ListInvoiceTemplates) and any optional inputs ([`status`](builders::ListInvoiceTemplates::status), [`start_at`](builders::ListInvoiceTemplates::start_at), [`end_at`](builders::ListInvoiceTemplates::end_at), [`search`](builders::ListInvoiceTemplates::search), [`payment_mode`](builders::ListInvoiceTemplates::payment_mode)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoice_templates(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        limit: i64,
-        offset: i64,
-    ) -> builders::ListInvoiceTemplates {
+    pub fn list_invoice_templates(&self) -> builders::ListInvoiceTemplates {
         builders::ListInvoiceTemplates {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             status: None,
             start_at: None,
             end_at: None,
             search: None,
             payment_mode: None,
-            limit,
-            offset,
+            limit: None,
+            offset: None,
+            state: PhantomData,
         }
     }
 
@@ -781,13 +688,11 @@ impl InvoicesV3Client {
     ///
     /// API to update an template by template id
     ///
-    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::DeleteInvoiceTemplate::alt_id) and [`alt_type`](builders::DeleteInvoiceTemplate::alt_type) on the returned [`DeleteInvoiceTemplate`](builders::DeleteInvoiceTemplate), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `template_id`: Template Id
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
     ///
     /// # Errors
     ///
@@ -795,14 +700,13 @@ impl InvoicesV3Client {
     pub fn delete_invoice_template(
         &self,
         template_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::DeleteInvoiceTemplate {
         builders::DeleteInvoiceTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -810,13 +714,11 @@ impl InvoicesV3Client {
     ///
     /// API to get an template by template id
     ///
-    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoiceTemplate::alt_id) and [`alt_type`](builders::GetInvoiceTemplate::alt_type) on the returned [`GetInvoiceTemplate`](builders::GetInvoiceTemplate), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `template_id`: Template Id
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
     ///
     /// # Errors
     ///
@@ -824,14 +726,13 @@ impl InvoicesV3Client {
     pub fn get_invoice_template(
         &self,
         template_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::GetInvoiceTemplate {
         builders::GetInvoiceTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -933,13 +834,11 @@ impl InvoicesV3Client {
     ///
     /// API to delete invoice by invoice id
     ///
-    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::DeleteInvoice::alt_id) and [`alt_type`](builders::DeleteInvoice::alt_type) on the returned [`DeleteInvoice`](builders::DeleteInvoice), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `invoice_id`: Invoice Id
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
     ///
     /// # Errors
     ///
@@ -947,14 +846,13 @@ impl InvoicesV3Client {
     pub fn delete_invoice(
         &self,
         invoice_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::DeleteInvoice {
         builders::DeleteInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -962,28 +860,22 @@ impl InvoicesV3Client {
     ///
     /// API to get invoice by invoice id
     ///
-    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoice::alt_id) and [`alt_type`](builders::GetInvoice::alt_type) on the returned [`GetInvoice`](builders::GetInvoice), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `invoice_id`: Invoice Id
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_invoice(
-        &self,
-        invoice_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GetInvoice {
+    pub fn get_invoice(&self, invoice_id: impl Into<String>) -> builders::GetInvoice {
         builders::GetInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 

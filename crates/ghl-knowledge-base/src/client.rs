@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -30,21 +31,21 @@ impl KnowledgeBaseClient {
 
     /// Get all knowledge bases for a location by location Id (paginated)
     ///
-    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `2021-04-15`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListAllKnowledgeBasesPaginated`](builders::ListAllKnowledgeBasesPaginated) ([`query`](builders::ListAllKnowledgeBasesPaginated::query), [`limit`](builders::ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](builders::ListAllKnowledgeBasesPaginated::last_knowledge_base_id)), then `.send().await` it.
+    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `2021-04-15`). Takes a sub-account (location) token. Set the required [`location_id`](builders::ListAllKnowledgeBasesPaginated::location_id) on the returned [`ListAllKnowledgeBasesPaginated`](builders::ListAllKnowledgeBasesPaginated) and any optional inputs ([`query`](builders::ListAllKnowledgeBasesPaginated::query), [`limit`](builders::ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](builders::ListAllKnowledgeBasesPaginated::last_knowledge_base_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn list_all_knowledge_bases_paginated(
         &self,
-        location_id: impl Into<String>,
     ) -> builders::ListAllKnowledgeBasesPaginated {
         builders::ListAllKnowledgeBasesPaginated {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             query: None,
             limit: None,
             last_knowledge_base_id: None,
+            state: PhantomData,
         }
     }
 
@@ -84,28 +85,22 @@ impl KnowledgeBaseClient {
 
     /// Get all trained page links by knowledge base
     ///
-    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `2021-04-15`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetAllWebsiteUrlsDataByKnowledgeBase`](builders::GetAllWebsiteUrlsDataByKnowledgeBase) ([`page`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::query)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `knowledge_base_id`: knowledge base ID as string
-    /// - `location_id`: location ID as string
+    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `2021-04-15`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::knowledge_base_id) and [`location_id`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::location_id) on the returned [`GetAllWebsiteUrlsDataByKnowledgeBase`](builders::GetAllWebsiteUrlsDataByKnowledgeBase) and any optional inputs ([`page`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn get_all_website_urls_data_by_knowledge_base(
         &self,
-        knowledge_base_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetAllWebsiteUrlsDataByKnowledgeBase {
         builders::GetAllWebsiteUrlsDataByKnowledgeBase {
             client: self.client.clone(),
-            knowledge_base_id: knowledge_base_id.into(),
-            location_id: location_id.into(),
+            knowledge_base_id: None,
+            location_id: None,
             page: None,
             page_length: None,
             query: None,
+            state: PhantomData,
         }
     }
 
@@ -128,28 +123,20 @@ impl KnowledgeBaseClient {
 
     /// Get crawling status for the latest operation
     ///
-    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `2021-04-15`). Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID as string
-    /// - `operation_id`: operation id as string
-    /// - `knowledge_base_id`: knowledge base id
+    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `2021-04-15`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCrawlingStatusForLatestOperation::location_id), [`operation_id`](builders::GetCrawlingStatusForLatestOperation::operation_id) and [`knowledge_base_id`](builders::GetCrawlingStatusForLatestOperation::knowledge_base_id) on the returned [`GetCrawlingStatusForLatestOperation`](builders::GetCrawlingStatusForLatestOperation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn get_crawling_status_for_latest_operation(
         &self,
-        location_id: impl Into<String>,
-        operation_id: impl Into<String>,
-        knowledge_base_id: impl Into<String>,
     ) -> builders::GetCrawlingStatusForLatestOperation {
         builders::GetCrawlingStatusForLatestOperation {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            operation_id: operation_id.into(),
-            knowledge_base_id: knowledge_base_id.into(),
+            location_id: None,
+            operation_id: None,
+            knowledge_base_id: None,
+            state: PhantomData,
         }
     }
 
@@ -174,27 +161,19 @@ impl KnowledgeBaseClient {
     ///
     /// Retrieves FAQs for a knowledge base. Supports pagination using limit and lastFaqId parameters.
     ///
-    /// `GET /knowledge-bases/faqs` (operation `list`, API version `2021-04-15`). Takes a sub-account (location) token. Set optional inputs on the returned [`List`](builders::List) ([`limit`](builders::List::limit), [`last_faq_id`](builders::List::last_faq_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `knowledge_base_id`: knowledge base ID as string
-    /// - `location_id`: location ID as string
+    /// `GET /knowledge-bases/faqs` (operation `list`, API version `2021-04-15`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::List::knowledge_base_id) and [`location_id`](builders::List::location_id) on the returned [`List`](builders::List) and any optional inputs ([`limit`](builders::List::limit), [`last_faq_id`](builders::List::last_faq_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
-    pub fn list(
-        &self,
-        knowledge_base_id: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::List {
+    pub fn list(&self) -> builders::List {
         builders::List {
             client: self.client.clone(),
-            knowledge_base_id: knowledge_base_id.into(),
-            location_id: location_id.into(),
+            knowledge_base_id: None,
+            location_id: None,
             limit: None,
             last_faq_id: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -30,15 +31,16 @@ impl LinksClient {
 
     /// Get Links
     ///
-    /// `GET /links/` (operation `get-links`, API version `2021-07-28`). Requires scope `links.readonly`. Takes a sub-account (location) token.
+    /// `GET /links/` (operation `get-links`, API version `2021-07-28`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetLinks::location_id) on the returned [`GetLinks`](builders::GetLinks), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_links(&self, location_id: impl Into<String>) -> builders::GetLinks {
+    pub fn get_links(&self) -> builders::GetLinks {
         builders::GetLinks {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -60,25 +62,21 @@ impl LinksClient {
     ///
     /// Get a single link by its ID
     ///
-    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetLinkById::location_id) on the returned [`GetLinkById`](builders::GetLinkById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `link_id`: Link Id
-    /// - `location_id`: Location Id
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_link_by_id(
-        &self,
-        link_id: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::GetLinkById {
+    pub fn get_link_by_id(&self, link_id: impl Into<String>) -> builders::GetLinkById {
         builders::GetLinkById {
             client: self.client.clone(),
             link_id: link_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -86,25 +84,19 @@ impl LinksClient {
     ///
     /// Get list of links by searching
     ///
-    /// `GET /links/search` (operation `search-trigger-links`, API version `2021-04-15`). Takes a sub-account (location) token. Set optional inputs on the returned [`SearchTriggerLinks`](builders::SearchTriggerLinks) ([`query`](builders::SearchTriggerLinks::query), [`skip`](builders::SearchTriggerLinks::skip), [`limit`](builders::SearchTriggerLinks::limit)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /links/search` (operation `search-trigger-links`, API version `2021-04-15`). Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchTriggerLinks::location_id) on the returned [`SearchTriggerLinks`](builders::SearchTriggerLinks) and any optional inputs ([`query`](builders::SearchTriggerLinks::query), [`skip`](builders::SearchTriggerLinks::skip), [`limit`](builders::SearchTriggerLinks::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn search_trigger_links(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::SearchTriggerLinks {
+    pub fn search_trigger_links(&self) -> builders::SearchTriggerLinks {
         builders::SearchTriggerLinks {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             query: None,
             skip: None,
             limit: None,
+            state: PhantomData,
         }
     }
 

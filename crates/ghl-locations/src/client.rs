@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -93,12 +94,11 @@ impl LocationsClient {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token.
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::DeleteLocation), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `location_id`: Location Id
-    /// - `delete_twilio_account`: Boolean value to indicate whether to delete Twilio Account or not
     ///
     /// # Errors
     ///
@@ -106,12 +106,12 @@ impl LocationsClient {
     pub fn delete_location(
         &self,
         location_id: impl Into<String>,
-        delete_twilio_account: bool,
     ) -> builders::DeleteLocation {
         builders::DeleteLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
-            delete_twilio_account,
+            delete_twilio_account: None,
+            state: PhantomData,
         }
     }
 
@@ -658,12 +658,11 @@ impl LocationsClient {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetTemplates`](builders::GetTemplates) ([`deleted`](builders::GetTemplates::deleted), [`skip`](builders::GetTemplates::skip), [`limit`](builders::GetTemplates::limit), [`type_`](builders::GetTemplates::type_)), then `.send().await` it.
+    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::GetTemplates) and any optional inputs ([`deleted`](builders::GetTemplates::deleted), [`skip`](builders::GetTemplates::skip), [`limit`](builders::GetTemplates::limit), [`type_`](builders::GetTemplates::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `location_id`: Location Id
-    /// - `origin_id`: Origin Id
     ///
     /// # Errors
     ///
@@ -671,7 +670,6 @@ impl LocationsClient {
     pub fn get_templates(
         &self,
         location_id: impl Into<String>,
-        origin_id: impl Into<String>,
     ) -> builders::GetTemplates {
         builders::GetTemplates {
             client: self.client.clone(),
@@ -680,7 +678,8 @@ impl LocationsClient {
             skip: None,
             limit: None,
             type_: None,
-            origin_id: origin_id.into(),
+            origin_id: None,
+            state: PhantomData,
         }
     }
 

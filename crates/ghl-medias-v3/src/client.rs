@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -47,35 +48,21 @@ impl MediasV3Client {
     ///
     /// Fetches list of files and folders from the media storage
     ///
-    /// `GET /medias/files` (operation `fetch-media-content`, API version `v3`). Requires scope `medias.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchMediaContent`](builders::FetchMediaContent) ([`offset`](builders::FetchMediaContent::offset), [`limit`](builders::FetchMediaContent::limit), [`query`](builders::FetchMediaContent::query), [`parent_id`](builders::FetchMediaContent::parent_id), [`fetch_all`](builders::FetchMediaContent::fetch_all)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `sort_by`: Field to sorting the file listing by
-    /// - `sort_order`: Direction in which file needs to be sorted
-    /// - `type_`: Type
-    /// - `alt_type`: AltType
-    /// - `alt_id`: location Id
-    pub fn fetch_media_content(
-        &self,
-        sort_by: impl Into<String>,
-        sort_order: impl Into<String>,
-        type_: impl Into<String>,
-        alt_type: types::AltType,
-        alt_id: impl Into<String>,
-    ) -> builders::FetchMediaContent {
+    /// `GET /medias/files` (operation `fetch-media-content`, API version `v3`). Requires scope `medias.readonly`. Takes a sub-account (location) token. Set the required [`sort_by`](builders::FetchMediaContent::sort_by), [`sort_order`](builders::FetchMediaContent::sort_order), [`type_`](builders::FetchMediaContent::type_), [`alt_type`](builders::FetchMediaContent::alt_type) and [`alt_id`](builders::FetchMediaContent::alt_id) on the returned [`FetchMediaContent`](builders::FetchMediaContent) and any optional inputs ([`offset`](builders::FetchMediaContent::offset), [`limit`](builders::FetchMediaContent::limit), [`query`](builders::FetchMediaContent::query), [`parent_id`](builders::FetchMediaContent::parent_id), [`fetch_all`](builders::FetchMediaContent::fetch_all)), then `.send().await` it (it has no `send` before).
+    pub fn fetch_media_content(&self) -> builders::FetchMediaContent {
         builders::FetchMediaContent {
             client: self.client.clone(),
             offset: None,
             limit: None,
-            sort_by: sort_by.into(),
-            sort_order: sort_order.into(),
-            type_: type_.into(),
+            sort_by: None,
+            sort_order: None,
+            type_: None,
             query: None,
-            alt_type,
-            alt_id: alt_id.into(),
+            alt_type: None,
+            alt_id: None,
             parent_id: None,
             fetch_all: None,
+            state: PhantomData,
         }
     }
 
@@ -128,23 +115,17 @@ impl MediasV3Client {
     ///
     /// Deletes specific file or folder from the media storage
     ///
-    /// `DELETE /medias/{id}` (operation `delete-media-content`, API version `v3`). Requires scope `medias.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_type`: AltType
-    /// - `alt_id`: location Id
+    /// `DELETE /medias/{id}` (operation `delete-media-content`, API version `v3`). Requires scope `medias.write`. Takes a sub-account (location) token. Set the required [`alt_type`](builders::DeleteMediaContent::alt_type) and [`alt_id`](builders::DeleteMediaContent::alt_id) on the returned [`DeleteMediaContent`](builders::DeleteMediaContent), then `.send().await` it (it has no `send` before).
     pub fn delete_media_content(
         &self,
         id: impl Into<String>,
-        alt_type: types::AltType,
-        alt_id: impl Into<String>,
     ) -> builders::DeleteMediaContent {
         builders::DeleteMediaContent {
             client: self.client.clone(),
             id: id.into(),
-            alt_type,
-            alt_id: alt_id.into(),
+            alt_type: None,
+            alt_id: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,21 +33,12 @@ impl OauthV3Client {
     ///
     /// This API allows you fetch location where app is installed upon
     ///
-    /// `GET /oauth/installed-locations` (operation `get-installed-location`, API version `v3`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) ([`page_size`](builders::GetInstalledLocation::page_size), [`page_token`](builders::GetInstalledLocation::page_token), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`restrict_to_user_locations`](builders::GetInstalledLocation::restrict_to_user_locations), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `company_id`: Parameter to search by the companyId
-    /// - `app_id`: Parameter to search by the appId
+    /// `GET /oauth/installed-locations` (operation `get-installed-location`, API version `v3`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set the required [`company_id`](builders::GetInstalledLocation::company_id) and [`app_id`](builders::GetInstalledLocation::app_id) on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) and any optional inputs ([`page_size`](builders::GetInstalledLocation::page_size), [`page_token`](builders::GetInstalledLocation::page_token), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`restrict_to_user_locations`](builders::GetInstalledLocation::restrict_to_user_locations), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
-    pub fn get_installed_location(
-        &self,
-        company_id: impl Into<String>,
-        app_id: impl Into<String>,
-    ) -> builders::GetInstalledLocation {
+    pub fn get_installed_location(&self) -> builders::GetInstalledLocation {
         builders::GetInstalledLocation {
             client: self.client.clone(),
             page_size: None,
@@ -54,12 +46,13 @@ impl OauthV3Client {
             query: None,
             is_installed: None,
             restrict_to_user_locations: None,
-            company_id: company_id.into(),
-            app_id: app_id.into(),
+            company_id: None,
+            app_id: None,
             version_id: None,
             on_trial: None,
             plan_id: None,
             location_id: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,33 +33,25 @@ impl OauthClient {
     ///
     /// This API allows you fetch location where app is installed upon
     ///
-    /// `GET /oauth/installedLocations` (operation `get-installed-location`, API version `2021-07-28`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) ([`skip`](builders::GetInstalledLocation::skip), [`limit`](builders::GetInstalledLocation::limit), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `company_id`: Parameter to search by the companyId
-    /// - `app_id`: Parameter to search by the appId
+    /// `GET /oauth/installedLocations` (operation `get-installed-location`, API version `2021-07-28`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set the required [`company_id`](builders::GetInstalledLocation::company_id) and [`app_id`](builders::GetInstalledLocation::app_id) on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) and any optional inputs ([`skip`](builders::GetInstalledLocation::skip), [`limit`](builders::GetInstalledLocation::limit), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_installed_location(
-        &self,
-        company_id: impl Into<String>,
-        app_id: impl Into<String>,
-    ) -> builders::GetInstalledLocation {
+    pub fn get_installed_location(&self) -> builders::GetInstalledLocation {
         builders::GetInstalledLocation {
             client: self.client.clone(),
             skip: None,
             limit: None,
             query: None,
             is_installed: None,
-            company_id: company_id.into(),
-            app_id: app_id.into(),
+            company_id: None,
+            app_id: None,
             version_id: None,
             on_trial: None,
             plan_id: None,
             location_id: None,
+            state: PhantomData,
         }
     }
 

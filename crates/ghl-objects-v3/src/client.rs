@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,22 +33,16 @@ impl ObjectsV3Client {
     ///
     /// Get all objects for a location. Supported Objects are contact, opportunity, business and custom objects.To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/` (operation `get-object-by-location-id`, API version `v3`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: location id
+    /// `GET /objects/` (operation `get-object-by-location-id`, API version `v3`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetObjectByLocationId::location_id) on the returned [`GetObjectByLocationId`](builders::GetObjectByLocationId), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_object_by_location_id(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetObjectByLocationId {
+    pub fn get_object_by_location_id(&self) -> builders::GetObjectByLocationId {
         builders::GetObjectByLocationId {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -74,12 +69,11 @@ impl ObjectsV3Client {
     ///
     /// Retrieve Object Schema by key or ID. This will return the schema of the custom object, including all its fields and properties. Supported objects include contact, opportunity, business and custom objects.To understand objects and records, please have a look the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `v3`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetObjectSchemaByKey`](builders::GetObjectSchemaByKey) ([`fetch_properties`](builders::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it.
+    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `v3`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetObjectSchemaByKey::location_id) on the returned [`GetObjectSchemaByKey`](builders::GetObjectSchemaByKey) and any optional inputs ([`fetch_properties`](builders::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `key`: key of the custom or standard object. For custom objects, the key must include the prefix “custom_objects.”. This key can be found on the Object Details page under Settings in the UI.
-    /// - `location_id`: location id of the sub account
     ///
     /// # Errors
     ///
@@ -87,13 +81,13 @@ impl ObjectsV3Client {
     pub fn get_object_schema_by_key(
         &self,
         key: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetObjectSchemaByKey {
         builders::GetObjectSchemaByKey {
             client: self.client.clone(),
             key: key.into(),
-            location_id: location_id.into(),
+            location_id: None,
             fetch_properties: None,
+            state: PhantomData,
         }
     }
 
@@ -228,7 +222,7 @@ impl ObjectsV3Client {
     ///
     /// Update a Custom Object Record by Id. Supported Objects are business and custom objects. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296>
     ///
-    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `v3`). Takes a sub-account (location) token.
+    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::UpdateObjectRecord::location_id) on the returned [`UpdateObjectRecord`](builders::UpdateObjectRecord), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -242,15 +236,15 @@ impl ObjectsV3Client {
         &self,
         schema_key: impl Into<String>,
         id: impl Into<String>,
-        location_id: impl Into<String>,
         body: types::UpdateCustomObjectRecordDto,
     ) -> builders::UpdateObjectRecord {
         builders::UpdateObjectRecord {
             client: self.client.clone(),
             schema_key: schema_key.into(),
             id: id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -47,67 +48,48 @@ impl OpportunitiesV3Client {
 
     /// Get lost reason
     ///
-    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetLostReason`](builders::GetLostReason) ([`name`](builders::GetLostReason::name), [`deleted`](builders::GetLostReason::deleted), [`query`](builders::GetLostReason::query), [`skip`](builders::GetLostReason::skip), [`limit`](builders::GetLostReason::limit), [`get_count`](builders::GetLostReason::get_count)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Identifier of the location (sub-account)
+    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetLostReason::location_id) on the returned [`GetLostReason`](builders::GetLostReason) and any optional inputs ([`name`](builders::GetLostReason::name), [`deleted`](builders::GetLostReason::deleted), [`query`](builders::GetLostReason::query), [`skip`](builders::GetLostReason::skip), [`limit`](builders::GetLostReason::limit), [`get_count`](builders::GetLostReason::get_count)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_lost_reason(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetLostReason {
+    pub fn get_lost_reason(&self) -> builders::GetLostReason {
         builders::GetLostReason {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             name: None,
             deleted: None,
             query: None,
             skip: None,
             limit: None,
             get_count: None,
+            state: PhantomData,
         }
     }
 
     /// Get Pipelines
     ///
-    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Identifier of the location (sub-account) to retrieve pipelines for
+    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetPipelines::location_id) on the returned [`GetPipelines`](builders::GetPipelines), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_pipelines(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetPipelines {
+    pub fn get_pipelines(&self) -> builders::GetPipelines {
         builders::GetPipelines {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
     /// Search Opportunity
     ///
-    /// `GET /opportunities/search` (operation `search-opportunity`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchOpportunity`](builders::SearchOpportunity) ([`q`](builders::SearchOpportunity::q), [`status`](builders::SearchOpportunity::status), [`campaign_id`](builders::SearchOpportunity::campaign_id), [`id`](builders::SearchOpportunity::id), [`order`](builders::SearchOpportunity::order), [`end_date`](builders::SearchOpportunity::end_date), [`start_after`](builders::SearchOpportunity::start_after), [`start_after_id`](builders::SearchOpportunity::start_after_id), [`date`](builders::SearchOpportunity::date), [`country`](builders::SearchOpportunity::country), [`page`](builders::SearchOpportunity::page), [`limit`](builders::SearchOpportunity::limit), [`get_tasks`](builders::SearchOpportunity::get_tasks), [`get_notes`](builders::SearchOpportunity::get_notes), [`get_calendar_events`](builders::SearchOpportunity::get_calendar_events), [`pipeline_id`](builders::SearchOpportunity::pipeline_id), [`pipeline_stage_id`](builders::SearchOpportunity::pipeline_stage_id), [`contact_id`](builders::SearchOpportunity::contact_id), [`assigned_to`](builders::SearchOpportunity::assigned_to)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /opportunities/search` (operation `search-opportunity`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchOpportunity::location_id) on the returned [`SearchOpportunity`](builders::SearchOpportunity) and any optional inputs ([`q`](builders::SearchOpportunity::q), [`status`](builders::SearchOpportunity::status), [`campaign_id`](builders::SearchOpportunity::campaign_id), [`id`](builders::SearchOpportunity::id), [`order`](builders::SearchOpportunity::order), [`end_date`](builders::SearchOpportunity::end_date), [`start_after`](builders::SearchOpportunity::start_after), [`start_after_id`](builders::SearchOpportunity::start_after_id), [`date`](builders::SearchOpportunity::date), [`country`](builders::SearchOpportunity::country), [`page`](builders::SearchOpportunity::page), [`limit`](builders::SearchOpportunity::limit), [`get_tasks`](builders::SearchOpportunity::get_tasks), [`get_notes`](builders::SearchOpportunity::get_notes), [`get_calendar_events`](builders::SearchOpportunity::get_calendar_events), [`pipeline_id`](builders::SearchOpportunity::pipeline_id), [`pipeline_stage_id`](builders::SearchOpportunity::pipeline_stage_id), [`contact_id`](builders::SearchOpportunity::contact_id), [`assigned_to`](builders::SearchOpportunity::assigned_to)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_opportunity(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::SearchOpportunity {
+    pub fn search_opportunity(&self) -> builders::SearchOpportunity {
         builders::SearchOpportunity {
             client: self.client.clone(),
             q: None,
@@ -125,11 +107,12 @@ impl OpportunitiesV3Client {
             get_tasks: None,
             get_notes: None,
             get_calendar_events: None,
-            location_id: location_id.into(),
+            location_id: None,
             pipeline_id: None,
             pipeline_stage_id: None,
             contact_id: None,
             assigned_to: None,
+            state: PhantomData,
         }
     }
 

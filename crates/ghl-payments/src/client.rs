@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -51,31 +52,19 @@ impl PaymentsClient {
     ///
     /// The "Get Coupon Details" API enables you to retrieve comprehensive information about a specific coupon using either its unique identifier or promotional code. Use this endpoint to view coupon parameters, usage statistics, validity periods, and other promotional details.
     ///
-    /// `GET /payments/coupon` (operation `get-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id
-    /// - `alt_type`: Alt Type
-    /// - `id`: Coupon id
-    /// - `code`: Coupon code
+    /// `GET /payments/coupon` (operation `get-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetCoupon::alt_id), [`alt_type`](builders::GetCoupon::alt_type), [`id`](builders::GetCoupon::id) and [`code`](builders::GetCoupon::code) on the returned [`GetCoupon`](builders::GetCoupon), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn get_coupon(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        id: impl Into<String>,
-        code: impl Into<String>,
-    ) -> builders::GetCoupon {
+    pub fn get_coupon(&self) -> builders::GetCoupon {
         builders::GetCoupon {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
-            id: id.into(),
-            code: code.into(),
+            alt_id: None,
+            alt_type: None,
+            id: None,
+            code: None,
+            state: PhantomData,
         }
     }
 
@@ -121,29 +110,21 @@ impl PaymentsClient {
     ///
     /// The "List Coupons" API allows you to retrieve a list of all coupons available in your location. Use this endpoint to view all promotional offers and special discounts for your customers.
     ///
-    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListCoupons`](builders::ListCoupons) ([`limit`](builders::ListCoupons::limit), [`offset`](builders::ListCoupons::offset), [`status`](builders::ListCoupons::status), [`search`](builders::ListCoupons::search)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id
-    /// - `alt_type`: Alt Type
+    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListCoupons::alt_id) and [`alt_type`](builders::ListCoupons::alt_type) on the returned [`ListCoupons`](builders::ListCoupons) and any optional inputs ([`limit`](builders::ListCoupons::limit), [`offset`](builders::ListCoupons::offset), [`status`](builders::ListCoupons::status), [`search`](builders::ListCoupons::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn list_coupons(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::ListCoupons {
+    pub fn list_coupons(&self) -> builders::ListCoupons {
         builders::ListCoupons {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             limit: None,
             offset: None,
             status: None,
             search: None,
+            state: PhantomData,
         }
     }
 
@@ -170,19 +151,16 @@ impl PaymentsClient {
     ///
     /// API for fetching an existing payment config for given location
     ///
-    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location id
+    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchConfig::location_id) on the returned [`FetchConfig`](builders::FetchConfig), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fetch_config(&self, location_id: impl Into<String>) -> builders::FetchConfig {
+    pub fn fetch_config(&self) -> builders::FetchConfig {
         builders::FetchConfig {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -190,24 +168,20 @@ impl PaymentsClient {
     ///
     /// API to create a new payment config for given location
     ///
-    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location id
+    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::CreateConfig::location_id) on the returned [`CreateConfig`](builders::CreateConfig), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_config(
         &self,
-        location_id: impl Into<String>,
         body: types::ConnectCustomProvidersConfigDto,
     ) -> builders::CreateConfig {
         builders::CreateConfig {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -215,24 +189,20 @@ impl PaymentsClient {
     ///
     /// API to disconnect an existing payment config for given location
     ///
-    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location id
+    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DisconnectConfig::location_id) on the returned [`DisconnectConfig`](builders::DisconnectConfig), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn disconnect_config(
         &self,
-        location_id: impl Into<String>,
         body: types::DeleteCustomProvidersConfigDto,
     ) -> builders::DisconnectConfig {
         builders::DisconnectConfig {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -240,22 +210,16 @@ impl PaymentsClient {
     ///
     /// API to delete an association for an app and location
     ///
-    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location id
+    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteIntegration::location_id) on the returned [`DeleteIntegration`](builders::DeleteIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_integration(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::DeleteIntegration {
+    pub fn delete_integration(&self) -> builders::DeleteIntegration {
         builders::DeleteIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -263,24 +227,20 @@ impl PaymentsClient {
     ///
     /// API to create a new association for an app and location
     ///
-    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location id
+    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::CreateIntegration::location_id) on the returned [`CreateIntegration`](builders::CreateIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn create_integration(
         &self,
-        location_id: impl Into<String>,
         body: types::CreateCustomProvidersDto,
     ) -> builders::CreateIntegration {
         builders::CreateIntegration {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -288,27 +248,19 @@ impl PaymentsClient {
     ///
     /// The "List White-label Integration Providers" API allows to retrieve a paginated list of integration providers. Customize your results by filtering whitelabel integration providers(which are built directly on top of Authorize.net or NMI) based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve integration provider information.
     ///
-    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `2021-07-28`). Requires scope `payments/integration.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListIntegrationProviders`](builders::ListIntegrationProviders) ([`limit`](builders::ListIntegrationProviders::limit), [`offset`](builders::ListIntegrationProviders::offset)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: location Id / company Id based on altType
-    /// - `alt_type`: Alt Type
+    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `2021-07-28`). Requires scope `payments/integration.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListIntegrationProviders::alt_id) and [`alt_type`](builders::ListIntegrationProviders::alt_type) on the returned [`ListIntegrationProviders`](builders::ListIntegrationProviders) and any optional inputs ([`limit`](builders::ListIntegrationProviders::limit), [`offset`](builders::ListIntegrationProviders::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_integration_providers(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::ListIntegrationProviders {
+    pub fn list_integration_providers(&self) -> builders::ListIntegrationProviders {
         builders::ListIntegrationProviders {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             limit: None,
             offset: None,
+            state: PhantomData,
         }
     }
 
@@ -335,20 +287,16 @@ impl PaymentsClient {
     ///
     /// The "List Orders" API allows to retrieve a paginated list of orders. Customize your results by filtering orders based on name, alt type, order status, payment mode, date range, type of source, contact, funnel products or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve order information.
     ///
-    /// `GET /payments/orders` (operation `list-orders`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListOrders`](builders::ListOrders) ([`location_id`](builders::ListOrders::location_id), [`status`](builders::ListOrders::status), [`payment_status`](builders::ListOrders::payment_status), [`payment_mode`](builders::ListOrders::payment_mode), [`start_at`](builders::ListOrders::start_at), [`end_at`](builders::ListOrders::end_at), [`search`](builders::ListOrders::search), [`contact_id`](builders::ListOrders::contact_id), [`funnel_product_ids`](builders::ListOrders::funnel_product_ids), [`source_id`](builders::ListOrders::source_id), [`limit`](builders::ListOrders::limit), [`offset`](builders::ListOrders::offset)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: AltId is the unique identifier e.g: location id.
+    /// `GET /payments/orders` (operation `list-orders`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListOrders::alt_id) on the returned [`ListOrders`](builders::ListOrders) and any optional inputs ([`location_id`](builders::ListOrders::location_id), [`status`](builders::ListOrders::status), [`payment_status`](builders::ListOrders::payment_status), [`payment_mode`](builders::ListOrders::payment_mode), [`start_at`](builders::ListOrders::start_at), [`end_at`](builders::ListOrders::end_at), [`search`](builders::ListOrders::search), [`contact_id`](builders::ListOrders::contact_id), [`funnel_product_ids`](builders::ListOrders::funnel_product_ids), [`source_id`](builders::ListOrders::source_id), [`limit`](builders::ListOrders::limit), [`offset`](builders::ListOrders::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_orders(&self, alt_id: impl Into<String>) -> builders::ListOrders {
+    pub fn list_orders(&self) -> builders::ListOrders {
         builders::ListOrders {
             client: self.client.clone(),
             location_id: None,
-            alt_id: alt_id.into(),
+            alt_id: None,
             status: None,
             payment_status: None,
             payment_mode: None,
@@ -360,6 +308,7 @@ impl PaymentsClient {
             source_id: None,
             limit: None,
             offset: None,
+            state: PhantomData,
         }
     }
 
@@ -367,12 +316,11 @@ impl PaymentsClient {
     ///
     /// The "Get Order by ID" API allows to retrieve information for a specific order using its unique identifier. Use this endpoint to fetch details for a single order based on the provided order ID.
     ///
-    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetOrderById`](builders::GetOrderById) ([`location_id`](builders::GetOrderById::location_id)), then `.send().await` it.
+    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetOrderById::alt_id) on the returned [`GetOrderById`](builders::GetOrderById) and any optional inputs ([`location_id`](builders::GetOrderById::location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `order_id`: ID of the order that needs to be returned
-    /// - `alt_id`: AltId is the unique identifier e.g: location id.
     ///
     /// # Errors
     ///
@@ -380,13 +328,13 @@ impl PaymentsClient {
     pub fn get_order_by_id(
         &self,
         order_id: impl Into<String>,
-        alt_id: impl Into<String>,
     ) -> builders::GetOrderById {
         builders::GetOrderById {
             client: self.client.clone(),
             order_id: order_id.into(),
             location_id: None,
-            alt_id: alt_id.into(),
+            alt_id: None,
+            state: PhantomData,
         }
     }
 
@@ -394,12 +342,11 @@ impl PaymentsClient {
     ///
     /// List all fulfillment history of an order
     ///
-    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListOrderFulfillment::alt_id) and [`alt_type`](builders::ListOrderFulfillment::alt_type) on the returned [`ListOrderFulfillment`](builders::ListOrderFulfillment), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `order_id`: ID of the order that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -407,14 +354,13 @@ impl PaymentsClient {
     pub fn list_order_fulfillment(
         &self,
         order_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::ListOrderFulfillment {
         builders::ListOrderFulfillment {
             client: self.client.clone(),
             order_id: order_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -447,12 +393,11 @@ impl PaymentsClient {
     ///
     /// List all notes of an order
     ///
-    /// `GET /payments/orders/{orderId}/notes` (operation `list-order-notes`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /payments/orders/{orderId}/notes` (operation `list-order-notes`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListOrderNotes::alt_id) and [`alt_type`](builders::ListOrderNotes::alt_type) on the returned [`ListOrderNotes`](builders::ListOrderNotes), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `order_id`: ID of the order that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -460,14 +405,13 @@ impl PaymentsClient {
     pub fn list_order_notes(
         &self,
         order_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::ListOrderNotes {
         builders::ListOrderNotes {
             client: self.client.clone(),
             order_id: order_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -500,25 +444,16 @@ impl PaymentsClient {
     ///
     /// The "List Subscriptions" API allows to retrieve a paginated list of subscriptions. Customize your results by filtering subscriptions based on name, alt type, subscription status, payment mode, date range, type of source, contact, subscription id, entity id, contact or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve subscription information.
     ///
-    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListSubscriptions`](builders::ListSubscriptions) ([`entity_id`](builders::ListSubscriptions::entity_id), [`payment_mode`](builders::ListSubscriptions::payment_mode), [`start_at`](builders::ListSubscriptions::start_at), [`end_at`](builders::ListSubscriptions::end_at), [`entity_source_type`](builders::ListSubscriptions::entity_source_type), [`search`](builders::ListSubscriptions::search), [`contact_id`](builders::ListSubscriptions::contact_id), [`id`](builders::ListSubscriptions::id), [`limit`](builders::ListSubscriptions::limit), [`offset`](builders::ListSubscriptions::offset), [`get_payments_collected_count`](builders::ListSubscriptions::get_payments_collected_count)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: AltId is the unique identifier e.g: location id.
-    /// - `alt_type`: AltType is the type of identifier.
+    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListSubscriptions::alt_id) and [`alt_type`](builders::ListSubscriptions::alt_type) on the returned [`ListSubscriptions`](builders::ListSubscriptions) and any optional inputs ([`entity_id`](builders::ListSubscriptions::entity_id), [`payment_mode`](builders::ListSubscriptions::payment_mode), [`start_at`](builders::ListSubscriptions::start_at), [`end_at`](builders::ListSubscriptions::end_at), [`entity_source_type`](builders::ListSubscriptions::entity_source_type), [`search`](builders::ListSubscriptions::search), [`contact_id`](builders::ListSubscriptions::contact_id), [`id`](builders::ListSubscriptions::id), [`limit`](builders::ListSubscriptions::limit), [`offset`](builders::ListSubscriptions::offset), [`get_payments_collected_count`](builders::ListSubscriptions::get_payments_collected_count)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_subscriptions(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::ListSubscriptions {
+    pub fn list_subscriptions(&self) -> builders::ListSubscriptions {
         builders::ListSubscriptions {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             entity_id: None,
             payment_mode: None,
             start_at: None,
@@ -530,6 +465,7 @@ impl PaymentsClient {
             limit: None,
             offset: None,
             get_payments_collected_count: None,
+            state: PhantomData,
         }
     }
 
@@ -537,13 +473,11 @@ impl PaymentsClient {
     ///
     /// The "Get Subscription by ID" API allows to retrieve information for a specific subscription using its unique identifier. Use this endpoint to fetch details for a single subscription based on the provided subscription ID.
     ///
-    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token.
+    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetSubscriptionById::alt_id) and [`alt_type`](builders::GetSubscriptionById::alt_type) on the returned [`GetSubscriptionById`](builders::GetSubscriptionById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `subscription_id`: ID of the subscription that needs to be returned
-    /// - `alt_id`: AltId is the unique identifier e.g: location id.
-    /// - `alt_type`: AltType is the type of identifier.
     ///
     /// # Errors
     ///
@@ -551,14 +485,13 @@ impl PaymentsClient {
     pub fn get_subscription_by_id(
         &self,
         subscription_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::GetSubscriptionById {
         builders::GetSubscriptionById {
             client: self.client.clone(),
             subscription_id: subscription_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -566,26 +499,17 @@ impl PaymentsClient {
     ///
     /// The "List Transactions" API allows to retrieve a paginated list of transactions. Customize your results by filtering transactions based on name, alt type, transaction status, payment mode, date range, type of source, contact, subscription id, entity id or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve transaction information.
     ///
-    /// `GET /payments/transactions` (operation `list-transactions`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListTransactions`](builders::ListTransactions) ([`location_id`](builders::ListTransactions::location_id), [`payment_mode`](builders::ListTransactions::payment_mode), [`start_at`](builders::ListTransactions::start_at), [`end_at`](builders::ListTransactions::end_at), [`entity_source_type`](builders::ListTransactions::entity_source_type), [`entity_source_sub_type`](builders::ListTransactions::entity_source_sub_type), [`search`](builders::ListTransactions::search), [`subscription_id`](builders::ListTransactions::subscription_id), [`entity_id`](builders::ListTransactions::entity_id), [`contact_id`](builders::ListTransactions::contact_id), [`limit`](builders::ListTransactions::limit), [`offset`](builders::ListTransactions::offset)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: AltId is the unique identifier e.g: location id.
-    /// - `alt_type`: AltType is the type of identifier.
+    /// `GET /payments/transactions` (operation `list-transactions`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListTransactions::alt_id) and [`alt_type`](builders::ListTransactions::alt_type) on the returned [`ListTransactions`](builders::ListTransactions) and any optional inputs ([`location_id`](builders::ListTransactions::location_id), [`payment_mode`](builders::ListTransactions::payment_mode), [`start_at`](builders::ListTransactions::start_at), [`end_at`](builders::ListTransactions::end_at), [`entity_source_type`](builders::ListTransactions::entity_source_type), [`entity_source_sub_type`](builders::ListTransactions::entity_source_sub_type), [`search`](builders::ListTransactions::search), [`subscription_id`](builders::ListTransactions::subscription_id), [`entity_id`](builders::ListTransactions::entity_id), [`contact_id`](builders::ListTransactions::contact_id), [`limit`](builders::ListTransactions::limit), [`offset`](builders::ListTransactions::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_transactions(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: impl Into<String>,
-    ) -> builders::ListTransactions {
+    pub fn list_transactions(&self) -> builders::ListTransactions {
         builders::ListTransactions {
             client: self.client.clone(),
             location_id: None,
-            alt_id: alt_id.into(),
-            alt_type: alt_type.into(),
+            alt_id: None,
+            alt_type: None,
             payment_mode: None,
             start_at: None,
             end_at: None,
@@ -597,6 +521,7 @@ impl PaymentsClient {
             contact_id: None,
             limit: None,
             offset: None,
+            state: PhantomData,
         }
     }
 
@@ -604,13 +529,11 @@ impl PaymentsClient {
     ///
     /// The "Get Transaction by ID" API allows to retrieve information for a specific transaction using its unique identifier. Use this endpoint to fetch details for a single transaction based on the provided transaction ID.
     ///
-    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetTransactionById`](builders::GetTransactionById) ([`location_id`](builders::GetTransactionById::location_id)), then `.send().await` it.
+    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetTransactionById::alt_id) and [`alt_type`](builders::GetTransactionById::alt_type) on the returned [`GetTransactionById`](builders::GetTransactionById) and any optional inputs ([`location_id`](builders::GetTransactionById::location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `transaction_id`: ID of the transaction that needs to be returned
-    /// - `alt_id`: AltId is the unique identifier e.g: location id.
-    /// - `alt_type`: AltType is the type of identifier.
     ///
     /// # Errors
     ///
@@ -618,15 +541,14 @@ impl PaymentsClient {
     pub fn get_transaction_by_id(
         &self,
         transaction_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: impl Into<String>,
     ) -> builders::GetTransactionById {
         builders::GetTransactionById {
             client: self.client.clone(),
             transaction_id: transaction_id.into(),
             location_id: None,
-            alt_id: alt_id.into(),
-            alt_type: alt_type.into(),
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,18 +33,12 @@ impl PhoneSystemV3Client {
     ///
     /// Returns number pools for the location. Requires locationId as a query parameter.
     ///
-    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID to scope the number pool list
-    pub fn get_number_pool_list(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetNumberPoolList {
+    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetNumberPoolList::location_id) on the returned [`GetNumberPoolList`](builders::GetNumberPoolList), then `.send().await` it (it has no `send` before).
+    pub fn get_number_pool_list(&self) -> builders::GetNumberPoolList {
         builders::GetNumberPoolList {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -75,42 +70,27 @@ impl PhoneSystemV3Client {
     ///
     /// Search Twilio inventory for purchasable phone numbers in a country for the given location.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token.
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`first_part`](builders::ListAvailableNumbersForACountry::first_part), [`last_part`](builders::ListAvailableNumbersForACountry::last_part), [`anywhere`](builders::ListAvailableNumbersForACountry::anywhere), [`number_types`](builders::ListAvailableNumbersForACountry::number_types), [`sms_enabled`](builders::ListAvailableNumbersForACountry::sms_enabled), [`mms_enabled`](builders::ListAvailableNumbersForACountry::mms_enabled), [`voice_enabled`](builders::ListAvailableNumbersForACountry::voice_enabled) and [`country_code`](builders::ListAvailableNumbersForACountry::country_code) on the returned [`ListAvailableNumbersForACountry`](builders::ListAvailableNumbersForACountry), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `location_id`: Location ID as string
-    /// - `first_part`: firstPart is the beginning of the phone number
-    /// - `last_part`: lastPart is the ending of the phone number
-    /// - `anywhere`: anywhere are the numbers required anywhere in phone number
-    /// - `number_types`: comma separated types of phone number required
-    /// - `sms_enabled`: requested phone numbers should have sms functionality
-    /// - `mms_enabled`: requested phone numbers should have mms functionality
-    /// - `voice_enabled`: requested phone numbers should have voice functionality
-    /// - `country_code`: country for which the phone numbers are being requested
     pub fn list_available_numbers_for_a_country(
         &self,
         location_id: impl Into<String>,
-        first_part: impl Into<String>,
-        last_part: impl Into<String>,
-        anywhere: impl Into<String>,
-        number_types: Vec<String>,
-        sms_enabled: bool,
-        mms_enabled: bool,
-        voice_enabled: bool,
-        country_code: impl Into<String>,
     ) -> builders::ListAvailableNumbersForACountry {
         builders::ListAvailableNumbersForACountry {
             client: self.client.clone(),
             location_id: location_id.into(),
-            first_part: first_part.into(),
-            last_part: last_part.into(),
-            anywhere: anywhere.into(),
-            number_types,
-            sms_enabled,
-            mms_enabled,
-            voice_enabled,
-            country_code: country_code.into(),
+            first_part: None,
+            last_part: None,
+            anywhere: None,
+            number_types: None,
+            sms_enabled: None,
+            mms_enabled: None,
+            voice_enabled: None,
+            country_code: None,
+            state: PhantomData,
         }
     }
 

@@ -17,7 +17,7 @@
 //!     // A Private Integration Token or an OAuth access token, sent as `Bearer`.
 //!     let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
 //!     let api = PhoneSystemV3Client::new(client);
-//!     api.get_number_pool_list("your-location-id").send().await?;
+//!     api.get_number_pool_list().location_id("your-location-id").send().await?;
 //!     Ok(())
 //! }
 //! ```
@@ -26,7 +26,8 @@
 #![allow(
     clippy::large_enum_variant,
     clippy::enum_variant_names,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::type_complexity
 )]
 pub mod types;
 

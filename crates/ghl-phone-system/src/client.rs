@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -75,12 +76,11 @@ impl PhoneSystemClient {
     ///
     /// Search for available phone numbers to purchase for a specific location. Supports filtering by number pattern, type, and capabilities.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`AvailableNumbers`](builders::AvailableNumbers) ([`number_types`](builders::AvailableNumbers::number_types), [`first_part`](builders::AvailableNumbers::first_part), [`last_part`](builders::AvailableNumbers::last_part), [`anywhere`](builders::AvailableNumbers::anywhere), [`sms_enabled`](builders::AvailableNumbers::sms_enabled), [`mms_enabled`](builders::AvailableNumbers::mms_enabled), [`voice_enabled`](builders::AvailableNumbers::voice_enabled)), then `.send().await` it.
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`country_code`](builders::AvailableNumbers::country_code) on the returned [`AvailableNumbers`](builders::AvailableNumbers) and any optional inputs ([`number_types`](builders::AvailableNumbers::number_types), [`first_part`](builders::AvailableNumbers::first_part), [`last_part`](builders::AvailableNumbers::last_part), [`anywhere`](builders::AvailableNumbers::anywhere), [`sms_enabled`](builders::AvailableNumbers::sms_enabled), [`mms_enabled`](builders::AvailableNumbers::mms_enabled), [`voice_enabled`](builders::AvailableNumbers::voice_enabled)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `location_id`: The unique identifier of the location
-    /// - `country_code`: ISO 3166-1 alpha-2 country code for which to search available numbers
     ///
     /// # Errors
     ///
@@ -88,12 +88,11 @@ impl PhoneSystemClient {
     pub fn available_numbers(
         &self,
         location_id: impl Into<String>,
-        country_code: impl Into<String>,
     ) -> builders::AvailableNumbers {
         builders::AvailableNumbers {
             client: self.client.clone(),
             location_id: location_id.into(),
-            country_code: country_code.into(),
+            country_code: None,
             number_types: None,
             first_part: None,
             last_part: None,
@@ -101,6 +100,7 @@ impl PhoneSystemClient {
             sms_enabled: None,
             mms_enabled: None,
             voice_enabled: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,24 +33,17 @@ impl ProductsV3Client {
     ///
     /// The "List Products" API allows to retrieve a paginated list of products. Customize your results by filtering products based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve product information.
     ///
-    /// `GET /products/` (operation `list-invoices`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListInvoices`](builders::ListInvoices) ([`limit`](builders::ListInvoices::limit), [`offset`](builders::ListInvoices::offset), [`search`](builders::ListInvoices::search), [`collection_ids`](builders::ListInvoices::collection_ids), [`collection_slug`](builders::ListInvoices::collection_slug), [`expand`](builders::ListInvoices::expand), [`product_ids`](builders::ListInvoices::product_ids), [`store_id`](builders::ListInvoices::store_id), [`included_in_store`](builders::ListInvoices::included_in_store), [`available_in_store`](builders::ListInvoices::available_in_store), [`sort_order`](builders::ListInvoices::sort_order)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: LocationId is the id of the sub-account
+    /// `GET /products/` (operation `list-invoices`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListInvoices::location_id) on the returned [`ListInvoices`](builders::ListInvoices) and any optional inputs ([`limit`](builders::ListInvoices::limit), [`offset`](builders::ListInvoices::offset), [`search`](builders::ListInvoices::search), [`collection_ids`](builders::ListInvoices::collection_ids), [`collection_slug`](builders::ListInvoices::collection_slug), [`expand`](builders::ListInvoices::expand), [`product_ids`](builders::ListInvoices::product_ids), [`store_id`](builders::ListInvoices::store_id), [`included_in_store`](builders::ListInvoices::included_in_store), [`available_in_store`](builders::ListInvoices::available_in_store), [`sort_order`](builders::ListInvoices::sort_order)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoices(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::ListInvoices {
+    pub fn list_invoices(&self) -> builders::ListInvoices {
         builders::ListInvoices {
             client: self.client.clone(),
             limit: None,
             offset: None,
-            location_id: location_id.into(),
+            location_id: None,
             search: None,
             collection_ids: None,
             collection_slug: None,
@@ -59,6 +53,7 @@ impl ProductsV3Client {
             included_in_store: None,
             available_in_store: None,
             sort_order: None,
+            state: PhantomData,
         }
     }
 
@@ -117,29 +112,21 @@ impl ProductsV3Client {
     ///
     /// Internal API to fetch the Product Collections
     ///
-    /// `GET /products/collections` (operation `get-product-collection`, API version `v3`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetProductCollection`](builders::GetProductCollection) ([`limit`](builders::GetProductCollection::limit), [`offset`](builders::GetProductCollection::offset), [`collection_ids`](builders::GetProductCollection::collection_ids), [`name`](builders::GetProductCollection::name)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id
-    /// - `alt_type`: The type of alt. For now it is only LOCATION
+    /// `GET /products/collections` (operation `get-product-collection`, API version `v3`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductCollection::alt_id) and [`alt_type`](builders::GetProductCollection::alt_type) on the returned [`GetProductCollection`](builders::GetProductCollection) and any optional inputs ([`limit`](builders::GetProductCollection::limit), [`offset`](builders::GetProductCollection::offset), [`collection_ids`](builders::GetProductCollection::collection_ids), [`name`](builders::GetProductCollection::name)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_product_collection(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GetProductCollection {
+    pub fn get_product_collection(&self) -> builders::GetProductCollection {
         builders::GetProductCollection {
             client: self.client.clone(),
             limit: None,
             offset: None,
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             collection_ids: None,
             name: None,
+            state: PhantomData,
         }
     }
 
@@ -166,13 +153,11 @@ impl ProductsV3Client {
     ///
     /// Delete specific product collection with Id :collectionId
     ///
-    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `v3`). Requires scope `products/collection.write`. Takes a sub-account (location) token.
+    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `v3`). Requires scope `products/collection.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteProductCollection::alt_id) and [`alt_type`](builders::DeleteProductCollection::alt_type) on the returned [`DeleteProductCollection`](builders::DeleteProductCollection), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `collection_id`: MongoId of the collection
-    /// - `alt_id`: Location Id
-    /// - `alt_type`: The type of alt. For now it is only LOCATION
     ///
     /// # Errors
     ///
@@ -180,25 +165,23 @@ impl ProductsV3Client {
     pub fn delete_product_collection(
         &self,
         collection_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::DeleteProductCollection {
         builders::DeleteProductCollection {
             client: self.client.clone(),
             collection_id: collection_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
     /// Get Details about individual product collection
     ///
-    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `v3`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token.
+    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `v3`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductCollectionId::alt_id) on the returned [`GetProductCollectionId`](builders::GetProductCollectionId), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `collection_id`: Collection Id
-    /// - `alt_id`: Location Id
     ///
     /// # Errors
     ///
@@ -206,12 +189,12 @@ impl ProductsV3Client {
     pub fn get_product_collection_id(
         &self,
         collection_id: impl Into<String>,
-        alt_id: impl Into<String>,
     ) -> builders::GetProductCollectionId {
         builders::GetProductCollectionId {
             client: self.client.clone(),
             collection_id: collection_id.into(),
-            alt_id: alt_id.into(),
+            alt_id: None,
+            state: PhantomData,
         }
     }
 
@@ -244,27 +227,20 @@ impl ProductsV3Client {
     ///
     /// The "List Inventory API allows the user to retrieve a paginated list of inventory items. Use this endpoint to fetch details for multiple items in the inventory based on the provided query parameters.
     ///
-    /// `GET /products/inventory` (operation `get-list-inventory`, API version `v3`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`GetListInventory`](builders::GetListInventory) ([`limit`](builders::GetListInventory::limit), [`offset`](builders::GetListInventory::offset), [`search`](builders::GetListInventory::search)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /products/inventory` (operation `get-list-inventory`, API version `v3`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetListInventory::alt_id) and [`alt_type`](builders::GetListInventory::alt_type) on the returned [`GetListInventory`](builders::GetListInventory) and any optional inputs ([`limit`](builders::GetListInventory::limit), [`offset`](builders::GetListInventory::offset), [`search`](builders::GetListInventory::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_list_inventory(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GetListInventory {
+    pub fn get_list_inventory(&self) -> builders::GetListInventory {
         builders::GetListInventory {
             client: self.client.clone(),
             limit: None,
             offset: None,
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             search: None,
+            state: PhantomData,
         }
     }
 
@@ -291,24 +267,16 @@ impl ProductsV3Client {
     ///
     /// API to fetch the Product Reviews
     ///
-    /// `GET /products/reviews` (operation `get-product-reviews`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetProductReviews`](builders::GetProductReviews) ([`limit`](builders::GetProductReviews::limit), [`offset`](builders::GetProductReviews::offset), [`sort_field`](builders::GetProductReviews::sort_field), [`sort_order`](builders::GetProductReviews::sort_order), [`rating`](builders::GetProductReviews::rating), [`start_date`](builders::GetProductReviews::start_date), [`end_date`](builders::GetProductReviews::end_date), [`product_id`](builders::GetProductReviews::product_id), [`store_id`](builders::GetProductReviews::store_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /products/reviews` (operation `get-product-reviews`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductReviews::alt_id) and [`alt_type`](builders::GetProductReviews::alt_type) on the returned [`GetProductReviews`](builders::GetProductReviews) and any optional inputs ([`limit`](builders::GetProductReviews::limit), [`offset`](builders::GetProductReviews::offset), [`sort_field`](builders::GetProductReviews::sort_field), [`sort_order`](builders::GetProductReviews::sort_order), [`rating`](builders::GetProductReviews::rating), [`start_date`](builders::GetProductReviews::start_date), [`end_date`](builders::GetProductReviews::end_date), [`product_id`](builders::GetProductReviews::product_id), [`store_id`](builders::GetProductReviews::store_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_product_reviews(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GetProductReviews {
+    pub fn get_product_reviews(&self) -> builders::GetProductReviews {
         builders::GetProductReviews {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             limit: None,
             offset: None,
             sort_field: None,
@@ -318,6 +286,7 @@ impl ProductsV3Client {
             end_date: None,
             product_id: None,
             store_id: None,
+            state: PhantomData,
         }
     }
 
@@ -344,29 +313,22 @@ impl ProductsV3Client {
     ///
     /// API to fetch the Review Count as per status
     ///
-    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetReviewsCount`](builders::GetReviewsCount) ([`rating`](builders::GetReviewsCount::rating), [`start_date`](builders::GetReviewsCount::start_date), [`end_date`](builders::GetReviewsCount::end_date), [`product_id`](builders::GetReviewsCount::product_id), [`store_id`](builders::GetReviewsCount::store_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetReviewsCount::alt_id) and [`alt_type`](builders::GetReviewsCount::alt_type) on the returned [`GetReviewsCount`](builders::GetReviewsCount) and any optional inputs ([`rating`](builders::GetReviewsCount::rating), [`start_date`](builders::GetReviewsCount::start_date), [`end_date`](builders::GetReviewsCount::end_date), [`product_id`](builders::GetReviewsCount::product_id), [`store_id`](builders::GetReviewsCount::store_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_reviews_count(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GetReviewsCount {
+    pub fn get_reviews_count(&self) -> builders::GetReviewsCount {
         builders::GetReviewsCount {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             rating: None,
             start_date: None,
             end_date: None,
             product_id: None,
             store_id: None,
+            state: PhantomData,
         }
     }
 
@@ -374,13 +336,11 @@ impl ProductsV3Client {
     ///
     /// Delete specific product review
     ///
-    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `v3`). Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `v3`). Requires scope `products.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteProductReview::alt_id), [`alt_type`](builders::DeleteProductReview::alt_type) and [`product_id`](builders::DeleteProductReview::product_id) on the returned [`DeleteProductReview`](builders::DeleteProductReview), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `review_id`: Review Id
-    /// - `alt_id`: Location Id or Agency Id
-    /// - `product_id`: Product Id of the product
     ///
     /// # Errors
     ///
@@ -388,16 +348,14 @@ impl ProductsV3Client {
     pub fn delete_product_review(
         &self,
         review_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-        product_id: impl Into<String>,
     ) -> builders::DeleteProductReview {
         builders::DeleteProductReview {
             client: self.client.clone(),
             review_id: review_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
-            product_id: product_id.into(),
+            alt_id: None,
+            alt_type: None,
+            product_id: None,
+            state: PhantomData,
         }
     }
 
@@ -480,12 +438,11 @@ impl ProductsV3Client {
     ///
     /// API to fetch the total number of products, included in the store, and excluded from the store and other stats
     ///
-    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetProductStoreStats`](builders::GetProductStoreStats) ([`search`](builders::GetProductStoreStats::search), [`collection_ids`](builders::GetProductStoreStats::collection_ids)), then `.send().await` it.
+    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductStoreStats::alt_id) and [`alt_type`](builders::GetProductStoreStats::alt_type) on the returned [`GetProductStoreStats`](builders::GetProductStoreStats) and any optional inputs ([`search`](builders::GetProductStoreStats::search), [`collection_ids`](builders::GetProductStoreStats::collection_ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `store_id`: Products related to the store
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -493,16 +450,15 @@ impl ProductsV3Client {
     pub fn get_product_store_stats(
         &self,
         store_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::GetProductStoreStats {
         builders::GetProductStoreStats {
             client: self.client.clone(),
             store_id: store_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             search: None,
             collection_ids: None,
+            state: PhantomData,
         }
     }
 
@@ -510,12 +466,11 @@ impl ProductsV3Client {
     ///
     /// The "Delete Product by ID" API allows deleting a specific product using its unique identifier. Use this endpoint to remove a product from the system.
     ///
-    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `v3`). Requires scope `products.write`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`DeleteProductById`](builders::DeleteProductById) ([`send_wishlist_status`](builders::DeleteProductById::send_wishlist_status)), then `.send().await` it.
+    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `v3`). Requires scope `products.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::DeleteProductById::location_id) on the returned [`DeleteProductById`](builders::DeleteProductById) and any optional inputs ([`send_wishlist_status`](builders::DeleteProductById::send_wishlist_status)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `product_id`: ID or the slug of the product that needs to be returned
-    /// - `location_id`: location Id
     ///
     /// # Errors
     ///
@@ -523,13 +478,13 @@ impl ProductsV3Client {
     pub fn delete_product_by_id(
         &self,
         product_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteProductById {
         builders::DeleteProductById {
             client: self.client.clone(),
             product_id: product_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             send_wishlist_status: None,
+            state: PhantomData,
         }
     }
 
@@ -537,12 +492,11 @@ impl ProductsV3Client {
     ///
     /// The "Get Product by ID" API allows to retrieve information for a specific product using its unique identifier. Use this endpoint to fetch details for a single product based on the provided product ID.
     ///
-    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`GetProductById`](builders::GetProductById) ([`send_wishlist_status`](builders::GetProductById::send_wishlist_status)), then `.send().await` it.
+    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `v3`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::GetProductById::location_id) on the returned [`GetProductById`](builders::GetProductById) and any optional inputs ([`send_wishlist_status`](builders::GetProductById::send_wishlist_status)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `product_id`: ID or the slug of the product that needs to be returned
-    /// - `location_id`: location Id
     ///
     /// # Errors
     ///
@@ -550,13 +504,13 @@ impl ProductsV3Client {
     pub fn get_product_by_id(
         &self,
         product_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetProductById {
         builders::GetProductById {
             client: self.client.clone(),
             product_id: product_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             send_wishlist_status: None,
+            state: PhantomData,
         }
     }
 
@@ -589,12 +543,11 @@ impl ProductsV3Client {
     ///
     /// The "List Prices for a Product" API allows retrieving a paginated list of prices associated with a specific product. Customize your results by filtering prices or paginate through the list using the provided query parameters.
     ///
-    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `v3`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListPricesForProduct`](builders::ListPricesForProduct) ([`limit`](builders::ListPricesForProduct::limit), [`offset`](builders::ListPricesForProduct::offset), [`ids`](builders::ListPricesForProduct::ids)), then `.send().await` it.
+    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `v3`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListPricesForProduct::location_id) on the returned [`ListPricesForProduct`](builders::ListPricesForProduct) and any optional inputs ([`limit`](builders::ListPricesForProduct::limit), [`offset`](builders::ListPricesForProduct::offset), [`ids`](builders::ListPricesForProduct::ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `product_id`: ID of the product that needs to be used
-    /// - `location_id`: The unique identifier for the location.
     ///
     /// # Errors
     ///
@@ -602,15 +555,15 @@ impl ProductsV3Client {
     pub fn list_prices_for_product(
         &self,
         product_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::ListPricesForProduct {
         builders::ListPricesForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             limit: None,
             offset: None,
-            location_id: location_id.into(),
+            location_id: None,
             ids: None,
+            state: PhantomData,
         }
     }
 
@@ -643,13 +596,12 @@ impl ProductsV3Client {
     ///
     /// The "Delete Price by ID for a Product" API allows deleting a specific price associated with a particular product using its unique identifier. Use this endpoint to remove a price from the system.
     ///
-    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `v3`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `v3`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::DeletePriceByIdForProduct::location_id) on the returned [`DeletePriceByIdForProduct`](builders::DeletePriceByIdForProduct), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `product_id`: ID of the product that needs to be used
     /// - `price_id`: ID of the price that needs to be returned
-    /// - `location_id`: location Id
     ///
     /// # Errors
     ///
@@ -658,13 +610,13 @@ impl ProductsV3Client {
         &self,
         product_id: impl Into<String>,
         price_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeletePriceByIdForProduct {
         builders::DeletePriceByIdForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             price_id: price_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -672,13 +624,12 @@ impl ProductsV3Client {
     ///
     /// The "Get Price by ID for a Product" API allows retrieving information for a specific price associated with a particular product using its unique identifier. Use this endpoint to fetch details for a single price based on the provided price ID and product ID.
     ///
-    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `v3`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `v3`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::GetPriceByIdForProduct::location_id) on the returned [`GetPriceByIdForProduct`](builders::GetPriceByIdForProduct), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `product_id`: ID of the product that needs to be used
     /// - `price_id`: ID of the price that needs to be returned
-    /// - `location_id`: location Id
     ///
     /// # Errors
     ///
@@ -687,13 +638,13 @@ impl ProductsV3Client {
         &self,
         product_id: impl Into<String>,
         price_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::GetPriceByIdForProduct {
         builders::GetPriceByIdForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             price_id: price_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,22 +33,15 @@ impl ProposalsV3Client {
     ///
     /// List documents for a location
     ///
-    /// `GET /proposals/document` (operation `list-documents-contracts`, API version `v3`). Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListDocumentsContracts`](builders::ListDocumentsContracts) ([`status`](builders::ListDocumentsContracts::status), [`payment_status`](builders::ListDocumentsContracts::payment_status), [`limit`](builders::ListDocumentsContracts::limit), [`skip`](builders::ListDocumentsContracts::skip), [`query`](builders::ListDocumentsContracts::query), [`date_from`](builders::ListDocumentsContracts::date_from), [`date_to`](builders::ListDocumentsContracts::date_to)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /proposals/document` (operation `list-documents-contracts`, API version `v3`). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListDocumentsContracts::location_id) on the returned [`ListDocumentsContracts`](builders::ListDocumentsContracts) and any optional inputs ([`status`](builders::ListDocumentsContracts::status), [`payment_status`](builders::ListDocumentsContracts::payment_status), [`limit`](builders::ListDocumentsContracts::limit), [`skip`](builders::ListDocumentsContracts::skip), [`query`](builders::ListDocumentsContracts::query), [`date_from`](builders::ListDocumentsContracts::date_from), [`date_to`](builders::ListDocumentsContracts::date_to)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
-    pub fn list_documents_contracts(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::ListDocumentsContracts {
+    pub fn list_documents_contracts(&self) -> builders::ListDocumentsContracts {
         builders::ListDocumentsContracts {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             status: None,
             payment_status: None,
             limit: None,
@@ -55,6 +49,7 @@ impl ProposalsV3Client {
             query: None,
             date_from: None,
             date_to: None,
+            state: PhantomData,
         }
     }
 
@@ -81,22 +76,17 @@ impl ProposalsV3Client {
     ///
     /// List document contract templates for a location
     ///
-    /// `GET /proposals/templates` (operation `list-documents-contracts-templates`, API version `v3`). Takes a sub-account (location) or agency token. Set optional inputs on the returned [`ListDocumentsContractsTemplates`](builders::ListDocumentsContractsTemplates) ([`date_from`](builders::ListDocumentsContractsTemplates::date_from), [`date_to`](builders::ListDocumentsContractsTemplates::date_to), [`type_`](builders::ListDocumentsContractsTemplates::type_), [`name`](builders::ListDocumentsContractsTemplates::name), [`is_public_document`](builders::ListDocumentsContractsTemplates::is_public_document), [`user_id`](builders::ListDocumentsContractsTemplates::user_id), [`limit`](builders::ListDocumentsContractsTemplates::limit), [`skip`](builders::ListDocumentsContractsTemplates::skip)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
+    /// `GET /proposals/templates` (operation `list-documents-contracts-templates`, API version `v3`). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListDocumentsContractsTemplates::location_id) on the returned [`ListDocumentsContractsTemplates`](builders::ListDocumentsContractsTemplates) and any optional inputs ([`date_from`](builders::ListDocumentsContractsTemplates::date_from), [`date_to`](builders::ListDocumentsContractsTemplates::date_to), [`type_`](builders::ListDocumentsContractsTemplates::type_), [`name`](builders::ListDocumentsContractsTemplates::name), [`is_public_document`](builders::ListDocumentsContractsTemplates::is_public_document), [`user_id`](builders::ListDocumentsContractsTemplates::user_id), [`limit`](builders::ListDocumentsContractsTemplates::limit), [`skip`](builders::ListDocumentsContractsTemplates::skip)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
     pub fn list_documents_contracts_templates(
         &self,
-        location_id: impl Into<String>,
     ) -> builders::ListDocumentsContractsTemplates {
         builders::ListDocumentsContractsTemplates {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             date_from: None,
             date_to: None,
             type_: None,
@@ -105,6 +95,7 @@ impl ProposalsV3Client {
             user_id: None,
             limit: None,
             skip: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -156,12 +157,11 @@ impl SaasApiClient {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
+    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `2021-04-15`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLocationSubscriptionDeprecated::company_id) on the returned [`GetLocationSubscriptionDeprecated`](builders::GetLocationSubscriptionDeprecated), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `location_id`: Location ID to get subscription details for
-    /// - `company_id`: Company ID to filter subscription details
     ///
     /// # Errors
     ///
@@ -170,12 +170,12 @@ impl SaasApiClient {
     pub fn get_location_subscription_deprecated(
         &self,
         location_id: impl Into<String>,
-        company_id: impl Into<String>,
     ) -> builders::GetLocationSubscriptionDeprecated {
         builders::GetLocationSubscriptionDeprecated {
             client: self.client.clone(),
             location_id: location_id.into(),
-            company_id: company_id.into(),
+            company_id: None,
+            state: PhantomData,
         }
     }
 
@@ -183,25 +183,19 @@ impl SaasApiClient {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `2021-04-15`). Takes an agency (company) token. Set optional inputs on the returned [`LocationsDeprecated`](builders::LocationsDeprecated) ([`customer_id`](builders::LocationsDeprecated::customer_id), [`subscription_id`](builders::LocationsDeprecated::subscription_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `company_id`: Company ID to filter locations
+    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `2021-04-15`). Takes an agency (company) token. Set the required [`company_id`](builders::LocationsDeprecated::company_id) on the returned [`LocationsDeprecated`](builders::LocationsDeprecated) and any optional inputs ([`customer_id`](builders::LocationsDeprecated::customer_id), [`subscription_id`](builders::LocationsDeprecated::subscription_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `500`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn locations_deprecated(
-        &self,
-        company_id: impl Into<String>,
-    ) -> builders::LocationsDeprecated {
+    pub fn locations_deprecated(&self) -> builders::LocationsDeprecated {
         builders::LocationsDeprecated {
             client: self.client.clone(),
             customer_id: None,
             subscription_id: None,
-            company_id: company_id.into(),
+            company_id: None,
+            state: PhantomData,
         }
     }
 
@@ -260,12 +254,11 @@ impl SaasApiClient {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `2021-04-15`). Takes an agency (company) token.
+    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `2021-04-15`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSaasPlanDeprecated::company_id) on the returned [`GetSaasPlanDeprecated`](builders::GetSaasPlanDeprecated), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `plan_id`: Plan ID to get SaaS plan details for
-    /// - `company_id`: Company ID to filter SaaS plan
     ///
     /// # Errors
     ///
@@ -274,12 +267,12 @@ impl SaasApiClient {
     pub fn get_saas_plan_deprecated(
         &self,
         plan_id: impl Into<String>,
-        company_id: impl Into<String>,
     ) -> builders::GetSaasPlanDeprecated {
         builders::GetSaasPlanDeprecated {
             client: self.client.clone(),
             plan_id: plan_id.into(),
-            company_id: company_id.into(),
+            company_id: None,
+            state: PhantomData,
         }
     }
 
@@ -427,16 +420,16 @@ impl SaasApiClient {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `2021-04-15`). Takes an agency (company) token.
+    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `2021-04-15`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLocationSubscription::company_id) on the returned [`GetLocationSubscription`](builders::GetLocationSubscription), then `.send().await` it (it has no `send` before).
     pub fn get_location_subscription(
         &self,
         location_id: impl Into<String>,
-        company_id: impl Into<String>,
     ) -> builders::GetLocationSubscription {
         builders::GetLocationSubscription {
             client: self.client.clone(),
             location_id: location_id.into(),
-            company_id: company_id.into(),
+            company_id: None,
+            state: PhantomData,
         }
     }
 
@@ -444,18 +437,14 @@ impl SaasApiClient {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas/locations` (operation `locations`, API version `2021-04-15`). Takes an agency (company) token.
-    pub fn locations(
-        &self,
-        customer_id: impl Into<String>,
-        subscription_id: impl Into<String>,
-        company_id: impl Into<String>,
-    ) -> builders::Locations {
+    /// `GET /saas/locations` (operation `locations`, API version `2021-04-15`). Takes an agency (company) token. Set the required [`customer_id`](builders::Locations::customer_id), [`subscription_id`](builders::Locations::subscription_id) and [`company_id`](builders::Locations::company_id) on the returned [`Locations`](builders::Locations), then `.send().await` it (it has no `send` before).
+    pub fn locations(&self) -> builders::Locations {
         builders::Locations {
             client: self.client.clone(),
-            customer_id: customer_id.into(),
-            subscription_id: subscription_id.into(),
-            company_id: company_id.into(),
+            customer_id: None,
+            subscription_id: None,
+            company_id: None,
+            state: PhantomData,
         }
     }
 
@@ -480,16 +469,16 @@ impl SaasApiClient {
     ///
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
-    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `2021-04-15`). Takes an agency (company) token.
+    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `2021-04-15`). Takes an agency (company) token. Set the required [`page`](builders::GetSaasLocations::page) on the returned [`GetSaasLocations`](builders::GetSaasLocations), then `.send().await` it (it has no `send` before).
     pub fn get_saas_locations(
         &self,
         company_id: impl Into<String>,
-        page: i64,
     ) -> builders::GetSaasLocations {
         builders::GetSaasLocations {
             client: self.client.clone(),
             company_id: company_id.into(),
-            page,
+            page: None,
+            state: PhantomData,
         }
     }
 
@@ -497,16 +486,13 @@ impl SaasApiClient {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `2021-04-15`). Takes an agency (company) token.
-    pub fn get_saas_plan(
-        &self,
-        plan_id: impl Into<String>,
-        company_id: impl Into<String>,
-    ) -> builders::GetSaasPlan {
+    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `2021-04-15`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSaasPlan::company_id) on the returned [`GetSaasPlan`](builders::GetSaasPlan), then `.send().await` it (it has no `send` before).
+    pub fn get_saas_plan(&self, plan_id: impl Into<String>) -> builders::GetSaasPlan {
         builders::GetSaasPlan {
             client: self.client.clone(),
             plan_id: plan_id.into(),
-            company_id: company_id.into(),
+            company_id: None,
+            state: PhantomData,
         }
     }
 

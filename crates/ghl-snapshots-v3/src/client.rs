@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,22 +33,16 @@ impl SnapshotsV3Client {
     ///
     /// Get a list of all own and imported Snapshots
     ///
-    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `v3`). Takes an agency (company) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `company_id`: Company Id
+    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetCustomSnapshots::company_id) on the returned [`GetCustomSnapshots`](builders::GetCustomSnapshots), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_custom_snapshots(
-        &self,
-        company_id: impl Into<String>,
-    ) -> builders::GetCustomSnapshots {
+    pub fn get_custom_snapshots(&self) -> builders::GetCustomSnapshots {
         builders::GetCustomSnapshots {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id: None,
+            state: PhantomData,
         }
     }
 
@@ -55,20 +50,20 @@ impl SnapshotsV3Client {
     ///
     /// Create a share link for snapshot
     ///
-    /// `POST /snapshots/share/link` (operation `create-snapshot-share-link`, API version `v3`). Takes an agency (company) token.
+    /// `POST /snapshots/share/link` (operation `create-snapshot-share-link`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::CreateSnapshotShareLink::company_id) on the returned [`CreateSnapshotShareLink`](builders::CreateSnapshotShareLink), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn create_snapshot_share_link(
         &self,
-        company_id: impl Into<String>,
         body: types::CreateSnapshotShareLinkRequestDto,
     ) -> builders::CreateSnapshotShareLink {
         builders::CreateSnapshotShareLink {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -76,13 +71,7 @@ impl SnapshotsV3Client {
     ///
     /// Get list of sub-accounts snapshot pushed in time period
     ///
-    /// `GET /snapshots/snapshot-status/{snapshotId}` (operation `get-snapshot-push`, API version `v3`). Takes an agency (company) token. Set optional inputs on the returned [`GetSnapshotPush`](builders::GetSnapshotPush) ([`limit`](builders::GetSnapshotPush::limit)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `from`: Only accepts ISO 8601 format
-    /// - `to`: Only accepts ISO 8601 format
-    /// - `last_doc`: Id for last document till what you want to skip
+    /// `GET /snapshots/snapshot-status/{snapshotId}` (operation `get-snapshot-push`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSnapshotPush::company_id), [`from`](builders::GetSnapshotPush::from), [`to`](builders::GetSnapshotPush::to) and [`last_doc`](builders::GetSnapshotPush::last_doc) on the returned [`GetSnapshotPush`](builders::GetSnapshotPush) and any optional inputs ([`limit`](builders::GetSnapshotPush::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -90,19 +79,16 @@ impl SnapshotsV3Client {
     pub fn get_snapshot_push(
         &self,
         snapshot_id: impl Into<String>,
-        company_id: impl Into<String>,
-        from: impl Into<String>,
-        to: impl Into<String>,
-        last_doc: impl Into<String>,
     ) -> builders::GetSnapshotPush {
         builders::GetSnapshotPush {
             client: self.client.clone(),
             snapshot_id: snapshot_id.into(),
-            company_id: company_id.into(),
-            from: from.into(),
-            to: to.into(),
-            last_doc: last_doc.into(),
+            company_id: None,
+            from: None,
+            to: None,
+            last_doc: None,
             limit: None,
+            state: PhantomData,
         }
     }
 
@@ -110,7 +96,7 @@ impl SnapshotsV3Client {
     ///
     /// Get Latest Snapshot Push Status for a location id
     ///
-    /// `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}` (operation `get-latest-snapshot-push`, API version `v3`). Takes an agency (company) token.
+    /// `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}` (operation `get-latest-snapshot-push`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLatestSnapshotPush::company_id) on the returned [`GetLatestSnapshotPush`](builders::GetLatestSnapshotPush), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -119,13 +105,13 @@ impl SnapshotsV3Client {
         &self,
         snapshot_id: impl Into<String>,
         location_id: impl Into<String>,
-        company_id: impl Into<String>,
     ) -> builders::GetLatestSnapshotPush {
         builders::GetLatestSnapshotPush {
             client: self.client.clone(),
             snapshot_id: snapshot_id.into(),
             location_id: location_id.into(),
-            company_id: company_id.into(),
+            company_id: None,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -57,27 +58,19 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`StartFacebookOauth`](builders::StartFacebookOauth) ([`page`](builders::StartFacebookOauth::page), [`reconnect`](builders::StartFacebookOauth::reconnect)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Account Location Id
-    /// - `user_id`: User ID
+    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::StartFacebookOauth::location_id) and [`user_id`](builders::StartFacebookOauth::user_id) on the returned [`StartFacebookOauth`](builders::StartFacebookOauth) and any optional inputs ([`page`](builders::StartFacebookOauth::page), [`reconnect`](builders::StartFacebookOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_facebook_oauth(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::StartFacebookOauth {
+    pub fn start_facebook_oauth(&self) -> builders::StartFacebookOauth {
         builders::StartFacebookOauth {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -110,27 +103,19 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartGoogleOauth`](builders::StartGoogleOauth) ([`page`](builders::StartGoogleOauth::page), [`reconnect`](builders::StartGoogleOauth::reconnect)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `user_id`: User Id
+    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartGoogleOauth::location_id) and [`user_id`](builders::StartGoogleOauth::user_id) on the returned [`StartGoogleOauth`](builders::StartGoogleOauth) and any optional inputs ([`page`](builders::StartGoogleOauth::page), [`reconnect`](builders::StartGoogleOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_google_oauth(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::StartGoogleOauth {
+    pub fn start_google_oauth(&self) -> builders::StartGoogleOauth {
         builders::StartGoogleOauth {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -163,27 +148,19 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartInstagramOauth`](builders::StartInstagramOauth) ([`page`](builders::StartInstagramOauth::page), [`reconnect`](builders::StartInstagramOauth::reconnect)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `user_id`: User Id
+    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartInstagramOauth::location_id) and [`user_id`](builders::StartInstagramOauth::user_id) on the returned [`StartInstagramOauth`](builders::StartInstagramOauth) and any optional inputs ([`page`](builders::StartInstagramOauth::page), [`reconnect`](builders::StartInstagramOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_instagram_oauth(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::StartInstagramOauth {
+    pub fn start_instagram_oauth(&self) -> builders::StartInstagramOauth {
         builders::StartInstagramOauth {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -216,27 +193,19 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`StartLinkedinOauth`](builders::StartLinkedinOauth) ([`page`](builders::StartLinkedinOauth::page), [`reconnect`](builders::StartLinkedinOauth::reconnect)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `user_id`: User Id
+    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::StartLinkedinOauth::location_id) and [`user_id`](builders::StartLinkedinOauth::user_id) on the returned [`StartLinkedinOauth`](builders::StartLinkedinOauth) and any optional inputs ([`page`](builders::StartLinkedinOauth::page), [`reconnect`](builders::StartLinkedinOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_linkedin_oauth(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::StartLinkedinOauth {
+    pub fn start_linkedin_oauth(&self) -> builders::StartLinkedinOauth {
         builders::StartLinkedinOauth {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -269,27 +238,19 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartTiktokBusinessOauth`](builders::StartTiktokBusinessOauth) ([`page`](builders::StartTiktokBusinessOauth::page), [`reconnect`](builders::StartTiktokBusinessOauth::reconnect)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `user_id`: User Id
+    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartTiktokBusinessOauth::location_id) and [`user_id`](builders::StartTiktokBusinessOauth::user_id) on the returned [`StartTiktokBusinessOauth`](builders::StartTiktokBusinessOauth) and any optional inputs ([`page`](builders::StartTiktokBusinessOauth::page), [`reconnect`](builders::StartTiktokBusinessOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_tiktok_business_oauth(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::StartTiktokBusinessOauth {
+    pub fn start_tiktok_business_oauth(&self) -> builders::StartTiktokBusinessOauth {
         builders::StartTiktokBusinessOauth {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -322,27 +283,19 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartTiktokOauth`](builders::StartTiktokOauth) ([`page`](builders::StartTiktokOauth::page), [`reconnect`](builders::StartTiktokOauth::reconnect)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `user_id`: User Id
+    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartTiktokOauth::location_id) and [`user_id`](builders::StartTiktokOauth::user_id) on the returned [`StartTiktokOauth`](builders::StartTiktokOauth) and any optional inputs ([`page`](builders::StartTiktokOauth::page), [`reconnect`](builders::StartTiktokOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_tiktok_oauth(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::StartTiktokOauth {
+    pub fn start_tiktok_oauth(&self) -> builders::StartTiktokOauth {
         builders::StartTiktokOauth {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -365,28 +318,20 @@ impl SocialMediaPostingClient {
     ///   <span><strong>As of December 4, 2024, X (formerly Twitter) is no longer supported. We apologise for any inconvenience.</strong></span>
     /// </div></div>
     ///
-    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`StartTwitterOauth`](builders::StartTwitterOauth) ([`page`](builders::StartTwitterOauth::page), [`reconnect`](builders::StartTwitterOauth::reconnect)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location Id
-    /// - `user_id`: User Id
+    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartTwitterOauth::location_id) and [`user_id`](builders::StartTwitterOauth::user_id) on the returned [`StartTwitterOauth`](builders::StartTwitterOauth) and any optional inputs ([`page`](builders::StartTwitterOauth::page), [`reconnect`](builders::StartTwitterOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn start_twitter_oauth(
-        &self,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> builders::StartTwitterOauth {
+    pub fn start_twitter_oauth(&self) -> builders::StartTwitterOauth {
         builders::StartTwitterOauth {
             client: self.client.clone(),
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -754,23 +699,17 @@ impl SocialMediaPostingClient {
     ///
     /// Retrieve analytics data for multiple social media accounts. Provides metrics for the last 7 days with comparison to the previous 7 days. Supports filtering by platforms and specific connected accounts.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`). Set optional inputs on the returned [`GetSocialMediaStatistics`](builders::GetSocialMediaStatistics) ([`body`](builders::GetSocialMediaStatistics::body)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`). Set the required [`location_id`](builders::GetSocialMediaStatistics::location_id) on the returned [`GetSocialMediaStatistics`](builders::GetSocialMediaStatistics) and any optional inputs ([`body`](builders::GetSocialMediaStatistics::body)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_social_media_statistics(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetSocialMediaStatistics {
+    pub fn get_social_media_statistics(&self) -> builders::GetSocialMediaStatistics {
         builders::GetSocialMediaStatistics {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -51,25 +52,19 @@ impl SocialPlannerV3Client {
     ///
     /// Returns categories with status: "available" (no queue), "in_queue" (active/paused queue), or "draft" (queue in draft).
     ///
-    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`FetchAvailableCategories`](builders::FetchAvailableCategories) ([`skip`](builders::FetchAvailableCategories::skip), [`limit`](builders::FetchAvailableCategories::limit), [`q`](builders::FetchAvailableCategories::q)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchAvailableCategories::location_id) on the returned [`FetchAvailableCategories`](builders::FetchAvailableCategories) and any optional inputs ([`skip`](builders::FetchAvailableCategories::skip), [`limit`](builders::FetchAvailableCategories::limit), [`q`](builders::FetchAvailableCategories::q)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fetch_available_categories(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::FetchAvailableCategories {
+    pub fn fetch_available_categories(&self) -> builders::FetchAvailableCategories {
         builders::FetchAvailableCategories {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             skip: None,
             limit: None,
             q: None,
+            state: PhantomData,
         }
     }
 
@@ -115,11 +110,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes a post that is currently scheduled and automatically triggers the scheduling of the next available post in the queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCurrentActivePostAndScheduleNext::location_id) on the returned [`DeleteCurrentActivePostAndScheduleNext`](builders::DeleteCurrentActivePostAndScheduleNext), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -127,12 +118,12 @@ impl SocialPlannerV3Client {
     pub fn delete_current_active_post_and_schedule_next(
         &self,
         post_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteCurrentActivePostAndScheduleNext {
         builders::DeleteCurrentActivePostAndScheduleNext {
             client: self.client.clone(),
             post_id: post_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -140,11 +131,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves the details of a single category queue by its unique ID. The response includes a count of posts within the queue that have errors.
     ///
-    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchQueueById::location_id) on the returned [`FetchQueueById`](builders::FetchQueueById), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -152,12 +139,12 @@ impl SocialPlannerV3Client {
     pub fn fetch_queue_by_id(
         &self,
         queue_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::FetchQueueById {
         builders::FetchQueueById {
             client: self.client.clone(),
             queue_id: queue_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -312,11 +299,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes an item from a specific category queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteQueueItem`](builders::DeleteQueueItem) ([`session_id`](builders::DeleteQueueItem::session_id)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteQueueItem::location_id) on the returned [`DeleteQueueItem`](builders::DeleteQueueItem) and any optional inputs ([`session_id`](builders::DeleteQueueItem::session_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -325,14 +308,14 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         item_id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteQueueItem {
         builders::DeleteQueueItem {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             item_id: item_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             session_id: None,
+            state: PhantomData,
         }
     }
 
@@ -435,12 +418,11 @@ impl SocialPlannerV3Client {
     /// - `mentions` — supported on **Facebook**, **LinkedIn**, and **Community** only. Ignored on Instagram, TikTok, Bluesky.
     /// - `notifyAllGroupMembers` — supported on **Community** only. When `true`, all group members get a push/in-app notification (equivalent to an `@everyone` broadcast). Independent of the `mentions` array and of `@everyone` text in `content`. Default `false`.
     ///
-    /// `POST /social-media-posting/comments/{platform}` (operation `create-comment`, API version `v3`).
+    /// `POST /social-media-posting/comments/{platform}` (operation `create-comment`, API version `v3`). Set the required [`location_id`](builders::CreateComment::location_id) on the returned [`CreateComment`](builders::CreateComment), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `platform`: Supported Comments Platforms
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
@@ -448,14 +430,14 @@ impl SocialPlannerV3Client {
     pub fn create_comment(
         &self,
         platform: types::CreateCommentPlatform,
-        location_id: impl Into<String>,
         body: types::CommentsCreateBodyDto,
     ) -> builders::CreateComment {
         builders::CreateComment {
             client: self.client.clone(),
             platform,
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -463,12 +445,11 @@ impl SocialPlannerV3Client {
     ///
     /// Paginated list of comments scoped to a post (`parentId` = postId) or a comment thread (`parentId` = commentId). Use `skip`/`limit` for pagination, `sortBy` for ordering, `originIds` to filter by connected account, and `search` for keyword search.
     ///
-    /// `POST /social-media-posting/comments/{platform}/list` (operation `get-comment-list`, API version `v3`).
+    /// `POST /social-media-posting/comments/{platform}/list` (operation `get-comment-list`, API version `v3`). Set the required [`location_id`](builders::GetCommentList::location_id) on the returned [`GetCommentList`](builders::GetCommentList), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `platform`: Supported Comments Platforms
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
@@ -476,14 +457,14 @@ impl SocialPlannerV3Client {
     pub fn get_comment_list(
         &self,
         platform: types::CreateCommentPlatform,
-        location_id: impl Into<String>,
         body: types::CommentsGetListBodyDto,
     ) -> builders::GetCommentList {
         builders::GetCommentList {
             client: self.client.clone(),
             platform,
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -493,13 +474,12 @@ impl SocialPlannerV3Client {
     ///
     /// Works for any comment level — top-level comments, replies, and replies-to-replies. **Supported platforms:** Facebook, LinkedIn, Community, TikTok, Bluesky. Instagram is not supported (passing `instagram` returns 400).
     ///
-    /// `DELETE /social-media-posting/comments/{platform}/{id}/like` (operation `delete-like`, API version `v3`).
+    /// `DELETE /social-media-posting/comments/{platform}/{id}/like` (operation `delete-like`, API version `v3`). Set the required [`location_id`](builders::DeleteLike::location_id) on the returned [`DeleteLike`](builders::DeleteLike), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `platform`: Platform that supports liking / unliking comments (Instagram is not supported)
     /// - `id`: Highlevel comment ID — the `_id` returned by the list-comments endpoint (`POST /comments/{platform}/list`). Not the native platform comment ID. Works for any comment level: top-level comments, replies, and replies-to-replies.
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
@@ -508,13 +488,13 @@ impl SocialPlannerV3Client {
         &self,
         platform: types::CreateLikePlatform,
         id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::DeleteLike {
         builders::DeleteLike {
             client: self.client.clone(),
             platform,
             id: id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -524,13 +504,12 @@ impl SocialPlannerV3Client {
     ///
     /// Works for any comment level — top-level comments, replies, and replies-to-replies. **Supported platforms:** Facebook, LinkedIn, Community, TikTok, Bluesky. Instagram is not supported (passing `instagram` returns 400).
     ///
-    /// `POST /social-media-posting/comments/{platform}/{id}/like` (operation `create-like`, API version `v3`).
+    /// `POST /social-media-posting/comments/{platform}/{id}/like` (operation `create-like`, API version `v3`). Set the required [`location_id`](builders::CreateLike::location_id) on the returned [`CreateLike`](builders::CreateLike), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `platform`: Platform that supports liking / unliking comments (Instagram is not supported)
     /// - `id`: Highlevel comment ID — the `_id` returned by the list-comments endpoint (`POST /comments/{platform}/list`). Not the native platform comment ID. Works for any comment level: top-level comments, replies, and replies-to-replies.
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
@@ -539,13 +518,13 @@ impl SocialPlannerV3Client {
         &self,
         platform: types::CreateLikePlatform,
         id: impl Into<String>,
-        location_id: impl Into<String>,
     ) -> builders::CreateLike {
         builders::CreateLike {
             client: self.client.clone(),
             platform,
             id: id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -773,13 +752,11 @@ impl SocialPlannerV3Client {
     /// - **bluesky**: Currently not supported, will return an error
     /// - **tiktok-business**: Uses a separate business OAuth flow
     ///
-    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`). Set optional inputs on the returned [`StartOauth`](builders::StartOauth) ([`page`](builders::StartOauth::page), [`reconnect`](builders::StartOauth::reconnect)), then `.send().await` it.
+    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`). Set the required [`location_id`](builders::StartOauth::location_id) and [`user_id`](builders::StartOauth::user_id) on the returned [`StartOauth`](builders::StartOauth) and any optional inputs ([`page`](builders::StartOauth::page), [`reconnect`](builders::StartOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `platform`: Social media platform to connect. Each platform has specific account types: - **google**: Google Business Profile locations - **facebook**: Facebook Pages - **instagram**: Instagram Professional Accounts (Business/Creator) - **linkedin**: LinkedIn Pages and Profiles - **tiktok**: TikTok Creator Accounts - **tiktok-business**: TikTok Business Center Accounts - **youtube**: YouTube Channels - **pinterest**: Pinterest Business Accounts - **threads**: Threads Profiles - **bluesky**: Bluesky Accounts (currently not supported)
-    /// - `location_id`: Location Id
-    /// - `user_id`: User Id
     ///
     /// # Errors
     ///
@@ -787,16 +764,15 @@ impl SocialPlannerV3Client {
     pub fn start_oauth(
         &self,
         platform: types::GetOauthAccountsPlatform,
-        location_id: impl Into<String>,
-        user_id: impl Into<String>,
     ) -> builders::StartOauth {
         builders::StartOauth {
             client: self.client.clone(),
             platform,
-            location_id: location_id.into(),
-            user_id: user_id.into(),
+            location_id: None,
+            user_id: None,
             page: None,
             reconnect: None,
+            state: PhantomData,
         }
     }
 
@@ -804,24 +780,20 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve analytics data for multiple social media accounts. Supports custom date ranges for both the current period and a comparison period. If no date ranges are provided, defaults to the last 7 days (excluding today) with comparison to the previous 7 days.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetStatistics::location_id) on the returned [`GetStatistics`](builders::GetStatistics), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     pub fn get_statistics(
         &self,
-        location_id: impl Into<String>,
         body: types::GetStatisticsBody,
     ) -> builders::GetStatistics {
         builders::GetStatistics {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -929,12 +901,11 @@ impl SocialPlannerV3Client {
     ///
     /// Get the status of all CSV imports for a location
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetUploadStatus`](builders::GetUploadStatus) ([`skip`](builders::GetUploadStatus::skip), [`limit`](builders::GetUploadStatus::limit), [`include_users`](builders::GetUploadStatus::include_users), [`is_from_template`](builders::GetUploadStatus::is_from_template)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set the required [`user_id`](builders::GetUploadStatus::user_id) on the returned [`GetUploadStatus`](builders::GetUploadStatus) and any optional inputs ([`skip`](builders::GetUploadStatus::skip), [`limit`](builders::GetUploadStatus::limit), [`include_users`](builders::GetUploadStatus::include_users), [`is_from_template`](builders::GetUploadStatus::is_from_template)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `location_id`: Location Id
-    /// - `user_id`: User ID
     ///
     /// # Errors
     ///
@@ -942,7 +913,6 @@ impl SocialPlannerV3Client {
     pub fn get_upload_status(
         &self,
         location_id: impl Into<String>,
-        user_id: impl Into<String>,
     ) -> builders::GetUploadStatus {
         builders::GetUploadStatus {
             client: self.client.clone(),
@@ -951,7 +921,8 @@ impl SocialPlannerV3Client {
             limit: None,
             include_users: None,
             is_from_template: None,
-            user_id: user_id.into(),
+            user_id: None,
+            state: PhantomData,
         }
     }
 

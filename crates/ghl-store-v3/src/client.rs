@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,24 +33,17 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListShippingCarriers::alt_id) and [`alt_type`](builders::ListShippingCarriers::alt_type) on the returned [`ListShippingCarriers`](builders::ListShippingCarriers), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_shipping_carriers(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::ListShippingCarriers {
+    pub fn list_shipping_carriers(&self) -> builders::ListShippingCarriers {
         builders::ListShippingCarriers {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -76,12 +70,11 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping carrier with Id :shippingCarrierId
     ///
-    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteShippingCarrier::alt_id) and [`alt_type`](builders::DeleteShippingCarrier::alt_type) on the returned [`DeleteShippingCarrier`](builders::DeleteShippingCarrier), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `shipping_carrier_id`: ID of the shipping carrier that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -89,14 +82,13 @@ impl StoreV3Client {
     pub fn delete_shipping_carrier(
         &self,
         shipping_carrier_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::DeleteShippingCarrier {
         builders::DeleteShippingCarrier {
             client: self.client.clone(),
             shipping_carrier_id: shipping_carrier_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -104,12 +96,11 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a paginated list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetShippingCarriers::alt_id) and [`alt_type`](builders::GetShippingCarriers::alt_type) on the returned [`GetShippingCarriers`](builders::GetShippingCarriers), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `shipping_carrier_id`: ID of the shipping carrier that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -117,14 +108,13 @@ impl StoreV3Client {
     pub fn get_shipping_carriers(
         &self,
         shipping_carrier_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::GetShippingCarriers {
         builders::GetShippingCarriers {
             client: self.client.clone(),
             shipping_carrier_id: shipping_carrier_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -157,27 +147,20 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Zone" API allows to retrieve a list of shipping zone.
     ///
-    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListShippingZones`](builders::ListShippingZones) ([`limit`](builders::ListShippingZones::limit), [`offset`](builders::ListShippingZones::offset), [`with_shipping_rate`](builders::ListShippingZones::with_shipping_rate)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListShippingZones::alt_id) and [`alt_type`](builders::ListShippingZones::alt_type) on the returned [`ListShippingZones`](builders::ListShippingZones) and any optional inputs ([`limit`](builders::ListShippingZones::limit), [`offset`](builders::ListShippingZones::offset), [`with_shipping_rate`](builders::ListShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_shipping_zones(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::ListShippingZones {
+    pub fn list_shipping_zones(&self) -> builders::ListShippingZones {
         builders::ListShippingZones {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             limit: None,
             offset: None,
             with_shipping_rate: None,
+            state: PhantomData,
         }
     }
 
@@ -223,12 +206,11 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping zone with Id :shippingZoneId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteShippingZone::alt_id) and [`alt_type`](builders::DeleteShippingZone::alt_type) on the returned [`DeleteShippingZone`](builders::DeleteShippingZone), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `shipping_zone_id`: ID of the item that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -236,14 +218,13 @@ impl StoreV3Client {
     pub fn delete_shipping_zone(
         &self,
         shipping_zone_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::DeleteShippingZone {
         builders::DeleteShippingZone {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -251,12 +232,11 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Zone" API allows to retrieve a paginated list of shipping zone.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetShippingZones`](builders::GetShippingZones) ([`with_shipping_rate`](builders::GetShippingZones::with_shipping_rate)), then `.send().await` it.
+    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetShippingZones::alt_id) and [`alt_type`](builders::GetShippingZones::alt_type) on the returned [`GetShippingZones`](builders::GetShippingZones) and any optional inputs ([`with_shipping_rate`](builders::GetShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `shipping_zone_id`: ID of the item that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -264,15 +244,14 @@ impl StoreV3Client {
     pub fn get_shipping_zones(
         &self,
         shipping_zone_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::GetShippingZones {
         builders::GetShippingZones {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             with_shipping_rate: None,
+            state: PhantomData,
         }
     }
 
@@ -305,12 +284,11 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Rate" API allows to retrieve a list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListShippingRates`](builders::ListShippingRates) ([`limit`](builders::ListShippingRates::limit), [`offset`](builders::ListShippingRates::offset)), then `.send().await` it.
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListShippingRates::alt_id) and [`alt_type`](builders::ListShippingRates::alt_type) on the returned [`ListShippingRates`](builders::ListShippingRates) and any optional inputs ([`limit`](builders::ListShippingRates::limit), [`offset`](builders::ListShippingRates::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `shipping_zone_id`: ID of the item that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -318,16 +296,15 @@ impl StoreV3Client {
     pub fn list_shipping_rates(
         &self,
         shipping_zone_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::ListShippingRates {
         builders::ListShippingRates {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
             limit: None,
             offset: None,
+            state: PhantomData,
         }
     }
 
@@ -360,13 +337,12 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping rate with Id :shippingRateId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteShippingRate::alt_id) and [`alt_type`](builders::DeleteShippingRate::alt_type) on the returned [`DeleteShippingRate`](builders::DeleteShippingRate), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `shipping_zone_id`: ID of the shipping zone
     /// - `shipping_rate_id`: ID of the shipping rate that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -375,15 +351,14 @@ impl StoreV3Client {
         &self,
         shipping_zone_id: impl Into<String>,
         shipping_rate_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::DeleteShippingRate {
         builders::DeleteShippingRate {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             shipping_rate_id: shipping_rate_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -391,13 +366,12 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Rate" API allows to retrieve a paginated list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetShippingRates::alt_id) and [`alt_type`](builders::GetShippingRates::alt_type) on the returned [`GetShippingRates`](builders::GetShippingRates), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `shipping_zone_id`: ID of the shipping zone
     /// - `shipping_rate_id`: ID of the shipping rate that needs to be returned
-    /// - `alt_id`: Location Id or Agency Id
     ///
     /// # Errors
     ///
@@ -406,15 +380,14 @@ impl StoreV3Client {
         &self,
         shipping_zone_id: impl Into<String>,
         shipping_rate_id: impl Into<String>,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
     ) -> builders::GetShippingRates {
         builders::GetShippingRates {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             shipping_rate_id: shipping_rate_id.into(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 
@@ -450,24 +423,17 @@ impl StoreV3Client {
     ///
     /// Get store settings by altId and altType.
     ///
-    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`). Takes a sub-account (location) token.
-    ///
-    /// # Arguments
-    ///
-    /// - `alt_id`: Location Id or Agency Id
+    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetStoreSettings::alt_id) and [`alt_type`](builders::GetStoreSettings::alt_type) on the returned [`GetStoreSettings`](builders::GetStoreSettings), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_store_settings(
-        &self,
-        alt_id: impl Into<String>,
-        alt_type: types::AltType,
-    ) -> builders::GetStoreSettings {
+    pub fn get_store_settings(&self) -> builders::GetStoreSettings {
         builders::GetStoreSettings {
             client: self.client.clone(),
-            alt_id: alt_id.into(),
-            alt_type,
+            alt_id: None,
+            alt_type: None,
+            state: PhantomData,
         }
     }
 

@@ -25,7 +25,8 @@
 #![allow(
     clippy::large_enum_variant,
     clippy::enum_variant_names,
-    clippy::too_many_arguments
+    clippy::too_many_arguments,
+    clippy::type_complexity
 )]
 pub mod types;
 

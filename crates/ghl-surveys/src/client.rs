@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 
@@ -29,41 +30,40 @@ impl SurveysClient {
 
     /// Get Surveys
     ///
-    /// `GET /surveys/` (operation `get-surveys`, API version `2021-07-28`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetSurveys`](builders::GetSurveys) ([`skip`](builders::GetSurveys::skip), [`limit`](builders::GetSurveys::limit), [`type_`](builders::GetSurveys::type_)), then `.send().await` it.
+    /// `GET /surveys/` (operation `get-surveys`, API version `2021-07-28`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetSurveys::location_id) on the returned [`GetSurveys`](builders::GetSurveys) and any optional inputs ([`skip`](builders::GetSurveys::skip), [`limit`](builders::GetSurveys::limit), [`type_`](builders::GetSurveys::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_surveys(&self, location_id: impl Into<String>) -> builders::GetSurveys {
+    pub fn get_surveys(&self) -> builders::GetSurveys {
         builders::GetSurveys {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             skip: None,
             limit: None,
             type_: None,
+            state: PhantomData,
         }
     }
 
     /// Get Surveys Submissions
     ///
-    /// `GET /surveys/submissions` (operation `get-surveys-submissions`, API version `2021-07-28`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetSurveysSubmissions`](builders::GetSurveysSubmissions) ([`page`](builders::GetSurveysSubmissions::page), [`limit`](builders::GetSurveysSubmissions::limit), [`survey_id`](builders::GetSurveysSubmissions::survey_id), [`q`](builders::GetSurveysSubmissions::q), [`start_at`](builders::GetSurveysSubmissions::start_at), [`end_at`](builders::GetSurveysSubmissions::end_at)), then `.send().await` it.
+    /// `GET /surveys/submissions` (operation `get-surveys-submissions`, API version `2021-07-28`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetSurveysSubmissions::location_id) on the returned [`GetSurveysSubmissions`](builders::GetSurveysSubmissions) and any optional inputs ([`page`](builders::GetSurveysSubmissions::page), [`limit`](builders::GetSurveysSubmissions::limit), [`survey_id`](builders::GetSurveysSubmissions::survey_id), [`q`](builders::GetSurveysSubmissions::q), [`start_at`](builders::GetSurveysSubmissions::start_at), [`end_at`](builders::GetSurveysSubmissions::end_at)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_surveys_submissions(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetSurveysSubmissions {
+    pub fn get_surveys_submissions(&self) -> builders::GetSurveysSubmissions {
         builders::GetSurveysSubmissions {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             page: None,
             limit: None,
             survey_id: None,
             q: None,
             start_at: None,
             end_at: None,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -44,19 +45,15 @@ impl UsersV3Client {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`SearchUsers`](builders::SearchUsers) ([`query`](builders::SearchUsers::query), [`skip`](builders::SearchUsers::skip), [`limit`](builders::SearchUsers::limit), [`location_id`](builders::SearchUsers::location_id), [`type_`](builders::SearchUsers::type_), [`role`](builders::SearchUsers::role), [`ids`](builders::SearchUsers::ids), [`sort`](builders::SearchUsers::sort), [`sort_direction`](builders::SearchUsers::sort_direction), [`enabled2way_sync`](builders::SearchUsers::enabled2way_sync)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `company_id`: Company ID in which the search needs to be performed
+    /// `GET /users/search` (operation `search-users`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::SearchUsers::company_id) on the returned [`SearchUsers`](builders::SearchUsers) and any optional inputs ([`query`](builders::SearchUsers::query), [`skip`](builders::SearchUsers::skip), [`limit`](builders::SearchUsers::limit), [`location_id`](builders::SearchUsers::location_id), [`type_`](builders::SearchUsers::type_), [`role`](builders::SearchUsers::role), [`ids`](builders::SearchUsers::ids), [`sort`](builders::SearchUsers::sort), [`sort_direction`](builders::SearchUsers::sort_direction), [`enabled2way_sync`](builders::SearchUsers::enabled2way_sync)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_users(&self, company_id: impl Into<String>) -> builders::SearchUsers {
+    pub fn search_users(&self) -> builders::SearchUsers {
         builders::SearchUsers {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id: None,
             query: None,
             skip: None,
             limit: None,
@@ -67,6 +64,7 @@ impl UsersV3Client {
             sort: None,
             sort_direction: None,
             enabled2way_sync: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -32,19 +33,17 @@ impl UsersClient {
     ///
     /// Deprecated. Use `GET /users/search` instead. Pass `locationId` as a query parameter to filter results by location, along with the required `companyId` and other search filters as needed.
     ///
-    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) token.
+    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetUserByLocation::location_id) on the returned [`GetUserByLocation`](builders::GetUserByLocation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn get_user_by_location(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetUserByLocation {
+    pub fn get_user_by_location(&self) -> builders::GetUserByLocation {
         builders::GetUserByLocation {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -64,19 +63,15 @@ impl UsersClient {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set optional inputs on the returned [`SearchUsers`](builders::SearchUsers) ([`query`](builders::SearchUsers::query), [`skip`](builders::SearchUsers::skip), [`limit`](builders::SearchUsers::limit), [`location_id`](builders::SearchUsers::location_id), [`type_`](builders::SearchUsers::type_), [`role`](builders::SearchUsers::role), [`ids`](builders::SearchUsers::ids), [`sort`](builders::SearchUsers::sort), [`sort_direction`](builders::SearchUsers::sort_direction), [`enabled2way_sync`](builders::SearchUsers::enabled2way_sync)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `company_id`: Company ID in which the search needs to be performed
+    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::SearchUsers::company_id) on the returned [`SearchUsers`](builders::SearchUsers) and any optional inputs ([`query`](builders::SearchUsers::query), [`skip`](builders::SearchUsers::skip), [`limit`](builders::SearchUsers::limit), [`location_id`](builders::SearchUsers::location_id), [`type_`](builders::SearchUsers::type_), [`role`](builders::SearchUsers::role), [`ids`](builders::SearchUsers::ids), [`sort`](builders::SearchUsers::sort), [`sort_direction`](builders::SearchUsers::sort_direction), [`enabled2way_sync`](builders::SearchUsers::enabled2way_sync)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_users(&self, company_id: impl Into<String>) -> builders::SearchUsers {
+    pub fn search_users(&self) -> builders::SearchUsers {
         builders::SearchUsers {
             client: self.client.clone(),
-            company_id: company_id.into(),
+            company_id: None,
             query: None,
             skip: None,
             limit: None,
@@ -87,6 +82,7 @@ impl UsersClient {
             sort: None,
             sort_direction: None,
             enabled2way_sync: None,
+            state: PhantomData,
         }
     }
 

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 use crate::types;
@@ -51,28 +52,22 @@ impl VoiceAiClient {
     ///
     /// Delete an existing action from a voice AI agent. This permanently removes the action and its configuration.
     ///
-    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
+    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAction::location_id) and [`agent_id`](builders::DeleteAction::agent_id) on the returned [`DeleteAction`](builders::DeleteAction), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `action_id`: Unique identifier for the action
-    /// - `location_id`: Location ID
-    /// - `agent_id`: Agent ID the action is attached to
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_action(
-        &self,
-        action_id: impl Into<String>,
-        location_id: impl Into<String>,
-        agent_id: impl Into<String>,
-    ) -> builders::DeleteAction {
+    pub fn delete_action(&self, action_id: impl Into<String>) -> builders::DeleteAction {
         builders::DeleteAction {
             client: self.client.clone(),
             action_id: action_id.into(),
-            location_id: location_id.into(),
-            agent_id: agent_id.into(),
+            location_id: None,
+            agent_id: None,
+            state: PhantomData,
         }
     }
 
@@ -80,25 +75,21 @@ impl VoiceAiClient {
     ///
     /// Retrieve details of a specific action by its ID. Returns the action configuration including actionParameters.
     ///
-    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `2021-04-15`). Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `2021-04-15`). Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAction::location_id) on the returned [`GetAction`](builders::GetAction), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `action_id`: Unique identifier for the action
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_action(
-        &self,
-        action_id: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::GetAction {
+    pub fn get_action(&self, action_id: impl Into<String>) -> builders::GetAction {
         builders::GetAction {
             client: self.client.clone(),
             action_id: action_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -131,22 +122,19 @@ impl VoiceAiClient {
     ///
     /// Retrieve a paginated list of agents for given location.
     ///
-    /// `GET /voice-ai/agents` (operation `get-agents`, API version `2021-04-15`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAgents`](builders::GetAgents) ([`page`](builders::GetAgents::page), [`page_size`](builders::GetAgents::page_size), [`query`](builders::GetAgents::query)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location ID
+    /// `GET /voice-ai/agents` (operation `get-agents`, API version `2021-04-15`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgents::location_id) on the returned [`GetAgents`](builders::GetAgents) and any optional inputs ([`page`](builders::GetAgents::page), [`page_size`](builders::GetAgents::page_size), [`query`](builders::GetAgents::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_agents(&self, location_id: impl Into<String>) -> builders::GetAgents {
+    pub fn get_agents(&self) -> builders::GetAgents {
         builders::GetAgents {
             client: self.client.clone(),
             page: None,
             page_size: None,
-            location_id: location_id.into(),
+            location_id: None,
             query: None,
+            state: PhantomData,
         }
     }
 
@@ -173,25 +161,21 @@ impl VoiceAiClient {
     ///
     /// Delete a voice AI agent and all its configurations
     ///
-    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
+    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::DeleteAgent), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `agent_id`: Unique agent identifier
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_agent(
-        &self,
-        agent_id: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::DeleteAgent {
+    pub fn delete_agent(&self, agent_id: impl Into<String>) -> builders::DeleteAgent {
         builders::DeleteAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -199,25 +183,21 @@ impl VoiceAiClient {
     ///
     /// Retrieve detailed configuration and settings for a specific voice AI agent
     ///
-    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgent::location_id) on the returned [`GetAgent`](builders::GetAgent), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `agent_id`: Unique agent identifier
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_agent(
-        &self,
-        agent_id: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::GetAgent {
+    pub fn get_agent(&self, agent_id: impl Into<String>) -> builders::GetAgent {
         builders::GetAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 
@@ -225,12 +205,11 @@ impl VoiceAiClient {
     ///
     /// Partially update an existing voice AI agent
     ///
-    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `2021-04-15`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
+    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `2021-04-15`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::PatchAgent::location_id) on the returned [`PatchAgent`](builders::PatchAgent), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `agent_id`: Unique agent identifier
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
@@ -238,14 +217,14 @@ impl VoiceAiClient {
     pub fn patch_agent(
         &self,
         agent_id: impl Into<String>,
-        location_id: impl Into<String>,
         body: types::PatchAgentDto,
     ) -> builders::PatchAgent {
         builders::PatchAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
             body,
+            state: PhantomData,
         }
     }
 
@@ -253,22 +232,15 @@ impl VoiceAiClient {
     ///
     /// Returns call logs for Voice AI agents scoped to a location. Supports filtering by agent, contact, call type, action types, and date range (interpreted in the provided IANA timezone). Also supports sorting and 1-based pagination.
     ///
-    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `2021-04-15`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCallLogs`](builders::GetCallLogs) ([`agent_id`](builders::GetCallLogs::agent_id), [`contact_id`](builders::GetCallLogs::contact_id), [`call_type`](builders::GetCallLogs::call_type), [`start_date`](builders::GetCallLogs::start_date), [`end_date`](builders::GetCallLogs::end_date), [`action_type`](builders::GetCallLogs::action_type), [`sort_by`](builders::GetCallLogs::sort_by), [`sort`](builders::GetCallLogs::sort), [`page`](builders::GetCallLogs::page), [`page_size`](builders::GetCallLogs::page_size)), then `.send().await` it.
-    ///
-    /// # Arguments
-    ///
-    /// - `location_id`: Location identifier. Filters results to this location.
+    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `2021-04-15`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCallLogs::location_id) on the returned [`GetCallLogs`](builders::GetCallLogs) and any optional inputs ([`agent_id`](builders::GetCallLogs::agent_id), [`contact_id`](builders::GetCallLogs::contact_id), [`call_type`](builders::GetCallLogs::call_type), [`start_date`](builders::GetCallLogs::start_date), [`end_date`](builders::GetCallLogs::end_date), [`action_type`](builders::GetCallLogs::action_type), [`sort_by`](builders::GetCallLogs::sort_by), [`sort`](builders::GetCallLogs::sort), [`page`](builders::GetCallLogs::page), [`page_size`](builders::GetCallLogs::page_size)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_call_logs(
-        &self,
-        location_id: impl Into<String>,
-    ) -> builders::GetCallLogs {
+    pub fn get_call_logs(&self) -> builders::GetCallLogs {
         builders::GetCallLogs {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
             agent_id: None,
             contact_id: None,
             call_type: None,
@@ -279,6 +251,7 @@ impl VoiceAiClient {
             sort: None,
             page: None,
             page_size: None,
+            state: PhantomData,
         }
     }
 
@@ -286,25 +259,21 @@ impl VoiceAiClient {
     ///
     /// Returns a call log by callId.
     ///
-    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `2021-04-15`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token.
+    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `2021-04-15`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCallLog::location_id) on the returned [`GetCallLog`](builders::GetCallLog), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
     /// - `call_id`: Call ID
-    /// - `location_id`: Location ID
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_call_log(
-        &self,
-        call_id: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> builders::GetCallLog {
+    pub fn get_call_log(&self, call_id: impl Into<String>) -> builders::GetCallLog {
         builders::GetCallLog {
             client: self.client.clone(),
             call_id: call_id.into(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! The resource client: one method per operation, each returning its builder.
 
+use std::marker::PhantomData;
 use ghl_runtime::Client;
 use crate::builders;
 
@@ -29,15 +30,16 @@ impl WorkflowsClient {
 
     /// Get Workflow
     ///
-    /// `GET /workflows/` (operation `get-workflow`, API version `2021-07-28`). Requires scope `workflows.readonly`. Takes a sub-account (location) token.
+    /// `GET /workflows/` (operation `get-workflow`, API version `2021-07-28`). Requires scope `workflows.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetWorkflow::location_id) on the returned [`GetWorkflow`](builders::GetWorkflow), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_workflow(&self, location_id: impl Into<String>) -> builders::GetWorkflow {
+    pub fn get_workflow(&self) -> builders::GetWorkflow {
         builders::GetWorkflow {
             client: self.client.clone(),
-            location_id: location_id.into(),
+            location_id: None,
+            state: PhantomData,
         }
     }
 }

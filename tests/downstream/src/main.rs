@@ -15,7 +15,11 @@ async fn all_posts(
     blog_id: &str,
 ) -> ghl_blogs::Result<usize> {
     let posts: Vec<_> = blogs
-        .get_blog_posts(location_id, blog_id, 50, 0)
+        .get_blog_posts()
+        .location_id(location_id)
+        .blog_id(blog_id)
+        .limit(50)
+        .offset(0)
         .paginate()
         .max_items(500)
         .collect_items()
@@ -30,7 +34,11 @@ async fn print_posts(
     blog_id: &str,
 ) -> ghl_blogs::Result<()> {
     let mut posts = blogs
-        .get_blog_posts(location_id, blog_id, 50, 0)
+        .get_blog_posts()
+        .location_id(location_id)
+        .blog_id(blog_id)
+        .limit(50)
+        .offset(0)
         .paginate()
         .items();
     while let Some(post) = posts.next().await {
@@ -59,7 +67,10 @@ fn main() -> Result<(), ghl_blogs::Error> {
     // Building the futures type-checks the whole calls; running them needs a token and the
     // network.
     let call = blogs
-        .get_all_blog_authors_by_location(location_id.as_str(), 5, 0)
+        .get_all_blog_authors_by_location()
+        .location_id(location_id.as_str())
+        .limit(5)
+        .offset(0)
         .send();
     drop(call);
     drop(all_posts(&blogs, &location_id, "blog-id"));

@@ -10,7 +10,7 @@ mod ad_manager {
     async fn main() -> Result<(), ghl_ad_manager::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = AdManagerClient::new(client);
-        api.fb_get_ad_accounts("your-location-id").send().await?;
+        api.fb_get_ad_accounts().location_id("your-location-id").send().await?;
         Ok(())
     }
 }
@@ -36,7 +36,8 @@ mod agent_studio {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = AgentStudioClient::new(client);
         let answer = api
-            .get_agent_by_id("your-agent-id", "your-location-id")
+            .get_agent_by_id("your-agent-id")
+            .location_id("your-location-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -65,7 +66,9 @@ mod blogs {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = BlogsClient::new(client);
         let answer = api
-            .check_url_slug_exists("your-url-slug", "your-location-id")
+            .check_url_slug_exists()
+            .url_slug("your-url-slug")
+            .location_id("your-location-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -93,7 +96,11 @@ mod businesses {
     async fn main() -> Result<(), ghl_businesses::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = BusinessesClient::new(client);
-        let answer = api.get_businesses_by_location("your-location-id").send().await?;
+        let answer = api
+            .get_businesses_by_location()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -106,7 +113,7 @@ mod calendars {
     async fn main() -> Result<(), ghl_calendars::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = CalendarsClient::new(client);
-        let answer = api.get_calendars("your-location-id").send().await?;
+        let answer = api.get_calendars().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -119,7 +126,7 @@ mod campaigns {
     async fn main() -> Result<(), ghl_campaigns::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = CampaignsClient::new(client);
-        let answer = api.get_campaigns("your-location-id").send().await?;
+        let answer = api.get_campaigns().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -171,7 +178,11 @@ mod conversations {
     async fn main() -> Result<(), ghl_conversations::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ConversationsClient::new(client);
-        let answer = api.search_conversation("your-location-id").send().await?;
+        let answer = api
+            .search_conversation()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -232,7 +243,7 @@ mod emails {
     async fn main() -> Result<(), ghl_emails::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = EmailsClient::new(client);
-        let answer = api.fetch_template("your-location-id").send().await?;
+        let answer = api.fetch_template().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -245,7 +256,7 @@ mod forms {
     async fn main() -> Result<(), ghl_forms::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = FormsClient::new(client);
-        let answer = api.get_forms("your-location-id").send().await?;
+        let answer = api.get_forms().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -258,7 +269,7 @@ mod funnels {
     async fn main() -> Result<(), ghl_funnels::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = FunnelsClient::new(client);
-        let answer = api.get_funnels("your-location-id").send().await?;
+        let answer = api.get_funnels().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -288,7 +299,8 @@ mod knowledge_base {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = KnowledgeBaseClient::new(client);
         let answer = api
-            .list_all_knowledge_bases_paginated("your-location-id")
+            .list_all_knowledge_bases_paginated()
+            .location_id("your-location-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -303,7 +315,7 @@ mod links {
     async fn main() -> Result<(), ghl_links::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = LinksClient::new(client);
-        let answer = api.get_links("your-location-id").send().await?;
+        let answer = api.get_links().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -354,7 +366,9 @@ mod oauth {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = OauthClient::new(client);
         let answer = api
-            .get_installed_location("your-company-id", "your-app-id")
+            .get_installed_location()
+            .company_id("your-company-id")
+            .app_id("your-app-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -369,7 +383,11 @@ mod objects {
     async fn main() -> Result<(), ghl_objects::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ObjectsClient::new(client);
-        let answer = api.get_object_by_location_id("your-location-id").send().await?;
+        let answer = api
+            .get_object_by_location_id()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -382,7 +400,7 @@ mod opportunities {
     async fn main() -> Result<(), ghl_opportunities::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = OpportunitiesClient::new(client);
-        let answer = api.get_lost_reason("your-location-id").send().await?;
+        let answer = api.get_lost_reason().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -395,7 +413,7 @@ mod payments {
     async fn main() -> Result<(), ghl_payments::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = PaymentsClient::new(client);
-        let answer = api.list_orders("your-alt-id").send().await?;
+        let answer = api.list_orders().alt_id("your-alt-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -421,7 +439,7 @@ mod products {
     async fn main() -> Result<(), ghl_products::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ProductsClient::new(client);
-        let answer = api.list_invoices("your-location-id").send().await?;
+        let answer = api.list_invoices().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -434,7 +452,11 @@ mod proposals {
     async fn main() -> Result<(), ghl_proposals::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ProposalsClient::new(client);
-        let answer = api.list_documents_contracts("your-location-id").send().await?;
+        let answer = api
+            .list_documents_contracts()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -459,7 +481,11 @@ mod snapshots {
     async fn main() -> Result<(), ghl_snapshots::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = SnapshotsClient::new(client);
-        let answer = api.get_custom_snapshots("your-company-id").send().await?;
+        let answer = api
+            .get_custom_snapshots()
+            .company_id("your-company-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -496,7 +522,7 @@ mod surveys {
     async fn main() -> Result<(), ghl_surveys::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = SurveysClient::new(client);
-        let answer = api.get_surveys("your-location-id").send().await?;
+        let answer = api.get_surveys().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -509,7 +535,7 @@ mod users {
     async fn main() -> Result<(), ghl_users::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = UsersClient::new(client);
-        let answer = api.search_users("your-company-id").send().await?;
+        let answer = api.search_users().company_id("your-company-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -522,7 +548,7 @@ mod ad_publishing_v3 {
     async fn main() -> Result<(), ghl_ad_publishing_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = AdPublishingV3Client::new(client);
-        api.fb_get_ad_accounts("your-location-id").send().await?;
+        api.fb_get_ad_accounts().location_id("your-location-id").send().await?;
         Ok(())
     }
 }
@@ -548,7 +574,8 @@ mod agent_studio_v3 {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = AgentStudioV3Client::new(client);
         let answer = api
-            .get_agent_by_id("your-agent-id", "your-location-id")
+            .get_agent_by_id("your-agent-id")
+            .location_id("your-location-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -577,7 +604,9 @@ mod blogs_v3 {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = BlogsV3Client::new(client);
         let answer = api
-            .check_url_slug_exists("your-url-slug", "your-location-id")
+            .check_url_slug_exists()
+            .url_slug("your-url-slug")
+            .location_id("your-location-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -605,7 +634,11 @@ mod businesses_v3 {
     async fn main() -> Result<(), ghl_businesses_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = BusinessesV3Client::new(client);
-        let answer = api.get_businesses_by_location("your-location-id").send().await?;
+        let answer = api
+            .get_businesses_by_location()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -618,7 +651,7 @@ mod calendars_v3 {
     async fn main() -> Result<(), ghl_calendars_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = CalendarsV3Client::new(client);
-        let answer = api.get_calendars("your-location-id").send().await?;
+        let answer = api.get_calendars().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -631,7 +664,7 @@ mod campaigns_v3 {
     async fn main() -> Result<(), ghl_campaigns_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = CampaignsV3Client::new(client);
-        let answer = api.get_campaigns("your-location-id").send().await?;
+        let answer = api.get_campaigns().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -695,7 +728,11 @@ mod conversations_v3 {
     async fn main() -> Result<(), ghl_conversations_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ConversationsV3Client::new(client);
-        let answer = api.search_conversation("your-location-id").send().await?;
+        let answer = api
+            .search_conversation()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -769,7 +806,7 @@ mod forms_v3 {
     async fn main() -> Result<(), ghl_forms_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = FormsV3Client::new(client);
-        let answer = api.get_forms("your-location-id").send().await?;
+        let answer = api.get_forms().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -782,7 +819,7 @@ mod funnels_v3 {
     async fn main() -> Result<(), ghl_funnels_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = FunnelsV3Client::new(client);
-        let answer = api.get_funnels("your-location-id").send().await?;
+        let answer = api.get_funnels().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -812,7 +849,8 @@ mod knowledge_base_v3 {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = KnowledgeBaseV3Client::new(client);
         let answer = api
-            .list_all_knowledge_bases_paginated("your-location-id")
+            .list_all_knowledge_bases_paginated()
+            .location_id("your-location-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -827,7 +865,7 @@ mod links_v3 {
     async fn main() -> Result<(), ghl_links_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = LinksV3Client::new(client);
-        let answer = api.get_links("your-location-id").send().await?;
+        let answer = api.get_links().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -878,7 +916,9 @@ mod oauth_v3 {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = OauthV3Client::new(client);
         let answer = api
-            .get_installed_location("your-company-id", "your-app-id")
+            .get_installed_location()
+            .company_id("your-company-id")
+            .app_id("your-app-id")
             .send()
             .await?;
         println!("{answer:?}");
@@ -893,7 +933,11 @@ mod objects_v3 {
     async fn main() -> Result<(), ghl_objects_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ObjectsV3Client::new(client);
-        let answer = api.get_object_by_location_id("your-location-id").send().await?;
+        let answer = api
+            .get_object_by_location_id()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -906,7 +950,7 @@ mod opportunities_v3 {
     async fn main() -> Result<(), ghl_opportunities_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = OpportunitiesV3Client::new(client);
-        let answer = api.get_lost_reason("your-location-id").send().await?;
+        let answer = api.get_lost_reason().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -919,7 +963,7 @@ mod payments_v3 {
     async fn main() -> Result<(), ghl_payments_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = PaymentsV3Client::new(client);
-        let answer = api.list_orders("your-alt-id").send().await?;
+        let answer = api.list_orders().alt_id("your-alt-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -932,7 +976,7 @@ mod phone_system_v3 {
     async fn main() -> Result<(), ghl_phone_system_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = PhoneSystemV3Client::new(client);
-        api.get_number_pool_list("your-location-id").send().await?;
+        api.get_number_pool_list().location_id("your-location-id").send().await?;
         Ok(())
     }
 }
@@ -944,7 +988,7 @@ mod products_v3 {
     async fn main() -> Result<(), ghl_products_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ProductsV3Client::new(client);
-        let answer = api.list_invoices("your-location-id").send().await?;
+        let answer = api.list_invoices().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -957,7 +1001,11 @@ mod proposals_v3 {
     async fn main() -> Result<(), ghl_proposals_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = ProposalsV3Client::new(client);
-        let answer = api.list_documents_contracts("your-location-id").send().await?;
+        let answer = api
+            .list_documents_contracts()
+            .location_id("your-location-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -982,7 +1030,11 @@ mod snapshots_v3 {
     async fn main() -> Result<(), ghl_snapshots_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = SnapshotsV3Client::new(client);
-        let answer = api.get_custom_snapshots("your-company-id").send().await?;
+        let answer = api
+            .get_custom_snapshots()
+            .company_id("your-company-id")
+            .send()
+            .await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -1019,7 +1071,7 @@ mod surveys_v3 {
     async fn main() -> Result<(), ghl_surveys_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = SurveysV3Client::new(client);
-        let answer = api.get_surveys("your-location-id").send().await?;
+        let answer = api.get_surveys().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -1032,7 +1084,7 @@ mod users_v3 {
     async fn main() -> Result<(), ghl_users_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = UsersV3Client::new(client);
-        let answer = api.search_users("your-company-id").send().await?;
+        let answer = api.search_users().company_id("your-company-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -1045,7 +1097,7 @@ mod voice_ai_v3 {
     async fn main() -> Result<(), ghl_voice_ai_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = VoiceAiV3Client::new(client);
-        let answer = api.get_agents("your-location-id").send().await?;
+        let answer = api.get_agents().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -1058,7 +1110,7 @@ mod workflows_v3 {
     async fn main() -> Result<(), ghl_workflows_v3::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = WorkflowsV3Client::new(client);
-        let answer = api.get_workflow("your-location-id").send().await?;
+        let answer = api.get_workflow().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -1071,7 +1123,7 @@ mod voice_ai {
     async fn main() -> Result<(), ghl_voice_ai::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = VoiceAiClient::new(client);
-        let answer = api.get_agents("your-location-id").send().await?;
+        let answer = api.get_agents().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }
@@ -1084,7 +1136,7 @@ mod workflows {
     async fn main() -> Result<(), ghl_workflows::Error> {
         let client = Client::with_token(std::env::var("GHL_TOKEN").unwrap_or_default())?;
         let api = WorkflowsClient::new(client);
-        let answer = api.get_workflow("your-location-id").send().await?;
+        let answer = api.get_workflow().location_id("your-location-id").send().await?;
         println!("{answer:?}");
         Ok(())
     }

@@ -111,7 +111,7 @@ impl Server {
 async fn ad_manager() {
     let server = Server::start().await;
     let api = ghl_ad_manager::AdManagerClient::new(server.client());
-    let _ = api.fb_get_ad_accounts("locationId").send().await;
+    let _ = api.fb_get_ad_accounts().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_ad_accounts",
@@ -139,7 +139,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_ad_account("adAccountId", "locationId").send().await;
+    let _ = api.fb_get_ad_account("adAccountId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_ad_account",
@@ -292,7 +292,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_campaign("campaignId", "locationId").send().await;
+    let _ = api.fb_get_campaign("campaignId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_campaign",
@@ -406,7 +406,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_conversation_forms("locationId").send().await;
+    let _ = api.fb_get_conversation_forms().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_conversation_forms",
@@ -436,7 +436,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_custom_audiences("locationId", value("\"lookalike\""), "adAccountId")
+        .fb_get_custom_audiences()
+        .location_id("locationId")
+        .type_(value("\"lookalike\""))
+        .ad_account_id("adAccountId")
         .send()
         .await;
     server
@@ -449,7 +452,11 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_delete_custom_audience("audienceId", "locationId").send().await;
+    let _ = api
+        .fb_delete_custom_audience("audienceId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "fb_delete_custom_audience",
@@ -460,7 +467,11 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_custom_audience_by_id("audienceId", "locationId").send().await;
+    let _ = api
+        .fb_get_custom_audience_by_id("audienceId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "fb_get_custom_audience_by_id",
@@ -548,7 +559,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .fb_get_entity()
+        .location_id("locationId")
+        .type_(value("\"AD_MANAGER\""))
+        .entity_type(value("\"CAMPAIGN\""))
         .send()
         .await;
     server
@@ -575,7 +589,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_integration("locationId").send().await;
+    let _ = api.fb_get_integration().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_integration",
@@ -604,7 +618,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_lead_form("leadFormId", "locationId").send().await;
+    let _ = api.fb_get_lead_form("leadFormId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_lead_form",
@@ -615,7 +629,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_current_user("locationId").send().await;
+    let _ = api.fb_get_current_user().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_current_user",
@@ -626,7 +640,12 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_delete_page("locationId", "pageId").send().await;
+    let _ = api
+        .fb_delete_page()
+        .location_id("locationId")
+        .page_id("pageId")
+        .send()
+        .await;
     server
         .expect(
             "fb_delete_page",
@@ -638,7 +657,8 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_set_default_page("locationId", value("{\"pageId\":\"103456789012345\"}"))
+        .fb_set_default_page(value("{\"pageId\":\"103456789012345\"}"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -651,7 +671,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_page_lead_forms("pageId", "locationId").send().await;
+    let _ = api.fb_get_page_lead_forms("pageId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_page_lead_forms",
@@ -681,7 +701,11 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_instagram_accounts("pageId", "locationId").send().await;
+    let _ = api
+        .fb_get_instagram_accounts("pageId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "fb_get_instagram_accounts",
@@ -692,7 +716,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_pages("locationId").send().await;
+    let _ = api.fb_get_pages().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_pages",
@@ -703,7 +727,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_get_pixels("locationId").send().await;
+    let _ = api.fb_get_pixels().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_pixels",
@@ -733,14 +757,13 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_reporting(
-            "locationId",
-            value("\"day\""),
-            "startDate",
-            "endDate",
-            value("\"AD_MANAGER\""),
-            value("[]"),
-        )
+        .fb_get_reporting()
+        .location_id("locationId")
+        .group_by(value("\"day\""))
+        .start_date("startDate")
+        .end_date("endDate")
+        .type_(value("\"AD_MANAGER\""))
+        .fields(value("[]"))
         .send()
         .await;
     server
@@ -754,7 +777,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_campaign_reporting("campaignId", "locationId", "startDate", "endDate")
+        .fb_get_campaign_reporting("campaignId")
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -768,14 +794,13 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .fb_get_reporting_list(
-            "locationId",
-            "listType",
-            "startDate",
-            "endDate",
-            "campaignId",
-            value("\"AD_MANAGER\""),
-        )
+        .fb_get_reporting_list()
+        .location_id("locationId")
+        .list_type("listType")
+        .start_date("startDate")
+        .end_date("endDate")
+        .campaign_id("campaignId")
+        .type_(value("\"AD_MANAGER\""))
         .send()
         .await;
     server
@@ -788,7 +813,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.fb_search_targeting("type", "query").send().await;
+    let _ = api.fb_search_targeting().type_("type").query("query").send().await;
     server
         .expect(
             "fb_search_targeting",
@@ -799,7 +824,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_ad_accounts("locationId").send().await;
+    let _ = api.google_get_ad_accounts().location_id("locationId").send().await;
     server
         .expect(
             "google_get_ad_accounts",
@@ -827,7 +852,11 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_ad_account_details("adAccountId", "locationId").send().await;
+    let _ = api
+        .google_get_ad_account_details("adAccountId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_get_ad_account_details",
@@ -856,7 +885,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_campaign_by_id("adId", "locationId").send().await;
+    let _ = api.google_get_campaign_by_id("adId").location_id("locationId").send().await;
     server
         .expect(
             "google_get_campaign_by_id",
@@ -878,7 +907,12 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_assets("locationId", value("\"CALL\"")).send().await;
+    let _ = api
+        .google_get_assets()
+        .location_id("locationId")
+        .type_(value("\"CALL\""))
+        .send()
+        .await;
     server
         .expect(
             "google_get_assets",
@@ -907,7 +941,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_audiences("locationId").send().await;
+    let _ = api.google_get_audiences().location_id("locationId").send().await;
     server
         .expect(
             "google_get_audiences",
@@ -936,7 +970,11 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_audience_by_id("audienceId", "locationId").send().await;
+    let _ = api
+        .google_get_audience_by_id("audienceId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_get_audience_by_id",
@@ -947,7 +985,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_conversion_goals("locationId").send().await;
+    let _ = api.google_get_conversion_goals().location_id("locationId").send().await;
     server
         .expect(
             "google_get_conversion_goals",
@@ -958,7 +996,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_conversions("locationId").send().await;
+    let _ = api.google_get_conversions().location_id("locationId").send().await;
     server
         .expect(
             "google_get_conversions",
@@ -987,7 +1025,11 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_delete_conversion("conversionId", "locationId").send().await;
+    let _ = api
+        .google_delete_conversion("conversionId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_delete_conversion",
@@ -998,7 +1040,11 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_conversion_by_id("conversionId", "locationId").send().await;
+    let _ = api
+        .google_get_conversion_by_id("conversionId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_get_conversion_by_id",
@@ -1010,7 +1056,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .google_get_entity()
+        .location_id("locationId")
+        .type_(value("\"AD_MANAGER\""))
+        .entity_type(value("\"CAMPAIGN\""))
         .send()
         .await;
     server
@@ -1023,7 +1072,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_integration("locationId").send().await;
+    let _ = api.google_get_integration().location_id("locationId").send().await;
     server
         .expect(
             "google_get_integration",
@@ -1054,11 +1103,11 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_get_keyword_ideas(
-            "locationId",
             value(
                 "{\"url\":\"https://example.com\",\"languageCode\":\"en\",\"locations\":[\"US\",\"CA\"],\"keywords\":[\"marketing\"]}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -1071,7 +1120,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_current_user("locationId").send().await;
+    let _ = api.google_get_current_user().location_id("locationId").send().await;
     server
         .expect(
             "google_get_current_user",
@@ -1083,13 +1132,12 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_get_reporting(
-            "locationId",
-            "startDate",
-            "endDate",
-            value("\"AD_MANAGER\""),
-            value("[]"),
-        )
+        .google_get_reporting()
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
+        .type_(value("\"AD_MANAGER\""))
+        .fields(value("[]"))
         .send()
         .await;
     server
@@ -1103,12 +1151,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_get_campaign_reporting(
-            "campaignId",
-            "locationId",
-            "startDate",
-            "endDate",
-        )
+        .google_get_campaign_reporting("campaignId")
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -1122,13 +1168,12 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_get_reporting_list(
-            "locationId",
-            "listType",
-            "startDate",
-            "endDate",
-            value("\"AD_MANAGER\""),
-        )
+        .google_get_reporting_list()
+        .location_id("locationId")
+        .list_type("listType")
+        .start_date("startDate")
+        .end_date("endDate")
+        .type_(value("\"AD_MANAGER\""))
         .send()
         .await;
     server
@@ -1141,7 +1186,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_get_segments("locationId").send().await;
+    let _ = api.google_get_segments().location_id("locationId").send().await;
     server
         .expect(
             "google_get_segments",
@@ -1154,12 +1199,12 @@ async fn ad_manager() {
         .await;
     let _ = api
         .google_upsert_segment(
-            "locationId",
-            value("\"CUSTOM_SEGMENTS\""),
             value(
                 "{\"name\":\"My Segment\",\"description\":\"Target audience segment\",\"members\":[{\"memberType\":\"KEYWORD\",\"keyword\":\"digital marketing\"},{\"memberType\":\"URL\",\"url\":\"https://example.com\"},{\"memberType\":\"APP\",\"app\":\"com.example.app\"}],\"status\":\"ENABLED\",\"type\":\"CUSTOM_SEGMENTS\",\"id\":\"seg_123\",\"membershipStatus\":\"OPEN\",\"ruleBasedUserList\":{\"prepopulationStatus\":\"REQUESTED\",\"flexibleRuleUserList\":{\"inclusiveRuleOperator\":\"AND\",\"inclusiveOperands\":[{\"lookbackWindowDays\":30,\"rule\":{\"ruleItemGroups\":[]}}],\"exclusiveOperands\":[{\"lookbackWindowDays\":30,\"rule\":{\"ruleItemGroups\":[]}}]}},\"membershipLifeSpan\":30,\"seedUserListIds\":[\"list_1\"],\"countryCodes\":[\"US\",\"CA\"],\"expansionLevel\":\"BALANCED\"}",
             ),
         )
+        .location_id("locationId")
+        .type_(value("\"CUSTOM_SEGMENTS\""))
         .send()
         .await;
     server
@@ -1191,7 +1236,9 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_delete_segment("segmentId", "locationId", value("\"CUSTOM_SEGMENTS\""))
+        .google_delete_segment("segmentId")
+        .location_id("locationId")
+        .type_(value("\"CUSTOM_SEGMENTS\""))
         .send()
         .await;
     server
@@ -1205,11 +1252,9 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_get_segment_by_id(
-            "segmentId",
-            "locationId",
-            value("\"CUSTOM_SEGMENTS\""),
-        )
+        .google_get_segment_by_id("segmentId")
+        .location_id("locationId")
+        .type_(value("\"CUSTOM_SEGMENTS\""))
         .send()
         .await;
     server
@@ -1223,11 +1268,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .google_get_target_interests(
-            "locationId",
-            value("\"AFFINITY\""),
-            "advertisingChannelType",
-        )
+        .google_get_target_interests()
+        .location_id("locationId")
+        .type_(value("\"AFFINITY\""))
+        .advertising_channel_type("advertisingChannelType")
         .send()
         .await;
     server
@@ -1240,7 +1284,12 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.google_search_targeting("type", "locationId").send().await;
+    let _ = api
+        .google_search_targeting()
+        .type_("type")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_search_targeting",
@@ -1251,7 +1300,12 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_delete_ad_account("locationId", "adAccountId").send().await;
+    let _ = api
+        .li_delete_ad_account()
+        .location_id("locationId")
+        .ad_account_id("adAccountId")
+        .send()
+        .await;
     server
         .expect(
             "li_delete_ad_account",
@@ -1262,7 +1316,12 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_get_ad_account_details("locationId", "adAccountId").send().await;
+    let _ = api
+        .li_get_ad_account_details()
+        .location_id("locationId")
+        .ad_account_id("adAccountId")
+        .send()
+        .await;
     server
         .expect(
             "li_get_ad_account_details",
@@ -1273,7 +1332,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_get_ad_accounts("locationId").send().await;
+    let _ = api.li_get_ad_accounts().location_id("locationId").send().await;
     server
         .expect(
             "li_get_ad_accounts",
@@ -1302,7 +1361,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_get_campaign_group("adId", "locationId").send().await;
+    let _ = api.li_get_campaign_group("adId").location_id("locationId").send().await;
     server
         .expect(
             "li_get_campaign_group",
@@ -1330,7 +1389,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_get_integration("locationId").send().await;
+    let _ = api.li_get_integration().location_id("locationId").send().await;
     server
         .expect(
             "li_get_integration",
@@ -1359,7 +1418,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_get_current_user("locationId").send().await;
+    let _ = api.li_get_current_user().location_id("locationId").send().await;
     server
         .expect(
             "li_get_current_user",
@@ -1370,7 +1429,13 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_get_ad_analytics("locationId", "startDate", "endDate").send().await;
+    let _ = api
+        .li_get_ad_analytics()
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
+        .send()
+        .await;
     server
         .expect(
             "li_get_ad_analytics",
@@ -1382,12 +1447,10 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .li_get_campaign_group_reporting(
-            "campaignGroupId",
-            "locationId",
-            "startDate",
-            "endDate",
-        )
+        .li_get_campaign_group_reporting("campaignGroupId")
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -1401,14 +1464,13 @@ async fn ad_manager() {
         )
         .await;
     let _ = api
-        .li_get_reporting_list(
-            "locationId",
-            "listType",
-            "campaignId",
-            "campaignGroupId",
-            "startDate",
-            "endDate",
-        )
+        .li_get_reporting_list()
+        .location_id("locationId")
+        .list_type("listType")
+        .campaign_id("campaignId")
+        .campaign_group_id("campaignGroupId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -1421,7 +1483,12 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_search_targeting("locationId", "facet").send().await;
+    let _ = api
+        .li_search_targeting()
+        .location_id("locationId")
+        .facet("facet")
+        .send()
+        .await;
     server
         .expect(
             "li_search_targeting",
@@ -1435,11 +1502,11 @@ async fn ad_manager() {
     let _ = api
         .li_create_lead_form(
             "accountId",
-            "locationId",
             value(
                 "{\"owner\":{\"sponsoredAccount\":\"urn:li:sponsoredAccount:123456\"},\"creationLocale\":{\"country\":\"US\",\"language\":\"en\"},\"name\":\"Contact Us\",\"state\":\"PUBLISHED\",\"content\":{\"questions\":[{\"question\":{\"localized\":{\"en_US\":\"Hello\"}},\"name\":\"firstName\",\"questionDetails\":{\"multipleChoiceQuestionDetails\":{\"options\":[{\"id\":1,\"text\":{\"localized\":{\"en_US\":\"Hello\"}}}]}},\"predefinedField\":\"FIRST_NAME\"}],\"description\":{\"localized\":{\"en_US\":\"Hello\"}},\"headline\":{\"localized\":{\"en_US\":\"Hello\"}},\"postSubmissionInfo\":{\"message\":{\"localized\":{\"en_US\":\"Hello\"}},\"callToAction\":{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"VISIT_COMPANY_WEBSITE\"}},\"legalInfo\":{\"consents\":[{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"Hello\"}}}],\"privacyPolicyUrl\":\"https://example.com/privacy\",\"legalDisclaimer\":{\"localized\":{\"en_US\":\"Hello\"}}}},\"hiddenFields\":[{\"name\":\"utm_source\",\"value\":\"linkedin\"}]}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -1452,7 +1519,7 @@ async fn ad_manager() {
             &[],
         )
         .await;
-    let _ = api.li_get_lead_forms("accountId", "locationId").send().await;
+    let _ = api.li_get_lead_forms("accountId").location_id("locationId").send().await;
     server
         .expect(
             "li_get_lead_forms",
@@ -1466,9 +1533,9 @@ async fn ad_manager() {
     let _ = api
         .li_update_ad_status(
             "adId",
-            "locationId",
             value("{\"operationType\":\"PAUSED\",\"type\":\"adCampaign\"}"),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -1538,7 +1605,13 @@ async fn affiliate_manager() {
 async fn agent_studio() {
     let server = Server::start().await;
     let api = ghl_agent_studio::AgentStudioClient::new(server.client());
-    let _ = api.get_agents("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .get_agents()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_agents",
@@ -1605,7 +1678,7 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api.delete_agent("agentId", "locationId").send().await;
+    let _ = api.delete_agent("agentId").location_id("locationId").send().await;
     server
         .expect(
             "delete_agent",
@@ -1616,7 +1689,7 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api.get_agent_by_id("agentId", "locationId").send().await;
+    let _ = api.get_agent_by_id("agentId").location_id("locationId").send().await;
     server
         .expect(
             "get_agent_by_id",
@@ -1665,7 +1738,13 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api.get_agents_deprecated("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .get_agents_deprecated()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_agents_deprecated",
@@ -1676,7 +1755,11 @@ async fn agent_studio() {
             &[],
         )
         .await;
-    let _ = api.get_agent_by_id_deprecated("agentId", "locationId").send().await;
+    let _ = api
+        .get_agent_by_id_deprecated("agentId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_agent_by_id_deprecated",
@@ -1712,7 +1795,13 @@ async fn agent_studio() {
 async fn associations() {
     let server = Server::start().await;
     let api = ghl_associations::AssociationsClient::new(server.client());
-    let _ = api.find_associations("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .find_associations()
+        .location_id("locationId")
+        .skip(value("1"))
+        .limit(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "find_associations",
@@ -1741,7 +1830,11 @@ async fn associations() {
             &[],
         )
         .await;
-    let _ = api.get_association_key_by_key_name("key_name", "locationId").send().await;
+    let _ = api
+        .get_association_key_by_key_name("key_name")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_association_key_by_key_name",
@@ -1782,7 +1875,10 @@ async fn associations() {
         )
         .await;
     let _ = api
-        .get_relations_by_record_id("recordId", "locationId", value("1"), value("1"))
+        .get_relations_by_record_id("recordId")
+        .location_id("locationId")
+        .skip(value("1"))
+        .limit(value("1"))
         .send()
         .await;
     server
@@ -1795,7 +1891,7 @@ async fn associations() {
             &[],
         )
         .await;
-    let _ = api.delete_relation("relationId", "locationId").send().await;
+    let _ = api.delete_relation("relationId").location_id("locationId").send().await;
     server
         .expect(
             "delete_relation",
@@ -1852,7 +1948,10 @@ async fn blogs() {
     let server = Server::start().await;
     let api = ghl_blogs::BlogsClient::new(server.client());
     let _ = api
-        .get_all_blog_authors_by_location("locationId", value("1"), value("0"))
+        .get_all_blog_authors_by_location()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -1871,7 +1970,10 @@ async fn blogs() {
         )
         .await;
     let _ = api
-        .get_all_categories_by_location("locationId", value("1"), value("0"))
+        .get_all_categories_by_location()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -1913,7 +2015,11 @@ async fn blogs() {
         )
         .await;
     let _ = api
-        .get_blog_posts("locationId", "blogId", value("1"), value("0"))
+        .get_blog_posts()
+        .location_id("locationId")
+        .blog_id("blogId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -1931,7 +2037,12 @@ async fn blogs() {
             ],
         )
         .await;
-    let _ = api.check_url_slug_exists("urlSlug", "locationId").send().await;
+    let _ = api
+        .check_url_slug_exists()
+        .url_slug("urlSlug")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "check_url_slug_exists",
@@ -1971,7 +2082,13 @@ async fn blogs() {
             ],
         )
         .await;
-    let _ = api.get_blogs("locationId", value("0"), value("1")).send().await;
+    let _ = api
+        .get_blogs()
+        .location_id("locationId")
+        .skip(value("0"))
+        .limit(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_blogs",
@@ -2070,7 +2187,7 @@ async fn brand_boards() {
 async fn businesses() {
     let server = Server::start().await;
     let api = ghl_businesses::BusinessesClient::new(server.client());
-    let _ = api.get_businesses_by_location("locationId").send().await;
+    let _ = api.get_businesses_by_location().location_id("locationId").send().await;
     server
         .expect(
             "get_businesses_by_location",
@@ -2146,7 +2263,7 @@ async fn businesses() {
 async fn calendars() {
     let server = Server::start().await;
     let api = ghl_calendars::CalendarsClient::new(server.client());
-    let _ = api.get_calendars("locationId").send().await;
+    let _ = api.get_calendars().location_id("locationId").send().await;
     server
         .expect(
             "get_calendars",
@@ -2176,7 +2293,9 @@ async fn calendars() {
         )
         .await;
     let _ = api
-        .get_appointment_notes("appointmentId", value("1"), value("0"))
+        .get_appointment_notes("appointmentId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -2235,7 +2354,13 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_blocked_slots("locationId", "startTime", "endTime").send().await;
+    let _ = api
+        .get_blocked_slots()
+        .location_id("locationId")
+        .start_time("startTime")
+        .end_time("endTime")
+        .send()
+        .await;
     server
         .expect(
             "get_blocked_slots",
@@ -2246,7 +2371,13 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_calendar_events("locationId", "startTime", "endTime").send().await;
+    let _ = api
+        .get_calendar_events()
+        .location_id("locationId")
+        .start_time("startTime")
+        .end_time("endTime")
+        .send()
+        .await;
     server
         .expect(
             "get_calendar_events",
@@ -2353,7 +2484,7 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_groups("locationId").send().await;
+    let _ = api.get_groups().location_id("locationId").send().await;
     server
         .expect(
             "get_groups",
@@ -2443,12 +2574,10 @@ async fn calendars() {
         )
         .await;
     let _ = api
-        .fetch_calendar_resources(
-            value("\"equipments\""),
-            "locationId",
-            value("1"),
-            value("1"),
-        )
+        .fetch_calendar_resources(value("\"equipments\""))
+        .location_id("locationId")
+        .limit(value("1"))
+        .skip(value("1"))
         .send()
         .await;
     server
@@ -2534,7 +2663,12 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_all_schedules("locationId", "userId").send().await;
+    let _ = api
+        .get_all_schedules()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "get_all_schedules",
@@ -2649,7 +2783,12 @@ async fn calendars() {
             &[],
         )
         .await;
-    let _ = api.get_slots("calendarId", value("1"), value("1")).send().await;
+    let _ = api
+        .get_slots("calendarId")
+        .start_date(value("1"))
+        .end_date(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_slots",
@@ -2730,7 +2869,7 @@ async fn calendars() {
 async fn campaigns() {
     let server = Server::start().await;
     let api = ghl_campaigns::CampaignsClient::new(server.client());
-    let _ = api.get_campaigns("locationId").send().await;
+    let _ = api.get_campaigns().location_id("locationId").send().await;
     server
         .expect(
             "get_campaigns",
@@ -2765,7 +2904,7 @@ async fn companies() {
 async fn contacts() {
     let server = Server::start().await;
     let api = ghl_contacts::ContactsClient::new(server.client());
-    let _ = api.get_contacts("locationId").send().await;
+    let _ = api.get_contacts().location_id("locationId").send().await;
     server
         .expect(
             "get_contacts",
@@ -2831,7 +2970,11 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_contacts_by_business_id("businessId", "locationId").send().await;
+    let _ = api
+        .get_contacts_by_business_id("businessId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_contacts_by_business_id",
@@ -2856,7 +2999,7 @@ async fn contacts() {
             &[],
         )
         .await;
-    let _ = api.get_duplicate_contact("locationId").send().await;
+    let _ = api.get_duplicate_contact().location_id("locationId").send().await;
     server
         .expect(
             "get_duplicate_contact",
@@ -3397,7 +3540,9 @@ async fn conversation_ai() {
         )
         .await;
     let _ = api
-        .get_generation_details("messageId", value("\"conversation\""))
+        .get_generation_details()
+        .message_id("messageId")
+        .source(value("\"conversation\""))
         .send()
         .await;
     server
@@ -3496,7 +3641,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.export_messages_by_location("locationId").send().await;
+    let _ = api.export_messages_by_location().location_id("locationId").send().await;
     server
         .expect(
             "export_messages_by_location",
@@ -3684,7 +3829,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.get_all_custom_subtypes("locationId").send().await;
+    let _ = api.get_all_custom_subtypes().location_id("locationId").send().await;
     server
         .expect(
             "get_all_custom_subtypes",
@@ -3697,11 +3842,11 @@ async fn conversations() {
         .await;
     let _ = api
         .create_custom_subtype(
-            "locationId",
             value(
                 "{\"name\":\"Newsletter Subscription\",\"description\":\"Weekly newsletter subscription preferences\",\"channel\":\"email\",\"language\":\"en\"}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -3717,11 +3862,11 @@ async fn conversations() {
     let _ = api
         .update_custom_subtype(
             "id",
-            "locationId",
             value(
                 "{\"name\":\"Newsletter Subscription\",\"description\":\"Updated weekly newsletter subscription preferences\",\"archived\":false,\"resubscription_legal_form_id\":\"form_123456\"}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -3735,7 +3880,9 @@ async fn conversations() {
         )
         .await;
     let _ = api
-        .get_contact_unsubscription_status("locationId", "contactId")
+        .get_contact_unsubscription_status()
+        .location_id("locationId")
+        .contact_id("contactId")
         .send()
         .await;
     server
@@ -3784,7 +3931,7 @@ async fn conversations() {
             &[],
         )
         .await;
-    let _ = api.search_conversation("locationId").send().await;
+    let _ = api.search_conversation().location_id("locationId").send().await;
     server
         .expect(
             "search_conversation",
@@ -3909,7 +4056,7 @@ async fn custom_fields() {
             &[],
         )
         .await;
-    let _ = api.delete_custom_field_folder("id", "locationId").send().await;
+    let _ = api.delete_custom_field_folder("id").location_id("locationId").send().await;
     server
         .expect(
             "delete_custom_field_folder",
@@ -3937,7 +4084,11 @@ async fn custom_fields() {
             &[],
         )
         .await;
-    let _ = api.get_custom_fields_by_object_key("objectKey", "locationId").send().await;
+    let _ = api
+        .get_custom_fields_by_object_key("objectKey")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_custom_fields_by_object_key",
@@ -4072,10 +4223,8 @@ async fn email_isv() {
     let server = Server::start().await;
     let api = ghl_email_isv::EmailIsvClient::new(server.client());
     let _ = api
-        .verify_email(
-            "locationId",
-            value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"),
-        )
+        .verify_email(value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -4094,7 +4243,7 @@ async fn email_isv() {
 async fn emails() {
     let server = Server::start().await;
     let api = ghl_emails::EmailsClient::new(server.client());
-    let _ = api.fetch_template("locationId").send().await;
+    let _ = api.fetch_template().location_id("locationId").send().await;
     server
         .expect(
             "fetch_template",
@@ -4152,7 +4301,7 @@ async fn emails() {
             &[],
         )
         .await;
-    let _ = api.fetch_campaigns("locationId").send().await;
+    let _ = api.fetch_campaigns().location_id("locationId").send().await;
     server
         .expect(
             "fetch_campaigns",
@@ -4169,7 +4318,7 @@ async fn emails() {
 async fn forms() {
     let server = Server::start().await;
     let api = ghl_forms::FormsClient::new(server.client());
-    let _ = api.get_forms("locationId").send().await;
+    let _ = api.get_forms().location_id("locationId").send().await;
     server
         .expect(
             "get_forms",
@@ -4180,7 +4329,7 @@ async fn forms() {
             &[],
         )
         .await;
-    let _ = api.get_forms_submissions("locationId").send().await;
+    let _ = api.get_forms_submissions().location_id("locationId").send().await;
     server
         .expect(
             "get_forms_submissions",
@@ -4192,11 +4341,9 @@ async fn forms() {
         )
         .await;
     let _ = api
-        .upload_to_custom_fields(
-            "contactId",
-            "locationId",
-            ghl_runtime::Multipart::new(),
-        )
+        .upload_to_custom_fields(ghl_runtime::Multipart::new())
+        .contact_id("contactId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -4215,7 +4362,7 @@ async fn forms() {
 async fn funnels() {
     let server = Server::start().await;
     let api = ghl_funnels::FunnelsClient::new(server.client());
-    let _ = api.get_funnels("locationId").send().await;
+    let _ = api.get_funnels().location_id("locationId").send().await;
     server
         .expect(
             "get_funnels",
@@ -4244,7 +4391,13 @@ async fn funnels() {
             &[],
         )
         .await;
-    let _ = api.fetch_redirects_list("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .fetch_redirects_list()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "fetch_redirects_list",
@@ -4255,7 +4408,7 @@ async fn funnels() {
             &[],
         )
         .await;
-    let _ = api.delete_redirect_by_id("id", "locationId").send().await;
+    let _ = api.delete_redirect_by_id("id").location_id("locationId").send().await;
     server
         .expect(
             "delete_redirect_by_id",
@@ -4286,7 +4439,11 @@ async fn funnels() {
         )
         .await;
     let _ = api
-        .get_pages_by_funnel_id("locationId", "funnelId", value("1"), value("1"))
+        .get_pages_by_funnel_id()
+        .location_id("locationId")
+        .funnel_id("funnelId")
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -4299,7 +4456,12 @@ async fn funnels() {
             &[],
         )
         .await;
-    let _ = api.get_pages_count_by_funnel_id("locationId", "funnelId").send().await;
+    let _ = api
+        .get_pages_count_by_funnel_id()
+        .location_id("locationId")
+        .funnel_id("funnelId")
+        .send()
+        .await;
     server
         .expect(
             "get_pages_count_by_funnel_id",
@@ -4317,7 +4479,11 @@ async fn invoices() {
     let server = Server::start().await;
     let api = ghl_invoices::InvoicesClient::new(server.client());
     let _ = api
-        .list_invoices("altId", value("\"location\""), value("1"), value("1"))
+        .list_invoices()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -4367,7 +4533,11 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_estimates("altId", value("\"location\""), value("1"), value("1"))
+        .list_estimates()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -4380,7 +4550,12 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api.generate_estimate_number("altId", value("\"location\"")).send().await;
+    let _ = api
+        .generate_estimate_number()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "generate_estimate_number",
@@ -4408,7 +4583,11 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_estimate_templates("altId", value("\"location\""), value("1"), value("1"))
+        .list_estimate_templates()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -4440,7 +4619,10 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .preview_estimate_template("altId", value("\"location\""), "templateId")
+        .preview_estimate_template()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .template_id("templateId")
         .send()
         .await;
     server
@@ -4563,7 +4745,12 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api.generate_invoice_number("altId", value("\"location\"")).send().await;
+    let _ = api
+        .generate_invoice_number()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "generate_invoice_number",
@@ -4575,7 +4762,11 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_invoice_schedules("altId", value("\"location\""), value("1"), value("1"))
+        .list_invoice_schedules()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -4607,7 +4798,9 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .delete_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .delete_invoice_schedule("scheduleId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -4621,7 +4814,9 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .get_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .get_invoice_schedule("scheduleId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -4719,7 +4914,12 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api.get_invoice_settings("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_invoice_settings()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_invoice_settings",
@@ -4747,7 +4947,11 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .list_invoice_templates("altId", value("\"location\""), value("1"), value("1"))
+        .list_invoice_templates()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -4779,7 +4983,9 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .delete_invoice_template("templateId", "altId", value("\"location\""))
+        .delete_invoice_template("templateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -4793,7 +4999,9 @@ async fn invoices() {
         )
         .await;
     let _ = api
-        .get_invoice_template("templateId", "altId", value("\"location\""))
+        .get_invoice_template("templateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -4881,7 +5089,12 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api.delete_invoice("invoiceId", "altId", value("\"location\"")).send().await;
+    let _ = api
+        .delete_invoice("invoiceId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "delete_invoice",
@@ -4892,7 +5105,12 @@ async fn invoices() {
             &[],
         )
         .await;
-    let _ = api.get_invoice("invoiceId", "altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_invoice("invoiceId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_invoice",
@@ -5002,7 +5220,11 @@ async fn invoices() {
 async fn knowledge_base() {
     let server = Server::start().await;
     let api = ghl_knowledge_base::KnowledgeBaseClient::new(server.client());
-    let _ = api.list_all_knowledge_bases_paginated("locationId").send().await;
+    let _ = api
+        .list_all_knowledge_bases_paginated()
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list_all_knowledge_bases_paginated",
@@ -5048,7 +5270,9 @@ async fn knowledge_base() {
         )
         .await;
     let _ = api
-        .get_all_website_urls_data_by_knowledge_base("knowledgeBaseId", "locationId")
+        .get_all_website_urls_data_by_knowledge_base()
+        .knowledge_base_id("knowledgeBaseId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -5080,11 +5304,10 @@ async fn knowledge_base() {
         )
         .await;
     let _ = api
-        .get_crawling_status_for_latest_operation(
-            "locationId",
-            "operationId",
-            "knowledgeBaseId",
-        )
+        .get_crawling_status_for_latest_operation()
+        .location_id("locationId")
+        .operation_id("operationId")
+        .knowledge_base_id("knowledgeBaseId")
         .send()
         .await;
     server
@@ -5115,7 +5338,12 @@ async fn knowledge_base() {
             &[],
         )
         .await;
-    let _ = api.list("knowledgeBaseId", "locationId").send().await;
+    let _ = api
+        .list()
+        .knowledge_base_id("knowledgeBaseId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list",
@@ -5213,7 +5441,7 @@ async fn knowledge_base() {
 async fn links() {
     let server = Server::start().await;
     let api = ghl_links::LinksClient::new(server.client());
-    let _ = api.get_links("locationId").send().await;
+    let _ = api.get_links().location_id("locationId").send().await;
     server
         .expect(
             "get_links",
@@ -5242,7 +5470,7 @@ async fn links() {
             &[],
         )
         .await;
-    let _ = api.get_link_by_id("linkId", "locationId").send().await;
+    let _ = api.get_link_by_id("linkId").location_id("locationId").send().await;
     server
         .expect(
             "get_link_by_id",
@@ -5253,7 +5481,7 @@ async fn links() {
             &[],
         )
         .await;
-    let _ = api.search_trigger_links("locationId").send().await;
+    let _ = api.search_trigger_links().location_id("locationId").send().await;
     server
         .expect(
             "search_trigger_links",
@@ -5327,7 +5555,11 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.delete_location("locationId", value("false")).send().await;
+    let _ = api
+        .delete_location("locationId")
+        .delete_twilio_account(value("false"))
+        .send()
+        .await;
     server
         .expect(
             "delete_location",
@@ -5663,7 +5895,7 @@ async fn locations() {
             &[],
         )
         .await;
-    let _ = api.get_templates("locationId", "originId").send().await;
+    let _ = api.get_templates("locationId").origin_id("originId").send().await;
     server
         .expect(
             "get_templates",
@@ -5848,13 +6080,12 @@ async fn medias() {
         )
         .await;
     let _ = api
-        .fetch_media_content(
-            "sortBy",
-            "sortOrder",
-            "type",
-            value("\"location\""),
-            "altId",
-        )
+        .fetch_media_content()
+        .sort_by("sortBy")
+        .sort_order("sortOrder")
+        .type_("type")
+        .alt_type(value("\"location\""))
+        .alt_id("altId")
         .send()
         .await;
     server
@@ -5914,7 +6145,12 @@ async fn medias() {
             &[],
         )
         .await;
-    let _ = api.delete_media_content("id", value("\"location\""), "altId").send().await;
+    let _ = api
+        .delete_media_content("id")
+        .alt_type(value("\"location\""))
+        .alt_id("altId")
+        .send()
+        .await;
     server
         .expect(
             "delete_media_content",
@@ -5950,7 +6186,12 @@ async fn medias() {
 async fn oauth() {
     let server = Server::start().await;
     let api = ghl_oauth::OauthClient::new(server.client());
-    let _ = api.get_installed_location("companyId", "appId").send().await;
+    let _ = api
+        .get_installed_location()
+        .company_id("companyId")
+        .app_id("appId")
+        .send()
+        .await;
     server
         .expect(
             "get_installed_location",
@@ -5994,7 +6235,7 @@ async fn oauth() {
 async fn objects() {
     let server = Server::start().await;
     let api = ghl_objects::ObjectsClient::new(server.client());
-    let _ = api.get_object_by_location_id("locationId").send().await;
+    let _ = api.get_object_by_location_id().location_id("locationId").send().await;
     server
         .expect(
             "get_object_by_location_id",
@@ -6023,7 +6264,7 @@ async fn objects() {
             &[],
         )
         .await;
-    let _ = api.get_object_schema_by_key("key", "locationId").send().await;
+    let _ = api.get_object_schema_by_key("key").location_id("locationId").send().await;
     server
         .expect(
             "get_object_schema_by_key",
@@ -6106,7 +6347,8 @@ async fn objects() {
         )
         .await;
     let _ = api
-        .update_object_record("schemaKey", "id", "locationId", value("null"))
+        .update_object_record("schemaKey", "id", value("null"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -6143,7 +6385,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api.get_lost_reason("locationId").send().await;
+    let _ = api.get_lost_reason().location_id("locationId").send().await;
     server
         .expect(
             "get_lost_reason",
@@ -6154,7 +6396,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api.get_pipelines("locationId").send().await;
+    let _ = api.get_pipelines().location_id("locationId").send().await;
     server
         .expect(
             "get_pipelines",
@@ -6165,7 +6407,7 @@ async fn opportunities() {
             &[],
         )
         .await;
-    let _ = api.search_opportunity("location_id").send().await;
+    let _ = api.search_opportunity().location_id("location_id").send().await;
     server
         .expect(
             "search_opportunity",
@@ -6328,7 +6570,14 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.get_coupon("altId", value("\"location\""), "id", "code").send().await;
+    let _ = api
+        .get_coupon()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .id("id")
+        .code("code")
+        .send()
+        .await;
     server
         .expect(
             "get_coupon",
@@ -6375,7 +6624,12 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.list_coupons("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_coupons()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_coupons",
@@ -6404,7 +6658,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.fetch_config("locationId").send().await;
+    let _ = api.fetch_config().location_id("locationId").send().await;
     server
         .expect(
             "fetch_config",
@@ -6417,11 +6671,11 @@ async fn payments() {
         .await;
     let _ = api
         .create_config(
-            "locationId",
             value(
                 "{\"live\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"},\"test\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"}}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -6435,7 +6689,8 @@ async fn payments() {
         )
         .await;
     let _ = api
-        .disconnect_config("locationId", value("{\"liveMode\":false}"))
+        .disconnect_config(value("{\"liveMode\":false}"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -6448,7 +6703,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.delete_integration("locationId").send().await;
+    let _ = api.delete_integration().location_id("locationId").send().await;
     server
         .expect(
             "delete_integration",
@@ -6461,11 +6716,11 @@ async fn payments() {
         .await;
     let _ = api
         .create_integration(
-            "locationId",
             value(
                 "{\"name\":\"Company Paypal Integration\",\"description\":\"This payment gateway supports payments in India via UPI, Net banking, cards and wallets.\",\"paymentsUrl\":\"https://testpayment.paypal.com\",\"queryUrl\":\"https://testsubscription.paypal.com\",\"imageUrl\":\"https://testsubscription.paypal.com\",\"supportsSubscriptionSchedule\":true}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -6478,7 +6733,12 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.list_integration_providers("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_integration_providers()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_integration_providers",
@@ -6507,7 +6767,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.list_orders("altId").send().await;
+    let _ = api.list_orders().alt_id("altId").send().await;
     server
         .expect(
             "list_orders",
@@ -6518,7 +6778,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.get_order_by_id("orderId", "altId").send().await;
+    let _ = api.get_order_by_id("orderId").alt_id("altId").send().await;
     server
         .expect(
             "get_order_by_id",
@@ -6530,7 +6790,9 @@ async fn payments() {
         )
         .await;
     let _ = api
-        .list_order_fulfillment("orderId", "altId", value("\"location\""))
+        .list_order_fulfillment("orderId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -6562,7 +6824,12 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.list_order_notes("orderId", "altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_order_notes("orderId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_order_notes",
@@ -6592,7 +6859,12 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.list_subscriptions("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_subscriptions()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_subscriptions",
@@ -6604,7 +6876,9 @@ async fn payments() {
         )
         .await;
     let _ = api
-        .get_subscription_by_id("subscriptionId", "altId", value("\"location\""))
+        .get_subscription_by_id("subscriptionId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -6617,7 +6891,7 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.list_transactions("altId", "altType").send().await;
+    let _ = api.list_transactions().alt_id("altId").alt_type("altType").send().await;
     server
         .expect(
             "list_transactions",
@@ -6628,7 +6902,12 @@ async fn payments() {
             &[],
         )
         .await;
-    let _ = api.get_transaction_by_id("transactionId", "altId", "altType").send().await;
+    let _ = api
+        .get_transaction_by_id("transactionId")
+        .alt_id("altId")
+        .alt_type("altType")
+        .send()
+        .await;
     server
         .expect(
             "get_transaction_by_id",
@@ -6667,7 +6946,7 @@ async fn phone_system() {
             &[],
         )
         .await;
-    let _ = api.available_numbers("locationId", "countryCode").send().await;
+    let _ = api.available_numbers("locationId").country_code("countryCode").send().await;
     server
         .expect(
             "available_numbers",
@@ -6703,7 +6982,7 @@ async fn phone_system() {
 async fn products() {
     let server = Server::start().await;
     let api = ghl_products::ProductsClient::new(server.client());
-    let _ = api.list_invoices("locationId").send().await;
+    let _ = api.list_invoices().location_id("locationId").send().await;
     server
         .expect(
             "list_invoices",
@@ -6768,7 +7047,12 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.get_product_collection("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_product_collection()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_product_collection",
@@ -6798,7 +7082,9 @@ async fn products() {
         )
         .await;
     let _ = api
-        .delete_product_collection("collectionId", "altId", value("\"location\""))
+        .delete_product_collection("collectionId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -6811,7 +7097,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.get_product_collection_id("collectionId", "altId").send().await;
+    let _ = api.get_product_collection_id("collectionId").alt_id("altId").send().await;
     server
         .expect(
             "get_product_collection_id",
@@ -6841,7 +7127,12 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.get_list_inventory("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_list_inventory()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_list_inventory",
@@ -6870,7 +7161,12 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.get_product_reviews("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_product_reviews()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_product_reviews",
@@ -6899,7 +7195,12 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.get_reviews_count("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_reviews_count()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_reviews_count",
@@ -6911,7 +7212,10 @@ async fn products() {
         )
         .await;
     let _ = api
-        .delete_product_review("reviewId", "altId", value("\"location\""), "productId")
+        .delete_product_review("reviewId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .product_id("productId")
         .send()
         .await;
     server
@@ -6982,7 +7286,9 @@ async fn products() {
         )
         .await;
     let _ = api
-        .get_product_store_stats("storeId", "altId", value("\"location\""))
+        .get_product_store_stats("storeId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -6995,7 +7301,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.delete_product_by_id("productId", "locationId").send().await;
+    let _ = api.delete_product_by_id("productId").location_id("locationId").send().await;
     server
         .expect(
             "delete_product_by_id",
@@ -7006,7 +7312,7 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.get_product_by_id("productId", "locationId").send().await;
+    let _ = api.get_product_by_id("productId").location_id("locationId").send().await;
     server
         .expect(
             "get_product_by_id",
@@ -7036,7 +7342,11 @@ async fn products() {
             &[],
         )
         .await;
-    let _ = api.list_prices_for_product("productId", "locationId").send().await;
+    let _ = api
+        .list_prices_for_product("productId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list_prices_for_product",
@@ -7067,7 +7377,8 @@ async fn products() {
         )
         .await;
     let _ = api
-        .delete_price_by_id_for_product("productId", "priceId", "locationId")
+        .delete_price_by_id_for_product("productId", "priceId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -7081,7 +7392,8 @@ async fn products() {
         )
         .await;
     let _ = api
-        .get_price_by_id_for_product("productId", "priceId", "locationId")
+        .get_price_by_id_for_product("productId", "priceId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -7120,7 +7432,7 @@ async fn products() {
 async fn proposals() {
     let server = Server::start().await;
     let api = ghl_proposals::ProposalsClient::new(server.client());
-    let _ = api.list_documents_contracts("locationId").send().await;
+    let _ = api.list_documents_contracts().location_id("locationId").send().await;
     server
         .expect(
             "list_documents_contracts",
@@ -7149,7 +7461,11 @@ async fn proposals() {
             &[],
         )
         .await;
-    let _ = api.list_documents_contracts_templates("locationId").send().await;
+    let _ = api
+        .list_documents_contracts_templates()
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list_documents_contracts_templates",
@@ -7252,7 +7568,8 @@ async fn saas_api() {
         )
         .await;
     let _ = api
-        .get_location_subscription_deprecated("locationId", "companyId")
+        .get_location_subscription_deprecated("locationId")
+        .company_id("companyId")
         .send()
         .await;
     server
@@ -7265,7 +7582,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api.locations_deprecated("companyId").send().await;
+    let _ = api.locations_deprecated().company_id("companyId").send().await;
     server
         .expect(
             "locations_deprecated",
@@ -7304,7 +7621,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api.get_saas_plan_deprecated("planId", "companyId").send().await;
+    let _ = api.get_saas_plan_deprecated("planId").company_id("companyId").send().await;
     server
         .expect(
             "get_saas_plan_deprecated",
@@ -7419,7 +7736,11 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api.get_location_subscription("locationId", "companyId").send().await;
+    let _ = api
+        .get_location_subscription("locationId")
+        .company_id("companyId")
+        .send()
+        .await;
     server
         .expect(
             "get_location_subscription",
@@ -7430,7 +7751,13 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api.locations("customerId", "subscriptionId", "companyId").send().await;
+    let _ = api
+        .locations()
+        .customer_id("customerId")
+        .subscription_id("subscriptionId")
+        .company_id("companyId")
+        .send()
+        .await;
     server
         .expect(
             "locations",
@@ -7458,7 +7785,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api.get_saas_locations("companyId", value("1")).send().await;
+    let _ = api.get_saas_locations("companyId").page(value("1")).send().await;
     server
         .expect(
             "get_saas_locations",
@@ -7469,7 +7796,7 @@ async fn saas_api() {
             &[],
         )
         .await;
-    let _ = api.get_saas_plan("planId", "companyId").send().await;
+    let _ = api.get_saas_plan("planId").company_id("companyId").send().await;
     server
         .expect(
             "get_saas_plan",
@@ -7524,7 +7851,7 @@ async fn saas_api() {
 async fn snapshots() {
     let server = Server::start().await;
     let api = ghl_snapshots::SnapshotsClient::new(server.client());
-    let _ = api.get_custom_snapshots("companyId").send().await;
+    let _ = api.get_custom_snapshots().company_id("companyId").send().await;
     server
         .expect(
             "get_custom_snapshots",
@@ -7537,11 +7864,11 @@ async fn snapshots() {
         .await;
     let _ = api
         .create_snapshot_share_link(
-            "companyId",
             value(
                 "{\"snapshot_id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"share_type\":\"permanent_link\",\"relationship_number\":\"0-128-926,1-208-926,2-008-926\",\"share_location_id\":\"l1C08ntBrFjLS0elLIYU, U1C08ntBrFjLS0elKIYP\"}",
             ),
         )
+        .company_id("companyId")
         .send()
         .await;
     server
@@ -7555,14 +7882,12 @@ async fn snapshots() {
         )
         .await;
     let _ = api
-        .get_snapshot_push(
-            "snapshotId",
-            "companyId",
-            "from",
-            "to",
-            "lastDoc",
-            value("1"),
-        )
+        .get_snapshot_push("snapshotId")
+        .company_id("companyId")
+        .from("from")
+        .to("to")
+        .last_doc("lastDoc")
+        .limit(value("1"))
         .send()
         .await;
     server
@@ -7576,7 +7901,8 @@ async fn snapshots() {
         )
         .await;
     let _ = api
-        .get_latest_snapshot_push("snapshotId", "locationId", "companyId")
+        .get_latest_snapshot_push("snapshotId", "locationId")
+        .company_id("companyId")
         .send()
         .await;
     server
@@ -7596,7 +7922,12 @@ async fn snapshots() {
 async fn social_media_posting() {
     let server = Server::start().await;
     let api = ghl_social_media_posting::SocialMediaPostingClient::new(server.client());
-    let _ = api.start_facebook_oauth("locationId", "userId").send().await;
+    let _ = api
+        .start_facebook_oauth()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_facebook_oauth",
@@ -7607,7 +7938,12 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.start_google_oauth("locationId", "userId").send().await;
+    let _ = api
+        .start_google_oauth()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_google_oauth",
@@ -7618,7 +7954,12 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.start_instagram_oauth("locationId", "userId").send().await;
+    let _ = api
+        .start_instagram_oauth()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_instagram_oauth",
@@ -7629,7 +7970,12 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.start_linkedin_oauth("locationId", "userId").send().await;
+    let _ = api
+        .start_linkedin_oauth()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_linkedin_oauth",
@@ -7640,7 +7986,12 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.start_tiktok_business_oauth("locationId", "userId").send().await;
+    let _ = api
+        .start_tiktok_business_oauth()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_tiktok_business_oauth",
@@ -7651,7 +8002,12 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.start_tiktok_oauth("locationId", "userId").send().await;
+    let _ = api
+        .start_tiktok_oauth()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_tiktok_oauth",
@@ -7662,7 +8018,12 @@ async fn social_media_posting() {
             &[],
         )
         .await;
-    let _ = api.start_twitter_oauth("locationId", "userId").send().await;
+    let _ = api
+        .start_twitter_oauth()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_twitter_oauth",
@@ -7869,7 +8230,8 @@ async fn social_media_posting() {
         )
         .await;
     let _ = api
-        .get_social_media_statistics("locationId")
+        .get_social_media_statistics()
+        .location_id("locationId")
         .body(
             value::<
                 ghl_social_media_posting::types::GetSocialMediaStatisticsBody,
@@ -8156,7 +8518,12 @@ async fn social_media_posting() {
 async fn store() {
     let server = Server::start().await;
     let api = ghl_store::StoreClient::new(server.client());
-    let _ = api.list_shipping_carriers("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_shipping_carriers()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_shipping_carriers",
@@ -8186,7 +8553,9 @@ async fn store() {
         )
         .await;
     let _ = api
-        .delete_shipping_carrier("shippingCarrierId", "altId", value("\"location\""))
+        .delete_shipping_carrier("shippingCarrierId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -8200,7 +8569,9 @@ async fn store() {
         )
         .await;
     let _ = api
-        .get_shipping_carriers("shippingCarrierId", "altId", value("\"location\""))
+        .get_shipping_carriers("shippingCarrierId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -8232,7 +8603,12 @@ async fn store() {
             &[],
         )
         .await;
-    let _ = api.list_shipping_zones("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_shipping_zones()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_shipping_zones",
@@ -8280,7 +8656,9 @@ async fn store() {
         )
         .await;
     let _ = api
-        .delete_shipping_zone("shippingZoneId", "altId", value("\"location\""))
+        .delete_shipping_zone("shippingZoneId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -8294,7 +8672,9 @@ async fn store() {
         )
         .await;
     let _ = api
-        .get_shipping_zones("shippingZoneId", "altId", value("\"location\""))
+        .get_shipping_zones("shippingZoneId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -8327,7 +8707,9 @@ async fn store() {
         )
         .await;
     let _ = api
-        .list_shipping_rates("shippingZoneId", "altId", value("\"location\""))
+        .list_shipping_rates("shippingZoneId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -8360,12 +8742,9 @@ async fn store() {
         )
         .await;
     let _ = api
-        .delete_shipping_rate(
-            "shippingZoneId",
-            "shippingRateId",
-            "altId",
-            value("\"location\""),
-        )
+        .delete_shipping_rate("shippingZoneId", "shippingRateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -8379,12 +8758,9 @@ async fn store() {
         )
         .await;
     let _ = api
-        .get_shipping_rates(
-            "shippingZoneId",
-            "shippingRateId",
-            "altId",
-            value("\"location\""),
-        )
+        .get_shipping_rates("shippingZoneId", "shippingRateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -8417,7 +8793,12 @@ async fn store() {
             &[],
         )
         .await;
-    let _ = api.get_store_settings("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_store_settings()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_store_settings",
@@ -8452,7 +8833,7 @@ async fn store() {
 async fn surveys() {
     let server = Server::start().await;
     let api = ghl_surveys::SurveysClient::new(server.client());
-    let _ = api.get_surveys("locationId").send().await;
+    let _ = api.get_surveys().location_id("locationId").send().await;
     server
         .expect(
             "get_surveys",
@@ -8463,7 +8844,7 @@ async fn surveys() {
             &[],
         )
         .await;
-    let _ = api.get_surveys_submissions("locationId").send().await;
+    let _ = api.get_surveys_submissions().location_id("locationId").send().await;
     server
         .expect(
             "get_surveys_submissions",
@@ -8481,7 +8862,7 @@ async fn surveys() {
 async fn users() {
     let server = Server::start().await;
     let api = ghl_users::UsersClient::new(server.client());
-    let _ = api.get_user_by_location("locationId").send().await;
+    let _ = api.get_user_by_location().location_id("locationId").send().await;
     server
         .expect(
             "get_user_by_location",
@@ -8510,7 +8891,7 @@ async fn users() {
             &[],
         )
         .await;
-    let _ = api.search_users("companyId").send().await;
+    let _ = api.search_users().company_id("companyId").send().await;
     server
         .expect(
             "search_users",
@@ -8586,7 +8967,7 @@ async fn users() {
 async fn ad_publishing_v3() {
     let server = Server::start().await;
     let api = ghl_ad_publishing_v3::AdPublishingV3Client::new(server.client());
-    let _ = api.fb_get_ad_accounts("locationId").send().await;
+    let _ = api.fb_get_ad_accounts().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_ad_accounts",
@@ -8614,7 +8995,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_ad_account("adAccountId", "locationId").send().await;
+    let _ = api.fb_get_ad_account("adAccountId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_ad_account",
@@ -8767,7 +9148,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_campaign("campaignId", "locationId").send().await;
+    let _ = api.fb_get_campaign("campaignId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_campaign",
@@ -8865,7 +9246,8 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .fb_get_campaign_publishing_progress("campaignId", "locationId")
+        .fb_get_campaign_publishing_progress("campaignId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -8895,7 +9277,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_conversation_forms("locationId").send().await;
+    let _ = api.fb_get_conversation_forms().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_conversation_forms",
@@ -8925,7 +9307,10 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .fb_get_custom_audiences("locationId", value("\"lookalike\""), "adAccountId")
+        .fb_get_custom_audiences()
+        .location_id("locationId")
+        .type_(value("\"lookalike\""))
+        .ad_account_id("adAccountId")
         .send()
         .await;
     server
@@ -8938,7 +9323,11 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_delete_custom_audience("audienceId", "locationId").send().await;
+    let _ = api
+        .fb_delete_custom_audience("audienceId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "fb_delete_custom_audience",
@@ -8949,7 +9338,11 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_custom_audience_by_id("audienceId", "locationId").send().await;
+    let _ = api
+        .fb_get_custom_audience_by_id("audienceId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "fb_get_custom_audience_by_id",
@@ -9037,7 +9430,10 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .fb_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .fb_get_entity()
+        .location_id("locationId")
+        .type_(value("\"AD_MANAGER\""))
+        .entity_type(value("\"CAMPAIGN\""))
         .send()
         .await;
     server
@@ -9064,7 +9460,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_integration("locationId").send().await;
+    let _ = api.fb_get_integration().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_integration",
@@ -9093,7 +9489,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_lead_form("leadFormId", "locationId").send().await;
+    let _ = api.fb_get_lead_form("leadFormId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_lead_form",
@@ -9104,7 +9500,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_current_user("locationId").send().await;
+    let _ = api.fb_get_current_user().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_current_user",
@@ -9115,7 +9511,12 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_delete_page("locationId", "pageId").send().await;
+    let _ = api
+        .fb_delete_page()
+        .location_id("locationId")
+        .page_id("pageId")
+        .send()
+        .await;
     server
         .expect(
             "fb_delete_page",
@@ -9127,7 +9528,8 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .fb_set_default_page("locationId", value("{\"pageId\":\"103456789012345\"}"))
+        .fb_set_default_page(value("{\"pageId\":\"103456789012345\"}"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -9140,7 +9542,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_page_lead_forms("pageId", "locationId").send().await;
+    let _ = api.fb_get_page_lead_forms("pageId").location_id("locationId").send().await;
     server
         .expect(
             "fb_get_page_lead_forms",
@@ -9170,7 +9572,11 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_instagram_accounts("pageId", "locationId").send().await;
+    let _ = api
+        .fb_get_instagram_accounts("pageId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "fb_get_instagram_accounts",
@@ -9181,7 +9587,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_pages("locationId").send().await;
+    let _ = api.fb_get_pages().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_pages",
@@ -9192,7 +9598,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_get_pixels("locationId").send().await;
+    let _ = api.fb_get_pixels().location_id("locationId").send().await;
     server
         .expect(
             "fb_get_pixels",
@@ -9222,14 +9628,13 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .fb_get_reporting(
-            "locationId",
-            value("[]"),
-            value("\"day\""),
-            "startDate",
-            "endDate",
-            value("\"AD_MANAGER\""),
-        )
+        .fb_get_reporting()
+        .location_id("locationId")
+        .fields(value("[]"))
+        .group_by(value("\"day\""))
+        .start_date("startDate")
+        .end_date("endDate")
+        .type_(value("\"AD_MANAGER\""))
         .send()
         .await;
     server
@@ -9243,7 +9648,10 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .fb_get_campaign_reporting("campaignId", "locationId", "startDate", "endDate")
+        .fb_get_campaign_reporting("campaignId")
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -9257,13 +9665,12 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .fb_get_reporting_list(
-            "locationId",
-            "listType",
-            "startDate",
-            "endDate",
-            value("\"AD_MANAGER\""),
-        )
+        .fb_get_reporting_list()
+        .location_id("locationId")
+        .list_type("listType")
+        .start_date("startDate")
+        .end_date("endDate")
+        .type_(value("\"AD_MANAGER\""))
         .send()
         .await;
     server
@@ -9276,7 +9683,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.fb_search_targeting("type", "query").send().await;
+    let _ = api.fb_search_targeting().type_("type").query("query").send().await;
     server
         .expect(
             "fb_search_targeting",
@@ -9287,7 +9694,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_ad_accounts("locationId").send().await;
+    let _ = api.google_get_ad_accounts().location_id("locationId").send().await;
     server
         .expect(
             "google_get_ad_accounts",
@@ -9315,7 +9722,11 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_ad_account_details("adAccountId", "locationId").send().await;
+    let _ = api
+        .google_get_ad_account_details("adAccountId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_get_ad_account_details",
@@ -9344,7 +9755,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_campaign_by_id("adId", "locationId").send().await;
+    let _ = api.google_get_campaign_by_id("adId").location_id("locationId").send().await;
     server
         .expect(
             "google_get_campaign_by_id",
@@ -9366,7 +9777,12 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_assets("locationId", value("\"CALL\"")).send().await;
+    let _ = api
+        .google_get_assets()
+        .location_id("locationId")
+        .type_(value("\"CALL\""))
+        .send()
+        .await;
     server
         .expect(
             "google_get_assets",
@@ -9395,7 +9811,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_audiences("locationId").send().await;
+    let _ = api.google_get_audiences().location_id("locationId").send().await;
     server
         .expect(
             "google_get_audiences",
@@ -9424,7 +9840,11 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_audience_by_id("audienceId", "locationId").send().await;
+    let _ = api
+        .google_get_audience_by_id("audienceId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_get_audience_by_id",
@@ -9435,7 +9855,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_conversion_goals("locationId").send().await;
+    let _ = api.google_get_conversion_goals().location_id("locationId").send().await;
     server
         .expect(
             "google_get_conversion_goals",
@@ -9446,7 +9866,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_conversions("locationId").send().await;
+    let _ = api.google_get_conversions().location_id("locationId").send().await;
     server
         .expect(
             "google_get_conversions",
@@ -9475,7 +9895,11 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_delete_conversion("conversionId", "locationId").send().await;
+    let _ = api
+        .google_delete_conversion("conversionId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_delete_conversion",
@@ -9486,7 +9910,11 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_conversion_by_id("conversionId", "locationId").send().await;
+    let _ = api
+        .google_get_conversion_by_id("conversionId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_get_conversion_by_id",
@@ -9498,7 +9926,10 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .google_get_entity("locationId", value("\"AD_MANAGER\""), value("\"CAMPAIGN\""))
+        .google_get_entity()
+        .location_id("locationId")
+        .type_(value("\"AD_MANAGER\""))
+        .entity_type(value("\"CAMPAIGN\""))
         .send()
         .await;
     server
@@ -9511,7 +9942,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_integration("locationId").send().await;
+    let _ = api.google_get_integration().location_id("locationId").send().await;
     server
         .expect(
             "google_get_integration",
@@ -9542,11 +9973,11 @@ async fn ad_publishing_v3() {
         .await;
     let _ = api
         .google_get_keyword_ideas(
-            "locationId",
             value(
                 "{\"url\":\"https://example.com\",\"languageCode\":\"en\",\"locations\":[\"US\",\"CA\"],\"keywords\":[\"marketing\"]}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -9559,7 +9990,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_current_user("locationId").send().await;
+    let _ = api.google_get_current_user().location_id("locationId").send().await;
     server
         .expect(
             "google_get_current_user",
@@ -9571,13 +10002,12 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .google_get_reporting(
-            "locationId",
-            value("[]"),
-            "startDate",
-            "endDate",
-            value("\"AD_MANAGER\""),
-        )
+        .google_get_reporting()
+        .location_id("locationId")
+        .fields(value("[]"))
+        .start_date("startDate")
+        .end_date("endDate")
+        .type_(value("\"AD_MANAGER\""))
         .send()
         .await;
     server
@@ -9591,12 +10021,10 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .google_get_campaign_reporting(
-            "campaignId",
-            "locationId",
-            "startDate",
-            "endDate",
-        )
+        .google_get_campaign_reporting("campaignId")
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -9610,13 +10038,12 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .google_get_reporting_list(
-            "locationId",
-            "listType",
-            "startDate",
-            "endDate",
-            value("\"AD_MANAGER\""),
-        )
+        .google_get_reporting_list()
+        .location_id("locationId")
+        .list_type("listType")
+        .start_date("startDate")
+        .end_date("endDate")
+        .type_(value("\"AD_MANAGER\""))
         .send()
         .await;
     server
@@ -9629,7 +10056,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_get_segments("locationId").send().await;
+    let _ = api.google_get_segments().location_id("locationId").send().await;
     server
         .expect(
             "google_get_segments",
@@ -9642,12 +10069,12 @@ async fn ad_publishing_v3() {
         .await;
     let _ = api
         .google_upsert_segment(
-            "locationId",
-            value("\"CUSTOM_SEGMENTS\""),
             value(
                 "{\"name\":\"My Segment\",\"description\":\"Target audience segment\",\"members\":[{\"memberType\":\"KEYWORD\",\"keyword\":\"digital marketing\"},{\"memberType\":\"URL\",\"url\":\"https://example.com\"},{\"memberType\":\"APP\",\"app\":\"com.example.app\"}],\"status\":\"ENABLED\",\"type\":\"CUSTOM_SEGMENTS\",\"id\":\"seg_123\",\"membershipStatus\":\"OPEN\",\"ruleBasedUserList\":{\"prepopulationStatus\":\"REQUESTED\",\"flexibleRuleUserList\":{\"inclusiveOperands\":[],\"exclusiveOperands\":[]}},\"membershipLifeSpan\":30,\"seedUserListIds\":[\"list_1\"],\"countryCodes\":[\"US\",\"CA\"],\"expansionLevel\":\"BALANCED\"}",
             ),
         )
+        .location_id("locationId")
+        .type_(value("\"CUSTOM_SEGMENTS\""))
         .send()
         .await;
     server
@@ -9679,7 +10106,9 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .google_delete_segment("segmentId", "locationId", value("\"CUSTOM_SEGMENTS\""))
+        .google_delete_segment("segmentId")
+        .location_id("locationId")
+        .type_(value("\"CUSTOM_SEGMENTS\""))
         .send()
         .await;
     server
@@ -9693,11 +10122,9 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .google_get_segment_by_id(
-            "segmentId",
-            "locationId",
-            value("\"CUSTOM_SEGMENTS\""),
-        )
+        .google_get_segment_by_id("segmentId")
+        .location_id("locationId")
+        .type_(value("\"CUSTOM_SEGMENTS\""))
         .send()
         .await;
     server
@@ -9711,11 +10138,10 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .google_get_target_interests(
-            "locationId",
-            value("\"AFFINITY\""),
-            "advertisingChannelType",
-        )
+        .google_get_target_interests()
+        .location_id("locationId")
+        .type_(value("\"AFFINITY\""))
+        .advertising_channel_type("advertisingChannelType")
         .send()
         .await;
     server
@@ -9728,7 +10154,12 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.google_search_targeting("type", "locationId").send().await;
+    let _ = api
+        .google_search_targeting()
+        .type_("type")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "google_search_targeting",
@@ -9739,7 +10170,12 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_delete_ad_account("locationId", "adAccountId").send().await;
+    let _ = api
+        .li_delete_ad_account()
+        .location_id("locationId")
+        .ad_account_id("adAccountId")
+        .send()
+        .await;
     server
         .expect(
             "li_delete_ad_account",
@@ -9750,7 +10186,12 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_get_ad_account_details("locationId", "adAccountId").send().await;
+    let _ = api
+        .li_get_ad_account_details()
+        .location_id("locationId")
+        .ad_account_id("adAccountId")
+        .send()
+        .await;
     server
         .expect(
             "li_get_ad_account_details",
@@ -9761,7 +10202,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_get_ad_accounts("locationId").send().await;
+    let _ = api.li_get_ad_accounts().location_id("locationId").send().await;
     server
         .expect(
             "li_get_ad_accounts",
@@ -9790,7 +10231,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_get_campaign_group("adId", "locationId").send().await;
+    let _ = api.li_get_campaign_group("adId").location_id("locationId").send().await;
     server
         .expect(
             "li_get_campaign_group",
@@ -9818,7 +10259,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_get_integration("locationId").send().await;
+    let _ = api.li_get_integration().location_id("locationId").send().await;
     server
         .expect(
             "li_get_integration",
@@ -9847,7 +10288,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_get_current_user("locationId").send().await;
+    let _ = api.li_get_current_user().location_id("locationId").send().await;
     server
         .expect(
             "li_get_current_user",
@@ -9858,7 +10299,13 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_get_ad_analytics("locationId", "startDate", "endDate").send().await;
+    let _ = api
+        .li_get_ad_analytics()
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
+        .send()
+        .await;
     server
         .expect(
             "li_get_ad_analytics",
@@ -9870,12 +10317,10 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .li_get_campaign_group_reporting(
-            "campaignGroupId",
-            "locationId",
-            "startDate",
-            "endDate",
-        )
+        .li_get_campaign_group_reporting("campaignGroupId")
+        .location_id("locationId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -9889,14 +10334,13 @@ async fn ad_publishing_v3() {
         )
         .await;
     let _ = api
-        .li_get_reporting_list(
-            "locationId",
-            "listType",
-            "campaignId",
-            "campaignGroupId",
-            "startDate",
-            "endDate",
-        )
+        .li_get_reporting_list()
+        .location_id("locationId")
+        .list_type("listType")
+        .campaign_id("campaignId")
+        .campaign_group_id("campaignGroupId")
+        .start_date("startDate")
+        .end_date("endDate")
         .send()
         .await;
     server
@@ -9909,7 +10353,12 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_search_targeting("locationId", "facet").send().await;
+    let _ = api
+        .li_search_targeting()
+        .location_id("locationId")
+        .facet("facet")
+        .send()
+        .await;
     server
         .expect(
             "li_search_targeting",
@@ -9923,11 +10372,11 @@ async fn ad_publishing_v3() {
     let _ = api
         .li_create_lead_form(
             "accountId",
-            "locationId",
             value(
                 "{\"owner\":{\"sponsoredAccount\":\"urn:li:sponsoredAccount:123456\"},\"creationLocale\":{\"country\":\"US\",\"language\":\"en\"},\"name\":\"Contact Us\",\"state\":\"PUBLISHED\",\"content\":{\"questions\":[{\"question\":{\"localized\":{\"en_US\":\"First name\"}},\"name\":\"firstName\",\"questionDetails\":{\"textQuestionDetails\":{}}}],\"description\":{\"localized\":{\"en_US\":\"Fill out this quick form\"}},\"headline\":{\"localized\":{\"en_US\":\"Get in touch\"}},\"postSubmissionInfo\":{\"message\":{\"localized\":{\"en_US\":\"Thank you!\"}},\"callToAction\":{\"callToActionTarget\":{\"landingPageUrl\":\"https://example.com/thank-you\"},\"callToActionLabel\":\"LEARN_MORE\"}},\"legalInfo\":{\"consents\":[{\"checkRequired\":true,\"id\":1,\"consent\":{\"localized\":{\"en_US\":\"I agree\"}}}],\"privacyPolicyUrl\":\"https://example.com/privacy\"}},\"hiddenFields\":[{\"name\":\"utm_source\",\"value\":\"linkedin\"}]}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -9940,7 +10389,7 @@ async fn ad_publishing_v3() {
             &[],
         )
         .await;
-    let _ = api.li_get_lead_forms("accountId", "locationId").send().await;
+    let _ = api.li_get_lead_forms("accountId").location_id("locationId").send().await;
     server
         .expect(
             "li_get_lead_forms",
@@ -9954,9 +10403,9 @@ async fn ad_publishing_v3() {
     let _ = api
         .li_update_ad_status(
             "adId",
-            "locationId",
             value("{\"operationType\":\"PAUSED\",\"type\":\"adCampaign\"}"),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -10026,7 +10475,13 @@ async fn affiliate_manager_v3() {
 async fn agent_studio_v3() {
     let server = Server::start().await;
     let api = ghl_agent_studio_v3::AgentStudioV3Client::new(server.client());
-    let _ = api.get_agents("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .get_agents()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_agents",
@@ -10093,7 +10548,7 @@ async fn agent_studio_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_agent("agentId", "locationId").send().await;
+    let _ = api.delete_agent("agentId").location_id("locationId").send().await;
     server
         .expect(
             "delete_agent",
@@ -10104,7 +10559,7 @@ async fn agent_studio_v3() {
             &[],
         )
         .await;
-    let _ = api.get_agent_by_id("agentId", "locationId").send().await;
+    let _ = api.get_agent_by_id("agentId").location_id("locationId").send().await;
     server
         .expect(
             "get_agent_by_id",
@@ -10153,7 +10608,13 @@ async fn agent_studio_v3() {
             &[],
         )
         .await;
-    let _ = api.get_agents_deprecated("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .get_agents_deprecated()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_agents_deprecated",
@@ -10164,7 +10625,11 @@ async fn agent_studio_v3() {
             &[],
         )
         .await;
-    let _ = api.get_agent_by_id_deprecated("agentId", "locationId").send().await;
+    let _ = api
+        .get_agent_by_id_deprecated("agentId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_agent_by_id_deprecated",
@@ -10200,7 +10665,13 @@ async fn agent_studio_v3() {
 async fn associations_v3() {
     let server = Server::start().await;
     let api = ghl_associations_v3::AssociationsV3Client::new(server.client());
-    let _ = api.find_associations("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .find_associations()
+        .location_id("locationId")
+        .skip(value("1"))
+        .limit(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "find_associations",
@@ -10229,7 +10700,11 @@ async fn associations_v3() {
             &[],
         )
         .await;
-    let _ = api.get_association_key_by_key_name("key_name", "locationId").send().await;
+    let _ = api
+        .get_association_key_by_key_name("key_name")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_association_key_by_key_name",
@@ -10270,7 +10745,10 @@ async fn associations_v3() {
         )
         .await;
     let _ = api
-        .get_relations_by_record_id("recordId", "locationId", value("1"), value("1"))
+        .get_relations_by_record_id("recordId")
+        .location_id("locationId")
+        .skip(value("1"))
+        .limit(value("1"))
         .send()
         .await;
     server
@@ -10283,7 +10761,7 @@ async fn associations_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_relation("relationId", "locationId").send().await;
+    let _ = api.delete_relation("relationId").location_id("locationId").send().await;
     server
         .expect(
             "delete_relation",
@@ -10340,7 +10818,10 @@ async fn blogs_v3() {
     let server = Server::start().await;
     let api = ghl_blogs_v3::BlogsV3Client::new(server.client());
     let _ = api
-        .get_all_blog_authors_by_location("locationId", value("1"), value("0"))
+        .get_all_blog_authors_by_location()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -10359,7 +10840,10 @@ async fn blogs_v3() {
         )
         .await;
     let _ = api
-        .get_all_categories_by_location("locationId", value("1"), value("0"))
+        .get_all_categories_by_location()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -10401,7 +10885,11 @@ async fn blogs_v3() {
         )
         .await;
     let _ = api
-        .get_blog_posts("locationId", "blogId", value("1"), value("0"))
+        .get_blog_posts()
+        .location_id("locationId")
+        .blog_id("blogId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -10419,7 +10907,12 @@ async fn blogs_v3() {
             ],
         )
         .await;
-    let _ = api.check_url_slug_exists("urlSlug", "locationId").send().await;
+    let _ = api
+        .check_url_slug_exists()
+        .url_slug("urlSlug")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "check_url_slug_exists",
@@ -10459,7 +10952,13 @@ async fn blogs_v3() {
             ],
         )
         .await;
-    let _ = api.get_blogs("locationId", value("0"), value("1")).send().await;
+    let _ = api
+        .get_blogs()
+        .location_id("locationId")
+        .skip(value("0"))
+        .limit(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_blogs",
@@ -10641,7 +11140,7 @@ async fn brand_boards_v3() {
 async fn businesses_v3() {
     let server = Server::start().await;
     let api = ghl_businesses_v3::BusinessesV3Client::new(server.client());
-    let _ = api.get_businesses_by_location("locationId").send().await;
+    let _ = api.get_businesses_by_location().location_id("locationId").send().await;
     server
         .expect(
             "get_businesses_by_location",
@@ -10718,7 +11217,7 @@ async fn businesses_v3() {
 async fn calendars_v3() {
     let server = Server::start().await;
     let api = ghl_calendars_v3::CalendarsV3Client::new(server.client());
-    let _ = api.get_calendars("locationId").send().await;
+    let _ = api.get_calendars().location_id("locationId").send().await;
     server
         .expect(
             "get_calendars",
@@ -10748,7 +11247,9 @@ async fn calendars_v3() {
         )
         .await;
     let _ = api
-        .get_appointment_notes("appointmentId", value("1"), value("0"))
+        .get_appointment_notes("appointmentId")
+        .limit(value("1"))
+        .offset(value("0"))
         .send()
         .await;
     server
@@ -10807,7 +11308,13 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_blocked_slots("locationId", "startTime", "endTime").send().await;
+    let _ = api
+        .get_blocked_slots()
+        .location_id("locationId")
+        .start_time("startTime")
+        .end_time("endTime")
+        .send()
+        .await;
     server
         .expect(
             "get_blocked_slots",
@@ -10818,7 +11325,13 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_calendar_events("locationId", "startTime", "endTime").send().await;
+    let _ = api
+        .get_calendar_events()
+        .location_id("locationId")
+        .start_time("startTime")
+        .end_time("endTime")
+        .send()
+        .await;
     server
         .expect(
             "get_calendar_events",
@@ -10925,7 +11438,7 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_groups("locationId").send().await;
+    let _ = api.get_groups().location_id("locationId").send().await;
     server
         .expect(
             "get_groups",
@@ -11015,12 +11528,10 @@ async fn calendars_v3() {
         )
         .await;
     let _ = api
-        .fetch_calendar_resources(
-            value("\"equipments\""),
-            "locationId",
-            value("1"),
-            value("1"),
-        )
+        .fetch_calendar_resources(value("\"equipments\""))
+        .location_id("locationId")
+        .limit(value("1"))
+        .skip(value("1"))
         .send()
         .await;
     server
@@ -11155,7 +11666,12 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_all_schedules("locationId", "userId").send().await;
+    let _ = api
+        .get_all_schedules()
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "get_all_schedules",
@@ -11229,7 +11745,13 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_service_bookings("locationId", "startTime", "endTime").send().await;
+    let _ = api
+        .get_service_bookings()
+        .location_id("locationId")
+        .start_time("startTime")
+        .end_time("endTime")
+        .send()
+        .await;
     server
         .expect(
             "get_service_bookings",
@@ -11299,7 +11821,7 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_services_catalog("locationId").send().await;
+    let _ = api.get_services_catalog().location_id("locationId").send().await;
     server
         .expect(
             "get_services_catalog",
@@ -11369,7 +11891,7 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_service_locations("locationId").send().await;
+    let _ = api.get_service_locations().location_id("locationId").send().await;
     server
         .expect(
             "get_service_locations",
@@ -11480,7 +12002,12 @@ async fn calendars_v3() {
             &[],
         )
         .await;
-    let _ = api.get_slots("calendarId", value("1"), value("1")).send().await;
+    let _ = api
+        .get_slots("calendarId")
+        .start_date(value("1"))
+        .end_date(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "get_slots",
@@ -11561,7 +12088,7 @@ async fn calendars_v3() {
 async fn campaigns_v3() {
     let server = Server::start().await;
     let api = ghl_campaigns_v3::CampaignsV3Client::new(server.client());
-    let _ = api.get_campaigns("locationId").send().await;
+    let _ = api.get_campaigns().location_id("locationId").send().await;
     server
         .expect(
             "get_campaigns",
@@ -11665,7 +12192,13 @@ async fn chat_widget_v3() {
             &[],
         )
         .await;
-    let _ = api.list_chat_widget("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .list_chat_widget()
+        .location_id("locationId")
+        .offset(value("1"))
+        .limit(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "list_chat_widget",
@@ -11776,7 +12309,11 @@ async fn contacts_v3() {
             &[],
         )
         .await;
-    let _ = api.get_contacts_by_business_id("businessId", "locationId").send().await;
+    let _ = api
+        .get_contacts_by_business_id("businessId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_contacts_by_business_id",
@@ -11801,7 +12338,7 @@ async fn contacts_v3() {
             &[],
         )
         .await;
-    let _ = api.get_duplicate_contact("locationId").send().await;
+    let _ = api.get_duplicate_contact().location_id("locationId").send().await;
     server
         .expect(
             "get_duplicate_contact",
@@ -12342,7 +12879,9 @@ async fn conversation_ai_v3() {
         )
         .await;
     let _ = api
-        .get_generation_details("messageId", value("\"conversation\""))
+        .get_generation_details()
+        .message_id("messageId")
+        .source(value("\"conversation\""))
         .send()
         .await;
     server
@@ -12461,7 +13000,7 @@ async fn conversations_v3() {
             &[],
         )
         .await;
-    let _ = api.export_messages_by_location("locationId").send().await;
+    let _ = api.export_messages_by_location().location_id("locationId").send().await;
     server
         .expect(
             "export_messages_by_location",
@@ -12667,7 +13206,7 @@ async fn conversations_v3() {
             &[],
         )
         .await;
-    let _ = api.search_conversation("locationId").send().await;
+    let _ = api.search_conversation().location_id("locationId").send().await;
     server
         .expect(
             "search_conversation",
@@ -12792,7 +13331,7 @@ async fn custom_fields_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_custom_field_folder("id", "locationId").send().await;
+    let _ = api.delete_custom_field_folder("id").location_id("locationId").send().await;
     server
         .expect(
             "delete_custom_field_folder",
@@ -12820,7 +13359,11 @@ async fn custom_fields_v3() {
             &[],
         )
         .await;
-    let _ = api.get_custom_fields_by_object_key("objectKey", "locationId").send().await;
+    let _ = api
+        .get_custom_fields_by_object_key("objectKey")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "get_custom_fields_by_object_key",
@@ -12955,10 +13498,8 @@ async fn email_isv_v3() {
     let server = Server::start().await;
     let api = ghl_email_isv_v3::EmailIsvV3Client::new(server.client());
     let _ = api
-        .verify_email(
-            "locationId",
-            value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"),
-        )
+        .verify_email(value("{\"type\":\"email\",\"verify\":\"abc@xyz.com\"}"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -13243,11 +13784,11 @@ async fn emails_v3() {
 async fn forms_v3() {
     let server = Server::start().await;
     let api = ghl_forms_v3::FormsV3Client::new(server.client());
-    let _ = api.get_forms("locationId").send().await;
+    let _ = api.get_forms().location_id("locationId").send().await;
     server
         .expect("get_forms", "GET", "/forms/", "v3", Some("Bearer test-token"), &[])
         .await;
-    let _ = api.get_forms_submissions("locationId").send().await;
+    let _ = api.get_forms_submissions().location_id("locationId").send().await;
     server
         .expect(
             "get_forms_submissions",
@@ -13259,11 +13800,9 @@ async fn forms_v3() {
         )
         .await;
     let _ = api
-        .upload_to_custom_fields(
-            "contactId",
-            "locationId",
-            ghl_runtime::Multipart::new(),
-        )
+        .upload_to_custom_fields(ghl_runtime::Multipart::new())
+        .contact_id("contactId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -13282,7 +13821,7 @@ async fn forms_v3() {
 async fn funnels_v3() {
     let server = Server::start().await;
     let api = ghl_funnels_v3::FunnelsV3Client::new(server.client());
-    let _ = api.get_funnels("locationId").send().await;
+    let _ = api.get_funnels().location_id("locationId").send().await;
     server
         .expect(
             "get_funnels",
@@ -13311,7 +13850,13 @@ async fn funnels_v3() {
             &[],
         )
         .await;
-    let _ = api.fetch_redirects_list("locationId", value("1"), value("1")).send().await;
+    let _ = api
+        .fetch_redirects_list()
+        .location_id("locationId")
+        .limit(value("1"))
+        .offset(value("1"))
+        .send()
+        .await;
     server
         .expect(
             "fetch_redirects_list",
@@ -13322,7 +13867,7 @@ async fn funnels_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_redirect_by_id("id", "locationId").send().await;
+    let _ = api.delete_redirect_by_id("id").location_id("locationId").send().await;
     server
         .expect(
             "delete_redirect_by_id",
@@ -13353,7 +13898,11 @@ async fn funnels_v3() {
         )
         .await;
     let _ = api
-        .get_pages_by_funnel_id("locationId", "funnelId", value("1"), value("1"))
+        .get_pages_by_funnel_id()
+        .location_id("locationId")
+        .funnel_id("funnelId")
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -13366,7 +13915,12 @@ async fn funnels_v3() {
             &[],
         )
         .await;
-    let _ = api.get_pages_count_by_funnel_id("locationId", "funnelId").send().await;
+    let _ = api
+        .get_pages_count_by_funnel_id()
+        .location_id("locationId")
+        .funnel_id("funnelId")
+        .send()
+        .await;
     server
         .expect(
             "get_pages_count_by_funnel_id",
@@ -13384,7 +13938,11 @@ async fn invoices_v3() {
     let server = Server::start().await;
     let api = ghl_invoices_v3::InvoicesV3Client::new(server.client());
     let _ = api
-        .list_invoices("altId", value("\"location\""), value("1"), value("1"))
+        .list_invoices()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -13434,7 +13992,11 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .list_estimates("altId", value("\"location\""), value("1"), value("1"))
+        .list_estimates()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -13447,7 +14009,12 @@ async fn invoices_v3() {
             &[],
         )
         .await;
-    let _ = api.generate_estimate_number("altId", value("\"location\"")).send().await;
+    let _ = api
+        .generate_estimate_number()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "generate_estimate_number",
@@ -13475,7 +14042,11 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .list_estimate_templates("altId", value("\"location\""), value("1"), value("1"))
+        .list_estimate_templates()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -13507,7 +14078,10 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .preview_estimate_template("altId", value("\"location\""), "templateId")
+        .preview_estimate_template()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .template_id("templateId")
         .send()
         .await;
     server
@@ -13630,7 +14204,12 @@ async fn invoices_v3() {
             &[],
         )
         .await;
-    let _ = api.generate_invoice_number("altId", value("\"location\"")).send().await;
+    let _ = api
+        .generate_invoice_number()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "generate_invoice_number",
@@ -13642,7 +14221,11 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .list_invoice_schedules("altId", value("\"location\""), value("1"), value("1"))
+        .list_invoice_schedules()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -13674,7 +14257,9 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .delete_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .delete_invoice_schedule("scheduleId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -13688,7 +14273,9 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .get_invoice_schedule("scheduleId", "altId", value("\"location\""))
+        .get_invoice_schedule("scheduleId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -13786,7 +14373,12 @@ async fn invoices_v3() {
             &[],
         )
         .await;
-    let _ = api.get_invoice_settings("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_invoice_settings()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_invoice_settings",
@@ -13814,7 +14406,11 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .list_invoice_templates("altId", value("\"location\""), value("1"), value("1"))
+        .list_invoice_templates()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .limit(value("1"))
+        .offset(value("1"))
         .send()
         .await;
     server
@@ -13846,7 +14442,9 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .delete_invoice_template("templateId", "altId", value("\"location\""))
+        .delete_invoice_template("templateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -13860,7 +14458,9 @@ async fn invoices_v3() {
         )
         .await;
     let _ = api
-        .get_invoice_template("templateId", "altId", value("\"location\""))
+        .get_invoice_template("templateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -13948,7 +14548,12 @@ async fn invoices_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_invoice("invoiceId", "altId", value("\"location\"")).send().await;
+    let _ = api
+        .delete_invoice("invoiceId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "delete_invoice",
@@ -13959,7 +14564,12 @@ async fn invoices_v3() {
             &[],
         )
         .await;
-    let _ = api.get_invoice("invoiceId", "altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_invoice("invoiceId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_invoice",
@@ -14069,7 +14679,11 @@ async fn invoices_v3() {
 async fn knowledge_base_v3() {
     let server = Server::start().await;
     let api = ghl_knowledge_base_v3::KnowledgeBaseV3Client::new(server.client());
-    let _ = api.list_all_knowledge_bases_paginated("locationId").send().await;
+    let _ = api
+        .list_all_knowledge_bases_paginated()
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list_all_knowledge_bases_paginated",
@@ -14115,7 +14729,9 @@ async fn knowledge_base_v3() {
         )
         .await;
     let _ = api
-        .get_all_website_urls_data_by_knowledge_base("knowledgeBaseId", "locationId")
+        .get_all_website_urls_data_by_knowledge_base()
+        .knowledge_base_id("knowledgeBaseId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -14147,11 +14763,10 @@ async fn knowledge_base_v3() {
         )
         .await;
     let _ = api
-        .get_crawling_status_for_latest_operation(
-            "locationId",
-            "operationId",
-            "knowledgeBaseId",
-        )
+        .get_crawling_status_for_latest_operation()
+        .location_id("locationId")
+        .operation_id("operationId")
+        .knowledge_base_id("knowledgeBaseId")
         .send()
         .await;
     server
@@ -14182,7 +14797,12 @@ async fn knowledge_base_v3() {
             &[],
         )
         .await;
-    let _ = api.list("knowledgeBaseId", "locationId").send().await;
+    let _ = api
+        .list()
+        .knowledge_base_id("knowledgeBaseId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list",
@@ -14280,7 +14900,7 @@ async fn knowledge_base_v3() {
 async fn links_v3() {
     let server = Server::start().await;
     let api = ghl_links_v3::LinksV3Client::new(server.client());
-    let _ = api.get_links("locationId").send().await;
+    let _ = api.get_links().location_id("locationId").send().await;
     server
         .expect("get_links", "GET", "/links/", "v3", Some("Bearer test-token"), &[])
         .await;
@@ -14295,7 +14915,7 @@ async fn links_v3() {
     server
         .expect("create_link", "POST", "/links/", "v3", Some("Bearer test-token"), &[])
         .await;
-    let _ = api.get_link_by_id("linkId", "locationId").send().await;
+    let _ = api.get_link_by_id("linkId").location_id("locationId").send().await;
     server
         .expect(
             "get_link_by_id",
@@ -14306,7 +14926,7 @@ async fn links_v3() {
             &[],
         )
         .await;
-    let _ = api.search_trigger_links("locationId").send().await;
+    let _ = api.search_trigger_links().location_id("locationId").send().await;
     server
         .expect(
             "search_trigger_links",
@@ -14380,7 +15000,11 @@ async fn locations_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_location("locationId", value("false")).send().await;
+    let _ = api
+        .delete_location("locationId")
+        .delete_twilio_account(value("false"))
+        .send()
+        .await;
     server
         .expect(
             "delete_location",
@@ -14755,7 +15379,7 @@ async fn locations_v3() {
             &[],
         )
         .await;
-    let _ = api.get_templates("locationId", "originId").send().await;
+    let _ = api.get_templates("locationId").origin_id("originId").send().await;
     server
         .expect(
             "get_templates",
@@ -14940,13 +15564,12 @@ async fn medias_v3() {
         )
         .await;
     let _ = api
-        .fetch_media_content(
-            "sortBy",
-            "sortOrder",
-            "type",
-            value("\"location\""),
-            "altId",
-        )
+        .fetch_media_content()
+        .sort_by("sortBy")
+        .sort_order("sortOrder")
+        .type_("type")
+        .alt_type(value("\"location\""))
+        .alt_id("altId")
         .send()
         .await;
     server
@@ -15006,7 +15629,12 @@ async fn medias_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_media_content("id", value("\"location\""), "altId").send().await;
+    let _ = api
+        .delete_media_content("id")
+        .alt_type(value("\"location\""))
+        .alt_id("altId")
+        .send()
+        .await;
     server
         .expect(
             "delete_media_content",
@@ -15042,7 +15670,12 @@ async fn medias_v3() {
 async fn oauth_v3() {
     let server = Server::start().await;
     let api = ghl_oauth_v3::OauthV3Client::new(server.client());
-    let _ = api.get_installed_location("companyId", "appId").send().await;
+    let _ = api
+        .get_installed_location()
+        .company_id("companyId")
+        .app_id("appId")
+        .send()
+        .await;
     server
         .expect(
             "get_installed_location",
@@ -15086,7 +15719,7 @@ async fn oauth_v3() {
 async fn objects_v3() {
     let server = Server::start().await;
     let api = ghl_objects_v3::ObjectsV3Client::new(server.client());
-    let _ = api.get_object_by_location_id("locationId").send().await;
+    let _ = api.get_object_by_location_id().location_id("locationId").send().await;
     server
         .expect(
             "get_object_by_location_id",
@@ -15115,7 +15748,7 @@ async fn objects_v3() {
             &[],
         )
         .await;
-    let _ = api.get_object_schema_by_key("key", "locationId").send().await;
+    let _ = api.get_object_schema_by_key("key").location_id("locationId").send().await;
     server
         .expect(
             "get_object_schema_by_key",
@@ -15198,7 +15831,8 @@ async fn objects_v3() {
         )
         .await;
     let _ = api
-        .update_object_record("schemaKey", "id", "locationId", value("null"))
+        .update_object_record("schemaKey", "id", value("null"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -15235,7 +15869,7 @@ async fn opportunities_v3() {
             &[],
         )
         .await;
-    let _ = api.get_lost_reason("locationId").send().await;
+    let _ = api.get_lost_reason().location_id("locationId").send().await;
     server
         .expect(
             "get_lost_reason",
@@ -15246,7 +15880,7 @@ async fn opportunities_v3() {
             &[],
         )
         .await;
-    let _ = api.get_pipelines("locationId").send().await;
+    let _ = api.get_pipelines().location_id("locationId").send().await;
     server
         .expect(
             "get_pipelines",
@@ -15257,7 +15891,7 @@ async fn opportunities_v3() {
             &[],
         )
         .await;
-    let _ = api.search_opportunity("locationId").send().await;
+    let _ = api.search_opportunity().location_id("locationId").send().await;
     server
         .expect(
             "search_opportunity",
@@ -15420,7 +16054,14 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.get_coupon("altId", value("\"location\""), "id", "code").send().await;
+    let _ = api
+        .get_coupon()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .id("id")
+        .code("code")
+        .send()
+        .await;
     server
         .expect(
             "get_coupon",
@@ -15467,7 +16108,12 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.list_coupons("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_coupons()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_coupons",
@@ -15496,7 +16142,7 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.fetch_config("locationId").send().await;
+    let _ = api.fetch_config().location_id("locationId").send().await;
     server
         .expect(
             "fetch_config",
@@ -15509,11 +16155,11 @@ async fn payments_v3() {
         .await;
     let _ = api
         .create_config(
-            "locationId",
             value(
                 "{\"live\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"},\"test\":{\"apiKey\":\"y5ZQxryRFXZHvUJZdLeXXXXX\",\"publishableKey\":\"rzp_test_zPRoVMLOa0XXXX\"}}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -15527,7 +16173,8 @@ async fn payments_v3() {
         )
         .await;
     let _ = api
-        .disconnect_config("locationId", value("{\"liveMode\":false}"))
+        .disconnect_config(value("{\"liveMode\":false}"))
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -15540,7 +16187,7 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_integration("locationId").send().await;
+    let _ = api.delete_integration().location_id("locationId").send().await;
     server
         .expect(
             "delete_integration",
@@ -15553,11 +16200,11 @@ async fn payments_v3() {
         .await;
     let _ = api
         .create_integration(
-            "locationId",
             value(
                 "{\"name\":\"Company Paypal Integration\",\"description\":\"This payment gateway supports payments in India via UPI, Net banking, cards and wallets.\",\"paymentsUrl\":\"https://testpayment.paypal.com\",\"queryUrl\":\"https://testsubscription.paypal.com\",\"imageUrl\":\"https://testsubscription.paypal.com\",\"supportsSubscriptionSchedule\":true}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -15570,7 +16217,12 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.list_integration_providers("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_integration_providers()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_integration_providers",
@@ -15599,7 +16251,7 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.list_orders("altId").send().await;
+    let _ = api.list_orders().alt_id("altId").send().await;
     server
         .expect(
             "list_orders",
@@ -15610,7 +16262,7 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.get_order_by_id("orderId", "altId").send().await;
+    let _ = api.get_order_by_id("orderId").alt_id("altId").send().await;
     server
         .expect(
             "get_order_by_id",
@@ -15622,7 +16274,9 @@ async fn payments_v3() {
         )
         .await;
     let _ = api
-        .list_order_fulfillment("orderId", "altId", value("\"location\""))
+        .list_order_fulfillment("orderId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -15654,7 +16308,12 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.list_order_notes("orderId", "altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_order_notes("orderId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_order_notes",
@@ -15684,7 +16343,12 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.list_subscriptions("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_subscriptions()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_subscriptions",
@@ -15696,7 +16360,9 @@ async fn payments_v3() {
         )
         .await;
     let _ = api
-        .get_subscription_by_id("subscriptionId", "altId", value("\"location\""))
+        .get_subscription_by_id("subscriptionId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -15709,7 +16375,7 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.list_transactions("altId", "altType").send().await;
+    let _ = api.list_transactions().alt_id("altId").alt_type("altType").send().await;
     server
         .expect(
             "list_transactions",
@@ -15720,7 +16386,12 @@ async fn payments_v3() {
             &[],
         )
         .await;
-    let _ = api.get_transaction_by_id("transactionId", "altId", "altType").send().await;
+    let _ = api
+        .get_transaction_by_id("transactionId")
+        .alt_id("altId")
+        .alt_type("altType")
+        .send()
+        .await;
     server
         .expect(
             "get_transaction_by_id",
@@ -15737,7 +16408,7 @@ async fn payments_v3() {
 async fn phone_system_v3() {
     let server = Server::start().await;
     let api = ghl_phone_system_v3::PhoneSystemV3Client::new(server.client());
-    let _ = api.get_number_pool_list("locationId").send().await;
+    let _ = api.get_number_pool_list().location_id("locationId").send().await;
     server
         .expect(
             "get_number_pool_list",
@@ -15760,17 +16431,15 @@ async fn phone_system_v3() {
         )
         .await;
     let _ = api
-        .list_available_numbers_for_a_country(
-            "locationId",
-            "firstPart",
-            "lastPart",
-            "anywhere",
-            value("[]"),
-            value("false"),
-            value("false"),
-            value("false"),
-            "countryCode",
-        )
+        .list_available_numbers_for_a_country("locationId")
+        .first_part("firstPart")
+        .last_part("lastPart")
+        .anywhere("anywhere")
+        .number_types(value("[]"))
+        .sms_enabled(value("false"))
+        .mms_enabled(value("false"))
+        .voice_enabled(value("false"))
+        .country_code("countryCode")
         .send()
         .await;
     server
@@ -15808,7 +16477,7 @@ async fn phone_system_v3() {
 async fn products_v3() {
     let server = Server::start().await;
     let api = ghl_products_v3::ProductsV3Client::new(server.client());
-    let _ = api.list_invoices("locationId").send().await;
+    let _ = api.list_invoices().location_id("locationId").send().await;
     server
         .expect(
             "list_invoices",
@@ -15873,7 +16542,12 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.get_product_collection("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_product_collection()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_product_collection",
@@ -15903,7 +16577,9 @@ async fn products_v3() {
         )
         .await;
     let _ = api
-        .delete_product_collection("collectionId", "altId", value("\"location\""))
+        .delete_product_collection("collectionId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -15916,7 +16592,7 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.get_product_collection_id("collectionId", "altId").send().await;
+    let _ = api.get_product_collection_id("collectionId").alt_id("altId").send().await;
     server
         .expect(
             "get_product_collection_id",
@@ -15946,7 +16622,12 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.get_list_inventory("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_list_inventory()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_list_inventory",
@@ -15975,7 +16656,12 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.get_product_reviews("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_product_reviews()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_product_reviews",
@@ -16004,7 +16690,12 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.get_reviews_count("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_reviews_count()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_reviews_count",
@@ -16016,7 +16707,10 @@ async fn products_v3() {
         )
         .await;
     let _ = api
-        .delete_product_review("reviewId", "altId", value("\"location\""), "productId")
+        .delete_product_review("reviewId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .product_id("productId")
         .send()
         .await;
     server
@@ -16087,7 +16781,9 @@ async fn products_v3() {
         )
         .await;
     let _ = api
-        .get_product_store_stats("storeId", "altId", value("\"location\""))
+        .get_product_store_stats("storeId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -16100,7 +16796,7 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_product_by_id("productId", "locationId").send().await;
+    let _ = api.delete_product_by_id("productId").location_id("locationId").send().await;
     server
         .expect(
             "delete_product_by_id",
@@ -16111,7 +16807,7 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.get_product_by_id("productId", "locationId").send().await;
+    let _ = api.get_product_by_id("productId").location_id("locationId").send().await;
     server
         .expect(
             "get_product_by_id",
@@ -16141,7 +16837,11 @@ async fn products_v3() {
             &[],
         )
         .await;
-    let _ = api.list_prices_for_product("productId", "locationId").send().await;
+    let _ = api
+        .list_prices_for_product("productId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list_prices_for_product",
@@ -16172,7 +16872,8 @@ async fn products_v3() {
         )
         .await;
     let _ = api
-        .delete_price_by_id_for_product("productId", "priceId", "locationId")
+        .delete_price_by_id_for_product("productId", "priceId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -16186,7 +16887,8 @@ async fn products_v3() {
         )
         .await;
     let _ = api
-        .get_price_by_id_for_product("productId", "priceId", "locationId")
+        .get_price_by_id_for_product("productId", "priceId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -16225,7 +16927,7 @@ async fn products_v3() {
 async fn proposals_v3() {
     let server = Server::start().await;
     let api = ghl_proposals_v3::ProposalsV3Client::new(server.client());
-    let _ = api.list_documents_contracts("locationId").send().await;
+    let _ = api.list_documents_contracts().location_id("locationId").send().await;
     server
         .expect(
             "list_documents_contracts",
@@ -16254,7 +16956,11 @@ async fn proposals_v3() {
             &[],
         )
         .await;
-    let _ = api.list_documents_contracts_templates("locationId").send().await;
+    let _ = api
+        .list_documents_contracts_templates()
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "list_documents_contracts_templates",
@@ -16386,7 +17092,8 @@ async fn saas_v3() {
         )
         .await;
     let _ = api
-        .get_location_subscription_deprecated("locationId", "companyId")
+        .get_location_subscription_deprecated("locationId")
+        .company_id("companyId")
         .send()
         .await;
     server
@@ -16399,7 +17106,7 @@ async fn saas_v3() {
             &[],
         )
         .await;
-    let _ = api.locations_deprecated("companyId").send().await;
+    let _ = api.locations_deprecated().company_id("companyId").send().await;
     server
         .expect(
             "locations_deprecated",
@@ -16438,7 +17145,7 @@ async fn saas_v3() {
             &[],
         )
         .await;
-    let _ = api.get_saas_plan_deprecated("planId", "companyId").send().await;
+    let _ = api.get_saas_plan_deprecated("planId").company_id("companyId").send().await;
     server
         .expect(
             "get_saas_plan_deprecated",
@@ -16572,7 +17279,11 @@ async fn saas_v3() {
             &[],
         )
         .await;
-    let _ = api.get_location_subscription("locationId", "companyId").send().await;
+    let _ = api
+        .get_location_subscription("locationId")
+        .company_id("companyId")
+        .send()
+        .await;
     server
         .expect(
             "get_location_subscription",
@@ -16583,7 +17294,13 @@ async fn saas_v3() {
             &[],
         )
         .await;
-    let _ = api.locations("customerId", "subscriptionId", "companyId").send().await;
+    let _ = api
+        .locations()
+        .customer_id("customerId")
+        .subscription_id("subscriptionId")
+        .company_id("companyId")
+        .send()
+        .await;
     server
         .expect(
             "locations",
@@ -16611,7 +17328,7 @@ async fn saas_v3() {
             &[],
         )
         .await;
-    let _ = api.get_saas_locations("companyId", value("1")).send().await;
+    let _ = api.get_saas_locations("companyId").page(value("1")).send().await;
     server
         .expect(
             "get_saas_locations",
@@ -16622,7 +17339,7 @@ async fn saas_v3() {
             &[],
         )
         .await;
-    let _ = api.get_saas_plan("planId", "companyId").send().await;
+    let _ = api.get_saas_plan("planId").company_id("companyId").send().await;
     server
         .expect(
             "get_saas_plan",
@@ -16677,7 +17394,7 @@ async fn saas_v3() {
 async fn snapshots_v3() {
     let server = Server::start().await;
     let api = ghl_snapshots_v3::SnapshotsV3Client::new(server.client());
-    let _ = api.get_custom_snapshots("companyId").send().await;
+    let _ = api.get_custom_snapshots().company_id("companyId").send().await;
     server
         .expect(
             "get_custom_snapshots",
@@ -16690,11 +17407,11 @@ async fn snapshots_v3() {
         .await;
     let _ = api
         .create_snapshot_share_link(
-            "companyId",
             value(
                 "{\"snapshot_id\":\"1eM2UgkfaECOYyUdCo9Pa\",\"share_type\":\"permanent_link\",\"relationship_number\":\"0-128-926,1-208-926,2-008-926\",\"share_location_id\":\"l1C08ntBrFjLS0elLIYU, U1C08ntBrFjLS0elKIYP\"}",
             ),
         )
+        .company_id("companyId")
         .send()
         .await;
     server
@@ -16708,7 +17425,11 @@ async fn snapshots_v3() {
         )
         .await;
     let _ = api
-        .get_snapshot_push("snapshotId", "companyId", "from", "to", "lastDoc")
+        .get_snapshot_push("snapshotId")
+        .company_id("companyId")
+        .from("from")
+        .to("to")
+        .last_doc("lastDoc")
         .send()
         .await;
     server
@@ -16722,7 +17443,8 @@ async fn snapshots_v3() {
         )
         .await;
     let _ = api
-        .get_latest_snapshot_push("snapshotId", "locationId", "companyId")
+        .get_latest_snapshot_push("snapshotId", "locationId")
+        .company_id("companyId")
         .send()
         .await;
     server
@@ -16759,7 +17481,7 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.fetch_available_categories("locationId").send().await;
+    let _ = api.fetch_available_categories().location_id("locationId").send().await;
     server
         .expect(
             "fetch_available_categories",
@@ -16807,7 +17529,8 @@ async fn social_planner_v3() {
         )
         .await;
     let _ = api
-        .delete_current_active_post_and_schedule_next("postId", "locationId")
+        .delete_current_active_post_and_schedule_next("postId")
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -16820,7 +17543,7 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.fetch_queue_by_id("queueId", "locationId").send().await;
+    let _ = api.fetch_queue_by_id("queueId").location_id("locationId").send().await;
     server
         .expect(
             "fetch_queue_by_id",
@@ -16962,7 +17685,11 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_queue_item("queueId", "itemId", "locationId").send().await;
+    let _ = api
+        .delete_queue_item("queueId", "itemId")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "delete_queue_item",
@@ -17055,11 +17782,11 @@ async fn social_planner_v3() {
     let _ = api
         .create_comment(
             value("\"facebook\""),
-            "locationId",
             value(
                 "{\"parentId\":\"6975b186f3442844ec07665b\",\"isParentThread\":true,\"content\":\"This is a comment\",\"attachments\":[{\"url\":\"https://example.com/image.jpg\",\"type\":\"image\"}],\"mentions\":[{\"name\":\"Test\",\"id\":\"102694781978972\",\"offset\":106,\"length\":0,\"slug\":\"mohammed-marvan-8bRf3H\"}],\"notifyAllGroupMembers\":false}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -17075,11 +17802,11 @@ async fn social_planner_v3() {
     let _ = api
         .get_comment_list(
             value("\"facebook\""),
-            "locationId",
             value(
                 "{\"fromDate\":\"2026-05-22T05:32:49.463Z\",\"toDate\":\"2026-05-29T05:32:49.463Z\",\"originIds\":[\"1234\",\"5678\",\"9101\"],\"sortBy\":\"top\",\"search\":\"1234\",\"skip\":0,\"limit\":10,\"parentId\":\"6975b186f3442844ec07665b\"}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -17092,7 +17819,11 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_like(value("\"facebook\""), "id", "locationId").send().await;
+    let _ = api
+        .delete_like(value("\"facebook\""), "id")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "delete_like",
@@ -17103,7 +17834,11 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.create_like(value("\"facebook\""), "id", "locationId").send().await;
+    let _ = api
+        .create_like(value("\"facebook\""), "id")
+        .location_id("locationId")
+        .send()
+        .await;
     server
         .expect(
             "create_like",
@@ -17149,7 +17884,12 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.start_oauth(value("\"google\""), "locationId", "userId").send().await;
+    let _ = api
+        .start_oauth(value("\"google\""))
+        .location_id("locationId")
+        .user_id("userId")
+        .send()
+        .await;
     server
         .expect(
             "start_oauth",
@@ -17162,11 +17902,11 @@ async fn social_planner_v3() {
         .await;
     let _ = api
         .get_statistics(
-            "locationId",
             value(
                 "{\"profileIds\":[\"67a5a9aa776c837de4aa5b12\"],\"platforms\":[\"facebook\",\"instagram\"],\"currentRange\":{\"startDate\":\"2025-03-01T00:00:00.000Z\",\"endDate\":\"2025-03-31T23:59:59.999Z\"},\"prevRange\":{\"startDate\":\"2025-03-01T00:00:00.000Z\",\"endDate\":\"2025-03-31T23:59:59.999Z\"}}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -17223,7 +17963,7 @@ async fn social_planner_v3() {
             &[],
         )
         .await;
-    let _ = api.get_upload_status("locationId", "userId").send().await;
+    let _ = api.get_upload_status("locationId").user_id("userId").send().await;
     server
         .expect(
             "get_upload_status",
@@ -17446,7 +18186,12 @@ async fn social_planner_v3() {
 async fn store_v3() {
     let server = Server::start().await;
     let api = ghl_store_v3::StoreV3Client::new(server.client());
-    let _ = api.list_shipping_carriers("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_shipping_carriers()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_shipping_carriers",
@@ -17476,7 +18221,9 @@ async fn store_v3() {
         )
         .await;
     let _ = api
-        .delete_shipping_carrier("shippingCarrierId", "altId", value("\"location\""))
+        .delete_shipping_carrier("shippingCarrierId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -17490,7 +18237,9 @@ async fn store_v3() {
         )
         .await;
     let _ = api
-        .get_shipping_carriers("shippingCarrierId", "altId", value("\"location\""))
+        .get_shipping_carriers("shippingCarrierId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -17522,7 +18271,12 @@ async fn store_v3() {
             &[],
         )
         .await;
-    let _ = api.list_shipping_zones("altId", value("\"location\"")).send().await;
+    let _ = api
+        .list_shipping_zones()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "list_shipping_zones",
@@ -17570,7 +18324,9 @@ async fn store_v3() {
         )
         .await;
     let _ = api
-        .delete_shipping_zone("shippingZoneId", "altId", value("\"location\""))
+        .delete_shipping_zone("shippingZoneId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -17584,7 +18340,9 @@ async fn store_v3() {
         )
         .await;
     let _ = api
-        .get_shipping_zones("shippingZoneId", "altId", value("\"location\""))
+        .get_shipping_zones("shippingZoneId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -17617,7 +18375,9 @@ async fn store_v3() {
         )
         .await;
     let _ = api
-        .list_shipping_rates("shippingZoneId", "altId", value("\"location\""))
+        .list_shipping_rates("shippingZoneId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -17650,12 +18410,9 @@ async fn store_v3() {
         )
         .await;
     let _ = api
-        .delete_shipping_rate(
-            "shippingZoneId",
-            "shippingRateId",
-            "altId",
-            value("\"location\""),
-        )
+        .delete_shipping_rate("shippingZoneId", "shippingRateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -17669,12 +18426,9 @@ async fn store_v3() {
         )
         .await;
     let _ = api
-        .get_shipping_rates(
-            "shippingZoneId",
-            "shippingRateId",
-            "altId",
-            value("\"location\""),
-        )
+        .get_shipping_rates("shippingZoneId", "shippingRateId")
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
         .send()
         .await;
     server
@@ -17707,7 +18461,12 @@ async fn store_v3() {
             &[],
         )
         .await;
-    let _ = api.get_store_settings("altId", value("\"location\"")).send().await;
+    let _ = api
+        .get_store_settings()
+        .alt_id("altId")
+        .alt_type(value("\"location\""))
+        .send()
+        .await;
     server
         .expect(
             "get_store_settings",
@@ -17742,11 +18501,11 @@ async fn store_v3() {
 async fn surveys_v3() {
     let server = Server::start().await;
     let api = ghl_surveys_v3::SurveysV3Client::new(server.client());
-    let _ = api.get_surveys("locationId").send().await;
+    let _ = api.get_surveys().location_id("locationId").send().await;
     server
         .expect("get_surveys", "GET", "/surveys/", "v3", Some("Bearer test-token"), &[])
         .await;
-    let _ = api.get_surveys_submissions("locationId").send().await;
+    let _ = api.get_surveys_submissions().location_id("locationId").send().await;
     server
         .expect(
             "get_surveys_submissions",
@@ -17774,7 +18533,7 @@ async fn users_v3() {
     server
         .expect("create_user", "POST", "/users/", "v3", Some("Bearer test-token"), &[])
         .await;
-    let _ = api.search_users("companyId").send().await;
+    let _ = api.search_users().company_id("companyId").send().await;
     server
         .expect(
             "search_users",
@@ -17861,7 +18620,12 @@ async fn voice_ai_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_action("actionId", "locationId", "agentId").send().await;
+    let _ = api
+        .delete_action("actionId")
+        .location_id("locationId")
+        .agent_id("agentId")
+        .send()
+        .await;
     server
         .expect(
             "delete_action",
@@ -17872,7 +18636,7 @@ async fn voice_ai_v3() {
             &[],
         )
         .await;
-    let _ = api.get_action("actionId", "locationId").send().await;
+    let _ = api.get_action("actionId").location_id("locationId").send().await;
     server
         .expect(
             "get_action",
@@ -17902,7 +18666,7 @@ async fn voice_ai_v3() {
             &[],
         )
         .await;
-    let _ = api.get_agents("locationId").send().await;
+    let _ = api.get_agents().location_id("locationId").send().await;
     server
         .expect(
             "get_agents",
@@ -17931,7 +18695,7 @@ async fn voice_ai_v3() {
             &[],
         )
         .await;
-    let _ = api.delete_agent("agentId", "locationId").send().await;
+    let _ = api.delete_agent("agentId").location_id("locationId").send().await;
     server
         .expect(
             "delete_agent",
@@ -17942,7 +18706,7 @@ async fn voice_ai_v3() {
             &[],
         )
         .await;
-    let _ = api.get_agent("agentId", "locationId").send().await;
+    let _ = api.get_agent("agentId").location_id("locationId").send().await;
     server
         .expect(
             "get_agent",
@@ -17956,11 +18720,11 @@ async fn voice_ai_v3() {
     let _ = api
         .patch_agent(
             "agentId",
-            "locationId",
             value(
                 "{\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -17973,7 +18737,7 @@ async fn voice_ai_v3() {
             &[],
         )
         .await;
-    let _ = api.get_call_logs("locationId").send().await;
+    let _ = api.get_call_logs().location_id("locationId").send().await;
     server
         .expect(
             "get_call_logs",
@@ -17984,7 +18748,7 @@ async fn voice_ai_v3() {
             &[],
         )
         .await;
-    let _ = api.get_call_log("callId", "locationId").send().await;
+    let _ = api.get_call_log("callId").location_id("locationId").send().await;
     server
         .expect(
             "get_call_log",
@@ -18001,7 +18765,7 @@ async fn voice_ai_v3() {
 async fn workflows_v3() {
     let server = Server::start().await;
     let api = ghl_workflows_v3::WorkflowsV3Client::new(server.client());
-    let _ = api.get_workflow("locationId").send().await;
+    let _ = api.get_workflow().location_id("locationId").send().await;
     server
         .expect(
             "get_workflow",
@@ -18036,7 +18800,12 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api.delete_action("actionId", "locationId", "agentId").send().await;
+    let _ = api
+        .delete_action("actionId")
+        .location_id("locationId")
+        .agent_id("agentId")
+        .send()
+        .await;
     server
         .expect(
             "delete_action",
@@ -18047,7 +18816,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api.get_action("actionId", "locationId").send().await;
+    let _ = api.get_action("actionId").location_id("locationId").send().await;
     server
         .expect(
             "get_action",
@@ -18077,7 +18846,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api.get_agents("locationId").send().await;
+    let _ = api.get_agents().location_id("locationId").send().await;
     server
         .expect(
             "get_agents",
@@ -18106,7 +18875,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api.delete_agent("agentId", "locationId").send().await;
+    let _ = api.delete_agent("agentId").location_id("locationId").send().await;
     server
         .expect(
             "delete_agent",
@@ -18117,7 +18886,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api.get_agent("agentId", "locationId").send().await;
+    let _ = api.get_agent("agentId").location_id("locationId").send().await;
     server
         .expect(
             "get_agent",
@@ -18131,11 +18900,11 @@ async fn voice_ai() {
     let _ = api
         .patch_agent(
             "agentId",
-            "locationId",
             value(
                 "{\"agentName\":\"Customer Support Agent\",\"businessName\":\"Acme Corporation\",\"welcomeMessage\":\"Hello! Thank you for calling Acme Corporation. How can I assist you today?\",\"agentPrompt\":\"You are a helpful customer service representative. Always be polite and professional.\",\"voiceId\":\"507f1f77bcf86cd799439011\",\"maxCallDuration\":600,\"sendUserIdleReminders\":true,\"reminderAfterIdleTimeSeconds\":5,\"inboundNumber\":\"+1234567890\",\"numberPoolId\":\"pool_507f1f77bcf86cd799439011\",\"callEndWorkflowIds\":[\"wf_507f1f77bcf86cd799439011\",\"wf_507f1f77bcf86cd799439012\"],\"sendPostCallNotificationTo\":{\"admins\":true,\"allUsers\":false,\"contactAssignedUser\":false,\"specificUsers\":[\"user_507f1f77bcf86cd799439011\"],\"customEmails\":[\"manager@company.com\"]},\"agentWorkingHours\":[{\"dayOfTheWeek\":1,\"intervals\":[{\"startHour\":9,\"startMinute\":0,\"endHour\":17,\"endMinute\":30}]}],\"timezone\":\"America/New_York\",\"isAgentAsBackupDisabled\":false,\"translation\":{\"enabled\":false,\"language\":\"es\"}}",
             ),
         )
+        .location_id("locationId")
         .send()
         .await;
     server
@@ -18148,7 +18917,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api.get_call_logs("locationId").send().await;
+    let _ = api.get_call_logs().location_id("locationId").send().await;
     server
         .expect(
             "get_call_logs",
@@ -18159,7 +18928,7 @@ async fn voice_ai() {
             &[],
         )
         .await;
-    let _ = api.get_call_log("callId", "locationId").send().await;
+    let _ = api.get_call_log("callId").location_id("locationId").send().await;
     server
         .expect(
             "get_call_log",
@@ -18176,7 +18945,7 @@ async fn voice_ai() {
 async fn workflows() {
     let server = Server::start().await;
     let api = ghl_workflows::WorkflowsClient::new(server.client());
-    let _ = api.get_workflow("locationId").send().await;
+    let _ = api.get_workflow().location_id("locationId").send().await;
     server
         .expect(
             "get_workflow",

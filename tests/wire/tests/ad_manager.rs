@@ -17,18 +17,17 @@ async fn reporting_fields_go_comma_separated() {
     let server = server_answering(200, json!({})).await;
     let api = AdManagerClient::new(client(&server));
     let _ = api
-        .fb_get_reporting(
-            LOCATION,
-            FbGetReportingGroupBy::Day,
-            "2026-11-01",
-            "2026-11-30",
-            FbGetEntityType::AdManager,
-            vec![
-                FbGetReportingFieldsItem::Impressions,
-                FbGetReportingFieldsItem::Clicks,
-                FbGetReportingFieldsItem::CostPerConversion,
-            ],
-        )
+        .fb_get_reporting()
+        .location_id(LOCATION)
+        .group_by(FbGetReportingGroupBy::Day)
+        .start_date("2026-11-01")
+        .end_date("2026-11-30")
+        .type_(FbGetEntityType::AdManager)
+        .fields(vec![
+            FbGetReportingFieldsItem::Impressions,
+            FbGetReportingFieldsItem::Clicks,
+            FbGetReportingFieldsItem::CostPerConversion,
+        ])
         .send()
         .await;
     let req = only_request(&server).await;

@@ -11,6 +11,7 @@ use ghl_blogs::types::{
 };
 use ghl_blogs::{BlogsClient, builders::GetBlogPosts};
 use ghl_runtime::Error;
+use ghl_runtime::typestate::Set;
 use serde_json::json;
 
 const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
@@ -21,9 +22,19 @@ fn api(server: &wiremock::MockServer) -> BlogsClient {
     BlogsClient::new(client(server))
 }
 
-/// The posts list of `BLOG` at offset 0, filtered by `status` when given.
-fn list_posts(api: &BlogsClient, limit: i64, status: Option<BlogPostStatus>) -> GetBlogPosts {
-    let call = api.get_blog_posts(LOCATION, BLOG, limit, 0);
+/// The posts list of `BLOG` at offset 0, filtered by `status` when given: a builder with its
+/// four required inputs set, ready to send.
+fn list_posts(
+    api: &BlogsClient,
+    limit: i64,
+    status: Option<BlogPostStatus>,
+) -> GetBlogPosts<Set, Set, Set, Set> {
+    let call = api
+        .get_blog_posts()
+        .location_id(LOCATION)
+        .blog_id(BLOG)
+        .limit(limit)
+        .offset(0);
     match status {
         Some(status) => call.status(status),
         None => call,
@@ -104,11 +115,17 @@ async fn every_blogs_call_forces_the_chrome_user_agent_over_the_configured_one()
 
     // The answers do not matter here (`{}` does not decode): only what was sent.
     let _ = api
-        .get_all_blog_authors_by_location(LOCATION, 10, 0)
+        .get_all_blog_authors_by_location()
+        .location_id(LOCATION)
+        .limit(10)
+        .offset(0)
         .send()
         .await;
     let _ = api
-        .get_all_categories_by_location(LOCATION, 10, 0)
+        .get_all_categories_by_location()
+        .location_id(LOCATION)
+        .limit(10)
+        .offset(0)
         .send()
         .await;
     let _ = api
@@ -116,12 +133,23 @@ async fn every_blogs_call_forces_the_chrome_user_agent_over_the_configured_one()
         .send()
         .await;
     let _ = list_posts(&api, 10, None).send().await;
-    let _ = api.check_url_slug_exists("banana", LOCATION).send().await;
+    let _ = api
+        .check_url_slug_exists()
+        .url_slug("banana")
+        .location_id(LOCATION)
+        .send()
+        .await;
     let _ = api
         .update_blog_post(POST, update_params(BlogPostStatus::Published))
         .send()
         .await;
-    let _ = api.get_blogs(LOCATION, 0, 10).send().await;
+    let _ = api
+        .get_blogs()
+        .location_id(LOCATION)
+        .skip(0)
+        .limit(10)
+        .send()
+        .await;
 
     let all = received(&server).await;
     assert_eq!(all.len(), 7, "one request per operation");
@@ -171,7 +199,11 @@ async fn list_posts_sends_the_exact_query_and_parses_posts_under_blogs() {
     )
     .await;
     let posts = api(&server)
-        .get_blog_posts(LOCATION, BLOG, 20, 40)
+        .get_blog_posts()
+        .location_id(LOCATION)
+        .blog_id(BLOG)
+        .limit(20)
+        .offset(40)
         .search_term("banana split")
         .status(BlogPostStatus::Draft)
         .send()
@@ -255,23 +287,40 @@ async fn negative_offsets_and_skips_fail_before_any_request() {
     let server = server_answering(200, json!({})).await;
     let api = api(&server);
     assert!(matches!(
-        api.get_blog_posts(LOCATION, BLOG, 10, -1).send().await,
-        Err(Error::InvalidRequest { .. })
-    ));
-    assert!(matches!(
-        api.get_all_blog_authors_by_location(LOCATION, 10, -5)
+        api.get_blog_posts()
+            .location_id(LOCATION)
+            .blog_id(BLOG)
+            .limit(10)
+            .offset(-1)
             .send()
             .await,
         Err(Error::InvalidRequest { .. })
     ));
     assert!(matches!(
-        api.get_all_categories_by_location(LOCATION, 10, -5)
+        api.get_all_blog_authors_by_location()
+            .location_id(LOCATION)
+            .limit(10)
+            .offset(-5)
             .send()
             .await,
         Err(Error::InvalidRequest { .. })
     ));
     assert!(matches!(
-        api.get_blogs(LOCATION, -1, 10).send().await,
+        api.get_all_categories_by_location()
+            .location_id(LOCATION)
+            .limit(10)
+            .offset(-5)
+            .send()
+            .await,
+        Err(Error::InvalidRequest { .. })
+    ));
+    assert!(matches!(
+        api.get_blogs()
+            .location_id(LOCATION)
+            .skip(-1)
+            .limit(10)
+            .send()
+            .await,
         Err(Error::InvalidRequest { .. })
     ));
     assert!(received(&server).await.is_empty());
@@ -306,7 +355,10 @@ async fn authors_hits_blogs_authors_and_parses_authors_and_count() {
     )
     .await;
     let authors: AuthorsResponseDto = api(&server)
-        .get_all_blog_authors_by_location(LOCATION, 5, 10)
+        .get_all_blog_authors_by_location()
+        .location_id(LOCATION)
+        .limit(5)
+        .offset(10)
         .send()
         .await
         .unwrap();
@@ -346,7 +398,10 @@ async fn categories_parses_categories_and_count() {
     )
     .await;
     let categories: CategoriesResponseDto = api(&server)
-        .get_all_categories_by_location(LOCATION, 10, 0)
+        .get_all_categories_by_location()
+        .location_id(LOCATION)
+        .limit(10)
+        .offset(0)
         .send()
         .await
         .unwrap();
@@ -376,7 +431,10 @@ async fn blog_sites_list_sends_skip_and_limit_and_parses_data() {
     )
     .await;
     let sites = api(&server)
-        .get_blogs(LOCATION, 5, 25)
+        .get_blogs()
+        .location_id(LOCATION)
+        .skip(5)
+        .limit(25)
         .search_term("news")
         .send()
         .await
@@ -400,7 +458,9 @@ async fn blog_sites_list_sends_skip_and_limit_and_parses_data() {
 async fn slug_check_never_sends_blog_id_and_parses_exists() {
     let server = server_answering(200, json!({ "exists": true })).await;
     let exists = api(&server)
-        .check_url_slug_exists("banana-good-energy", LOCATION)
+        .check_url_slug_exists()
+        .url_slug("banana-good-energy")
+        .location_id(LOCATION)
         .send()
         .await
         .unwrap();
@@ -422,7 +482,9 @@ async fn slug_check_never_sends_blog_id_and_parses_exists() {
 async fn slug_check_with_post_id_still_has_no_blog_id() {
     let server = server_answering(200, json!({ "exists": false })).await;
     let exists = api(&server)
-        .check_url_slug_exists("banana", LOCATION)
+        .check_url_slug_exists()
+        .url_slug("banana")
+        .location_id(LOCATION)
         .post_id(POST)
         .send()
         .await

@@ -25,7 +25,9 @@ async fn free_slots_is_a_map_of_days_beside_a_trace_id() {
     )
     .await;
     let slots = CalendarsClient::new(client(&server))
-        .get_slots(CALENDAR, 1_730_073_600_000.0, 1_730_678_400_000.0)
+        .get_slots(CALENDAR)
+        .start_date(1_730_073_600_000.0)
+        .end_date(1_730_678_400_000.0)
         .timezone("America/New_York")
         .user_ids(["u1", "u2"])
         .send()
@@ -63,7 +65,9 @@ async fn free_slots_is_a_map_of_days_beside_a_trace_id() {
 async fn free_slots_with_no_days_parses() {
     let server = server_answering(200, json!({ "traceId": "t" })).await;
     let slots = CalendarsClient::new(client(&server))
-        .get_slots(CALENDAR, 1_730_073_600_000.0, 1_730_678_400_000.0)
+        .get_slots(CALENDAR)
+        .start_date(1_730_073_600_000.0)
+        .end_date(1_730_678_400_000.0)
         .send()
         .await
         .unwrap();

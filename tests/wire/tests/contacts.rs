@@ -173,7 +173,8 @@ async fn the_deprecated_list_pages_by_cursor_meta() {
     )
     .await;
     let page: ContactsSearchSuccessfulResponseDto = api(&server)
-        .get_contacts(LOCATION)
+        .get_contacts()
+        .location_id(LOCATION)
         .start_after_id("prevCursorId")
         .start_after(1_631_000_000_000)
         .limit(20)

@@ -72,7 +72,11 @@ async fn blog_posts_page_by_offset_until_a_partial_page() {
     })
     .await;
     let titles: Vec<String> = BlogsClient::new(client(&server))
-        .get_blog_posts(LOCATION, "blog1", 50, 0)
+        .get_blog_posts()
+        .location_id(LOCATION)
+        .blog_id("blog1")
+        .limit(50)
+        .offset(0)
         .search_term("sale")
         .paginate()
         .page_size(3)
@@ -103,7 +107,11 @@ async fn blog_posts_page_by_offset_until_a_partial_page() {
     }
     // The same walk collected by page, with no stream adapter: 3 + 3 + 1 posts.
     let pages = BlogsClient::new(client(&server))
-        .get_blog_posts(LOCATION, "blog1", 3, 0)
+        .get_blog_posts()
+        .location_id(LOCATION)
+        .blog_id("blog1")
+        .limit(3)
+        .offset(0)
         .paginate()
         .collect_pages()
         .await
@@ -119,7 +127,11 @@ async fn a_page_size_over_the_bound_fails_before_any_request() {
     use futures_util::StreamExt as _;
     let server = serve(|_| json!({ "blogs": [] })).await;
     let results: Vec<_> = BlogsClient::new(client(&server))
-        .get_blog_posts(LOCATION, "blog1", 51, 0)
+        .get_blog_posts()
+        .location_id(LOCATION)
+        .blog_id("blog1")
+        .limit(51)
+        .offset(0)
         .paginate()
         .items()
         .collect()
@@ -196,7 +208,8 @@ async fn the_contact_list_follows_the_meta_cursor() {
     })
     .await;
     let ids: Vec<String> = ContactsClient::new(client(&server))
-        .get_contacts(LOCATION)
+        .get_contacts()
+        .location_id(LOCATION)
         .limit(2)
         .paginate()
         .items()
@@ -320,7 +333,8 @@ async fn a_repeated_contact_cursor_ends_the_walk() {
     })
     .await;
     let pages: Vec<_> = ContactsClient::new(client(&server))
-        .get_contacts(LOCATION)
+        .get_contacts()
+        .location_id(LOCATION)
         .limit(2)
         .paginate()
         .pages()

@@ -35,7 +35,10 @@ async fn server_with_headers(status: u16, body: serde_json::Value) -> MockServer
 async fn the_whole_body_comes_with_status_headers_and_trace_id() {
     let server = server_with_headers(201, json!({ "authors": [], "traceId": "trace-7" })).await;
     let answer = BlogsClient::new(client(&server))
-        .get_all_blog_authors_by_location(LOCATION, 5, 0)
+        .get_all_blog_authors_by_location()
+        .location_id(LOCATION)
+        .limit(5)
+        .offset(0)
         .send_with_response()
         .await
         .unwrap();
@@ -47,7 +50,10 @@ async fn the_whole_body_comes_with_status_headers_and_trace_id() {
     assert!(answer.body().authors.is_empty());
     // The same call through `send` decodes the same body.
     let body = BlogsClient::new(client(&server))
-        .get_all_blog_authors_by_location(LOCATION, 5, 0)
+        .get_all_blog_authors_by_location()
+        .location_id(LOCATION)
+        .limit(5)
+        .offset(0)
         .send()
         .await
         .unwrap();
@@ -97,7 +103,8 @@ async fn an_unwrapped_envelope_keeps_its_trace_id() {
 async fn an_ignored_body_still_has_status_headers_and_trace_id() {
     let server = server_with_headers(200, json!({ "contact": null, "traceId": "trace-9" })).await;
     let answer = ContactsClient::new(client(&server))
-        .get_duplicate_contact(LOCATION)
+        .get_duplicate_contact()
+        .location_id(LOCATION)
         .send_with_response()
         .await
         .unwrap();

@@ -37,14 +37,23 @@ async fn every_v3_blogs_call_sends_version_v3_and_the_chrome_user_agent() {
     let server = server_answering(200, json!({})).await;
     let api = BlogsV3Client::new(builder(&server).user_agent("my-app/1.0").build().unwrap());
     let _ = api
-        .get_all_blog_authors_by_location(LOCATION, 10, 0)
+        .get_all_blog_authors_by_location()
+        .location_id(LOCATION)
+        .limit(10)
+        .offset(0)
         .send()
         .await;
     let _ = api
         .create_blog_post(blog_post(BlogPostStatus::Draft))
         .send()
         .await;
-    let _ = api.get_blogs(LOCATION, 0, 10).send().await;
+    let _ = api
+        .get_blogs()
+        .location_id(LOCATION)
+        .skip(0)
+        .limit(10)
+        .send()
+        .await;
     let all = received(&server).await;
     assert_eq!(all.len(), 3, "one request per operation");
     for req in &all {

@@ -340,27 +340,9 @@ fn operation_changes(old: &Operation, new: &Operation) -> Vec<(Class, String)> {
             format!("builder renamed `{}` -> `{}`", old.builder, new.builder),
         ));
     }
-    // The method takes the required parameters in order: the same ones in another order move
-    // values between arguments (silently, when their types agree).
-    let required = |op: &Operation| {
-        op.params
-            .iter()
-            .filter(|param| param.required)
-            .map(|param| param.name.clone())
-            .collect::<Vec<_>>()
-    };
-    let (old_required, new_required) = (required(old), required(new));
-    let sorted = |names: &[String]| names.iter().cloned().collect::<BTreeSet<String>>();
-    if old_required != new_required && sorted(&old_required) == sorted(&new_required) {
-        changes.push((
-            Class::Breaking,
-            format!(
-                "takes its required parameters as `({})` (was `({})`)",
-                new_required.join(", "),
-                old_required.join(", ")
-            ),
-        ));
-    }
+    // Query and header parameters are the builder's named setters, required or not (the
+    // required ones are typestate: `send` exists once they are set), so their order is no
+    // part of the API; a required one becoming optional breaks no call, the reverse does.
     let old_params: BTreeMap<&str, &Param> = old
         .params
         .iter()
@@ -400,7 +382,24 @@ fn operation_changes(old: &Operation, new: &Operation) -> Vec<(Class, String)> {
                 format!("{} parameter `{name}` removed", location(param)),
             )),
             (Some(old_param), Some(new_param)) => {
-                if param_ty(old_param) != param_ty(new_param) {
+                match (old_param.required, new_param.required) {
+                    (true, false) => changes.push((
+                        Class::Additive,
+                        format!(
+                            "{} parameter `{name}` is optional (was required)",
+                            location(new_param)
+                        ),
+                    )),
+                    (false, true) => changes.push((
+                        Class::Breaking,
+                        format!(
+                            "{} parameter `{name}` is required (was optional): every call must set it",
+                            location(new_param)
+                        ),
+                    )),
+                    _ => {}
+                }
+                if old_param.ty != new_param.ty {
                     changes.push((
                         Class::Breaking,
                         format!(

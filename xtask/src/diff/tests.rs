@@ -82,7 +82,7 @@ fn required_fields_break_requests_but_not_responses() {
 }
 
 #[test]
-fn reordered_required_inputs_break_the_calls_that_take_them() {
+fn reordered_required_fields_break_new_but_reordered_query_parameters_break_nothing() {
     let thing_in = |first: &str, second: &str| {
         serde_json::json!({
             "ThingIn": { "type": "object", "required": [first, second], "properties": {
@@ -104,12 +104,36 @@ fn reordered_required_inputs_break_the_calls_that_take_them() {
     let old = things(thing_in("name", "kind"), old_paths);
     let new = things(thing_in("kind", "name"), new_paths);
     let report = compare("old", &[old], "new", &[new]);
-    // Only inputs are built from positional arguments: the response type's order is free.
+    // Only inputs are built from positional arguments: the response type's order is free, and
+    // query parameters are named setters, whatever their order.
+    assert_eq!(
+        details(&report),
+        vec!["breaking ThingIn: `new` takes `(kind, name)` (was `(name, kind)`)"]
+    );
+}
+
+#[test]
+fn a_required_query_parameter_made_optional_breaks_no_call_the_reverse_does() {
+    let params = |a_required: bool, b_required: bool| {
+        let mut paths = create_thing("ThingIn", "ThingOut");
+        paths["/things"]["post"]["parameters"] = serde_json::json!([
+            { "name": "a", "in": "query", "required": a_required, "schema": { "type": "string" } },
+            { "name": "b", "in": "query", "required": b_required, "schema": { "type": "string" } },
+        ]);
+        things(
+            serde_json::json!({
+                "ThingIn": { "type": "object", "properties": { "name": { "type": "string" } } },
+                "ThingOut": { "type": "object", "properties": { "name": { "type": "string" } } },
+            }),
+            paths,
+        )
+    };
+    let report = compare("old", &[params(true, false)], "new", &[params(false, true)]);
     assert_eq!(
         details(&report),
         vec![
-            "breaking create_thing: takes its required parameters as `(b, a)` (was `(a, b)`)",
-            "breaking ThingIn: `new` takes `(kind, name)` (was `(name, kind)`)",
+            "additive create_thing: query parameter `a` is optional (was required)",
+            "breaking create_thing: query parameter `b` is required (was optional): every call must set it",
         ]
     );
 }

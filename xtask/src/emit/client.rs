@@ -2,6 +2,7 @@
 //! with one method per operation, and the builder each method returns (the request it sends
 //! is [`super::request`]'s).
 
+use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -73,7 +74,12 @@ pub fn lib_rs(api: &Api) -> TokenStream {
     quote! {
         #docs
         #![warn(missing_docs)]
-        #![allow(clippy::large_enum_variant, clippy::enum_variant_names, clippy::too_many_arguments)]
+        #![allow(
+            clippy::large_enum_variant,
+            clippy::enum_variant_names,
+            clippy::too_many_arguments,
+            clippy::type_complexity
+        )]
         pub mod types;
         #client
         #ext
@@ -126,8 +132,10 @@ pub fn client_rs(api: &Api) -> TokenStream {
         .iter()
         .any(|op| mentions_types(op, true, false))
         .then(|| quote! { use crate::types; });
+    let phantom_import = any_named(api).then(|| quote! { use std::marker::PhantomData; });
     quote! {
         //! The resource client: one method per operation, each returning its builder.
+        #phantom_import
         use ghl_runtime::Client;
         use crate::builders;
         #types_import
@@ -154,6 +162,15 @@ pub fn client_rs(api: &Api) -> TokenStream {
     }
 }
 
+/// Whether some operation of `api` has a required input its builder takes by name.
+fn any_named(api: &Api) -> bool {
+    api.operations.iter().any(|op| {
+        op.params
+            .iter()
+            .any(|param| param.required && param.location != ParamLocation::Path)
+    })
+}
+
 /// `src/builders.rs`: the builder each client method returns.
 pub fn builders_rs(api: &Api) -> TokenStream {
     let builders: Vec<TokenStream> = api.operations.iter().map(|op| builder(api, op)).collect();
@@ -164,11 +181,19 @@ pub fn builders_rs(api: &Api) -> TokenStream {
         .then(|| quote! { use crate::types; });
     let doc = inner_doc(&format!(
         "The builder each [`{client}`](crate::{client}) method returns, one per operation: set \
-         optional inputs on it, then `.send().await` (or `.paginate()`, where the operation pages).",
+         its required inputs and any optional ones on it, then `.send().await` (or \
+         `.paginate()`, where the operation pages).",
         client = api.client_name
     ));
+    let typestate_import = any_named(api).then(|| {
+        quote! {
+            use std::marker::PhantomData;
+            use ghl_runtime::typestate::{IsSet, Set, Unset};
+        }
+    });
     quote! {
         #doc
+        #typestate_import
         use ghl_runtime::{CallFuture, Client, Request, Result};
         #types_import
 
@@ -181,8 +206,14 @@ struct Input {
     ident: proc_macro2::Ident,
     /// The type it is kept as in the builder.
     stored: TokenStream,
-    /// A method argument (required) or a setter (optional).
+    /// Required (a method argument, or a setter `send` waits for) or optional (a setter).
     required: bool,
+    /// A required input the builder takes by name, not as a method argument: a required query
+    /// or header parameter. The builder has a type parameter (`state`) per such input, which
+    /// its setter turns from `Unset` to `Set` (see `ghl_runtime::typestate`).
+    named: bool,
+    /// The type parameter of a named input: its name in UpperCamelCase.
+    state: Option<proc_macro2::Ident>,
     /// Required: the argument's type and how it becomes the stored value (`None`: as it is).
     /// Optional: the setter's argument type and how it becomes the stored value (`Some(...)`
     /// added).
@@ -212,6 +243,39 @@ fn input_arg(
     )
 }
 
+/// The type parameter of a named input `name` (`location_id` -> `LocationId`), kept clear of
+/// the names the builders' code uses.
+fn state_param(name: &str) -> proc_macro2::Ident {
+    const TAKEN: &[&str] = &[
+        "Box",
+        "CallFuture",
+        "Client",
+        "Err",
+        "Into",
+        "IntoIterator",
+        "IsSet",
+        "Iterator",
+        "None",
+        "Ok",
+        "Option",
+        "PhantomData",
+        "Request",
+        "Result",
+        "Self",
+        "Set",
+        "Some",
+        "String",
+        "Unset",
+        "Vec",
+    ];
+    let camel = name.trim_start_matches("r#").to_upper_camel_case();
+    if TAKEN.contains(&camel.as_str()) {
+        format_ident!("{camel}Input")
+    } else {
+        format_ident!("{camel}")
+    }
+}
+
 fn inputs(op: &Operation) -> Vec<Input> {
     let mut inputs = Vec::new();
     for param in op.path_params.iter().chain(&op.params) {
@@ -227,10 +291,18 @@ fn inputs(op: &Operation) -> Vec<Input> {
             Some(doc) => format!("{} (`{}`, {where_})", spec_markdown(doc.trim()), param.wire),
             None => format!("The `{}` {where_} parameter.", param.wire),
         };
+        let named = required && param.location != ParamLocation::Path;
+        let stored = param.render_ty(&Code::OUTSIDE_TYPES);
         inputs.push(Input {
-            stored: param.render_ty(&Code::OUTSIDE_TYPES),
+            stored: if named {
+                quote! { Option<#stored> }
+            } else {
+                stored
+            },
+            state: named.then(|| state_param(&param.name)),
             ident,
             required,
+            named,
             arg,
             convert,
             doc,
@@ -263,6 +335,8 @@ fn inputs(op: &Operation) -> Vec<Input> {
             ident,
             stored,
             required,
+            named: false,
+            state: None,
             arg,
             convert,
             doc: "The request body.".to_owned(),
@@ -280,13 +354,20 @@ fn method(op: &Operation) -> TokenStream {
         .deprecated
         .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
     let inputs = inputs(op);
-    let args = inputs.iter().filter(|input| input.required).map(|input| {
-        let (ident, arg) = (&input.ident, &input.arg);
-        quote! { #ident: #arg }
-    });
+    let args = inputs
+        .iter()
+        .filter(|input| input.required && !input.named)
+        .map(|input| {
+            let (ident, arg) = (&input.ident, &input.arg);
+            quote! { #ident: #arg }
+        });
+    let state = inputs
+        .iter()
+        .any(|input| input.named)
+        .then(|| quote! { state: PhantomData, });
     let values = inputs.iter().map(|input| {
         let ident = &input.ident;
-        if !input.required {
+        if !input.required || input.named {
             quote! { #ident: None }
         } else if let Some(convert) = &input.convert {
             quote! { #ident: #convert }
@@ -298,7 +379,7 @@ fn method(op: &Operation) -> TokenStream {
         #doc
         #deprecated
         pub fn #name(&self, #(#args),*) -> builders::#builder {
-            builders::#builder { client: self.client.clone(), #(#values,)* }
+            builders::#builder { client: self.client.clone(), #(#values,)* #state }
         }
     }
 }
@@ -312,7 +393,18 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         client = api.client_name,
         method = op.fn_name
     );
-    let doc = doc_attrs(&if inputs.iter().any(|input| !input.required) {
+    let named: Vec<&Input> = inputs.iter().filter(|input| input.named).collect();
+    let doc = doc_attrs(&if !named.is_empty() {
+        let listed: Vec<String> = named
+            .iter()
+            .map(|input| format!("[`{0}`]({name}::{0})", input.ident))
+            .collect();
+        format!(
+            "{call}: set its required inputs ({}) and any optional ones, then [`send`]({name}::send) it. \
+             Until every required input is set, it has no `send`.",
+            listed.join(", ")
+        )
+    } else if inputs.iter().any(|input| !input.required) {
         format!("{call}: set optional inputs, then [`send`]({name}::send) it.")
     } else {
         format!("{call}, ready to [`send`]({name}::send).")
@@ -334,48 +426,144 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
     });
     let idents: Vec<&proc_macro2::Ident> = inputs.iter().map(|input| &input.ident).collect();
+    let states: Vec<&proc_macro2::Ident> = named
+        .iter()
+        .filter_map(|input| input.state.as_ref())
+        .collect();
+    // Each named input's setter: only while its state is `Unset`, turning it `Set`.
+    let named_setters = named.iter().map(|input| {
+        let (ident, arg) = (&input.ident, &input.arg);
+        let value = input.convert.clone().unwrap_or_else(|| quote! { #ident });
+        let doc = doc_attrs(&format!("{}. Required.", input.doc.trim_end_matches('.')));
+        let others: Vec<&proc_macro2::Ident> = states
+            .iter()
+            .copied()
+            .filter(|state| Some(*state) != input.state.as_ref())
+            .collect();
+        let before = states.iter().map(|state| {
+            if Some(*state) == input.state.as_ref() {
+                quote! { Unset }
+            } else {
+                quote! { #state }
+            }
+        });
+        let after = states.iter().map(|state| {
+            if Some(*state) == input.state.as_ref() {
+                quote! { Set }
+            } else {
+                quote! { #state }
+            }
+        });
+        let moved = inputs.iter().map(|other| {
+            let field = &other.ident;
+            if other.ident == *ident {
+                quote! { #field: Some(#value) }
+            } else {
+                quote! { #field: self.#field }
+            }
+        });
+        quote! {
+            impl<#(#others),*> #name<#(#before),*> {
+                #doc
+                pub fn #ident(self, #ident: #arg) -> #name<#(#after),*> {
+                    #name {
+                        client: self.client,
+                        #(#moved,)*
+                        state: PhantomData,
+                    }
+                }
+            }
+        }
+    });
     let into_request = into_request(api, op);
-    let paginate = op.paging.as_ref().map(|paging| paginate(op, paging));
     let ret = match &op.response {
         Response::Json(ty) => ty_tokens(ty, false),
         Response::Empty => quote! { () },
     };
-    quote! {
+    // Named inputs are `Option`s the type parameters vouch for: `send` exists once all are set.
+    let unwrap_named = (!named.is_empty()).then(|| {
+        let named_idents = named.iter().map(|input| &input.ident);
+        let named_again = named.iter().map(|input| &input.ident);
+        let fn_name = &op.fn_name;
+        quote! {
+            let (#(Some(#named_idents)),*,) = (#(#named_again),*,) else {
+                return Err(ghl_runtime::Error::invalid_request(#fn_name, "a required input is not set"));
+            };
+        }
+    });
+    let state_field = (!named.is_empty()).then(|| {
+        quote! { pub(crate) state: PhantomData<(#(#states,)*)>, }
+    });
+    let state_pattern = (!named.is_empty()).then(|| quote! { state: _, });
+    // With named inputs, each sending method waits for all of them: a `where` clause per method
+    // (not a bounded `impl`), so that a call missing one is told which (E0277 names the bound).
+    let ready = (!named.is_empty()).then(|| quote! { where #(#states: IsSet),* });
+    let paginate = op
+        .paging
+        .as_ref()
+        .map(|paging| paginate(op, paging, ready.as_ref()));
+    let sending = quote! {
+        /// Sends the call and decodes the answer.
+        pub fn send(self) -> impl CallFuture<#ret> #ready {
+            Client::send_prepared(self.into_request())
+        }
+
+        /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
+        pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<#ret>> #ready {
+            Client::send_prepared_with_response(self.into_request())
+        }
+
+        #paginate
+
+        /// Checks the inputs and builds the HTTP request.
+        fn into_request(self) -> Result<(Client, Request)> #ready {
+            let Self { client, #(#idents,)* #state_pattern } = self;
+            #unwrap_named
+            #into_request
+            Ok((client, request))
+        }
+    };
+    let attributes = quote! {
         #doc
         #[derive(Debug, Clone)]
         #[must_use = "a call does nothing until it is sent"]
-        pub struct #name {
+    };
+    if named.is_empty() {
+        return quote! {
+            #attributes
+            pub struct #name {
+                pub(crate) client: Client,
+                #(#fields)*
+            }
+
+            impl #name {
+                #(#setters)*
+
+                #sending
+            }
+        };
+    }
+    quote! {
+        #attributes
+        pub struct #name<#(#states = Unset),*> {
             pub(crate) client: Client,
             #(#fields)*
+            #state_field
         }
 
-        impl #name {
+        #(#named_setters)*
+
+        impl<#(#states),*> #name<#(#states),*> {
             #(#setters)*
 
-            /// Sends the call and decodes the answer.
-            pub fn send(self) -> impl CallFuture<#ret> {
-                Client::send_prepared(self.into_request())
-            }
-
-            /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-            pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<#ret>> {
-                Client::send_prepared_with_response(self.into_request())
-            }
-
-            #paginate
-
-            /// Checks the inputs and builds the HTTP request.
-            fn into_request(self) -> Result<(Client, Request)> {
-                let Self { client, #(#idents),* } = self;
-                #into_request
-                Ok((client, request))
-            }
+            #sending
         }
     }
 }
 
 /// `paginate()`: every page, or every item, as a stream (see `ghl_runtime::Paginator`).
-fn paginate(op: &Operation, paging: &Paging) -> TokenStream {
+/// `ready`: the `where` clause that waits for the builder's named inputs, if it has any.
+fn paginate(op: &Operation, paging: &Paging, ready: Option<&TokenStream>) -> TokenStream {
     let page = match &op.response {
         Response::Json(ty) => ty_tokens(ty, false),
         Response::Empty => quote! { () },
@@ -470,7 +658,7 @@ fn paginate(op: &Operation, paging: &Paging) -> TokenStream {
     let doc = doc_attrs(&text);
     quote! {
         #doc
-        pub fn paginate(self) -> ghl_runtime::Paginator<#page, #item> {
+        pub fn paginate(self) -> ghl_runtime::Paginator<#page, #item> #ready {
             static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
                 style: #style,
                 limit: #limit,
@@ -502,11 +690,10 @@ fn method_doc(op: &Operation) -> String {
         op.operation_id,
         op.version
     ));
+    // The method's arguments: the path parameters (a required body speaks for itself).
     let documented: Vec<String> = op
         .path_params
         .iter()
-        .chain(&op.params)
-        .filter(|param| param.required)
         .filter_map(|param| {
             param
                 .doc
@@ -537,7 +724,30 @@ fn method_doc(op: &Operation) -> String {
         text.push(' ');
         text.push_str(&access);
     }
-    if !optional.is_empty() {
+    let named: Vec<String> = op
+        .params
+        .iter()
+        .filter(|param| param.required)
+        .map(|param| {
+            format!(
+                "[`{name}`](builders::{builder}::{name})",
+                name = param.name,
+                builder = op.builder
+            )
+        })
+        .collect();
+    if !named.is_empty() {
+        text.push_str(&format!(
+            " Set the required {named} on the returned [`{builder}`](builders::{builder}){optional}, then `.send().await` it (it has no `send` before).",
+            named = english_list(&named),
+            builder = op.builder,
+            optional = if optional.is_empty() {
+                String::new()
+            } else {
+                format!(" and any optional inputs ({})", optional.join(", "))
+            },
+        ));
+    } else if !optional.is_empty() {
         text.push_str(&format!(
             " Set optional inputs on the returned [`{builder}`](builders::{builder}) ({optional}), then `.send().await` it.",
             builder = op.builder,

@@ -55,8 +55,18 @@ pub fn program(api: &Api) -> String {
     let client = &api.client_name;
     let call = match showcase(api) {
         Some(op) => {
-            let args: Vec<String> = required(op).filter_map(placeholder).collect();
-            let call = format!("api.{}({}).send().await?;", op.fn_name, args.join(", "));
+            let args: Vec<String> = op.path_params.iter().filter_map(placeholder).collect();
+            let setters: String = op
+                .params
+                .iter()
+                .filter(|param| param.required)
+                .filter_map(|param| Some(format!(".{}({})", param.name, placeholder(param)?)))
+                .collect();
+            let call = format!(
+                "api.{}({}){setters}.send().await?;",
+                op.fn_name,
+                args.join(", ")
+            );
             match op.response {
                 Response::Json(_) => format!(
                     "    let api = {client}::new(client);\n    \
