@@ -200,6 +200,18 @@ pub fn run(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
         plan.len(),
         listed.join(", ")
     );
+    // Cargo verifies a crate against the others as packaged, through a local registry, and
+    // takes a registry crate's build as final: a build of ghl-runtime 0.1.0 verified by an
+    // earlier run (other sources, same version) would stand in for today's. Clean them first.
+    let mut clean = Command::new(&cargo);
+    clean.args(["clean", "--quiet"]).current_dir(&root);
+    for package in &plan {
+        clean.args(["-p", &package.name]);
+    }
+    let status = clean.status().context("running cargo clean")?;
+    if !status.success() {
+        bail!("cargo clean of the crates to verify failed ({status})");
+    }
     let mut command = Command::new(&cargo);
     command.args(["publish", "--locked"]).current_dir(&root);
     if args.dry_run {

@@ -19,7 +19,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use crate::diff::{Class, Report, Status};
-use crate::ir::{Api, Body, Leaf, Response, Spelling, Ty, TypeKind, Wrapper};
+use crate::ir::{Api, Body, Field, Leaf, Response, Spelling, Ty, TypeKind, Wrapper};
 use crate::naming;
 
 /// Types as a caller outside the crate writes them: `ghl_blogs::types::Post`.
@@ -133,19 +133,27 @@ pub fn probe(api: &Api) -> TokenStream {
                         quote! { let _: &#field_ty = &value.#ident; }
                     });
                     let built = def.input.then(|| {
-                        let required = fields
-                            .iter()
-                            .filter(|field| !field.optional() && field.mirror.is_none())
-                            .map(|field| {
-                                let field_ty = field.render_ty(&spell);
-                                quote! { any::<#field_ty>() }
-                            });
+                        let given = Field::given(fields);
                         let setters = fields.iter().filter(|field| field.optional()).map(|field| {
                             let ident = format_ident!("{}", field.name);
                             let inner = ty(&field.ty);
                             quote! { .#ident(any::<#inner>()) }
                         });
-                        quote! { let _: #path = #path::new(#(#required),*) #(#setters)*; }
+                        // By name, with the typestate builder, where the type has one.
+                        if Field::built_by_name(fields) {
+                            let named = given.iter().map(|field| {
+                                let ident = format_ident!("{}", field.name);
+                                let field_ty = field.render_ty(&spell);
+                                quote! { .#ident(any::<#field_ty>()) }
+                            });
+                            quote! { let _: #path = #path::builder() #(#named)* .build() #(#setters)*; }
+                        } else {
+                            let required = given.iter().map(|field| {
+                                let field_ty = field.render_ty(&spell);
+                                quote! { any::<#field_ty>() }
+                            });
+                            quote! { let _: #path = #path::new(#(#required),*) #(#setters)*; }
+                        }
                     });
                     quote! {
                         {

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Ad Manager API, one per schema of `apps/v3/ad-publishing-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// An item of the `adCampaigns` field of [`AdCampaignGroupDataDto`].
@@ -322,15 +323,198 @@ pub struct AdScheduleTargetDto {
 }
 
 impl AdScheduleTargetDto {
-    /// A `AdScheduleTargetDto` with its required fields (`start_minute`, `end_minute`, `day_of_week`, `start_hour`, `end_hour`); set the others with the setters.
-    pub fn new(
+    /// A `AdScheduleTargetDto`, built by name: set its required fields ([`start_minute`](AdScheduleTargetDtoBuilder::start_minute), [`end_minute`](AdScheduleTargetDtoBuilder::end_minute), [`day_of_week`](AdScheduleTargetDtoBuilder::day_of_week), [`start_hour`](AdScheduleTargetDtoBuilder::start_hour), [`end_hour`](AdScheduleTargetDtoBuilder::end_hour)) on the returned [`AdScheduleTargetDtoBuilder`], then [`build`](AdScheduleTargetDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AdScheduleTargetDtoBuilder {
+        AdScheduleTargetDtoBuilder {
+            start_minute: Unset,
+            end_minute: Unset,
+            day_of_week: Unset,
+            start_hour: Unset,
+            end_hour: Unset,
+        }
+    }
+}
+
+/// Builds a [`AdScheduleTargetDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AdScheduleTargetDtoBuilder<
+    StartMinute = Unset,
+    EndMinuteField = Unset,
+    DayOfWeek = Unset,
+    StartHour = Unset,
+    EndHour = Unset,
+> {
+    start_minute: StartMinute,
+    end_minute: EndMinuteField,
+    day_of_week: DayOfWeek,
+    start_hour: StartHour,
+    end_hour: EndHour,
+}
+
+impl<
+    EndMinuteField,
+    DayOfWeek,
+    StartHour,
+    EndHour,
+> AdScheduleTargetDtoBuilder<Unset, EndMinuteField, DayOfWeek, StartHour, EndHour> {
+    /// Sets [`start_minute`](AdScheduleTargetDto::start_minute).
+    pub fn start_minute(
+        self,
         start_minute: EndMinute,
+    ) -> AdScheduleTargetDtoBuilder<
+        EndMinute,
+        EndMinuteField,
+        DayOfWeek,
+        StartHour,
+        EndHour,
+    > {
+        AdScheduleTargetDtoBuilder {
+            start_minute,
+            end_minute: self.end_minute,
+            day_of_week: self.day_of_week,
+            start_hour: self.start_hour,
+            end_hour: self.end_hour,
+        }
+    }
+}
+
+impl<
+    StartMinute,
+    DayOfWeek,
+    StartHour,
+    EndHour,
+> AdScheduleTargetDtoBuilder<StartMinute, Unset, DayOfWeek, StartHour, EndHour> {
+    /// Sets [`end_minute`](AdScheduleTargetDto::end_minute).
+    pub fn end_minute(
+        self,
         end_minute: EndMinute,
+    ) -> AdScheduleTargetDtoBuilder<
+        StartMinute,
+        EndMinute,
+        DayOfWeek,
+        StartHour,
+        EndHour,
+    > {
+        AdScheduleTargetDtoBuilder {
+            start_minute: self.start_minute,
+            end_minute,
+            day_of_week: self.day_of_week,
+            start_hour: self.start_hour,
+            end_hour: self.end_hour,
+        }
+    }
+}
+
+impl<
+    StartMinute,
+    EndMinuteField,
+    StartHour,
+    EndHour,
+> AdScheduleTargetDtoBuilder<StartMinute, EndMinuteField, Unset, StartHour, EndHour> {
+    /// Sets [`day_of_week`](AdScheduleTargetDto::day_of_week).
+    pub fn day_of_week(
+        self,
         day_of_week: AdScheduleTargetDtoDayOfWeek,
+    ) -> AdScheduleTargetDtoBuilder<
+        StartMinute,
+        EndMinuteField,
+        AdScheduleTargetDtoDayOfWeek,
+        StartHour,
+        EndHour,
+    > {
+        AdScheduleTargetDtoBuilder {
+            start_minute: self.start_minute,
+            end_minute: self.end_minute,
+            day_of_week,
+            start_hour: self.start_hour,
+            end_hour: self.end_hour,
+        }
+    }
+}
+
+impl<
+    StartMinute,
+    EndMinuteField,
+    DayOfWeek,
+    EndHour,
+> AdScheduleTargetDtoBuilder<StartMinute, EndMinuteField, DayOfWeek, Unset, EndHour> {
+    /// Sets [`start_hour`](AdScheduleTargetDto::start_hour).
+    pub fn start_hour(
+        self,
         start_hour: f64,
+    ) -> AdScheduleTargetDtoBuilder<
+        StartMinute,
+        EndMinuteField,
+        DayOfWeek,
+        f64,
+        EndHour,
+    > {
+        AdScheduleTargetDtoBuilder {
+            start_minute: self.start_minute,
+            end_minute: self.end_minute,
+            day_of_week: self.day_of_week,
+            start_hour,
+            end_hour: self.end_hour,
+        }
+    }
+}
+
+impl<
+    StartMinute,
+    EndMinuteField,
+    DayOfWeek,
+    StartHour,
+> AdScheduleTargetDtoBuilder<StartMinute, EndMinuteField, DayOfWeek, StartHour, Unset> {
+    /// Sets [`end_hour`](AdScheduleTargetDto::end_hour).
+    pub fn end_hour(
+        self,
         end_hour: f64,
-    ) -> Self {
-        Self {
+    ) -> AdScheduleTargetDtoBuilder<
+        StartMinute,
+        EndMinuteField,
+        DayOfWeek,
+        StartHour,
+        f64,
+    > {
+        AdScheduleTargetDtoBuilder {
+            start_minute: self.start_minute,
+            end_minute: self.end_minute,
+            day_of_week: self.day_of_week,
+            start_hour: self.start_hour,
+            end_hour,
+        }
+    }
+}
+
+impl<
+    StartMinute,
+    EndMinuteField,
+    DayOfWeek,
+    StartHour,
+    EndHour,
+> AdScheduleTargetDtoBuilder<
+    StartMinute,
+    EndMinuteField,
+    DayOfWeek,
+    StartHour,
+    EndHour,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AdScheduleTargetDto
+    where
+        StartMinute: Given<EndMinute>,
+        EndMinuteField: Given<EndMinute>,
+        DayOfWeek: Given<AdScheduleTargetDtoDayOfWeek>,
+        StartHour: Given<f64>,
+        EndHour: Given<f64>,
+    {
+        let start_minute = self.start_minute.given();
+        let end_minute = self.end_minute.given();
+        let day_of_week = self.day_of_week.given();
+        let start_hour = self.start_hour.given();
+        let end_hour = self.end_hour.given();
+        AdScheduleTargetDto {
             start_minute,
             end_minute,
             day_of_week,
@@ -355,11 +539,61 @@ pub struct AudienceCustomAudienceItemDto {
 }
 
 impl AudienceCustomAudienceItemDto {
-    /// A `AudienceCustomAudienceItemDto` with its required fields (`id`, `name`); set the others with the setters.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
+    /// A `AudienceCustomAudienceItemDto`, built by name: set its required fields ([`id`](AudienceCustomAudienceItemDtoBuilder::id), [`name`](AudienceCustomAudienceItemDtoBuilder::name)) on the returned [`AudienceCustomAudienceItemDtoBuilder`], then [`build`](AudienceCustomAudienceItemDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AudienceCustomAudienceItemDtoBuilder {
+        AudienceCustomAudienceItemDtoBuilder {
+            id: Unset,
+            name: Unset,
+        }
+    }
+}
+
+/// Builds a [`AudienceCustomAudienceItemDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AudienceCustomAudienceItemDtoBuilder<Id = Unset, Name = Unset> {
+    id: Id,
+    name: Name,
+}
+
+impl<Name> AudienceCustomAudienceItemDtoBuilder<Unset, Name> {
+    /// Sets [`id`](AudienceCustomAudienceItemDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> AudienceCustomAudienceItemDtoBuilder<String, Name> {
+        AudienceCustomAudienceItemDtoBuilder {
             id: id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<Id> AudienceCustomAudienceItemDtoBuilder<Id, Unset> {
+    /// Sets [`name`](AudienceCustomAudienceItemDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AudienceCustomAudienceItemDtoBuilder<Id, String> {
+        AudienceCustomAudienceItemDtoBuilder {
+            id: self.id,
             name: name.into(),
+        }
+    }
+}
+
+impl<Id, Name> AudienceCustomAudienceItemDtoBuilder<Id, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AudienceCustomAudienceItemDto
+    where
+        Id: Given<String>,
+        Name: Given<String>,
+    {
+        let id = self.id.given();
+        let name = self.name.given();
+        AudienceCustomAudienceItemDto {
+            id,
+            name,
         }
     }
 }
@@ -500,12 +734,11 @@ pub struct AudienceInterestDto {
 }
 
 impl AudienceInterestDto {
-    /// A `AudienceInterestDto` with its required fields (`id`, `name`); set the others with the setters.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            type_: None,
+    /// A `AudienceInterestDto`, built by name: set its required fields ([`id`](AudienceInterestDtoBuilder::id), [`name`](AudienceInterestDtoBuilder::name)) on the returned [`AudienceInterestDtoBuilder`], then [`build`](AudienceInterestDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AudienceInterestDtoBuilder {
+        AudienceInterestDtoBuilder {
+            id: Unset,
+            name: Unset,
         }
     }
 
@@ -513,6 +746,54 @@ impl AudienceInterestDto {
     pub fn type_(mut self, type_: impl Into<String>) -> Self {
         self.type_ = Some(type_.into());
         self
+    }
+}
+
+/// Builds a [`AudienceInterestDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AudienceInterestDtoBuilder<Id = Unset, Name = Unset> {
+    id: Id,
+    name: Name,
+}
+
+impl<Name> AudienceInterestDtoBuilder<Unset, Name> {
+    /// Sets [`id`](AudienceInterestDto::id).
+    pub fn id(self, id: impl Into<String>) -> AudienceInterestDtoBuilder<String, Name> {
+        AudienceInterestDtoBuilder {
+            id: id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<Id> AudienceInterestDtoBuilder<Id, Unset> {
+    /// Sets [`name`](AudienceInterestDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AudienceInterestDtoBuilder<Id, String> {
+        AudienceInterestDtoBuilder {
+            id: self.id,
+            name: name.into(),
+        }
+    }
+}
+
+impl<Id, Name> AudienceInterestDtoBuilder<Id, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AudienceInterestDto
+    where
+        Id: Given<String>,
+        Name: Given<String>,
+    {
+        let id = self.id.given();
+        let name = self.name.given();
+        AudienceInterestDto {
+            id,
+            name,
+            type_: None,
+        }
     }
 }
 
@@ -560,21 +841,13 @@ pub struct AudienceLocationDto {
 }
 
 impl AudienceLocationDto {
-    /// A `AudienceLocationDto` with its required fields (`key`, `name`, `type_`, `selection_type`); set the others with the setters.
-    pub fn new(
-        key: impl Into<String>,
-        name: impl Into<String>,
-        type_: AudienceLocationDtoType,
-        selection_type: SelectionType,
-    ) -> Self {
-        Self {
-            key: key.into(),
-            name: name.into(),
-            type_,
-            selection_type,
-            radius: None,
-            radius_unit: None,
-            geometry: None,
+    /// A `AudienceLocationDto`, built by name: set its required fields ([`key`](AudienceLocationDtoBuilder::key), [`name`](AudienceLocationDtoBuilder::name), [`type_`](AudienceLocationDtoBuilder::type_), [`selection_type`](AudienceLocationDtoBuilder::selection_type)) on the returned [`AudienceLocationDtoBuilder`], then [`build`](AudienceLocationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AudienceLocationDtoBuilder {
+        AudienceLocationDtoBuilder {
+            key: Unset,
+            name: Unset,
+            type_: Unset,
+            selection_type: Unset,
         }
     }
 
@@ -594,6 +867,128 @@ impl AudienceLocationDto {
     pub fn geometry(mut self, geometry: impl Into<AudienceLocationGeometry>) -> Self {
         self.geometry = Some(geometry.into());
         self
+    }
+}
+
+/// Builds a [`AudienceLocationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AudienceLocationDtoBuilder<
+    Key = Unset,
+    Name = Unset,
+    TypeField = Unset,
+    SelectionTypeField = Unset,
+> {
+    key: Key,
+    name: Name,
+    type_: TypeField,
+    selection_type: SelectionTypeField,
+}
+
+impl<
+    Name,
+    TypeField,
+    SelectionTypeField,
+> AudienceLocationDtoBuilder<Unset, Name, TypeField, SelectionTypeField> {
+    /// Sets [`key`](AudienceLocationDto::key).
+    pub fn key(
+        self,
+        key: impl Into<String>,
+    ) -> AudienceLocationDtoBuilder<String, Name, TypeField, SelectionTypeField> {
+        AudienceLocationDtoBuilder {
+            key: key.into(),
+            name: self.name,
+            type_: self.type_,
+            selection_type: self.selection_type,
+        }
+    }
+}
+
+impl<
+    Key,
+    TypeField,
+    SelectionTypeField,
+> AudienceLocationDtoBuilder<Key, Unset, TypeField, SelectionTypeField> {
+    /// Sets [`name`](AudienceLocationDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AudienceLocationDtoBuilder<Key, String, TypeField, SelectionTypeField> {
+        AudienceLocationDtoBuilder {
+            key: self.key,
+            name: name.into(),
+            type_: self.type_,
+            selection_type: self.selection_type,
+        }
+    }
+}
+
+impl<
+    Key,
+    Name,
+    SelectionTypeField,
+> AudienceLocationDtoBuilder<Key, Name, Unset, SelectionTypeField> {
+    /// Sets [`type_`](AudienceLocationDto::type_).
+    pub fn type_(
+        self,
+        type_: AudienceLocationDtoType,
+    ) -> AudienceLocationDtoBuilder<
+        Key,
+        Name,
+        AudienceLocationDtoType,
+        SelectionTypeField,
+    > {
+        AudienceLocationDtoBuilder {
+            key: self.key,
+            name: self.name,
+            type_,
+            selection_type: self.selection_type,
+        }
+    }
+}
+
+impl<Key, Name, TypeField> AudienceLocationDtoBuilder<Key, Name, TypeField, Unset> {
+    /// Sets [`selection_type`](AudienceLocationDto::selection_type).
+    pub fn selection_type(
+        self,
+        selection_type: SelectionType,
+    ) -> AudienceLocationDtoBuilder<Key, Name, TypeField, SelectionType> {
+        AudienceLocationDtoBuilder {
+            key: self.key,
+            name: self.name,
+            type_: self.type_,
+            selection_type,
+        }
+    }
+}
+
+impl<
+    Key,
+    Name,
+    TypeField,
+    SelectionTypeField,
+> AudienceLocationDtoBuilder<Key, Name, TypeField, SelectionTypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AudienceLocationDto
+    where
+        Key: Given<String>,
+        Name: Given<String>,
+        TypeField: Given<AudienceLocationDtoType>,
+        SelectionTypeField: Given<SelectionType>,
+    {
+        let key = self.key.given();
+        let name = self.name.given();
+        let type_ = self.type_.given();
+        let selection_type = self.selection_type.given();
+        AudienceLocationDto {
+            key,
+            name,
+            type_,
+            selection_type,
+            radius: None,
+            radius_unit: None,
+            geometry: None,
+        }
     }
 }
 
@@ -799,17 +1194,11 @@ pub struct CallAssetPayloadDto {
 }
 
 impl CallAssetPayloadDto {
-    /// A `CallAssetPayloadDto` with its required fields (`phone_number`, `country_code`); set the others with the setters.
-    pub fn new(
-        phone_number: impl Into<String>,
-        country_code: impl Into<String>,
-    ) -> Self {
-        Self {
-            phone_number: phone_number.into(),
-            country_code: country_code.into(),
-            call_conversion_action: None,
-            ad_schedule_targets: None,
-            resource_name: None,
+    /// A `CallAssetPayloadDto`, built by name: set its required fields ([`phone_number`](CallAssetPayloadDtoBuilder::phone_number), [`country_code`](CallAssetPayloadDtoBuilder::country_code)) on the returned [`CallAssetPayloadDtoBuilder`], then [`build`](CallAssetPayloadDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CallAssetPayloadDtoBuilder {
+        CallAssetPayloadDtoBuilder {
+            phone_number: Unset,
+            country_code: Unset,
         }
     }
 
@@ -837,6 +1226,59 @@ impl CallAssetPayloadDto {
     pub fn resource_name(mut self, resource_name: impl Into<String>) -> Self {
         self.resource_name = Some(resource_name.into());
         self
+    }
+}
+
+/// Builds a [`CallAssetPayloadDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CallAssetPayloadDtoBuilder<PhoneNumber = Unset, CountryCode = Unset> {
+    phone_number: PhoneNumber,
+    country_code: CountryCode,
+}
+
+impl<CountryCode> CallAssetPayloadDtoBuilder<Unset, CountryCode> {
+    /// Sets [`phone_number`](CallAssetPayloadDto::phone_number).
+    pub fn phone_number(
+        self,
+        phone_number: impl Into<String>,
+    ) -> CallAssetPayloadDtoBuilder<String, CountryCode> {
+        CallAssetPayloadDtoBuilder {
+            phone_number: phone_number.into(),
+            country_code: self.country_code,
+        }
+    }
+}
+
+impl<PhoneNumber> CallAssetPayloadDtoBuilder<PhoneNumber, Unset> {
+    /// Sets [`country_code`](CallAssetPayloadDto::country_code).
+    pub fn country_code(
+        self,
+        country_code: impl Into<String>,
+    ) -> CallAssetPayloadDtoBuilder<PhoneNumber, String> {
+        CallAssetPayloadDtoBuilder {
+            phone_number: self.phone_number,
+            country_code: country_code.into(),
+        }
+    }
+}
+
+impl<PhoneNumber, CountryCode> CallAssetPayloadDtoBuilder<PhoneNumber, CountryCode> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CallAssetPayloadDto
+    where
+        PhoneNumber: Given<String>,
+        CountryCode: Given<String>,
+    {
+        let phone_number = self.phone_number.given();
+        let country_code = self.country_code.given();
+        CallAssetPayloadDto {
+            phone_number,
+            country_code,
+            call_conversion_action: None,
+            ad_schedule_targets: None,
+            resource_name: None,
+        }
     }
 }
 
@@ -895,35 +1337,12 @@ pub struct CampaignDto {
 }
 
 impl CampaignDto {
-    /// A `CampaignDto` with its required fields (`name`, `location_id`, `advertising_channel_type`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        location_id: impl Into<String>,
-        advertising_channel_type: CampaignDtoAdvertisingChannelType,
-    ) -> Self {
-        Self {
-            id: None,
-            name: name.into(),
-            location_id: location_id.into(),
-            advertising_channel_type,
-            advertising_channel_sub_type: None,
-            goal_type: None,
-            budget: None,
-            audience: None,
-            network_settings: None,
-            bidding_strategy: None,
-            assets: None,
-            is_eu_political_ads: None,
-            ad_groups: None,
-            campaign_goal: None,
-            ad_schedule: None,
-            publishing_status: None,
-            google_ad_account_id: None,
-            unpublished_changes: None,
-            maximum_cpc: None,
-            google_campaign_id: None,
-            source: None,
-            advanced_options: None,
+    /// A `CampaignDto`, built by name: set its required fields ([`name`](CampaignDtoBuilder::name), [`location_id`](CampaignDtoBuilder::location_id), [`advertising_channel_type`](CampaignDtoBuilder::advertising_channel_type)) on the returned [`CampaignDtoBuilder`], then [`build`](CampaignDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CampaignDtoBuilder {
+        CampaignDtoBuilder {
+            name: Unset,
+            location_id: Unset,
+            advertising_channel_type: Unset,
         }
     }
 
@@ -1069,6 +1488,109 @@ impl CampaignDto {
     }
 }
 
+/// Builds a [`CampaignDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CampaignDtoBuilder<
+    Name = Unset,
+    LocationId = Unset,
+    AdvertisingChannelType = Unset,
+> {
+    name: Name,
+    location_id: LocationId,
+    advertising_channel_type: AdvertisingChannelType,
+}
+
+impl<
+    LocationId,
+    AdvertisingChannelType,
+> CampaignDtoBuilder<Unset, LocationId, AdvertisingChannelType> {
+    /// Sets [`name`](CampaignDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CampaignDtoBuilder<String, LocationId, AdvertisingChannelType> {
+        CampaignDtoBuilder {
+            name: name.into(),
+            location_id: self.location_id,
+            advertising_channel_type: self.advertising_channel_type,
+        }
+    }
+}
+
+impl<
+    Name,
+    AdvertisingChannelType,
+> CampaignDtoBuilder<Name, Unset, AdvertisingChannelType> {
+    /// Sets [`location_id`](CampaignDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CampaignDtoBuilder<Name, String, AdvertisingChannelType> {
+        CampaignDtoBuilder {
+            name: self.name,
+            location_id: location_id.into(),
+            advertising_channel_type: self.advertising_channel_type,
+        }
+    }
+}
+
+impl<Name, LocationId> CampaignDtoBuilder<Name, LocationId, Unset> {
+    /// Sets [`advertising_channel_type`](CampaignDto::advertising_channel_type).
+    pub fn advertising_channel_type(
+        self,
+        advertising_channel_type: CampaignDtoAdvertisingChannelType,
+    ) -> CampaignDtoBuilder<Name, LocationId, CampaignDtoAdvertisingChannelType> {
+        CampaignDtoBuilder {
+            name: self.name,
+            location_id: self.location_id,
+            advertising_channel_type,
+        }
+    }
+}
+
+impl<
+    Name,
+    LocationId,
+    AdvertisingChannelType,
+> CampaignDtoBuilder<Name, LocationId, AdvertisingChannelType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CampaignDto
+    where
+        Name: Given<String>,
+        LocationId: Given<String>,
+        AdvertisingChannelType: Given<CampaignDtoAdvertisingChannelType>,
+    {
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        let advertising_channel_type = self.advertising_channel_type.given();
+        CampaignDto {
+            id: None,
+            name,
+            location_id,
+            advertising_channel_type,
+            advertising_channel_sub_type: None,
+            goal_type: None,
+            budget: None,
+            audience: None,
+            network_settings: None,
+            bidding_strategy: None,
+            assets: None,
+            is_eu_political_ads: None,
+            ad_groups: None,
+            campaign_goal: None,
+            ad_schedule: None,
+            publishing_status: None,
+            google_ad_account_id: None,
+            unpublished_changes: None,
+            maximum_cpc: None,
+            google_campaign_id: None,
+            source: None,
+            advanced_options: None,
+        }
+    }
+}
+
 pub use ghl_common::types::AdvertisingChannelSubType as CampaignDtoAdvertisingChannelSubType;
 
 pub use ghl_common::types::AdvertisingChannelType as CampaignDtoAdvertisingChannelType;
@@ -1149,17 +1671,135 @@ pub struct CreateConversationFormDto {
 }
 
 impl CreateConversationFormDto {
-    /// A `CreateConversationFormDto` with its required fields (`location_id`, `name`, `text`, `questions`); set the others with the setters.
-    pub fn new(
+    /// A `CreateConversationFormDto`, built by name: set its required fields ([`location_id`](CreateConversationFormDtoBuilder::location_id), [`name`](CreateConversationFormDtoBuilder::name), [`text`](CreateConversationFormDtoBuilder::text), [`questions`](CreateConversationFormDtoBuilder::questions)) on the returned [`CreateConversationFormDtoBuilder`], then [`build`](CreateConversationFormDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateConversationFormDtoBuilder {
+        CreateConversationFormDtoBuilder {
+            location_id: Unset,
+            name: Unset,
+            text: Unset,
+            questions: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateConversationFormDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateConversationFormDtoBuilder<
+    LocationId = Unset,
+    Name = Unset,
+    Text = Unset,
+    Questions = Unset,
+> {
+    location_id: LocationId,
+    name: Name,
+    text: Text,
+    questions: Questions,
+}
+
+impl<
+    Name,
+    Text,
+    Questions,
+> CreateConversationFormDtoBuilder<Unset, Name, Text, Questions> {
+    /// Sets [`location_id`](CreateConversationFormDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        name: impl Into<String>,
-        text: impl Into<String>,
-        questions: Vec<WelcomeMessageQuestion>,
-    ) -> Self {
-        Self {
+    ) -> CreateConversationFormDtoBuilder<String, Name, Text, Questions> {
+        CreateConversationFormDtoBuilder {
             location_id: location_id.into(),
+            name: self.name,
+            text: self.text,
+            questions: self.questions,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Text,
+    Questions,
+> CreateConversationFormDtoBuilder<LocationId, Unset, Text, Questions> {
+    /// Sets [`name`](CreateConversationFormDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateConversationFormDtoBuilder<LocationId, String, Text, Questions> {
+        CreateConversationFormDtoBuilder {
+            location_id: self.location_id,
             name: name.into(),
+            text: self.text,
+            questions: self.questions,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Questions,
+> CreateConversationFormDtoBuilder<LocationId, Name, Unset, Questions> {
+    /// Sets [`text`](CreateConversationFormDto::text).
+    pub fn text(
+        self,
+        text: impl Into<String>,
+    ) -> CreateConversationFormDtoBuilder<LocationId, Name, String, Questions> {
+        CreateConversationFormDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
             text: text.into(),
+            questions: self.questions,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Text,
+> CreateConversationFormDtoBuilder<LocationId, Name, Text, Unset> {
+    /// Sets [`questions`](CreateConversationFormDto::questions).
+    pub fn questions(
+        self,
+        questions: Vec<WelcomeMessageQuestion>,
+    ) -> CreateConversationFormDtoBuilder<
+        LocationId,
+        Name,
+        Text,
+        Vec<WelcomeMessageQuestion>,
+    > {
+        CreateConversationFormDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            text: self.text,
+            questions,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Text,
+    Questions,
+> CreateConversationFormDtoBuilder<LocationId, Name, Text, Questions> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateConversationFormDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+        Text: Given<String>,
+        Questions: Given<Vec<WelcomeMessageQuestion>>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let text = self.text.given();
+        let questions = self.questions.given();
+        CreateConversationFormDto {
+            location_id,
+            name,
+            text,
             questions,
         }
     }
@@ -1181,16 +1821,93 @@ pub struct CreateGoogleIntegrationDto {
 }
 
 impl CreateGoogleIntegrationDto {
-    /// A `CreateGoogleIntegrationDto` with its required fields (`location_id`, `ad_account_id`, `mcc_id`); set the others with the setters.
-    pub fn new(
+    /// A `CreateGoogleIntegrationDto`, built by name: set its required fields ([`location_id`](CreateGoogleIntegrationDtoBuilder::location_id), [`ad_account_id`](CreateGoogleIntegrationDtoBuilder::ad_account_id), [`mcc_id`](CreateGoogleIntegrationDtoBuilder::mcc_id)) on the returned [`CreateGoogleIntegrationDtoBuilder`], then [`build`](CreateGoogleIntegrationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateGoogleIntegrationDtoBuilder {
+        CreateGoogleIntegrationDtoBuilder {
+            location_id: Unset,
+            ad_account_id: Unset,
+            mcc_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateGoogleIntegrationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateGoogleIntegrationDtoBuilder<
+    LocationId = Unset,
+    AdAccountId = Unset,
+    MccId = Unset,
+> {
+    location_id: LocationId,
+    ad_account_id: AdAccountId,
+    mcc_id: MccId,
+}
+
+impl<AdAccountId, MccId> CreateGoogleIntegrationDtoBuilder<Unset, AdAccountId, MccId> {
+    /// Sets [`location_id`](CreateGoogleIntegrationDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        ad_account_id: impl Into<String>,
-        mcc_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CreateGoogleIntegrationDtoBuilder<String, AdAccountId, MccId> {
+        CreateGoogleIntegrationDtoBuilder {
             location_id: location_id.into(),
+            ad_account_id: self.ad_account_id,
+            mcc_id: self.mcc_id,
+        }
+    }
+}
+
+impl<LocationId, MccId> CreateGoogleIntegrationDtoBuilder<LocationId, Unset, MccId> {
+    /// Sets [`ad_account_id`](CreateGoogleIntegrationDto::ad_account_id).
+    pub fn ad_account_id(
+        self,
+        ad_account_id: impl Into<String>,
+    ) -> CreateGoogleIntegrationDtoBuilder<LocationId, String, MccId> {
+        CreateGoogleIntegrationDtoBuilder {
+            location_id: self.location_id,
             ad_account_id: ad_account_id.into(),
+            mcc_id: self.mcc_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AdAccountId,
+> CreateGoogleIntegrationDtoBuilder<LocationId, AdAccountId, Unset> {
+    /// Sets [`mcc_id`](CreateGoogleIntegrationDto::mcc_id).
+    pub fn mcc_id(
+        self,
+        mcc_id: impl Into<String>,
+    ) -> CreateGoogleIntegrationDtoBuilder<LocationId, AdAccountId, String> {
+        CreateGoogleIntegrationDtoBuilder {
+            location_id: self.location_id,
+            ad_account_id: self.ad_account_id,
             mcc_id: mcc_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AdAccountId,
+    MccId,
+> CreateGoogleIntegrationDtoBuilder<LocationId, AdAccountId, MccId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateGoogleIntegrationDto
+    where
+        LocationId: Given<String>,
+        AdAccountId: Given<String>,
+        MccId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let ad_account_id = self.ad_account_id.given();
+        let mcc_id = self.mcc_id.given();
+        CreateGoogleIntegrationDto {
+            location_id,
+            ad_account_id,
+            mcc_id,
         }
     }
 }
@@ -1212,12 +1929,11 @@ pub struct CreateIntegrationDto {
 }
 
 impl CreateIntegrationDto {
-    /// A `CreateIntegrationDto` with its required fields (`location_id`, `page_id`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, page_id: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            page_id: page_id.into(),
-            ad_account_id: None,
+    /// A `CreateIntegrationDto`, built by name: set its required fields ([`location_id`](CreateIntegrationDtoBuilder::location_id), [`page_id`](CreateIntegrationDtoBuilder::page_id)) on the returned [`CreateIntegrationDtoBuilder`], then [`build`](CreateIntegrationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateIntegrationDtoBuilder {
+        CreateIntegrationDtoBuilder {
+            location_id: Unset,
+            page_id: Unset,
         }
     }
 
@@ -1225,6 +1941,57 @@ impl CreateIntegrationDto {
     pub fn ad_account_id(mut self, ad_account_id: impl Into<String>) -> Self {
         self.ad_account_id = Some(ad_account_id.into());
         self
+    }
+}
+
+/// Builds a [`CreateIntegrationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateIntegrationDtoBuilder<LocationId = Unset, PageId = Unset> {
+    location_id: LocationId,
+    page_id: PageId,
+}
+
+impl<PageId> CreateIntegrationDtoBuilder<Unset, PageId> {
+    /// Sets [`location_id`](CreateIntegrationDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateIntegrationDtoBuilder<String, PageId> {
+        CreateIntegrationDtoBuilder {
+            location_id: location_id.into(),
+            page_id: self.page_id,
+        }
+    }
+}
+
+impl<LocationId> CreateIntegrationDtoBuilder<LocationId, Unset> {
+    /// Sets [`page_id`](CreateIntegrationDto::page_id).
+    pub fn page_id(
+        self,
+        page_id: impl Into<String>,
+    ) -> CreateIntegrationDtoBuilder<LocationId, String> {
+        CreateIntegrationDtoBuilder {
+            location_id: self.location_id,
+            page_id: page_id.into(),
+        }
+    }
+}
+
+impl<LocationId, PageId> CreateIntegrationDtoBuilder<LocationId, PageId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateIntegrationDto
+    where
+        LocationId: Given<String>,
+        PageId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let page_id = self.page_id.given();
+        CreateIntegrationDto {
+            location_id,
+            page_id,
+            ad_account_id: None,
+        }
     }
 }
 
@@ -1265,29 +2032,15 @@ pub struct CreateLeadFormDto {
 }
 
 impl CreateLeadFormDto {
-    /// A `CreateLeadFormDto` with its required fields (`type_`, `name`, `location_id`, `questions`, `privacy_policy_link`, `thank_you_page`); set the others with the setters.
-    pub fn new(
-        type_: CreateLeadFormDtoType,
-        name: impl Into<String>,
-        location_id: impl Into<String>,
-        questions: Vec<FormQuestion>,
-        privacy_policy_link: impl Into<String>,
-        thank_you_page: ThankYouPage,
-    ) -> Self {
-        Self {
-            type_,
-            name: name.into(),
-            location_id: location_id.into(),
-            greeting_card: None,
-            questions,
-            question_page_headline: None,
-            privacy_policy_link: privacy_policy_link.into(),
-            privacy_policy_text: None,
-            custom_disclaimer: None,
-            thank_you_page,
-            is_draft: None,
-            draft_form_id: None,
-            locale: None,
+    /// A `CreateLeadFormDto`, built by name: set its required fields ([`type_`](CreateLeadFormDtoBuilder::type_), [`name`](CreateLeadFormDtoBuilder::name), [`location_id`](CreateLeadFormDtoBuilder::location_id), [`questions`](CreateLeadFormDtoBuilder::questions), [`privacy_policy_link`](CreateLeadFormDtoBuilder::privacy_policy_link), [`thank_you_page`](CreateLeadFormDtoBuilder::thank_you_page)) on the returned [`CreateLeadFormDtoBuilder`], then [`build`](CreateLeadFormDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateLeadFormDtoBuilder {
+        CreateLeadFormDtoBuilder {
+            type_: Unset,
+            name: Unset,
+            location_id: Unset,
+            questions: Unset,
+            privacy_policy_link: Unset,
+            thank_you_page: Unset,
         }
     }
 
@@ -1343,6 +2096,296 @@ impl CreateLeadFormDto {
     }
 }
 
+/// Builds a [`CreateLeadFormDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateLeadFormDtoBuilder<
+    TypeField = Unset,
+    Name = Unset,
+    LocationId = Unset,
+    Questions = Unset,
+    PrivacyPolicyLink = Unset,
+    ThankYouPageField = Unset,
+> {
+    type_: TypeField,
+    name: Name,
+    location_id: LocationId,
+    questions: Questions,
+    privacy_policy_link: PrivacyPolicyLink,
+    thank_you_page: ThankYouPageField,
+}
+
+impl<
+    Name,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> CreateLeadFormDtoBuilder<
+    Unset,
+    Name,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> {
+    /// Sets [`type_`](CreateLeadFormDto::type_).
+    pub fn type_(
+        self,
+        type_: CreateLeadFormDtoType,
+    ) -> CreateLeadFormDtoBuilder<
+        CreateLeadFormDtoType,
+        Name,
+        LocationId,
+        Questions,
+        PrivacyPolicyLink,
+        ThankYouPageField,
+    > {
+        CreateLeadFormDtoBuilder {
+            type_,
+            name: self.name,
+            location_id: self.location_id,
+            questions: self.questions,
+            privacy_policy_link: self.privacy_policy_link,
+            thank_you_page: self.thank_you_page,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> CreateLeadFormDtoBuilder<
+    TypeField,
+    Unset,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> {
+    /// Sets [`name`](CreateLeadFormDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateLeadFormDtoBuilder<
+        TypeField,
+        String,
+        LocationId,
+        Questions,
+        PrivacyPolicyLink,
+        ThankYouPageField,
+    > {
+        CreateLeadFormDtoBuilder {
+            type_: self.type_,
+            name: name.into(),
+            location_id: self.location_id,
+            questions: self.questions,
+            privacy_policy_link: self.privacy_policy_link,
+            thank_you_page: self.thank_you_page,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> CreateLeadFormDtoBuilder<
+    TypeField,
+    Name,
+    Unset,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> {
+    /// Sets [`location_id`](CreateLeadFormDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateLeadFormDtoBuilder<
+        TypeField,
+        Name,
+        String,
+        Questions,
+        PrivacyPolicyLink,
+        ThankYouPageField,
+    > {
+        CreateLeadFormDtoBuilder {
+            type_: self.type_,
+            name: self.name,
+            location_id: location_id.into(),
+            questions: self.questions,
+            privacy_policy_link: self.privacy_policy_link,
+            thank_you_page: self.thank_you_page,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    LocationId,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> CreateLeadFormDtoBuilder<
+    TypeField,
+    Name,
+    LocationId,
+    Unset,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> {
+    /// Sets [`questions`](CreateLeadFormDto::questions).
+    pub fn questions(
+        self,
+        questions: Vec<FormQuestion>,
+    ) -> CreateLeadFormDtoBuilder<
+        TypeField,
+        Name,
+        LocationId,
+        Vec<FormQuestion>,
+        PrivacyPolicyLink,
+        ThankYouPageField,
+    > {
+        CreateLeadFormDtoBuilder {
+            type_: self.type_,
+            name: self.name,
+            location_id: self.location_id,
+            questions,
+            privacy_policy_link: self.privacy_policy_link,
+            thank_you_page: self.thank_you_page,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    LocationId,
+    Questions,
+    ThankYouPageField,
+> CreateLeadFormDtoBuilder<
+    TypeField,
+    Name,
+    LocationId,
+    Questions,
+    Unset,
+    ThankYouPageField,
+> {
+    /// Sets [`privacy_policy_link`](CreateLeadFormDto::privacy_policy_link).
+    pub fn privacy_policy_link(
+        self,
+        privacy_policy_link: impl Into<String>,
+    ) -> CreateLeadFormDtoBuilder<
+        TypeField,
+        Name,
+        LocationId,
+        Questions,
+        String,
+        ThankYouPageField,
+    > {
+        CreateLeadFormDtoBuilder {
+            type_: self.type_,
+            name: self.name,
+            location_id: self.location_id,
+            questions: self.questions,
+            privacy_policy_link: privacy_policy_link.into(),
+            thank_you_page: self.thank_you_page,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+> CreateLeadFormDtoBuilder<
+    TypeField,
+    Name,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+    Unset,
+> {
+    /// Sets [`thank_you_page`](CreateLeadFormDto::thank_you_page).
+    pub fn thank_you_page(
+        self,
+        thank_you_page: ThankYouPage,
+    ) -> CreateLeadFormDtoBuilder<
+        TypeField,
+        Name,
+        LocationId,
+        Questions,
+        PrivacyPolicyLink,
+        ThankYouPage,
+    > {
+        CreateLeadFormDtoBuilder {
+            type_: self.type_,
+            name: self.name,
+            location_id: self.location_id,
+            questions: self.questions,
+            privacy_policy_link: self.privacy_policy_link,
+            thank_you_page,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> CreateLeadFormDtoBuilder<
+    TypeField,
+    Name,
+    LocationId,
+    Questions,
+    PrivacyPolicyLink,
+    ThankYouPageField,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateLeadFormDto
+    where
+        TypeField: Given<CreateLeadFormDtoType>,
+        Name: Given<String>,
+        LocationId: Given<String>,
+        Questions: Given<Vec<FormQuestion>>,
+        PrivacyPolicyLink: Given<String>,
+        ThankYouPageField: Given<ThankYouPage>,
+    {
+        let type_ = self.type_.given();
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        let questions = self.questions.given();
+        let privacy_policy_link = self.privacy_policy_link.given();
+        let thank_you_page = self.thank_you_page.given();
+        CreateLeadFormDto {
+            type_,
+            name,
+            location_id,
+            greeting_card: None,
+            questions,
+            question_page_headline: None,
+            privacy_policy_link,
+            privacy_policy_text: None,
+            custom_disclaimer: None,
+            thank_you_page,
+            is_draft: None,
+            draft_form_id: None,
+            locale: None,
+        }
+    }
+}
+
 pub use ghl_common::types::CreateLeadFormDtoType;
 
 /// The body of `POST /ad-publishing/linkedin/integration`.
@@ -1365,20 +2408,233 @@ pub struct CreateLinkedinIntegrationDto {
 }
 
 impl CreateLinkedinIntegrationDto {
-    /// A `CreateLinkedinIntegrationDto` with its required fields (`location_id`, `ad_account_id`, `ad_account_name`, `currency_code`, `organization_id`); set the others with the setters.
-    pub fn new(
+    /// A `CreateLinkedinIntegrationDto`, built by name: set its required fields ([`location_id`](CreateLinkedinIntegrationDtoBuilder::location_id), [`ad_account_id`](CreateLinkedinIntegrationDtoBuilder::ad_account_id), [`ad_account_name`](CreateLinkedinIntegrationDtoBuilder::ad_account_name), [`currency_code`](CreateLinkedinIntegrationDtoBuilder::currency_code), [`organization_id`](CreateLinkedinIntegrationDtoBuilder::organization_id)) on the returned [`CreateLinkedinIntegrationDtoBuilder`], then [`build`](CreateLinkedinIntegrationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateLinkedinIntegrationDtoBuilder {
+        CreateLinkedinIntegrationDtoBuilder {
+            location_id: Unset,
+            ad_account_id: Unset,
+            ad_account_name: Unset,
+            currency_code: Unset,
+            organization_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateLinkedinIntegrationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateLinkedinIntegrationDtoBuilder<
+    LocationId = Unset,
+    AdAccountId = Unset,
+    AdAccountName = Unset,
+    CurrencyCode = Unset,
+    OrganizationId = Unset,
+> {
+    location_id: LocationId,
+    ad_account_id: AdAccountId,
+    ad_account_name: AdAccountName,
+    currency_code: CurrencyCode,
+    organization_id: OrganizationId,
+}
+
+impl<
+    AdAccountId,
+    AdAccountName,
+    CurrencyCode,
+    OrganizationId,
+> CreateLinkedinIntegrationDtoBuilder<
+    Unset,
+    AdAccountId,
+    AdAccountName,
+    CurrencyCode,
+    OrganizationId,
+> {
+    /// Sets [`location_id`](CreateLinkedinIntegrationDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        ad_account_id: impl Into<String>,
-        ad_account_name: impl Into<String>,
-        currency_code: impl Into<String>,
-        organization_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CreateLinkedinIntegrationDtoBuilder<
+        String,
+        AdAccountId,
+        AdAccountName,
+        CurrencyCode,
+        OrganizationId,
+    > {
+        CreateLinkedinIntegrationDtoBuilder {
             location_id: location_id.into(),
+            ad_account_id: self.ad_account_id,
+            ad_account_name: self.ad_account_name,
+            currency_code: self.currency_code,
+            organization_id: self.organization_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AdAccountName,
+    CurrencyCode,
+    OrganizationId,
+> CreateLinkedinIntegrationDtoBuilder<
+    LocationId,
+    Unset,
+    AdAccountName,
+    CurrencyCode,
+    OrganizationId,
+> {
+    /// Sets [`ad_account_id`](CreateLinkedinIntegrationDto::ad_account_id).
+    pub fn ad_account_id(
+        self,
+        ad_account_id: impl Into<String>,
+    ) -> CreateLinkedinIntegrationDtoBuilder<
+        LocationId,
+        String,
+        AdAccountName,
+        CurrencyCode,
+        OrganizationId,
+    > {
+        CreateLinkedinIntegrationDtoBuilder {
+            location_id: self.location_id,
             ad_account_id: ad_account_id.into(),
+            ad_account_name: self.ad_account_name,
+            currency_code: self.currency_code,
+            organization_id: self.organization_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AdAccountId,
+    CurrencyCode,
+    OrganizationId,
+> CreateLinkedinIntegrationDtoBuilder<
+    LocationId,
+    AdAccountId,
+    Unset,
+    CurrencyCode,
+    OrganizationId,
+> {
+    /// Sets [`ad_account_name`](CreateLinkedinIntegrationDto::ad_account_name).
+    pub fn ad_account_name(
+        self,
+        ad_account_name: impl Into<String>,
+    ) -> CreateLinkedinIntegrationDtoBuilder<
+        LocationId,
+        AdAccountId,
+        String,
+        CurrencyCode,
+        OrganizationId,
+    > {
+        CreateLinkedinIntegrationDtoBuilder {
+            location_id: self.location_id,
+            ad_account_id: self.ad_account_id,
             ad_account_name: ad_account_name.into(),
+            currency_code: self.currency_code,
+            organization_id: self.organization_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AdAccountId,
+    AdAccountName,
+    OrganizationId,
+> CreateLinkedinIntegrationDtoBuilder<
+    LocationId,
+    AdAccountId,
+    AdAccountName,
+    Unset,
+    OrganizationId,
+> {
+    /// Sets [`currency_code`](CreateLinkedinIntegrationDto::currency_code).
+    pub fn currency_code(
+        self,
+        currency_code: impl Into<String>,
+    ) -> CreateLinkedinIntegrationDtoBuilder<
+        LocationId,
+        AdAccountId,
+        AdAccountName,
+        String,
+        OrganizationId,
+    > {
+        CreateLinkedinIntegrationDtoBuilder {
+            location_id: self.location_id,
+            ad_account_id: self.ad_account_id,
+            ad_account_name: self.ad_account_name,
             currency_code: currency_code.into(),
+            organization_id: self.organization_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AdAccountId,
+    AdAccountName,
+    CurrencyCode,
+> CreateLinkedinIntegrationDtoBuilder<
+    LocationId,
+    AdAccountId,
+    AdAccountName,
+    CurrencyCode,
+    Unset,
+> {
+    /// Sets [`organization_id`](CreateLinkedinIntegrationDto::organization_id).
+    pub fn organization_id(
+        self,
+        organization_id: impl Into<String>,
+    ) -> CreateLinkedinIntegrationDtoBuilder<
+        LocationId,
+        AdAccountId,
+        AdAccountName,
+        CurrencyCode,
+        String,
+    > {
+        CreateLinkedinIntegrationDtoBuilder {
+            location_id: self.location_id,
+            ad_account_id: self.ad_account_id,
+            ad_account_name: self.ad_account_name,
+            currency_code: self.currency_code,
             organization_id: organization_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AdAccountId,
+    AdAccountName,
+    CurrencyCode,
+    OrganizationId,
+> CreateLinkedinIntegrationDtoBuilder<
+    LocationId,
+    AdAccountId,
+    AdAccountName,
+    CurrencyCode,
+    OrganizationId,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateLinkedinIntegrationDto
+    where
+        LocationId: Given<String>,
+        AdAccountId: Given<String>,
+        AdAccountName: Given<String>,
+        CurrencyCode: Given<String>,
+        OrganizationId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let ad_account_id = self.ad_account_id.given();
+        let ad_account_name = self.ad_account_name.given();
+        let currency_code = self.currency_code.given();
+        let organization_id = self.organization_id.given();
+        CreateLinkedinIntegrationDto {
+            location_id,
+            ad_account_id,
+            ad_account_name,
+            currency_code,
+            organization_id,
         }
     }
 }
@@ -1456,11 +2712,61 @@ pub struct CreationLocaleDto {
 }
 
 impl CreationLocaleDto {
-    /// A `CreationLocaleDto` with its required fields (`country`, `language`); set the others with the setters.
-    pub fn new(country: impl Into<String>, language: impl Into<String>) -> Self {
-        Self {
+    /// A `CreationLocaleDto`, built by name: set its required fields ([`country`](CreationLocaleDtoBuilder::country), [`language`](CreationLocaleDtoBuilder::language)) on the returned [`CreationLocaleDtoBuilder`], then [`build`](CreationLocaleDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreationLocaleDtoBuilder {
+        CreationLocaleDtoBuilder {
+            country: Unset,
+            language: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreationLocaleDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreationLocaleDtoBuilder<Country = Unset, Language = Unset> {
+    country: Country,
+    language: Language,
+}
+
+impl<Language> CreationLocaleDtoBuilder<Unset, Language> {
+    /// Sets [`country`](CreationLocaleDto::country).
+    pub fn country(
+        self,
+        country: impl Into<String>,
+    ) -> CreationLocaleDtoBuilder<String, Language> {
+        CreationLocaleDtoBuilder {
             country: country.into(),
+            language: self.language,
+        }
+    }
+}
+
+impl<Country> CreationLocaleDtoBuilder<Country, Unset> {
+    /// Sets [`language`](CreationLocaleDto::language).
+    pub fn language(
+        self,
+        language: impl Into<String>,
+    ) -> CreationLocaleDtoBuilder<Country, String> {
+        CreationLocaleDtoBuilder {
+            country: self.country,
             language: language.into(),
+        }
+    }
+}
+
+impl<Country, Language> CreationLocaleDtoBuilder<Country, Language> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreationLocaleDto
+    where
+        Country: Given<String>,
+        Language: Given<String>,
+    {
+        let country = self.country.given();
+        let language = self.language.given();
+        CreationLocaleDto {
+            country,
+            language,
         }
     }
 }
@@ -1481,12 +2787,11 @@ pub struct CustomDisclaimer {
 }
 
 impl CustomDisclaimer {
-    /// A `CustomDisclaimer` with its required fields (`title`, `body`); set the others with the setters.
-    pub fn new(title: impl Into<String>, body: impl Into<String>) -> Self {
-        Self {
-            title: title.into(),
-            body: body.into(),
-            checkboxes: None,
+    /// A `CustomDisclaimer`, built by name: set its required fields ([`title`](CustomDisclaimerBuilder::title), [`body`](CustomDisclaimerBuilder::body)) on the returned [`CustomDisclaimerBuilder`], then [`build`](CustomDisclaimerBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomDisclaimerBuilder {
+        CustomDisclaimerBuilder {
+            title: Unset,
+            body: Unset,
         }
     }
 
@@ -1497,6 +2802,57 @@ impl CustomDisclaimer {
     ) -> Self {
         self.checkboxes = Some(checkboxes.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`CustomDisclaimer`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomDisclaimerBuilder<Title = Unset, Body = Unset> {
+    title: Title,
+    body: Body,
+}
+
+impl<Body> CustomDisclaimerBuilder<Unset, Body> {
+    /// Sets [`title`](CustomDisclaimer::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> CustomDisclaimerBuilder<String, Body> {
+        CustomDisclaimerBuilder {
+            title: title.into(),
+            body: self.body,
+        }
+    }
+}
+
+impl<Title> CustomDisclaimerBuilder<Title, Unset> {
+    /// Sets [`body`](CustomDisclaimer::body).
+    pub fn body(
+        self,
+        body: impl Into<String>,
+    ) -> CustomDisclaimerBuilder<Title, String> {
+        CustomDisclaimerBuilder {
+            title: self.title,
+            body: body.into(),
+        }
+    }
+}
+
+impl<Title, Body> CustomDisclaimerBuilder<Title, Body> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomDisclaimer
+    where
+        Title: Given<String>,
+        Body: Given<String>,
+    {
+        let title = self.title.given();
+        let body = self.body.given();
+        CustomDisclaimer {
+            title,
+            body,
+            checkboxes: None,
+        }
     }
 }
 
@@ -1516,16 +2872,86 @@ pub struct CustomDisclaimerCheckbox {
 }
 
 impl CustomDisclaimerCheckbox {
-    /// A `CustomDisclaimerCheckbox` with its required fields (`is_required`, `text`, `key`); set the others with the setters.
-    pub fn new(
+    /// A `CustomDisclaimerCheckbox`, built by name: set its required fields ([`is_required`](CustomDisclaimerCheckboxBuilder::is_required), [`text`](CustomDisclaimerCheckboxBuilder::text), [`key`](CustomDisclaimerCheckboxBuilder::key)) on the returned [`CustomDisclaimerCheckboxBuilder`], then [`build`](CustomDisclaimerCheckboxBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomDisclaimerCheckboxBuilder {
+        CustomDisclaimerCheckboxBuilder {
+            is_required: Unset,
+            text: Unset,
+            key: Unset,
+        }
+    }
+}
+
+/// Builds a [`CustomDisclaimerCheckbox`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomDisclaimerCheckboxBuilder<
+    IsRequired = Unset,
+    Text = Unset,
+    Key = Unset,
+> {
+    is_required: IsRequired,
+    text: Text,
+    key: Key,
+}
+
+impl<Text, Key> CustomDisclaimerCheckboxBuilder<Unset, Text, Key> {
+    /// Sets [`is_required`](CustomDisclaimerCheckbox::is_required).
+    pub fn is_required(
+        self,
         is_required: bool,
-        text: impl Into<String>,
-        key: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CustomDisclaimerCheckboxBuilder<bool, Text, Key> {
+        CustomDisclaimerCheckboxBuilder {
             is_required,
+            text: self.text,
+            key: self.key,
+        }
+    }
+}
+
+impl<IsRequired, Key> CustomDisclaimerCheckboxBuilder<IsRequired, Unset, Key> {
+    /// Sets [`text`](CustomDisclaimerCheckbox::text).
+    pub fn text(
+        self,
+        text: impl Into<String>,
+    ) -> CustomDisclaimerCheckboxBuilder<IsRequired, String, Key> {
+        CustomDisclaimerCheckboxBuilder {
+            is_required: self.is_required,
             text: text.into(),
+            key: self.key,
+        }
+    }
+}
+
+impl<IsRequired, Text> CustomDisclaimerCheckboxBuilder<IsRequired, Text, Unset> {
+    /// Sets [`key`](CustomDisclaimerCheckbox::key).
+    pub fn key(
+        self,
+        key: impl Into<String>,
+    ) -> CustomDisclaimerCheckboxBuilder<IsRequired, Text, String> {
+        CustomDisclaimerCheckboxBuilder {
+            is_required: self.is_required,
+            text: self.text,
             key: key.into(),
+        }
+    }
+}
+
+impl<IsRequired, Text, Key> CustomDisclaimerCheckboxBuilder<IsRequired, Text, Key> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomDisclaimerCheckbox
+    where
+        IsRequired: Given<bool>,
+        Text: Given<String>,
+        Key: Given<String>,
+    {
+        let is_required = self.is_required.given();
+        let text = self.text.given();
+        let key = self.key.given();
+        CustomDisclaimerCheckbox {
+            is_required,
+            text,
+            key,
         }
     }
 }
@@ -1740,12 +3166,11 @@ pub struct FbUpdateAudienceBodyDto {
 }
 
 impl FbUpdateAudienceBodyDto {
-    /// A `FbUpdateAudienceBodyDto` with its required fields (`location_id`, `name`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            name: name.into(),
-            description: None,
+    /// A `FbUpdateAudienceBodyDto`, built by name: set its required fields ([`location_id`](FbUpdateAudienceBodyDtoBuilder::location_id), [`name`](FbUpdateAudienceBodyDtoBuilder::name)) on the returned [`FbUpdateAudienceBodyDtoBuilder`], then [`build`](FbUpdateAudienceBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FbUpdateAudienceBodyDtoBuilder {
+        FbUpdateAudienceBodyDtoBuilder {
+            location_id: Unset,
+            name: Unset,
         }
     }
 
@@ -1753,6 +3178,57 @@ impl FbUpdateAudienceBodyDto {
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
+    }
+}
+
+/// Builds a [`FbUpdateAudienceBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FbUpdateAudienceBodyDtoBuilder<LocationId = Unset, Name = Unset> {
+    location_id: LocationId,
+    name: Name,
+}
+
+impl<Name> FbUpdateAudienceBodyDtoBuilder<Unset, Name> {
+    /// Sets [`location_id`](FbUpdateAudienceBodyDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> FbUpdateAudienceBodyDtoBuilder<String, Name> {
+        FbUpdateAudienceBodyDtoBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<LocationId> FbUpdateAudienceBodyDtoBuilder<LocationId, Unset> {
+    /// Sets [`name`](FbUpdateAudienceBodyDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> FbUpdateAudienceBodyDtoBuilder<LocationId, String> {
+        FbUpdateAudienceBodyDtoBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+        }
+    }
+}
+
+impl<LocationId, Name> FbUpdateAudienceBodyDtoBuilder<LocationId, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> FbUpdateAudienceBodyDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        FbUpdateAudienceBodyDto {
+            location_id,
+            name,
+            description: None,
+        }
     }
 }
 
@@ -1773,15 +3249,11 @@ pub struct FlexibleRuleUserListDto {
 }
 
 impl FlexibleRuleUserListDto {
-    /// A `FlexibleRuleUserListDto` with its required fields (`inclusive_operands`, `exclusive_operands`); set the others with the setters.
-    pub fn new(
-        inclusive_operands: Vec<RuleOperandDto>,
-        exclusive_operands: Vec<RuleOperandDto>,
-    ) -> Self {
-        Self {
-            inclusive_rule_operator: None,
-            inclusive_operands,
-            exclusive_operands,
+    /// A `FlexibleRuleUserListDto`, built by name: set its required fields ([`inclusive_operands`](FlexibleRuleUserListDtoBuilder::inclusive_operands), [`exclusive_operands`](FlexibleRuleUserListDtoBuilder::exclusive_operands)) on the returned [`FlexibleRuleUserListDtoBuilder`], then [`build`](FlexibleRuleUserListDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FlexibleRuleUserListDtoBuilder {
+        FlexibleRuleUserListDtoBuilder {
+            inclusive_operands: Unset,
+            exclusive_operands: Unset,
         }
     }
 
@@ -1792,6 +3264,63 @@ impl FlexibleRuleUserListDto {
     ) -> Self {
         self.inclusive_rule_operator = Some(inclusive_rule_operator.into());
         self
+    }
+}
+
+/// Builds a [`FlexibleRuleUserListDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FlexibleRuleUserListDtoBuilder<
+    InclusiveOperands = Unset,
+    ExclusiveOperands = Unset,
+> {
+    inclusive_operands: InclusiveOperands,
+    exclusive_operands: ExclusiveOperands,
+}
+
+impl<ExclusiveOperands> FlexibleRuleUserListDtoBuilder<Unset, ExclusiveOperands> {
+    /// Sets [`inclusive_operands`](FlexibleRuleUserListDto::inclusive_operands).
+    pub fn inclusive_operands(
+        self,
+        inclusive_operands: Vec<RuleOperandDto>,
+    ) -> FlexibleRuleUserListDtoBuilder<Vec<RuleOperandDto>, ExclusiveOperands> {
+        FlexibleRuleUserListDtoBuilder {
+            inclusive_operands,
+            exclusive_operands: self.exclusive_operands,
+        }
+    }
+}
+
+impl<InclusiveOperands> FlexibleRuleUserListDtoBuilder<InclusiveOperands, Unset> {
+    /// Sets [`exclusive_operands`](FlexibleRuleUserListDto::exclusive_operands).
+    pub fn exclusive_operands(
+        self,
+        exclusive_operands: Vec<RuleOperandDto>,
+    ) -> FlexibleRuleUserListDtoBuilder<InclusiveOperands, Vec<RuleOperandDto>> {
+        FlexibleRuleUserListDtoBuilder {
+            inclusive_operands: self.inclusive_operands,
+            exclusive_operands,
+        }
+    }
+}
+
+impl<
+    InclusiveOperands,
+    ExclusiveOperands,
+> FlexibleRuleUserListDtoBuilder<InclusiveOperands, ExclusiveOperands> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> FlexibleRuleUserListDto
+    where
+        InclusiveOperands: Given<Vec<RuleOperandDto>>,
+        ExclusiveOperands: Given<Vec<RuleOperandDto>>,
+    {
+        let inclusive_operands = self.inclusive_operands.given();
+        let exclusive_operands = self.exclusive_operands.given();
+        FlexibleRuleUserListDto {
+            inclusive_rule_operator: None,
+            inclusive_operands,
+            exclusive_operands,
+        }
     }
 }
 
@@ -1853,12 +3382,59 @@ pub struct FormQuestionOption {
 }
 
 impl FormQuestionOption {
-    /// A `FormQuestionOption` with its required fields (`key`, `value`); set the others with the setters.
-    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
+    /// A `FormQuestionOption`, built by name: set its required fields ([`key`](FormQuestionOptionBuilder::key), [`value`](FormQuestionOptionBuilder::value)) on the returned [`FormQuestionOptionBuilder`], then [`build`](FormQuestionOptionBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FormQuestionOptionBuilder {
+        FormQuestionOptionBuilder {
+            key: Unset,
+            value: Unset,
+        }
+    }
+}
+
+/// Builds a [`FormQuestionOption`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FormQuestionOptionBuilder<Key = Unset, Value = Unset> {
+    key: Key,
+    value: Value,
+}
+
+impl<Value> FormQuestionOptionBuilder<Unset, Value> {
+    /// Sets [`key`](FormQuestionOption::key).
+    pub fn key(
+        self,
+        key: impl Into<String>,
+    ) -> FormQuestionOptionBuilder<String, Value> {
+        FormQuestionOptionBuilder {
             key: key.into(),
+            value: self.value,
+        }
+    }
+}
+
+impl<Key> FormQuestionOptionBuilder<Key, Unset> {
+    /// Sets [`value`](FormQuestionOption::value).
+    pub fn value(
+        self,
+        value: impl Into<String>,
+    ) -> FormQuestionOptionBuilder<Key, String> {
+        FormQuestionOptionBuilder {
+            key: self.key,
             value: value.into(),
         }
+    }
+}
+
+impl<Key, Value> FormQuestionOptionBuilder<Key, Value> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> FormQuestionOption
+    where
+        Key: Given<String>,
+        Value: Given<String>,
+    {
+        let key = self.key.given();
+        let value = self.value.given();
+        FormQuestionOption { key, value }
     }
 }
 
@@ -2032,17 +3608,126 @@ pub struct GeoLocationDto {
 }
 
 impl GeoLocationDto {
-    /// A `GeoLocationDto` with its required fields (`name`, `urn`, `facet_urn`, `selection_type`); set the others with the setters.
-    pub fn new(
+    /// A `GeoLocationDto`, built by name: set its required fields ([`name`](GeoLocationDtoBuilder::name), [`urn`](GeoLocationDtoBuilder::urn), [`facet_urn`](GeoLocationDtoBuilder::facet_urn), [`selection_type`](GeoLocationDtoBuilder::selection_type)) on the returned [`GeoLocationDtoBuilder`], then [`build`](GeoLocationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GeoLocationDtoBuilder {
+        GeoLocationDtoBuilder {
+            name: Unset,
+            urn: Unset,
+            facet_urn: Unset,
+            selection_type: Unset,
+        }
+    }
+}
+
+/// Builds a [`GeoLocationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GeoLocationDtoBuilder<
+    Name = Unset,
+    Urn = Unset,
+    FacetUrn = Unset,
+    SelectionTypeField = Unset,
+> {
+    name: Name,
+    urn: Urn,
+    facet_urn: FacetUrn,
+    selection_type: SelectionTypeField,
+}
+
+impl<
+    Urn,
+    FacetUrn,
+    SelectionTypeField,
+> GeoLocationDtoBuilder<Unset, Urn, FacetUrn, SelectionTypeField> {
+    /// Sets [`name`](GeoLocationDto::name).
+    pub fn name(
+        self,
         name: impl Into<String>,
-        urn: impl Into<String>,
-        facet_urn: impl Into<String>,
-        selection_type: SelectionType,
-    ) -> Self {
-        Self {
+    ) -> GeoLocationDtoBuilder<String, Urn, FacetUrn, SelectionTypeField> {
+        GeoLocationDtoBuilder {
             name: name.into(),
+            urn: self.urn,
+            facet_urn: self.facet_urn,
+            selection_type: self.selection_type,
+        }
+    }
+}
+
+impl<
+    Name,
+    FacetUrn,
+    SelectionTypeField,
+> GeoLocationDtoBuilder<Name, Unset, FacetUrn, SelectionTypeField> {
+    /// Sets [`urn`](GeoLocationDto::urn).
+    pub fn urn(
+        self,
+        urn: impl Into<String>,
+    ) -> GeoLocationDtoBuilder<Name, String, FacetUrn, SelectionTypeField> {
+        GeoLocationDtoBuilder {
+            name: self.name,
             urn: urn.into(),
+            facet_urn: self.facet_urn,
+            selection_type: self.selection_type,
+        }
+    }
+}
+
+impl<
+    Name,
+    Urn,
+    SelectionTypeField,
+> GeoLocationDtoBuilder<Name, Urn, Unset, SelectionTypeField> {
+    /// Sets [`facet_urn`](GeoLocationDto::facet_urn).
+    pub fn facet_urn(
+        self,
+        facet_urn: impl Into<String>,
+    ) -> GeoLocationDtoBuilder<Name, Urn, String, SelectionTypeField> {
+        GeoLocationDtoBuilder {
+            name: self.name,
+            urn: self.urn,
             facet_urn: facet_urn.into(),
+            selection_type: self.selection_type,
+        }
+    }
+}
+
+impl<Name, Urn, FacetUrn> GeoLocationDtoBuilder<Name, Urn, FacetUrn, Unset> {
+    /// Sets [`selection_type`](GeoLocationDto::selection_type).
+    pub fn selection_type(
+        self,
+        selection_type: SelectionType,
+    ) -> GeoLocationDtoBuilder<Name, Urn, FacetUrn, SelectionType> {
+        GeoLocationDtoBuilder {
+            name: self.name,
+            urn: self.urn,
+            facet_urn: self.facet_urn,
+            selection_type,
+        }
+    }
+}
+
+impl<
+    Name,
+    Urn,
+    FacetUrn,
+    SelectionTypeField,
+> GeoLocationDtoBuilder<Name, Urn, FacetUrn, SelectionTypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GeoLocationDto
+    where
+        Name: Given<String>,
+        Urn: Given<String>,
+        FacetUrn: Given<String>,
+        SelectionTypeField: Given<SelectionType>,
+    {
+        let name = self.name.given();
+        let urn = self.urn.given();
+        let facet_urn = self.facet_urn.given();
+        let selection_type = self.selection_type.given();
+        GeoLocationDto {
+            name,
+            urn,
+            facet_urn,
             selection_type,
         }
     }
@@ -2550,16 +4235,82 @@ pub struct GoogleAdScheduleDto {
 }
 
 impl GoogleAdScheduleDto {
-    /// A `GoogleAdScheduleDto` with its required fields (`day_of_week`, `from`, `to`); set the others with the setters.
-    pub fn new(
+    /// A `GoogleAdScheduleDto`, built by name: set its required fields ([`day_of_week`](GoogleAdScheduleDtoBuilder::day_of_week), [`from`](GoogleAdScheduleDtoBuilder::from), [`to`](GoogleAdScheduleDtoBuilder::to)) on the returned [`GoogleAdScheduleDtoBuilder`], then [`build`](GoogleAdScheduleDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GoogleAdScheduleDtoBuilder {
+        GoogleAdScheduleDtoBuilder {
+            day_of_week: Unset,
+            from: Unset,
+            to: Unset,
+        }
+    }
+}
+
+/// Builds a [`GoogleAdScheduleDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GoogleAdScheduleDtoBuilder<DayOfWeek = Unset, From = Unset, To = Unset> {
+    day_of_week: DayOfWeek,
+    from: From,
+    to: To,
+}
+
+impl<From, To> GoogleAdScheduleDtoBuilder<Unset, From, To> {
+    /// Sets [`day_of_week`](GoogleAdScheduleDto::day_of_week).
+    pub fn day_of_week(
+        self,
         day_of_week: GoogleAdScheduleDtoDayOfWeek,
-        from: impl Into<String>,
-        to: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> GoogleAdScheduleDtoBuilder<GoogleAdScheduleDtoDayOfWeek, From, To> {
+        GoogleAdScheduleDtoBuilder {
             day_of_week,
+            from: self.from,
+            to: self.to,
+        }
+    }
+}
+
+impl<DayOfWeek, To> GoogleAdScheduleDtoBuilder<DayOfWeek, Unset, To> {
+    /// Sets [`from`](GoogleAdScheduleDto::from).
+    pub fn from(
+        self,
+        from: impl Into<String>,
+    ) -> GoogleAdScheduleDtoBuilder<DayOfWeek, String, To> {
+        GoogleAdScheduleDtoBuilder {
+            day_of_week: self.day_of_week,
             from: from.into(),
+            to: self.to,
+        }
+    }
+}
+
+impl<DayOfWeek, From> GoogleAdScheduleDtoBuilder<DayOfWeek, From, Unset> {
+    /// Sets [`to`](GoogleAdScheduleDto::to).
+    pub fn to(
+        self,
+        to: impl Into<String>,
+    ) -> GoogleAdScheduleDtoBuilder<DayOfWeek, From, String> {
+        GoogleAdScheduleDtoBuilder {
+            day_of_week: self.day_of_week,
+            from: self.from,
             to: to.into(),
+        }
+    }
+}
+
+impl<DayOfWeek, From, To> GoogleAdScheduleDtoBuilder<DayOfWeek, From, To> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GoogleAdScheduleDto
+    where
+        DayOfWeek: Given<GoogleAdScheduleDtoDayOfWeek>,
+        From: Given<String>,
+        To: Given<String>,
+    {
+        let day_of_week = self.day_of_week.given();
+        let from = self.from.given();
+        let to = self.to.given();
+        GoogleAdScheduleDto {
+            day_of_week,
+            from,
+            to,
         }
     }
 }
@@ -3156,11 +4907,61 @@ pub struct GoogleKeywordItemDto {
 }
 
 impl GoogleKeywordItemDto {
-    /// A `GoogleKeywordItemDto` with its required fields (`keyword`, `match_type`); set the others with the setters.
-    pub fn new(keyword: impl Into<String>, match_type: impl Into<String>) -> Self {
-        Self {
+    /// A `GoogleKeywordItemDto`, built by name: set its required fields ([`keyword`](GoogleKeywordItemDtoBuilder::keyword), [`match_type`](GoogleKeywordItemDtoBuilder::match_type)) on the returned [`GoogleKeywordItemDtoBuilder`], then [`build`](GoogleKeywordItemDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GoogleKeywordItemDtoBuilder {
+        GoogleKeywordItemDtoBuilder {
+            keyword: Unset,
+            match_type: Unset,
+        }
+    }
+}
+
+/// Builds a [`GoogleKeywordItemDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GoogleKeywordItemDtoBuilder<Keyword = Unset, MatchType = Unset> {
+    keyword: Keyword,
+    match_type: MatchType,
+}
+
+impl<MatchType> GoogleKeywordItemDtoBuilder<Unset, MatchType> {
+    /// Sets [`keyword`](GoogleKeywordItemDto::keyword).
+    pub fn keyword(
+        self,
+        keyword: impl Into<String>,
+    ) -> GoogleKeywordItemDtoBuilder<String, MatchType> {
+        GoogleKeywordItemDtoBuilder {
             keyword: keyword.into(),
+            match_type: self.match_type,
+        }
+    }
+}
+
+impl<Keyword> GoogleKeywordItemDtoBuilder<Keyword, Unset> {
+    /// Sets [`match_type`](GoogleKeywordItemDto::match_type).
+    pub fn match_type(
+        self,
+        match_type: impl Into<String>,
+    ) -> GoogleKeywordItemDtoBuilder<Keyword, String> {
+        GoogleKeywordItemDtoBuilder {
+            keyword: self.keyword,
             match_type: match_type.into(),
+        }
+    }
+}
+
+impl<Keyword, MatchType> GoogleKeywordItemDtoBuilder<Keyword, MatchType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GoogleKeywordItemDto
+    where
+        Keyword: Given<String>,
+        MatchType: Given<String>,
+    {
+        let keyword = self.keyword.given();
+        let match_type = self.match_type.given();
+        GoogleKeywordItemDto {
+            keyword,
+            match_type,
         }
     }
 }
@@ -3348,9 +5149,65 @@ pub struct GoogleNetworkSettingsDto {
 }
 
 impl GoogleNetworkSettingsDto {
-    /// A `GoogleNetworkSettingsDto` with its required fields (`target_search_network`, `target_content_network`); set the others with the setters.
-    pub fn new(target_search_network: bool, target_content_network: bool) -> Self {
-        Self {
+    /// A `GoogleNetworkSettingsDto`, built by name: set its required fields ([`target_search_network`](GoogleNetworkSettingsDtoBuilder::target_search_network), [`target_content_network`](GoogleNetworkSettingsDtoBuilder::target_content_network)) on the returned [`GoogleNetworkSettingsDtoBuilder`], then [`build`](GoogleNetworkSettingsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GoogleNetworkSettingsDtoBuilder {
+        GoogleNetworkSettingsDtoBuilder {
+            target_search_network: Unset,
+            target_content_network: Unset,
+        }
+    }
+}
+
+/// Builds a [`GoogleNetworkSettingsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GoogleNetworkSettingsDtoBuilder<
+    TargetSearchNetwork = Unset,
+    TargetContentNetwork = Unset,
+> {
+    target_search_network: TargetSearchNetwork,
+    target_content_network: TargetContentNetwork,
+}
+
+impl<TargetContentNetwork> GoogleNetworkSettingsDtoBuilder<Unset, TargetContentNetwork> {
+    /// Sets [`target_search_network`](GoogleNetworkSettingsDto::target_search_network).
+    pub fn target_search_network(
+        self,
+        target_search_network: bool,
+    ) -> GoogleNetworkSettingsDtoBuilder<bool, TargetContentNetwork> {
+        GoogleNetworkSettingsDtoBuilder {
+            target_search_network,
+            target_content_network: self.target_content_network,
+        }
+    }
+}
+
+impl<TargetSearchNetwork> GoogleNetworkSettingsDtoBuilder<TargetSearchNetwork, Unset> {
+    /// Sets [`target_content_network`](GoogleNetworkSettingsDto::target_content_network).
+    pub fn target_content_network(
+        self,
+        target_content_network: bool,
+    ) -> GoogleNetworkSettingsDtoBuilder<TargetSearchNetwork, bool> {
+        GoogleNetworkSettingsDtoBuilder {
+            target_search_network: self.target_search_network,
+            target_content_network,
+        }
+    }
+}
+
+impl<
+    TargetSearchNetwork,
+    TargetContentNetwork,
+> GoogleNetworkSettingsDtoBuilder<TargetSearchNetwork, TargetContentNetwork> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GoogleNetworkSettingsDto
+    where
+        TargetSearchNetwork: Given<bool>,
+        TargetContentNetwork: Given<bool>,
+    {
+        let target_search_network = self.target_search_network.given();
+        let target_content_network = self.target_content_network.given();
+        GoogleNetworkSettingsDto {
             target_search_network,
             target_content_network,
         }
@@ -3371,11 +5228,61 @@ pub struct GoogleSegmentTargetDto {
 }
 
 impl GoogleSegmentTargetDto {
-    /// A `GoogleSegmentTargetDto` with its required fields (`type_`, `id`); set the others with the setters.
-    pub fn new(type_: impl Into<String>, id: impl Into<String>) -> Self {
-        Self {
+    /// A `GoogleSegmentTargetDto`, built by name: set its required fields ([`type_`](GoogleSegmentTargetDtoBuilder::type_), [`id`](GoogleSegmentTargetDtoBuilder::id)) on the returned [`GoogleSegmentTargetDtoBuilder`], then [`build`](GoogleSegmentTargetDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GoogleSegmentTargetDtoBuilder {
+        GoogleSegmentTargetDtoBuilder {
+            type_: Unset,
+            id: Unset,
+        }
+    }
+}
+
+/// Builds a [`GoogleSegmentTargetDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GoogleSegmentTargetDtoBuilder<TypeField = Unset, Id = Unset> {
+    type_: TypeField,
+    id: Id,
+}
+
+impl<Id> GoogleSegmentTargetDtoBuilder<Unset, Id> {
+    /// Sets [`type_`](GoogleSegmentTargetDto::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> GoogleSegmentTargetDtoBuilder<String, Id> {
+        GoogleSegmentTargetDtoBuilder {
             type_: type_.into(),
+            id: self.id,
+        }
+    }
+}
+
+impl<TypeField> GoogleSegmentTargetDtoBuilder<TypeField, Unset> {
+    /// Sets [`id`](GoogleSegmentTargetDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> GoogleSegmentTargetDtoBuilder<TypeField, String> {
+        GoogleSegmentTargetDtoBuilder {
+            type_: self.type_,
             id: id.into(),
+        }
+    }
+}
+
+impl<TypeField, Id> GoogleSegmentTargetDtoBuilder<TypeField, Id> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GoogleSegmentTargetDto
+    where
+        TypeField: Given<String>,
+        Id: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let id = self.id.given();
+        GoogleSegmentTargetDto {
+            type_,
+            id,
         }
     }
 }
@@ -3461,15 +5368,81 @@ pub struct GreetingCard {
 }
 
 impl GreetingCard {
-    /// A `GreetingCard` with its required fields (`title`, `style`, `content`); set the others with the setters.
-    pub fn new(
+    /// A `GreetingCard`, built by name: set its required fields ([`title`](GreetingCardBuilder::title), [`style`](GreetingCardBuilder::style), [`content`](GreetingCardBuilder::content)) on the returned [`GreetingCardBuilder`], then [`build`](GreetingCardBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GreetingCardBuilder {
+        GreetingCardBuilder {
+            title: Unset,
+            style: Unset,
+            content: Unset,
+        }
+    }
+}
+
+/// Builds a [`GreetingCard`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GreetingCardBuilder<Title = Unset, Style = Unset, Content = Unset> {
+    title: Title,
+    style: Style,
+    content: Content,
+}
+
+impl<Style, Content> GreetingCardBuilder<Unset, Style, Content> {
+    /// Sets [`title`](GreetingCard::title).
+    pub fn title(
+        self,
         title: impl Into<String>,
-        style: impl Into<String>,
-        content: Vec<String>,
-    ) -> Self {
-        Self {
+    ) -> GreetingCardBuilder<String, Style, Content> {
+        GreetingCardBuilder {
             title: title.into(),
+            style: self.style,
+            content: self.content,
+        }
+    }
+}
+
+impl<Title, Content> GreetingCardBuilder<Title, Unset, Content> {
+    /// Sets [`style`](GreetingCard::style).
+    pub fn style(
+        self,
+        style: impl Into<String>,
+    ) -> GreetingCardBuilder<Title, String, Content> {
+        GreetingCardBuilder {
+            title: self.title,
             style: style.into(),
+            content: self.content,
+        }
+    }
+}
+
+impl<Title, Style> GreetingCardBuilder<Title, Style, Unset> {
+    /// Sets [`content`](GreetingCard::content).
+    pub fn content(
+        self,
+        content: Vec<String>,
+    ) -> GreetingCardBuilder<Title, Style, Vec<String>> {
+        GreetingCardBuilder {
+            title: self.title,
+            style: self.style,
+            content,
+        }
+    }
+}
+
+impl<Title, Style, Content> GreetingCardBuilder<Title, Style, Content> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GreetingCard
+    where
+        Title: Given<String>,
+        Style: Given<String>,
+        Content: Given<Vec<String>>,
+    {
+        let title = self.title.given();
+        let style = self.style.given();
+        let content = self.content.given();
+        GreetingCard {
+            title,
+            style,
             content,
         }
     }
@@ -3488,12 +5461,53 @@ pub struct HiddenFieldDto {
 }
 
 impl HiddenFieldDto {
-    /// A `HiddenFieldDto` with its required fields (`name`, `value`); set the others with the setters.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
+    /// A `HiddenFieldDto`, built by name: set its required fields ([`name`](HiddenFieldDtoBuilder::name), [`value`](HiddenFieldDtoBuilder::value)) on the returned [`HiddenFieldDtoBuilder`], then [`build`](HiddenFieldDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> HiddenFieldDtoBuilder {
+        HiddenFieldDtoBuilder {
+            name: Unset,
+            value: Unset,
+        }
+    }
+}
+
+/// Builds a [`HiddenFieldDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct HiddenFieldDtoBuilder<Name = Unset, Value = Unset> {
+    name: Name,
+    value: Value,
+}
+
+impl<Value> HiddenFieldDtoBuilder<Unset, Value> {
+    /// Sets [`name`](HiddenFieldDto::name).
+    pub fn name(self, name: impl Into<String>) -> HiddenFieldDtoBuilder<String, Value> {
+        HiddenFieldDtoBuilder {
             name: name.into(),
+            value: self.value,
+        }
+    }
+}
+
+impl<Name> HiddenFieldDtoBuilder<Name, Unset> {
+    /// Sets [`value`](HiddenFieldDto::value).
+    pub fn value(self, value: impl Into<String>) -> HiddenFieldDtoBuilder<Name, String> {
+        HiddenFieldDtoBuilder {
+            name: self.name,
             value: value.into(),
         }
+    }
+}
+
+impl<Name, Value> HiddenFieldDtoBuilder<Name, Value> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> HiddenFieldDto
+    where
+        Name: Given<String>,
+        Value: Given<String>,
+    {
+        let name = self.name.given();
+        let value = self.value.given();
+        HiddenFieldDto { name, value }
     }
 }
 
@@ -3592,31 +5606,15 @@ pub struct LeadFormAssetPayloadDto {
 }
 
 impl LeadFormAssetPayloadDto {
-    /// A `LeadFormAssetPayloadDto` with its required fields (`headline`, `description`, `business_name`, `privacy_policy_url`, `fields`, `call_to_action_type`); set the others with the setters.
-    pub fn new(
-        headline: impl Into<String>,
-        description: impl Into<String>,
-        business_name: impl Into<String>,
-        privacy_policy_url: impl Into<String>,
-        fields: Vec<LeadFormFieldDto>,
-        call_to_action_type: LeadFormAssetPayloadDtoCallToActionType,
-    ) -> Self {
-        Self {
-            resource_name: None,
-            headline: headline.into(),
-            description: description.into(),
-            business_name: business_name.into(),
-            privacy_policy_url: privacy_policy_url.into(),
-            fields,
-            call_to_action_type,
-            call_to_action_description: None,
-            background_image_asset: None,
-            desired_intent: None,
-            custom_question_fields: None,
-            post_submit_headline: None,
-            post_submit_description: None,
-            post_submit_call_to_action_type: None,
-            final_urls: None,
+    /// A `LeadFormAssetPayloadDto`, built by name: set its required fields ([`headline`](LeadFormAssetPayloadDtoBuilder::headline), [`description`](LeadFormAssetPayloadDtoBuilder::description), [`business_name`](LeadFormAssetPayloadDtoBuilder::business_name), [`privacy_policy_url`](LeadFormAssetPayloadDtoBuilder::privacy_policy_url), [`fields`](LeadFormAssetPayloadDtoBuilder::fields), [`call_to_action_type`](LeadFormAssetPayloadDtoBuilder::call_to_action_type)) on the returned [`LeadFormAssetPayloadDtoBuilder`], then [`build`](LeadFormAssetPayloadDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LeadFormAssetPayloadDtoBuilder {
+        LeadFormAssetPayloadDtoBuilder {
+            headline: Unset,
+            description: Unset,
+            business_name: Unset,
+            privacy_policy_url: Unset,
+            fields: Unset,
+            call_to_action_type: Unset,
         }
     }
 
@@ -3702,6 +5700,298 @@ impl LeadFormAssetPayloadDto {
     }
 }
 
+/// Builds a [`LeadFormAssetPayloadDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LeadFormAssetPayloadDtoBuilder<
+    Headline = Unset,
+    Description = Unset,
+    BusinessName = Unset,
+    PrivacyPolicyUrl = Unset,
+    Fields = Unset,
+    CallToActionType = Unset,
+> {
+    headline: Headline,
+    description: Description,
+    business_name: BusinessName,
+    privacy_policy_url: PrivacyPolicyUrl,
+    fields: Fields,
+    call_to_action_type: CallToActionType,
+}
+
+impl<
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> LeadFormAssetPayloadDtoBuilder<
+    Unset,
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> {
+    /// Sets [`headline`](LeadFormAssetPayloadDto::headline).
+    pub fn headline(
+        self,
+        headline: impl Into<String>,
+    ) -> LeadFormAssetPayloadDtoBuilder<
+        String,
+        Description,
+        BusinessName,
+        PrivacyPolicyUrl,
+        Fields,
+        CallToActionType,
+    > {
+        LeadFormAssetPayloadDtoBuilder {
+            headline: headline.into(),
+            description: self.description,
+            business_name: self.business_name,
+            privacy_policy_url: self.privacy_policy_url,
+            fields: self.fields,
+            call_to_action_type: self.call_to_action_type,
+        }
+    }
+}
+
+impl<
+    Headline,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> LeadFormAssetPayloadDtoBuilder<
+    Headline,
+    Unset,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> {
+    /// Sets [`description`](LeadFormAssetPayloadDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> LeadFormAssetPayloadDtoBuilder<
+        Headline,
+        String,
+        BusinessName,
+        PrivacyPolicyUrl,
+        Fields,
+        CallToActionType,
+    > {
+        LeadFormAssetPayloadDtoBuilder {
+            headline: self.headline,
+            description: description.into(),
+            business_name: self.business_name,
+            privacy_policy_url: self.privacy_policy_url,
+            fields: self.fields,
+            call_to_action_type: self.call_to_action_type,
+        }
+    }
+}
+
+impl<
+    Headline,
+    Description,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> LeadFormAssetPayloadDtoBuilder<
+    Headline,
+    Description,
+    Unset,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> {
+    /// Sets [`business_name`](LeadFormAssetPayloadDto::business_name).
+    pub fn business_name(
+        self,
+        business_name: impl Into<String>,
+    ) -> LeadFormAssetPayloadDtoBuilder<
+        Headline,
+        Description,
+        String,
+        PrivacyPolicyUrl,
+        Fields,
+        CallToActionType,
+    > {
+        LeadFormAssetPayloadDtoBuilder {
+            headline: self.headline,
+            description: self.description,
+            business_name: business_name.into(),
+            privacy_policy_url: self.privacy_policy_url,
+            fields: self.fields,
+            call_to_action_type: self.call_to_action_type,
+        }
+    }
+}
+
+impl<
+    Headline,
+    Description,
+    BusinessName,
+    Fields,
+    CallToActionType,
+> LeadFormAssetPayloadDtoBuilder<
+    Headline,
+    Description,
+    BusinessName,
+    Unset,
+    Fields,
+    CallToActionType,
+> {
+    /// Sets [`privacy_policy_url`](LeadFormAssetPayloadDto::privacy_policy_url).
+    pub fn privacy_policy_url(
+        self,
+        privacy_policy_url: impl Into<String>,
+    ) -> LeadFormAssetPayloadDtoBuilder<
+        Headline,
+        Description,
+        BusinessName,
+        String,
+        Fields,
+        CallToActionType,
+    > {
+        LeadFormAssetPayloadDtoBuilder {
+            headline: self.headline,
+            description: self.description,
+            business_name: self.business_name,
+            privacy_policy_url: privacy_policy_url.into(),
+            fields: self.fields,
+            call_to_action_type: self.call_to_action_type,
+        }
+    }
+}
+
+impl<
+    Headline,
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    CallToActionType,
+> LeadFormAssetPayloadDtoBuilder<
+    Headline,
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Unset,
+    CallToActionType,
+> {
+    /// Sets [`fields`](LeadFormAssetPayloadDto::fields).
+    pub fn fields(
+        self,
+        fields: Vec<LeadFormFieldDto>,
+    ) -> LeadFormAssetPayloadDtoBuilder<
+        Headline,
+        Description,
+        BusinessName,
+        PrivacyPolicyUrl,
+        Vec<LeadFormFieldDto>,
+        CallToActionType,
+    > {
+        LeadFormAssetPayloadDtoBuilder {
+            headline: self.headline,
+            description: self.description,
+            business_name: self.business_name,
+            privacy_policy_url: self.privacy_policy_url,
+            fields,
+            call_to_action_type: self.call_to_action_type,
+        }
+    }
+}
+
+impl<
+    Headline,
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+> LeadFormAssetPayloadDtoBuilder<
+    Headline,
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+    Unset,
+> {
+    /// Sets [`call_to_action_type`](LeadFormAssetPayloadDto::call_to_action_type).
+    pub fn call_to_action_type(
+        self,
+        call_to_action_type: LeadFormAssetPayloadDtoCallToActionType,
+    ) -> LeadFormAssetPayloadDtoBuilder<
+        Headline,
+        Description,
+        BusinessName,
+        PrivacyPolicyUrl,
+        Fields,
+        LeadFormAssetPayloadDtoCallToActionType,
+    > {
+        LeadFormAssetPayloadDtoBuilder {
+            headline: self.headline,
+            description: self.description,
+            business_name: self.business_name,
+            privacy_policy_url: self.privacy_policy_url,
+            fields: self.fields,
+            call_to_action_type,
+        }
+    }
+}
+
+impl<
+    Headline,
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> LeadFormAssetPayloadDtoBuilder<
+    Headline,
+    Description,
+    BusinessName,
+    PrivacyPolicyUrl,
+    Fields,
+    CallToActionType,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> LeadFormAssetPayloadDto
+    where
+        Headline: Given<String>,
+        Description: Given<String>,
+        BusinessName: Given<String>,
+        PrivacyPolicyUrl: Given<String>,
+        Fields: Given<Vec<LeadFormFieldDto>>,
+        CallToActionType: Given<LeadFormAssetPayloadDtoCallToActionType>,
+    {
+        let headline = self.headline.given();
+        let description = self.description.given();
+        let business_name = self.business_name.given();
+        let privacy_policy_url = self.privacy_policy_url.given();
+        let fields = self.fields.given();
+        let call_to_action_type = self.call_to_action_type.given();
+        LeadFormAssetPayloadDto {
+            resource_name: None,
+            headline,
+            description,
+            business_name,
+            privacy_policy_url,
+            fields,
+            call_to_action_type,
+            call_to_action_description: None,
+            background_image_asset: None,
+            desired_intent: None,
+            custom_question_fields: None,
+            post_submit_headline: None,
+            post_submit_description: None,
+            post_submit_call_to_action_type: None,
+            final_urls: None,
+        }
+    }
+}
+
 pub use ghl_common::types::CallToActionType as LeadFormAssetPayloadDtoCallToActionType;
 
 pub use ghl_common::types::DesiredIntent as LeadFormAssetPayloadDtoDesiredIntent;
@@ -3727,19 +6017,13 @@ pub struct LeadFormContentDto {
 }
 
 impl LeadFormContentDto {
-    /// A `LeadFormContentDto` with its required fields (`questions`, `headline`, `post_submission_info`, `legal_info`); set the others with the setters.
-    pub fn new(
-        questions: Vec<LeadFormQuestionDto>,
-        headline: LocalizedStringDto,
-        post_submission_info: PostSubmissionInfoDto,
-        legal_info: LegalInfoDto,
-    ) -> Self {
-        Self {
-            questions,
-            description: None,
-            headline,
-            post_submission_info,
-            legal_info,
+    /// A `LeadFormContentDto`, built by name: set its required fields ([`questions`](LeadFormContentDtoBuilder::questions), [`headline`](LeadFormContentDtoBuilder::headline), [`post_submission_info`](LeadFormContentDtoBuilder::post_submission_info), [`legal_info`](LeadFormContentDtoBuilder::legal_info)) on the returned [`LeadFormContentDtoBuilder`], then [`build`](LeadFormContentDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LeadFormContentDtoBuilder {
+        LeadFormContentDtoBuilder {
+            questions: Unset,
+            headline: Unset,
+            post_submission_info: Unset,
+            legal_info: Unset,
         }
     }
 
@@ -3747,6 +6031,145 @@ impl LeadFormContentDto {
     pub fn description(mut self, description: impl Into<LocalizedStringDto>) -> Self {
         self.description = Some(description.into());
         self
+    }
+}
+
+/// Builds a [`LeadFormContentDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LeadFormContentDtoBuilder<
+    Questions = Unset,
+    Headline = Unset,
+    PostSubmissionInfo = Unset,
+    LegalInfo = Unset,
+> {
+    questions: Questions,
+    headline: Headline,
+    post_submission_info: PostSubmissionInfo,
+    legal_info: LegalInfo,
+}
+
+impl<
+    Headline,
+    PostSubmissionInfo,
+    LegalInfo,
+> LeadFormContentDtoBuilder<Unset, Headline, PostSubmissionInfo, LegalInfo> {
+    /// Sets [`questions`](LeadFormContentDto::questions).
+    pub fn questions(
+        self,
+        questions: Vec<LeadFormQuestionDto>,
+    ) -> LeadFormContentDtoBuilder<
+        Vec<LeadFormQuestionDto>,
+        Headline,
+        PostSubmissionInfo,
+        LegalInfo,
+    > {
+        LeadFormContentDtoBuilder {
+            questions,
+            headline: self.headline,
+            post_submission_info: self.post_submission_info,
+            legal_info: self.legal_info,
+        }
+    }
+}
+
+impl<
+    Questions,
+    PostSubmissionInfo,
+    LegalInfo,
+> LeadFormContentDtoBuilder<Questions, Unset, PostSubmissionInfo, LegalInfo> {
+    /// Sets [`headline`](LeadFormContentDto::headline).
+    pub fn headline(
+        self,
+        headline: LocalizedStringDto,
+    ) -> LeadFormContentDtoBuilder<
+        Questions,
+        LocalizedStringDto,
+        PostSubmissionInfo,
+        LegalInfo,
+    > {
+        LeadFormContentDtoBuilder {
+            questions: self.questions,
+            headline,
+            post_submission_info: self.post_submission_info,
+            legal_info: self.legal_info,
+        }
+    }
+}
+
+impl<
+    Questions,
+    Headline,
+    LegalInfo,
+> LeadFormContentDtoBuilder<Questions, Headline, Unset, LegalInfo> {
+    /// Sets [`post_submission_info`](LeadFormContentDto::post_submission_info).
+    pub fn post_submission_info(
+        self,
+        post_submission_info: PostSubmissionInfoDto,
+    ) -> LeadFormContentDtoBuilder<
+        Questions,
+        Headline,
+        PostSubmissionInfoDto,
+        LegalInfo,
+    > {
+        LeadFormContentDtoBuilder {
+            questions: self.questions,
+            headline: self.headline,
+            post_submission_info,
+            legal_info: self.legal_info,
+        }
+    }
+}
+
+impl<
+    Questions,
+    Headline,
+    PostSubmissionInfo,
+> LeadFormContentDtoBuilder<Questions, Headline, PostSubmissionInfo, Unset> {
+    /// Sets [`legal_info`](LeadFormContentDto::legal_info).
+    pub fn legal_info(
+        self,
+        legal_info: LegalInfoDto,
+    ) -> LeadFormContentDtoBuilder<
+        Questions,
+        Headline,
+        PostSubmissionInfo,
+        LegalInfoDto,
+    > {
+        LeadFormContentDtoBuilder {
+            questions: self.questions,
+            headline: self.headline,
+            post_submission_info: self.post_submission_info,
+            legal_info,
+        }
+    }
+}
+
+impl<
+    Questions,
+    Headline,
+    PostSubmissionInfo,
+    LegalInfo,
+> LeadFormContentDtoBuilder<Questions, Headline, PostSubmissionInfo, LegalInfo> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> LeadFormContentDto
+    where
+        Questions: Given<Vec<LeadFormQuestionDto>>,
+        Headline: Given<LocalizedStringDto>,
+        PostSubmissionInfo: Given<PostSubmissionInfoDto>,
+        LegalInfo: Given<LegalInfoDto>,
+    {
+        let questions = self.questions.given();
+        let headline = self.headline.given();
+        let post_submission_info = self.post_submission_info.given();
+        let legal_info = self.legal_info.given();
+        LeadFormContentDto {
+            questions,
+            description: None,
+            headline,
+            post_submission_info,
+            legal_info,
+        }
     }
 }
 
@@ -4095,21 +6518,14 @@ pub struct LinkedInCreateLeadFormBodyDto {
 }
 
 impl LinkedInCreateLeadFormBodyDto {
-    /// A `LinkedInCreateLeadFormBodyDto` with its required fields (`owner`, `creation_locale`, `name`, `state`, `content`); set the others with the setters.
-    pub fn new(
-        owner: SponsoredAccountOwnerDto,
-        creation_locale: CreationLocaleDto,
-        name: impl Into<String>,
-        state: LinkedInCreateLeadFormBodyDtoState,
-        content: LeadFormContentDto,
-    ) -> Self {
-        Self {
-            owner,
-            creation_locale,
-            name: name.into(),
-            state,
-            content,
-            hidden_fields: None,
+    /// A `LinkedInCreateLeadFormBodyDto`, built by name: set its required fields ([`owner`](LinkedInCreateLeadFormBodyDtoBuilder::owner), [`creation_locale`](LinkedInCreateLeadFormBodyDtoBuilder::creation_locale), [`name`](LinkedInCreateLeadFormBodyDtoBuilder::name), [`state`](LinkedInCreateLeadFormBodyDtoBuilder::state), [`content`](LinkedInCreateLeadFormBodyDtoBuilder::content)) on the returned [`LinkedInCreateLeadFormBodyDtoBuilder`], then [`build`](LinkedInCreateLeadFormBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LinkedInCreateLeadFormBodyDtoBuilder {
+        LinkedInCreateLeadFormBodyDtoBuilder {
+            owner: Unset,
+            creation_locale: Unset,
+            name: Unset,
+            state: Unset,
+            content: Unset,
         }
     }
 
@@ -4120,6 +6536,190 @@ impl LinkedInCreateLeadFormBodyDto {
     ) -> Self {
         self.hidden_fields = Some(hidden_fields.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`LinkedInCreateLeadFormBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LinkedInCreateLeadFormBodyDtoBuilder<
+    Owner = Unset,
+    CreationLocale = Unset,
+    Name = Unset,
+    State = Unset,
+    Content = Unset,
+> {
+    owner: Owner,
+    creation_locale: CreationLocale,
+    name: Name,
+    state: State,
+    content: Content,
+}
+
+impl<
+    CreationLocale,
+    Name,
+    State,
+    Content,
+> LinkedInCreateLeadFormBodyDtoBuilder<Unset, CreationLocale, Name, State, Content> {
+    /// Sets [`owner`](LinkedInCreateLeadFormBodyDto::owner).
+    pub fn owner(
+        self,
+        owner: SponsoredAccountOwnerDto,
+    ) -> LinkedInCreateLeadFormBodyDtoBuilder<
+        SponsoredAccountOwnerDto,
+        CreationLocale,
+        Name,
+        State,
+        Content,
+    > {
+        LinkedInCreateLeadFormBodyDtoBuilder {
+            owner,
+            creation_locale: self.creation_locale,
+            name: self.name,
+            state: self.state,
+            content: self.content,
+        }
+    }
+}
+
+impl<
+    Owner,
+    Name,
+    State,
+    Content,
+> LinkedInCreateLeadFormBodyDtoBuilder<Owner, Unset, Name, State, Content> {
+    /// Sets [`creation_locale`](LinkedInCreateLeadFormBodyDto::creation_locale).
+    pub fn creation_locale(
+        self,
+        creation_locale: CreationLocaleDto,
+    ) -> LinkedInCreateLeadFormBodyDtoBuilder<
+        Owner,
+        CreationLocaleDto,
+        Name,
+        State,
+        Content,
+    > {
+        LinkedInCreateLeadFormBodyDtoBuilder {
+            owner: self.owner,
+            creation_locale,
+            name: self.name,
+            state: self.state,
+            content: self.content,
+        }
+    }
+}
+
+impl<
+    Owner,
+    CreationLocale,
+    State,
+    Content,
+> LinkedInCreateLeadFormBodyDtoBuilder<Owner, CreationLocale, Unset, State, Content> {
+    /// Sets [`name`](LinkedInCreateLeadFormBodyDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> LinkedInCreateLeadFormBodyDtoBuilder<
+        Owner,
+        CreationLocale,
+        String,
+        State,
+        Content,
+    > {
+        LinkedInCreateLeadFormBodyDtoBuilder {
+            owner: self.owner,
+            creation_locale: self.creation_locale,
+            name: name.into(),
+            state: self.state,
+            content: self.content,
+        }
+    }
+}
+
+impl<
+    Owner,
+    CreationLocale,
+    Name,
+    Content,
+> LinkedInCreateLeadFormBodyDtoBuilder<Owner, CreationLocale, Name, Unset, Content> {
+    /// Sets [`state`](LinkedInCreateLeadFormBodyDto::state).
+    pub fn state(
+        self,
+        state: LinkedInCreateLeadFormBodyDtoState,
+    ) -> LinkedInCreateLeadFormBodyDtoBuilder<
+        Owner,
+        CreationLocale,
+        Name,
+        LinkedInCreateLeadFormBodyDtoState,
+        Content,
+    > {
+        LinkedInCreateLeadFormBodyDtoBuilder {
+            owner: self.owner,
+            creation_locale: self.creation_locale,
+            name: self.name,
+            state,
+            content: self.content,
+        }
+    }
+}
+
+impl<
+    Owner,
+    CreationLocale,
+    Name,
+    State,
+> LinkedInCreateLeadFormBodyDtoBuilder<Owner, CreationLocale, Name, State, Unset> {
+    /// Sets [`content`](LinkedInCreateLeadFormBodyDto::content).
+    pub fn content(
+        self,
+        content: LeadFormContentDto,
+    ) -> LinkedInCreateLeadFormBodyDtoBuilder<
+        Owner,
+        CreationLocale,
+        Name,
+        State,
+        LeadFormContentDto,
+    > {
+        LinkedInCreateLeadFormBodyDtoBuilder {
+            owner: self.owner,
+            creation_locale: self.creation_locale,
+            name: self.name,
+            state: self.state,
+            content,
+        }
+    }
+}
+
+impl<
+    Owner,
+    CreationLocale,
+    Name,
+    State,
+    Content,
+> LinkedInCreateLeadFormBodyDtoBuilder<Owner, CreationLocale, Name, State, Content> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> LinkedInCreateLeadFormBodyDto
+    where
+        Owner: Given<SponsoredAccountOwnerDto>,
+        CreationLocale: Given<CreationLocaleDto>,
+        Name: Given<String>,
+        State: Given<LinkedInCreateLeadFormBodyDtoState>,
+        Content: Given<LeadFormContentDto>,
+    {
+        let owner = self.owner.given();
+        let creation_locale = self.creation_locale.given();
+        let name = self.name.given();
+        let state = self.state.given();
+        let content = self.content.given();
+        LinkedInCreateLeadFormBodyDto {
+            owner,
+            creation_locale,
+            name,
+            state,
+            content,
+            hidden_fields: None,
+        }
     }
 }
 
@@ -4740,18 +7340,127 @@ pub struct SelectedAttributeDto {
 }
 
 impl SelectedAttributeDto {
-    /// A `SelectedAttributeDto` with its required fields (`urn`, `name`, `category_name`, `facet`); set the others with the setters.
-    pub fn new(
+    /// A `SelectedAttributeDto`, built by name: set its required fields ([`urn`](SelectedAttributeDtoBuilder::urn), [`name`](SelectedAttributeDtoBuilder::name), [`category_name`](SelectedAttributeDtoBuilder::category_name), [`facet`](SelectedAttributeDtoBuilder::facet)) on the returned [`SelectedAttributeDtoBuilder`], then [`build`](SelectedAttributeDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SelectedAttributeDtoBuilder {
+        SelectedAttributeDtoBuilder {
+            urn: Unset,
+            name: Unset,
+            category_name: Unset,
+            facet: Unset,
+        }
+    }
+}
+
+/// Builds a [`SelectedAttributeDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SelectedAttributeDtoBuilder<
+    Urn = Unset,
+    Name = Unset,
+    CategoryName = Unset,
+    Facet = Unset,
+> {
+    urn: Urn,
+    name: Name,
+    category_name: CategoryName,
+    facet: Facet,
+}
+
+impl<
+    Name,
+    CategoryName,
+    Facet,
+> SelectedAttributeDtoBuilder<Unset, Name, CategoryName, Facet> {
+    /// Sets [`urn`](SelectedAttributeDto::urn).
+    pub fn urn(
+        self,
         urn: impl Into<String>,
-        name: impl Into<String>,
-        category_name: impl Into<String>,
-        facet: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> SelectedAttributeDtoBuilder<String, Name, CategoryName, Facet> {
+        SelectedAttributeDtoBuilder {
             urn: urn.into(),
+            name: self.name,
+            category_name: self.category_name,
+            facet: self.facet,
+        }
+    }
+}
+
+impl<
+    Urn,
+    CategoryName,
+    Facet,
+> SelectedAttributeDtoBuilder<Urn, Unset, CategoryName, Facet> {
+    /// Sets [`name`](SelectedAttributeDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> SelectedAttributeDtoBuilder<Urn, String, CategoryName, Facet> {
+        SelectedAttributeDtoBuilder {
+            urn: self.urn,
             name: name.into(),
+            category_name: self.category_name,
+            facet: self.facet,
+        }
+    }
+}
+
+impl<Urn, Name, Facet> SelectedAttributeDtoBuilder<Urn, Name, Unset, Facet> {
+    /// Sets [`category_name`](SelectedAttributeDto::category_name).
+    pub fn category_name(
+        self,
+        category_name: impl Into<String>,
+    ) -> SelectedAttributeDtoBuilder<Urn, Name, String, Facet> {
+        SelectedAttributeDtoBuilder {
+            urn: self.urn,
+            name: self.name,
             category_name: category_name.into(),
+            facet: self.facet,
+        }
+    }
+}
+
+impl<
+    Urn,
+    Name,
+    CategoryName,
+> SelectedAttributeDtoBuilder<Urn, Name, CategoryName, Unset> {
+    /// Sets [`facet`](SelectedAttributeDto::facet).
+    pub fn facet(
+        self,
+        facet: impl Into<String>,
+    ) -> SelectedAttributeDtoBuilder<Urn, Name, CategoryName, String> {
+        SelectedAttributeDtoBuilder {
+            urn: self.urn,
+            name: self.name,
+            category_name: self.category_name,
             facet: facet.into(),
+        }
+    }
+}
+
+impl<
+    Urn,
+    Name,
+    CategoryName,
+    Facet,
+> SelectedAttributeDtoBuilder<Urn, Name, CategoryName, Facet> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SelectedAttributeDto
+    where
+        Urn: Given<String>,
+        Name: Given<String>,
+        CategoryName: Given<String>,
+        Facet: Given<String>,
+    {
+        let urn = self.urn.given();
+        let name = self.name.given();
+        let category_name = self.category_name.given();
+        let facet = self.facet.given();
+        SelectedAttributeDto {
+            urn,
+            name,
+            category_name,
+            facet,
         }
     }
 }
@@ -4785,17 +7494,11 @@ pub struct SitelinkAssetPayloadDto {
 }
 
 impl SitelinkAssetPayloadDto {
-    /// A `SitelinkAssetPayloadDto` with its required fields (`link_text`, `final_urls`); set the others with the setters.
-    pub fn new(link_text: impl Into<String>, final_urls: impl Into<String>) -> Self {
-        Self {
-            resource_name: None,
-            link_text: link_text.into(),
-            final_urls: final_urls.into(),
-            description1: None,
-            description2: None,
-            start_date: None,
-            end_date: None,
-            ad_schedule_targets: None,
+    /// A `SitelinkAssetPayloadDto`, built by name: set its required fields ([`link_text`](SitelinkAssetPayloadDtoBuilder::link_text), [`final_urls`](SitelinkAssetPayloadDtoBuilder::final_urls)) on the returned [`SitelinkAssetPayloadDtoBuilder`], then [`build`](SitelinkAssetPayloadDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SitelinkAssetPayloadDtoBuilder {
+        SitelinkAssetPayloadDtoBuilder {
+            link_text: Unset,
+            final_urls: Unset,
         }
     }
 
@@ -4841,6 +7544,62 @@ impl SitelinkAssetPayloadDto {
     }
 }
 
+/// Builds a [`SitelinkAssetPayloadDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SitelinkAssetPayloadDtoBuilder<LinkText = Unset, FinalUrls = Unset> {
+    link_text: LinkText,
+    final_urls: FinalUrls,
+}
+
+impl<FinalUrls> SitelinkAssetPayloadDtoBuilder<Unset, FinalUrls> {
+    /// Sets [`link_text`](SitelinkAssetPayloadDto::link_text).
+    pub fn link_text(
+        self,
+        link_text: impl Into<String>,
+    ) -> SitelinkAssetPayloadDtoBuilder<String, FinalUrls> {
+        SitelinkAssetPayloadDtoBuilder {
+            link_text: link_text.into(),
+            final_urls: self.final_urls,
+        }
+    }
+}
+
+impl<LinkText> SitelinkAssetPayloadDtoBuilder<LinkText, Unset> {
+    /// Sets [`final_urls`](SitelinkAssetPayloadDto::final_urls).
+    pub fn final_urls(
+        self,
+        final_urls: impl Into<String>,
+    ) -> SitelinkAssetPayloadDtoBuilder<LinkText, String> {
+        SitelinkAssetPayloadDtoBuilder {
+            link_text: self.link_text,
+            final_urls: final_urls.into(),
+        }
+    }
+}
+
+impl<LinkText, FinalUrls> SitelinkAssetPayloadDtoBuilder<LinkText, FinalUrls> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SitelinkAssetPayloadDto
+    where
+        LinkText: Given<String>,
+        FinalUrls: Given<String>,
+    {
+        let link_text = self.link_text.given();
+        let final_urls = self.final_urls.given();
+        SitelinkAssetPayloadDto {
+            resource_name: None,
+            link_text,
+            final_urls,
+            description1: None,
+            description2: None,
+            start_date: None,
+            end_date: None,
+            ad_schedule_targets: None,
+        }
+    }
+}
+
 /// The `owner` field of [`LinkedInCreateLeadFormBodyDto`].
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/SponsoredAccountOwnerDTO`
@@ -4874,11 +7633,61 @@ pub struct StringRuleItemDto {
 }
 
 impl StringRuleItemDto {
-    /// A `StringRuleItemDto` with its required fields (`operator`, `value`); set the others with the setters.
-    pub fn new(operator: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
+    /// A `StringRuleItemDto`, built by name: set its required fields ([`operator`](StringRuleItemDtoBuilder::operator), [`value`](StringRuleItemDtoBuilder::value)) on the returned [`StringRuleItemDtoBuilder`], then [`build`](StringRuleItemDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> StringRuleItemDtoBuilder {
+        StringRuleItemDtoBuilder {
+            operator: Unset,
+            value: Unset,
+        }
+    }
+}
+
+/// Builds a [`StringRuleItemDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct StringRuleItemDtoBuilder<Operator = Unset, Value = Unset> {
+    operator: Operator,
+    value: Value,
+}
+
+impl<Value> StringRuleItemDtoBuilder<Unset, Value> {
+    /// Sets [`operator`](StringRuleItemDto::operator).
+    pub fn operator(
+        self,
+        operator: impl Into<String>,
+    ) -> StringRuleItemDtoBuilder<String, Value> {
+        StringRuleItemDtoBuilder {
             operator: operator.into(),
+            value: self.value,
+        }
+    }
+}
+
+impl<Operator> StringRuleItemDtoBuilder<Operator, Unset> {
+    /// Sets [`value`](StringRuleItemDto::value).
+    pub fn value(
+        self,
+        value: impl Into<String>,
+    ) -> StringRuleItemDtoBuilder<Operator, String> {
+        StringRuleItemDtoBuilder {
+            operator: self.operator,
             value: value.into(),
+        }
+    }
+}
+
+impl<Operator, Value> StringRuleItemDtoBuilder<Operator, Value> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> StringRuleItemDto
+    where
+        Operator: Given<String>,
+        Value: Given<String>,
+    {
+        let operator = self.operator.given();
+        let value = self.value.given();
+        StringRuleItemDto {
+            operator,
+            value,
         }
     }
 }
@@ -4949,21 +7758,13 @@ pub struct ThankYouPage {
 }
 
 impl ThankYouPage {
-    /// A `ThankYouPage` with its required fields (`title`, `body`, `button_text`, `button_type`); set the others with the setters.
-    pub fn new(
-        title: impl Into<String>,
-        body: impl Into<String>,
-        button_text: impl Into<String>,
-        button_type: impl Into<String>,
-    ) -> Self {
-        Self {
-            title: title.into(),
-            body: body.into(),
-            button_text: button_text.into(),
-            button_type: button_type.into(),
-            button_link: None,
-            business_phone: None,
-            country_code: None,
+    /// A `ThankYouPage`, built by name: set its required fields ([`title`](ThankYouPageBuilder::title), [`body`](ThankYouPageBuilder::body), [`button_text`](ThankYouPageBuilder::button_text), [`button_type`](ThankYouPageBuilder::button_type)) on the returned [`ThankYouPageBuilder`], then [`build`](ThankYouPageBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ThankYouPageBuilder {
+        ThankYouPageBuilder {
+            title: Unset,
+            body: Unset,
+            button_text: Unset,
+            button_type: Unset,
         }
     }
 
@@ -4983,6 +7784,119 @@ impl ThankYouPage {
     pub fn country_code(mut self, country_code: impl Into<String>) -> Self {
         self.country_code = Some(country_code.into());
         self
+    }
+}
+
+/// Builds a [`ThankYouPage`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ThankYouPageBuilder<
+    Title = Unset,
+    Body = Unset,
+    ButtonText = Unset,
+    ButtonType = Unset,
+> {
+    title: Title,
+    body: Body,
+    button_text: ButtonText,
+    button_type: ButtonType,
+}
+
+impl<
+    Body,
+    ButtonText,
+    ButtonType,
+> ThankYouPageBuilder<Unset, Body, ButtonText, ButtonType> {
+    /// Sets [`title`](ThankYouPage::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> ThankYouPageBuilder<String, Body, ButtonText, ButtonType> {
+        ThankYouPageBuilder {
+            title: title.into(),
+            body: self.body,
+            button_text: self.button_text,
+            button_type: self.button_type,
+        }
+    }
+}
+
+impl<
+    Title,
+    ButtonText,
+    ButtonType,
+> ThankYouPageBuilder<Title, Unset, ButtonText, ButtonType> {
+    /// Sets [`body`](ThankYouPage::body).
+    pub fn body(
+        self,
+        body: impl Into<String>,
+    ) -> ThankYouPageBuilder<Title, String, ButtonText, ButtonType> {
+        ThankYouPageBuilder {
+            title: self.title,
+            body: body.into(),
+            button_text: self.button_text,
+            button_type: self.button_type,
+        }
+    }
+}
+
+impl<Title, Body, ButtonType> ThankYouPageBuilder<Title, Body, Unset, ButtonType> {
+    /// Sets [`button_text`](ThankYouPage::button_text).
+    pub fn button_text(
+        self,
+        button_text: impl Into<String>,
+    ) -> ThankYouPageBuilder<Title, Body, String, ButtonType> {
+        ThankYouPageBuilder {
+            title: self.title,
+            body: self.body,
+            button_text: button_text.into(),
+            button_type: self.button_type,
+        }
+    }
+}
+
+impl<Title, Body, ButtonText> ThankYouPageBuilder<Title, Body, ButtonText, Unset> {
+    /// Sets [`button_type`](ThankYouPage::button_type).
+    pub fn button_type(
+        self,
+        button_type: impl Into<String>,
+    ) -> ThankYouPageBuilder<Title, Body, ButtonText, String> {
+        ThankYouPageBuilder {
+            title: self.title,
+            body: self.body,
+            button_text: self.button_text,
+            button_type: button_type.into(),
+        }
+    }
+}
+
+impl<
+    Title,
+    Body,
+    ButtonText,
+    ButtonType,
+> ThankYouPageBuilder<Title, Body, ButtonText, ButtonType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ThankYouPage
+    where
+        Title: Given<String>,
+        Body: Given<String>,
+        ButtonText: Given<String>,
+        ButtonType: Given<String>,
+    {
+        let title = self.title.given();
+        let body = self.body.given();
+        let button_text = self.button_text.given();
+        let button_type = self.button_type.given();
+        ThankYouPage {
+            title,
+            body,
+            button_text,
+            button_type,
+            button_link: None,
+            business_phone: None,
+            country_code: None,
+        }
     }
 }
 
@@ -5026,17 +7940,11 @@ pub struct UpdateCustomAudienceBatchDto {
 }
 
 impl UpdateCustomAudienceBatchDto {
-    /// A `UpdateCustomAudienceBatchDto` with its required fields (`location_id`, `operation_type`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        operation_type: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            csv_path: None,
-            operation_type: operation_type.into(),
-            smartlist_ids: None,
-            dynamic_audience: None,
+    /// A `UpdateCustomAudienceBatchDto`, built by name: set its required fields ([`location_id`](UpdateCustomAudienceBatchDtoBuilder::location_id), [`operation_type`](UpdateCustomAudienceBatchDtoBuilder::operation_type)) on the returned [`UpdateCustomAudienceBatchDtoBuilder`], then [`build`](UpdateCustomAudienceBatchDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateCustomAudienceBatchDtoBuilder {
+        UpdateCustomAudienceBatchDtoBuilder {
+            location_id: Unset,
+            operation_type: Unset,
         }
     }
 
@@ -5062,6 +7970,65 @@ impl UpdateCustomAudienceBatchDto {
     }
 }
 
+/// Builds a [`UpdateCustomAudienceBatchDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateCustomAudienceBatchDtoBuilder<
+    LocationId = Unset,
+    OperationType = Unset,
+> {
+    location_id: LocationId,
+    operation_type: OperationType,
+}
+
+impl<OperationType> UpdateCustomAudienceBatchDtoBuilder<Unset, OperationType> {
+    /// Sets [`location_id`](UpdateCustomAudienceBatchDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpdateCustomAudienceBatchDtoBuilder<String, OperationType> {
+        UpdateCustomAudienceBatchDtoBuilder {
+            location_id: location_id.into(),
+            operation_type: self.operation_type,
+        }
+    }
+}
+
+impl<LocationId> UpdateCustomAudienceBatchDtoBuilder<LocationId, Unset> {
+    /// Sets [`operation_type`](UpdateCustomAudienceBatchDto::operation_type).
+    pub fn operation_type(
+        self,
+        operation_type: impl Into<String>,
+    ) -> UpdateCustomAudienceBatchDtoBuilder<LocationId, String> {
+        UpdateCustomAudienceBatchDtoBuilder {
+            location_id: self.location_id,
+            operation_type: operation_type.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    OperationType,
+> UpdateCustomAudienceBatchDtoBuilder<LocationId, OperationType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateCustomAudienceBatchDto
+    where
+        LocationId: Given<String>,
+        OperationType: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let operation_type = self.operation_type.given();
+        UpdateCustomAudienceBatchDto {
+            location_id,
+            csv_path: None,
+            operation_type,
+            smartlist_ids: None,
+            dynamic_audience: None,
+        }
+    }
+}
+
 /// The body of `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` and the body of `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member`.
 ///
 /// Schema: `apps/v3/ad-publishing-v3.json#/components/schemas/UpdateCustomAudienceDTO`
@@ -5079,12 +8046,11 @@ pub struct UpdateCustomAudienceDto {
 }
 
 impl UpdateCustomAudienceDto {
-    /// A `UpdateCustomAudienceDto` with its required fields (`location_id`, `contact_id`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, contact_id: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            contact_id: contact_id.into(),
-            fb_ad_account_id: None,
+    /// A `UpdateCustomAudienceDto`, built by name: set its required fields ([`location_id`](UpdateCustomAudienceDtoBuilder::location_id), [`contact_id`](UpdateCustomAudienceDtoBuilder::contact_id)) on the returned [`UpdateCustomAudienceDtoBuilder`], then [`build`](UpdateCustomAudienceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateCustomAudienceDtoBuilder {
+        UpdateCustomAudienceDtoBuilder {
+            location_id: Unset,
+            contact_id: Unset,
         }
     }
 
@@ -5092,6 +8058,57 @@ impl UpdateCustomAudienceDto {
     pub fn fb_ad_account_id(mut self, fb_ad_account_id: impl Into<String>) -> Self {
         self.fb_ad_account_id = Some(fb_ad_account_id.into());
         self
+    }
+}
+
+/// Builds a [`UpdateCustomAudienceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateCustomAudienceDtoBuilder<LocationId = Unset, ContactId = Unset> {
+    location_id: LocationId,
+    contact_id: ContactId,
+}
+
+impl<ContactId> UpdateCustomAudienceDtoBuilder<Unset, ContactId> {
+    /// Sets [`location_id`](UpdateCustomAudienceDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpdateCustomAudienceDtoBuilder<String, ContactId> {
+        UpdateCustomAudienceDtoBuilder {
+            location_id: location_id.into(),
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<LocationId> UpdateCustomAudienceDtoBuilder<LocationId, Unset> {
+    /// Sets [`contact_id`](UpdateCustomAudienceDto::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> UpdateCustomAudienceDtoBuilder<LocationId, String> {
+        UpdateCustomAudienceDtoBuilder {
+            location_id: self.location_id,
+            contact_id: contact_id.into(),
+        }
+    }
+}
+
+impl<LocationId, ContactId> UpdateCustomAudienceDtoBuilder<LocationId, ContactId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateCustomAudienceDto
+    where
+        LocationId: Given<String>,
+        ContactId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let contact_id = self.contact_id.given();
+        UpdateCustomAudienceDto {
+            location_id,
+            contact_id,
+            fb_ad_account_id: None,
+        }
     }
 }
 
@@ -5138,29 +8155,12 @@ pub struct UpsertAdDto {
 }
 
 impl UpsertAdDto {
-    /// A `UpsertAdDto` with its required fields (`location_id`, `campaign_id`, `adset_id`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        campaign_id: impl Into<String>,
-        adset_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: None,
-            location_id: location_id.into(),
-            name: None,
-            primary_text: None,
-            headline: None,
-            description: None,
-            image_url: None,
-            media_type: None,
-            media: None,
-            multi_advertiser_ads: None,
-            campaign_id: campaign_id.into(),
-            adset_id: adset_id.into(),
-            cta: None,
-            conversation_form_id: None,
-            destination_link: None,
-            destination_form_id: None,
+    /// A `UpsertAdDto`, built by name: set its required fields ([`location_id`](UpsertAdDtoBuilder::location_id), [`campaign_id`](UpsertAdDtoBuilder::campaign_id), [`adset_id`](UpsertAdDtoBuilder::adset_id)) on the returned [`UpsertAdDtoBuilder`], then [`build`](UpsertAdDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpsertAdDtoBuilder {
+        UpsertAdDtoBuilder {
+            location_id: Unset,
+            campaign_id: Unset,
+            adset_id: Unset,
         }
     }
 
@@ -5252,6 +8252,93 @@ impl UpsertAdDto {
     }
 }
 
+/// Builds a [`UpsertAdDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpsertAdDtoBuilder<LocationId = Unset, CampaignId = Unset, AdsetId = Unset> {
+    location_id: LocationId,
+    campaign_id: CampaignId,
+    adset_id: AdsetId,
+}
+
+impl<CampaignId, AdsetId> UpsertAdDtoBuilder<Unset, CampaignId, AdsetId> {
+    /// Sets [`location_id`](UpsertAdDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpsertAdDtoBuilder<String, CampaignId, AdsetId> {
+        UpsertAdDtoBuilder {
+            location_id: location_id.into(),
+            campaign_id: self.campaign_id,
+            adset_id: self.adset_id,
+        }
+    }
+}
+
+impl<LocationId, AdsetId> UpsertAdDtoBuilder<LocationId, Unset, AdsetId> {
+    /// Sets [`campaign_id`](UpsertAdDto::campaign_id).
+    pub fn campaign_id(
+        self,
+        campaign_id: impl Into<String>,
+    ) -> UpsertAdDtoBuilder<LocationId, String, AdsetId> {
+        UpsertAdDtoBuilder {
+            location_id: self.location_id,
+            campaign_id: campaign_id.into(),
+            adset_id: self.adset_id,
+        }
+    }
+}
+
+impl<LocationId, CampaignId> UpsertAdDtoBuilder<LocationId, CampaignId, Unset> {
+    /// Sets [`adset_id`](UpsertAdDto::adset_id).
+    pub fn adset_id(
+        self,
+        adset_id: impl Into<String>,
+    ) -> UpsertAdDtoBuilder<LocationId, CampaignId, String> {
+        UpsertAdDtoBuilder {
+            location_id: self.location_id,
+            campaign_id: self.campaign_id,
+            adset_id: adset_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    CampaignId,
+    AdsetId,
+> UpsertAdDtoBuilder<LocationId, CampaignId, AdsetId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpsertAdDto
+    where
+        LocationId: Given<String>,
+        CampaignId: Given<String>,
+        AdsetId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let campaign_id = self.campaign_id.given();
+        let adset_id = self.adset_id.given();
+        UpsertAdDto {
+            id: None,
+            location_id,
+            name: None,
+            primary_text: None,
+            headline: None,
+            description: None,
+            image_url: None,
+            media_type: None,
+            media: None,
+            multi_advertiser_ads: None,
+            campaign_id,
+            adset_id,
+            cta: None,
+            conversation_form_id: None,
+            destination_link: None,
+            destination_form_id: None,
+        }
+    }
+}
+
 pub use ghl_common::types::UpsertAdDtoMediaType;
 
 /// The body of `PUT /ad-publishing/facebook/adsets`.
@@ -5291,22 +8378,11 @@ pub struct UpsertAdsetDto {
 }
 
 impl UpsertAdsetDto {
-    /// A `UpsertAdsetDto` with its required fields (`location_id`, `campaign_id`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, campaign_id: impl Into<String>) -> Self {
-        Self {
-            id: None,
-            location_id: location_id.into(),
-            name: None,
-            page_id: None,
-            instagram_actor_id: None,
-            messaging_platforms: None,
-            whatsapp_number: None,
-            audience: None,
-            budget: None,
-            conversion_location: None,
-            custom_event_type: None,
-            pixel_id: None,
-            campaign_id: campaign_id.into(),
+    /// A `UpsertAdsetDto`, built by name: set its required fields ([`location_id`](UpsertAdsetDtoBuilder::location_id), [`campaign_id`](UpsertAdsetDtoBuilder::campaign_id)) on the returned [`UpsertAdsetDtoBuilder`], then [`build`](UpsertAdsetDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpsertAdsetDtoBuilder {
+        UpsertAdsetDtoBuilder {
+            location_id: Unset,
+            campaign_id: Unset,
         }
     }
 
@@ -5384,6 +8460,67 @@ impl UpsertAdsetDto {
     pub fn pixel_id(mut self, pixel_id: impl Into<String>) -> Self {
         self.pixel_id = Some(pixel_id.into());
         self
+    }
+}
+
+/// Builds a [`UpsertAdsetDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpsertAdsetDtoBuilder<LocationId = Unset, CampaignId = Unset> {
+    location_id: LocationId,
+    campaign_id: CampaignId,
+}
+
+impl<CampaignId> UpsertAdsetDtoBuilder<Unset, CampaignId> {
+    /// Sets [`location_id`](UpsertAdsetDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpsertAdsetDtoBuilder<String, CampaignId> {
+        UpsertAdsetDtoBuilder {
+            location_id: location_id.into(),
+            campaign_id: self.campaign_id,
+        }
+    }
+}
+
+impl<LocationId> UpsertAdsetDtoBuilder<LocationId, Unset> {
+    /// Sets [`campaign_id`](UpsertAdsetDto::campaign_id).
+    pub fn campaign_id(
+        self,
+        campaign_id: impl Into<String>,
+    ) -> UpsertAdsetDtoBuilder<LocationId, String> {
+        UpsertAdsetDtoBuilder {
+            location_id: self.location_id,
+            campaign_id: campaign_id.into(),
+        }
+    }
+}
+
+impl<LocationId, CampaignId> UpsertAdsetDtoBuilder<LocationId, CampaignId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpsertAdsetDto
+    where
+        LocationId: Given<String>,
+        CampaignId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let campaign_id = self.campaign_id.given();
+        UpsertAdsetDto {
+            id: None,
+            location_id,
+            name: None,
+            page_id: None,
+            instagram_actor_id: None,
+            messaging_platforms: None,
+            whatsapp_number: None,
+            audience: None,
+            budget: None,
+            conversion_location: None,
+            custom_event_type: None,
+            pixel_id: None,
+            campaign_id,
+        }
     }
 }
 
@@ -5563,14 +8700,11 @@ pub struct UpsertAudienceDto {
 }
 
 impl UpsertAudienceDto {
-    /// A `UpsertAudienceDto` with its required fields (`location_id`, `name`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            resource_name: None,
-            name: name.into(),
-            dimensions: None,
-            exclusion_dimension: None,
+    /// A `UpsertAudienceDto`, built by name: set its required fields ([`location_id`](UpsertAudienceDtoBuilder::location_id), [`name`](UpsertAudienceDtoBuilder::name)) on the returned [`UpsertAudienceDtoBuilder`], then [`build`](UpsertAudienceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpsertAudienceDtoBuilder {
+        UpsertAudienceDtoBuilder {
+            location_id: Unset,
+            name: Unset,
         }
     }
 
@@ -5593,6 +8727,59 @@ impl UpsertAudienceDto {
     ) -> Self {
         self.exclusion_dimension = Some(exclusion_dimension.into());
         self
+    }
+}
+
+/// Builds a [`UpsertAudienceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpsertAudienceDtoBuilder<LocationId = Unset, Name = Unset> {
+    location_id: LocationId,
+    name: Name,
+}
+
+impl<Name> UpsertAudienceDtoBuilder<Unset, Name> {
+    /// Sets [`location_id`](UpsertAudienceDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpsertAudienceDtoBuilder<String, Name> {
+        UpsertAudienceDtoBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<LocationId> UpsertAudienceDtoBuilder<LocationId, Unset> {
+    /// Sets [`name`](UpsertAudienceDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpsertAudienceDtoBuilder<LocationId, String> {
+        UpsertAudienceDtoBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+        }
+    }
+}
+
+impl<LocationId, Name> UpsertAudienceDtoBuilder<LocationId, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpsertAudienceDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        UpsertAudienceDto {
+            location_id,
+            resource_name: None,
+            name,
+            dimensions: None,
+            exclusion_dimension: None,
+        }
     }
 }
 
@@ -5705,27 +8892,17 @@ pub struct UpsertConversionDto {
 }
 
 impl UpsertConversionDto {
-    /// A `UpsertConversionDto` with its required fields (`location_id`, `name`, `type_`, `category`, `value_settings`, `counting_type`, `attribution_model`, `click_through_window`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        name: impl Into<String>,
-        type_: UpsertConversionDtoType,
-        category: impl Into<String>,
-        value_settings: ConversionValueSettings,
-        counting_type: UpsertConversionDtoCountingType,
-        attribution_model: UpsertConversionDtoAttributionModel,
-        click_through_window: f64,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            conversion_id: None,
-            name: name.into(),
-            type_,
-            category: category.into(),
-            value_settings,
-            counting_type,
-            attribution_model,
-            click_through_window,
+    /// A `UpsertConversionDto`, built by name: set its required fields ([`location_id`](UpsertConversionDtoBuilder::location_id), [`name`](UpsertConversionDtoBuilder::name), [`type_`](UpsertConversionDtoBuilder::type_), [`category`](UpsertConversionDtoBuilder::category), [`value_settings`](UpsertConversionDtoBuilder::value_settings), [`counting_type`](UpsertConversionDtoBuilder::counting_type), [`attribution_model`](UpsertConversionDtoBuilder::attribution_model), [`click_through_window`](UpsertConversionDtoBuilder::click_through_window)) on the returned [`UpsertConversionDtoBuilder`], then [`build`](UpsertConversionDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpsertConversionDtoBuilder {
+        UpsertConversionDtoBuilder {
+            location_id: Unset,
+            name: Unset,
+            type_: Unset,
+            category: Unset,
+            value_settings: Unset,
+            counting_type: Unset,
+            attribution_model: Unset,
+            click_through_window: Unset,
         }
     }
 
@@ -5733,6 +8910,442 @@ impl UpsertConversionDto {
     pub fn conversion_id(mut self, conversion_id: impl Into<String>) -> Self {
         self.conversion_id = Some(conversion_id.into());
         self
+    }
+}
+
+/// Builds a [`UpsertConversionDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpsertConversionDtoBuilder<
+    LocationId = Unset,
+    Name = Unset,
+    TypeField = Unset,
+    Category = Unset,
+    ValueSettings = Unset,
+    CountingType = Unset,
+    AttributionModel = Unset,
+    ClickThroughWindow = Unset,
+> {
+    location_id: LocationId,
+    name: Name,
+    type_: TypeField,
+    category: Category,
+    value_settings: ValueSettings,
+    counting_type: CountingType,
+    attribution_model: AttributionModel,
+    click_through_window: ClickThroughWindow,
+}
+
+impl<
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    Unset,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> {
+    /// Sets [`location_id`](UpsertConversionDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpsertConversionDtoBuilder<
+        String,
+        Name,
+        TypeField,
+        Category,
+        ValueSettings,
+        CountingType,
+        AttributionModel,
+        ClickThroughWindow,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+            type_: self.type_,
+            category: self.category,
+            value_settings: self.value_settings,
+            counting_type: self.counting_type,
+            attribution_model: self.attribution_model,
+            click_through_window: self.click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Unset,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> {
+    /// Sets [`name`](UpsertConversionDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpsertConversionDtoBuilder<
+        LocationId,
+        String,
+        TypeField,
+        Category,
+        ValueSettings,
+        CountingType,
+        AttributionModel,
+        ClickThroughWindow,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+            type_: self.type_,
+            category: self.category,
+            value_settings: self.value_settings,
+            counting_type: self.counting_type,
+            attribution_model: self.attribution_model,
+            click_through_window: self.click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Name,
+    Unset,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> {
+    /// Sets [`type_`](UpsertConversionDto::type_).
+    pub fn type_(
+        self,
+        type_: UpsertConversionDtoType,
+    ) -> UpsertConversionDtoBuilder<
+        LocationId,
+        Name,
+        UpsertConversionDtoType,
+        Category,
+        ValueSettings,
+        CountingType,
+        AttributionModel,
+        ClickThroughWindow,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            type_,
+            category: self.category,
+            value_settings: self.value_settings,
+            counting_type: self.counting_type,
+            attribution_model: self.attribution_model,
+            click_through_window: self.click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    TypeField,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Name,
+    TypeField,
+    Unset,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> {
+    /// Sets [`category`](UpsertConversionDto::category).
+    pub fn category(
+        self,
+        category: impl Into<String>,
+    ) -> UpsertConversionDtoBuilder<
+        LocationId,
+        Name,
+        TypeField,
+        String,
+        ValueSettings,
+        CountingType,
+        AttributionModel,
+        ClickThroughWindow,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            type_: self.type_,
+            category: category.into(),
+            value_settings: self.value_settings,
+            counting_type: self.counting_type,
+            attribution_model: self.attribution_model,
+            click_through_window: self.click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    Unset,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> {
+    /// Sets [`value_settings`](UpsertConversionDto::value_settings).
+    pub fn value_settings(
+        self,
+        value_settings: ConversionValueSettings,
+    ) -> UpsertConversionDtoBuilder<
+        LocationId,
+        Name,
+        TypeField,
+        Category,
+        ConversionValueSettings,
+        CountingType,
+        AttributionModel,
+        ClickThroughWindow,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            type_: self.type_,
+            category: self.category,
+            value_settings,
+            counting_type: self.counting_type,
+            attribution_model: self.attribution_model,
+            click_through_window: self.click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    AttributionModel,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    Unset,
+    AttributionModel,
+    ClickThroughWindow,
+> {
+    /// Sets [`counting_type`](UpsertConversionDto::counting_type).
+    pub fn counting_type(
+        self,
+        counting_type: UpsertConversionDtoCountingType,
+    ) -> UpsertConversionDtoBuilder<
+        LocationId,
+        Name,
+        TypeField,
+        Category,
+        ValueSettings,
+        UpsertConversionDtoCountingType,
+        AttributionModel,
+        ClickThroughWindow,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            type_: self.type_,
+            category: self.category,
+            value_settings: self.value_settings,
+            counting_type,
+            attribution_model: self.attribution_model,
+            click_through_window: self.click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    Unset,
+    ClickThroughWindow,
+> {
+    /// Sets [`attribution_model`](UpsertConversionDto::attribution_model).
+    pub fn attribution_model(
+        self,
+        attribution_model: UpsertConversionDtoAttributionModel,
+    ) -> UpsertConversionDtoBuilder<
+        LocationId,
+        Name,
+        TypeField,
+        Category,
+        ValueSettings,
+        CountingType,
+        UpsertConversionDtoAttributionModel,
+        ClickThroughWindow,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            type_: self.type_,
+            category: self.category,
+            value_settings: self.value_settings,
+            counting_type: self.counting_type,
+            attribution_model,
+            click_through_window: self.click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    Unset,
+> {
+    /// Sets [`click_through_window`](UpsertConversionDto::click_through_window).
+    pub fn click_through_window(
+        self,
+        click_through_window: f64,
+    ) -> UpsertConversionDtoBuilder<
+        LocationId,
+        Name,
+        TypeField,
+        Category,
+        ValueSettings,
+        CountingType,
+        AttributionModel,
+        f64,
+    > {
+        UpsertConversionDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            type_: self.type_,
+            category: self.category,
+            value_settings: self.value_settings,
+            counting_type: self.counting_type,
+            attribution_model: self.attribution_model,
+            click_through_window,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> UpsertConversionDtoBuilder<
+    LocationId,
+    Name,
+    TypeField,
+    Category,
+    ValueSettings,
+    CountingType,
+    AttributionModel,
+    ClickThroughWindow,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpsertConversionDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+        TypeField: Given<UpsertConversionDtoType>,
+        Category: Given<String>,
+        ValueSettings: Given<ConversionValueSettings>,
+        CountingType: Given<UpsertConversionDtoCountingType>,
+        AttributionModel: Given<UpsertConversionDtoAttributionModel>,
+        ClickThroughWindow: Given<f64>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let type_ = self.type_.given();
+        let category = self.category.given();
+        let value_settings = self.value_settings.given();
+        let counting_type = self.counting_type.given();
+        let attribution_model = self.attribution_model.given();
+        let click_through_window = self.click_through_window.given();
+        UpsertConversionDto {
+            location_id,
+            conversion_id: None,
+            name,
+            type_,
+            category,
+            value_settings,
+            counting_type,
+            attribution_model,
+            click_through_window,
+        }
     }
 }
 
@@ -5763,14 +9376,11 @@ pub struct UpsertConversionPixelDto {
 }
 
 impl UpsertConversionPixelDto {
-    /// A `UpsertConversionPixelDto` with its required fields (`location_id`, `type_`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, type_: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            conversion_pixel_id: None,
-            name: None,
-            ig_user_id: None,
-            type_: type_.into(),
+    /// A `UpsertConversionPixelDto`, built by name: set its required fields ([`location_id`](UpsertConversionPixelDtoBuilder::location_id), [`type_`](UpsertConversionPixelDtoBuilder::type_)) on the returned [`UpsertConversionPixelDtoBuilder`], then [`build`](UpsertConversionPixelDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpsertConversionPixelDtoBuilder {
+        UpsertConversionPixelDtoBuilder {
+            location_id: Unset,
+            type_: Unset,
         }
     }
 
@@ -5793,6 +9403,59 @@ impl UpsertConversionPixelDto {
     pub fn ig_user_id(mut self, ig_user_id: impl Into<String>) -> Self {
         self.ig_user_id = Some(ig_user_id.into());
         self
+    }
+}
+
+/// Builds a [`UpsertConversionPixelDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpsertConversionPixelDtoBuilder<LocationId = Unset, TypeField = Unset> {
+    location_id: LocationId,
+    type_: TypeField,
+}
+
+impl<TypeField> UpsertConversionPixelDtoBuilder<Unset, TypeField> {
+    /// Sets [`location_id`](UpsertConversionPixelDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpsertConversionPixelDtoBuilder<String, TypeField> {
+        UpsertConversionPixelDtoBuilder {
+            location_id: location_id.into(),
+            type_: self.type_,
+        }
+    }
+}
+
+impl<LocationId> UpsertConversionPixelDtoBuilder<LocationId, Unset> {
+    /// Sets [`type_`](UpsertConversionPixelDto::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> UpsertConversionPixelDtoBuilder<LocationId, String> {
+        UpsertConversionPixelDtoBuilder {
+            location_id: self.location_id,
+            type_: type_.into(),
+        }
+    }
+}
+
+impl<LocationId, TypeField> UpsertConversionPixelDtoBuilder<LocationId, TypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpsertConversionPixelDto
+    where
+        LocationId: Given<String>,
+        TypeField: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let type_ = self.type_.given();
+        UpsertConversionPixelDto {
+            location_id,
+            conversion_pixel_id: None,
+            name: None,
+            ig_user_id: None,
+            type_,
+        }
     }
 }
 

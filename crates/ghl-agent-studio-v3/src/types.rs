@@ -3,6 +3,7 @@
 
 //! Request and response types of the Agent Studio APIs API, one per schema of `apps/v3/agent-studio-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /agent-studio/agent`.
@@ -165,16 +166,11 @@ pub struct ExecutePublicAgentDto {
 }
 
 impl ExecutePublicAgentDto {
-    /// A `ExecutePublicAgentDto` with its required fields (`message`, `location_id`); set the others with the setters.
-    pub fn new(message: impl Into<String>, location_id: impl Into<String>) -> Self {
-        Self {
-            message: message.into(),
-            execution_id: None,
-            input_variables: None,
-            version_id: None,
-            attachments: None,
-            location_id: location_id.into(),
-            contact_id: None,
+    /// A `ExecutePublicAgentDto`, built by name: set its required fields ([`message`](ExecutePublicAgentDtoBuilder::message), [`location_id`](ExecutePublicAgentDtoBuilder::location_id)) on the returned [`ExecutePublicAgentDtoBuilder`], then [`build`](ExecutePublicAgentDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ExecutePublicAgentDtoBuilder {
+        ExecutePublicAgentDtoBuilder {
+            message: Unset,
+            location_id: Unset,
         }
     }
 
@@ -212,6 +208,61 @@ impl ExecutePublicAgentDto {
     pub fn contact_id(mut self, contact_id: impl Into<String>) -> Self {
         self.contact_id = Some(contact_id.into());
         self
+    }
+}
+
+/// Builds a [`ExecutePublicAgentDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ExecutePublicAgentDtoBuilder<Message = Unset, LocationId = Unset> {
+    message: Message,
+    location_id: LocationId,
+}
+
+impl<LocationId> ExecutePublicAgentDtoBuilder<Unset, LocationId> {
+    /// Sets [`message`](ExecutePublicAgentDto::message).
+    pub fn message(
+        self,
+        message: impl Into<String>,
+    ) -> ExecutePublicAgentDtoBuilder<String, LocationId> {
+        ExecutePublicAgentDtoBuilder {
+            message: message.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Message> ExecutePublicAgentDtoBuilder<Message, Unset> {
+    /// Sets [`location_id`](ExecutePublicAgentDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> ExecutePublicAgentDtoBuilder<Message, String> {
+        ExecutePublicAgentDtoBuilder {
+            message: self.message,
+            location_id: location_id.into(),
+        }
+    }
+}
+
+impl<Message, LocationId> ExecutePublicAgentDtoBuilder<Message, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ExecutePublicAgentDto
+    where
+        Message: Given<String>,
+        LocationId: Given<String>,
+    {
+        let message = self.message.given();
+        let location_id = self.location_id.given();
+        ExecutePublicAgentDto {
+            message,
+            execution_id: None,
+            input_variables: None,
+            version_id: None,
+            attachments: None,
+            location_id,
+            contact_id: None,
+        }
     }
 }
 
@@ -412,11 +463,61 @@ pub struct PublicAttachmentSchema {
 }
 
 impl PublicAttachmentSchema {
-    /// A `PublicAttachmentSchema` with its required fields (`type_`, `image_url`); set the others with the setters.
-    pub fn new(type_: impl Into<String>, image_url: impl Into<String>) -> Self {
-        Self {
+    /// A `PublicAttachmentSchema`, built by name: set its required fields ([`type_`](PublicAttachmentSchemaBuilder::type_), [`image_url`](PublicAttachmentSchemaBuilder::image_url)) on the returned [`PublicAttachmentSchemaBuilder`], then [`build`](PublicAttachmentSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> PublicAttachmentSchemaBuilder {
+        PublicAttachmentSchemaBuilder {
+            type_: Unset,
+            image_url: Unset,
+        }
+    }
+}
+
+/// Builds a [`PublicAttachmentSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct PublicAttachmentSchemaBuilder<Type = Unset, ImageUrl = Unset> {
+    type_: Type,
+    image_url: ImageUrl,
+}
+
+impl<ImageUrl> PublicAttachmentSchemaBuilder<Unset, ImageUrl> {
+    /// Sets [`type_`](PublicAttachmentSchema::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> PublicAttachmentSchemaBuilder<String, ImageUrl> {
+        PublicAttachmentSchemaBuilder {
             type_: type_.into(),
+            image_url: self.image_url,
+        }
+    }
+}
+
+impl<Type> PublicAttachmentSchemaBuilder<Type, Unset> {
+    /// Sets [`image_url`](PublicAttachmentSchema::image_url).
+    pub fn image_url(
+        self,
+        image_url: impl Into<String>,
+    ) -> PublicAttachmentSchemaBuilder<Type, String> {
+        PublicAttachmentSchemaBuilder {
+            type_: self.type_,
             image_url: image_url.into(),
+        }
+    }
+}
+
+impl<Type, ImageUrl> PublicAttachmentSchemaBuilder<Type, ImageUrl> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> PublicAttachmentSchema
+    where
+        Type: Given<String>,
+        ImageUrl: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let image_url = self.image_url.given();
+        PublicAttachmentSchema {
+            type_,
+            image_url,
         }
     }
 }

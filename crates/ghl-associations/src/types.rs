@@ -3,6 +3,7 @@
 
 //! Request and response types of the Associations API, one per schema of `apps/associations.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /associations/`.
@@ -27,22 +28,298 @@ pub struct CreateAssociationReqDto {
 }
 
 impl CreateAssociationReqDto {
-    /// A `CreateAssociationReqDto` with its required fields (`location_id`, `key`, `first_object_label`, `first_object_key`, `second_object_label`, `second_object_key`); set the others with the setters.
-    pub fn new(
+    /// A `CreateAssociationReqDto`, built by name: set its required fields ([`location_id`](CreateAssociationReqDtoBuilder::location_id), [`key`](CreateAssociationReqDtoBuilder::key), [`first_object_label`](CreateAssociationReqDtoBuilder::first_object_label), [`first_object_key`](CreateAssociationReqDtoBuilder::first_object_key), [`second_object_label`](CreateAssociationReqDtoBuilder::second_object_label), [`second_object_key`](CreateAssociationReqDtoBuilder::second_object_key)) on the returned [`CreateAssociationReqDtoBuilder`], then [`build`](CreateAssociationReqDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateAssociationReqDtoBuilder {
+        CreateAssociationReqDtoBuilder {
+            location_id: Unset,
+            key: Unset,
+            first_object_label: Unset,
+            first_object_key: Unset,
+            second_object_label: Unset,
+            second_object_key: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateAssociationReqDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateAssociationReqDtoBuilder<
+    LocationId = Unset,
+    Key = Unset,
+    FirstObjectLabel = Unset,
+    FirstObjectKey = Unset,
+    SecondObjectLabel = Unset,
+    SecondObjectKey = Unset,
+> {
+    location_id: LocationId,
+    key: Key,
+    first_object_label: FirstObjectLabel,
+    first_object_key: FirstObjectKey,
+    second_object_label: SecondObjectLabel,
+    second_object_key: SecondObjectKey,
+}
+
+impl<
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> CreateAssociationReqDtoBuilder<
+    Unset,
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> {
+    /// Sets [`location_id`](CreateAssociationReqDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        key: impl Into<String>,
-        first_object_label: impl Into<String>,
-        first_object_key: impl Into<String>,
-        second_object_label: impl Into<String>,
-        second_object_key: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CreateAssociationReqDtoBuilder<
+        String,
+        Key,
+        FirstObjectLabel,
+        FirstObjectKey,
+        SecondObjectLabel,
+        SecondObjectKey,
+    > {
+        CreateAssociationReqDtoBuilder {
             location_id: location_id.into(),
+            key: self.key,
+            first_object_label: self.first_object_label,
+            first_object_key: self.first_object_key,
+            second_object_label: self.second_object_label,
+            second_object_key: self.second_object_key,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> CreateAssociationReqDtoBuilder<
+    LocationId,
+    Unset,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> {
+    /// Sets [`key`](CreateAssociationReqDto::key).
+    pub fn key(
+        self,
+        key: impl Into<String>,
+    ) -> CreateAssociationReqDtoBuilder<
+        LocationId,
+        String,
+        FirstObjectLabel,
+        FirstObjectKey,
+        SecondObjectLabel,
+        SecondObjectKey,
+    > {
+        CreateAssociationReqDtoBuilder {
+            location_id: self.location_id,
             key: key.into(),
+            first_object_label: self.first_object_label,
+            first_object_key: self.first_object_key,
+            second_object_label: self.second_object_label,
+            second_object_key: self.second_object_key,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Key,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> CreateAssociationReqDtoBuilder<
+    LocationId,
+    Key,
+    Unset,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> {
+    /// Sets [`first_object_label`](CreateAssociationReqDto::first_object_label).
+    pub fn first_object_label(
+        self,
+        first_object_label: impl Into<String>,
+    ) -> CreateAssociationReqDtoBuilder<
+        LocationId,
+        Key,
+        String,
+        FirstObjectKey,
+        SecondObjectLabel,
+        SecondObjectKey,
+    > {
+        CreateAssociationReqDtoBuilder {
+            location_id: self.location_id,
+            key: self.key,
             first_object_label: first_object_label.into(),
+            first_object_key: self.first_object_key,
+            second_object_label: self.second_object_label,
+            second_object_key: self.second_object_key,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    SecondObjectLabel,
+    SecondObjectKey,
+> CreateAssociationReqDtoBuilder<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    Unset,
+    SecondObjectLabel,
+    SecondObjectKey,
+> {
+    /// Sets [`first_object_key`](CreateAssociationReqDto::first_object_key).
+    pub fn first_object_key(
+        self,
+        first_object_key: impl Into<String>,
+    ) -> CreateAssociationReqDtoBuilder<
+        LocationId,
+        Key,
+        FirstObjectLabel,
+        String,
+        SecondObjectLabel,
+        SecondObjectKey,
+    > {
+        CreateAssociationReqDtoBuilder {
+            location_id: self.location_id,
+            key: self.key,
+            first_object_label: self.first_object_label,
             first_object_key: first_object_key.into(),
+            second_object_label: self.second_object_label,
+            second_object_key: self.second_object_key,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectKey,
+> CreateAssociationReqDtoBuilder<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    Unset,
+    SecondObjectKey,
+> {
+    /// Sets [`second_object_label`](CreateAssociationReqDto::second_object_label).
+    pub fn second_object_label(
+        self,
+        second_object_label: impl Into<String>,
+    ) -> CreateAssociationReqDtoBuilder<
+        LocationId,
+        Key,
+        FirstObjectLabel,
+        FirstObjectKey,
+        String,
+        SecondObjectKey,
+    > {
+        CreateAssociationReqDtoBuilder {
+            location_id: self.location_id,
+            key: self.key,
+            first_object_label: self.first_object_label,
+            first_object_key: self.first_object_key,
             second_object_label: second_object_label.into(),
+            second_object_key: self.second_object_key,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+> CreateAssociationReqDtoBuilder<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+    Unset,
+> {
+    /// Sets [`second_object_key`](CreateAssociationReqDto::second_object_key).
+    pub fn second_object_key(
+        self,
+        second_object_key: impl Into<String>,
+    ) -> CreateAssociationReqDtoBuilder<
+        LocationId,
+        Key,
+        FirstObjectLabel,
+        FirstObjectKey,
+        SecondObjectLabel,
+        String,
+    > {
+        CreateAssociationReqDtoBuilder {
+            location_id: self.location_id,
+            key: self.key,
+            first_object_label: self.first_object_label,
+            first_object_key: self.first_object_key,
+            second_object_label: self.second_object_label,
             second_object_key: second_object_key.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> CreateAssociationReqDtoBuilder<
+    LocationId,
+    Key,
+    FirstObjectLabel,
+    FirstObjectKey,
+    SecondObjectLabel,
+    SecondObjectKey,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateAssociationReqDto
+    where
+        LocationId: Given<String>,
+        Key: Given<String>,
+        FirstObjectLabel: Given<String>,
+        FirstObjectKey: Given<String>,
+        SecondObjectLabel: Given<String>,
+        SecondObjectKey: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let key = self.key.given();
+        let first_object_label = self.first_object_label.given();
+        let first_object_key = self.first_object_key.given();
+        let second_object_label = self.second_object_label.given();
+        let second_object_key = self.second_object_key.given();
+        CreateAssociationReqDto {
+            location_id,
+            key,
+            first_object_label,
+            first_object_key,
+            second_object_label,
+            second_object_key,
         }
     }
 }
@@ -65,18 +342,136 @@ pub struct CreateRelationReqDto {
 }
 
 impl CreateRelationReqDto {
-    /// A `CreateRelationReqDto` with its required fields (`location_id`, `association_id`, `first_record_id`, `second_record_id`); set the others with the setters.
-    pub fn new(
+    /// A `CreateRelationReqDto`, built by name: set its required fields ([`location_id`](CreateRelationReqDtoBuilder::location_id), [`association_id`](CreateRelationReqDtoBuilder::association_id), [`first_record_id`](CreateRelationReqDtoBuilder::first_record_id), [`second_record_id`](CreateRelationReqDtoBuilder::second_record_id)) on the returned [`CreateRelationReqDtoBuilder`], then [`build`](CreateRelationReqDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateRelationReqDtoBuilder {
+        CreateRelationReqDtoBuilder {
+            location_id: Unset,
+            association_id: Unset,
+            first_record_id: Unset,
+            second_record_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateRelationReqDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateRelationReqDtoBuilder<
+    LocationId = Unset,
+    AssociationId = Unset,
+    FirstRecordId = Unset,
+    SecondRecordId = Unset,
+> {
+    location_id: LocationId,
+    association_id: AssociationId,
+    first_record_id: FirstRecordId,
+    second_record_id: SecondRecordId,
+}
+
+impl<
+    AssociationId,
+    FirstRecordId,
+    SecondRecordId,
+> CreateRelationReqDtoBuilder<Unset, AssociationId, FirstRecordId, SecondRecordId> {
+    /// Sets [`location_id`](CreateRelationReqDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        association_id: impl Into<String>,
-        first_record_id: impl Into<String>,
-        second_record_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CreateRelationReqDtoBuilder<
+        String,
+        AssociationId,
+        FirstRecordId,
+        SecondRecordId,
+    > {
+        CreateRelationReqDtoBuilder {
             location_id: location_id.into(),
+            association_id: self.association_id,
+            first_record_id: self.first_record_id,
+            second_record_id: self.second_record_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    FirstRecordId,
+    SecondRecordId,
+> CreateRelationReqDtoBuilder<LocationId, Unset, FirstRecordId, SecondRecordId> {
+    /// Sets [`association_id`](CreateRelationReqDto::association_id).
+    pub fn association_id(
+        self,
+        association_id: impl Into<String>,
+    ) -> CreateRelationReqDtoBuilder<LocationId, String, FirstRecordId, SecondRecordId> {
+        CreateRelationReqDtoBuilder {
+            location_id: self.location_id,
             association_id: association_id.into(),
+            first_record_id: self.first_record_id,
+            second_record_id: self.second_record_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AssociationId,
+    SecondRecordId,
+> CreateRelationReqDtoBuilder<LocationId, AssociationId, Unset, SecondRecordId> {
+    /// Sets [`first_record_id`](CreateRelationReqDto::first_record_id).
+    pub fn first_record_id(
+        self,
+        first_record_id: impl Into<String>,
+    ) -> CreateRelationReqDtoBuilder<LocationId, AssociationId, String, SecondRecordId> {
+        CreateRelationReqDtoBuilder {
+            location_id: self.location_id,
+            association_id: self.association_id,
             first_record_id: first_record_id.into(),
+            second_record_id: self.second_record_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AssociationId,
+    FirstRecordId,
+> CreateRelationReqDtoBuilder<LocationId, AssociationId, FirstRecordId, Unset> {
+    /// Sets [`second_record_id`](CreateRelationReqDto::second_record_id).
+    pub fn second_record_id(
+        self,
+        second_record_id: impl Into<String>,
+    ) -> CreateRelationReqDtoBuilder<LocationId, AssociationId, FirstRecordId, String> {
+        CreateRelationReqDtoBuilder {
+            location_id: self.location_id,
+            association_id: self.association_id,
+            first_record_id: self.first_record_id,
             second_record_id: second_record_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    AssociationId,
+    FirstRecordId,
+    SecondRecordId,
+> CreateRelationReqDtoBuilder<LocationId, AssociationId, FirstRecordId, SecondRecordId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateRelationReqDto
+    where
+        LocationId: Given<String>,
+        AssociationId: Given<String>,
+        FirstRecordId: Given<String>,
+        SecondRecordId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let association_id = self.association_id.given();
+        let first_record_id = self.first_record_id.given();
+        let second_record_id = self.second_record_id.given();
+        CreateRelationReqDto {
+            location_id,
+            association_id,
+            first_record_id,
+            second_record_id,
         }
     }
 }
@@ -136,14 +531,67 @@ pub struct UpdateAssociationReqDto {
 }
 
 impl UpdateAssociationReqDto {
-    /// A `UpdateAssociationReqDto` with its required fields (`first_object_label`, `second_object_label`); set the others with the setters.
-    pub fn new(
+    /// A `UpdateAssociationReqDto`, built by name: set its required fields ([`first_object_label`](UpdateAssociationReqDtoBuilder::first_object_label), [`second_object_label`](UpdateAssociationReqDtoBuilder::second_object_label)) on the returned [`UpdateAssociationReqDtoBuilder`], then [`build`](UpdateAssociationReqDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateAssociationReqDtoBuilder {
+        UpdateAssociationReqDtoBuilder {
+            first_object_label: Unset,
+            second_object_label: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateAssociationReqDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateAssociationReqDtoBuilder<
+    FirstObjectLabel = Unset,
+    SecondObjectLabel = Unset,
+> {
+    first_object_label: FirstObjectLabel,
+    second_object_label: SecondObjectLabel,
+}
+
+impl<SecondObjectLabel> UpdateAssociationReqDtoBuilder<Unset, SecondObjectLabel> {
+    /// Sets [`first_object_label`](UpdateAssociationReqDto::first_object_label).
+    pub fn first_object_label(
+        self,
         first_object_label: impl Into<String>,
-        second_object_label: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> UpdateAssociationReqDtoBuilder<String, SecondObjectLabel> {
+        UpdateAssociationReqDtoBuilder {
             first_object_label: first_object_label.into(),
+            second_object_label: self.second_object_label,
+        }
+    }
+}
+
+impl<FirstObjectLabel> UpdateAssociationReqDtoBuilder<FirstObjectLabel, Unset> {
+    /// Sets [`second_object_label`](UpdateAssociationReqDto::second_object_label).
+    pub fn second_object_label(
+        self,
+        second_object_label: impl Into<String>,
+    ) -> UpdateAssociationReqDtoBuilder<FirstObjectLabel, String> {
+        UpdateAssociationReqDtoBuilder {
+            first_object_label: self.first_object_label,
             second_object_label: second_object_label.into(),
+        }
+    }
+}
+
+impl<
+    FirstObjectLabel,
+    SecondObjectLabel,
+> UpdateAssociationReqDtoBuilder<FirstObjectLabel, SecondObjectLabel> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateAssociationReqDto
+    where
+        FirstObjectLabel: Given<String>,
+        SecondObjectLabel: Given<String>,
+    {
+        let first_object_label = self.first_object_label.given();
+        let second_object_label = self.second_object_label.given();
+        UpdateAssociationReqDto {
+            first_object_label,
+            second_object_label,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Blogs API, one per schema of `apps/blogs.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// An item of the `authors` field of [`AuthorsResponseDto`].
@@ -209,36 +210,21 @@ pub struct CreateBlogPostParams {
 }
 
 impl CreateBlogPostParams {
-    /// A `CreateBlogPostParams` with its required fields (`title`, `location_id`, `blog_id`, `image_url`, `description`, `raw_html`, `status`, `image_alt_text`, `categories`, `author`, `url_slug`, `published_at`); set the others with the setters.
-    pub fn new(
-        title: impl Into<String>,
-        location_id: impl Into<String>,
-        blog_id: impl Into<String>,
-        image_url: impl Into<String>,
-        description: impl Into<String>,
-        raw_html: impl Into<String>,
-        status: BlogPostStatus,
-        image_alt_text: impl Into<String>,
-        categories: Vec<String>,
-        author: impl Into<String>,
-        url_slug: impl Into<String>,
-        published_at: impl Into<ghl_runtime::Timestamp>,
-    ) -> Self {
-        Self {
-            title: title.into(),
-            location_id: location_id.into(),
-            blog_id: blog_id.into(),
-            image_url: image_url.into(),
-            description: description.into(),
-            raw_html: raw_html.into(),
-            status,
-            image_alt_text: image_alt_text.into(),
-            categories,
-            tags: None,
-            author: author.into(),
-            url_slug: url_slug.into(),
-            canonical_link: None,
-            published_at: ghl_runtime::Timestamp::text(published_at),
+    /// A `CreateBlogPostParams`, built by name: set its required fields ([`title`](CreateBlogPostParamsBuilder::title), [`location_id`](CreateBlogPostParamsBuilder::location_id), [`blog_id`](CreateBlogPostParamsBuilder::blog_id), [`image_url`](CreateBlogPostParamsBuilder::image_url), [`description`](CreateBlogPostParamsBuilder::description), [`raw_html`](CreateBlogPostParamsBuilder::raw_html), [`status`](CreateBlogPostParamsBuilder::status), [`image_alt_text`](CreateBlogPostParamsBuilder::image_alt_text), [`categories`](CreateBlogPostParamsBuilder::categories), [`author`](CreateBlogPostParamsBuilder::author), [`url_slug`](CreateBlogPostParamsBuilder::url_slug), [`published_at`](CreateBlogPostParamsBuilder::published_at)) on the returned [`CreateBlogPostParamsBuilder`], then [`build`](CreateBlogPostParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateBlogPostParamsBuilder {
+        CreateBlogPostParamsBuilder {
+            title: Unset,
+            location_id: Unset,
+            blog_id: Unset,
+            image_url: Unset,
+            description: Unset,
+            raw_html: Unset,
+            status: Unset,
+            image_alt_text: Unset,
+            categories: Unset,
+            author: Unset,
+            url_slug: Unset,
+            published_at: Unset,
         }
     }
 
@@ -252,6 +238,843 @@ impl CreateBlogPostParams {
     pub fn canonical_link(mut self, canonical_link: impl Into<String>) -> Self {
         self.canonical_link = Some(canonical_link.into());
         self
+    }
+}
+
+/// Builds a [`CreateBlogPostParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateBlogPostParamsBuilder<
+    Title = Unset,
+    LocationId = Unset,
+    BlogId = Unset,
+    ImageUrl = Unset,
+    Description = Unset,
+    RawHtml = Unset,
+    Status = Unset,
+    ImageAltText = Unset,
+    Categories = Unset,
+    Author = Unset,
+    UrlSlug = Unset,
+    PublishedAt = Unset,
+> {
+    title: Title,
+    location_id: LocationId,
+    blog_id: BlogId,
+    image_url: ImageUrl,
+    description: Description,
+    raw_html: RawHtml,
+    status: Status,
+    image_alt_text: ImageAltText,
+    categories: Categories,
+    author: Author,
+    url_slug: UrlSlug,
+    published_at: PublishedAt,
+}
+
+impl<
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Unset,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`title`](CreateBlogPostParams::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        String,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: title.into(),
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    Unset,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`location_id`](CreateBlogPostParams::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        String,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: location_id.into(),
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    Unset,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`blog_id`](CreateBlogPostParams::blog_id).
+    pub fn blog_id(
+        self,
+        blog_id: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        String,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: blog_id.into(),
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    Unset,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`image_url`](CreateBlogPostParams::image_url).
+    pub fn image_url(
+        self,
+        image_url: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        String,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: image_url.into(),
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Unset,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`description`](CreateBlogPostParams::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        String,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: description.into(),
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    Unset,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`raw_html`](CreateBlogPostParams::raw_html).
+    pub fn raw_html(
+        self,
+        raw_html: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        String,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: raw_html.into(),
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Unset,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`status`](CreateBlogPostParams::status).
+    pub fn status(
+        self,
+        status: BlogPostStatus,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        BlogPostStatus,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    Unset,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`image_alt_text`](CreateBlogPostParams::image_alt_text).
+    pub fn image_alt_text(
+        self,
+        image_alt_text: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        String,
+        Categories,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: image_alt_text.into(),
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Unset,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`categories`](CreateBlogPostParams::categories).
+    pub fn categories(
+        self,
+        categories: Vec<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Vec<String>,
+        Author,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Unset,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// Sets [`author`](CreateBlogPostParams::author).
+    pub fn author(
+        self,
+        author: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        String,
+        UrlSlug,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: author.into(),
+            url_slug: self.url_slug,
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    Unset,
+    PublishedAt,
+> {
+    /// Sets [`url_slug`](CreateBlogPostParams::url_slug).
+    pub fn url_slug(
+        self,
+        url_slug: impl Into<String>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        String,
+        PublishedAt,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: url_slug.into(),
+            published_at: self.published_at,
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    Unset,
+> {
+    /// Sets [`published_at`](CreateBlogPostParams::published_at).
+    pub fn published_at(
+        self,
+        published_at: impl Into<ghl_runtime::Timestamp>,
+    ) -> CreateBlogPostParamsBuilder<
+        Title,
+        LocationId,
+        BlogId,
+        ImageUrl,
+        Description,
+        RawHtml,
+        Status,
+        ImageAltText,
+        Categories,
+        Author,
+        UrlSlug,
+        String,
+    > {
+        CreateBlogPostParamsBuilder {
+            title: self.title,
+            location_id: self.location_id,
+            blog_id: self.blog_id,
+            image_url: self.image_url,
+            description: self.description,
+            raw_html: self.raw_html,
+            status: self.status,
+            image_alt_text: self.image_alt_text,
+            categories: self.categories,
+            author: self.author,
+            url_slug: self.url_slug,
+            published_at: ghl_runtime::Timestamp::text(published_at),
+        }
+    }
+}
+
+impl<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> CreateBlogPostParamsBuilder<
+    Title,
+    LocationId,
+    BlogId,
+    ImageUrl,
+    Description,
+    RawHtml,
+    Status,
+    ImageAltText,
+    Categories,
+    Author,
+    UrlSlug,
+    PublishedAt,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateBlogPostParams
+    where
+        Title: Given<String>,
+        LocationId: Given<String>,
+        BlogId: Given<String>,
+        ImageUrl: Given<String>,
+        Description: Given<String>,
+        RawHtml: Given<String>,
+        Status: Given<BlogPostStatus>,
+        ImageAltText: Given<String>,
+        Categories: Given<Vec<String>>,
+        Author: Given<String>,
+        UrlSlug: Given<String>,
+        PublishedAt: Given<String>,
+    {
+        let title = self.title.given();
+        let location_id = self.location_id.given();
+        let blog_id = self.blog_id.given();
+        let image_url = self.image_url.given();
+        let description = self.description.given();
+        let raw_html = self.raw_html.given();
+        let status = self.status.given();
+        let image_alt_text = self.image_alt_text.given();
+        let categories = self.categories.given();
+        let author = self.author.given();
+        let url_slug = self.url_slug.given();
+        let published_at = self.published_at.given();
+        CreateBlogPostParams {
+            title,
+            location_id,
+            blog_id,
+            image_url,
+            description,
+            raw_html,
+            status,
+            image_alt_text,
+            categories,
+            tags: None,
+            author,
+            url_slug,
+            canonical_link: None,
+            published_at,
+        }
     }
 }
 

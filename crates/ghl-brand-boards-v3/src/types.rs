@@ -3,6 +3,7 @@
 
 //! Request and response types of the Brand Boards API v3 API, one per schema of `apps/v3/brand-boards-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// An item of the `brandBoards` field of [`GetBrandBoardsByLocationSuccessDto`].
@@ -71,31 +72,13 @@ pub struct BrandVoiceAnswersDto {
 }
 
 impl BrandVoiceAnswersDto {
-    /// A `BrandVoiceAnswersDto` with its required fields (`brand_name`, `tone_of_voice`, `target_audience`, `customer_pain_points`); set the others with the setters.
-    pub fn new(
-        brand_name: impl Into<String>,
-        tone_of_voice: impl Into<String>,
-        target_audience: impl Into<String>,
-        customer_pain_points: impl Into<String>,
-    ) -> Self {
-        Self {
-            brand_name: brand_name.into(),
-            tone_of_voice: tone_of_voice.into(),
-            target_audience: target_audience.into(),
-            customer_pain_points: customer_pain_points.into(),
-            business_type: None,
-            company_website: None,
-            company_email: None,
-            company_address: None,
-            phone: None,
-            business_hours: None,
-            brand_promise: None,
-            brand_values: None,
-            brand_purpose: None,
-            competitive_advantage: None,
-            risks_of_inaction: None,
-            unique_selling_proposition: None,
-            call_to_action: None,
+    /// A `BrandVoiceAnswersDto`, built by name: set its required fields ([`brand_name`](BrandVoiceAnswersDtoBuilder::brand_name), [`tone_of_voice`](BrandVoiceAnswersDtoBuilder::tone_of_voice), [`target_audience`](BrandVoiceAnswersDtoBuilder::target_audience), [`customer_pain_points`](BrandVoiceAnswersDtoBuilder::customer_pain_points)) on the returned [`BrandVoiceAnswersDtoBuilder`], then [`build`](BrandVoiceAnswersDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> BrandVoiceAnswersDtoBuilder {
+        BrandVoiceAnswersDtoBuilder {
+            brand_name: Unset,
+            tone_of_voice: Unset,
+            target_audience: Unset,
+            customer_pain_points: Unset,
         }
     }
 
@@ -181,6 +164,157 @@ impl BrandVoiceAnswersDto {
     pub fn call_to_action(mut self, call_to_action: impl Into<String>) -> Self {
         self.call_to_action = Some(call_to_action.into());
         self
+    }
+}
+
+/// Builds a [`BrandVoiceAnswersDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct BrandVoiceAnswersDtoBuilder<
+    BrandName = Unset,
+    ToneOfVoice = Unset,
+    TargetAudience = Unset,
+    CustomerPainPoints = Unset,
+> {
+    brand_name: BrandName,
+    tone_of_voice: ToneOfVoice,
+    target_audience: TargetAudience,
+    customer_pain_points: CustomerPainPoints,
+}
+
+impl<
+    ToneOfVoice,
+    TargetAudience,
+    CustomerPainPoints,
+> BrandVoiceAnswersDtoBuilder<Unset, ToneOfVoice, TargetAudience, CustomerPainPoints> {
+    /// Sets [`brand_name`](BrandVoiceAnswersDto::brand_name).
+    pub fn brand_name(
+        self,
+        brand_name: impl Into<String>,
+    ) -> BrandVoiceAnswersDtoBuilder<
+        String,
+        ToneOfVoice,
+        TargetAudience,
+        CustomerPainPoints,
+    > {
+        BrandVoiceAnswersDtoBuilder {
+            brand_name: brand_name.into(),
+            tone_of_voice: self.tone_of_voice,
+            target_audience: self.target_audience,
+            customer_pain_points: self.customer_pain_points,
+        }
+    }
+}
+
+impl<
+    BrandName,
+    TargetAudience,
+    CustomerPainPoints,
+> BrandVoiceAnswersDtoBuilder<BrandName, Unset, TargetAudience, CustomerPainPoints> {
+    /// Sets [`tone_of_voice`](BrandVoiceAnswersDto::tone_of_voice).
+    pub fn tone_of_voice(
+        self,
+        tone_of_voice: impl Into<String>,
+    ) -> BrandVoiceAnswersDtoBuilder<
+        BrandName,
+        String,
+        TargetAudience,
+        CustomerPainPoints,
+    > {
+        BrandVoiceAnswersDtoBuilder {
+            brand_name: self.brand_name,
+            tone_of_voice: tone_of_voice.into(),
+            target_audience: self.target_audience,
+            customer_pain_points: self.customer_pain_points,
+        }
+    }
+}
+
+impl<
+    BrandName,
+    ToneOfVoice,
+    CustomerPainPoints,
+> BrandVoiceAnswersDtoBuilder<BrandName, ToneOfVoice, Unset, CustomerPainPoints> {
+    /// Sets [`target_audience`](BrandVoiceAnswersDto::target_audience).
+    pub fn target_audience(
+        self,
+        target_audience: impl Into<String>,
+    ) -> BrandVoiceAnswersDtoBuilder<
+        BrandName,
+        ToneOfVoice,
+        String,
+        CustomerPainPoints,
+    > {
+        BrandVoiceAnswersDtoBuilder {
+            brand_name: self.brand_name,
+            tone_of_voice: self.tone_of_voice,
+            target_audience: target_audience.into(),
+            customer_pain_points: self.customer_pain_points,
+        }
+    }
+}
+
+impl<
+    BrandName,
+    ToneOfVoice,
+    TargetAudience,
+> BrandVoiceAnswersDtoBuilder<BrandName, ToneOfVoice, TargetAudience, Unset> {
+    /// Sets [`customer_pain_points`](BrandVoiceAnswersDto::customer_pain_points).
+    pub fn customer_pain_points(
+        self,
+        customer_pain_points: impl Into<String>,
+    ) -> BrandVoiceAnswersDtoBuilder<BrandName, ToneOfVoice, TargetAudience, String> {
+        BrandVoiceAnswersDtoBuilder {
+            brand_name: self.brand_name,
+            tone_of_voice: self.tone_of_voice,
+            target_audience: self.target_audience,
+            customer_pain_points: customer_pain_points.into(),
+        }
+    }
+}
+
+impl<
+    BrandName,
+    ToneOfVoice,
+    TargetAudience,
+    CustomerPainPoints,
+> BrandVoiceAnswersDtoBuilder<
+    BrandName,
+    ToneOfVoice,
+    TargetAudience,
+    CustomerPainPoints,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> BrandVoiceAnswersDto
+    where
+        BrandName: Given<String>,
+        ToneOfVoice: Given<String>,
+        TargetAudience: Given<String>,
+        CustomerPainPoints: Given<String>,
+    {
+        let brand_name = self.brand_name.given();
+        let tone_of_voice = self.tone_of_voice.given();
+        let target_audience = self.target_audience.given();
+        let customer_pain_points = self.customer_pain_points.given();
+        BrandVoiceAnswersDto {
+            brand_name,
+            tone_of_voice,
+            target_audience,
+            customer_pain_points,
+            business_type: None,
+            company_website: None,
+            company_email: None,
+            company_address: None,
+            phone: None,
+            business_hours: None,
+            brand_promise: None,
+            brand_values: None,
+            brand_purpose: None,
+            competitive_advantage: None,
+            risks_of_inaction: None,
+            unique_selling_proposition: None,
+            call_to_action: None,
+        }
     }
 }
 
@@ -405,21 +539,14 @@ pub struct Color {
 }
 
 impl Color {
-    /// A `Color` with its required fields (`hexa`, `rgba`, `hex`, `rgb`, `label`); set the others with the setters.
-    pub fn new(
-        hexa: impl Into<String>,
-        rgba: impl Into<String>,
-        hex: impl Into<String>,
-        rgb: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: None,
-            hexa: hexa.into(),
-            rgba: rgba.into(),
-            hex: hex.into(),
-            rgb: rgb.into(),
-            label: label.into(),
+    /// A `Color`, built by name: set its required fields ([`hexa`](ColorBuilder::hexa), [`rgba`](ColorBuilder::rgba), [`hex`](ColorBuilder::hex), [`rgb`](ColorBuilder::rgb), [`label`](ColorBuilder::label)) on the returned [`ColorBuilder`], then [`build`](ColorBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ColorBuilder {
+        ColorBuilder {
+            hexa: Unset,
+            rgba: Unset,
+            hex: Unset,
+            rgb: Unset,
+            label: Unset,
         }
     }
 
@@ -427,6 +554,129 @@ impl Color {
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
+    }
+}
+
+/// Builds a [`Color`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ColorBuilder<
+    Hexa = Unset,
+    Rgba = Unset,
+    Hex = Unset,
+    Rgb = Unset,
+    Label = Unset,
+> {
+    hexa: Hexa,
+    rgba: Rgba,
+    hex: Hex,
+    rgb: Rgb,
+    label: Label,
+}
+
+impl<Rgba, Hex, Rgb, Label> ColorBuilder<Unset, Rgba, Hex, Rgb, Label> {
+    /// Sets [`hexa`](Color::hexa).
+    pub fn hexa(
+        self,
+        hexa: impl Into<String>,
+    ) -> ColorBuilder<String, Rgba, Hex, Rgb, Label> {
+        ColorBuilder {
+            hexa: hexa.into(),
+            rgba: self.rgba,
+            hex: self.hex,
+            rgb: self.rgb,
+            label: self.label,
+        }
+    }
+}
+
+impl<Hexa, Hex, Rgb, Label> ColorBuilder<Hexa, Unset, Hex, Rgb, Label> {
+    /// Sets [`rgba`](Color::rgba).
+    pub fn rgba(
+        self,
+        rgba: impl Into<String>,
+    ) -> ColorBuilder<Hexa, String, Hex, Rgb, Label> {
+        ColorBuilder {
+            hexa: self.hexa,
+            rgba: rgba.into(),
+            hex: self.hex,
+            rgb: self.rgb,
+            label: self.label,
+        }
+    }
+}
+
+impl<Hexa, Rgba, Rgb, Label> ColorBuilder<Hexa, Rgba, Unset, Rgb, Label> {
+    /// Sets [`hex`](Color::hex).
+    pub fn hex(
+        self,
+        hex: impl Into<String>,
+    ) -> ColorBuilder<Hexa, Rgba, String, Rgb, Label> {
+        ColorBuilder {
+            hexa: self.hexa,
+            rgba: self.rgba,
+            hex: hex.into(),
+            rgb: self.rgb,
+            label: self.label,
+        }
+    }
+}
+
+impl<Hexa, Rgba, Hex, Label> ColorBuilder<Hexa, Rgba, Hex, Unset, Label> {
+    /// Sets [`rgb`](Color::rgb).
+    pub fn rgb(
+        self,
+        rgb: impl Into<String>,
+    ) -> ColorBuilder<Hexa, Rgba, Hex, String, Label> {
+        ColorBuilder {
+            hexa: self.hexa,
+            rgba: self.rgba,
+            hex: self.hex,
+            rgb: rgb.into(),
+            label: self.label,
+        }
+    }
+}
+
+impl<Hexa, Rgba, Hex, Rgb> ColorBuilder<Hexa, Rgba, Hex, Rgb, Unset> {
+    /// Sets [`label`](Color::label).
+    pub fn label(
+        self,
+        label: impl Into<String>,
+    ) -> ColorBuilder<Hexa, Rgba, Hex, Rgb, String> {
+        ColorBuilder {
+            hexa: self.hexa,
+            rgba: self.rgba,
+            hex: self.hex,
+            rgb: self.rgb,
+            label: label.into(),
+        }
+    }
+}
+
+impl<Hexa, Rgba, Hex, Rgb, Label> ColorBuilder<Hexa, Rgba, Hex, Rgb, Label> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Color
+    where
+        Hexa: Given<String>,
+        Rgba: Given<String>,
+        Hex: Given<String>,
+        Rgb: Given<String>,
+        Label: Given<String>,
+    {
+        let hexa = self.hexa.given();
+        let rgba = self.rgba.given();
+        let hex = self.hex.given();
+        let rgb = self.rgb.given();
+        let label = self.label.given();
+        Color {
+            id: None,
+            hexa,
+            rgba,
+            hex,
+            rgb,
+            label,
+        }
     }
 }
 
@@ -461,19 +711,11 @@ pub struct CreateBrandBoardParam {
 }
 
 impl CreateBrandBoardParam {
-    /// A `CreateBrandBoardParam` with its required fields (`location_id`, `name`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            name: name.into(),
-            logos: None,
-            colors: None,
-            fonts: None,
-            default: None,
-            brand_board_id: None,
-            parent_id: None,
-            type_: None,
-            url: None,
+    /// A `CreateBrandBoardParam`, built by name: set its required fields ([`location_id`](CreateBrandBoardParamBuilder::location_id), [`name`](CreateBrandBoardParamBuilder::name)) on the returned [`CreateBrandBoardParamBuilder`], then [`build`](CreateBrandBoardParamBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateBrandBoardParamBuilder {
+        CreateBrandBoardParamBuilder {
+            location_id: Unset,
+            name: Unset,
         }
     }
 
@@ -523,6 +765,64 @@ impl CreateBrandBoardParam {
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
+    }
+}
+
+/// Builds a [`CreateBrandBoardParam`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateBrandBoardParamBuilder<LocationId = Unset, Name = Unset> {
+    location_id: LocationId,
+    name: Name,
+}
+
+impl<Name> CreateBrandBoardParamBuilder<Unset, Name> {
+    /// Sets [`location_id`](CreateBrandBoardParam::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateBrandBoardParamBuilder<String, Name> {
+        CreateBrandBoardParamBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<LocationId> CreateBrandBoardParamBuilder<LocationId, Unset> {
+    /// Sets [`name`](CreateBrandBoardParam::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateBrandBoardParamBuilder<LocationId, String> {
+        CreateBrandBoardParamBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+        }
+    }
+}
+
+impl<LocationId, Name> CreateBrandBoardParamBuilder<LocationId, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateBrandBoardParam
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        CreateBrandBoardParam {
+            location_id,
+            name,
+            logos: None,
+            colors: None,
+            fonts: None,
+            default: None,
+            brand_board_id: None,
+            parent_id: None,
+            type_: None,
+            url: None,
+        }
     }
 }
 
@@ -654,17 +954,12 @@ pub struct Font {
 }
 
 impl Font {
-    /// A `Font` with its required fields (`font`, `fallback`, `label`); set the others with the setters.
-    pub fn new(
-        font: impl Into<String>,
-        fallback: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: None,
-            font: font.into(),
-            fallback: fallback.into(),
-            label: label.into(),
+    /// A `Font`, built by name: set its required fields ([`font`](FontBuilder::font), [`fallback`](FontBuilder::fallback), [`label`](FontBuilder::label)) on the returned [`FontBuilder`], then [`build`](FontBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FontBuilder {
+        FontBuilder {
+            font: Unset,
+            fallback: Unset,
+            label: Unset,
         }
     }
 
@@ -672,6 +967,74 @@ impl Font {
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
+    }
+}
+
+/// Builds a [`Font`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FontBuilder<FontField = Unset, Fallback = Unset, Label = Unset> {
+    font: FontField,
+    fallback: Fallback,
+    label: Label,
+}
+
+impl<Fallback, Label> FontBuilder<Unset, Fallback, Label> {
+    /// Sets [`font`](Font::font).
+    pub fn font(self, font: impl Into<String>) -> FontBuilder<String, Fallback, Label> {
+        FontBuilder {
+            font: font.into(),
+            fallback: self.fallback,
+            label: self.label,
+        }
+    }
+}
+
+impl<FontField, Label> FontBuilder<FontField, Unset, Label> {
+    /// Sets [`fallback`](Font::fallback).
+    pub fn fallback(
+        self,
+        fallback: impl Into<String>,
+    ) -> FontBuilder<FontField, String, Label> {
+        FontBuilder {
+            font: self.font,
+            fallback: fallback.into(),
+            label: self.label,
+        }
+    }
+}
+
+impl<FontField, Fallback> FontBuilder<FontField, Fallback, Unset> {
+    /// Sets [`label`](Font::label).
+    pub fn label(
+        self,
+        label: impl Into<String>,
+    ) -> FontBuilder<FontField, Fallback, String> {
+        FontBuilder {
+            font: self.font,
+            fallback: self.fallback,
+            label: label.into(),
+        }
+    }
+}
+
+impl<FontField, Fallback, Label> FontBuilder<FontField, Fallback, Label> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Font
+    where
+        FontField: Given<String>,
+        Fallback: Given<String>,
+        Label: Given<String>,
+    {
+        let font = self.font.given();
+        let fallback = self.fallback.given();
+        let label = self.label.given();
+        Font {
+            id: None,
+            font,
+            fallback,
+            label,
+        }
     }
 }
 
@@ -782,17 +1145,12 @@ pub struct Logo {
 }
 
 impl Logo {
-    /// A `Logo` with its required fields (`url`, `label`, `path`); set the others with the setters.
-    pub fn new(
-        url: impl Into<String>,
-        label: impl Into<String>,
-        path: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: None,
-            url: url.into(),
-            label: label.into(),
-            path: path.into(),
+    /// A `Logo`, built by name: set its required fields ([`url`](LogoBuilder::url), [`label`](LogoBuilder::label), [`path`](LogoBuilder::path)) on the returned [`LogoBuilder`], then [`build`](LogoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LogoBuilder {
+        LogoBuilder {
+            url: Unset,
+            label: Unset,
+            path: Unset,
         }
     }
 
@@ -800,6 +1158,63 @@ impl Logo {
     pub fn id(mut self, id: impl Into<String>) -> Self {
         self.id = Some(id.into());
         self
+    }
+}
+
+/// Builds a [`Logo`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LogoBuilder<Url = Unset, Label = Unset, Path = Unset> {
+    url: Url,
+    label: Label,
+    path: Path,
+}
+
+impl<Label, Path> LogoBuilder<Unset, Label, Path> {
+    /// Sets [`url`](Logo::url).
+    pub fn url(self, url: impl Into<String>) -> LogoBuilder<String, Label, Path> {
+        LogoBuilder {
+            url: url.into(),
+            label: self.label,
+            path: self.path,
+        }
+    }
+}
+
+impl<Url, Path> LogoBuilder<Url, Unset, Path> {
+    /// Sets [`label`](Logo::label).
+    pub fn label(self, label: impl Into<String>) -> LogoBuilder<Url, String, Path> {
+        LogoBuilder {
+            url: self.url,
+            label: label.into(),
+            path: self.path,
+        }
+    }
+}
+
+impl<Url, Label> LogoBuilder<Url, Label, Unset> {
+    /// Sets [`path`](Logo::path).
+    pub fn path(self, path: impl Into<String>) -> LogoBuilder<Url, Label, String> {
+        LogoBuilder {
+            url: self.url,
+            label: self.label,
+            path: path.into(),
+        }
+    }
+}
+
+impl<Url, Label, Path> LogoBuilder<Url, Label, Path> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Logo
+    where
+        Url: Given<String>,
+        Label: Given<String>,
+        Path: Given<String>,
+    {
+        let url = self.url.given();
+        let label = self.label.given();
+        let path = self.path.given();
+        Logo { id: None, url, label, path }
     }
 }
 

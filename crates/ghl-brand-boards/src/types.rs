@@ -3,6 +3,7 @@
 
 //! Request and response types of the Brand Boards API, one per schema of `apps/brand-boards.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// An item of the `brandBoards` field of [`GetBrandBoardsByLocationSuccessDto`].
@@ -47,22 +48,164 @@ pub struct Color {
 }
 
 impl Color {
-    /// A `Color` with its required fields (`id`, `hexa`, `rgba`, `hex`, `rgb`, `label`); set the others with the setters.
-    pub fn new(
+    /// A `Color`, built by name: set its required fields ([`id`](ColorBuilder::id), [`hexa`](ColorBuilder::hexa), [`rgba`](ColorBuilder::rgba), [`hex`](ColorBuilder::hex), [`rgb`](ColorBuilder::rgb), [`label`](ColorBuilder::label)) on the returned [`ColorBuilder`], then [`build`](ColorBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ColorBuilder {
+        ColorBuilder {
+            id: Unset,
+            hexa: Unset,
+            rgba: Unset,
+            hex: Unset,
+            rgb: Unset,
+            label: Unset,
+        }
+    }
+}
+
+/// Builds a [`Color`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ColorBuilder<
+    Id = Unset,
+    Hexa = Unset,
+    Rgba = Unset,
+    Hex = Unset,
+    Rgb = Unset,
+    Label = Unset,
+> {
+    id: Id,
+    hexa: Hexa,
+    rgba: Rgba,
+    hex: Hex,
+    rgb: Rgb,
+    label: Label,
+}
+
+impl<Hexa, Rgba, Hex, Rgb, Label> ColorBuilder<Unset, Hexa, Rgba, Hex, Rgb, Label> {
+    /// Sets [`id`](Color::id).
+    pub fn id(
+        self,
         id: impl Into<String>,
-        hexa: impl Into<String>,
-        rgba: impl Into<String>,
-        hex: impl Into<String>,
-        rgb: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> ColorBuilder<String, Hexa, Rgba, Hex, Rgb, Label> {
+        ColorBuilder {
             id: id.into(),
+            hexa: self.hexa,
+            rgba: self.rgba,
+            hex: self.hex,
+            rgb: self.rgb,
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, Rgba, Hex, Rgb, Label> ColorBuilder<Id, Unset, Rgba, Hex, Rgb, Label> {
+    /// Sets [`hexa`](Color::hexa).
+    pub fn hexa(
+        self,
+        hexa: impl Into<String>,
+    ) -> ColorBuilder<Id, String, Rgba, Hex, Rgb, Label> {
+        ColorBuilder {
+            id: self.id,
             hexa: hexa.into(),
+            rgba: self.rgba,
+            hex: self.hex,
+            rgb: self.rgb,
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, Hexa, Hex, Rgb, Label> ColorBuilder<Id, Hexa, Unset, Hex, Rgb, Label> {
+    /// Sets [`rgba`](Color::rgba).
+    pub fn rgba(
+        self,
+        rgba: impl Into<String>,
+    ) -> ColorBuilder<Id, Hexa, String, Hex, Rgb, Label> {
+        ColorBuilder {
+            id: self.id,
+            hexa: self.hexa,
             rgba: rgba.into(),
+            hex: self.hex,
+            rgb: self.rgb,
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, Hexa, Rgba, Rgb, Label> ColorBuilder<Id, Hexa, Rgba, Unset, Rgb, Label> {
+    /// Sets [`hex`](Color::hex).
+    pub fn hex(
+        self,
+        hex: impl Into<String>,
+    ) -> ColorBuilder<Id, Hexa, Rgba, String, Rgb, Label> {
+        ColorBuilder {
+            id: self.id,
+            hexa: self.hexa,
+            rgba: self.rgba,
             hex: hex.into(),
+            rgb: self.rgb,
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, Hexa, Rgba, Hex, Label> ColorBuilder<Id, Hexa, Rgba, Hex, Unset, Label> {
+    /// Sets [`rgb`](Color::rgb).
+    pub fn rgb(
+        self,
+        rgb: impl Into<String>,
+    ) -> ColorBuilder<Id, Hexa, Rgba, Hex, String, Label> {
+        ColorBuilder {
+            id: self.id,
+            hexa: self.hexa,
+            rgba: self.rgba,
+            hex: self.hex,
             rgb: rgb.into(),
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, Hexa, Rgba, Hex, Rgb> ColorBuilder<Id, Hexa, Rgba, Hex, Rgb, Unset> {
+    /// Sets [`label`](Color::label).
+    pub fn label(
+        self,
+        label: impl Into<String>,
+    ) -> ColorBuilder<Id, Hexa, Rgba, Hex, Rgb, String> {
+        ColorBuilder {
+            id: self.id,
+            hexa: self.hexa,
+            rgba: self.rgba,
+            hex: self.hex,
+            rgb: self.rgb,
             label: label.into(),
+        }
+    }
+}
+
+impl<Id, Hexa, Rgba, Hex, Rgb, Label> ColorBuilder<Id, Hexa, Rgba, Hex, Rgb, Label> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Color
+    where
+        Id: Given<String>,
+        Hexa: Given<String>,
+        Rgba: Given<String>,
+        Hex: Given<String>,
+        Rgb: Given<String>,
+        Label: Given<String>,
+    {
+        let id = self.id.given();
+        let hexa = self.hexa.given();
+        let rgba = self.rgba.given();
+        let hex = self.hex.given();
+        let rgb = self.rgb.given();
+        let label = self.label.given();
+        Color {
+            id,
+            hexa,
+            rgba,
+            hex,
+            rgb,
+            label,
         }
     }
 }
@@ -96,18 +239,11 @@ pub struct CreateBrandBoardParam {
 }
 
 impl CreateBrandBoardParam {
-    /// A `CreateBrandBoardParam` with its required fields (`location_id`, `name`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            name: name.into(),
-            logos: None,
-            colors: None,
-            fonts: None,
-            default: None,
-            brand_board_id: None,
-            parent_id: None,
-            type_: None,
+    /// A `CreateBrandBoardParam`, built by name: set its required fields ([`location_id`](CreateBrandBoardParamBuilder::location_id), [`name`](CreateBrandBoardParamBuilder::name)) on the returned [`CreateBrandBoardParamBuilder`], then [`build`](CreateBrandBoardParamBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateBrandBoardParamBuilder {
+        CreateBrandBoardParamBuilder {
+            location_id: Unset,
+            name: Unset,
         }
     }
 
@@ -154,6 +290,63 @@ impl CreateBrandBoardParam {
     }
 }
 
+/// Builds a [`CreateBrandBoardParam`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateBrandBoardParamBuilder<LocationId = Unset, Name = Unset> {
+    location_id: LocationId,
+    name: Name,
+}
+
+impl<Name> CreateBrandBoardParamBuilder<Unset, Name> {
+    /// Sets [`location_id`](CreateBrandBoardParam::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateBrandBoardParamBuilder<String, Name> {
+        CreateBrandBoardParamBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<LocationId> CreateBrandBoardParamBuilder<LocationId, Unset> {
+    /// Sets [`name`](CreateBrandBoardParam::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateBrandBoardParamBuilder<LocationId, String> {
+        CreateBrandBoardParamBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+        }
+    }
+}
+
+impl<LocationId, Name> CreateBrandBoardParamBuilder<LocationId, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateBrandBoardParam
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        CreateBrandBoardParam {
+            location_id,
+            name,
+            logos: None,
+            colors: None,
+            fonts: None,
+            default: None,
+            brand_board_id: None,
+            parent_id: None,
+            type_: None,
+        }
+    }
+}
+
 /// An item of the `fonts` field of [`CreateBrandBoardParam`], an item of the `fonts` field of [`GetBrandBoardSuccessDto`] and an item of the `fonts` field of [`UpdateBrandBoardBody`].
 ///
 /// Schema: `apps/brand-boards.json#/components/schemas/Font`
@@ -171,19 +364,101 @@ pub struct Font {
 }
 
 impl Font {
-    /// A `Font` with its required fields (`id`, `font`, `fallback`, `label`); set the others with the setters.
-    pub fn new(
+    /// A `Font`, built by name: set its required fields ([`id`](FontBuilder::id), [`font`](FontBuilder::font), [`fallback`](FontBuilder::fallback), [`label`](FontBuilder::label)) on the returned [`FontBuilder`], then [`build`](FontBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FontBuilder {
+        FontBuilder {
+            id: Unset,
+            font: Unset,
+            fallback: Unset,
+            label: Unset,
+        }
+    }
+}
+
+/// Builds a [`Font`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FontBuilder<Id = Unset, FontField = Unset, Fallback = Unset, Label = Unset> {
+    id: Id,
+    font: FontField,
+    fallback: Fallback,
+    label: Label,
+}
+
+impl<FontField, Fallback, Label> FontBuilder<Unset, FontField, Fallback, Label> {
+    /// Sets [`id`](Font::id).
+    pub fn id(
+        self,
         id: impl Into<String>,
-        font: impl Into<String>,
-        fallback: impl Into<String>,
-        label: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> FontBuilder<String, FontField, Fallback, Label> {
+        FontBuilder {
             id: id.into(),
+            font: self.font,
+            fallback: self.fallback,
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, Fallback, Label> FontBuilder<Id, Unset, Fallback, Label> {
+    /// Sets [`font`](Font::font).
+    pub fn font(
+        self,
+        font: impl Into<String>,
+    ) -> FontBuilder<Id, String, Fallback, Label> {
+        FontBuilder {
+            id: self.id,
             font: font.into(),
+            fallback: self.fallback,
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, FontField, Label> FontBuilder<Id, FontField, Unset, Label> {
+    /// Sets [`fallback`](Font::fallback).
+    pub fn fallback(
+        self,
+        fallback: impl Into<String>,
+    ) -> FontBuilder<Id, FontField, String, Label> {
+        FontBuilder {
+            id: self.id,
+            font: self.font,
             fallback: fallback.into(),
+            label: self.label,
+        }
+    }
+}
+
+impl<Id, FontField, Fallback> FontBuilder<Id, FontField, Fallback, Unset> {
+    /// Sets [`label`](Font::label).
+    pub fn label(
+        self,
+        label: impl Into<String>,
+    ) -> FontBuilder<Id, FontField, Fallback, String> {
+        FontBuilder {
+            id: self.id,
+            font: self.font,
+            fallback: self.fallback,
             label: label.into(),
         }
+    }
+}
+
+impl<Id, FontField, Fallback, Label> FontBuilder<Id, FontField, Fallback, Label> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Font
+    where
+        Id: Given<String>,
+        FontField: Given<String>,
+        Fallback: Given<String>,
+        Label: Given<String>,
+    {
+        let id = self.id.given();
+        let font = self.font.given();
+        let fallback = self.fallback.given();
+        let label = self.label.given();
+        Font { id, font, fallback, label }
     }
 }
 
@@ -270,19 +545,89 @@ pub struct Logo {
 }
 
 impl Logo {
-    /// A `Logo` with its required fields (`id`, `url`, `label`, `path`); set the others with the setters.
-    pub fn new(
-        id: impl Into<String>,
-        url: impl Into<String>,
-        label: impl Into<String>,
-        path: impl Into<String>,
-    ) -> Self {
-        Self {
+    /// A `Logo`, built by name: set its required fields ([`id`](LogoBuilder::id), [`url`](LogoBuilder::url), [`label`](LogoBuilder::label), [`path`](LogoBuilder::path)) on the returned [`LogoBuilder`], then [`build`](LogoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LogoBuilder {
+        LogoBuilder {
+            id: Unset,
+            url: Unset,
+            label: Unset,
+            path: Unset,
+        }
+    }
+}
+
+/// Builds a [`Logo`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LogoBuilder<Id = Unset, Url = Unset, Label = Unset, Path = Unset> {
+    id: Id,
+    url: Url,
+    label: Label,
+    path: Path,
+}
+
+impl<Url, Label, Path> LogoBuilder<Unset, Url, Label, Path> {
+    /// Sets [`id`](Logo::id).
+    pub fn id(self, id: impl Into<String>) -> LogoBuilder<String, Url, Label, Path> {
+        LogoBuilder {
             id: id.into(),
+            url: self.url,
+            label: self.label,
+            path: self.path,
+        }
+    }
+}
+
+impl<Id, Label, Path> LogoBuilder<Id, Unset, Label, Path> {
+    /// Sets [`url`](Logo::url).
+    pub fn url(self, url: impl Into<String>) -> LogoBuilder<Id, String, Label, Path> {
+        LogoBuilder {
+            id: self.id,
             url: url.into(),
+            label: self.label,
+            path: self.path,
+        }
+    }
+}
+
+impl<Id, Url, Path> LogoBuilder<Id, Url, Unset, Path> {
+    /// Sets [`label`](Logo::label).
+    pub fn label(self, label: impl Into<String>) -> LogoBuilder<Id, Url, String, Path> {
+        LogoBuilder {
+            id: self.id,
+            url: self.url,
             label: label.into(),
+            path: self.path,
+        }
+    }
+}
+
+impl<Id, Url, Label> LogoBuilder<Id, Url, Label, Unset> {
+    /// Sets [`path`](Logo::path).
+    pub fn path(self, path: impl Into<String>) -> LogoBuilder<Id, Url, Label, String> {
+        LogoBuilder {
+            id: self.id,
+            url: self.url,
+            label: self.label,
             path: path.into(),
         }
+    }
+}
+
+impl<Id, Url, Label, Path> LogoBuilder<Id, Url, Label, Path> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Logo
+    where
+        Id: Given<String>,
+        Url: Given<String>,
+        Label: Given<String>,
+        Path: Given<String>,
+    {
+        let id = self.id.given();
+        let url = self.url.given();
+        let label = self.label.given();
+        let path = self.path.given();
+        Logo { id, url, label, path }
     }
 }
 

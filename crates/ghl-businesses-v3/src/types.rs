@@ -3,6 +3,7 @@
 
 //! Request and response types of the Business API, one per schema of `apps/v3/businesses-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The `updatedBy` field of [`BusinessDto`] and the `createdBy` field of [`BusinessDto`].
@@ -85,20 +86,11 @@ pub struct CreateBusinessDto {
 }
 
 impl CreateBusinessDto {
-    /// A `CreateBusinessDto` with its required fields (`name`, `location_id`); set the others with the setters.
-    pub fn new(name: impl Into<String>, location_id: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            location_id: location_id.into(),
-            phone: None,
-            email: None,
-            website: None,
-            address: None,
-            city: None,
-            postal_code: None,
-            state: None,
-            country: None,
-            description: None,
+    /// A `CreateBusinessDto`, built by name: set its required fields ([`name`](CreateBusinessDtoBuilder::name), [`location_id`](CreateBusinessDtoBuilder::location_id)) on the returned [`CreateBusinessDtoBuilder`], then [`build`](CreateBusinessDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateBusinessDtoBuilder {
+        CreateBusinessDtoBuilder {
+            name: Unset,
+            location_id: Unset,
         }
     }
 
@@ -154,6 +146,65 @@ impl CreateBusinessDto {
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
+    }
+}
+
+/// Builds a [`CreateBusinessDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateBusinessDtoBuilder<Name = Unset, LocationId = Unset> {
+    name: Name,
+    location_id: LocationId,
+}
+
+impl<LocationId> CreateBusinessDtoBuilder<Unset, LocationId> {
+    /// Sets [`name`](CreateBusinessDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateBusinessDtoBuilder<String, LocationId> {
+        CreateBusinessDtoBuilder {
+            name: name.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Name> CreateBusinessDtoBuilder<Name, Unset> {
+    /// Sets [`location_id`](CreateBusinessDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateBusinessDtoBuilder<Name, String> {
+        CreateBusinessDtoBuilder {
+            name: self.name,
+            location_id: location_id.into(),
+        }
+    }
+}
+
+impl<Name, LocationId> CreateBusinessDtoBuilder<Name, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateBusinessDto
+    where
+        Name: Given<String>,
+        LocationId: Given<String>,
+    {
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        CreateBusinessDto {
+            name,
+            location_id,
+            phone: None,
+            email: None,
+            website: None,
+            address: None,
+            city: None,
+            postal_code: None,
+            state: None,
+            country: None,
+            description: None,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Calendars API, one per schema of `apps/v3/calendars-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The response to `GET /calendars/groups`.
@@ -86,31 +87,13 @@ pub struct AppointmentCreateSchema {
 }
 
 impl AppointmentCreateSchema {
-    /// A `AppointmentCreateSchema` with its required fields (`calendar_id`, `location_id`, `contact_id`, `start_time`); set the others with the setters.
-    pub fn new(
-        calendar_id: impl Into<String>,
-        location_id: impl Into<String>,
-        contact_id: impl Into<String>,
-        start_time: impl Into<ghl_runtime::Timestamp>,
-    ) -> Self {
-        Self {
-            title: None,
-            meeting_location_type: None,
-            meeting_location_id: None,
-            override_location_config: None,
-            appointment_status: None,
-            assigned_user_id: None,
-            description: None,
-            address: None,
-            ignore_date_range: None,
-            to_notify: None,
-            ignore_free_slot_validation: None,
-            rrule: None,
-            calendar_id: calendar_id.into(),
-            location_id: location_id.into(),
-            contact_id: contact_id.into(),
-            start_time: ghl_runtime::Timestamp::text(start_time),
-            end_time: None,
+    /// A `AppointmentCreateSchema`, built by name: set its required fields ([`calendar_id`](AppointmentCreateSchemaBuilder::calendar_id), [`location_id`](AppointmentCreateSchemaBuilder::location_id), [`contact_id`](AppointmentCreateSchemaBuilder::contact_id), [`start_time`](AppointmentCreateSchemaBuilder::start_time)) on the returned [`AppointmentCreateSchemaBuilder`], then [`build`](AppointmentCreateSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AppointmentCreateSchemaBuilder {
+        AppointmentCreateSchemaBuilder {
+            calendar_id: Unset,
+            location_id: Unset,
+            contact_id: Unset,
+            start_time: Unset,
         }
     }
 
@@ -202,6 +185,137 @@ impl AppointmentCreateSchema {
     pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
         self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
+    }
+}
+
+/// Builds a [`AppointmentCreateSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AppointmentCreateSchemaBuilder<
+    CalendarId = Unset,
+    LocationId = Unset,
+    ContactId = Unset,
+    StartTime = Unset,
+> {
+    calendar_id: CalendarId,
+    location_id: LocationId,
+    contact_id: ContactId,
+    start_time: StartTime,
+}
+
+impl<
+    LocationId,
+    ContactId,
+    StartTime,
+> AppointmentCreateSchemaBuilder<Unset, LocationId, ContactId, StartTime> {
+    /// Sets [`calendar_id`](AppointmentCreateSchema::calendar_id).
+    pub fn calendar_id(
+        self,
+        calendar_id: impl Into<String>,
+    ) -> AppointmentCreateSchemaBuilder<String, LocationId, ContactId, StartTime> {
+        AppointmentCreateSchemaBuilder {
+            calendar_id: calendar_id.into(),
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+            start_time: self.start_time,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    ContactId,
+    StartTime,
+> AppointmentCreateSchemaBuilder<CalendarId, Unset, ContactId, StartTime> {
+    /// Sets [`location_id`](AppointmentCreateSchema::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> AppointmentCreateSchemaBuilder<CalendarId, String, ContactId, StartTime> {
+        AppointmentCreateSchemaBuilder {
+            calendar_id: self.calendar_id,
+            location_id: location_id.into(),
+            contact_id: self.contact_id,
+            start_time: self.start_time,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    LocationId,
+    StartTime,
+> AppointmentCreateSchemaBuilder<CalendarId, LocationId, Unset, StartTime> {
+    /// Sets [`contact_id`](AppointmentCreateSchema::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> AppointmentCreateSchemaBuilder<CalendarId, LocationId, String, StartTime> {
+        AppointmentCreateSchemaBuilder {
+            calendar_id: self.calendar_id,
+            location_id: self.location_id,
+            contact_id: contact_id.into(),
+            start_time: self.start_time,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    LocationId,
+    ContactId,
+> AppointmentCreateSchemaBuilder<CalendarId, LocationId, ContactId, Unset> {
+    /// Sets [`start_time`](AppointmentCreateSchema::start_time).
+    pub fn start_time(
+        self,
+        start_time: impl Into<ghl_runtime::Timestamp>,
+    ) -> AppointmentCreateSchemaBuilder<CalendarId, LocationId, ContactId, String> {
+        AppointmentCreateSchemaBuilder {
+            calendar_id: self.calendar_id,
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+            start_time: ghl_runtime::Timestamp::text(start_time),
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    LocationId,
+    ContactId,
+    StartTime,
+> AppointmentCreateSchemaBuilder<CalendarId, LocationId, ContactId, StartTime> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AppointmentCreateSchema
+    where
+        CalendarId: Given<String>,
+        LocationId: Given<String>,
+        ContactId: Given<String>,
+        StartTime: Given<String>,
+    {
+        let calendar_id = self.calendar_id.given();
+        let location_id = self.location_id.given();
+        let contact_id = self.contact_id.given();
+        let start_time = self.start_time.given();
+        AppointmentCreateSchema {
+            title: None,
+            meeting_location_type: None,
+            meeting_location_id: None,
+            override_location_config: None,
+            appointment_status: None,
+            assigned_user_id: None,
+            description: None,
+            address: None,
+            ignore_date_range: None,
+            to_notify: None,
+            ignore_free_slot_validation: None,
+            rrule: None,
+            calendar_id,
+            location_id,
+            contact_id,
+            start_time,
+            end_time: None,
+        }
     }
 }
 
@@ -477,15 +591,11 @@ pub struct BlockSlotCreateRequestDto {
 }
 
 impl BlockSlotCreateRequestDto {
-    /// A `BlockSlotCreateRequestDto` with its required fields (`calendar_id`, `location_id`); set the others with the setters.
-    pub fn new(calendar_id: impl Into<String>, location_id: impl Into<String>) -> Self {
-        Self {
-            title: None,
-            calendar_id: calendar_id.into(),
-            assigned_user_id: None,
-            location_id: location_id.into(),
-            start_time: None,
-            end_time: None,
+    /// A `BlockSlotCreateRequestDto`, built by name: set its required fields ([`calendar_id`](BlockSlotCreateRequestDtoBuilder::calendar_id), [`location_id`](BlockSlotCreateRequestDtoBuilder::location_id)) on the returned [`BlockSlotCreateRequestDtoBuilder`], then [`build`](BlockSlotCreateRequestDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> BlockSlotCreateRequestDtoBuilder {
+        BlockSlotCreateRequestDtoBuilder {
+            calendar_id: Unset,
+            location_id: Unset,
         }
     }
 
@@ -511,6 +621,60 @@ impl BlockSlotCreateRequestDto {
     pub fn end_time(mut self, end_time: impl Into<ghl_runtime::Timestamp>) -> Self {
         self.end_time = Some(ghl_runtime::Timestamp::text(end_time));
         self
+    }
+}
+
+/// Builds a [`BlockSlotCreateRequestDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct BlockSlotCreateRequestDtoBuilder<CalendarId = Unset, LocationId = Unset> {
+    calendar_id: CalendarId,
+    location_id: LocationId,
+}
+
+impl<LocationId> BlockSlotCreateRequestDtoBuilder<Unset, LocationId> {
+    /// Sets [`calendar_id`](BlockSlotCreateRequestDto::calendar_id).
+    pub fn calendar_id(
+        self,
+        calendar_id: impl Into<String>,
+    ) -> BlockSlotCreateRequestDtoBuilder<String, LocationId> {
+        BlockSlotCreateRequestDtoBuilder {
+            calendar_id: calendar_id.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<CalendarId> BlockSlotCreateRequestDtoBuilder<CalendarId, Unset> {
+    /// Sets [`location_id`](BlockSlotCreateRequestDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> BlockSlotCreateRequestDtoBuilder<CalendarId, String> {
+        BlockSlotCreateRequestDtoBuilder {
+            calendar_id: self.calendar_id,
+            location_id: location_id.into(),
+        }
+    }
+}
+
+impl<CalendarId, LocationId> BlockSlotCreateRequestDtoBuilder<CalendarId, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> BlockSlotCreateRequestDto
+    where
+        CalendarId: Given<String>,
+        LocationId: Given<String>,
+    {
+        let calendar_id = self.calendar_id.given();
+        let location_id = self.location_id.given();
+        BlockSlotCreateRequestDto {
+            title: None,
+            calendar_id,
+            assigned_user_id: None,
+            location_id,
+            start_time: None,
+            end_time: None,
+        }
     }
 }
 
@@ -677,64 +841,11 @@ pub struct CalendarCreateDto {
 }
 
 impl CalendarCreateDto {
-    /// A `CalendarCreateDto` with its required fields (`location_id`, `name`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
-            is_active: None,
-            notifications: None,
-            location_id: location_id.into(),
-            group_id: None,
-            team_members: None,
-            event_type: None,
-            name: name.into(),
-            description: None,
-            slug: None,
-            widget_slug: None,
-            calendar_type: None,
-            widget_type: None,
-            event_title: None,
-            event_color: None,
-            meeting_location: None,
-            location_configurations: None,
-            slot_duration: None,
-            slot_duration_unit: None,
-            slot_interval: None,
-            slot_interval_unit: None,
-            slot_buffer: None,
-            slot_buffer_unit: None,
-            pre_buffer: None,
-            pre_buffer_unit: None,
-            appoinment_per_slot: None,
-            appoinment_per_day: None,
-            allow_booking_after: None,
-            allow_booking_after_unit: None,
-            allow_booking_for: None,
-            allow_booking_for_unit: None,
-            open_hours: None,
-            enable_recurring: None,
-            recurring: None,
-            form_id: None,
-            sticky_contact: None,
-            is_live_payment_mode: None,
-            auto_confirm: None,
-            should_send_alert_emails_to_assigned_member: None,
-            alert_email: None,
-            google_invitation_emails: None,
-            allow_reschedule: None,
-            allow_cancellation: None,
-            should_assign_contact_to_team_member: None,
-            should_skip_assigning_contact_for_existing: None,
-            notes: None,
-            pixel_id: None,
-            form_submit_type: None,
-            form_submit_redirect_url: None,
-            form_submit_thanks_message: None,
-            availability_type: None,
-            availabilities: None,
-            guest_type: None,
-            consent_label: None,
-            calendar_cover_image: None,
-            look_busy_config: None,
+    /// A `CalendarCreateDto`, built by name: set its required fields ([`location_id`](CalendarCreateDtoBuilder::location_id), [`name`](CalendarCreateDtoBuilder::name)) on the returned [`CalendarCreateDtoBuilder`], then [`build`](CalendarCreateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CalendarCreateDtoBuilder {
+        CalendarCreateDtoBuilder {
+            location_id: Unset,
+            name: Unset,
         }
     }
 
@@ -1121,6 +1232,109 @@ impl CalendarCreateDto {
     }
 }
 
+/// Builds a [`CalendarCreateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CalendarCreateDtoBuilder<LocationId = Unset, Name = Unset> {
+    location_id: LocationId,
+    name: Name,
+}
+
+impl<Name> CalendarCreateDtoBuilder<Unset, Name> {
+    /// Sets [`location_id`](CalendarCreateDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CalendarCreateDtoBuilder<String, Name> {
+        CalendarCreateDtoBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<LocationId> CalendarCreateDtoBuilder<LocationId, Unset> {
+    /// Sets [`name`](CalendarCreateDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CalendarCreateDtoBuilder<LocationId, String> {
+        CalendarCreateDtoBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+        }
+    }
+}
+
+impl<LocationId, Name> CalendarCreateDtoBuilder<LocationId, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CalendarCreateDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        CalendarCreateDto {
+            is_active: None,
+            notifications: None,
+            location_id,
+            group_id: None,
+            team_members: None,
+            event_type: None,
+            name,
+            description: None,
+            slug: None,
+            widget_slug: None,
+            calendar_type: None,
+            widget_type: None,
+            event_title: None,
+            event_color: None,
+            meeting_location: None,
+            location_configurations: None,
+            slot_duration: None,
+            slot_duration_unit: None,
+            slot_interval: None,
+            slot_interval_unit: None,
+            slot_buffer: None,
+            slot_buffer_unit: None,
+            pre_buffer: None,
+            pre_buffer_unit: None,
+            appoinment_per_slot: None,
+            appoinment_per_day: None,
+            allow_booking_after: None,
+            allow_booking_after_unit: None,
+            allow_booking_for: None,
+            allow_booking_for_unit: None,
+            open_hours: None,
+            enable_recurring: None,
+            recurring: None,
+            form_id: None,
+            sticky_contact: None,
+            is_live_payment_mode: None,
+            auto_confirm: None,
+            should_send_alert_emails_to_assigned_member: None,
+            alert_email: None,
+            google_invitation_emails: None,
+            allow_reschedule: None,
+            allow_cancellation: None,
+            should_assign_contact_to_team_member: None,
+            should_skip_assigning_contact_for_existing: None,
+            notes: None,
+            pixel_id: None,
+            form_submit_type: None,
+            form_submit_redirect_url: None,
+            form_submit_thanks_message: None,
+            availability_type: None,
+            availabilities: None,
+            guest_type: None,
+            consent_label: None,
+            calendar_cover_image: None,
+            look_busy_config: None,
+        }
+    }
+}
+
 /// The response to `DELETE /calendars/{calendarId}`.
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CalendarDeleteSuccessfulResponseDTO`
@@ -1331,21 +1545,14 @@ pub struct CalendarNotification {
 }
 
 impl CalendarNotification {
-    /// A `CalendarNotification` with its required fields (`should_send_to_contact`, `should_send_to_guest`, `should_send_to_user`, `should_send_to_selected_users`, `selected_users`); set the others with the setters.
-    pub fn new(
-        should_send_to_contact: bool,
-        should_send_to_guest: bool,
-        should_send_to_user: bool,
-        should_send_to_selected_users: bool,
-        selected_users: impl Into<String>,
-    ) -> Self {
-        Self {
-            type_: None,
-            should_send_to_contact,
-            should_send_to_guest,
-            should_send_to_user,
-            should_send_to_selected_users,
-            selected_users: selected_users.into(),
+    /// A `CalendarNotification`, built by name: set its required fields ([`should_send_to_contact`](CalendarNotificationBuilder::should_send_to_contact), [`should_send_to_guest`](CalendarNotificationBuilder::should_send_to_guest), [`should_send_to_user`](CalendarNotificationBuilder::should_send_to_user), [`should_send_to_selected_users`](CalendarNotificationBuilder::should_send_to_selected_users), [`selected_users`](CalendarNotificationBuilder::selected_users)) on the returned [`CalendarNotificationBuilder`], then [`build`](CalendarNotificationBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CalendarNotificationBuilder {
+        CalendarNotificationBuilder {
+            should_send_to_contact: Unset,
+            should_send_to_guest: Unset,
+            should_send_to_user: Unset,
+            should_send_to_selected_users: Unset,
+            selected_users: Unset,
         }
     }
 
@@ -1353,6 +1560,226 @@ impl CalendarNotification {
     pub fn type_(mut self, type_: impl Into<CalendarNotificationType>) -> Self {
         self.type_ = Some(type_.into());
         self
+    }
+}
+
+/// Builds a [`CalendarNotification`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CalendarNotificationBuilder<
+    ShouldSendToContact = Unset,
+    ShouldSendToGuest = Unset,
+    ShouldSendToUser = Unset,
+    ShouldSendToSelectedUsers = Unset,
+    SelectedUsers = Unset,
+> {
+    should_send_to_contact: ShouldSendToContact,
+    should_send_to_guest: ShouldSendToGuest,
+    should_send_to_user: ShouldSendToUser,
+    should_send_to_selected_users: ShouldSendToSelectedUsers,
+    selected_users: SelectedUsers,
+}
+
+impl<
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> CalendarNotificationBuilder<
+    Unset,
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> {
+    /// Sets [`should_send_to_contact`](CalendarNotification::should_send_to_contact).
+    pub fn should_send_to_contact(
+        self,
+        should_send_to_contact: bool,
+    ) -> CalendarNotificationBuilder<
+        bool,
+        ShouldSendToGuest,
+        ShouldSendToUser,
+        ShouldSendToSelectedUsers,
+        SelectedUsers,
+    > {
+        CalendarNotificationBuilder {
+            should_send_to_contact,
+            should_send_to_guest: self.should_send_to_guest,
+            should_send_to_user: self.should_send_to_user,
+            should_send_to_selected_users: self.should_send_to_selected_users,
+            selected_users: self.selected_users,
+        }
+    }
+}
+
+impl<
+    ShouldSendToContact,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> CalendarNotificationBuilder<
+    ShouldSendToContact,
+    Unset,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> {
+    /// Sets [`should_send_to_guest`](CalendarNotification::should_send_to_guest).
+    pub fn should_send_to_guest(
+        self,
+        should_send_to_guest: bool,
+    ) -> CalendarNotificationBuilder<
+        ShouldSendToContact,
+        bool,
+        ShouldSendToUser,
+        ShouldSendToSelectedUsers,
+        SelectedUsers,
+    > {
+        CalendarNotificationBuilder {
+            should_send_to_contact: self.should_send_to_contact,
+            should_send_to_guest,
+            should_send_to_user: self.should_send_to_user,
+            should_send_to_selected_users: self.should_send_to_selected_users,
+            selected_users: self.selected_users,
+        }
+    }
+}
+
+impl<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> CalendarNotificationBuilder<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    Unset,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> {
+    /// Sets [`should_send_to_user`](CalendarNotification::should_send_to_user).
+    pub fn should_send_to_user(
+        self,
+        should_send_to_user: bool,
+    ) -> CalendarNotificationBuilder<
+        ShouldSendToContact,
+        ShouldSendToGuest,
+        bool,
+        ShouldSendToSelectedUsers,
+        SelectedUsers,
+    > {
+        CalendarNotificationBuilder {
+            should_send_to_contact: self.should_send_to_contact,
+            should_send_to_guest: self.should_send_to_guest,
+            should_send_to_user,
+            should_send_to_selected_users: self.should_send_to_selected_users,
+            selected_users: self.selected_users,
+        }
+    }
+}
+
+impl<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    SelectedUsers,
+> CalendarNotificationBuilder<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    Unset,
+    SelectedUsers,
+> {
+    /// Sets [`should_send_to_selected_users`](CalendarNotification::should_send_to_selected_users).
+    pub fn should_send_to_selected_users(
+        self,
+        should_send_to_selected_users: bool,
+    ) -> CalendarNotificationBuilder<
+        ShouldSendToContact,
+        ShouldSendToGuest,
+        ShouldSendToUser,
+        bool,
+        SelectedUsers,
+    > {
+        CalendarNotificationBuilder {
+            should_send_to_contact: self.should_send_to_contact,
+            should_send_to_guest: self.should_send_to_guest,
+            should_send_to_user: self.should_send_to_user,
+            should_send_to_selected_users,
+            selected_users: self.selected_users,
+        }
+    }
+}
+
+impl<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+> CalendarNotificationBuilder<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+    Unset,
+> {
+    /// Sets [`selected_users`](CalendarNotification::selected_users).
+    pub fn selected_users(
+        self,
+        selected_users: impl Into<String>,
+    ) -> CalendarNotificationBuilder<
+        ShouldSendToContact,
+        ShouldSendToGuest,
+        ShouldSendToUser,
+        ShouldSendToSelectedUsers,
+        String,
+    > {
+        CalendarNotificationBuilder {
+            should_send_to_contact: self.should_send_to_contact,
+            should_send_to_guest: self.should_send_to_guest,
+            should_send_to_user: self.should_send_to_user,
+            should_send_to_selected_users: self.should_send_to_selected_users,
+            selected_users: selected_users.into(),
+        }
+    }
+}
+
+impl<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> CalendarNotificationBuilder<
+    ShouldSendToContact,
+    ShouldSendToGuest,
+    ShouldSendToUser,
+    ShouldSendToSelectedUsers,
+    SelectedUsers,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CalendarNotification
+    where
+        ShouldSendToContact: Given<bool>,
+        ShouldSendToGuest: Given<bool>,
+        ShouldSendToUser: Given<bool>,
+        ShouldSendToSelectedUsers: Given<bool>,
+        SelectedUsers: Given<String>,
+    {
+        let should_send_to_contact = self.should_send_to_contact.given();
+        let should_send_to_guest = self.should_send_to_guest.given();
+        let should_send_to_user = self.should_send_to_user.given();
+        let should_send_to_selected_users = self.should_send_to_selected_users.given();
+        let selected_users = self.selected_users.given();
+        CalendarNotification {
+            type_: None,
+            should_send_to_contact,
+            should_send_to_guest,
+            should_send_to_user,
+            should_send_to_selected_users,
+            selected_users,
+        }
     }
 }
 
@@ -2265,20 +2692,367 @@ pub struct CreateCalendarResourceDto {
 }
 
 impl CreateCalendarResourceDto {
-    /// A `CreateCalendarResourceDto` with its required fields (`location_id`, `name`, `description`, `quantity`, `out_of_service`, `capacity`, `calendar_ids`); set the others with the setters.
-    pub fn new(
+    /// A `CreateCalendarResourceDto`, built by name: set its required fields ([`location_id`](CreateCalendarResourceDtoBuilder::location_id), [`name`](CreateCalendarResourceDtoBuilder::name), [`description`](CreateCalendarResourceDtoBuilder::description), [`quantity`](CreateCalendarResourceDtoBuilder::quantity), [`out_of_service`](CreateCalendarResourceDtoBuilder::out_of_service), [`capacity`](CreateCalendarResourceDtoBuilder::capacity), [`calendar_ids`](CreateCalendarResourceDtoBuilder::calendar_ids)) on the returned [`CreateCalendarResourceDtoBuilder`], then [`build`](CreateCalendarResourceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCalendarResourceDtoBuilder {
+        CreateCalendarResourceDtoBuilder {
+            location_id: Unset,
+            name: Unset,
+            description: Unset,
+            quantity: Unset,
+            out_of_service: Unset,
+            capacity: Unset,
+            calendar_ids: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateCalendarResourceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCalendarResourceDtoBuilder<
+    LocationId = Unset,
+    Name = Unset,
+    Description = Unset,
+    Quantity = Unset,
+    OutOfService = Unset,
+    Capacity = Unset,
+    CalendarIds = Unset,
+> {
+    location_id: LocationId,
+    name: Name,
+    description: Description,
+    quantity: Quantity,
+    out_of_service: OutOfService,
+    capacity: Capacity,
+    calendar_ids: CalendarIds,
+}
+
+impl<
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> CreateCalendarResourceDtoBuilder<
+    Unset,
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> {
+    /// Sets [`location_id`](CreateCalendarResourceDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        quantity: f64,
-        out_of_service: f64,
-        capacity: f64,
-        calendar_ids: Vec<String>,
-    ) -> Self {
-        Self {
+    ) -> CreateCalendarResourceDtoBuilder<
+        String,
+        Name,
+        Description,
+        Quantity,
+        OutOfService,
+        Capacity,
+        CalendarIds,
+    > {
+        CreateCalendarResourceDtoBuilder {
             location_id: location_id.into(),
+            name: self.name,
+            description: self.description,
+            quantity: self.quantity,
+            out_of_service: self.out_of_service,
+            capacity: self.capacity,
+            calendar_ids: self.calendar_ids,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> CreateCalendarResourceDtoBuilder<
+    LocationId,
+    Unset,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> {
+    /// Sets [`name`](CreateCalendarResourceDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateCalendarResourceDtoBuilder<
+        LocationId,
+        String,
+        Description,
+        Quantity,
+        OutOfService,
+        Capacity,
+        CalendarIds,
+    > {
+        CreateCalendarResourceDtoBuilder {
+            location_id: self.location_id,
             name: name.into(),
+            description: self.description,
+            quantity: self.quantity,
+            out_of_service: self.out_of_service,
+            capacity: self.capacity,
+            calendar_ids: self.calendar_ids,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> CreateCalendarResourceDtoBuilder<
+    LocationId,
+    Name,
+    Unset,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> {
+    /// Sets [`description`](CreateCalendarResourceDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> CreateCalendarResourceDtoBuilder<
+        LocationId,
+        Name,
+        String,
+        Quantity,
+        OutOfService,
+        Capacity,
+        CalendarIds,
+    > {
+        CreateCalendarResourceDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
             description: description.into(),
+            quantity: self.quantity,
+            out_of_service: self.out_of_service,
+            capacity: self.capacity,
+            calendar_ids: self.calendar_ids,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Description,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> CreateCalendarResourceDtoBuilder<
+    LocationId,
+    Name,
+    Description,
+    Unset,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> {
+    /// Sets [`quantity`](CreateCalendarResourceDto::quantity).
+    pub fn quantity(
+        self,
+        quantity: f64,
+    ) -> CreateCalendarResourceDtoBuilder<
+        LocationId,
+        Name,
+        Description,
+        f64,
+        OutOfService,
+        Capacity,
+        CalendarIds,
+    > {
+        CreateCalendarResourceDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            description: self.description,
+            quantity,
+            out_of_service: self.out_of_service,
+            capacity: self.capacity,
+            calendar_ids: self.calendar_ids,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    Capacity,
+    CalendarIds,
+> CreateCalendarResourceDtoBuilder<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    Unset,
+    Capacity,
+    CalendarIds,
+> {
+    /// Sets [`out_of_service`](CreateCalendarResourceDto::out_of_service).
+    pub fn out_of_service(
+        self,
+        out_of_service: f64,
+    ) -> CreateCalendarResourceDtoBuilder<
+        LocationId,
+        Name,
+        Description,
+        Quantity,
+        f64,
+        Capacity,
+        CalendarIds,
+    > {
+        CreateCalendarResourceDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            description: self.description,
+            quantity: self.quantity,
+            out_of_service,
+            capacity: self.capacity,
+            calendar_ids: self.calendar_ids,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    CalendarIds,
+> CreateCalendarResourceDtoBuilder<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    Unset,
+    CalendarIds,
+> {
+    /// Sets [`capacity`](CreateCalendarResourceDto::capacity).
+    pub fn capacity(
+        self,
+        capacity: f64,
+    ) -> CreateCalendarResourceDtoBuilder<
+        LocationId,
+        Name,
+        Description,
+        Quantity,
+        OutOfService,
+        f64,
+        CalendarIds,
+    > {
+        CreateCalendarResourceDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            description: self.description,
+            quantity: self.quantity,
+            out_of_service: self.out_of_service,
+            capacity,
+            calendar_ids: self.calendar_ids,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+> CreateCalendarResourceDtoBuilder<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+    Unset,
+> {
+    /// Sets [`calendar_ids`](CreateCalendarResourceDto::calendar_ids).
+    pub fn calendar_ids(
+        self,
+        calendar_ids: Vec<String>,
+    ) -> CreateCalendarResourceDtoBuilder<
+        LocationId,
+        Name,
+        Description,
+        Quantity,
+        OutOfService,
+        Capacity,
+        Vec<String>,
+    > {
+        CreateCalendarResourceDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            description: self.description,
+            quantity: self.quantity,
+            out_of_service: self.out_of_service,
+            capacity: self.capacity,
+            calendar_ids,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> CreateCalendarResourceDtoBuilder<
+    LocationId,
+    Name,
+    Description,
+    Quantity,
+    OutOfService,
+    Capacity,
+    CalendarIds,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCalendarResourceDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+        Description: Given<String>,
+        Quantity: Given<f64>,
+        OutOfService: Given<f64>,
+        Capacity: Given<f64>,
+        CalendarIds: Given<Vec<String>>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let description = self.description.given();
+        let quantity = self.quantity.given();
+        let out_of_service = self.out_of_service.given();
+        let capacity = self.capacity.given();
+        let calendar_ids = self.calendar_ids.given();
+        CreateCalendarResourceDto {
+            location_id,
+            name,
+            description,
             quantity,
             out_of_service,
             capacity,
@@ -2382,26 +3156,15 @@ pub struct CreatePublicServiceBookingDto {
 }
 
 impl CreatePublicServiceBookingDto {
-    /// A `CreatePublicServiceBookingDto` with its required fields (`location_id`, `contact_id`, `start_time`, `end_time`, `timezone`, `services`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        contact_id: impl Into<String>,
-        start_time: impl Into<ghl_runtime::Timestamp>,
-        end_time: impl Into<ghl_runtime::Timestamp>,
-        timezone: impl Into<String>,
-        services: Vec<CreateBookingServiceDto>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            contact_id: contact_id.into(),
-            start_time: ghl_runtime::Timestamp::text(start_time),
-            end_time: ghl_runtime::Timestamp::text(end_time),
-            timezone: timezone.into(),
-            services,
-            service_location_id: None,
-            meeting_location: None,
-            title: None,
-            status: None,
+    /// A `CreatePublicServiceBookingDto`, built by name: set its required fields ([`location_id`](CreatePublicServiceBookingDtoBuilder::location_id), [`contact_id`](CreatePublicServiceBookingDtoBuilder::contact_id), [`start_time`](CreatePublicServiceBookingDtoBuilder::start_time), [`end_time`](CreatePublicServiceBookingDtoBuilder::end_time), [`timezone`](CreatePublicServiceBookingDtoBuilder::timezone), [`services`](CreatePublicServiceBookingDtoBuilder::services)) on the returned [`CreatePublicServiceBookingDtoBuilder`], then [`build`](CreatePublicServiceBookingDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreatePublicServiceBookingDtoBuilder {
+        CreatePublicServiceBookingDtoBuilder {
+            location_id: Unset,
+            contact_id: Unset,
+            start_time: Unset,
+            end_time: Unset,
+            timezone: Unset,
+            services: Unset,
         }
     }
 
@@ -2433,6 +3196,293 @@ impl CreatePublicServiceBookingDto {
     }
 }
 
+/// Builds a [`CreatePublicServiceBookingDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreatePublicServiceBookingDtoBuilder<
+    LocationId = Unset,
+    ContactId = Unset,
+    StartTime = Unset,
+    EndTime = Unset,
+    Timezone = Unset,
+    Services = Unset,
+> {
+    location_id: LocationId,
+    contact_id: ContactId,
+    start_time: StartTime,
+    end_time: EndTime,
+    timezone: Timezone,
+    services: Services,
+}
+
+impl<
+    ContactId,
+    StartTime,
+    EndTime,
+    Timezone,
+    Services,
+> CreatePublicServiceBookingDtoBuilder<
+    Unset,
+    ContactId,
+    StartTime,
+    EndTime,
+    Timezone,
+    Services,
+> {
+    /// Sets [`location_id`](CreatePublicServiceBookingDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreatePublicServiceBookingDtoBuilder<
+        String,
+        ContactId,
+        StartTime,
+        EndTime,
+        Timezone,
+        Services,
+    > {
+        CreatePublicServiceBookingDtoBuilder {
+            location_id: location_id.into(),
+            contact_id: self.contact_id,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            timezone: self.timezone,
+            services: self.services,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    StartTime,
+    EndTime,
+    Timezone,
+    Services,
+> CreatePublicServiceBookingDtoBuilder<
+    LocationId,
+    Unset,
+    StartTime,
+    EndTime,
+    Timezone,
+    Services,
+> {
+    /// Sets [`contact_id`](CreatePublicServiceBookingDto::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> CreatePublicServiceBookingDtoBuilder<
+        LocationId,
+        String,
+        StartTime,
+        EndTime,
+        Timezone,
+        Services,
+    > {
+        CreatePublicServiceBookingDtoBuilder {
+            location_id: self.location_id,
+            contact_id: contact_id.into(),
+            start_time: self.start_time,
+            end_time: self.end_time,
+            timezone: self.timezone,
+            services: self.services,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ContactId,
+    EndTime,
+    Timezone,
+    Services,
+> CreatePublicServiceBookingDtoBuilder<
+    LocationId,
+    ContactId,
+    Unset,
+    EndTime,
+    Timezone,
+    Services,
+> {
+    /// Sets [`start_time`](CreatePublicServiceBookingDto::start_time).
+    pub fn start_time(
+        self,
+        start_time: impl Into<ghl_runtime::Timestamp>,
+    ) -> CreatePublicServiceBookingDtoBuilder<
+        LocationId,
+        ContactId,
+        String,
+        EndTime,
+        Timezone,
+        Services,
+    > {
+        CreatePublicServiceBookingDtoBuilder {
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+            start_time: ghl_runtime::Timestamp::text(start_time),
+            end_time: self.end_time,
+            timezone: self.timezone,
+            services: self.services,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ContactId,
+    StartTime,
+    Timezone,
+    Services,
+> CreatePublicServiceBookingDtoBuilder<
+    LocationId,
+    ContactId,
+    StartTime,
+    Unset,
+    Timezone,
+    Services,
+> {
+    /// Sets [`end_time`](CreatePublicServiceBookingDto::end_time).
+    pub fn end_time(
+        self,
+        end_time: impl Into<ghl_runtime::Timestamp>,
+    ) -> CreatePublicServiceBookingDtoBuilder<
+        LocationId,
+        ContactId,
+        StartTime,
+        String,
+        Timezone,
+        Services,
+    > {
+        CreatePublicServiceBookingDtoBuilder {
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+            start_time: self.start_time,
+            end_time: ghl_runtime::Timestamp::text(end_time),
+            timezone: self.timezone,
+            services: self.services,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ContactId,
+    StartTime,
+    EndTime,
+    Services,
+> CreatePublicServiceBookingDtoBuilder<
+    LocationId,
+    ContactId,
+    StartTime,
+    EndTime,
+    Unset,
+    Services,
+> {
+    /// Sets [`timezone`](CreatePublicServiceBookingDto::timezone).
+    pub fn timezone(
+        self,
+        timezone: impl Into<String>,
+    ) -> CreatePublicServiceBookingDtoBuilder<
+        LocationId,
+        ContactId,
+        StartTime,
+        EndTime,
+        String,
+        Services,
+    > {
+        CreatePublicServiceBookingDtoBuilder {
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            timezone: timezone.into(),
+            services: self.services,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ContactId,
+    StartTime,
+    EndTime,
+    Timezone,
+> CreatePublicServiceBookingDtoBuilder<
+    LocationId,
+    ContactId,
+    StartTime,
+    EndTime,
+    Timezone,
+    Unset,
+> {
+    /// Sets [`services`](CreatePublicServiceBookingDto::services).
+    pub fn services(
+        self,
+        services: Vec<CreateBookingServiceDto>,
+    ) -> CreatePublicServiceBookingDtoBuilder<
+        LocationId,
+        ContactId,
+        StartTime,
+        EndTime,
+        Timezone,
+        Vec<CreateBookingServiceDto>,
+    > {
+        CreatePublicServiceBookingDtoBuilder {
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+            start_time: self.start_time,
+            end_time: self.end_time,
+            timezone: self.timezone,
+            services,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ContactId,
+    StartTime,
+    EndTime,
+    Timezone,
+    Services,
+> CreatePublicServiceBookingDtoBuilder<
+    LocationId,
+    ContactId,
+    StartTime,
+    EndTime,
+    Timezone,
+    Services,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreatePublicServiceBookingDto
+    where
+        LocationId: Given<String>,
+        ContactId: Given<String>,
+        StartTime: Given<String>,
+        EndTime: Given<String>,
+        Timezone: Given<String>,
+        Services: Given<Vec<CreateBookingServiceDto>>,
+    {
+        let location_id = self.location_id.given();
+        let contact_id = self.contact_id.given();
+        let start_time = self.start_time.given();
+        let end_time = self.end_time.given();
+        let timezone = self.timezone.given();
+        let services = self.services.given();
+        CreatePublicServiceBookingDto {
+            location_id,
+            contact_id,
+            start_time,
+            end_time,
+            timezone,
+            services,
+            service_location_id: None,
+            meeting_location: None,
+            title: None,
+            status: None,
+        }
+    }
+}
+
 /// The body of `POST /calendars/schedules`.
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateScheduleDTO`
@@ -2456,20 +3506,13 @@ pub struct CreateScheduleDto {
 }
 
 impl CreateScheduleDto {
-    /// A `CreateScheduleDto` with its required fields (`timezone`, `location_id`, `name`, `user_id`); set the others with the setters.
-    pub fn new(
-        timezone: impl Into<String>,
-        location_id: impl Into<String>,
-        name: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            rules: None,
-            timezone: timezone.into(),
-            location_id: location_id.into(),
-            name: name.into(),
-            user_id: user_id.into(),
-            calendar_ids: None,
+    /// A `CreateScheduleDto`, built by name: set its required fields ([`timezone`](CreateScheduleDtoBuilder::timezone), [`location_id`](CreateScheduleDtoBuilder::location_id), [`name`](CreateScheduleDtoBuilder::name), [`user_id`](CreateScheduleDtoBuilder::user_id)) on the returned [`CreateScheduleDtoBuilder`], then [`build`](CreateScheduleDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateScheduleDtoBuilder {
+        CreateScheduleDtoBuilder {
+            timezone: Unset,
+            location_id: Unset,
+            name: Unset,
+            user_id: Unset,
         }
     }
 
@@ -2489,6 +3532,122 @@ impl CreateScheduleDto {
     ) -> Self {
         self.calendar_ids = Some(calendar_ids.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`CreateScheduleDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateScheduleDtoBuilder<
+    Timezone = Unset,
+    LocationId = Unset,
+    Name = Unset,
+    UserId = Unset,
+> {
+    timezone: Timezone,
+    location_id: LocationId,
+    name: Name,
+    user_id: UserId,
+}
+
+impl<
+    LocationId,
+    Name,
+    UserId,
+> CreateScheduleDtoBuilder<Unset, LocationId, Name, UserId> {
+    /// Sets [`timezone`](CreateScheduleDto::timezone).
+    pub fn timezone(
+        self,
+        timezone: impl Into<String>,
+    ) -> CreateScheduleDtoBuilder<String, LocationId, Name, UserId> {
+        CreateScheduleDtoBuilder {
+            timezone: timezone.into(),
+            location_id: self.location_id,
+            name: self.name,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<Timezone, Name, UserId> CreateScheduleDtoBuilder<Timezone, Unset, Name, UserId> {
+    /// Sets [`location_id`](CreateScheduleDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateScheduleDtoBuilder<Timezone, String, Name, UserId> {
+        CreateScheduleDtoBuilder {
+            timezone: self.timezone,
+            location_id: location_id.into(),
+            name: self.name,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    Timezone,
+    LocationId,
+    UserId,
+> CreateScheduleDtoBuilder<Timezone, LocationId, Unset, UserId> {
+    /// Sets [`name`](CreateScheduleDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateScheduleDtoBuilder<Timezone, LocationId, String, UserId> {
+        CreateScheduleDtoBuilder {
+            timezone: self.timezone,
+            location_id: self.location_id,
+            name: name.into(),
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    Timezone,
+    LocationId,
+    Name,
+> CreateScheduleDtoBuilder<Timezone, LocationId, Name, Unset> {
+    /// Sets [`user_id`](CreateScheduleDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> CreateScheduleDtoBuilder<Timezone, LocationId, Name, String> {
+        CreateScheduleDtoBuilder {
+            timezone: self.timezone,
+            location_id: self.location_id,
+            name: self.name,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    Timezone,
+    LocationId,
+    Name,
+    UserId,
+> CreateScheduleDtoBuilder<Timezone, LocationId, Name, UserId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateScheduleDto
+    where
+        Timezone: Given<String>,
+        LocationId: Given<String>,
+        Name: Given<String>,
+        UserId: Given<String>,
+    {
+        let timezone = self.timezone.given();
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let user_id = self.user_id.given();
+        CreateScheduleDto {
+            rules: None,
+            timezone,
+            location_id,
+            name,
+            user_id,
+            calendar_ids: None,
+        }
     }
 }
 
@@ -2539,32 +3698,13 @@ pub struct CreateServiceDto {
 }
 
 impl CreateServiceDto {
-    /// A `CreateServiceDto` with its required fields (`location_id`, `name`, `slug`, `staff`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        name: impl Into<String>,
-        slug: impl Into<String>,
-        staff: Vec<StaffDto>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            name: name.into(),
-            slug: slug.into(),
-            staff,
-            description: None,
-            event_color: None,
-            cover_image: None,
-            service_category_id: None,
-            payment: None,
-            service_duration: None,
-            service_duration_unit: None,
-            pre_buffer: None,
-            pre_buffer_unit: None,
-            post_buffer: None,
-            post_buffer_unit: None,
-            is_private: None,
-            form_id: None,
-            variations: None,
+    /// A `CreateServiceDto`, built by name: set its required fields ([`location_id`](CreateServiceDtoBuilder::location_id), [`name`](CreateServiceDtoBuilder::name), [`slug`](CreateServiceDtoBuilder::slug), [`staff`](CreateServiceDtoBuilder::staff)) on the returned [`CreateServiceDtoBuilder`], then [`build`](CreateServiceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateServiceDtoBuilder {
+        CreateServiceDtoBuilder {
+            location_id: Unset,
+            name: Unset,
+            slug: Unset,
+            staff: Unset,
         }
     }
 
@@ -2665,6 +3805,122 @@ impl CreateServiceDto {
     }
 }
 
+/// Builds a [`CreateServiceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateServiceDtoBuilder<
+    LocationId = Unset,
+    Name = Unset,
+    Slug = Unset,
+    Staff = Unset,
+> {
+    location_id: LocationId,
+    name: Name,
+    slug: Slug,
+    staff: Staff,
+}
+
+impl<Name, Slug, Staff> CreateServiceDtoBuilder<Unset, Name, Slug, Staff> {
+    /// Sets [`location_id`](CreateServiceDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateServiceDtoBuilder<String, Name, Slug, Staff> {
+        CreateServiceDtoBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+            slug: self.slug,
+            staff: self.staff,
+        }
+    }
+}
+
+impl<LocationId, Slug, Staff> CreateServiceDtoBuilder<LocationId, Unset, Slug, Staff> {
+    /// Sets [`name`](CreateServiceDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateServiceDtoBuilder<LocationId, String, Slug, Staff> {
+        CreateServiceDtoBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+            slug: self.slug,
+            staff: self.staff,
+        }
+    }
+}
+
+impl<LocationId, Name, Staff> CreateServiceDtoBuilder<LocationId, Name, Unset, Staff> {
+    /// Sets [`slug`](CreateServiceDto::slug).
+    pub fn slug(
+        self,
+        slug: impl Into<String>,
+    ) -> CreateServiceDtoBuilder<LocationId, Name, String, Staff> {
+        CreateServiceDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            slug: slug.into(),
+            staff: self.staff,
+        }
+    }
+}
+
+impl<LocationId, Name, Slug> CreateServiceDtoBuilder<LocationId, Name, Slug, Unset> {
+    /// Sets [`staff`](CreateServiceDto::staff).
+    pub fn staff(
+        self,
+        staff: Vec<StaffDto>,
+    ) -> CreateServiceDtoBuilder<LocationId, Name, Slug, Vec<StaffDto>> {
+        CreateServiceDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            slug: self.slug,
+            staff,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Slug,
+    Staff,
+> CreateServiceDtoBuilder<LocationId, Name, Slug, Staff> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateServiceDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+        Slug: Given<String>,
+        Staff: Given<Vec<StaffDto>>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let slug = self.slug.given();
+        let staff = self.staff.given();
+        CreateServiceDto {
+            location_id,
+            name,
+            slug,
+            staff,
+            description: None,
+            event_color: None,
+            cover_image: None,
+            service_category_id: None,
+            payment: None,
+            service_duration: None,
+            service_duration_unit: None,
+            pre_buffer: None,
+            pre_buffer_unit: None,
+            post_buffer: None,
+            post_buffer_unit: None,
+            is_private: None,
+            form_id: None,
+            variations: None,
+        }
+    }
+}
+
 /// The body of `POST /calendars/services/locations`.
 ///
 /// Schema: `apps/v3/calendars-v3.json#/components/schemas/CreateServiceLocationDTO`
@@ -2690,20 +3946,12 @@ pub struct CreateServiceLocationDto {
 }
 
 impl CreateServiceLocationDto {
-    /// A `CreateServiceLocationDto` with its required fields (`location_id`, `name`, `slug`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        name: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            name: name.into(),
-            slug: slug.into(),
-            phone: None,
-            address: None,
-            cover_image: None,
-            location_type: None,
+    /// A `CreateServiceLocationDto`, built by name: set its required fields ([`location_id`](CreateServiceLocationDtoBuilder::location_id), [`name`](CreateServiceLocationDtoBuilder::name), [`slug`](CreateServiceLocationDtoBuilder::slug)) on the returned [`CreateServiceLocationDtoBuilder`], then [`build`](CreateServiceLocationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateServiceLocationDtoBuilder {
+        CreateServiceLocationDtoBuilder {
+            location_id: Unset,
+            name: Unset,
+            slug: Unset,
         }
     }
 
@@ -2729,6 +3977,84 @@ impl CreateServiceLocationDto {
     pub fn location_type(mut self, location_type: impl Into<LocationType>) -> Self {
         self.location_type = Some(location_type.into());
         self
+    }
+}
+
+/// Builds a [`CreateServiceLocationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateServiceLocationDtoBuilder<
+    LocationId = Unset,
+    Name = Unset,
+    Slug = Unset,
+> {
+    location_id: LocationId,
+    name: Name,
+    slug: Slug,
+}
+
+impl<Name, Slug> CreateServiceLocationDtoBuilder<Unset, Name, Slug> {
+    /// Sets [`location_id`](CreateServiceLocationDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateServiceLocationDtoBuilder<String, Name, Slug> {
+        CreateServiceLocationDtoBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+            slug: self.slug,
+        }
+    }
+}
+
+impl<LocationId, Slug> CreateServiceLocationDtoBuilder<LocationId, Unset, Slug> {
+    /// Sets [`name`](CreateServiceLocationDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateServiceLocationDtoBuilder<LocationId, String, Slug> {
+        CreateServiceLocationDtoBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+            slug: self.slug,
+        }
+    }
+}
+
+impl<LocationId, Name> CreateServiceLocationDtoBuilder<LocationId, Name, Unset> {
+    /// Sets [`slug`](CreateServiceLocationDto::slug).
+    pub fn slug(
+        self,
+        slug: impl Into<String>,
+    ) -> CreateServiceLocationDtoBuilder<LocationId, Name, String> {
+        CreateServiceLocationDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            slug: slug.into(),
+        }
+    }
+}
+
+impl<LocationId, Name, Slug> CreateServiceLocationDtoBuilder<LocationId, Name, Slug> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateServiceLocationDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+        Slug: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let slug = self.slug.given();
+        CreateServiceLocationDto {
+            location_id,
+            name,
+            slug,
+            phone: None,
+            address: None,
+            cover_image: None,
+            location_type: None,
+        }
     }
 }
 
@@ -3042,19 +4368,13 @@ pub struct GroupCreateDto {
 }
 
 impl GroupCreateDto {
-    /// A `GroupCreateDto` with its required fields (`location_id`, `name`, `description`, `slug`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        name: impl Into<String>,
-        description: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            name: name.into(),
-            description: description.into(),
-            slug: slug.into(),
-            is_active: None,
+    /// A `GroupCreateDto`, built by name: set its required fields ([`location_id`](GroupCreateDtoBuilder::location_id), [`name`](GroupCreateDtoBuilder::name), [`description`](GroupCreateDtoBuilder::description), [`slug`](GroupCreateDtoBuilder::slug)) on the returned [`GroupCreateDtoBuilder`], then [`build`](GroupCreateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GroupCreateDtoBuilder {
+        GroupCreateDtoBuilder {
+            location_id: Unset,
+            name: Unset,
+            description: Unset,
+            slug: Unset,
         }
     }
 
@@ -3062,6 +4382,117 @@ impl GroupCreateDto {
     pub fn is_active(mut self, is_active: bool) -> Self {
         self.is_active = Some(is_active);
         self
+    }
+}
+
+/// Builds a [`GroupCreateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GroupCreateDtoBuilder<
+    LocationId = Unset,
+    Name = Unset,
+    Description = Unset,
+    Slug = Unset,
+> {
+    location_id: LocationId,
+    name: Name,
+    description: Description,
+    slug: Slug,
+}
+
+impl<Name, Description, Slug> GroupCreateDtoBuilder<Unset, Name, Description, Slug> {
+    /// Sets [`location_id`](GroupCreateDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> GroupCreateDtoBuilder<String, Name, Description, Slug> {
+        GroupCreateDtoBuilder {
+            location_id: location_id.into(),
+            name: self.name,
+            description: self.description,
+            slug: self.slug,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Description,
+    Slug,
+> GroupCreateDtoBuilder<LocationId, Unset, Description, Slug> {
+    /// Sets [`name`](GroupCreateDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> GroupCreateDtoBuilder<LocationId, String, Description, Slug> {
+        GroupCreateDtoBuilder {
+            location_id: self.location_id,
+            name: name.into(),
+            description: self.description,
+            slug: self.slug,
+        }
+    }
+}
+
+impl<LocationId, Name, Slug> GroupCreateDtoBuilder<LocationId, Name, Unset, Slug> {
+    /// Sets [`description`](GroupCreateDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> GroupCreateDtoBuilder<LocationId, Name, String, Slug> {
+        GroupCreateDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            description: description.into(),
+            slug: self.slug,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Description,
+> GroupCreateDtoBuilder<LocationId, Name, Description, Unset> {
+    /// Sets [`slug`](GroupCreateDto::slug).
+    pub fn slug(
+        self,
+        slug: impl Into<String>,
+    ) -> GroupCreateDtoBuilder<LocationId, Name, Description, String> {
+        GroupCreateDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
+            description: self.description,
+            slug: slug.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Name,
+    Description,
+    Slug,
+> GroupCreateDtoBuilder<LocationId, Name, Description, Slug> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GroupCreateDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+        Description: Given<String>,
+        Slug: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let description = self.description.given();
+        let slug = self.slug.given();
+        GroupCreateDto {
+            location_id,
+            name,
+            description,
+            slug,
+            is_active: None,
+        }
     }
 }
 
@@ -3136,16 +4567,82 @@ pub struct GroupUpdateDto {
 }
 
 impl GroupUpdateDto {
-    /// A `GroupUpdateDto` with its required fields (`name`, `description`, `slug`); set the others with the setters.
-    pub fn new(
+    /// A `GroupUpdateDto`, built by name: set its required fields ([`name`](GroupUpdateDtoBuilder::name), [`description`](GroupUpdateDtoBuilder::description), [`slug`](GroupUpdateDtoBuilder::slug)) on the returned [`GroupUpdateDtoBuilder`], then [`build`](GroupUpdateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GroupUpdateDtoBuilder {
+        GroupUpdateDtoBuilder {
+            name: Unset,
+            description: Unset,
+            slug: Unset,
+        }
+    }
+}
+
+/// Builds a [`GroupUpdateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GroupUpdateDtoBuilder<Name = Unset, Description = Unset, Slug = Unset> {
+    name: Name,
+    description: Description,
+    slug: Slug,
+}
+
+impl<Description, Slug> GroupUpdateDtoBuilder<Unset, Description, Slug> {
+    /// Sets [`name`](GroupUpdateDto::name).
+    pub fn name(
+        self,
         name: impl Into<String>,
-        description: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> GroupUpdateDtoBuilder<String, Description, Slug> {
+        GroupUpdateDtoBuilder {
             name: name.into(),
+            description: self.description,
+            slug: self.slug,
+        }
+    }
+}
+
+impl<Name, Slug> GroupUpdateDtoBuilder<Name, Unset, Slug> {
+    /// Sets [`description`](GroupUpdateDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> GroupUpdateDtoBuilder<Name, String, Slug> {
+        GroupUpdateDtoBuilder {
+            name: self.name,
             description: description.into(),
+            slug: self.slug,
+        }
+    }
+}
+
+impl<Name, Description> GroupUpdateDtoBuilder<Name, Description, Unset> {
+    /// Sets [`slug`](GroupUpdateDto::slug).
+    pub fn slug(
+        self,
+        slug: impl Into<String>,
+    ) -> GroupUpdateDtoBuilder<Name, Description, String> {
+        GroupUpdateDtoBuilder {
+            name: self.name,
+            description: self.description,
             slug: slug.into(),
+        }
+    }
+}
+
+impl<Name, Description, Slug> GroupUpdateDtoBuilder<Name, Description, Slug> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GroupUpdateDto
+    where
+        Name: Given<String>,
+        Description: Given<String>,
+        Slug: Given<String>,
+    {
+        let name = self.name.given();
+        let description = self.description.given();
+        let slug = self.slug.given();
+        GroupUpdateDto {
+            name,
+            description,
+            slug,
         }
     }
 }
@@ -3170,14 +4667,127 @@ pub struct Hour {
 }
 
 impl Hour {
-    /// A `Hour` with its required fields (`open_hour`, `open_minute`, `close_hour`, `close_minute`); set the others with the setters.
-    pub fn new(
+    /// A `Hour`, built by name: set its required fields ([`open_hour`](HourBuilder::open_hour), [`open_minute`](HourBuilder::open_minute), [`close_hour`](HourBuilder::close_hour), [`close_minute`](HourBuilder::close_minute)) on the returned [`HourBuilder`], then [`build`](HourBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> HourBuilder {
+        HourBuilder {
+            open_hour: Unset,
+            open_minute: Unset,
+            close_hour: Unset,
+            close_minute: Unset,
+        }
+    }
+}
+
+/// Builds a [`Hour`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct HourBuilder<
+    OpenHourField = Unset,
+    OpenMinute = Unset,
+    CloseHour = Unset,
+    CloseMinute = Unset,
+> {
+    open_hour: OpenHourField,
+    open_minute: OpenMinute,
+    close_hour: CloseHour,
+    close_minute: CloseMinute,
+}
+
+impl<
+    OpenMinute,
+    CloseHour,
+    CloseMinute,
+> HourBuilder<Unset, OpenMinute, CloseHour, CloseMinute> {
+    /// Sets [`open_hour`](Hour::open_hour).
+    pub fn open_hour(
+        self,
         open_hour: f64,
+    ) -> HourBuilder<f64, OpenMinute, CloseHour, CloseMinute> {
+        HourBuilder {
+            open_hour,
+            open_minute: self.open_minute,
+            close_hour: self.close_hour,
+            close_minute: self.close_minute,
+        }
+    }
+}
+
+impl<
+    OpenHourField,
+    CloseHour,
+    CloseMinute,
+> HourBuilder<OpenHourField, Unset, CloseHour, CloseMinute> {
+    /// Sets [`open_minute`](Hour::open_minute).
+    pub fn open_minute(
+        self,
         open_minute: f64,
+    ) -> HourBuilder<OpenHourField, f64, CloseHour, CloseMinute> {
+        HourBuilder {
+            open_hour: self.open_hour,
+            open_minute,
+            close_hour: self.close_hour,
+            close_minute: self.close_minute,
+        }
+    }
+}
+
+impl<
+    OpenHourField,
+    OpenMinute,
+    CloseMinute,
+> HourBuilder<OpenHourField, OpenMinute, Unset, CloseMinute> {
+    /// Sets [`close_hour`](Hour::close_hour).
+    pub fn close_hour(
+        self,
         close_hour: f64,
+    ) -> HourBuilder<OpenHourField, OpenMinute, f64, CloseMinute> {
+        HourBuilder {
+            open_hour: self.open_hour,
+            open_minute: self.open_minute,
+            close_hour,
+            close_minute: self.close_minute,
+        }
+    }
+}
+
+impl<
+    OpenHourField,
+    OpenMinute,
+    CloseHour,
+> HourBuilder<OpenHourField, OpenMinute, CloseHour, Unset> {
+    /// Sets [`close_minute`](Hour::close_minute).
+    pub fn close_minute(
+        self,
         close_minute: f64,
-    ) -> Self {
-        Self {
+    ) -> HourBuilder<OpenHourField, OpenMinute, CloseHour, f64> {
+        HourBuilder {
+            open_hour: self.open_hour,
+            open_minute: self.open_minute,
+            close_hour: self.close_hour,
+            close_minute,
+        }
+    }
+}
+
+impl<
+    OpenHourField,
+    OpenMinute,
+    CloseHour,
+    CloseMinute,
+> HourBuilder<OpenHourField, OpenMinute, CloseHour, CloseMinute> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Hour
+    where
+        OpenHourField: Given<f64>,
+        OpenMinute: Given<f64>,
+        CloseHour: Given<f64>,
+        CloseMinute: Given<f64>,
+    {
+        let open_hour = self.open_hour.given();
+        let open_minute = self.open_minute.given();
+        let close_hour = self.close_hour.given();
+        let close_minute = self.close_minute.given();
+        Hour {
             open_hour,
             open_minute,
             close_hour,
@@ -3470,12 +5080,56 @@ pub struct ScheduleIntervalDto {
 }
 
 impl ScheduleIntervalDto {
-    /// A `ScheduleIntervalDto` with its required fields (`from`, `to`); set the others with the setters.
-    pub fn new(from: impl Into<String>, to: impl Into<String>) -> Self {
-        Self {
+    /// A `ScheduleIntervalDto`, built by name: set its required fields ([`from`](ScheduleIntervalDtoBuilder::from), [`to`](ScheduleIntervalDtoBuilder::to)) on the returned [`ScheduleIntervalDtoBuilder`], then [`build`](ScheduleIntervalDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ScheduleIntervalDtoBuilder {
+        ScheduleIntervalDtoBuilder {
+            from: Unset,
+            to: Unset,
+        }
+    }
+}
+
+/// Builds a [`ScheduleIntervalDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ScheduleIntervalDtoBuilder<From = Unset, To = Unset> {
+    from: From,
+    to: To,
+}
+
+impl<To> ScheduleIntervalDtoBuilder<Unset, To> {
+    /// Sets [`from`](ScheduleIntervalDto::from).
+    pub fn from(
+        self,
+        from: impl Into<String>,
+    ) -> ScheduleIntervalDtoBuilder<String, To> {
+        ScheduleIntervalDtoBuilder {
             from: from.into(),
+            to: self.to,
+        }
+    }
+}
+
+impl<From> ScheduleIntervalDtoBuilder<From, Unset> {
+    /// Sets [`to`](ScheduleIntervalDto::to).
+    pub fn to(self, to: impl Into<String>) -> ScheduleIntervalDtoBuilder<From, String> {
+        ScheduleIntervalDtoBuilder {
+            from: self.from,
             to: to.into(),
         }
+    }
+}
+
+impl<From, To> ScheduleIntervalDtoBuilder<From, To> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ScheduleIntervalDto
+    where
+        From: Given<String>,
+        To: Given<String>,
+    {
+        let from = self.from.given();
+        let to = self.to.given();
+        ScheduleIntervalDto { from, to }
     }
 }
 
@@ -4907,11 +6561,61 @@ pub struct ValidateGroupSlugPostBody {
 }
 
 impl ValidateGroupSlugPostBody {
-    /// A `ValidateGroupSlugPostBody` with its required fields (`location_id`, `slug`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, slug: impl Into<String>) -> Self {
-        Self {
+    /// A `ValidateGroupSlugPostBody`, built by name: set its required fields ([`location_id`](ValidateGroupSlugPostBodyBuilder::location_id), [`slug`](ValidateGroupSlugPostBodyBuilder::slug)) on the returned [`ValidateGroupSlugPostBodyBuilder`], then [`build`](ValidateGroupSlugPostBodyBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ValidateGroupSlugPostBodyBuilder {
+        ValidateGroupSlugPostBodyBuilder {
+            location_id: Unset,
+            slug: Unset,
+        }
+    }
+}
+
+/// Builds a [`ValidateGroupSlugPostBody`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ValidateGroupSlugPostBodyBuilder<LocationId = Unset, Slug = Unset> {
+    location_id: LocationId,
+    slug: Slug,
+}
+
+impl<Slug> ValidateGroupSlugPostBodyBuilder<Unset, Slug> {
+    /// Sets [`location_id`](ValidateGroupSlugPostBody::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> ValidateGroupSlugPostBodyBuilder<String, Slug> {
+        ValidateGroupSlugPostBodyBuilder {
             location_id: location_id.into(),
+            slug: self.slug,
+        }
+    }
+}
+
+impl<LocationId> ValidateGroupSlugPostBodyBuilder<LocationId, Unset> {
+    /// Sets [`slug`](ValidateGroupSlugPostBody::slug).
+    pub fn slug(
+        self,
+        slug: impl Into<String>,
+    ) -> ValidateGroupSlugPostBodyBuilder<LocationId, String> {
+        ValidateGroupSlugPostBodyBuilder {
+            location_id: self.location_id,
             slug: slug.into(),
+        }
+    }
+}
+
+impl<LocationId, Slug> ValidateGroupSlugPostBodyBuilder<LocationId, Slug> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ValidateGroupSlugPostBody
+    where
+        LocationId: Given<String>,
+        Slug: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let slug = self.slug.given();
+        ValidateGroupSlugPostBody {
+            location_id,
+            slug,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Chat Widget API, one per schema of `apps/v3/chat-widget-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The `aTwoPCompliance` field of [`AdvanceSettingsDto`].
@@ -522,15 +523,11 @@ pub struct CloneChatWidgetDto {
 }
 
 impl CloneChatWidgetDto {
-    /// A `CloneChatWidgetDto` with its required fields (`location_id`, `chat_widget_id`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        chat_widget_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            chat_widget_id: chat_widget_id.into(),
-            name: None,
+    /// A `CloneChatWidgetDto`, built by name: set its required fields ([`location_id`](CloneChatWidgetDtoBuilder::location_id), [`chat_widget_id`](CloneChatWidgetDtoBuilder::chat_widget_id)) on the returned [`CloneChatWidgetDtoBuilder`], then [`build`](CloneChatWidgetDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CloneChatWidgetDtoBuilder {
+        CloneChatWidgetDtoBuilder {
+            location_id: Unset,
+            chat_widget_id: Unset,
         }
     }
 
@@ -538,6 +535,57 @@ impl CloneChatWidgetDto {
     pub fn name(mut self, name: impl Into<String>) -> Self {
         self.name = Some(name.into());
         self
+    }
+}
+
+/// Builds a [`CloneChatWidgetDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CloneChatWidgetDtoBuilder<LocationId = Unset, ChatWidgetId = Unset> {
+    location_id: LocationId,
+    chat_widget_id: ChatWidgetId,
+}
+
+impl<ChatWidgetId> CloneChatWidgetDtoBuilder<Unset, ChatWidgetId> {
+    /// Sets [`location_id`](CloneChatWidgetDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CloneChatWidgetDtoBuilder<String, ChatWidgetId> {
+        CloneChatWidgetDtoBuilder {
+            location_id: location_id.into(),
+            chat_widget_id: self.chat_widget_id,
+        }
+    }
+}
+
+impl<LocationId> CloneChatWidgetDtoBuilder<LocationId, Unset> {
+    /// Sets [`chat_widget_id`](CloneChatWidgetDto::chat_widget_id).
+    pub fn chat_widget_id(
+        self,
+        chat_widget_id: impl Into<String>,
+    ) -> CloneChatWidgetDtoBuilder<LocationId, String> {
+        CloneChatWidgetDtoBuilder {
+            location_id: self.location_id,
+            chat_widget_id: chat_widget_id.into(),
+        }
+    }
+}
+
+impl<LocationId, ChatWidgetId> CloneChatWidgetDtoBuilder<LocationId, ChatWidgetId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CloneChatWidgetDto
+    where
+        LocationId: Given<String>,
+        ChatWidgetId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let chat_widget_id = self.chat_widget_id.given();
+        CloneChatWidgetDto {
+            location_id,
+            chat_widget_id,
+            name: None,
+        }
     }
 }
 
@@ -566,21 +614,13 @@ pub struct CreateWidgetDto {
 }
 
 impl CreateWidgetDto {
-    /// A `CreateWidgetDto` with its required fields (`version`, `chat_type`, `name`, `location_id`); set the others with the setters.
-    pub fn new(
-        version: f64,
-        chat_type: ChatType,
-        name: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            version,
-            chat_type,
-            name: name.into(),
-            location_id: location_id.into(),
-            deleted: None,
-            default: None,
-            settings: None,
+    /// A `CreateWidgetDto`, built by name: set its required fields ([`version`](CreateWidgetDtoBuilder::version), [`chat_type`](CreateWidgetDtoBuilder::chat_type), [`name`](CreateWidgetDtoBuilder::name), [`location_id`](CreateWidgetDtoBuilder::location_id)) on the returned [`CreateWidgetDtoBuilder`], then [`build`](CreateWidgetDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateWidgetDtoBuilder {
+        CreateWidgetDtoBuilder {
+            version: Unset,
+            chat_type: Unset,
+            name: Unset,
+            location_id: Unset,
         }
     }
 
@@ -600,6 +640,127 @@ impl CreateWidgetDto {
     pub fn settings(mut self, settings: impl Into<WidgetSettingsDto>) -> Self {
         self.settings = Some(settings.into());
         self
+    }
+}
+
+/// Builds a [`CreateWidgetDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateWidgetDtoBuilder<
+    Version = Unset,
+    ChatTypeField = Unset,
+    Name = Unset,
+    LocationId = Unset,
+> {
+    version: Version,
+    chat_type: ChatTypeField,
+    name: Name,
+    location_id: LocationId,
+}
+
+impl<
+    ChatTypeField,
+    Name,
+    LocationId,
+> CreateWidgetDtoBuilder<Unset, ChatTypeField, Name, LocationId> {
+    /// Sets [`version`](CreateWidgetDto::version).
+    pub fn version(
+        self,
+        version: f64,
+    ) -> CreateWidgetDtoBuilder<f64, ChatTypeField, Name, LocationId> {
+        CreateWidgetDtoBuilder {
+            version,
+            chat_type: self.chat_type,
+            name: self.name,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<
+    Version,
+    Name,
+    LocationId,
+> CreateWidgetDtoBuilder<Version, Unset, Name, LocationId> {
+    /// Sets [`chat_type`](CreateWidgetDto::chat_type).
+    pub fn chat_type(
+        self,
+        chat_type: ChatType,
+    ) -> CreateWidgetDtoBuilder<Version, ChatType, Name, LocationId> {
+        CreateWidgetDtoBuilder {
+            version: self.version,
+            chat_type,
+            name: self.name,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<
+    Version,
+    ChatTypeField,
+    LocationId,
+> CreateWidgetDtoBuilder<Version, ChatTypeField, Unset, LocationId> {
+    /// Sets [`name`](CreateWidgetDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateWidgetDtoBuilder<Version, ChatTypeField, String, LocationId> {
+        CreateWidgetDtoBuilder {
+            version: self.version,
+            chat_type: self.chat_type,
+            name: name.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<
+    Version,
+    ChatTypeField,
+    Name,
+> CreateWidgetDtoBuilder<Version, ChatTypeField, Name, Unset> {
+    /// Sets [`location_id`](CreateWidgetDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateWidgetDtoBuilder<Version, ChatTypeField, Name, String> {
+        CreateWidgetDtoBuilder {
+            version: self.version,
+            chat_type: self.chat_type,
+            name: self.name,
+            location_id: location_id.into(),
+        }
+    }
+}
+
+impl<
+    Version,
+    ChatTypeField,
+    Name,
+    LocationId,
+> CreateWidgetDtoBuilder<Version, ChatTypeField, Name, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateWidgetDto
+    where
+        Version: Given<f64>,
+        ChatTypeField: Given<ChatType>,
+        Name: Given<String>,
+        LocationId: Given<String>,
+    {
+        let version = self.version.given();
+        let chat_type = self.chat_type.given();
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        CreateWidgetDto {
+            version,
+            chat_type,
+            name,
+            location_id,
+            deleted: None,
+            default: None,
+            settings: None,
+        }
     }
 }
 
@@ -989,55 +1150,11 @@ pub struct WidgetSettingsDto {
 }
 
 impl WidgetSettingsDto {
-    /// A `WidgetSettingsDto` with its required fields (`chat_type`, `chat_icon`); set the others with the setters.
-    pub fn new(chat_type: impl Into<String>, chat_icon: impl Into<String>) -> Self {
-        Self {
-            acknowledgement_details: None,
-            agency_name: None,
-            agency_website: None,
-            allow_avatar_image: None,
-            auto_country_code: None,
-            country_code: None,
-            chat_type: chat_type.into(),
-            prompt_type: None,
-            chat_icon: chat_icon.into(),
-            enable_revisit_message: None,
-            heading: None,
-            legal_msg: None,
-            live_chat_ack_msg: None,
-            live_chat_ended_msg: None,
-            live_chat_feedback_msg: None,
-            live_chat_feedback_note: None,
-            live_chat_intro_msg: None,
-            live_chat_user_inactive_msg: None,
-            live_chat_user_inactive_time: None,
-            live_chat_visitor_inactive_msg: None,
-            live_chat_visitor_inactive_time: None,
-            locale: None,
-            prompt_avatar: None,
-            prompt_avatar_alt_text: None,
-            is_prompt_avatar_image_optimize: None,
-            prompt_msg: None,
-            revisit_prompt_msg: None,
-            send_action_text: None,
-            show_agency_branding: None,
-            show_consent_checkbox: None,
-            show_live_chat_welcome_msg: None,
-            show_prompt: None,
-            sub_heading: None,
-            success_msg: None,
-            support_contact: None,
-            thank_you_msg: None,
-            theme: None,
-            use_email_field: None,
-            wa_number: None,
-            widget_primary_color: None,
-            representative_assigned_message: None,
-            dimensions: None,
-            advance_settings: None,
-            location_country_code: None,
-            widget_id: None,
-            widget_placement: None,
+    /// A `WidgetSettingsDto`, built by name: set its required fields ([`chat_type`](WidgetSettingsDtoBuilder::chat_type), [`chat_icon`](WidgetSettingsDtoBuilder::chat_icon)) on the returned [`WidgetSettingsDtoBuilder`], then [`build`](WidgetSettingsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> WidgetSettingsDtoBuilder {
+        WidgetSettingsDtoBuilder {
+            chat_type: Unset,
+            chat_icon: Unset,
         }
     }
 
@@ -1360,6 +1477,100 @@ impl WidgetSettingsDto {
     pub fn widget_placement(mut self, widget_placement: impl Into<String>) -> Self {
         self.widget_placement = Some(widget_placement.into());
         self
+    }
+}
+
+/// Builds a [`WidgetSettingsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct WidgetSettingsDtoBuilder<ChatTypeField = Unset, ChatIcon = Unset> {
+    chat_type: ChatTypeField,
+    chat_icon: ChatIcon,
+}
+
+impl<ChatIcon> WidgetSettingsDtoBuilder<Unset, ChatIcon> {
+    /// Sets [`chat_type`](WidgetSettingsDto::chat_type).
+    pub fn chat_type(
+        self,
+        chat_type: impl Into<String>,
+    ) -> WidgetSettingsDtoBuilder<String, ChatIcon> {
+        WidgetSettingsDtoBuilder {
+            chat_type: chat_type.into(),
+            chat_icon: self.chat_icon,
+        }
+    }
+}
+
+impl<ChatTypeField> WidgetSettingsDtoBuilder<ChatTypeField, Unset> {
+    /// Sets [`chat_icon`](WidgetSettingsDto::chat_icon).
+    pub fn chat_icon(
+        self,
+        chat_icon: impl Into<String>,
+    ) -> WidgetSettingsDtoBuilder<ChatTypeField, String> {
+        WidgetSettingsDtoBuilder {
+            chat_type: self.chat_type,
+            chat_icon: chat_icon.into(),
+        }
+    }
+}
+
+impl<ChatTypeField, ChatIcon> WidgetSettingsDtoBuilder<ChatTypeField, ChatIcon> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> WidgetSettingsDto
+    where
+        ChatTypeField: Given<String>,
+        ChatIcon: Given<String>,
+    {
+        let chat_type = self.chat_type.given();
+        let chat_icon = self.chat_icon.given();
+        WidgetSettingsDto {
+            acknowledgement_details: None,
+            agency_name: None,
+            agency_website: None,
+            allow_avatar_image: None,
+            auto_country_code: None,
+            country_code: None,
+            chat_type,
+            prompt_type: None,
+            chat_icon,
+            enable_revisit_message: None,
+            heading: None,
+            legal_msg: None,
+            live_chat_ack_msg: None,
+            live_chat_ended_msg: None,
+            live_chat_feedback_msg: None,
+            live_chat_feedback_note: None,
+            live_chat_intro_msg: None,
+            live_chat_user_inactive_msg: None,
+            live_chat_user_inactive_time: None,
+            live_chat_visitor_inactive_msg: None,
+            live_chat_visitor_inactive_time: None,
+            locale: None,
+            prompt_avatar: None,
+            prompt_avatar_alt_text: None,
+            is_prompt_avatar_image_optimize: None,
+            prompt_msg: None,
+            revisit_prompt_msg: None,
+            send_action_text: None,
+            show_agency_branding: None,
+            show_consent_checkbox: None,
+            show_live_chat_welcome_msg: None,
+            show_prompt: None,
+            sub_heading: None,
+            success_msg: None,
+            support_contact: None,
+            thank_you_msg: None,
+            theme: None,
+            use_email_field: None,
+            wa_number: None,
+            widget_primary_color: None,
+            representative_assigned_message: None,
+            dimensions: None,
+            advance_settings: None,
+            location_country_code: None,
+            widget_id: None,
+            widget_placement: None,
+        }
     }
 }
 

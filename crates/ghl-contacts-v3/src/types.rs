@@ -3,6 +3,7 @@
 
 //! Request and response types of the Contacts API v3 API, one per schema of `apps/v3/contacts-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /contacts/{contactId}/campaigns/{campaignId}`.
@@ -818,18 +819,12 @@ pub struct CreateTaskParams {
 }
 
 impl CreateTaskParams {
-    /// A `CreateTaskParams` with its required fields (`title`, `due_date`, `completed`); set the others with the setters.
-    pub fn new(
-        title: impl Into<String>,
-        due_date: impl Into<ghl_runtime::Timestamp>,
-        completed: bool,
-    ) -> Self {
-        Self {
-            title: title.into(),
-            body: None,
-            due_date: ghl_runtime::Timestamp::text(due_date),
-            completed,
-            assigned_to: None,
+    /// A `CreateTaskParams`, built by name: set its required fields ([`title`](CreateTaskParamsBuilder::title), [`due_date`](CreateTaskParamsBuilder::due_date), [`completed`](CreateTaskParamsBuilder::completed)) on the returned [`CreateTaskParamsBuilder`], then [`build`](CreateTaskParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateTaskParamsBuilder {
+        CreateTaskParamsBuilder {
+            title: Unset,
+            due_date: Unset,
+            completed: Unset,
         }
     }
 
@@ -843,6 +838,78 @@ impl CreateTaskParams {
     pub fn assigned_to(mut self, assigned_to: impl Into<String>) -> Self {
         self.assigned_to = Some(assigned_to.into());
         self
+    }
+}
+
+/// Builds a [`CreateTaskParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateTaskParamsBuilder<Title = Unset, DueDate = Unset, Completed = Unset> {
+    title: Title,
+    due_date: DueDate,
+    completed: Completed,
+}
+
+impl<DueDate, Completed> CreateTaskParamsBuilder<Unset, DueDate, Completed> {
+    /// Sets [`title`](CreateTaskParams::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> CreateTaskParamsBuilder<String, DueDate, Completed> {
+        CreateTaskParamsBuilder {
+            title: title.into(),
+            due_date: self.due_date,
+            completed: self.completed,
+        }
+    }
+}
+
+impl<Title, Completed> CreateTaskParamsBuilder<Title, Unset, Completed> {
+    /// Sets [`due_date`](CreateTaskParams::due_date).
+    pub fn due_date(
+        self,
+        due_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> CreateTaskParamsBuilder<Title, String, Completed> {
+        CreateTaskParamsBuilder {
+            title: self.title,
+            due_date: ghl_runtime::Timestamp::text(due_date),
+            completed: self.completed,
+        }
+    }
+}
+
+impl<Title, DueDate> CreateTaskParamsBuilder<Title, DueDate, Unset> {
+    /// Sets [`completed`](CreateTaskParams::completed).
+    pub fn completed(
+        self,
+        completed: bool,
+    ) -> CreateTaskParamsBuilder<Title, DueDate, bool> {
+        CreateTaskParamsBuilder {
+            title: self.title,
+            due_date: self.due_date,
+            completed,
+        }
+    }
+}
+
+impl<Title, DueDate, Completed> CreateTaskParamsBuilder<Title, DueDate, Completed> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateTaskParams
+    where
+        Title: Given<String>,
+        DueDate: Given<String>,
+        Completed: Given<bool>,
+    {
+        let title = self.title.given();
+        let due_date = self.due_date.given();
+        let completed = self.completed.given();
+        CreateTaskParams {
+            title,
+            body: None,
+            due_date,
+            completed,
+            assigned_to: None,
+        }
     }
 }
 
@@ -1974,17 +2041,12 @@ pub struct UpdateTagsDto {
 }
 
 impl UpdateTagsDto {
-    /// A `UpdateTagsDto` with its required fields (`contacts`, `tags`, `location_id`); set the others with the setters.
-    pub fn new(
-        contacts: Vec<String>,
-        tags: Vec<String>,
-        location_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            contacts,
-            tags,
-            location_id: location_id.into(),
-            remove_all_tags: None,
+    /// A `UpdateTagsDto`, built by name: set its required fields ([`contacts`](UpdateTagsDtoBuilder::contacts), [`tags`](UpdateTagsDtoBuilder::tags), [`location_id`](UpdateTagsDtoBuilder::location_id)) on the returned [`UpdateTagsDtoBuilder`], then [`build`](UpdateTagsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateTagsDtoBuilder {
+        UpdateTagsDtoBuilder {
+            contacts: Unset,
+            tags: Unset,
+            location_id: Unset,
         }
     }
 
@@ -1992,6 +2054,77 @@ impl UpdateTagsDto {
     pub fn remove_all_tags(mut self, remove_all_tags: bool) -> Self {
         self.remove_all_tags = Some(remove_all_tags);
         self
+    }
+}
+
+/// Builds a [`UpdateTagsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateTagsDtoBuilder<Contacts = Unset, Tags = Unset, LocationId = Unset> {
+    contacts: Contacts,
+    tags: Tags,
+    location_id: LocationId,
+}
+
+impl<Tags, LocationId> UpdateTagsDtoBuilder<Unset, Tags, LocationId> {
+    /// Sets [`contacts`](UpdateTagsDto::contacts).
+    pub fn contacts(
+        self,
+        contacts: Vec<String>,
+    ) -> UpdateTagsDtoBuilder<Vec<String>, Tags, LocationId> {
+        UpdateTagsDtoBuilder {
+            contacts,
+            tags: self.tags,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Contacts, LocationId> UpdateTagsDtoBuilder<Contacts, Unset, LocationId> {
+    /// Sets [`tags`](UpdateTagsDto::tags).
+    pub fn tags(
+        self,
+        tags: Vec<String>,
+    ) -> UpdateTagsDtoBuilder<Contacts, Vec<String>, LocationId> {
+        UpdateTagsDtoBuilder {
+            contacts: self.contacts,
+            tags,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Contacts, Tags> UpdateTagsDtoBuilder<Contacts, Tags, Unset> {
+    /// Sets [`location_id`](UpdateTagsDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpdateTagsDtoBuilder<Contacts, Tags, String> {
+        UpdateTagsDtoBuilder {
+            contacts: self.contacts,
+            tags: self.tags,
+            location_id: location_id.into(),
+        }
+    }
+}
+
+impl<Contacts, Tags, LocationId> UpdateTagsDtoBuilder<Contacts, Tags, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateTagsDto
+    where
+        Contacts: Given<Vec<String>>,
+        Tags: Given<Vec<String>>,
+        LocationId: Given<String>,
+    {
+        let contacts = self.contacts.given();
+        let tags = self.tags.given();
+        let location_id = self.location_id.given();
+        UpdateTagsDto {
+            contacts,
+            tags,
+            location_id,
+            remove_all_tags: None,
+        }
     }
 }
 

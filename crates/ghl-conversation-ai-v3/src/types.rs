@@ -3,6 +3,7 @@
 
 //! Request and response types of the Conversation AI API, one per schema of `apps/v3/conversation-ai-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The `data` field of [`CreateActionResponseDto`] and an item of the `data` field of [`FetchActionsForEmployeeResponseDto`].
@@ -118,29 +119,16 @@ pub struct AppointmentBookingDto {
 }
 
 impl AppointmentBookingDto {
-    /// A `AppointmentBookingDto` with its required fields (`calendar_id`, `only_send_link`, `trigger_workflow`, `sleep_after_booking`, `transfer_bot`, `reschedule_enabled`, `cancel_enabled`); set the others with the setters.
-    pub fn new(
-        calendar_id: impl Into<String>,
-        only_send_link: bool,
-        trigger_workflow: bool,
-        sleep_after_booking: bool,
-        transfer_bot: bool,
-        reschedule_enabled: bool,
-        cancel_enabled: bool,
-    ) -> Self {
-        Self {
-            action_id: None,
-            calendar_id: calendar_id.into(),
-            only_send_link,
-            trigger_workflow,
-            workflow_ids: None,
-            sleep_after_booking,
-            sleep_time_unit: None,
-            sleep_time: None,
-            transfer_bot,
-            transfer_agent: None,
-            reschedule_enabled,
-            cancel_enabled,
+    /// A `AppointmentBookingDto`, built by name: set its required fields ([`calendar_id`](AppointmentBookingDtoBuilder::calendar_id), [`only_send_link`](AppointmentBookingDtoBuilder::only_send_link), [`trigger_workflow`](AppointmentBookingDtoBuilder::trigger_workflow), [`sleep_after_booking`](AppointmentBookingDtoBuilder::sleep_after_booking), [`transfer_bot`](AppointmentBookingDtoBuilder::transfer_bot), [`reschedule_enabled`](AppointmentBookingDtoBuilder::reschedule_enabled), [`cancel_enabled`](AppointmentBookingDtoBuilder::cancel_enabled)) on the returned [`AppointmentBookingDtoBuilder`], then [`build`](AppointmentBookingDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AppointmentBookingDtoBuilder {
+        AppointmentBookingDtoBuilder {
+            calendar_id: Unset,
+            only_send_link: Unset,
+            trigger_workflow: Unset,
+            sleep_after_booking: Unset,
+            transfer_bot: Unset,
+            reschedule_enabled: Unset,
+            cancel_enabled: Unset,
         }
     }
 
@@ -175,6 +163,366 @@ impl AppointmentBookingDto {
     pub fn transfer_agent(mut self, transfer_agent: impl Into<String>) -> Self {
         self.transfer_agent = Some(transfer_agent.into());
         self
+    }
+}
+
+/// Builds a [`AppointmentBookingDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AppointmentBookingDtoBuilder<
+    CalendarId = Unset,
+    OnlySendLink = Unset,
+    TriggerWorkflow = Unset,
+    SleepAfterBooking = Unset,
+    TransferBot = Unset,
+    RescheduleEnabled = Unset,
+    CancelEnabled = Unset,
+> {
+    calendar_id: CalendarId,
+    only_send_link: OnlySendLink,
+    trigger_workflow: TriggerWorkflow,
+    sleep_after_booking: SleepAfterBooking,
+    transfer_bot: TransferBot,
+    reschedule_enabled: RescheduleEnabled,
+    cancel_enabled: CancelEnabled,
+}
+
+impl<
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> AppointmentBookingDtoBuilder<
+    Unset,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> {
+    /// Sets [`calendar_id`](AppointmentBookingDto::calendar_id).
+    pub fn calendar_id(
+        self,
+        calendar_id: impl Into<String>,
+    ) -> AppointmentBookingDtoBuilder<
+        String,
+        OnlySendLink,
+        TriggerWorkflow,
+        SleepAfterBooking,
+        TransferBot,
+        RescheduleEnabled,
+        CancelEnabled,
+    > {
+        AppointmentBookingDtoBuilder {
+            calendar_id: calendar_id.into(),
+            only_send_link: self.only_send_link,
+            trigger_workflow: self.trigger_workflow,
+            sleep_after_booking: self.sleep_after_booking,
+            transfer_bot: self.transfer_bot,
+            reschedule_enabled: self.reschedule_enabled,
+            cancel_enabled: self.cancel_enabled,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> AppointmentBookingDtoBuilder<
+    CalendarId,
+    Unset,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> {
+    /// Sets [`only_send_link`](AppointmentBookingDto::only_send_link).
+    pub fn only_send_link(
+        self,
+        only_send_link: bool,
+    ) -> AppointmentBookingDtoBuilder<
+        CalendarId,
+        bool,
+        TriggerWorkflow,
+        SleepAfterBooking,
+        TransferBot,
+        RescheduleEnabled,
+        CancelEnabled,
+    > {
+        AppointmentBookingDtoBuilder {
+            calendar_id: self.calendar_id,
+            only_send_link,
+            trigger_workflow: self.trigger_workflow,
+            sleep_after_booking: self.sleep_after_booking,
+            transfer_bot: self.transfer_bot,
+            reschedule_enabled: self.reschedule_enabled,
+            cancel_enabled: self.cancel_enabled,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    OnlySendLink,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> AppointmentBookingDtoBuilder<
+    CalendarId,
+    OnlySendLink,
+    Unset,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> {
+    /// Sets [`trigger_workflow`](AppointmentBookingDto::trigger_workflow).
+    pub fn trigger_workflow(
+        self,
+        trigger_workflow: bool,
+    ) -> AppointmentBookingDtoBuilder<
+        CalendarId,
+        OnlySendLink,
+        bool,
+        SleepAfterBooking,
+        TransferBot,
+        RescheduleEnabled,
+        CancelEnabled,
+    > {
+        AppointmentBookingDtoBuilder {
+            calendar_id: self.calendar_id,
+            only_send_link: self.only_send_link,
+            trigger_workflow,
+            sleep_after_booking: self.sleep_after_booking,
+            transfer_bot: self.transfer_bot,
+            reschedule_enabled: self.reschedule_enabled,
+            cancel_enabled: self.cancel_enabled,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> AppointmentBookingDtoBuilder<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    Unset,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> {
+    /// Sets [`sleep_after_booking`](AppointmentBookingDto::sleep_after_booking).
+    pub fn sleep_after_booking(
+        self,
+        sleep_after_booking: bool,
+    ) -> AppointmentBookingDtoBuilder<
+        CalendarId,
+        OnlySendLink,
+        TriggerWorkflow,
+        bool,
+        TransferBot,
+        RescheduleEnabled,
+        CancelEnabled,
+    > {
+        AppointmentBookingDtoBuilder {
+            calendar_id: self.calendar_id,
+            only_send_link: self.only_send_link,
+            trigger_workflow: self.trigger_workflow,
+            sleep_after_booking,
+            transfer_bot: self.transfer_bot,
+            reschedule_enabled: self.reschedule_enabled,
+            cancel_enabled: self.cancel_enabled,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    RescheduleEnabled,
+    CancelEnabled,
+> AppointmentBookingDtoBuilder<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    Unset,
+    RescheduleEnabled,
+    CancelEnabled,
+> {
+    /// Sets [`transfer_bot`](AppointmentBookingDto::transfer_bot).
+    pub fn transfer_bot(
+        self,
+        transfer_bot: bool,
+    ) -> AppointmentBookingDtoBuilder<
+        CalendarId,
+        OnlySendLink,
+        TriggerWorkflow,
+        SleepAfterBooking,
+        bool,
+        RescheduleEnabled,
+        CancelEnabled,
+    > {
+        AppointmentBookingDtoBuilder {
+            calendar_id: self.calendar_id,
+            only_send_link: self.only_send_link,
+            trigger_workflow: self.trigger_workflow,
+            sleep_after_booking: self.sleep_after_booking,
+            transfer_bot,
+            reschedule_enabled: self.reschedule_enabled,
+            cancel_enabled: self.cancel_enabled,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    CancelEnabled,
+> AppointmentBookingDtoBuilder<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    Unset,
+    CancelEnabled,
+> {
+    /// Sets [`reschedule_enabled`](AppointmentBookingDto::reschedule_enabled).
+    pub fn reschedule_enabled(
+        self,
+        reschedule_enabled: bool,
+    ) -> AppointmentBookingDtoBuilder<
+        CalendarId,
+        OnlySendLink,
+        TriggerWorkflow,
+        SleepAfterBooking,
+        TransferBot,
+        bool,
+        CancelEnabled,
+    > {
+        AppointmentBookingDtoBuilder {
+            calendar_id: self.calendar_id,
+            only_send_link: self.only_send_link,
+            trigger_workflow: self.trigger_workflow,
+            sleep_after_booking: self.sleep_after_booking,
+            transfer_bot: self.transfer_bot,
+            reschedule_enabled,
+            cancel_enabled: self.cancel_enabled,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+> AppointmentBookingDtoBuilder<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    Unset,
+> {
+    /// Sets [`cancel_enabled`](AppointmentBookingDto::cancel_enabled).
+    pub fn cancel_enabled(
+        self,
+        cancel_enabled: bool,
+    ) -> AppointmentBookingDtoBuilder<
+        CalendarId,
+        OnlySendLink,
+        TriggerWorkflow,
+        SleepAfterBooking,
+        TransferBot,
+        RescheduleEnabled,
+        bool,
+    > {
+        AppointmentBookingDtoBuilder {
+            calendar_id: self.calendar_id,
+            only_send_link: self.only_send_link,
+            trigger_workflow: self.trigger_workflow,
+            sleep_after_booking: self.sleep_after_booking,
+            transfer_bot: self.transfer_bot,
+            reschedule_enabled: self.reschedule_enabled,
+            cancel_enabled,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> AppointmentBookingDtoBuilder<
+    CalendarId,
+    OnlySendLink,
+    TriggerWorkflow,
+    SleepAfterBooking,
+    TransferBot,
+    RescheduleEnabled,
+    CancelEnabled,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AppointmentBookingDto
+    where
+        CalendarId: Given<String>,
+        OnlySendLink: Given<bool>,
+        TriggerWorkflow: Given<bool>,
+        SleepAfterBooking: Given<bool>,
+        TransferBot: Given<bool>,
+        RescheduleEnabled: Given<bool>,
+        CancelEnabled: Given<bool>,
+    {
+        let calendar_id = self.calendar_id.given();
+        let only_send_link = self.only_send_link.given();
+        let trigger_workflow = self.trigger_workflow.given();
+        let sleep_after_booking = self.sleep_after_booking.given();
+        let transfer_bot = self.transfer_bot.given();
+        let reschedule_enabled = self.reschedule_enabled.given();
+        let cancel_enabled = self.cancel_enabled.given();
+        AppointmentBookingDto {
+            action_id: None,
+            calendar_id,
+            only_send_link,
+            trigger_workflow,
+            workflow_ids: None,
+            sleep_after_booking,
+            sleep_time_unit: None,
+            sleep_time: None,
+            transfer_bot,
+            transfer_agent: None,
+            reschedule_enabled,
+            cancel_enabled,
+        }
     }
 }
 
@@ -267,33 +615,13 @@ pub struct CreateEmployeeDto {
 }
 
 impl CreateEmployeeDto {
-    /// A `CreateEmployeeDto` with its required fields (`name`, `personality`, `goal`, `instructions`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        personality: impl Into<String>,
-        goal: impl Into<String>,
-        instructions: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            business_name: None,
-            mode: None,
-            channels: None,
-            is_primary: None,
-            wait_time: None,
-            wait_time_unit: None,
-            sleep_enabled: None,
-            sleep_time: None,
-            sleep_time_unit: None,
-            personality: personality.into(),
-            goal: goal.into(),
-            instructions: instructions.into(),
-            auto_pilot_max_messages: None,
-            knowledge_base_ids: None,
-            respond_to_images: None,
-            respond_to_audio: None,
-            sleep_on_manual_message: None,
-            sleep_on_workflow_message: None,
+    /// A `CreateEmployeeDto`, built by name: set its required fields ([`name`](CreateEmployeeDtoBuilder::name), [`personality`](CreateEmployeeDtoBuilder::personality), [`goal`](CreateEmployeeDtoBuilder::goal), [`instructions`](CreateEmployeeDtoBuilder::instructions)) on the returned [`CreateEmployeeDtoBuilder`], then [`build`](CreateEmployeeDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateEmployeeDtoBuilder {
+        CreateEmployeeDtoBuilder {
+            name: Unset,
+            personality: Unset,
+            goal: Unset,
+            instructions: Unset,
         }
     }
 
@@ -396,6 +724,135 @@ impl CreateEmployeeDto {
     pub fn sleep_on_workflow_message(mut self, sleep_on_workflow_message: bool) -> Self {
         self.sleep_on_workflow_message = Some(sleep_on_workflow_message);
         self
+    }
+}
+
+/// Builds a [`CreateEmployeeDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateEmployeeDtoBuilder<
+    Name = Unset,
+    Personality = Unset,
+    Goal = Unset,
+    Instructions = Unset,
+> {
+    name: Name,
+    personality: Personality,
+    goal: Goal,
+    instructions: Instructions,
+}
+
+impl<
+    Personality,
+    Goal,
+    Instructions,
+> CreateEmployeeDtoBuilder<Unset, Personality, Goal, Instructions> {
+    /// Sets [`name`](CreateEmployeeDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateEmployeeDtoBuilder<String, Personality, Goal, Instructions> {
+        CreateEmployeeDtoBuilder {
+            name: name.into(),
+            personality: self.personality,
+            goal: self.goal,
+            instructions: self.instructions,
+        }
+    }
+}
+
+impl<
+    Name,
+    Goal,
+    Instructions,
+> CreateEmployeeDtoBuilder<Name, Unset, Goal, Instructions> {
+    /// Sets [`personality`](CreateEmployeeDto::personality).
+    pub fn personality(
+        self,
+        personality: impl Into<String>,
+    ) -> CreateEmployeeDtoBuilder<Name, String, Goal, Instructions> {
+        CreateEmployeeDtoBuilder {
+            name: self.name,
+            personality: personality.into(),
+            goal: self.goal,
+            instructions: self.instructions,
+        }
+    }
+}
+
+impl<
+    Name,
+    Personality,
+    Instructions,
+> CreateEmployeeDtoBuilder<Name, Personality, Unset, Instructions> {
+    /// Sets [`goal`](CreateEmployeeDto::goal).
+    pub fn goal(
+        self,
+        goal: impl Into<String>,
+    ) -> CreateEmployeeDtoBuilder<Name, Personality, String, Instructions> {
+        CreateEmployeeDtoBuilder {
+            name: self.name,
+            personality: self.personality,
+            goal: goal.into(),
+            instructions: self.instructions,
+        }
+    }
+}
+
+impl<Name, Personality, Goal> CreateEmployeeDtoBuilder<Name, Personality, Goal, Unset> {
+    /// Sets [`instructions`](CreateEmployeeDto::instructions).
+    pub fn instructions(
+        self,
+        instructions: impl Into<String>,
+    ) -> CreateEmployeeDtoBuilder<Name, Personality, Goal, String> {
+        CreateEmployeeDtoBuilder {
+            name: self.name,
+            personality: self.personality,
+            goal: self.goal,
+            instructions: instructions.into(),
+        }
+    }
+}
+
+impl<
+    Name,
+    Personality,
+    Goal,
+    Instructions,
+> CreateEmployeeDtoBuilder<Name, Personality, Goal, Instructions> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateEmployeeDto
+    where
+        Name: Given<String>,
+        Personality: Given<String>,
+        Goal: Given<String>,
+        Instructions: Given<String>,
+    {
+        let name = self.name.given();
+        let personality = self.personality.given();
+        let goal = self.goal.given();
+        let instructions = self.instructions.given();
+        CreateEmployeeDto {
+            name,
+            business_name: None,
+            mode: None,
+            channels: None,
+            is_primary: None,
+            wait_time: None,
+            wait_time_unit: None,
+            sleep_enabled: None,
+            sleep_time: None,
+            sleep_time_unit: None,
+            personality,
+            goal,
+            instructions,
+            auto_pilot_max_messages: None,
+            knowledge_base_ids: None,
+            respond_to_images: None,
+            respond_to_audio: None,
+            sleep_on_manual_message: None,
+            sleep_on_workflow_message: None,
+        }
     }
 }
 
@@ -777,17 +1234,12 @@ pub struct FollowupSequence {
 }
 
 impl FollowupSequence {
-    /// A `FollowupSequence` with its required fields (`id`, `followup_time_unit`, `followup_time`); set the others with the setters.
-    pub fn new(id: f64, followup_time_unit: SleepTimeUnit, followup_time: f64) -> Self {
-        Self {
-            id,
-            followup_time_unit,
-            followup_time,
-            ai_enabled_message: None,
-            trigger_workflow: None,
-            custom_message: None,
-            workflow_id: None,
-            contact_requested: None,
+    /// A `FollowupSequence`, built by name: set its required fields ([`id`](FollowupSequenceBuilder::id), [`followup_time_unit`](FollowupSequenceBuilder::followup_time_unit), [`followup_time`](FollowupSequenceBuilder::followup_time)) on the returned [`FollowupSequenceBuilder`], then [`build`](FollowupSequenceBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FollowupSequenceBuilder {
+        FollowupSequenceBuilder {
+            id: Unset,
+            followup_time_unit: Unset,
+            followup_time: Unset,
         }
     }
 
@@ -819,6 +1271,92 @@ impl FollowupSequence {
     pub fn contact_requested(mut self, contact_requested: bool) -> Self {
         self.contact_requested = Some(contact_requested);
         self
+    }
+}
+
+/// Builds a [`FollowupSequence`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FollowupSequenceBuilder<
+    Id = Unset,
+    FollowupTimeUnit = Unset,
+    FollowupTime = Unset,
+> {
+    id: Id,
+    followup_time_unit: FollowupTimeUnit,
+    followup_time: FollowupTime,
+}
+
+impl<
+    FollowupTimeUnit,
+    FollowupTime,
+> FollowupSequenceBuilder<Unset, FollowupTimeUnit, FollowupTime> {
+    /// Sets [`id`](FollowupSequence::id).
+    pub fn id(
+        self,
+        id: f64,
+    ) -> FollowupSequenceBuilder<f64, FollowupTimeUnit, FollowupTime> {
+        FollowupSequenceBuilder {
+            id,
+            followup_time_unit: self.followup_time_unit,
+            followup_time: self.followup_time,
+        }
+    }
+}
+
+impl<Id, FollowupTime> FollowupSequenceBuilder<Id, Unset, FollowupTime> {
+    /// Sets [`followup_time_unit`](FollowupSequence::followup_time_unit).
+    pub fn followup_time_unit(
+        self,
+        followup_time_unit: SleepTimeUnit,
+    ) -> FollowupSequenceBuilder<Id, SleepTimeUnit, FollowupTime> {
+        FollowupSequenceBuilder {
+            id: self.id,
+            followup_time_unit,
+            followup_time: self.followup_time,
+        }
+    }
+}
+
+impl<Id, FollowupTimeUnit> FollowupSequenceBuilder<Id, FollowupTimeUnit, Unset> {
+    /// Sets [`followup_time`](FollowupSequence::followup_time).
+    pub fn followup_time(
+        self,
+        followup_time: f64,
+    ) -> FollowupSequenceBuilder<Id, FollowupTimeUnit, f64> {
+        FollowupSequenceBuilder {
+            id: self.id,
+            followup_time_unit: self.followup_time_unit,
+            followup_time,
+        }
+    }
+}
+
+impl<
+    Id,
+    FollowupTimeUnit,
+    FollowupTime,
+> FollowupSequenceBuilder<Id, FollowupTimeUnit, FollowupTime> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> FollowupSequence
+    where
+        Id: Given<f64>,
+        FollowupTimeUnit: Given<SleepTimeUnit>,
+        FollowupTime: Given<f64>,
+    {
+        let id = self.id.given();
+        let followup_time_unit = self.followup_time_unit.given();
+        let followup_time = self.followup_time.given();
+        FollowupSequence {
+            id,
+            followup_time_unit,
+            followup_time,
+            ai_enabled_message: None,
+            trigger_workflow: None,
+            custom_message: None,
+            workflow_id: None,
+            contact_requested: None,
+        }
     }
 }
 
@@ -915,27 +1453,14 @@ pub struct HumanHandOverDto {
 }
 
 impl HumanHandOverDto {
-    /// A `HumanHandOverDto` with its required fields (`enabled`, `trigger_condition`, `reactivate_enabled`, `final_message`, `handover_type`); set the others with the setters.
-    pub fn new(
-        enabled: bool,
-        trigger_condition: impl Into<String>,
-        reactivate_enabled: bool,
-        final_message: impl Into<String>,
-        handover_type: HumanHandOverDtoHandoverType,
-    ) -> Self {
-        Self {
-            enabled,
-            trigger_condition: trigger_condition.into(),
-            examples: None,
-            assign_to_user_id: None,
-            skip_assign_to_user: None,
-            create_task: None,
-            reactivate_enabled,
-            sleep_time_unit: None,
-            sleep_time: None,
-            final_message: final_message.into(),
-            tags: None,
-            handover_type,
+    /// A `HumanHandOverDto`, built by name: set its required fields ([`enabled`](HumanHandOverDtoBuilder::enabled), [`trigger_condition`](HumanHandOverDtoBuilder::trigger_condition), [`reactivate_enabled`](HumanHandOverDtoBuilder::reactivate_enabled), [`final_message`](HumanHandOverDtoBuilder::final_message), [`handover_type`](HumanHandOverDtoBuilder::handover_type)) on the returned [`HumanHandOverDtoBuilder`], then [`build`](HumanHandOverDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> HumanHandOverDtoBuilder {
+        HumanHandOverDtoBuilder {
+            enabled: Unset,
+            trigger_condition: Unset,
+            reactivate_enabled: Unset,
+            final_message: Unset,
+            handover_type: Unset,
         }
     }
 
@@ -985,6 +1510,226 @@ impl HumanHandOverDto {
     }
 }
 
+/// Builds a [`HumanHandOverDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct HumanHandOverDtoBuilder<
+    Enabled = Unset,
+    TriggerCondition = Unset,
+    ReactivateEnabled = Unset,
+    FinalMessage = Unset,
+    HandoverType = Unset,
+> {
+    enabled: Enabled,
+    trigger_condition: TriggerCondition,
+    reactivate_enabled: ReactivateEnabled,
+    final_message: FinalMessage,
+    handover_type: HandoverType,
+}
+
+impl<
+    TriggerCondition,
+    ReactivateEnabled,
+    FinalMessage,
+    HandoverType,
+> HumanHandOverDtoBuilder<
+    Unset,
+    TriggerCondition,
+    ReactivateEnabled,
+    FinalMessage,
+    HandoverType,
+> {
+    /// Sets [`enabled`](HumanHandOverDto::enabled).
+    pub fn enabled(
+        self,
+        enabled: bool,
+    ) -> HumanHandOverDtoBuilder<
+        bool,
+        TriggerCondition,
+        ReactivateEnabled,
+        FinalMessage,
+        HandoverType,
+    > {
+        HumanHandOverDtoBuilder {
+            enabled,
+            trigger_condition: self.trigger_condition,
+            reactivate_enabled: self.reactivate_enabled,
+            final_message: self.final_message,
+            handover_type: self.handover_type,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    ReactivateEnabled,
+    FinalMessage,
+    HandoverType,
+> HumanHandOverDtoBuilder<
+    Enabled,
+    Unset,
+    ReactivateEnabled,
+    FinalMessage,
+    HandoverType,
+> {
+    /// Sets [`trigger_condition`](HumanHandOverDto::trigger_condition).
+    pub fn trigger_condition(
+        self,
+        trigger_condition: impl Into<String>,
+    ) -> HumanHandOverDtoBuilder<
+        Enabled,
+        String,
+        ReactivateEnabled,
+        FinalMessage,
+        HandoverType,
+    > {
+        HumanHandOverDtoBuilder {
+            enabled: self.enabled,
+            trigger_condition: trigger_condition.into(),
+            reactivate_enabled: self.reactivate_enabled,
+            final_message: self.final_message,
+            handover_type: self.handover_type,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    TriggerCondition,
+    FinalMessage,
+    HandoverType,
+> HumanHandOverDtoBuilder<Enabled, TriggerCondition, Unset, FinalMessage, HandoverType> {
+    /// Sets [`reactivate_enabled`](HumanHandOverDto::reactivate_enabled).
+    pub fn reactivate_enabled(
+        self,
+        reactivate_enabled: bool,
+    ) -> HumanHandOverDtoBuilder<
+        Enabled,
+        TriggerCondition,
+        bool,
+        FinalMessage,
+        HandoverType,
+    > {
+        HumanHandOverDtoBuilder {
+            enabled: self.enabled,
+            trigger_condition: self.trigger_condition,
+            reactivate_enabled,
+            final_message: self.final_message,
+            handover_type: self.handover_type,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    TriggerCondition,
+    ReactivateEnabled,
+    HandoverType,
+> HumanHandOverDtoBuilder<
+    Enabled,
+    TriggerCondition,
+    ReactivateEnabled,
+    Unset,
+    HandoverType,
+> {
+    /// Sets [`final_message`](HumanHandOverDto::final_message).
+    pub fn final_message(
+        self,
+        final_message: impl Into<String>,
+    ) -> HumanHandOverDtoBuilder<
+        Enabled,
+        TriggerCondition,
+        ReactivateEnabled,
+        String,
+        HandoverType,
+    > {
+        HumanHandOverDtoBuilder {
+            enabled: self.enabled,
+            trigger_condition: self.trigger_condition,
+            reactivate_enabled: self.reactivate_enabled,
+            final_message: final_message.into(),
+            handover_type: self.handover_type,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    TriggerCondition,
+    ReactivateEnabled,
+    FinalMessage,
+> HumanHandOverDtoBuilder<
+    Enabled,
+    TriggerCondition,
+    ReactivateEnabled,
+    FinalMessage,
+    Unset,
+> {
+    /// Sets [`handover_type`](HumanHandOverDto::handover_type).
+    pub fn handover_type(
+        self,
+        handover_type: HumanHandOverDtoHandoverType,
+    ) -> HumanHandOverDtoBuilder<
+        Enabled,
+        TriggerCondition,
+        ReactivateEnabled,
+        FinalMessage,
+        HumanHandOverDtoHandoverType,
+    > {
+        HumanHandOverDtoBuilder {
+            enabled: self.enabled,
+            trigger_condition: self.trigger_condition,
+            reactivate_enabled: self.reactivate_enabled,
+            final_message: self.final_message,
+            handover_type,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    TriggerCondition,
+    ReactivateEnabled,
+    FinalMessage,
+    HandoverType,
+> HumanHandOverDtoBuilder<
+    Enabled,
+    TriggerCondition,
+    ReactivateEnabled,
+    FinalMessage,
+    HandoverType,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> HumanHandOverDto
+    where
+        Enabled: Given<bool>,
+        TriggerCondition: Given<String>,
+        ReactivateEnabled: Given<bool>,
+        FinalMessage: Given<String>,
+        HandoverType: Given<HumanHandOverDtoHandoverType>,
+    {
+        let enabled = self.enabled.given();
+        let trigger_condition = self.trigger_condition.given();
+        let reactivate_enabled = self.reactivate_enabled.given();
+        let final_message = self.final_message.given();
+        let handover_type = self.handover_type.given();
+        HumanHandOverDto {
+            enabled,
+            trigger_condition,
+            examples: None,
+            assign_to_user_id: None,
+            skip_assign_to_user: None,
+            create_task: None,
+            reactivate_enabled,
+            sleep_time_unit: None,
+            sleep_time: None,
+            final_message,
+            tags: None,
+            handover_type,
+        }
+    }
+}
+
 pub use ghl_common::types::HandoverType as HumanHandOverDtoHandoverType;
 
 /// An item of the `intervals` field of [`WorkingHours`].
@@ -1005,14 +1750,127 @@ pub struct Interval {
 }
 
 impl Interval {
-    /// A `Interval` with its required fields (`start_hour`, `start_minute`, `end_hour`, `end_minute`); set the others with the setters.
-    pub fn new(
+    /// A `Interval`, built by name: set its required fields ([`start_hour`](IntervalBuilder::start_hour), [`start_minute`](IntervalBuilder::start_minute), [`end_hour`](IntervalBuilder::end_hour), [`end_minute`](IntervalBuilder::end_minute)) on the returned [`IntervalBuilder`], then [`build`](IntervalBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> IntervalBuilder {
+        IntervalBuilder {
+            start_hour: Unset,
+            start_minute: Unset,
+            end_hour: Unset,
+            end_minute: Unset,
+        }
+    }
+}
+
+/// Builds a [`Interval`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct IntervalBuilder<
+    StartHour = Unset,
+    StartMinute = Unset,
+    EndHour = Unset,
+    EndMinute = Unset,
+> {
+    start_hour: StartHour,
+    start_minute: StartMinute,
+    end_hour: EndHour,
+    end_minute: EndMinute,
+}
+
+impl<
+    StartMinute,
+    EndHour,
+    EndMinute,
+> IntervalBuilder<Unset, StartMinute, EndHour, EndMinute> {
+    /// Sets [`start_hour`](Interval::start_hour).
+    pub fn start_hour(
+        self,
         start_hour: f64,
+    ) -> IntervalBuilder<f64, StartMinute, EndHour, EndMinute> {
+        IntervalBuilder {
+            start_hour,
+            start_minute: self.start_minute,
+            end_hour: self.end_hour,
+            end_minute: self.end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    EndHour,
+    EndMinute,
+> IntervalBuilder<StartHour, Unset, EndHour, EndMinute> {
+    /// Sets [`start_minute`](Interval::start_minute).
+    pub fn start_minute(
+        self,
         start_minute: f64,
+    ) -> IntervalBuilder<StartHour, f64, EndHour, EndMinute> {
+        IntervalBuilder {
+            start_hour: self.start_hour,
+            start_minute,
+            end_hour: self.end_hour,
+            end_minute: self.end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    StartMinute,
+    EndMinute,
+> IntervalBuilder<StartHour, StartMinute, Unset, EndMinute> {
+    /// Sets [`end_hour`](Interval::end_hour).
+    pub fn end_hour(
+        self,
         end_hour: f64,
+    ) -> IntervalBuilder<StartHour, StartMinute, f64, EndMinute> {
+        IntervalBuilder {
+            start_hour: self.start_hour,
+            start_minute: self.start_minute,
+            end_hour,
+            end_minute: self.end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    StartMinute,
+    EndHour,
+> IntervalBuilder<StartHour, StartMinute, EndHour, Unset> {
+    /// Sets [`end_minute`](Interval::end_minute).
+    pub fn end_minute(
+        self,
         end_minute: f64,
-    ) -> Self {
-        Self {
+    ) -> IntervalBuilder<StartHour, StartMinute, EndHour, f64> {
+        IntervalBuilder {
+            start_hour: self.start_hour,
+            start_minute: self.start_minute,
+            end_hour: self.end_hour,
+            end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    StartMinute,
+    EndHour,
+    EndMinute,
+> IntervalBuilder<StartHour, StartMinute, EndHour, EndMinute> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Interval
+    where
+        StartHour: Given<f64>,
+        StartMinute: Given<f64>,
+        EndHour: Given<f64>,
+        EndMinute: Given<f64>,
+    {
+        let start_hour = self.start_hour.given();
+        let start_minute = self.start_minute.given();
+        let end_hour = self.end_hour.given();
+        let end_minute = self.end_minute.given();
+        Interval {
             start_hour,
             start_minute,
             end_hour,
@@ -1069,25 +1927,15 @@ pub struct StopBotDto {
 }
 
 impl StopBotDto {
-    /// A `StopBotDto` with its required fields (`stop_bot_detection_type`, `stop_bot_trigger_condition`, `reactivate_enabled`, `enabled`, `stop_bot_examples`, `final_message`); set the others with the setters.
-    pub fn new(
-        stop_bot_detection_type: StopBotDtoStopBotDetectionType,
-        stop_bot_trigger_condition: impl Into<String>,
-        reactivate_enabled: bool,
-        enabled: bool,
-        stop_bot_examples: Vec<String>,
-        final_message: impl Into<String>,
-    ) -> Self {
-        Self {
-            stop_bot_detection_type,
-            stop_bot_trigger_condition: stop_bot_trigger_condition.into(),
-            reactivate_enabled,
-            sleep_time_unit: None,
-            sleep_time: None,
-            enabled,
-            stop_bot_examples,
-            final_message: final_message.into(),
-            tags: None,
+    /// A `StopBotDto`, built by name: set its required fields ([`stop_bot_detection_type`](StopBotDtoBuilder::stop_bot_detection_type), [`stop_bot_trigger_condition`](StopBotDtoBuilder::stop_bot_trigger_condition), [`reactivate_enabled`](StopBotDtoBuilder::reactivate_enabled), [`enabled`](StopBotDtoBuilder::enabled), [`stop_bot_examples`](StopBotDtoBuilder::stop_bot_examples), [`final_message`](StopBotDtoBuilder::final_message)) on the returned [`StopBotDtoBuilder`], then [`build`](StopBotDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> StopBotDtoBuilder {
+        StopBotDtoBuilder {
+            stop_bot_detection_type: Unset,
+            stop_bot_trigger_condition: Unset,
+            reactivate_enabled: Unset,
+            enabled: Unset,
+            stop_bot_examples: Unset,
+            final_message: Unset,
         }
     }
 
@@ -1107,6 +1955,292 @@ impl StopBotDto {
     pub fn tags(mut self, tags: impl IntoIterator<Item = impl Into<String>>) -> Self {
         self.tags = Some(tags.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`StopBotDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct StopBotDtoBuilder<
+    StopBotDetectionType = Unset,
+    StopBotTriggerCondition = Unset,
+    ReactivateEnabled = Unset,
+    Enabled = Unset,
+    StopBotExamples = Unset,
+    FinalMessage = Unset,
+> {
+    stop_bot_detection_type: StopBotDetectionType,
+    stop_bot_trigger_condition: StopBotTriggerCondition,
+    reactivate_enabled: ReactivateEnabled,
+    enabled: Enabled,
+    stop_bot_examples: StopBotExamples,
+    final_message: FinalMessage,
+}
+
+impl<
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> StopBotDtoBuilder<
+    Unset,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> {
+    /// Sets [`stop_bot_detection_type`](StopBotDto::stop_bot_detection_type).
+    pub fn stop_bot_detection_type(
+        self,
+        stop_bot_detection_type: StopBotDtoStopBotDetectionType,
+    ) -> StopBotDtoBuilder<
+        StopBotDtoStopBotDetectionType,
+        StopBotTriggerCondition,
+        ReactivateEnabled,
+        Enabled,
+        StopBotExamples,
+        FinalMessage,
+    > {
+        StopBotDtoBuilder {
+            stop_bot_detection_type,
+            stop_bot_trigger_condition: self.stop_bot_trigger_condition,
+            reactivate_enabled: self.reactivate_enabled,
+            enabled: self.enabled,
+            stop_bot_examples: self.stop_bot_examples,
+            final_message: self.final_message,
+        }
+    }
+}
+
+impl<
+    StopBotDetectionType,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> StopBotDtoBuilder<
+    StopBotDetectionType,
+    Unset,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> {
+    /// Sets [`stop_bot_trigger_condition`](StopBotDto::stop_bot_trigger_condition).
+    pub fn stop_bot_trigger_condition(
+        self,
+        stop_bot_trigger_condition: impl Into<String>,
+    ) -> StopBotDtoBuilder<
+        StopBotDetectionType,
+        String,
+        ReactivateEnabled,
+        Enabled,
+        StopBotExamples,
+        FinalMessage,
+    > {
+        StopBotDtoBuilder {
+            stop_bot_detection_type: self.stop_bot_detection_type,
+            stop_bot_trigger_condition: stop_bot_trigger_condition.into(),
+            reactivate_enabled: self.reactivate_enabled,
+            enabled: self.enabled,
+            stop_bot_examples: self.stop_bot_examples,
+            final_message: self.final_message,
+        }
+    }
+}
+
+impl<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> StopBotDtoBuilder<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    Unset,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> {
+    /// Sets [`reactivate_enabled`](StopBotDto::reactivate_enabled).
+    pub fn reactivate_enabled(
+        self,
+        reactivate_enabled: bool,
+    ) -> StopBotDtoBuilder<
+        StopBotDetectionType,
+        StopBotTriggerCondition,
+        bool,
+        Enabled,
+        StopBotExamples,
+        FinalMessage,
+    > {
+        StopBotDtoBuilder {
+            stop_bot_detection_type: self.stop_bot_detection_type,
+            stop_bot_trigger_condition: self.stop_bot_trigger_condition,
+            reactivate_enabled,
+            enabled: self.enabled,
+            stop_bot_examples: self.stop_bot_examples,
+            final_message: self.final_message,
+        }
+    }
+}
+
+impl<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    StopBotExamples,
+    FinalMessage,
+> StopBotDtoBuilder<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Unset,
+    StopBotExamples,
+    FinalMessage,
+> {
+    /// Sets [`enabled`](StopBotDto::enabled).
+    pub fn enabled(
+        self,
+        enabled: bool,
+    ) -> StopBotDtoBuilder<
+        StopBotDetectionType,
+        StopBotTriggerCondition,
+        ReactivateEnabled,
+        bool,
+        StopBotExamples,
+        FinalMessage,
+    > {
+        StopBotDtoBuilder {
+            stop_bot_detection_type: self.stop_bot_detection_type,
+            stop_bot_trigger_condition: self.stop_bot_trigger_condition,
+            reactivate_enabled: self.reactivate_enabled,
+            enabled,
+            stop_bot_examples: self.stop_bot_examples,
+            final_message: self.final_message,
+        }
+    }
+}
+
+impl<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    FinalMessage,
+> StopBotDtoBuilder<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    Unset,
+    FinalMessage,
+> {
+    /// Sets [`stop_bot_examples`](StopBotDto::stop_bot_examples).
+    pub fn stop_bot_examples(
+        self,
+        stop_bot_examples: Vec<String>,
+    ) -> StopBotDtoBuilder<
+        StopBotDetectionType,
+        StopBotTriggerCondition,
+        ReactivateEnabled,
+        Enabled,
+        Vec<String>,
+        FinalMessage,
+    > {
+        StopBotDtoBuilder {
+            stop_bot_detection_type: self.stop_bot_detection_type,
+            stop_bot_trigger_condition: self.stop_bot_trigger_condition,
+            reactivate_enabled: self.reactivate_enabled,
+            enabled: self.enabled,
+            stop_bot_examples,
+            final_message: self.final_message,
+        }
+    }
+}
+
+impl<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+> StopBotDtoBuilder<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+    Unset,
+> {
+    /// Sets [`final_message`](StopBotDto::final_message).
+    pub fn final_message(
+        self,
+        final_message: impl Into<String>,
+    ) -> StopBotDtoBuilder<
+        StopBotDetectionType,
+        StopBotTriggerCondition,
+        ReactivateEnabled,
+        Enabled,
+        StopBotExamples,
+        String,
+    > {
+        StopBotDtoBuilder {
+            stop_bot_detection_type: self.stop_bot_detection_type,
+            stop_bot_trigger_condition: self.stop_bot_trigger_condition,
+            reactivate_enabled: self.reactivate_enabled,
+            enabled: self.enabled,
+            stop_bot_examples: self.stop_bot_examples,
+            final_message: final_message.into(),
+        }
+    }
+}
+
+impl<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> StopBotDtoBuilder<
+    StopBotDetectionType,
+    StopBotTriggerCondition,
+    ReactivateEnabled,
+    Enabled,
+    StopBotExamples,
+    FinalMessage,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> StopBotDto
+    where
+        StopBotDetectionType: Given<StopBotDtoStopBotDetectionType>,
+        StopBotTriggerCondition: Given<String>,
+        ReactivateEnabled: Given<bool>,
+        Enabled: Given<bool>,
+        StopBotExamples: Given<Vec<String>>,
+        FinalMessage: Given<String>,
+    {
+        let stop_bot_detection_type = self.stop_bot_detection_type.given();
+        let stop_bot_trigger_condition = self.stop_bot_trigger_condition.given();
+        let reactivate_enabled = self.reactivate_enabled.given();
+        let enabled = self.enabled.given();
+        let stop_bot_examples = self.stop_bot_examples.given();
+        let final_message = self.final_message.given();
+        StopBotDto {
+            stop_bot_detection_type,
+            stop_bot_trigger_condition,
+            reactivate_enabled,
+            sleep_time_unit: None,
+            sleep_time: None,
+            enabled,
+            stop_bot_examples,
+            final_message,
+            tags: None,
+        }
     }
 }
 
@@ -1230,15 +2364,11 @@ pub struct UpdateContactFieldDto {
 }
 
 impl UpdateContactFieldDto {
-    /// A `UpdateContactFieldDto` with its required fields (`contact_field_id`, `description`); set the others with the setters.
-    pub fn new(
-        contact_field_id: impl Into<String>,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            contact_field_id: contact_field_id.into(),
-            description: description.into(),
-            contact_update_examples: None,
+    /// A `UpdateContactFieldDto`, built by name: set its required fields ([`contact_field_id`](UpdateContactFieldDtoBuilder::contact_field_id), [`description`](UpdateContactFieldDtoBuilder::description)) on the returned [`UpdateContactFieldDtoBuilder`], then [`build`](UpdateContactFieldDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateContactFieldDtoBuilder {
+        UpdateContactFieldDtoBuilder {
+            contact_field_id: Unset,
+            description: Unset,
         }
     }
 
@@ -1251,6 +2381,60 @@ impl UpdateContactFieldDto {
             contact_update_examples.into_iter().map(Into::into).collect(),
         );
         self
+    }
+}
+
+/// Builds a [`UpdateContactFieldDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateContactFieldDtoBuilder<ContactFieldId = Unset, Description = Unset> {
+    contact_field_id: ContactFieldId,
+    description: Description,
+}
+
+impl<Description> UpdateContactFieldDtoBuilder<Unset, Description> {
+    /// Sets [`contact_field_id`](UpdateContactFieldDto::contact_field_id).
+    pub fn contact_field_id(
+        self,
+        contact_field_id: impl Into<String>,
+    ) -> UpdateContactFieldDtoBuilder<String, Description> {
+        UpdateContactFieldDtoBuilder {
+            contact_field_id: contact_field_id.into(),
+            description: self.description,
+        }
+    }
+}
+
+impl<ContactFieldId> UpdateContactFieldDtoBuilder<ContactFieldId, Unset> {
+    /// Sets [`description`](UpdateContactFieldDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> UpdateContactFieldDtoBuilder<ContactFieldId, String> {
+        UpdateContactFieldDtoBuilder {
+            contact_field_id: self.contact_field_id,
+            description: description.into(),
+        }
+    }
+}
+
+impl<
+    ContactFieldId,
+    Description,
+> UpdateContactFieldDtoBuilder<ContactFieldId, Description> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateContactFieldDto
+    where
+        ContactFieldId: Given<String>,
+        Description: Given<String>,
+    {
+        let contact_field_id = self.contact_field_id.given();
+        let description = self.description.given();
+        UpdateContactFieldDto {
+            contact_field_id,
+            description,
+            contact_update_examples: None,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Conversations API, one per schema of `apps/v3/conversations-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `PUT /conversations/messages/{messageId}/attachments`.
@@ -100,20 +101,197 @@ pub struct CompleteFileUploadDto {
 }
 
 impl CompleteFileUploadDto {
-    /// A `CompleteFileUploadDto` with its required fields (`upload_id`, `file_path`, `location_id`, `conversation_id`, `filename`); set the others with the setters.
-    pub fn new(
+    /// A `CompleteFileUploadDto`, built by name: set its required fields ([`upload_id`](CompleteFileUploadDtoBuilder::upload_id), [`file_path`](CompleteFileUploadDtoBuilder::file_path), [`location_id`](CompleteFileUploadDtoBuilder::location_id), [`conversation_id`](CompleteFileUploadDtoBuilder::conversation_id), [`filename`](CompleteFileUploadDtoBuilder::filename)) on the returned [`CompleteFileUploadDtoBuilder`], then [`build`](CompleteFileUploadDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CompleteFileUploadDtoBuilder {
+        CompleteFileUploadDtoBuilder {
+            upload_id: Unset,
+            file_path: Unset,
+            location_id: Unset,
+            conversation_id: Unset,
+            filename: Unset,
+        }
+    }
+}
+
+/// Builds a [`CompleteFileUploadDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CompleteFileUploadDtoBuilder<
+    UploadId = Unset,
+    FilePath = Unset,
+    LocationId = Unset,
+    ConversationId = Unset,
+    Filename = Unset,
+> {
+    upload_id: UploadId,
+    file_path: FilePath,
+    location_id: LocationId,
+    conversation_id: ConversationId,
+    filename: Filename,
+}
+
+impl<
+    FilePath,
+    LocationId,
+    ConversationId,
+    Filename,
+> CompleteFileUploadDtoBuilder<Unset, FilePath, LocationId, ConversationId, Filename> {
+    /// Sets [`upload_id`](CompleteFileUploadDto::upload_id).
+    pub fn upload_id(
+        self,
         upload_id: impl Into<String>,
-        file_path: impl Into<String>,
-        location_id: impl Into<String>,
-        conversation_id: impl Into<String>,
-        filename: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CompleteFileUploadDtoBuilder<
+        String,
+        FilePath,
+        LocationId,
+        ConversationId,
+        Filename,
+    > {
+        CompleteFileUploadDtoBuilder {
             upload_id: upload_id.into(),
+            file_path: self.file_path,
+            location_id: self.location_id,
+            conversation_id: self.conversation_id,
+            filename: self.filename,
+        }
+    }
+}
+
+impl<
+    UploadId,
+    LocationId,
+    ConversationId,
+    Filename,
+> CompleteFileUploadDtoBuilder<UploadId, Unset, LocationId, ConversationId, Filename> {
+    /// Sets [`file_path`](CompleteFileUploadDto::file_path).
+    pub fn file_path(
+        self,
+        file_path: impl Into<String>,
+    ) -> CompleteFileUploadDtoBuilder<
+        UploadId,
+        String,
+        LocationId,
+        ConversationId,
+        Filename,
+    > {
+        CompleteFileUploadDtoBuilder {
+            upload_id: self.upload_id,
             file_path: file_path.into(),
+            location_id: self.location_id,
+            conversation_id: self.conversation_id,
+            filename: self.filename,
+        }
+    }
+}
+
+impl<
+    UploadId,
+    FilePath,
+    ConversationId,
+    Filename,
+> CompleteFileUploadDtoBuilder<UploadId, FilePath, Unset, ConversationId, Filename> {
+    /// Sets [`location_id`](CompleteFileUploadDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CompleteFileUploadDtoBuilder<
+        UploadId,
+        FilePath,
+        String,
+        ConversationId,
+        Filename,
+    > {
+        CompleteFileUploadDtoBuilder {
+            upload_id: self.upload_id,
+            file_path: self.file_path,
             location_id: location_id.into(),
+            conversation_id: self.conversation_id,
+            filename: self.filename,
+        }
+    }
+}
+
+impl<
+    UploadId,
+    FilePath,
+    LocationId,
+    Filename,
+> CompleteFileUploadDtoBuilder<UploadId, FilePath, LocationId, Unset, Filename> {
+    /// Sets [`conversation_id`](CompleteFileUploadDto::conversation_id).
+    pub fn conversation_id(
+        self,
+        conversation_id: impl Into<String>,
+    ) -> CompleteFileUploadDtoBuilder<UploadId, FilePath, LocationId, String, Filename> {
+        CompleteFileUploadDtoBuilder {
+            upload_id: self.upload_id,
+            file_path: self.file_path,
+            location_id: self.location_id,
             conversation_id: conversation_id.into(),
+            filename: self.filename,
+        }
+    }
+}
+
+impl<
+    UploadId,
+    FilePath,
+    LocationId,
+    ConversationId,
+> CompleteFileUploadDtoBuilder<UploadId, FilePath, LocationId, ConversationId, Unset> {
+    /// Sets [`filename`](CompleteFileUploadDto::filename).
+    pub fn filename(
+        self,
+        filename: impl Into<String>,
+    ) -> CompleteFileUploadDtoBuilder<
+        UploadId,
+        FilePath,
+        LocationId,
+        ConversationId,
+        String,
+    > {
+        CompleteFileUploadDtoBuilder {
+            upload_id: self.upload_id,
+            file_path: self.file_path,
+            location_id: self.location_id,
+            conversation_id: self.conversation_id,
             filename: filename.into(),
+        }
+    }
+}
+
+impl<
+    UploadId,
+    FilePath,
+    LocationId,
+    ConversationId,
+    Filename,
+> CompleteFileUploadDtoBuilder<
+    UploadId,
+    FilePath,
+    LocationId,
+    ConversationId,
+    Filename,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CompleteFileUploadDto
+    where
+        UploadId: Given<String>,
+        FilePath: Given<String>,
+        LocationId: Given<String>,
+        ConversationId: Given<String>,
+        Filename: Given<String>,
+    {
+        let upload_id = self.upload_id.given();
+        let file_path = self.file_path.given();
+        let location_id = self.location_id.given();
+        let conversation_id = self.conversation_id.given();
+        let filename = self.filename.given();
+        CompleteFileUploadDto {
+            upload_id,
+            file_path,
+            location_id,
+            conversation_id,
+            filename,
         }
     }
 }
@@ -238,11 +416,61 @@ pub struct CreateConversationDto {
 }
 
 impl CreateConversationDto {
-    /// A `CreateConversationDto` with its required fields (`location_id`, `contact_id`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, contact_id: impl Into<String>) -> Self {
-        Self {
+    /// A `CreateConversationDto`, built by name: set its required fields ([`location_id`](CreateConversationDtoBuilder::location_id), [`contact_id`](CreateConversationDtoBuilder::contact_id)) on the returned [`CreateConversationDtoBuilder`], then [`build`](CreateConversationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateConversationDtoBuilder {
+        CreateConversationDtoBuilder {
+            location_id: Unset,
+            contact_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateConversationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateConversationDtoBuilder<LocationId = Unset, ContactId = Unset> {
+    location_id: LocationId,
+    contact_id: ContactId,
+}
+
+impl<ContactId> CreateConversationDtoBuilder<Unset, ContactId> {
+    /// Sets [`location_id`](CreateConversationDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateConversationDtoBuilder<String, ContactId> {
+        CreateConversationDtoBuilder {
             location_id: location_id.into(),
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<LocationId> CreateConversationDtoBuilder<LocationId, Unset> {
+    /// Sets [`contact_id`](CreateConversationDto::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> CreateConversationDtoBuilder<LocationId, String> {
+        CreateConversationDtoBuilder {
+            location_id: self.location_id,
             contact_id: contact_id.into(),
+        }
+    }
+}
+
+impl<LocationId, ContactId> CreateConversationDtoBuilder<LocationId, ContactId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateConversationDto
+    where
+        LocationId: Given<String>,
+        ContactId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let contact_id = self.contact_id.given();
+        CreateConversationDto {
+            location_id,
+            contact_id,
         }
     }
 }
@@ -398,17 +626,79 @@ pub struct ErrorDto {
 }
 
 impl ErrorDto {
-    /// A `ErrorDto` with its required fields (`code`, `type_`, `message`); set the others with the setters.
-    pub fn new(
+    /// A `ErrorDto`, built by name: set its required fields ([`code`](ErrorDtoBuilder::code), [`type_`](ErrorDtoBuilder::type_), [`message`](ErrorDtoBuilder::message)) on the returned [`ErrorDtoBuilder`], then [`build`](ErrorDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ErrorDtoBuilder {
+        ErrorDtoBuilder {
+            code: Unset,
+            type_: Unset,
+            message: Unset,
+        }
+    }
+}
+
+/// Builds a [`ErrorDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ErrorDtoBuilder<Code = Unset, Type = Unset, Message = Unset> {
+    code: Code,
+    type_: Type,
+    message: Message,
+}
+
+impl<Type, Message> ErrorDtoBuilder<Unset, Type, Message> {
+    /// Sets [`code`](ErrorDto::code).
+    pub fn code(
+        self,
         code: impl Into<String>,
-        type_: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> ErrorDtoBuilder<String, Type, Message> {
+        ErrorDtoBuilder {
             code: code.into(),
+            type_: self.type_,
+            message: self.message,
+        }
+    }
+}
+
+impl<Code, Message> ErrorDtoBuilder<Code, Unset, Message> {
+    /// Sets [`type_`](ErrorDto::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> ErrorDtoBuilder<Code, String, Message> {
+        ErrorDtoBuilder {
+            code: self.code,
             type_: type_.into(),
+            message: self.message,
+        }
+    }
+}
+
+impl<Code, Type> ErrorDtoBuilder<Code, Type, Unset> {
+    /// Sets [`message`](ErrorDto::message).
+    pub fn message(
+        self,
+        message: impl Into<String>,
+    ) -> ErrorDtoBuilder<Code, Type, String> {
+        ErrorDtoBuilder {
+            code: self.code,
+            type_: self.type_,
             message: message.into(),
         }
+    }
+}
+
+impl<Code, Type, Message> ErrorDtoBuilder<Code, Type, Message> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ErrorDto
+    where
+        Code: Given<String>,
+        Type: Given<String>,
+        Message: Given<String>,
+    {
+        let code = self.code.given();
+        let type_ = self.type_.given();
+        let message = self.message.given();
+        ErrorDto { code, type_, message }
     }
 }
 
@@ -765,21 +1055,14 @@ pub struct InitiateFileUploadDto {
 }
 
 impl InitiateFileUploadDto {
-    /// A `InitiateFileUploadDto` with its required fields (`location_id`, `conversation_id`, `filename`, `content_type`, `channel`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        conversation_id: impl Into<String>,
-        filename: impl Into<String>,
-        content_type: impl Into<String>,
-        channel: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            conversation_id: conversation_id.into(),
-            filename: filename.into(),
-            content_type: content_type.into(),
-            file_size: None,
-            channel: channel.into(),
+    /// A `InitiateFileUploadDto`, built by name: set its required fields ([`location_id`](InitiateFileUploadDtoBuilder::location_id), [`conversation_id`](InitiateFileUploadDtoBuilder::conversation_id), [`filename`](InitiateFileUploadDtoBuilder::filename), [`content_type`](InitiateFileUploadDtoBuilder::content_type), [`channel`](InitiateFileUploadDtoBuilder::channel)) on the returned [`InitiateFileUploadDtoBuilder`], then [`build`](InitiateFileUploadDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> InitiateFileUploadDtoBuilder {
+        InitiateFileUploadDtoBuilder {
+            location_id: Unset,
+            conversation_id: Unset,
+            filename: Unset,
+            content_type: Unset,
+            channel: Unset,
         }
     }
 
@@ -787,6 +1070,202 @@ impl InitiateFileUploadDto {
     pub fn file_size(mut self, file_size: f64) -> Self {
         self.file_size = Some(file_size);
         self
+    }
+}
+
+/// Builds a [`InitiateFileUploadDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct InitiateFileUploadDtoBuilder<
+    LocationId = Unset,
+    ConversationId = Unset,
+    Filename = Unset,
+    ContentType = Unset,
+    Channel = Unset,
+> {
+    location_id: LocationId,
+    conversation_id: ConversationId,
+    filename: Filename,
+    content_type: ContentType,
+    channel: Channel,
+}
+
+impl<
+    ConversationId,
+    Filename,
+    ContentType,
+    Channel,
+> InitiateFileUploadDtoBuilder<Unset, ConversationId, Filename, ContentType, Channel> {
+    /// Sets [`location_id`](InitiateFileUploadDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> InitiateFileUploadDtoBuilder<
+        String,
+        ConversationId,
+        Filename,
+        ContentType,
+        Channel,
+    > {
+        InitiateFileUploadDtoBuilder {
+            location_id: location_id.into(),
+            conversation_id: self.conversation_id,
+            filename: self.filename,
+            content_type: self.content_type,
+            channel: self.channel,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Filename,
+    ContentType,
+    Channel,
+> InitiateFileUploadDtoBuilder<LocationId, Unset, Filename, ContentType, Channel> {
+    /// Sets [`conversation_id`](InitiateFileUploadDto::conversation_id).
+    pub fn conversation_id(
+        self,
+        conversation_id: impl Into<String>,
+    ) -> InitiateFileUploadDtoBuilder<
+        LocationId,
+        String,
+        Filename,
+        ContentType,
+        Channel,
+    > {
+        InitiateFileUploadDtoBuilder {
+            location_id: self.location_id,
+            conversation_id: conversation_id.into(),
+            filename: self.filename,
+            content_type: self.content_type,
+            channel: self.channel,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ConversationId,
+    ContentType,
+    Channel,
+> InitiateFileUploadDtoBuilder<LocationId, ConversationId, Unset, ContentType, Channel> {
+    /// Sets [`filename`](InitiateFileUploadDto::filename).
+    pub fn filename(
+        self,
+        filename: impl Into<String>,
+    ) -> InitiateFileUploadDtoBuilder<
+        LocationId,
+        ConversationId,
+        String,
+        ContentType,
+        Channel,
+    > {
+        InitiateFileUploadDtoBuilder {
+            location_id: self.location_id,
+            conversation_id: self.conversation_id,
+            filename: filename.into(),
+            content_type: self.content_type,
+            channel: self.channel,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ConversationId,
+    Filename,
+    Channel,
+> InitiateFileUploadDtoBuilder<LocationId, ConversationId, Filename, Unset, Channel> {
+    /// Sets [`content_type`](InitiateFileUploadDto::content_type).
+    pub fn content_type(
+        self,
+        content_type: impl Into<String>,
+    ) -> InitiateFileUploadDtoBuilder<
+        LocationId,
+        ConversationId,
+        Filename,
+        String,
+        Channel,
+    > {
+        InitiateFileUploadDtoBuilder {
+            location_id: self.location_id,
+            conversation_id: self.conversation_id,
+            filename: self.filename,
+            content_type: content_type.into(),
+            channel: self.channel,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ConversationId,
+    Filename,
+    ContentType,
+> InitiateFileUploadDtoBuilder<
+    LocationId,
+    ConversationId,
+    Filename,
+    ContentType,
+    Unset,
+> {
+    /// Sets [`channel`](InitiateFileUploadDto::channel).
+    pub fn channel(
+        self,
+        channel: impl Into<String>,
+    ) -> InitiateFileUploadDtoBuilder<
+        LocationId,
+        ConversationId,
+        Filename,
+        ContentType,
+        String,
+    > {
+        InitiateFileUploadDtoBuilder {
+            location_id: self.location_id,
+            conversation_id: self.conversation_id,
+            filename: self.filename,
+            content_type: self.content_type,
+            channel: channel.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ConversationId,
+    Filename,
+    ContentType,
+    Channel,
+> InitiateFileUploadDtoBuilder<
+    LocationId,
+    ConversationId,
+    Filename,
+    ContentType,
+    Channel,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> InitiateFileUploadDto
+    where
+        LocationId: Given<String>,
+        ConversationId: Given<String>,
+        Filename: Given<String>,
+        ContentType: Given<String>,
+        Channel: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let conversation_id = self.conversation_id.given();
+        let filename = self.filename.given();
+        let content_type = self.content_type.given();
+        let channel = self.channel.given();
+        InitiateFileUploadDto {
+            location_id,
+            conversation_id,
+            filename,
+            content_type,
+            file_size: None,
+            channel,
+        }
     }
 }
 
@@ -877,31 +1356,13 @@ pub struct ProcessMessageBodyDto {
 }
 
 impl ProcessMessageBodyDto {
-    /// A `ProcessMessageBodyDto` with its required fields (`type_`, `conversation_id`, `contact_id`, `conversation_provider_id`); set the others with the setters.
-    pub fn new(
-        type_: ProcessMessageBodyDtoType,
-        conversation_id: impl Into<String>,
-        contact_id: impl Into<String>,
-        conversation_provider_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            type_,
-            attachments: None,
-            message: None,
-            conversation_id: conversation_id.into(),
-            contact_id: contact_id.into(),
-            conversation_provider_id: conversation_provider_id.into(),
-            html: None,
-            subject: None,
-            email_from: None,
-            email_to: None,
-            email_cc: None,
-            email_bcc: None,
-            email_message_id: None,
-            alt_id: None,
-            direction: None,
-            date: None,
-            call: None,
+    /// A `ProcessMessageBodyDto`, built by name: set its required fields ([`type_`](ProcessMessageBodyDtoBuilder::type_), [`conversation_id`](ProcessMessageBodyDtoBuilder::conversation_id), [`contact_id`](ProcessMessageBodyDtoBuilder::contact_id), [`conversation_provider_id`](ProcessMessageBodyDtoBuilder::conversation_provider_id)) on the returned [`ProcessMessageBodyDtoBuilder`], then [`build`](ProcessMessageBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProcessMessageBodyDtoBuilder {
+        ProcessMessageBodyDtoBuilder {
+            type_: Unset,
+            conversation_id: Unset,
+            contact_id: Unset,
+            conversation_provider_id: Unset,
         }
     }
 
@@ -993,6 +1454,152 @@ impl ProcessMessageBodyDto {
     }
 }
 
+/// Builds a [`ProcessMessageBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProcessMessageBodyDtoBuilder<
+    Type = Unset,
+    ConversationId = Unset,
+    ContactId = Unset,
+    ConversationProviderId = Unset,
+> {
+    type_: Type,
+    conversation_id: ConversationId,
+    contact_id: ContactId,
+    conversation_provider_id: ConversationProviderId,
+}
+
+impl<
+    ConversationId,
+    ContactId,
+    ConversationProviderId,
+> ProcessMessageBodyDtoBuilder<
+    Unset,
+    ConversationId,
+    ContactId,
+    ConversationProviderId,
+> {
+    /// Sets [`type_`](ProcessMessageBodyDto::type_).
+    pub fn type_(
+        self,
+        type_: ProcessMessageBodyDtoType,
+    ) -> ProcessMessageBodyDtoBuilder<
+        ProcessMessageBodyDtoType,
+        ConversationId,
+        ContactId,
+        ConversationProviderId,
+    > {
+        ProcessMessageBodyDtoBuilder {
+            type_,
+            conversation_id: self.conversation_id,
+            contact_id: self.contact_id,
+            conversation_provider_id: self.conversation_provider_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    ContactId,
+    ConversationProviderId,
+> ProcessMessageBodyDtoBuilder<Type, Unset, ContactId, ConversationProviderId> {
+    /// Sets [`conversation_id`](ProcessMessageBodyDto::conversation_id).
+    pub fn conversation_id(
+        self,
+        conversation_id: impl Into<String>,
+    ) -> ProcessMessageBodyDtoBuilder<Type, String, ContactId, ConversationProviderId> {
+        ProcessMessageBodyDtoBuilder {
+            type_: self.type_,
+            conversation_id: conversation_id.into(),
+            contact_id: self.contact_id,
+            conversation_provider_id: self.conversation_provider_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    ConversationId,
+    ConversationProviderId,
+> ProcessMessageBodyDtoBuilder<Type, ConversationId, Unset, ConversationProviderId> {
+    /// Sets [`contact_id`](ProcessMessageBodyDto::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> ProcessMessageBodyDtoBuilder<
+        Type,
+        ConversationId,
+        String,
+        ConversationProviderId,
+    > {
+        ProcessMessageBodyDtoBuilder {
+            type_: self.type_,
+            conversation_id: self.conversation_id,
+            contact_id: contact_id.into(),
+            conversation_provider_id: self.conversation_provider_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    ConversationId,
+    ContactId,
+> ProcessMessageBodyDtoBuilder<Type, ConversationId, ContactId, Unset> {
+    /// Sets [`conversation_provider_id`](ProcessMessageBodyDto::conversation_provider_id).
+    pub fn conversation_provider_id(
+        self,
+        conversation_provider_id: impl Into<String>,
+    ) -> ProcessMessageBodyDtoBuilder<Type, ConversationId, ContactId, String> {
+        ProcessMessageBodyDtoBuilder {
+            type_: self.type_,
+            conversation_id: self.conversation_id,
+            contact_id: self.contact_id,
+            conversation_provider_id: conversation_provider_id.into(),
+        }
+    }
+}
+
+impl<
+    Type,
+    ConversationId,
+    ContactId,
+    ConversationProviderId,
+> ProcessMessageBodyDtoBuilder<Type, ConversationId, ContactId, ConversationProviderId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProcessMessageBodyDto
+    where
+        Type: Given<ProcessMessageBodyDtoType>,
+        ConversationId: Given<String>,
+        ContactId: Given<String>,
+        ConversationProviderId: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let conversation_id = self.conversation_id.given();
+        let contact_id = self.contact_id.given();
+        let conversation_provider_id = self.conversation_provider_id.given();
+        ProcessMessageBodyDto {
+            type_,
+            attachments: None,
+            message: None,
+            conversation_id,
+            contact_id,
+            conversation_provider_id,
+            html: None,
+            subject: None,
+            email_from: None,
+            email_to: None,
+            email_cc: None,
+            email_bcc: None,
+            email_message_id: None,
+            alt_id: None,
+            direction: None,
+            date: None,
+            call: None,
+        }
+    }
+}
+
 pub use ghl_common::types::ProcessMessageBodyDtoType;
 
 /// The response to `POST /conversations/messages/inbound` and the response to `POST /conversations/messages/outbound`.
@@ -1044,20 +1651,12 @@ pub struct ProcessOutboundMessageBodyDto {
 }
 
 impl ProcessOutboundMessageBodyDto {
-    /// A `ProcessOutboundMessageBodyDto` with its required fields (`type_`, `conversation_id`, `conversation_provider_id`); set the others with the setters.
-    pub fn new(
-        type_: ProcessOutboundMessageBodyDtoType,
-        conversation_id: impl Into<String>,
-        conversation_provider_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            type_,
-            attachments: None,
-            conversation_id: conversation_id.into(),
-            conversation_provider_id: conversation_provider_id.into(),
-            alt_id: None,
-            date: None,
-            call: None,
+    /// A `ProcessOutboundMessageBodyDto`, built by name: set its required fields ([`type_`](ProcessOutboundMessageBodyDtoBuilder::type_), [`conversation_id`](ProcessOutboundMessageBodyDtoBuilder::conversation_id), [`conversation_provider_id`](ProcessOutboundMessageBodyDtoBuilder::conversation_provider_id)) on the returned [`ProcessOutboundMessageBodyDtoBuilder`], then [`build`](ProcessOutboundMessageBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProcessOutboundMessageBodyDtoBuilder {
+        ProcessOutboundMessageBodyDtoBuilder {
+            type_: Unset,
+            conversation_id: Unset,
+            conversation_provider_id: Unset,
         }
     }
 
@@ -1086,6 +1685,101 @@ impl ProcessOutboundMessageBodyDto {
     pub fn call(mut self, call: impl Into<CallDataDto>) -> Self {
         self.call = Some(call.into());
         self
+    }
+}
+
+/// Builds a [`ProcessOutboundMessageBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProcessOutboundMessageBodyDtoBuilder<
+    Type = Unset,
+    ConversationId = Unset,
+    ConversationProviderId = Unset,
+> {
+    type_: Type,
+    conversation_id: ConversationId,
+    conversation_provider_id: ConversationProviderId,
+}
+
+impl<
+    ConversationId,
+    ConversationProviderId,
+> ProcessOutboundMessageBodyDtoBuilder<Unset, ConversationId, ConversationProviderId> {
+    /// Sets [`type_`](ProcessOutboundMessageBodyDto::type_).
+    pub fn type_(
+        self,
+        type_: ProcessOutboundMessageBodyDtoType,
+    ) -> ProcessOutboundMessageBodyDtoBuilder<
+        ProcessOutboundMessageBodyDtoType,
+        ConversationId,
+        ConversationProviderId,
+    > {
+        ProcessOutboundMessageBodyDtoBuilder {
+            type_,
+            conversation_id: self.conversation_id,
+            conversation_provider_id: self.conversation_provider_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    ConversationProviderId,
+> ProcessOutboundMessageBodyDtoBuilder<Type, Unset, ConversationProviderId> {
+    /// Sets [`conversation_id`](ProcessOutboundMessageBodyDto::conversation_id).
+    pub fn conversation_id(
+        self,
+        conversation_id: impl Into<String>,
+    ) -> ProcessOutboundMessageBodyDtoBuilder<Type, String, ConversationProviderId> {
+        ProcessOutboundMessageBodyDtoBuilder {
+            type_: self.type_,
+            conversation_id: conversation_id.into(),
+            conversation_provider_id: self.conversation_provider_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    ConversationId,
+> ProcessOutboundMessageBodyDtoBuilder<Type, ConversationId, Unset> {
+    /// Sets [`conversation_provider_id`](ProcessOutboundMessageBodyDto::conversation_provider_id).
+    pub fn conversation_provider_id(
+        self,
+        conversation_provider_id: impl Into<String>,
+    ) -> ProcessOutboundMessageBodyDtoBuilder<Type, ConversationId, String> {
+        ProcessOutboundMessageBodyDtoBuilder {
+            type_: self.type_,
+            conversation_id: self.conversation_id,
+            conversation_provider_id: conversation_provider_id.into(),
+        }
+    }
+}
+
+impl<
+    Type,
+    ConversationId,
+    ConversationProviderId,
+> ProcessOutboundMessageBodyDtoBuilder<Type, ConversationId, ConversationProviderId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProcessOutboundMessageBodyDto
+    where
+        Type: Given<ProcessOutboundMessageBodyDtoType>,
+        ConversationId: Given<String>,
+        ConversationProviderId: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let conversation_id = self.conversation_id.given();
+        let conversation_provider_id = self.conversation_provider_id.given();
+        ProcessOutboundMessageBodyDto {
+            type_,
+            attachments: None,
+            conversation_id,
+            conversation_provider_id,
+            alt_id: None,
+            date: None,
+            call: None,
+        }
     }
 }
 
@@ -1404,16 +2098,93 @@ pub struct SendReviewReplyDto {
 }
 
 impl SendReviewReplyDto {
-    /// A `SendReviewReplyDto` with its required fields (`conversation_id`, `location_id`, `message`); set the others with the setters.
-    pub fn new(
+    /// A `SendReviewReplyDto`, built by name: set its required fields ([`conversation_id`](SendReviewReplyDtoBuilder::conversation_id), [`location_id`](SendReviewReplyDtoBuilder::location_id), [`message`](SendReviewReplyDtoBuilder::message)) on the returned [`SendReviewReplyDtoBuilder`], then [`build`](SendReviewReplyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SendReviewReplyDtoBuilder {
+        SendReviewReplyDtoBuilder {
+            conversation_id: Unset,
+            location_id: Unset,
+            message: Unset,
+        }
+    }
+}
+
+/// Builds a [`SendReviewReplyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SendReviewReplyDtoBuilder<
+    ConversationId = Unset,
+    LocationId = Unset,
+    Message = Unset,
+> {
+    conversation_id: ConversationId,
+    location_id: LocationId,
+    message: Message,
+}
+
+impl<LocationId, Message> SendReviewReplyDtoBuilder<Unset, LocationId, Message> {
+    /// Sets [`conversation_id`](SendReviewReplyDto::conversation_id).
+    pub fn conversation_id(
+        self,
         conversation_id: impl Into<String>,
-        location_id: impl Into<String>,
-        message: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> SendReviewReplyDtoBuilder<String, LocationId, Message> {
+        SendReviewReplyDtoBuilder {
             conversation_id: conversation_id.into(),
+            location_id: self.location_id,
+            message: self.message,
+        }
+    }
+}
+
+impl<ConversationId, Message> SendReviewReplyDtoBuilder<ConversationId, Unset, Message> {
+    /// Sets [`location_id`](SendReviewReplyDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> SendReviewReplyDtoBuilder<ConversationId, String, Message> {
+        SendReviewReplyDtoBuilder {
+            conversation_id: self.conversation_id,
             location_id: location_id.into(),
+            message: self.message,
+        }
+    }
+}
+
+impl<
+    ConversationId,
+    LocationId,
+> SendReviewReplyDtoBuilder<ConversationId, LocationId, Unset> {
+    /// Sets [`message`](SendReviewReplyDto::message).
+    pub fn message(
+        self,
+        message: impl Into<String>,
+    ) -> SendReviewReplyDtoBuilder<ConversationId, LocationId, String> {
+        SendReviewReplyDtoBuilder {
+            conversation_id: self.conversation_id,
+            location_id: self.location_id,
             message: message.into(),
+        }
+    }
+}
+
+impl<
+    ConversationId,
+    LocationId,
+    Message,
+> SendReviewReplyDtoBuilder<ConversationId, LocationId, Message> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SendReviewReplyDto
+    where
+        ConversationId: Given<String>,
+        LocationId: Given<String>,
+        Message: Given<String>,
+    {
+        let conversation_id = self.conversation_id.given();
+        let location_id = self.location_id.given();
+        let message = self.message.given();
+        SendReviewReplyDto {
+            conversation_id,
+            location_id,
+            message,
         }
     }
 }
@@ -1706,20 +2477,13 @@ pub struct UploadFilesDto {
 }
 
 impl UploadFilesDto {
-    /// A `UploadFilesDto` with its required fields (`conversation_id`, `contact_id`, `location_id`, `attachment_urls`); set the others with the setters.
-    pub fn new(
-        conversation_id: impl Into<String>,
-        contact_id: impl Into<String>,
-        location_id: impl Into<String>,
-        attachment_urls: Vec<String>,
-    ) -> Self {
-        Self {
-            conversation_id: conversation_id.into(),
-            contact_id: contact_id.into(),
-            location_id: location_id.into(),
-            attachment_urls,
-            chat_service_sid: None,
-            is_group_sms: None,
+    /// A `UploadFilesDto`, built by name: set its required fields ([`conversation_id`](UploadFilesDtoBuilder::conversation_id), [`contact_id`](UploadFilesDtoBuilder::contact_id), [`location_id`](UploadFilesDtoBuilder::location_id), [`attachment_urls`](UploadFilesDtoBuilder::attachment_urls)) on the returned [`UploadFilesDtoBuilder`], then [`build`](UploadFilesDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UploadFilesDtoBuilder {
+        UploadFilesDtoBuilder {
+            conversation_id: Unset,
+            contact_id: Unset,
+            location_id: Unset,
+            attachment_urls: Unset,
         }
     }
 
@@ -1733,6 +2497,126 @@ impl UploadFilesDto {
     pub fn is_group_sms(mut self, is_group_sms: impl Into<String>) -> Self {
         self.is_group_sms = Some(is_group_sms.into());
         self
+    }
+}
+
+/// Builds a [`UploadFilesDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UploadFilesDtoBuilder<
+    ConversationId = Unset,
+    ContactId = Unset,
+    LocationId = Unset,
+    AttachmentUrls = Unset,
+> {
+    conversation_id: ConversationId,
+    contact_id: ContactId,
+    location_id: LocationId,
+    attachment_urls: AttachmentUrls,
+}
+
+impl<
+    ContactId,
+    LocationId,
+    AttachmentUrls,
+> UploadFilesDtoBuilder<Unset, ContactId, LocationId, AttachmentUrls> {
+    /// Sets [`conversation_id`](UploadFilesDto::conversation_id).
+    pub fn conversation_id(
+        self,
+        conversation_id: impl Into<String>,
+    ) -> UploadFilesDtoBuilder<String, ContactId, LocationId, AttachmentUrls> {
+        UploadFilesDtoBuilder {
+            conversation_id: conversation_id.into(),
+            contact_id: self.contact_id,
+            location_id: self.location_id,
+            attachment_urls: self.attachment_urls,
+        }
+    }
+}
+
+impl<
+    ConversationId,
+    LocationId,
+    AttachmentUrls,
+> UploadFilesDtoBuilder<ConversationId, Unset, LocationId, AttachmentUrls> {
+    /// Sets [`contact_id`](UploadFilesDto::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> UploadFilesDtoBuilder<ConversationId, String, LocationId, AttachmentUrls> {
+        UploadFilesDtoBuilder {
+            conversation_id: self.conversation_id,
+            contact_id: contact_id.into(),
+            location_id: self.location_id,
+            attachment_urls: self.attachment_urls,
+        }
+    }
+}
+
+impl<
+    ConversationId,
+    ContactId,
+    AttachmentUrls,
+> UploadFilesDtoBuilder<ConversationId, ContactId, Unset, AttachmentUrls> {
+    /// Sets [`location_id`](UploadFilesDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UploadFilesDtoBuilder<ConversationId, ContactId, String, AttachmentUrls> {
+        UploadFilesDtoBuilder {
+            conversation_id: self.conversation_id,
+            contact_id: self.contact_id,
+            location_id: location_id.into(),
+            attachment_urls: self.attachment_urls,
+        }
+    }
+}
+
+impl<
+    ConversationId,
+    ContactId,
+    LocationId,
+> UploadFilesDtoBuilder<ConversationId, ContactId, LocationId, Unset> {
+    /// Sets [`attachment_urls`](UploadFilesDto::attachment_urls).
+    pub fn attachment_urls(
+        self,
+        attachment_urls: Vec<String>,
+    ) -> UploadFilesDtoBuilder<ConversationId, ContactId, LocationId, Vec<String>> {
+        UploadFilesDtoBuilder {
+            conversation_id: self.conversation_id,
+            contact_id: self.contact_id,
+            location_id: self.location_id,
+            attachment_urls,
+        }
+    }
+}
+
+impl<
+    ConversationId,
+    ContactId,
+    LocationId,
+    AttachmentUrls,
+> UploadFilesDtoBuilder<ConversationId, ContactId, LocationId, AttachmentUrls> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UploadFilesDto
+    where
+        ConversationId: Given<String>,
+        ContactId: Given<String>,
+        LocationId: Given<String>,
+        AttachmentUrls: Given<Vec<String>>,
+    {
+        let conversation_id = self.conversation_id.given();
+        let contact_id = self.contact_id.given();
+        let location_id = self.location_id.given();
+        let attachment_urls = self.attachment_urls.given();
+        UploadFilesDto {
+            conversation_id,
+            contact_id,
+            location_id,
+            attachment_urls,
+            chat_service_sid: None,
+            is_group_sms: None,
+        }
     }
 }
 
@@ -1773,18 +2657,131 @@ pub struct UserTypingBody {
 }
 
 impl UserTypingBody {
-    /// A `UserTypingBody` with its required fields (`location_id`, `is_typing`, `visitor_id`, `conversation_id`); set the others with the setters.
-    pub fn new(
+    /// A `UserTypingBody`, built by name: set its required fields ([`location_id`](UserTypingBodyBuilder::location_id), [`is_typing`](UserTypingBodyBuilder::is_typing), [`visitor_id`](UserTypingBodyBuilder::visitor_id), [`conversation_id`](UserTypingBodyBuilder::conversation_id)) on the returned [`UserTypingBodyBuilder`], then [`build`](UserTypingBodyBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UserTypingBodyBuilder {
+        UserTypingBodyBuilder {
+            location_id: Unset,
+            is_typing: Unset,
+            visitor_id: Unset,
+            conversation_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`UserTypingBody`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UserTypingBodyBuilder<
+    LocationId = Unset,
+    IsTyping = Unset,
+    VisitorId = Unset,
+    ConversationId = Unset,
+> {
+    location_id: LocationId,
+    is_typing: IsTyping,
+    visitor_id: VisitorId,
+    conversation_id: ConversationId,
+}
+
+impl<
+    IsTyping,
+    VisitorId,
+    ConversationId,
+> UserTypingBodyBuilder<Unset, IsTyping, VisitorId, ConversationId> {
+    /// Sets [`location_id`](UserTypingBody::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        is_typing: impl Into<String>,
-        visitor_id: impl Into<String>,
-        conversation_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> UserTypingBodyBuilder<String, IsTyping, VisitorId, ConversationId> {
+        UserTypingBodyBuilder {
             location_id: location_id.into(),
+            is_typing: self.is_typing,
+            visitor_id: self.visitor_id,
+            conversation_id: self.conversation_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    VisitorId,
+    ConversationId,
+> UserTypingBodyBuilder<LocationId, Unset, VisitorId, ConversationId> {
+    /// Sets [`is_typing`](UserTypingBody::is_typing).
+    pub fn is_typing(
+        self,
+        is_typing: impl Into<String>,
+    ) -> UserTypingBodyBuilder<LocationId, String, VisitorId, ConversationId> {
+        UserTypingBodyBuilder {
+            location_id: self.location_id,
             is_typing: is_typing.into(),
+            visitor_id: self.visitor_id,
+            conversation_id: self.conversation_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    IsTyping,
+    ConversationId,
+> UserTypingBodyBuilder<LocationId, IsTyping, Unset, ConversationId> {
+    /// Sets [`visitor_id`](UserTypingBody::visitor_id).
+    pub fn visitor_id(
+        self,
+        visitor_id: impl Into<String>,
+    ) -> UserTypingBodyBuilder<LocationId, IsTyping, String, ConversationId> {
+        UserTypingBodyBuilder {
+            location_id: self.location_id,
+            is_typing: self.is_typing,
             visitor_id: visitor_id.into(),
+            conversation_id: self.conversation_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    IsTyping,
+    VisitorId,
+> UserTypingBodyBuilder<LocationId, IsTyping, VisitorId, Unset> {
+    /// Sets [`conversation_id`](UserTypingBody::conversation_id).
+    pub fn conversation_id(
+        self,
+        conversation_id: impl Into<String>,
+    ) -> UserTypingBodyBuilder<LocationId, IsTyping, VisitorId, String> {
+        UserTypingBodyBuilder {
+            location_id: self.location_id,
+            is_typing: self.is_typing,
+            visitor_id: self.visitor_id,
             conversation_id: conversation_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    IsTyping,
+    VisitorId,
+    ConversationId,
+> UserTypingBodyBuilder<LocationId, IsTyping, VisitorId, ConversationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UserTypingBody
+    where
+        LocationId: Given<String>,
+        IsTyping: Given<String>,
+        VisitorId: Given<String>,
+        ConversationId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let is_typing = self.is_typing.given();
+        let visitor_id = self.visitor_id.given();
+        let conversation_id = self.conversation_id.given();
+        UserTypingBody {
+            location_id,
+            is_typing,
+            visitor_id,
+            conversation_id,
         }
     }
 }

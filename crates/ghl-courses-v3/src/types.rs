@@ -3,6 +3,7 @@
 
 //! Request and response types of the MEMBERSHIPS API, one per schema of `apps/v3/courses-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// An item of the `categories` field of [`ProductInterface`].
@@ -77,11 +78,61 @@ pub struct InstructorDetails {
 }
 
 impl InstructorDetails {
-    /// A `InstructorDetails` with its required fields (`name`, `description`); set the others with the setters.
-    pub fn new(name: impl Into<String>, description: impl Into<String>) -> Self {
-        Self {
+    /// A `InstructorDetails`, built by name: set its required fields ([`name`](InstructorDetailsBuilder::name), [`description`](InstructorDetailsBuilder::description)) on the returned [`InstructorDetailsBuilder`], then [`build`](InstructorDetailsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> InstructorDetailsBuilder {
+        InstructorDetailsBuilder {
+            name: Unset,
+            description: Unset,
+        }
+    }
+}
+
+/// Builds a [`InstructorDetails`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct InstructorDetailsBuilder<Name = Unset, Description = Unset> {
+    name: Name,
+    description: Description,
+}
+
+impl<Description> InstructorDetailsBuilder<Unset, Description> {
+    /// Sets [`name`](InstructorDetails::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> InstructorDetailsBuilder<String, Description> {
+        InstructorDetailsBuilder {
             name: name.into(),
+            description: self.description,
+        }
+    }
+}
+
+impl<Name> InstructorDetailsBuilder<Name, Unset> {
+    /// Sets [`description`](InstructorDetails::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> InstructorDetailsBuilder<Name, String> {
+        InstructorDetailsBuilder {
+            name: self.name,
             description: description.into(),
+        }
+    }
+}
+
+impl<Name, Description> InstructorDetailsBuilder<Name, Description> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> InstructorDetails
+    where
+        Name: Given<String>,
+        Description: Given<String>,
+    {
+        let name = self.name.given();
+        let description = self.description.given();
+        InstructorDetails {
+            name,
+            description,
         }
     }
 }
@@ -111,21 +162,13 @@ pub struct PostInterface {
 }
 
 impl PostInterface {
-    /// A `PostInterface` with its required fields (`title`, `visibility`, `content_type`, `description`); set the others with the setters.
-    pub fn new(
-        title: impl Into<String>,
-        visibility: Visibility,
-        content_type: ContentType,
-        description: impl Into<String>,
-    ) -> Self {
-        Self {
-            title: title.into(),
-            visibility,
-            thumbnail_url: None,
-            content_type,
-            description: description.into(),
-            bucket_video_url: None,
-            post_materials: None,
+    /// A `PostInterface`, built by name: set its required fields ([`title`](PostInterfaceBuilder::title), [`visibility`](PostInterfaceBuilder::visibility), [`content_type`](PostInterfaceBuilder::content_type), [`description`](PostInterfaceBuilder::description)) on the returned [`PostInterfaceBuilder`], then [`build`](PostInterfaceBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> PostInterfaceBuilder {
+        PostInterfaceBuilder {
+            title: Unset,
+            visibility: Unset,
+            content_type: Unset,
+            description: Unset,
         }
     }
 
@@ -151,6 +194,127 @@ impl PostInterface {
     }
 }
 
+/// Builds a [`PostInterface`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct PostInterfaceBuilder<
+    Title = Unset,
+    VisibilityField = Unset,
+    ContentTypeField = Unset,
+    Description = Unset,
+> {
+    title: Title,
+    visibility: VisibilityField,
+    content_type: ContentTypeField,
+    description: Description,
+}
+
+impl<
+    VisibilityField,
+    ContentTypeField,
+    Description,
+> PostInterfaceBuilder<Unset, VisibilityField, ContentTypeField, Description> {
+    /// Sets [`title`](PostInterface::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> PostInterfaceBuilder<String, VisibilityField, ContentTypeField, Description> {
+        PostInterfaceBuilder {
+            title: title.into(),
+            visibility: self.visibility,
+            content_type: self.content_type,
+            description: self.description,
+        }
+    }
+}
+
+impl<
+    Title,
+    ContentTypeField,
+    Description,
+> PostInterfaceBuilder<Title, Unset, ContentTypeField, Description> {
+    /// Sets [`visibility`](PostInterface::visibility).
+    pub fn visibility(
+        self,
+        visibility: Visibility,
+    ) -> PostInterfaceBuilder<Title, Visibility, ContentTypeField, Description> {
+        PostInterfaceBuilder {
+            title: self.title,
+            visibility,
+            content_type: self.content_type,
+            description: self.description,
+        }
+    }
+}
+
+impl<
+    Title,
+    VisibilityField,
+    Description,
+> PostInterfaceBuilder<Title, VisibilityField, Unset, Description> {
+    /// Sets [`content_type`](PostInterface::content_type).
+    pub fn content_type(
+        self,
+        content_type: ContentType,
+    ) -> PostInterfaceBuilder<Title, VisibilityField, ContentType, Description> {
+        PostInterfaceBuilder {
+            title: self.title,
+            visibility: self.visibility,
+            content_type,
+            description: self.description,
+        }
+    }
+}
+
+impl<
+    Title,
+    VisibilityField,
+    ContentTypeField,
+> PostInterfaceBuilder<Title, VisibilityField, ContentTypeField, Unset> {
+    /// Sets [`description`](PostInterface::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> PostInterfaceBuilder<Title, VisibilityField, ContentTypeField, String> {
+        PostInterfaceBuilder {
+            title: self.title,
+            visibility: self.visibility,
+            content_type: self.content_type,
+            description: description.into(),
+        }
+    }
+}
+
+impl<
+    Title,
+    VisibilityField,
+    ContentTypeField,
+    Description,
+> PostInterfaceBuilder<Title, VisibilityField, ContentTypeField, Description> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> PostInterface
+    where
+        Title: Given<String>,
+        VisibilityField: Given<Visibility>,
+        ContentTypeField: Given<ContentType>,
+        Description: Given<String>,
+    {
+        let title = self.title.given();
+        let visibility = self.visibility.given();
+        let content_type = self.content_type.given();
+        let description = self.description.given();
+        PostInterface {
+            title,
+            visibility,
+            thumbnail_url: None,
+            content_type,
+            description,
+            bucket_video_url: None,
+            post_materials: None,
+        }
+    }
+}
+
 /// An item of the `postMaterials` field of [`PostInterface`].
 ///
 /// Schema: `apps/v3/courses-v3.json#/components/schemas/PostMaterialInterface`
@@ -167,12 +331,79 @@ pub struct PostMaterialInterface {
 }
 
 impl PostMaterialInterface {
-    /// A `PostMaterialInterface` with its required fields (`title`, `type_`, `url`); set the others with the setters.
-    pub fn new(title: impl Into<String>, type_: Type, url: impl Into<String>) -> Self {
-        Self {
+    /// A `PostMaterialInterface`, built by name: set its required fields ([`title`](PostMaterialInterfaceBuilder::title), [`type_`](PostMaterialInterfaceBuilder::type_), [`url`](PostMaterialInterfaceBuilder::url)) on the returned [`PostMaterialInterfaceBuilder`], then [`build`](PostMaterialInterfaceBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> PostMaterialInterfaceBuilder {
+        PostMaterialInterfaceBuilder {
+            title: Unset,
+            type_: Unset,
+            url: Unset,
+        }
+    }
+}
+
+/// Builds a [`PostMaterialInterface`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct PostMaterialInterfaceBuilder<Title = Unset, TypeField = Unset, Url = Unset> {
+    title: Title,
+    type_: TypeField,
+    url: Url,
+}
+
+impl<TypeField, Url> PostMaterialInterfaceBuilder<Unset, TypeField, Url> {
+    /// Sets [`title`](PostMaterialInterface::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> PostMaterialInterfaceBuilder<String, TypeField, Url> {
+        PostMaterialInterfaceBuilder {
             title: title.into(),
+            type_: self.type_,
+            url: self.url,
+        }
+    }
+}
+
+impl<Title, Url> PostMaterialInterfaceBuilder<Title, Unset, Url> {
+    /// Sets [`type_`](PostMaterialInterface::type_).
+    pub fn type_(self, type_: Type) -> PostMaterialInterfaceBuilder<Title, Type, Url> {
+        PostMaterialInterfaceBuilder {
+            title: self.title,
             type_,
+            url: self.url,
+        }
+    }
+}
+
+impl<Title, TypeField> PostMaterialInterfaceBuilder<Title, TypeField, Unset> {
+    /// Sets [`url`](PostMaterialInterface::url).
+    pub fn url(
+        self,
+        url: impl Into<String>,
+    ) -> PostMaterialInterfaceBuilder<Title, TypeField, String> {
+        PostMaterialInterfaceBuilder {
+            title: self.title,
+            type_: self.type_,
             url: url.into(),
+        }
+    }
+}
+
+impl<Title, TypeField, Url> PostMaterialInterfaceBuilder<Title, TypeField, Url> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> PostMaterialInterface
+    where
+        Title: Given<String>,
+        TypeField: Given<Type>,
+        Url: Given<String>,
+    {
+        let title = self.title.given();
+        let type_ = self.type_.given();
+        let url = self.url.given();
+        PostMaterialInterface {
+            title,
+            type_,
+            url,
         }
     }
 }
@@ -198,18 +429,12 @@ pub struct ProductInterface {
 }
 
 impl ProductInterface {
-    /// A `ProductInterface` with its required fields (`title`, `description`, `categories`); set the others with the setters.
-    pub fn new(
-        title: impl Into<String>,
-        description: impl Into<String>,
-        categories: Vec<CategoryInterface>,
-    ) -> Self {
-        Self {
-            title: title.into(),
-            description: description.into(),
-            image_url: None,
-            categories,
-            instructor_details: None,
+    /// A `ProductInterface`, built by name: set its required fields ([`title`](ProductInterfaceBuilder::title), [`description`](ProductInterfaceBuilder::description), [`categories`](ProductInterfaceBuilder::categories)) on the returned [`ProductInterfaceBuilder`], then [`build`](ProductInterfaceBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProductInterfaceBuilder {
+        ProductInterfaceBuilder {
+            title: Unset,
+            description: Unset,
+            categories: Unset,
         }
     }
 
@@ -226,6 +451,86 @@ impl ProductInterface {
     ) -> Self {
         self.instructor_details = Some(instructor_details.into());
         self
+    }
+}
+
+/// Builds a [`ProductInterface`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProductInterfaceBuilder<
+    Title = Unset,
+    Description = Unset,
+    Categories = Unset,
+> {
+    title: Title,
+    description: Description,
+    categories: Categories,
+}
+
+impl<Description, Categories> ProductInterfaceBuilder<Unset, Description, Categories> {
+    /// Sets [`title`](ProductInterface::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> ProductInterfaceBuilder<String, Description, Categories> {
+        ProductInterfaceBuilder {
+            title: title.into(),
+            description: self.description,
+            categories: self.categories,
+        }
+    }
+}
+
+impl<Title, Categories> ProductInterfaceBuilder<Title, Unset, Categories> {
+    /// Sets [`description`](ProductInterface::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> ProductInterfaceBuilder<Title, String, Categories> {
+        ProductInterfaceBuilder {
+            title: self.title,
+            description: description.into(),
+            categories: self.categories,
+        }
+    }
+}
+
+impl<Title, Description> ProductInterfaceBuilder<Title, Description, Unset> {
+    /// Sets [`categories`](ProductInterface::categories).
+    pub fn categories(
+        self,
+        categories: Vec<CategoryInterface>,
+    ) -> ProductInterfaceBuilder<Title, Description, Vec<CategoryInterface>> {
+        ProductInterfaceBuilder {
+            title: self.title,
+            description: self.description,
+            categories,
+        }
+    }
+}
+
+impl<
+    Title,
+    Description,
+    Categories,
+> ProductInterfaceBuilder<Title, Description, Categories> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProductInterface
+    where
+        Title: Given<String>,
+        Description: Given<String>,
+        Categories: Given<Vec<CategoryInterface>>,
+    {
+        let title = self.title.given();
+        let description = self.description.given();
+        let categories = self.categories.given();
+        ProductInterface {
+            title,
+            description,
+            image_url: None,
+            categories,
+            instructor_details: None,
+        }
     }
 }
 

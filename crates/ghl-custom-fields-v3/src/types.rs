@@ -3,6 +3,7 @@
 
 //! Request and response types of the Custom Fields V2 API, one per schema of `apps/v3/custom-fields-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 pub use ghl_common::types::AcceptedFormats;
@@ -44,29 +45,15 @@ pub struct CreateCustomFieldsDto {
 }
 
 impl CreateCustomFieldsDto {
-    /// A `CreateCustomFieldsDto` with its required fields (`location_id`, `show_in_forms`, `data_type`, `field_key`, `object_key`, `parent_id`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        show_in_forms: bool,
-        data_type: CreateCustomFieldsDtoDataType,
-        field_key: impl Into<String>,
-        object_key: impl Into<String>,
-        parent_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            name: None,
-            description: None,
-            placeholder: None,
-            show_in_forms,
-            options: None,
-            accepted_formats: None,
-            data_type,
-            field_key: field_key.into(),
-            object_key: object_key.into(),
-            max_file_limit: None,
-            allow_custom_option: None,
-            parent_id: parent_id.into(),
+    /// A `CreateCustomFieldsDto`, built by name: set its required fields ([`location_id`](CreateCustomFieldsDtoBuilder::location_id), [`show_in_forms`](CreateCustomFieldsDtoBuilder::show_in_forms), [`data_type`](CreateCustomFieldsDtoBuilder::data_type), [`field_key`](CreateCustomFieldsDtoBuilder::field_key), [`object_key`](CreateCustomFieldsDtoBuilder::object_key), [`parent_id`](CreateCustomFieldsDtoBuilder::parent_id)) on the returned [`CreateCustomFieldsDtoBuilder`], then [`build`](CreateCustomFieldsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCustomFieldsDtoBuilder {
+        CreateCustomFieldsDtoBuilder {
+            location_id: Unset,
+            show_in_forms: Unset,
+            data_type: Unset,
+            field_key: Unset,
+            object_key: Unset,
+            parent_id: Unset,
         }
     }
 
@@ -119,6 +106,296 @@ impl CreateCustomFieldsDto {
     }
 }
 
+/// Builds a [`CreateCustomFieldsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCustomFieldsDtoBuilder<
+    LocationId = Unset,
+    ShowInForms = Unset,
+    DataType = Unset,
+    FieldKey = Unset,
+    ObjectKey = Unset,
+    ParentId = Unset,
+> {
+    location_id: LocationId,
+    show_in_forms: ShowInForms,
+    data_type: DataType,
+    field_key: FieldKey,
+    object_key: ObjectKey,
+    parent_id: ParentId,
+}
+
+impl<
+    ShowInForms,
+    DataType,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> CreateCustomFieldsDtoBuilder<
+    Unset,
+    ShowInForms,
+    DataType,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> {
+    /// Sets [`location_id`](CreateCustomFieldsDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateCustomFieldsDtoBuilder<
+        String,
+        ShowInForms,
+        DataType,
+        FieldKey,
+        ObjectKey,
+        ParentId,
+    > {
+        CreateCustomFieldsDtoBuilder {
+            location_id: location_id.into(),
+            show_in_forms: self.show_in_forms,
+            data_type: self.data_type,
+            field_key: self.field_key,
+            object_key: self.object_key,
+            parent_id: self.parent_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    DataType,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> CreateCustomFieldsDtoBuilder<
+    LocationId,
+    Unset,
+    DataType,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> {
+    /// Sets [`show_in_forms`](CreateCustomFieldsDto::show_in_forms).
+    pub fn show_in_forms(
+        self,
+        show_in_forms: bool,
+    ) -> CreateCustomFieldsDtoBuilder<
+        LocationId,
+        bool,
+        DataType,
+        FieldKey,
+        ObjectKey,
+        ParentId,
+    > {
+        CreateCustomFieldsDtoBuilder {
+            location_id: self.location_id,
+            show_in_forms,
+            data_type: self.data_type,
+            field_key: self.field_key,
+            object_key: self.object_key,
+            parent_id: self.parent_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ShowInForms,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> CreateCustomFieldsDtoBuilder<
+    LocationId,
+    ShowInForms,
+    Unset,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> {
+    /// Sets [`data_type`](CreateCustomFieldsDto::data_type).
+    pub fn data_type(
+        self,
+        data_type: CreateCustomFieldsDtoDataType,
+    ) -> CreateCustomFieldsDtoBuilder<
+        LocationId,
+        ShowInForms,
+        CreateCustomFieldsDtoDataType,
+        FieldKey,
+        ObjectKey,
+        ParentId,
+    > {
+        CreateCustomFieldsDtoBuilder {
+            location_id: self.location_id,
+            show_in_forms: self.show_in_forms,
+            data_type,
+            field_key: self.field_key,
+            object_key: self.object_key,
+            parent_id: self.parent_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ShowInForms,
+    DataType,
+    ObjectKey,
+    ParentId,
+> CreateCustomFieldsDtoBuilder<
+    LocationId,
+    ShowInForms,
+    DataType,
+    Unset,
+    ObjectKey,
+    ParentId,
+> {
+    /// Sets [`field_key`](CreateCustomFieldsDto::field_key).
+    pub fn field_key(
+        self,
+        field_key: impl Into<String>,
+    ) -> CreateCustomFieldsDtoBuilder<
+        LocationId,
+        ShowInForms,
+        DataType,
+        String,
+        ObjectKey,
+        ParentId,
+    > {
+        CreateCustomFieldsDtoBuilder {
+            location_id: self.location_id,
+            show_in_forms: self.show_in_forms,
+            data_type: self.data_type,
+            field_key: field_key.into(),
+            object_key: self.object_key,
+            parent_id: self.parent_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ShowInForms,
+    DataType,
+    FieldKey,
+    ParentId,
+> CreateCustomFieldsDtoBuilder<
+    LocationId,
+    ShowInForms,
+    DataType,
+    FieldKey,
+    Unset,
+    ParentId,
+> {
+    /// Sets [`object_key`](CreateCustomFieldsDto::object_key).
+    pub fn object_key(
+        self,
+        object_key: impl Into<String>,
+    ) -> CreateCustomFieldsDtoBuilder<
+        LocationId,
+        ShowInForms,
+        DataType,
+        FieldKey,
+        String,
+        ParentId,
+    > {
+        CreateCustomFieldsDtoBuilder {
+            location_id: self.location_id,
+            show_in_forms: self.show_in_forms,
+            data_type: self.data_type,
+            field_key: self.field_key,
+            object_key: object_key.into(),
+            parent_id: self.parent_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ShowInForms,
+    DataType,
+    FieldKey,
+    ObjectKey,
+> CreateCustomFieldsDtoBuilder<
+    LocationId,
+    ShowInForms,
+    DataType,
+    FieldKey,
+    ObjectKey,
+    Unset,
+> {
+    /// Sets [`parent_id`](CreateCustomFieldsDto::parent_id).
+    pub fn parent_id(
+        self,
+        parent_id: impl Into<String>,
+    ) -> CreateCustomFieldsDtoBuilder<
+        LocationId,
+        ShowInForms,
+        DataType,
+        FieldKey,
+        ObjectKey,
+        String,
+    > {
+        CreateCustomFieldsDtoBuilder {
+            location_id: self.location_id,
+            show_in_forms: self.show_in_forms,
+            data_type: self.data_type,
+            field_key: self.field_key,
+            object_key: self.object_key,
+            parent_id: parent_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    ShowInForms,
+    DataType,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> CreateCustomFieldsDtoBuilder<
+    LocationId,
+    ShowInForms,
+    DataType,
+    FieldKey,
+    ObjectKey,
+    ParentId,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCustomFieldsDto
+    where
+        LocationId: Given<String>,
+        ShowInForms: Given<bool>,
+        DataType: Given<CreateCustomFieldsDtoDataType>,
+        FieldKey: Given<String>,
+        ObjectKey: Given<String>,
+        ParentId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let show_in_forms = self.show_in_forms.given();
+        let data_type = self.data_type.given();
+        let field_key = self.field_key.given();
+        let object_key = self.object_key.given();
+        let parent_id = self.parent_id.given();
+        CreateCustomFieldsDto {
+            location_id,
+            name: None,
+            description: None,
+            placeholder: None,
+            show_in_forms,
+            options: None,
+            accepted_formats: None,
+            data_type,
+            field_key,
+            object_key,
+            max_file_limit: None,
+            allow_custom_option: None,
+            parent_id,
+        }
+    }
+}
+
 pub use ghl_common::types::CreateCustomFieldsDtoDataType;
 
 /// The body of `POST /custom-fields/folder`.
@@ -137,16 +414,82 @@ pub struct CreateFolder {
 }
 
 impl CreateFolder {
-    /// A `CreateFolder` with its required fields (`object_key`, `name`, `location_id`); set the others with the setters.
-    pub fn new(
+    /// A `CreateFolder`, built by name: set its required fields ([`object_key`](CreateFolderBuilder::object_key), [`name`](CreateFolderBuilder::name), [`location_id`](CreateFolderBuilder::location_id)) on the returned [`CreateFolderBuilder`], then [`build`](CreateFolderBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateFolderBuilder {
+        CreateFolderBuilder {
+            object_key: Unset,
+            name: Unset,
+            location_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateFolder`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateFolderBuilder<ObjectKey = Unset, Name = Unset, LocationId = Unset> {
+    object_key: ObjectKey,
+    name: Name,
+    location_id: LocationId,
+}
+
+impl<Name, LocationId> CreateFolderBuilder<Unset, Name, LocationId> {
+    /// Sets [`object_key`](CreateFolder::object_key).
+    pub fn object_key(
+        self,
         object_key: impl Into<String>,
-        name: impl Into<String>,
-        location_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CreateFolderBuilder<String, Name, LocationId> {
+        CreateFolderBuilder {
             object_key: object_key.into(),
+            name: self.name,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<ObjectKey, LocationId> CreateFolderBuilder<ObjectKey, Unset, LocationId> {
+    /// Sets [`name`](CreateFolder::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateFolderBuilder<ObjectKey, String, LocationId> {
+        CreateFolderBuilder {
+            object_key: self.object_key,
             name: name.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<ObjectKey, Name> CreateFolderBuilder<ObjectKey, Name, Unset> {
+    /// Sets [`location_id`](CreateFolder::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateFolderBuilder<ObjectKey, Name, String> {
+        CreateFolderBuilder {
+            object_key: self.object_key,
+            name: self.name,
             location_id: location_id.into(),
+        }
+    }
+}
+
+impl<ObjectKey, Name, LocationId> CreateFolderBuilder<ObjectKey, Name, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateFolder
+    where
+        ObjectKey: Given<String>,
+        Name: Given<String>,
+        LocationId: Given<String>,
+    {
+        let object_key = self.object_key.given();
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        CreateFolder {
+            object_key,
+            name,
+            location_id,
         }
     }
 }
@@ -266,12 +609,11 @@ pub struct OptionDto {
 }
 
 impl OptionDto {
-    /// A `OptionDto` with its required fields (`key`, `label`); set the others with the setters.
-    pub fn new(key: impl Into<String>, label: impl Into<String>) -> Self {
-        Self {
-            key: key.into(),
-            label: label.into(),
-            url: None,
+    /// A `OptionDto`, built by name: set its required fields ([`key`](OptionDtoBuilder::key), [`label`](OptionDtoBuilder::label)) on the returned [`OptionDtoBuilder`], then [`build`](OptionDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> OptionDtoBuilder {
+        OptionDtoBuilder {
+            key: Unset,
+            label: Unset,
         }
     }
 
@@ -279,6 +621,47 @@ impl OptionDto {
     pub fn url(mut self, url: impl Into<String>) -> Self {
         self.url = Some(url.into());
         self
+    }
+}
+
+/// Builds a [`OptionDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct OptionDtoBuilder<Key = Unset, Label = Unset> {
+    key: Key,
+    label: Label,
+}
+
+impl<Label> OptionDtoBuilder<Unset, Label> {
+    /// Sets [`key`](OptionDto::key).
+    pub fn key(self, key: impl Into<String>) -> OptionDtoBuilder<String, Label> {
+        OptionDtoBuilder {
+            key: key.into(),
+            label: self.label,
+        }
+    }
+}
+
+impl<Key> OptionDtoBuilder<Key, Unset> {
+    /// Sets [`label`](OptionDto::label).
+    pub fn label(self, label: impl Into<String>) -> OptionDtoBuilder<Key, String> {
+        OptionDtoBuilder {
+            key: self.key,
+            label: label.into(),
+        }
+    }
+}
+
+impl<Key, Label> OptionDtoBuilder<Key, Label> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> OptionDto
+    where
+        Key: Given<String>,
+        Label: Given<String>,
+    {
+        let key = self.key.given();
+        let label = self.label.given();
+        OptionDto { key, label, url: None }
     }
 }
 
@@ -380,11 +763,58 @@ pub struct UpdateFolder {
 }
 
 impl UpdateFolder {
-    /// A `UpdateFolder` with its required fields (`name`, `location_id`); set the others with the setters.
-    pub fn new(name: impl Into<String>, location_id: impl Into<String>) -> Self {
-        Self {
+    /// A `UpdateFolder`, built by name: set its required fields ([`name`](UpdateFolderBuilder::name), [`location_id`](UpdateFolderBuilder::location_id)) on the returned [`UpdateFolderBuilder`], then [`build`](UpdateFolderBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateFolderBuilder {
+        UpdateFolderBuilder {
+            name: Unset,
+            location_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateFolder`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateFolderBuilder<Name = Unset, LocationId = Unset> {
+    name: Name,
+    location_id: LocationId,
+}
+
+impl<LocationId> UpdateFolderBuilder<Unset, LocationId> {
+    /// Sets [`name`](UpdateFolder::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpdateFolderBuilder<String, LocationId> {
+        UpdateFolderBuilder {
             name: name.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Name> UpdateFolderBuilder<Name, Unset> {
+    /// Sets [`location_id`](UpdateFolder::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpdateFolderBuilder<Name, String> {
+        UpdateFolderBuilder {
+            name: self.name,
             location_id: location_id.into(),
         }
+    }
+}
+
+impl<Name, LocationId> UpdateFolderBuilder<Name, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateFolder
+    where
+        Name: Given<String>,
+        LocationId: Given<String>,
+    {
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        UpdateFolder { name, location_id }
     }
 }

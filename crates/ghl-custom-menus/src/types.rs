@@ -3,6 +3,7 @@
 
 //! Request and response types of the Custom menus API, one per schema of `apps/custom-menus.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /custom-menus/`.
@@ -38,30 +39,18 @@ pub struct CreateCustomMenuDto {
 }
 
 impl CreateCustomMenuDto {
-    /// A `CreateCustomMenuDto` with its required fields (`title`, `url`, `icon`, `show_on_company`, `show_on_location`, `show_to_all_locations`, `open_mode`, `locations`, `user_role`); set the others with the setters.
-    pub fn new(
-        title: impl Into<String>,
-        url: impl Into<String>,
-        icon: IconSchema,
-        show_on_company: bool,
-        show_on_location: bool,
-        show_to_all_locations: bool,
-        open_mode: OpenMode,
-        locations: Vec<String>,
-        user_role: UserRole,
-    ) -> Self {
-        Self {
-            title: title.into(),
-            url: url.into(),
-            icon,
-            show_on_company,
-            show_on_location,
-            show_to_all_locations,
-            open_mode,
-            locations,
-            user_role,
-            allow_camera: None,
-            allow_microphone: None,
+    /// A `CreateCustomMenuDto`, built by name: set its required fields ([`title`](CreateCustomMenuDtoBuilder::title), [`url`](CreateCustomMenuDtoBuilder::url), [`icon`](CreateCustomMenuDtoBuilder::icon), [`show_on_company`](CreateCustomMenuDtoBuilder::show_on_company), [`show_on_location`](CreateCustomMenuDtoBuilder::show_on_location), [`show_to_all_locations`](CreateCustomMenuDtoBuilder::show_to_all_locations), [`open_mode`](CreateCustomMenuDtoBuilder::open_mode), [`locations`](CreateCustomMenuDtoBuilder::locations), [`user_role`](CreateCustomMenuDtoBuilder::user_role)) on the returned [`CreateCustomMenuDtoBuilder`], then [`build`](CreateCustomMenuDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCustomMenuDtoBuilder {
+        CreateCustomMenuDtoBuilder {
+            title: Unset,
+            url: Unset,
+            icon: Unset,
+            show_on_company: Unset,
+            show_on_location: Unset,
+            show_to_all_locations: Unset,
+            open_mode: Unset,
+            locations: Unset,
+            user_role: Unset,
         }
     }
 
@@ -75,6 +64,531 @@ impl CreateCustomMenuDto {
     pub fn allow_microphone(mut self, allow_microphone: bool) -> Self {
         self.allow_microphone = Some(allow_microphone);
         self
+    }
+}
+
+/// Builds a [`CreateCustomMenuDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCustomMenuDtoBuilder<
+    Title = Unset,
+    Url = Unset,
+    Icon = Unset,
+    ShowOnCompany = Unset,
+    ShowOnLocation = Unset,
+    ShowToAllLocations = Unset,
+    OpenModeField = Unset,
+    Locations = Unset,
+    UserRoleField = Unset,
+> {
+    title: Title,
+    url: Url,
+    icon: Icon,
+    show_on_company: ShowOnCompany,
+    show_on_location: ShowOnLocation,
+    show_to_all_locations: ShowToAllLocations,
+    open_mode: OpenModeField,
+    locations: Locations,
+    user_role: UserRoleField,
+}
+
+impl<
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Unset,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> {
+    /// Sets [`title`](CreateCustomMenuDto::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> CreateCustomMenuDtoBuilder<
+        String,
+        Url,
+        Icon,
+        ShowOnCompany,
+        ShowOnLocation,
+        ShowToAllLocations,
+        OpenModeField,
+        Locations,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: title.into(),
+            url: self.url,
+            icon: self.icon,
+            show_on_company: self.show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode: self.open_mode,
+            locations: self.locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Unset,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> {
+    /// Sets [`url`](CreateCustomMenuDto::url).
+    pub fn url(
+        self,
+        url: impl Into<String>,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        String,
+        Icon,
+        ShowOnCompany,
+        ShowOnLocation,
+        ShowToAllLocations,
+        OpenModeField,
+        Locations,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: url.into(),
+            icon: self.icon,
+            show_on_company: self.show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode: self.open_mode,
+            locations: self.locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Unset,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> {
+    /// Sets [`icon`](CreateCustomMenuDto::icon).
+    pub fn icon(
+        self,
+        icon: IconSchema,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        Url,
+        IconSchema,
+        ShowOnCompany,
+        ShowOnLocation,
+        ShowToAllLocations,
+        OpenModeField,
+        Locations,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: self.url,
+            icon,
+            show_on_company: self.show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode: self.open_mode,
+            locations: self.locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    Icon,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Icon,
+    Unset,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> {
+    /// Sets [`show_on_company`](CreateCustomMenuDto::show_on_company).
+    pub fn show_on_company(
+        self,
+        show_on_company: bool,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        Url,
+        Icon,
+        bool,
+        ShowOnLocation,
+        ShowToAllLocations,
+        OpenModeField,
+        Locations,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: self.url,
+            icon: self.icon,
+            show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode: self.open_mode,
+            locations: self.locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    Unset,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> {
+    /// Sets [`show_on_location`](CreateCustomMenuDto::show_on_location).
+    pub fn show_on_location(
+        self,
+        show_on_location: bool,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        Url,
+        Icon,
+        ShowOnCompany,
+        bool,
+        ShowToAllLocations,
+        OpenModeField,
+        Locations,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: self.url,
+            icon: self.icon,
+            show_on_company: self.show_on_company,
+            show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode: self.open_mode,
+            locations: self.locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    Unset,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> {
+    /// Sets [`show_to_all_locations`](CreateCustomMenuDto::show_to_all_locations).
+    pub fn show_to_all_locations(
+        self,
+        show_to_all_locations: bool,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        Url,
+        Icon,
+        ShowOnCompany,
+        ShowOnLocation,
+        bool,
+        OpenModeField,
+        Locations,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: self.url,
+            icon: self.icon,
+            show_on_company: self.show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations,
+            open_mode: self.open_mode,
+            locations: self.locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    Unset,
+    Locations,
+    UserRoleField,
+> {
+    /// Sets [`open_mode`](CreateCustomMenuDto::open_mode).
+    pub fn open_mode(
+        self,
+        open_mode: OpenMode,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        Url,
+        Icon,
+        ShowOnCompany,
+        ShowOnLocation,
+        ShowToAllLocations,
+        OpenMode,
+        Locations,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: self.url,
+            icon: self.icon,
+            show_on_company: self.show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode,
+            locations: self.locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Unset,
+    UserRoleField,
+> {
+    /// Sets [`locations`](CreateCustomMenuDto::locations).
+    pub fn locations(
+        self,
+        locations: Vec<String>,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        Url,
+        Icon,
+        ShowOnCompany,
+        ShowOnLocation,
+        ShowToAllLocations,
+        OpenModeField,
+        Vec<String>,
+        UserRoleField,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: self.url,
+            icon: self.icon,
+            show_on_company: self.show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode: self.open_mode,
+            locations,
+            user_role: self.user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    Unset,
+> {
+    /// Sets [`user_role`](CreateCustomMenuDto::user_role).
+    pub fn user_role(
+        self,
+        user_role: UserRole,
+    ) -> CreateCustomMenuDtoBuilder<
+        Title,
+        Url,
+        Icon,
+        ShowOnCompany,
+        ShowOnLocation,
+        ShowToAllLocations,
+        OpenModeField,
+        Locations,
+        UserRole,
+    > {
+        CreateCustomMenuDtoBuilder {
+            title: self.title,
+            url: self.url,
+            icon: self.icon,
+            show_on_company: self.show_on_company,
+            show_on_location: self.show_on_location,
+            show_to_all_locations: self.show_to_all_locations,
+            open_mode: self.open_mode,
+            locations: self.locations,
+            user_role,
+        }
+    }
+}
+
+impl<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> CreateCustomMenuDtoBuilder<
+    Title,
+    Url,
+    Icon,
+    ShowOnCompany,
+    ShowOnLocation,
+    ShowToAllLocations,
+    OpenModeField,
+    Locations,
+    UserRoleField,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCustomMenuDto
+    where
+        Title: Given<String>,
+        Url: Given<String>,
+        Icon: Given<IconSchema>,
+        ShowOnCompany: Given<bool>,
+        ShowOnLocation: Given<bool>,
+        ShowToAllLocations: Given<bool>,
+        OpenModeField: Given<OpenMode>,
+        Locations: Given<Vec<String>>,
+        UserRoleField: Given<UserRole>,
+    {
+        let title = self.title.given();
+        let url = self.url.given();
+        let icon = self.icon.given();
+        let show_on_company = self.show_on_company.given();
+        let show_on_location = self.show_on_location.given();
+        let show_to_all_locations = self.show_to_all_locations.given();
+        let open_mode = self.open_mode.given();
+        let locations = self.locations.given();
+        let user_role = self.user_role.given();
+        CreateCustomMenuDto {
+            title,
+            url,
+            icon,
+            show_on_company,
+            show_on_location,
+            show_to_all_locations,
+            open_mode,
+            locations,
+            user_role,
+            allow_camera: None,
+            allow_microphone: None,
+        }
     }
 }
 

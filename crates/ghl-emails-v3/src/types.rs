@@ -3,6 +3,7 @@
 
 //! Request and response types of the Email API v3 API, one per schema of `apps/v3/emails-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// A value of the `templateSettings` field of [`BuilderEditorContentPublicV2Dto`] and an item of the `attributes` field of [`BuilderNodeAttrsPublicV2Dto`].
@@ -325,22 +326,13 @@ pub struct CreateEmailCampaignPublicV2BodyDto {
 }
 
 impl CreateEmailCampaignPublicV2BodyDto {
-    /// A `CreateEmailCampaignPublicV2BodyDto` with its required fields (`name`, `editor_type`, `time_zone`, `user_id`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        editor_type: EditorType,
-        time_zone: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            editor_type,
-            template_id: None,
-            editor_content: None,
-            parent_folder_id: None,
-            time_zone: time_zone.into(),
-            user_id: user_id.into(),
-            user_name: None,
+    /// A `CreateEmailCampaignPublicV2BodyDto`, built by name: set its required fields ([`name`](CreateEmailCampaignPublicV2BodyDtoBuilder::name), [`editor_type`](CreateEmailCampaignPublicV2BodyDtoBuilder::editor_type), [`time_zone`](CreateEmailCampaignPublicV2BodyDtoBuilder::time_zone), [`user_id`](CreateEmailCampaignPublicV2BodyDtoBuilder::user_id)) on the returned [`CreateEmailCampaignPublicV2BodyDtoBuilder`], then [`build`](CreateEmailCampaignPublicV2BodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateEmailCampaignPublicV2BodyDtoBuilder {
+        CreateEmailCampaignPublicV2BodyDtoBuilder {
+            name: Unset,
+            editor_type: Unset,
+            time_zone: Unset,
+            user_id: Unset,
         }
     }
 
@@ -366,6 +358,143 @@ impl CreateEmailCampaignPublicV2BodyDto {
     pub fn user_name(mut self, user_name: impl Into<String>) -> Self {
         self.user_name = Some(user_name.into());
         self
+    }
+}
+
+/// Builds a [`CreateEmailCampaignPublicV2BodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateEmailCampaignPublicV2BodyDtoBuilder<
+    Name = Unset,
+    EditorTypeField = Unset,
+    TimeZone = Unset,
+    UserId = Unset,
+> {
+    name: Name,
+    editor_type: EditorTypeField,
+    time_zone: TimeZone,
+    user_id: UserId,
+}
+
+impl<
+    EditorTypeField,
+    TimeZone,
+    UserId,
+> CreateEmailCampaignPublicV2BodyDtoBuilder<Unset, EditorTypeField, TimeZone, UserId> {
+    /// Sets [`name`](CreateEmailCampaignPublicV2BodyDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateEmailCampaignPublicV2BodyDtoBuilder<
+        String,
+        EditorTypeField,
+        TimeZone,
+        UserId,
+    > {
+        CreateEmailCampaignPublicV2BodyDtoBuilder {
+            name: name.into(),
+            editor_type: self.editor_type,
+            time_zone: self.time_zone,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    Name,
+    TimeZone,
+    UserId,
+> CreateEmailCampaignPublicV2BodyDtoBuilder<Name, Unset, TimeZone, UserId> {
+    /// Sets [`editor_type`](CreateEmailCampaignPublicV2BodyDto::editor_type).
+    pub fn editor_type(
+        self,
+        editor_type: EditorType,
+    ) -> CreateEmailCampaignPublicV2BodyDtoBuilder<Name, EditorType, TimeZone, UserId> {
+        CreateEmailCampaignPublicV2BodyDtoBuilder {
+            name: self.name,
+            editor_type,
+            time_zone: self.time_zone,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    Name,
+    EditorTypeField,
+    UserId,
+> CreateEmailCampaignPublicV2BodyDtoBuilder<Name, EditorTypeField, Unset, UserId> {
+    /// Sets [`time_zone`](CreateEmailCampaignPublicV2BodyDto::time_zone).
+    pub fn time_zone(
+        self,
+        time_zone: impl Into<String>,
+    ) -> CreateEmailCampaignPublicV2BodyDtoBuilder<
+        Name,
+        EditorTypeField,
+        String,
+        UserId,
+    > {
+        CreateEmailCampaignPublicV2BodyDtoBuilder {
+            name: self.name,
+            editor_type: self.editor_type,
+            time_zone: time_zone.into(),
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    Name,
+    EditorTypeField,
+    TimeZone,
+> CreateEmailCampaignPublicV2BodyDtoBuilder<Name, EditorTypeField, TimeZone, Unset> {
+    /// Sets [`user_id`](CreateEmailCampaignPublicV2BodyDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> CreateEmailCampaignPublicV2BodyDtoBuilder<
+        Name,
+        EditorTypeField,
+        TimeZone,
+        String,
+    > {
+        CreateEmailCampaignPublicV2BodyDtoBuilder {
+            name: self.name,
+            editor_type: self.editor_type,
+            time_zone: self.time_zone,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    Name,
+    EditorTypeField,
+    TimeZone,
+    UserId,
+> CreateEmailCampaignPublicV2BodyDtoBuilder<Name, EditorTypeField, TimeZone, UserId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateEmailCampaignPublicV2BodyDto
+    where
+        Name: Given<String>,
+        EditorTypeField: Given<EditorType>,
+        TimeZone: Given<String>,
+        UserId: Given<String>,
+    {
+        let name = self.name.given();
+        let editor_type = self.editor_type.given();
+        let time_zone = self.time_zone.given();
+        let user_id = self.user_id.given();
+        CreateEmailCampaignPublicV2BodyDto {
+            name,
+            editor_type,
+            template_id: None,
+            editor_content: None,
+            parent_folder_id: None,
+            time_zone,
+            user_id,
+            user_name: None,
+        }
     }
 }
 
@@ -1266,16 +1395,292 @@ pub struct ScheduleCampaignAbTestConfigPublicV2Dto {
 }
 
 impl ScheduleCampaignAbTestConfigPublicV2Dto {
-    /// A `ScheduleCampaignAbTestConfigPublicV2Dto` with its required fields (`test_type`, `test_duration`, `variation_count`, `test_size`, `winning_criteria`, `variations`); set the others with the setters.
-    pub fn new(
+    /// A `ScheduleCampaignAbTestConfigPublicV2Dto`, built by name: set its required fields ([`test_type`](ScheduleCampaignAbTestConfigPublicV2DtoBuilder::test_type), [`test_duration`](ScheduleCampaignAbTestConfigPublicV2DtoBuilder::test_duration), [`variation_count`](ScheduleCampaignAbTestConfigPublicV2DtoBuilder::variation_count), [`test_size`](ScheduleCampaignAbTestConfigPublicV2DtoBuilder::test_size), [`winning_criteria`](ScheduleCampaignAbTestConfigPublicV2DtoBuilder::winning_criteria), [`variations`](ScheduleCampaignAbTestConfigPublicV2DtoBuilder::variations)) on the returned [`ScheduleCampaignAbTestConfigPublicV2DtoBuilder`], then [`build`](ScheduleCampaignAbTestConfigPublicV2DtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+        ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+            test_type: Unset,
+            test_duration: Unset,
+            variation_count: Unset,
+            test_size: Unset,
+            winning_criteria: Unset,
+            variations: Unset,
+        }
+    }
+}
+
+/// Builds a [`ScheduleCampaignAbTestConfigPublicV2Dto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    TestType = Unset,
+    TestDuration = Unset,
+    VariationCount = Unset,
+    TestSize = Unset,
+    WinningCriteriaField = Unset,
+    Variations = Unset,
+> {
+    test_type: TestType,
+    test_duration: TestDuration,
+    variation_count: VariationCount,
+    test_size: TestSize,
+    winning_criteria: WinningCriteriaField,
+    variations: Variations,
+}
+
+impl<
+    TestDuration,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    Unset,
+    TestDuration,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> {
+    /// Sets [`test_type`](ScheduleCampaignAbTestConfigPublicV2Dto::test_type).
+    pub fn test_type(
+        self,
         test_type: ScheduleCampaignAbTestConfigPublicV2DtoTestType,
+    ) -> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+        ScheduleCampaignAbTestConfigPublicV2DtoTestType,
+        TestDuration,
+        VariationCount,
+        TestSize,
+        WinningCriteriaField,
+        Variations,
+    > {
+        ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+            test_type,
+            test_duration: self.test_duration,
+            variation_count: self.variation_count,
+            test_size: self.test_size,
+            winning_criteria: self.winning_criteria,
+            variations: self.variations,
+        }
+    }
+}
+
+impl<
+    TestType,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    TestType,
+    Unset,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> {
+    /// Sets [`test_duration`](ScheduleCampaignAbTestConfigPublicV2Dto::test_duration).
+    pub fn test_duration(
+        self,
         test_duration: f64,
+    ) -> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+        TestType,
+        f64,
+        VariationCount,
+        TestSize,
+        WinningCriteriaField,
+        Variations,
+    > {
+        ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+            test_type: self.test_type,
+            test_duration,
+            variation_count: self.variation_count,
+            test_size: self.test_size,
+            winning_criteria: self.winning_criteria,
+            variations: self.variations,
+        }
+    }
+}
+
+impl<
+    TestType,
+    TestDuration,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    TestType,
+    TestDuration,
+    Unset,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> {
+    /// Sets [`variation_count`](ScheduleCampaignAbTestConfigPublicV2Dto::variation_count).
+    pub fn variation_count(
+        self,
         variation_count: f64,
+    ) -> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+        TestType,
+        TestDuration,
+        f64,
+        TestSize,
+        WinningCriteriaField,
+        Variations,
+    > {
+        ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+            test_type: self.test_type,
+            test_duration: self.test_duration,
+            variation_count,
+            test_size: self.test_size,
+            winning_criteria: self.winning_criteria,
+            variations: self.variations,
+        }
+    }
+}
+
+impl<
+    TestType,
+    TestDuration,
+    VariationCount,
+    WinningCriteriaField,
+    Variations,
+> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    TestType,
+    TestDuration,
+    VariationCount,
+    Unset,
+    WinningCriteriaField,
+    Variations,
+> {
+    /// Sets [`test_size`](ScheduleCampaignAbTestConfigPublicV2Dto::test_size).
+    pub fn test_size(
+        self,
         test_size: f64,
+    ) -> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+        TestType,
+        TestDuration,
+        VariationCount,
+        f64,
+        WinningCriteriaField,
+        Variations,
+    > {
+        ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+            test_type: self.test_type,
+            test_duration: self.test_duration,
+            variation_count: self.variation_count,
+            test_size,
+            winning_criteria: self.winning_criteria,
+            variations: self.variations,
+        }
+    }
+}
+
+impl<
+    TestType,
+    TestDuration,
+    VariationCount,
+    TestSize,
+    Variations,
+> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    TestType,
+    TestDuration,
+    VariationCount,
+    TestSize,
+    Unset,
+    Variations,
+> {
+    /// Sets [`winning_criteria`](ScheduleCampaignAbTestConfigPublicV2Dto::winning_criteria).
+    pub fn winning_criteria(
+        self,
         winning_criteria: WinningCriteria,
+    ) -> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+        TestType,
+        TestDuration,
+        VariationCount,
+        TestSize,
+        WinningCriteria,
+        Variations,
+    > {
+        ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+            test_type: self.test_type,
+            test_duration: self.test_duration,
+            variation_count: self.variation_count,
+            test_size: self.test_size,
+            winning_criteria,
+            variations: self.variations,
+        }
+    }
+}
+
+impl<
+    TestType,
+    TestDuration,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    TestType,
+    TestDuration,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+    Unset,
+> {
+    /// Sets [`variations`](ScheduleCampaignAbTestConfigPublicV2Dto::variations).
+    pub fn variations(
+        self,
         variations: Vec<ScheduleCampaignAbTestVariationPublicV2Dto>,
-    ) -> Self {
-        Self {
+    ) -> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+        TestType,
+        TestDuration,
+        VariationCount,
+        TestSize,
+        WinningCriteriaField,
+        Vec<ScheduleCampaignAbTestVariationPublicV2Dto>,
+    > {
+        ScheduleCampaignAbTestConfigPublicV2DtoBuilder {
+            test_type: self.test_type,
+            test_duration: self.test_duration,
+            variation_count: self.variation_count,
+            test_size: self.test_size,
+            winning_criteria: self.winning_criteria,
+            variations,
+        }
+    }
+}
+
+impl<
+    TestType,
+    TestDuration,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> ScheduleCampaignAbTestConfigPublicV2DtoBuilder<
+    TestType,
+    TestDuration,
+    VariationCount,
+    TestSize,
+    WinningCriteriaField,
+    Variations,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ScheduleCampaignAbTestConfigPublicV2Dto
+    where
+        TestType: Given<ScheduleCampaignAbTestConfigPublicV2DtoTestType>,
+        TestDuration: Given<f64>,
+        VariationCount: Given<f64>,
+        TestSize: Given<f64>,
+        WinningCriteriaField: Given<WinningCriteria>,
+        Variations: Given<Vec<ScheduleCampaignAbTestVariationPublicV2Dto>>,
+    {
+        let test_type = self.test_type.given();
+        let test_duration = self.test_duration.given();
+        let variation_count = self.variation_count.given();
+        let test_size = self.test_size.given();
+        let winning_criteria = self.winning_criteria.given();
+        let variations = self.variations.given();
+        ScheduleCampaignAbTestConfigPublicV2Dto {
             test_type,
             test_duration,
             variation_count,
@@ -1355,15 +1760,12 @@ pub struct ScheduleCampaignBatchConfigPublicV2Dto {
 }
 
 impl ScheduleCampaignBatchConfigPublicV2Dto {
-    /// A `ScheduleCampaignBatchConfigPublicV2Dto` with its required fields (`batch_size`, `interval`, `interval_unit`); set the others with the setters.
-    pub fn new(batch_size: f64, interval: f64, interval_unit: IntervalUnit) -> Self {
-        Self {
-            batch_size,
-            interval,
-            interval_unit,
-            skip_days: None,
-            window_start: None,
-            window_end: None,
+    /// A `ScheduleCampaignBatchConfigPublicV2Dto`, built by name: set its required fields ([`batch_size`](ScheduleCampaignBatchConfigPublicV2DtoBuilder::batch_size), [`interval`](ScheduleCampaignBatchConfigPublicV2DtoBuilder::interval), [`interval_unit`](ScheduleCampaignBatchConfigPublicV2DtoBuilder::interval_unit)) on the returned [`ScheduleCampaignBatchConfigPublicV2DtoBuilder`], then [`build`](ScheduleCampaignBatchConfigPublicV2DtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ScheduleCampaignBatchConfigPublicV2DtoBuilder {
+        ScheduleCampaignBatchConfigPublicV2DtoBuilder {
+            batch_size: Unset,
+            interval: Unset,
+            interval_unit: Unset,
         }
     }
 
@@ -1386,6 +1788,108 @@ impl ScheduleCampaignBatchConfigPublicV2Dto {
     pub fn window_end(mut self, window_end: impl Into<String>) -> Self {
         self.window_end = Some(window_end.into());
         self
+    }
+}
+
+/// Builds a [`ScheduleCampaignBatchConfigPublicV2Dto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ScheduleCampaignBatchConfigPublicV2DtoBuilder<
+    BatchSize = Unset,
+    Interval = Unset,
+    IntervalUnitField = Unset,
+> {
+    batch_size: BatchSize,
+    interval: Interval,
+    interval_unit: IntervalUnitField,
+}
+
+impl<
+    Interval,
+    IntervalUnitField,
+> ScheduleCampaignBatchConfigPublicV2DtoBuilder<Unset, Interval, IntervalUnitField> {
+    /// Sets [`batch_size`](ScheduleCampaignBatchConfigPublicV2Dto::batch_size).
+    pub fn batch_size(
+        self,
+        batch_size: f64,
+    ) -> ScheduleCampaignBatchConfigPublicV2DtoBuilder<
+        f64,
+        Interval,
+        IntervalUnitField,
+    > {
+        ScheduleCampaignBatchConfigPublicV2DtoBuilder {
+            batch_size,
+            interval: self.interval,
+            interval_unit: self.interval_unit,
+        }
+    }
+}
+
+impl<
+    BatchSize,
+    IntervalUnitField,
+> ScheduleCampaignBatchConfigPublicV2DtoBuilder<BatchSize, Unset, IntervalUnitField> {
+    /// Sets [`interval`](ScheduleCampaignBatchConfigPublicV2Dto::interval).
+    pub fn interval(
+        self,
+        interval: f64,
+    ) -> ScheduleCampaignBatchConfigPublicV2DtoBuilder<
+        BatchSize,
+        f64,
+        IntervalUnitField,
+    > {
+        ScheduleCampaignBatchConfigPublicV2DtoBuilder {
+            batch_size: self.batch_size,
+            interval,
+            interval_unit: self.interval_unit,
+        }
+    }
+}
+
+impl<
+    BatchSize,
+    Interval,
+> ScheduleCampaignBatchConfigPublicV2DtoBuilder<BatchSize, Interval, Unset> {
+    /// Sets [`interval_unit`](ScheduleCampaignBatchConfigPublicV2Dto::interval_unit).
+    pub fn interval_unit(
+        self,
+        interval_unit: IntervalUnit,
+    ) -> ScheduleCampaignBatchConfigPublicV2DtoBuilder<
+        BatchSize,
+        Interval,
+        IntervalUnit,
+    > {
+        ScheduleCampaignBatchConfigPublicV2DtoBuilder {
+            batch_size: self.batch_size,
+            interval: self.interval,
+            interval_unit,
+        }
+    }
+}
+
+impl<
+    BatchSize,
+    Interval,
+    IntervalUnitField,
+> ScheduleCampaignBatchConfigPublicV2DtoBuilder<BatchSize, Interval, IntervalUnitField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ScheduleCampaignBatchConfigPublicV2Dto
+    where
+        BatchSize: Given<f64>,
+        Interval: Given<f64>,
+        IntervalUnitField: Given<IntervalUnit>,
+    {
+        let batch_size = self.batch_size.given();
+        let interval = self.interval.given();
+        let interval_unit = self.interval_unit.given();
+        ScheduleCampaignBatchConfigPublicV2Dto {
+            batch_size,
+            interval,
+            interval_unit,
+            skip_days: None,
+            window_start: None,
+            window_end: None,
+        }
     }
 }
 
@@ -1412,19 +1916,12 @@ pub struct ScheduleCampaignEmailMetaPublicV2Dto {
 }
 
 impl ScheduleCampaignEmailMetaPublicV2Dto {
-    /// A `ScheduleCampaignEmailMetaPublicV2Dto` with its required fields (`subject`, `from_name`, `from_email`); set the others with the setters.
-    pub fn new(
-        subject: impl Into<String>,
-        from_name: impl Into<String>,
-        from_email: impl Into<String>,
-    ) -> Self {
-        Self {
-            subject: subject.into(),
-            from_name: from_name.into(),
-            from_email: from_email.into(),
-            reply_to_address: None,
-            preview_text: None,
-            attachments: None,
+    /// A `ScheduleCampaignEmailMetaPublicV2Dto`, built by name: set its required fields ([`subject`](ScheduleCampaignEmailMetaPublicV2DtoBuilder::subject), [`from_name`](ScheduleCampaignEmailMetaPublicV2DtoBuilder::from_name), [`from_email`](ScheduleCampaignEmailMetaPublicV2DtoBuilder::from_email)) on the returned [`ScheduleCampaignEmailMetaPublicV2DtoBuilder`], then [`build`](ScheduleCampaignEmailMetaPublicV2DtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ScheduleCampaignEmailMetaPublicV2DtoBuilder {
+        ScheduleCampaignEmailMetaPublicV2DtoBuilder {
+            subject: Unset,
+            from_name: Unset,
+            from_email: Unset,
         }
     }
 
@@ -1447,6 +1944,96 @@ impl ScheduleCampaignEmailMetaPublicV2Dto {
     ) -> Self {
         self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`ScheduleCampaignEmailMetaPublicV2Dto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ScheduleCampaignEmailMetaPublicV2DtoBuilder<
+    Subject = Unset,
+    FromName = Unset,
+    FromEmail = Unset,
+> {
+    subject: Subject,
+    from_name: FromName,
+    from_email: FromEmail,
+}
+
+impl<
+    FromName,
+    FromEmail,
+> ScheduleCampaignEmailMetaPublicV2DtoBuilder<Unset, FromName, FromEmail> {
+    /// Sets [`subject`](ScheduleCampaignEmailMetaPublicV2Dto::subject).
+    pub fn subject(
+        self,
+        subject: impl Into<String>,
+    ) -> ScheduleCampaignEmailMetaPublicV2DtoBuilder<String, FromName, FromEmail> {
+        ScheduleCampaignEmailMetaPublicV2DtoBuilder {
+            subject: subject.into(),
+            from_name: self.from_name,
+            from_email: self.from_email,
+        }
+    }
+}
+
+impl<
+    Subject,
+    FromEmail,
+> ScheduleCampaignEmailMetaPublicV2DtoBuilder<Subject, Unset, FromEmail> {
+    /// Sets [`from_name`](ScheduleCampaignEmailMetaPublicV2Dto::from_name).
+    pub fn from_name(
+        self,
+        from_name: impl Into<String>,
+    ) -> ScheduleCampaignEmailMetaPublicV2DtoBuilder<Subject, String, FromEmail> {
+        ScheduleCampaignEmailMetaPublicV2DtoBuilder {
+            subject: self.subject,
+            from_name: from_name.into(),
+            from_email: self.from_email,
+        }
+    }
+}
+
+impl<
+    Subject,
+    FromName,
+> ScheduleCampaignEmailMetaPublicV2DtoBuilder<Subject, FromName, Unset> {
+    /// Sets [`from_email`](ScheduleCampaignEmailMetaPublicV2Dto::from_email).
+    pub fn from_email(
+        self,
+        from_email: impl Into<String>,
+    ) -> ScheduleCampaignEmailMetaPublicV2DtoBuilder<Subject, FromName, String> {
+        ScheduleCampaignEmailMetaPublicV2DtoBuilder {
+            subject: self.subject,
+            from_name: self.from_name,
+            from_email: from_email.into(),
+        }
+    }
+}
+
+impl<
+    Subject,
+    FromName,
+    FromEmail,
+> ScheduleCampaignEmailMetaPublicV2DtoBuilder<Subject, FromName, FromEmail> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ScheduleCampaignEmailMetaPublicV2Dto
+    where
+        Subject: Given<String>,
+        FromName: Given<String>,
+        FromEmail: Given<String>,
+    {
+        let subject = self.subject.given();
+        let from_name = self.from_name.given();
+        let from_email = self.from_email.given();
+        ScheduleCampaignEmailMetaPublicV2Dto {
+            subject,
+            from_name,
+            from_email,
+            reply_to_address: None,
+            preview_text: None,
+            attachments: None,
+        }
     }
 }
 
@@ -1481,25 +2068,14 @@ pub struct ScheduleCampaignPublicV2BodyDto {
 }
 
 impl ScheduleCampaignPublicV2BodyDto {
-    /// A `ScheduleCampaignPublicV2BodyDto` with its required fields (`schedule_type`, `time_zone`, `user_id`, `email_meta`, `recipients`); set the others with the setters.
-    pub fn new(
-        schedule_type: ScheduleCampaignPublicV2BodyDtoScheduleType,
-        time_zone: impl Into<String>,
-        user_id: impl Into<String>,
-        email_meta: ScheduleCampaignEmailMetaPublicV2Dto,
-        recipients: ScheduleCampaignRecipientsPublicV2Dto,
-    ) -> Self {
-        Self {
-            schedule_type,
-            time_zone: time_zone.into(),
-            user_id: user_id.into(),
-            user_name: None,
-            email_meta,
-            recipients,
-            send_days: None,
-            schedule_config: None,
-            rss_config: None,
-            ab_test_config: None,
+    /// A `ScheduleCampaignPublicV2BodyDto`, built by name: set its required fields ([`schedule_type`](ScheduleCampaignPublicV2BodyDtoBuilder::schedule_type), [`time_zone`](ScheduleCampaignPublicV2BodyDtoBuilder::time_zone), [`user_id`](ScheduleCampaignPublicV2BodyDtoBuilder::user_id), [`email_meta`](ScheduleCampaignPublicV2BodyDtoBuilder::email_meta), [`recipients`](ScheduleCampaignPublicV2BodyDtoBuilder::recipients)) on the returned [`ScheduleCampaignPublicV2BodyDtoBuilder`], then [`build`](ScheduleCampaignPublicV2BodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ScheduleCampaignPublicV2BodyDtoBuilder {
+        ScheduleCampaignPublicV2BodyDtoBuilder {
+            schedule_type: Unset,
+            time_zone: Unset,
+            user_id: Unset,
+            email_meta: Unset,
+            recipients: Unset,
         }
     }
 
@@ -1543,6 +2119,230 @@ impl ScheduleCampaignPublicV2BodyDto {
     ) -> Self {
         self.ab_test_config = Some(ab_test_config.into());
         self
+    }
+}
+
+/// Builds a [`ScheduleCampaignPublicV2BodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ScheduleCampaignPublicV2BodyDtoBuilder<
+    ScheduleTypeField = Unset,
+    TimeZone = Unset,
+    UserId = Unset,
+    EmailMeta = Unset,
+    Recipients = Unset,
+> {
+    schedule_type: ScheduleTypeField,
+    time_zone: TimeZone,
+    user_id: UserId,
+    email_meta: EmailMeta,
+    recipients: Recipients,
+}
+
+impl<
+    TimeZone,
+    UserId,
+    EmailMeta,
+    Recipients,
+> ScheduleCampaignPublicV2BodyDtoBuilder<
+    Unset,
+    TimeZone,
+    UserId,
+    EmailMeta,
+    Recipients,
+> {
+    /// Sets [`schedule_type`](ScheduleCampaignPublicV2BodyDto::schedule_type).
+    pub fn schedule_type(
+        self,
+        schedule_type: ScheduleCampaignPublicV2BodyDtoScheduleType,
+    ) -> ScheduleCampaignPublicV2BodyDtoBuilder<
+        ScheduleCampaignPublicV2BodyDtoScheduleType,
+        TimeZone,
+        UserId,
+        EmailMeta,
+        Recipients,
+    > {
+        ScheduleCampaignPublicV2BodyDtoBuilder {
+            schedule_type,
+            time_zone: self.time_zone,
+            user_id: self.user_id,
+            email_meta: self.email_meta,
+            recipients: self.recipients,
+        }
+    }
+}
+
+impl<
+    ScheduleTypeField,
+    UserId,
+    EmailMeta,
+    Recipients,
+> ScheduleCampaignPublicV2BodyDtoBuilder<
+    ScheduleTypeField,
+    Unset,
+    UserId,
+    EmailMeta,
+    Recipients,
+> {
+    /// Sets [`time_zone`](ScheduleCampaignPublicV2BodyDto::time_zone).
+    pub fn time_zone(
+        self,
+        time_zone: impl Into<String>,
+    ) -> ScheduleCampaignPublicV2BodyDtoBuilder<
+        ScheduleTypeField,
+        String,
+        UserId,
+        EmailMeta,
+        Recipients,
+    > {
+        ScheduleCampaignPublicV2BodyDtoBuilder {
+            schedule_type: self.schedule_type,
+            time_zone: time_zone.into(),
+            user_id: self.user_id,
+            email_meta: self.email_meta,
+            recipients: self.recipients,
+        }
+    }
+}
+
+impl<
+    ScheduleTypeField,
+    TimeZone,
+    EmailMeta,
+    Recipients,
+> ScheduleCampaignPublicV2BodyDtoBuilder<
+    ScheduleTypeField,
+    TimeZone,
+    Unset,
+    EmailMeta,
+    Recipients,
+> {
+    /// Sets [`user_id`](ScheduleCampaignPublicV2BodyDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> ScheduleCampaignPublicV2BodyDtoBuilder<
+        ScheduleTypeField,
+        TimeZone,
+        String,
+        EmailMeta,
+        Recipients,
+    > {
+        ScheduleCampaignPublicV2BodyDtoBuilder {
+            schedule_type: self.schedule_type,
+            time_zone: self.time_zone,
+            user_id: user_id.into(),
+            email_meta: self.email_meta,
+            recipients: self.recipients,
+        }
+    }
+}
+
+impl<
+    ScheduleTypeField,
+    TimeZone,
+    UserId,
+    Recipients,
+> ScheduleCampaignPublicV2BodyDtoBuilder<
+    ScheduleTypeField,
+    TimeZone,
+    UserId,
+    Unset,
+    Recipients,
+> {
+    /// Sets [`email_meta`](ScheduleCampaignPublicV2BodyDto::email_meta).
+    pub fn email_meta(
+        self,
+        email_meta: ScheduleCampaignEmailMetaPublicV2Dto,
+    ) -> ScheduleCampaignPublicV2BodyDtoBuilder<
+        ScheduleTypeField,
+        TimeZone,
+        UserId,
+        ScheduleCampaignEmailMetaPublicV2Dto,
+        Recipients,
+    > {
+        ScheduleCampaignPublicV2BodyDtoBuilder {
+            schedule_type: self.schedule_type,
+            time_zone: self.time_zone,
+            user_id: self.user_id,
+            email_meta,
+            recipients: self.recipients,
+        }
+    }
+}
+
+impl<
+    ScheduleTypeField,
+    TimeZone,
+    UserId,
+    EmailMeta,
+> ScheduleCampaignPublicV2BodyDtoBuilder<
+    ScheduleTypeField,
+    TimeZone,
+    UserId,
+    EmailMeta,
+    Unset,
+> {
+    /// Sets [`recipients`](ScheduleCampaignPublicV2BodyDto::recipients).
+    pub fn recipients(
+        self,
+        recipients: ScheduleCampaignRecipientsPublicV2Dto,
+    ) -> ScheduleCampaignPublicV2BodyDtoBuilder<
+        ScheduleTypeField,
+        TimeZone,
+        UserId,
+        EmailMeta,
+        ScheduleCampaignRecipientsPublicV2Dto,
+    > {
+        ScheduleCampaignPublicV2BodyDtoBuilder {
+            schedule_type: self.schedule_type,
+            time_zone: self.time_zone,
+            user_id: self.user_id,
+            email_meta: self.email_meta,
+            recipients,
+        }
+    }
+}
+
+impl<
+    ScheduleTypeField,
+    TimeZone,
+    UserId,
+    EmailMeta,
+    Recipients,
+> ScheduleCampaignPublicV2BodyDtoBuilder<
+    ScheduleTypeField,
+    TimeZone,
+    UserId,
+    EmailMeta,
+    Recipients,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ScheduleCampaignPublicV2BodyDto
+    where
+        ScheduleTypeField: Given<ScheduleCampaignPublicV2BodyDtoScheduleType>,
+        TimeZone: Given<String>,
+        UserId: Given<String>,
+        EmailMeta: Given<ScheduleCampaignEmailMetaPublicV2Dto>,
+        Recipients: Given<ScheduleCampaignRecipientsPublicV2Dto>,
+    {
+        let schedule_type = self.schedule_type.given();
+        let time_zone = self.time_zone.given();
+        let user_id = self.user_id.given();
+        let email_meta = self.email_meta.given();
+        let recipients = self.recipients.given();
+        ScheduleCampaignPublicV2BodyDto {
+            schedule_type,
+            time_zone,
+            user_id,
+            user_name: None,
+            email_meta,
+            recipients,
+            send_days: None,
+            schedule_config: None,
+            rss_config: None,
+            ab_test_config: None,
+        }
     }
 }
 
@@ -1739,22 +2539,13 @@ pub struct ScheduleCampaignRssConfigPublicV2Dto {
 }
 
 impl ScheduleCampaignRssConfigPublicV2Dto {
-    /// A `ScheduleCampaignRssConfigPublicV2Dto` with its required fields (`name`, `rss_feed_url`, `repeat_after`, `repeat_after_time`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        rss_feed_url: impl Into<String>,
-        repeat_after: ScheduleCampaignRssConfigPublicV2DtoRepeatAfter,
-        repeat_after_time: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            rss_feed_url: rss_feed_url.into(),
-            repeat_after,
-            repeat_after_time: repeat_after_time.into(),
-            rss_feed_limit: None,
-            start_at_day: None,
-            start_at_month_day: None,
-            first_execution_date: None,
+    /// A `ScheduleCampaignRssConfigPublicV2Dto`, built by name: set its required fields ([`name`](ScheduleCampaignRssConfigPublicV2DtoBuilder::name), [`rss_feed_url`](ScheduleCampaignRssConfigPublicV2DtoBuilder::rss_feed_url), [`repeat_after`](ScheduleCampaignRssConfigPublicV2DtoBuilder::repeat_after), [`repeat_after_time`](ScheduleCampaignRssConfigPublicV2DtoBuilder::repeat_after_time)) on the returned [`ScheduleCampaignRssConfigPublicV2DtoBuilder`], then [`build`](ScheduleCampaignRssConfigPublicV2DtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ScheduleCampaignRssConfigPublicV2DtoBuilder {
+        ScheduleCampaignRssConfigPublicV2DtoBuilder {
+            name: Unset,
+            rss_feed_url: Unset,
+            repeat_after: Unset,
+            repeat_after_time: Unset,
         }
     }
 
@@ -1786,6 +2577,163 @@ impl ScheduleCampaignRssConfigPublicV2Dto {
     ) -> Self {
         self.first_execution_date = Some(first_execution_date.into());
         self
+    }
+}
+
+/// Builds a [`ScheduleCampaignRssConfigPublicV2Dto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ScheduleCampaignRssConfigPublicV2DtoBuilder<
+    Name = Unset,
+    RssFeedUrl = Unset,
+    RepeatAfter = Unset,
+    RepeatAfterTime = Unset,
+> {
+    name: Name,
+    rss_feed_url: RssFeedUrl,
+    repeat_after: RepeatAfter,
+    repeat_after_time: RepeatAfterTime,
+}
+
+impl<
+    RssFeedUrl,
+    RepeatAfter,
+    RepeatAfterTime,
+> ScheduleCampaignRssConfigPublicV2DtoBuilder<
+    Unset,
+    RssFeedUrl,
+    RepeatAfter,
+    RepeatAfterTime,
+> {
+    /// Sets [`name`](ScheduleCampaignRssConfigPublicV2Dto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> ScheduleCampaignRssConfigPublicV2DtoBuilder<
+        String,
+        RssFeedUrl,
+        RepeatAfter,
+        RepeatAfterTime,
+    > {
+        ScheduleCampaignRssConfigPublicV2DtoBuilder {
+            name: name.into(),
+            rss_feed_url: self.rss_feed_url,
+            repeat_after: self.repeat_after,
+            repeat_after_time: self.repeat_after_time,
+        }
+    }
+}
+
+impl<
+    Name,
+    RepeatAfter,
+    RepeatAfterTime,
+> ScheduleCampaignRssConfigPublicV2DtoBuilder<
+    Name,
+    Unset,
+    RepeatAfter,
+    RepeatAfterTime,
+> {
+    /// Sets [`rss_feed_url`](ScheduleCampaignRssConfigPublicV2Dto::rss_feed_url).
+    pub fn rss_feed_url(
+        self,
+        rss_feed_url: impl Into<String>,
+    ) -> ScheduleCampaignRssConfigPublicV2DtoBuilder<
+        Name,
+        String,
+        RepeatAfter,
+        RepeatAfterTime,
+    > {
+        ScheduleCampaignRssConfigPublicV2DtoBuilder {
+            name: self.name,
+            rss_feed_url: rss_feed_url.into(),
+            repeat_after: self.repeat_after,
+            repeat_after_time: self.repeat_after_time,
+        }
+    }
+}
+
+impl<
+    Name,
+    RssFeedUrl,
+    RepeatAfterTime,
+> ScheduleCampaignRssConfigPublicV2DtoBuilder<Name, RssFeedUrl, Unset, RepeatAfterTime> {
+    /// Sets [`repeat_after`](ScheduleCampaignRssConfigPublicV2Dto::repeat_after).
+    pub fn repeat_after(
+        self,
+        repeat_after: ScheduleCampaignRssConfigPublicV2DtoRepeatAfter,
+    ) -> ScheduleCampaignRssConfigPublicV2DtoBuilder<
+        Name,
+        RssFeedUrl,
+        ScheduleCampaignRssConfigPublicV2DtoRepeatAfter,
+        RepeatAfterTime,
+    > {
+        ScheduleCampaignRssConfigPublicV2DtoBuilder {
+            name: self.name,
+            rss_feed_url: self.rss_feed_url,
+            repeat_after,
+            repeat_after_time: self.repeat_after_time,
+        }
+    }
+}
+
+impl<
+    Name,
+    RssFeedUrl,
+    RepeatAfter,
+> ScheduleCampaignRssConfigPublicV2DtoBuilder<Name, RssFeedUrl, RepeatAfter, Unset> {
+    /// Sets [`repeat_after_time`](ScheduleCampaignRssConfigPublicV2Dto::repeat_after_time).
+    pub fn repeat_after_time(
+        self,
+        repeat_after_time: impl Into<String>,
+    ) -> ScheduleCampaignRssConfigPublicV2DtoBuilder<
+        Name,
+        RssFeedUrl,
+        RepeatAfter,
+        String,
+    > {
+        ScheduleCampaignRssConfigPublicV2DtoBuilder {
+            name: self.name,
+            rss_feed_url: self.rss_feed_url,
+            repeat_after: self.repeat_after,
+            repeat_after_time: repeat_after_time.into(),
+        }
+    }
+}
+
+impl<
+    Name,
+    RssFeedUrl,
+    RepeatAfter,
+    RepeatAfterTime,
+> ScheduleCampaignRssConfigPublicV2DtoBuilder<
+    Name,
+    RssFeedUrl,
+    RepeatAfter,
+    RepeatAfterTime,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ScheduleCampaignRssConfigPublicV2Dto
+    where
+        Name: Given<String>,
+        RssFeedUrl: Given<String>,
+        RepeatAfter: Given<ScheduleCampaignRssConfigPublicV2DtoRepeatAfter>,
+        RepeatAfterTime: Given<String>,
+    {
+        let name = self.name.given();
+        let rss_feed_url = self.rss_feed_url.given();
+        let repeat_after = self.repeat_after.given();
+        let repeat_after_time = self.repeat_after_time.given();
+        ScheduleCampaignRssConfigPublicV2Dto {
+            name,
+            rss_feed_url,
+            repeat_after,
+            repeat_after_time,
+            rss_feed_limit: None,
+            start_at_day: None,
+            start_at_month_day: None,
+            first_execution_date: None,
+        }
     }
 }
 

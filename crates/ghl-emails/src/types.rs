@@ -3,6 +3,7 @@
 
 //! Request and response types of the Email API, one per schema of `apps/emails.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The response to `POST /emails/builder/data`.
@@ -345,22 +346,13 @@ pub struct SaveBuilderDataDto {
 }
 
 impl SaveBuilderDataDto {
-    /// A `SaveBuilderDataDto` with its required fields (`location_id`, `template_id`, `updated_by`, `editor_type`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        template_id: impl Into<String>,
-        updated_by: impl Into<String>,
-        editor_type: SaveBuilderDataDtoEditorType,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            template_id: template_id.into(),
-            updated_by: updated_by.into(),
-            dnd: None,
-            html: None,
-            editor_type,
-            preview_text: None,
-            is_plain_text: None,
+    /// A `SaveBuilderDataDto`, built by name: set its required fields ([`location_id`](SaveBuilderDataDtoBuilder::location_id), [`template_id`](SaveBuilderDataDtoBuilder::template_id), [`updated_by`](SaveBuilderDataDtoBuilder::updated_by), [`editor_type`](SaveBuilderDataDtoBuilder::editor_type)) on the returned [`SaveBuilderDataDtoBuilder`], then [`build`](SaveBuilderDataDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SaveBuilderDataDtoBuilder {
+        SaveBuilderDataDtoBuilder {
+            location_id: Unset,
+            template_id: Unset,
+            updated_by: Unset,
+            editor_type: Unset,
         }
     }
 
@@ -386,6 +378,133 @@ impl SaveBuilderDataDto {
     pub fn is_plain_text(mut self, is_plain_text: bool) -> Self {
         self.is_plain_text = Some(is_plain_text);
         self
+    }
+}
+
+/// Builds a [`SaveBuilderDataDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SaveBuilderDataDtoBuilder<
+    LocationId = Unset,
+    TemplateId = Unset,
+    UpdatedBy = Unset,
+    EditorType = Unset,
+> {
+    location_id: LocationId,
+    template_id: TemplateId,
+    updated_by: UpdatedBy,
+    editor_type: EditorType,
+}
+
+impl<
+    TemplateId,
+    UpdatedBy,
+    EditorType,
+> SaveBuilderDataDtoBuilder<Unset, TemplateId, UpdatedBy, EditorType> {
+    /// Sets [`location_id`](SaveBuilderDataDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> SaveBuilderDataDtoBuilder<String, TemplateId, UpdatedBy, EditorType> {
+        SaveBuilderDataDtoBuilder {
+            location_id: location_id.into(),
+            template_id: self.template_id,
+            updated_by: self.updated_by,
+            editor_type: self.editor_type,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    UpdatedBy,
+    EditorType,
+> SaveBuilderDataDtoBuilder<LocationId, Unset, UpdatedBy, EditorType> {
+    /// Sets [`template_id`](SaveBuilderDataDto::template_id).
+    pub fn template_id(
+        self,
+        template_id: impl Into<String>,
+    ) -> SaveBuilderDataDtoBuilder<LocationId, String, UpdatedBy, EditorType> {
+        SaveBuilderDataDtoBuilder {
+            location_id: self.location_id,
+            template_id: template_id.into(),
+            updated_by: self.updated_by,
+            editor_type: self.editor_type,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    TemplateId,
+    EditorType,
+> SaveBuilderDataDtoBuilder<LocationId, TemplateId, Unset, EditorType> {
+    /// Sets [`updated_by`](SaveBuilderDataDto::updated_by).
+    pub fn updated_by(
+        self,
+        updated_by: impl Into<String>,
+    ) -> SaveBuilderDataDtoBuilder<LocationId, TemplateId, String, EditorType> {
+        SaveBuilderDataDtoBuilder {
+            location_id: self.location_id,
+            template_id: self.template_id,
+            updated_by: updated_by.into(),
+            editor_type: self.editor_type,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    TemplateId,
+    UpdatedBy,
+> SaveBuilderDataDtoBuilder<LocationId, TemplateId, UpdatedBy, Unset> {
+    /// Sets [`editor_type`](SaveBuilderDataDto::editor_type).
+    pub fn editor_type(
+        self,
+        editor_type: SaveBuilderDataDtoEditorType,
+    ) -> SaveBuilderDataDtoBuilder<
+        LocationId,
+        TemplateId,
+        UpdatedBy,
+        SaveBuilderDataDtoEditorType,
+    > {
+        SaveBuilderDataDtoBuilder {
+            location_id: self.location_id,
+            template_id: self.template_id,
+            updated_by: self.updated_by,
+            editor_type,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    TemplateId,
+    UpdatedBy,
+    EditorType,
+> SaveBuilderDataDtoBuilder<LocationId, TemplateId, UpdatedBy, EditorType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SaveBuilderDataDto
+    where
+        LocationId: Given<String>,
+        TemplateId: Given<String>,
+        UpdatedBy: Given<String>,
+        EditorType: Given<SaveBuilderDataDtoEditorType>,
+    {
+        let location_id = self.location_id.given();
+        let template_id = self.template_id.given();
+        let updated_by = self.updated_by.given();
+        let editor_type = self.editor_type.given();
+        SaveBuilderDataDto {
+            location_id,
+            template_id,
+            updated_by,
+            dnd: None,
+            html: None,
+            editor_type,
+            preview_text: None,
+            is_plain_text: None,
+        }
     }
 }
 

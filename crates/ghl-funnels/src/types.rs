@@ -3,6 +3,7 @@
 
 //! Request and response types of the Funnels API, one per schema of `apps/funnels.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 pub use ghl_common::types::Action;
@@ -27,19 +28,166 @@ pub struct CreateRedirectParams {
 }
 
 impl CreateRedirectParams {
-    /// A `CreateRedirectParams` with its required fields (`location_id`, `domain`, `path`, `target`, `action`); set the others with the setters.
-    pub fn new(
+    /// A `CreateRedirectParams`, built by name: set its required fields ([`location_id`](CreateRedirectParamsBuilder::location_id), [`domain`](CreateRedirectParamsBuilder::domain), [`path`](CreateRedirectParamsBuilder::path), [`target`](CreateRedirectParamsBuilder::target), [`action`](CreateRedirectParamsBuilder::action)) on the returned [`CreateRedirectParamsBuilder`], then [`build`](CreateRedirectParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateRedirectParamsBuilder {
+        CreateRedirectParamsBuilder {
+            location_id: Unset,
+            domain: Unset,
+            path: Unset,
+            target: Unset,
+            action: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateRedirectParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateRedirectParamsBuilder<
+    LocationId = Unset,
+    Domain = Unset,
+    Path = Unset,
+    Target = Unset,
+    ActionField = Unset,
+> {
+    location_id: LocationId,
+    domain: Domain,
+    path: Path,
+    target: Target,
+    action: ActionField,
+}
+
+impl<
+    Domain,
+    Path,
+    Target,
+    ActionField,
+> CreateRedirectParamsBuilder<Unset, Domain, Path, Target, ActionField> {
+    /// Sets [`location_id`](CreateRedirectParams::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        domain: impl Into<String>,
-        path: impl Into<String>,
-        target: impl Into<String>,
-        action: Action,
-    ) -> Self {
-        Self {
+    ) -> CreateRedirectParamsBuilder<String, Domain, Path, Target, ActionField> {
+        CreateRedirectParamsBuilder {
             location_id: location_id.into(),
+            domain: self.domain,
+            path: self.path,
+            target: self.target,
+            action: self.action,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Path,
+    Target,
+    ActionField,
+> CreateRedirectParamsBuilder<LocationId, Unset, Path, Target, ActionField> {
+    /// Sets [`domain`](CreateRedirectParams::domain).
+    pub fn domain(
+        self,
+        domain: impl Into<String>,
+    ) -> CreateRedirectParamsBuilder<LocationId, String, Path, Target, ActionField> {
+        CreateRedirectParamsBuilder {
+            location_id: self.location_id,
             domain: domain.into(),
+            path: self.path,
+            target: self.target,
+            action: self.action,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Domain,
+    Target,
+    ActionField,
+> CreateRedirectParamsBuilder<LocationId, Domain, Unset, Target, ActionField> {
+    /// Sets [`path`](CreateRedirectParams::path).
+    pub fn path(
+        self,
+        path: impl Into<String>,
+    ) -> CreateRedirectParamsBuilder<LocationId, Domain, String, Target, ActionField> {
+        CreateRedirectParamsBuilder {
+            location_id: self.location_id,
+            domain: self.domain,
             path: path.into(),
+            target: self.target,
+            action: self.action,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Domain,
+    Path,
+    ActionField,
+> CreateRedirectParamsBuilder<LocationId, Domain, Path, Unset, ActionField> {
+    /// Sets [`target`](CreateRedirectParams::target).
+    pub fn target(
+        self,
+        target: impl Into<String>,
+    ) -> CreateRedirectParamsBuilder<LocationId, Domain, Path, String, ActionField> {
+        CreateRedirectParamsBuilder {
+            location_id: self.location_id,
+            domain: self.domain,
+            path: self.path,
             target: target.into(),
+            action: self.action,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Domain,
+    Path,
+    Target,
+> CreateRedirectParamsBuilder<LocationId, Domain, Path, Target, Unset> {
+    /// Sets [`action`](CreateRedirectParams::action).
+    pub fn action(
+        self,
+        action: Action,
+    ) -> CreateRedirectParamsBuilder<LocationId, Domain, Path, Target, Action> {
+        CreateRedirectParamsBuilder {
+            location_id: self.location_id,
+            domain: self.domain,
+            path: self.path,
+            target: self.target,
+            action,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Domain,
+    Path,
+    Target,
+    ActionField,
+> CreateRedirectParamsBuilder<LocationId, Domain, Path, Target, ActionField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateRedirectParams
+    where
+        LocationId: Given<String>,
+        Domain: Given<String>,
+        Path: Given<String>,
+        Target: Given<String>,
+        ActionField: Given<Action>,
+    {
+        let location_id = self.location_id.given();
+        let domain = self.domain.given();
+        let path = self.path.given();
+        let target = self.target.given();
+        let action = self.action.given();
+        CreateRedirectParams {
+            location_id,
+            domain,
+            path,
+            target,
             action,
         }
     }
@@ -160,16 +308,93 @@ pub struct UpdateRedirectParams {
 }
 
 impl UpdateRedirectParams {
-    /// A `UpdateRedirectParams` with its required fields (`target`, `action`, `location_id`); set the others with the setters.
-    pub fn new(
+    /// A `UpdateRedirectParams`, built by name: set its required fields ([`target`](UpdateRedirectParamsBuilder::target), [`action`](UpdateRedirectParamsBuilder::action), [`location_id`](UpdateRedirectParamsBuilder::location_id)) on the returned [`UpdateRedirectParamsBuilder`], then [`build`](UpdateRedirectParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateRedirectParamsBuilder {
+        UpdateRedirectParamsBuilder {
+            target: Unset,
+            action: Unset,
+            location_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateRedirectParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateRedirectParamsBuilder<
+    Target = Unset,
+    ActionField = Unset,
+    LocationId = Unset,
+> {
+    target: Target,
+    action: ActionField,
+    location_id: LocationId,
+}
+
+impl<
+    ActionField,
+    LocationId,
+> UpdateRedirectParamsBuilder<Unset, ActionField, LocationId> {
+    /// Sets [`target`](UpdateRedirectParams::target).
+    pub fn target(
+        self,
         target: impl Into<String>,
-        action: Action,
-        location_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> UpdateRedirectParamsBuilder<String, ActionField, LocationId> {
+        UpdateRedirectParamsBuilder {
             target: target.into(),
+            action: self.action,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Target, LocationId> UpdateRedirectParamsBuilder<Target, Unset, LocationId> {
+    /// Sets [`action`](UpdateRedirectParams::action).
+    pub fn action(
+        self,
+        action: Action,
+    ) -> UpdateRedirectParamsBuilder<Target, Action, LocationId> {
+        UpdateRedirectParamsBuilder {
+            target: self.target,
             action,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Target, ActionField> UpdateRedirectParamsBuilder<Target, ActionField, Unset> {
+    /// Sets [`location_id`](UpdateRedirectParams::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpdateRedirectParamsBuilder<Target, ActionField, String> {
+        UpdateRedirectParamsBuilder {
+            target: self.target,
+            action: self.action,
             location_id: location_id.into(),
+        }
+    }
+}
+
+impl<
+    Target,
+    ActionField,
+    LocationId,
+> UpdateRedirectParamsBuilder<Target, ActionField, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateRedirectParams
+    where
+        Target: Given<String>,
+        ActionField: Given<Action>,
+        LocationId: Given<String>,
+    {
+        let target = self.target.given();
+        let action = self.action.given();
+        let location_id = self.location_id.given();
+        UpdateRedirectParams {
+            target,
+            action,
+            location_id,
         }
     }
 }

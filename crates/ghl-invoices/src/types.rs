@@ -3,6 +3,7 @@
 
 //! Request and response types of the Invoice API, one per schema of `apps/invoices.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 pub use ghl_common::types::SendEstimateDtoAction as Action;
@@ -165,19 +166,146 @@ pub struct AttachmentsDto {
 }
 
 impl AttachmentsDto {
-    /// A `AttachmentsDto` with its required fields (`id`, `name`, `url`, `type_`, `size`); set the others with the setters.
-    pub fn new(
+    /// A `AttachmentsDto`, built by name: set its required fields ([`id`](AttachmentsDtoBuilder::id), [`name`](AttachmentsDtoBuilder::name), [`url`](AttachmentsDtoBuilder::url), [`type_`](AttachmentsDtoBuilder::type_), [`size`](AttachmentsDtoBuilder::size)) on the returned [`AttachmentsDtoBuilder`], then [`build`](AttachmentsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachmentsDtoBuilder {
+        AttachmentsDtoBuilder {
+            id: Unset,
+            name: Unset,
+            url: Unset,
+            type_: Unset,
+            size: Unset,
+        }
+    }
+}
+
+/// Builds a [`AttachmentsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachmentsDtoBuilder<
+    Id = Unset,
+    Name = Unset,
+    Url = Unset,
+    TypeField = Unset,
+    Size = Unset,
+> {
+    id: Id,
+    name: Name,
+    url: Url,
+    type_: TypeField,
+    size: Size,
+}
+
+impl<
+    Name,
+    Url,
+    TypeField,
+    Size,
+> AttachmentsDtoBuilder<Unset, Name, Url, TypeField, Size> {
+    /// Sets [`id`](AttachmentsDto::id).
+    pub fn id(
+        self,
         id: impl Into<String>,
-        name: impl Into<String>,
-        url: impl Into<String>,
-        type_: impl Into<String>,
-        size: f64,
-    ) -> Self {
-        Self {
+    ) -> AttachmentsDtoBuilder<String, Name, Url, TypeField, Size> {
+        AttachmentsDtoBuilder {
             id: id.into(),
+            name: self.name,
+            url: self.url,
+            type_: self.type_,
+            size: self.size,
+        }
+    }
+}
+
+impl<Id, Url, TypeField, Size> AttachmentsDtoBuilder<Id, Unset, Url, TypeField, Size> {
+    /// Sets [`name`](AttachmentsDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AttachmentsDtoBuilder<Id, String, Url, TypeField, Size> {
+        AttachmentsDtoBuilder {
+            id: self.id,
             name: name.into(),
+            url: self.url,
+            type_: self.type_,
+            size: self.size,
+        }
+    }
+}
+
+impl<Id, Name, TypeField, Size> AttachmentsDtoBuilder<Id, Name, Unset, TypeField, Size> {
+    /// Sets [`url`](AttachmentsDto::url).
+    pub fn url(
+        self,
+        url: impl Into<String>,
+    ) -> AttachmentsDtoBuilder<Id, Name, String, TypeField, Size> {
+        AttachmentsDtoBuilder {
+            id: self.id,
+            name: self.name,
             url: url.into(),
+            type_: self.type_,
+            size: self.size,
+        }
+    }
+}
+
+impl<Id, Name, Url, Size> AttachmentsDtoBuilder<Id, Name, Url, Unset, Size> {
+    /// Sets [`type_`](AttachmentsDto::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> AttachmentsDtoBuilder<Id, Name, Url, String, Size> {
+        AttachmentsDtoBuilder {
+            id: self.id,
+            name: self.name,
+            url: self.url,
             type_: type_.into(),
+            size: self.size,
+        }
+    }
+}
+
+impl<Id, Name, Url, TypeField> AttachmentsDtoBuilder<Id, Name, Url, TypeField, Unset> {
+    /// Sets [`size`](AttachmentsDto::size).
+    pub fn size(
+        self,
+        size: f64,
+    ) -> AttachmentsDtoBuilder<Id, Name, Url, TypeField, f64> {
+        AttachmentsDtoBuilder {
+            id: self.id,
+            name: self.name,
+            url: self.url,
+            type_: self.type_,
+            size,
+        }
+    }
+}
+
+impl<
+    Id,
+    Name,
+    Url,
+    TypeField,
+    Size,
+> AttachmentsDtoBuilder<Id, Name, Url, TypeField, Size> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachmentsDto
+    where
+        Id: Given<String>,
+        Name: Given<String>,
+        Url: Given<String>,
+        TypeField: Given<String>,
+        Size: Given<f64>,
+    {
+        let id = self.id.given();
+        let name = self.name.given();
+        let url = self.url.given();
+        let type_ = self.type_.given();
+        let size = self.size.given();
+        AttachmentsDto {
+            id,
+            name,
+            url,
+            type_,
             size,
         }
     }
@@ -408,17 +536,130 @@ pub struct AutoPaymentScheduleDto {
 }
 
 impl AutoPaymentScheduleDto {
-    /// A `AutoPaymentScheduleDto` with its required fields (`alt_id`, `alt_type`, `id`, `auto_payment`); set the others with the setters.
-    pub fn new(
+    /// A `AutoPaymentScheduleDto`, built by name: set its required fields ([`alt_id`](AutoPaymentScheduleDtoBuilder::alt_id), [`alt_type`](AutoPaymentScheduleDtoBuilder::alt_type), [`id`](AutoPaymentScheduleDtoBuilder::id), [`auto_payment`](AutoPaymentScheduleDtoBuilder::auto_payment)) on the returned [`AutoPaymentScheduleDtoBuilder`], then [`build`](AutoPaymentScheduleDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AutoPaymentScheduleDtoBuilder {
+        AutoPaymentScheduleDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            id: Unset,
+            auto_payment: Unset,
+        }
+    }
+}
+
+/// Builds a [`AutoPaymentScheduleDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AutoPaymentScheduleDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Id = Unset,
+    AutoPayment = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    id: Id,
+    auto_payment: AutoPayment,
+}
+
+impl<
+    AltTypeField,
+    Id,
+    AutoPayment,
+> AutoPaymentScheduleDtoBuilder<Unset, AltTypeField, Id, AutoPayment> {
+    /// Sets [`alt_id`](AutoPaymentScheduleDto::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
-        alt_type: AltType,
-        id: impl Into<String>,
-        auto_payment: AutoPaymentDetailsDto,
-    ) -> Self {
-        Self {
+    ) -> AutoPaymentScheduleDtoBuilder<String, AltTypeField, Id, AutoPayment> {
+        AutoPaymentScheduleDtoBuilder {
             alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            id: self.id,
+            auto_payment: self.auto_payment,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Id,
+    AutoPayment,
+> AutoPaymentScheduleDtoBuilder<AltId, Unset, Id, AutoPayment> {
+    /// Sets [`alt_type`](AutoPaymentScheduleDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> AutoPaymentScheduleDtoBuilder<AltId, AltType, Id, AutoPayment> {
+        AutoPaymentScheduleDtoBuilder {
+            alt_id: self.alt_id,
             alt_type,
+            id: self.id,
+            auto_payment: self.auto_payment,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    AutoPayment,
+> AutoPaymentScheduleDtoBuilder<AltId, AltTypeField, Unset, AutoPayment> {
+    /// Sets [`id`](AutoPaymentScheduleDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> AutoPaymentScheduleDtoBuilder<AltId, AltTypeField, String, AutoPayment> {
+        AutoPaymentScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
             id: id.into(),
+            auto_payment: self.auto_payment,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Id,
+> AutoPaymentScheduleDtoBuilder<AltId, AltTypeField, Id, Unset> {
+    /// Sets [`auto_payment`](AutoPaymentScheduleDto::auto_payment).
+    pub fn auto_payment(
+        self,
+        auto_payment: AutoPaymentDetailsDto,
+    ) -> AutoPaymentScheduleDtoBuilder<AltId, AltTypeField, Id, AutoPaymentDetailsDto> {
+        AutoPaymentScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            id: self.id,
+            auto_payment,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Id,
+    AutoPayment,
+> AutoPaymentScheduleDtoBuilder<AltId, AltTypeField, Id, AutoPayment> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AutoPaymentScheduleDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Id: Given<String>,
+        AutoPayment: Given<AutoPaymentDetailsDto>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let id = self.id.given();
+        let auto_payment = self.auto_payment.given();
+        AutoPaymentScheduleDto {
+            alt_id,
+            alt_type,
+            id,
             auto_payment,
         }
     }
@@ -437,11 +678,61 @@ pub struct BacsDirectDebitDto {
 }
 
 impl BacsDirectDebitDto {
-    /// A `BacsDirectDebitDto` with its required fields (`sort_code`, `last4`); set the others with the setters.
-    pub fn new(sort_code: impl Into<String>, last4: impl Into<String>) -> Self {
-        Self {
+    /// A `BacsDirectDebitDto`, built by name: set its required fields ([`sort_code`](BacsDirectDebitDtoBuilder::sort_code), [`last4`](BacsDirectDebitDtoBuilder::last4)) on the returned [`BacsDirectDebitDtoBuilder`], then [`build`](BacsDirectDebitDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> BacsDirectDebitDtoBuilder {
+        BacsDirectDebitDtoBuilder {
+            sort_code: Unset,
+            last4: Unset,
+        }
+    }
+}
+
+/// Builds a [`BacsDirectDebitDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct BacsDirectDebitDtoBuilder<SortCode = Unset, Last4 = Unset> {
+    sort_code: SortCode,
+    last4: Last4,
+}
+
+impl<Last4> BacsDirectDebitDtoBuilder<Unset, Last4> {
+    /// Sets [`sort_code`](BacsDirectDebitDto::sort_code).
+    pub fn sort_code(
+        self,
+        sort_code: impl Into<String>,
+    ) -> BacsDirectDebitDtoBuilder<String, Last4> {
+        BacsDirectDebitDtoBuilder {
             sort_code: sort_code.into(),
+            last4: self.last4,
+        }
+    }
+}
+
+impl<SortCode> BacsDirectDebitDtoBuilder<SortCode, Unset> {
+    /// Sets [`last4`](BacsDirectDebitDto::last4).
+    pub fn last4(
+        self,
+        last4: impl Into<String>,
+    ) -> BacsDirectDebitDtoBuilder<SortCode, String> {
+        BacsDirectDebitDtoBuilder {
+            sort_code: self.sort_code,
             last4: last4.into(),
+        }
+    }
+}
+
+impl<SortCode, Last4> BacsDirectDebitDtoBuilder<SortCode, Last4> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> BacsDirectDebitDto
+    where
+        SortCode: Given<String>,
+        Last4: Given<String>,
+    {
+        let sort_code = self.sort_code.given();
+        let last4 = self.last4.given();
+        BacsDirectDebitDto {
+            sort_code,
+            last4,
         }
     }
 }
@@ -459,11 +750,61 @@ pub struct BecsDirectDebitDto {
 }
 
 impl BecsDirectDebitDto {
-    /// A `BecsDirectDebitDto` with its required fields (`bsb_number`, `last4`); set the others with the setters.
-    pub fn new(bsb_number: impl Into<String>, last4: impl Into<String>) -> Self {
-        Self {
+    /// A `BecsDirectDebitDto`, built by name: set its required fields ([`bsb_number`](BecsDirectDebitDtoBuilder::bsb_number), [`last4`](BecsDirectDebitDtoBuilder::last4)) on the returned [`BecsDirectDebitDtoBuilder`], then [`build`](BecsDirectDebitDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> BecsDirectDebitDtoBuilder {
+        BecsDirectDebitDtoBuilder {
+            bsb_number: Unset,
+            last4: Unset,
+        }
+    }
+}
+
+/// Builds a [`BecsDirectDebitDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct BecsDirectDebitDtoBuilder<BsbNumber = Unset, Last4 = Unset> {
+    bsb_number: BsbNumber,
+    last4: Last4,
+}
+
+impl<Last4> BecsDirectDebitDtoBuilder<Unset, Last4> {
+    /// Sets [`bsb_number`](BecsDirectDebitDto::bsb_number).
+    pub fn bsb_number(
+        self,
+        bsb_number: impl Into<String>,
+    ) -> BecsDirectDebitDtoBuilder<String, Last4> {
+        BecsDirectDebitDtoBuilder {
             bsb_number: bsb_number.into(),
+            last4: self.last4,
+        }
+    }
+}
+
+impl<BsbNumber> BecsDirectDebitDtoBuilder<BsbNumber, Unset> {
+    /// Sets [`last4`](BecsDirectDebitDto::last4).
+    pub fn last4(
+        self,
+        last4: impl Into<String>,
+    ) -> BecsDirectDebitDtoBuilder<BsbNumber, String> {
+        BecsDirectDebitDtoBuilder {
+            bsb_number: self.bsb_number,
             last4: last4.into(),
+        }
+    }
+}
+
+impl<BsbNumber, Last4> BecsDirectDebitDtoBuilder<BsbNumber, Last4> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> BecsDirectDebitDto
+    where
+        BsbNumber: Given<String>,
+        Last4: Given<String>,
+    {
+        let bsb_number = self.bsb_number.given();
+        let last4 = self.last4.given();
+        BecsDirectDebitDto {
+            bsb_number,
+            last4,
         }
     }
 }
@@ -571,12 +912,53 @@ pub struct CardDto {
 }
 
 impl CardDto {
-    /// A `CardDto` with its required fields (`brand`, `last4`); set the others with the setters.
-    pub fn new(brand: impl Into<String>, last4: impl Into<String>) -> Self {
-        Self {
+    /// A `CardDto`, built by name: set its required fields ([`brand`](CardDtoBuilder::brand), [`last4`](CardDtoBuilder::last4)) on the returned [`CardDtoBuilder`], then [`build`](CardDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CardDtoBuilder {
+        CardDtoBuilder {
+            brand: Unset,
+            last4: Unset,
+        }
+    }
+}
+
+/// Builds a [`CardDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CardDtoBuilder<Brand = Unset, Last4 = Unset> {
+    brand: Brand,
+    last4: Last4,
+}
+
+impl<Last4> CardDtoBuilder<Unset, Last4> {
+    /// Sets [`brand`](CardDto::brand).
+    pub fn brand(self, brand: impl Into<String>) -> CardDtoBuilder<String, Last4> {
+        CardDtoBuilder {
             brand: brand.into(),
+            last4: self.last4,
+        }
+    }
+}
+
+impl<Brand> CardDtoBuilder<Brand, Unset> {
+    /// Sets [`last4`](CardDto::last4).
+    pub fn last4(self, last4: impl Into<String>) -> CardDtoBuilder<Brand, String> {
+        CardDtoBuilder {
+            brand: self.brand,
             last4: last4.into(),
         }
+    }
+}
+
+impl<Brand, Last4> CardDtoBuilder<Brand, Last4> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CardDto
+    where
+        Brand: Given<String>,
+        Last4: Given<String>,
+    {
+        let brand = self.brand.given();
+        let last4 = self.last4.given();
+        CardDto { brand, last4 }
     }
 }
 
@@ -629,22 +1011,13 @@ pub struct ContactDetailsDto {
 }
 
 impl ContactDetailsDto {
-    /// A `ContactDetailsDto` with its required fields (`id`, `name`, `phone_no`, `email`); set the others with the setters.
-    pub fn new(
-        id: impl Into<String>,
-        name: impl Into<String>,
-        phone_no: impl Into<String>,
-        email: impl Into<String>,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            phone_no: phone_no.into(),
-            email: email.into(),
-            additional_emails: None,
-            company_name: None,
-            address: None,
-            custom_fields: None,
+    /// A `ContactDetailsDto`, built by name: set its required fields ([`id`](ContactDetailsDtoBuilder::id), [`name`](ContactDetailsDtoBuilder::name), [`phone_no`](ContactDetailsDtoBuilder::phone_no), [`email`](ContactDetailsDtoBuilder::email)) on the returned [`ContactDetailsDtoBuilder`], then [`build`](ContactDetailsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ContactDetailsDtoBuilder {
+        ContactDetailsDtoBuilder {
+            id: Unset,
+            name: Unset,
+            phone_no: Unset,
+            email: Unset,
         }
     }
 
@@ -678,6 +1051,107 @@ impl ContactDetailsDto {
     ) -> Self {
         self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`ContactDetailsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ContactDetailsDtoBuilder<
+    Id = Unset,
+    Name = Unset,
+    PhoneNo = Unset,
+    Email = Unset,
+> {
+    id: Id,
+    name: Name,
+    phone_no: PhoneNo,
+    email: Email,
+}
+
+impl<Name, PhoneNo, Email> ContactDetailsDtoBuilder<Unset, Name, PhoneNo, Email> {
+    /// Sets [`id`](ContactDetailsDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> ContactDetailsDtoBuilder<String, Name, PhoneNo, Email> {
+        ContactDetailsDtoBuilder {
+            id: id.into(),
+            name: self.name,
+            phone_no: self.phone_no,
+            email: self.email,
+        }
+    }
+}
+
+impl<Id, PhoneNo, Email> ContactDetailsDtoBuilder<Id, Unset, PhoneNo, Email> {
+    /// Sets [`name`](ContactDetailsDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> ContactDetailsDtoBuilder<Id, String, PhoneNo, Email> {
+        ContactDetailsDtoBuilder {
+            id: self.id,
+            name: name.into(),
+            phone_no: self.phone_no,
+            email: self.email,
+        }
+    }
+}
+
+impl<Id, Name, Email> ContactDetailsDtoBuilder<Id, Name, Unset, Email> {
+    /// Sets [`phone_no`](ContactDetailsDto::phone_no).
+    pub fn phone_no(
+        self,
+        phone_no: impl Into<String>,
+    ) -> ContactDetailsDtoBuilder<Id, Name, String, Email> {
+        ContactDetailsDtoBuilder {
+            id: self.id,
+            name: self.name,
+            phone_no: phone_no.into(),
+            email: self.email,
+        }
+    }
+}
+
+impl<Id, Name, PhoneNo> ContactDetailsDtoBuilder<Id, Name, PhoneNo, Unset> {
+    /// Sets [`email`](ContactDetailsDto::email).
+    pub fn email(
+        self,
+        email: impl Into<String>,
+    ) -> ContactDetailsDtoBuilder<Id, Name, PhoneNo, String> {
+        ContactDetailsDtoBuilder {
+            id: self.id,
+            name: self.name,
+            phone_no: self.phone_no,
+            email: email.into(),
+        }
+    }
+}
+
+impl<Id, Name, PhoneNo, Email> ContactDetailsDtoBuilder<Id, Name, PhoneNo, Email> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ContactDetailsDto
+    where
+        Id: Given<String>,
+        Name: Given<String>,
+        PhoneNo: Given<String>,
+        Email: Given<String>,
+    {
+        let id = self.id.given();
+        let name = self.name.given();
+        let phone_no = self.phone_no.given();
+        let email = self.email.given();
+        ContactDetailsDto {
+            id,
+            name,
+            phone_no,
+            email,
+            additional_emails: None,
+            company_name: None,
+            address: None,
+            custom_fields: None,
+        }
     }
 }
 
@@ -742,44 +1216,18 @@ pub struct CreateEstimatesDto {
 }
 
 impl CreateEstimatesDto {
-    /// A `CreateEstimatesDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`, `contact_details`, `frequency_settings`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<EstimateLineItemDto>,
-        discount: DiscountDto,
-        contact_details: ContactDetailsDto,
-        frequency_settings: FrequencySettingsDto,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            business_details,
-            currency: currency.into(),
-            items,
-            live_mode: None,
-            discount,
-            terms_notes: None,
-            title: None,
-            contact_details,
-            estimate_number: None,
-            issue_date: None,
-            expiry_date: None,
-            sent_to: None,
-            automatic_taxes_enabled: None,
-            meta: None,
-            send_estimate_details: None,
-            frequency_settings,
-            estimate_number_prefix: None,
-            user_id: None,
-            attachments: None,
-            auto_invoice: None,
-            miscellaneous_charges: None,
-            payment_schedule_config: None,
+    /// A `CreateEstimatesDto`, built by name: set its required fields ([`alt_id`](CreateEstimatesDtoBuilder::alt_id), [`alt_type`](CreateEstimatesDtoBuilder::alt_type), [`name`](CreateEstimatesDtoBuilder::name), [`business_details`](CreateEstimatesDtoBuilder::business_details), [`currency`](CreateEstimatesDtoBuilder::currency), [`items`](CreateEstimatesDtoBuilder::items), [`discount`](CreateEstimatesDtoBuilder::discount), [`contact_details`](CreateEstimatesDtoBuilder::contact_details), [`frequency_settings`](CreateEstimatesDtoBuilder::frequency_settings)) on the returned [`CreateEstimatesDtoBuilder`], then [`build`](CreateEstimatesDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateEstimatesDtoBuilder {
+        CreateEstimatesDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
+            discount: Unset,
+            contact_details: Unset,
+            frequency_settings: Unset,
         }
     }
 
@@ -895,6 +1343,545 @@ impl CreateEstimatesDto {
     }
 }
 
+/// Builds a [`CreateEstimatesDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateEstimatesDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+    Discount = Unset,
+    ContactDetailsField = Unset,
+    FrequencySettings = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+    discount: Discount,
+    contact_details: ContactDetailsField,
+    frequency_settings: FrequencySettings,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`alt_id`](CreateEstimatesDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateEstimatesDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`alt_type`](CreateEstimatesDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`name`](CreateEstimatesDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`business_details`](CreateEstimatesDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Unset,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`currency`](CreateEstimatesDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        String,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`items`](CreateEstimatesDto::items).
+    pub fn items(
+        self,
+        items: Vec<EstimateLineItemDto>,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Vec<EstimateLineItemDto>,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Unset,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`discount`](CreateEstimatesDto::discount).
+    pub fn discount(
+        self,
+        discount: DiscountDto,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        DiscountDto,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    Unset,
+    FrequencySettings,
+> {
+    /// Sets [`contact_details`](CreateEstimatesDto::contact_details).
+    pub fn contact_details(
+        self,
+        contact_details: ContactDetailsDto,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsDto,
+        FrequencySettings,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    Unset,
+> {
+    /// Sets [`frequency_settings`](CreateEstimatesDto::frequency_settings).
+    pub fn frequency_settings(
+        self,
+        frequency_settings: FrequencySettingsDto,
+    ) -> CreateEstimatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettingsDto,
+    > {
+        CreateEstimatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> CreateEstimatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateEstimatesDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<EstimateLineItemDto>>,
+        Discount: Given<DiscountDto>,
+        ContactDetailsField: Given<ContactDetailsDto>,
+        FrequencySettings: Given<FrequencySettingsDto>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        let discount = self.discount.given();
+        let contact_details = self.contact_details.given();
+        let frequency_settings = self.frequency_settings.given();
+        CreateEstimatesDto {
+            alt_id,
+            alt_type,
+            name,
+            business_details,
+            currency,
+            items,
+            live_mode: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            estimate_number: None,
+            issue_date: None,
+            expiry_date: None,
+            sent_to: None,
+            automatic_taxes_enabled: None,
+            meta: None,
+            send_estimate_details: None,
+            frequency_settings,
+            estimate_number_prefix: None,
+            user_id: None,
+            attachments: None,
+            auto_invoice: None,
+            miscellaneous_charges: None,
+            payment_schedule_config: None,
+        }
+    }
+}
+
 /// The body of `POST /invoices/`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceDto`
@@ -952,44 +1939,20 @@ pub struct CreateInvoiceDto {
 }
 
 impl CreateInvoiceDto {
-    /// A `CreateInvoiceDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`, `contact_details`, `issue_date`, `sent_to`, `live_mode`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<InvoiceItemDto>,
-        discount: DiscountDto,
-        contact_details: ContactDetailsDto,
-        issue_date: impl Into<String>,
-        sent_to: SentToDto,
-        live_mode: bool,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            business_details,
-            currency: currency.into(),
-            items,
-            discount,
-            terms_notes: None,
-            title: None,
-            contact_details,
-            invoice_number: None,
-            issue_date: issue_date.into(),
-            due_date: None,
-            sent_to,
-            live_mode,
-            automatic_taxes_enabled: None,
-            payment_schedule: None,
-            late_fees_configuration: None,
-            tips_configuration: None,
-            invoice_number_prefix: None,
-            payment_methods: None,
-            attachments: None,
-            miscellaneous_charges: None,
+    /// A `CreateInvoiceDto`, built by name: set its required fields ([`alt_id`](CreateInvoiceDtoBuilder::alt_id), [`alt_type`](CreateInvoiceDtoBuilder::alt_type), [`name`](CreateInvoiceDtoBuilder::name), [`business_details`](CreateInvoiceDtoBuilder::business_details), [`currency`](CreateInvoiceDtoBuilder::currency), [`items`](CreateInvoiceDtoBuilder::items), [`discount`](CreateInvoiceDtoBuilder::discount), [`contact_details`](CreateInvoiceDtoBuilder::contact_details), [`issue_date`](CreateInvoiceDtoBuilder::issue_date), [`sent_to`](CreateInvoiceDtoBuilder::sent_to), [`live_mode`](CreateInvoiceDtoBuilder::live_mode)) on the returned [`CreateInvoiceDtoBuilder`], then [`build`](CreateInvoiceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateInvoiceDtoBuilder {
+        CreateInvoiceDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
+            discount: Unset,
+            contact_details: Unset,
+            issue_date: Unset,
+            sent_to: Unset,
+            live_mode: Unset,
         }
     }
 
@@ -1084,6 +2047,741 @@ impl CreateInvoiceDto {
     ) -> Self {
         self.miscellaneous_charges = Some(miscellaneous_charges.into());
         self
+    }
+}
+
+/// Builds a [`CreateInvoiceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateInvoiceDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+    Discount = Unset,
+    ContactDetailsField = Unset,
+    IssueDate = Unset,
+    SentToField = Unset,
+    LiveMode = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+    discount: Discount,
+    contact_details: ContactDetailsField,
+    issue_date: IssueDate,
+    sent_to: SentToField,
+    live_mode: LiveMode,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`alt_id`](CreateInvoiceDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateInvoiceDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`alt_type`](CreateInvoiceDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`name`](CreateInvoiceDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`business_details`](CreateInvoiceDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Unset,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`currency`](CreateInvoiceDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        String,
+        Items,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`items`](CreateInvoiceDto::items).
+    pub fn items(
+        self,
+        items: Vec<InvoiceItemDto>,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Vec<InvoiceItemDto>,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Unset,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`discount`](CreateInvoiceDto::discount).
+    pub fn discount(
+        self,
+        discount: DiscountDto,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        DiscountDto,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    Unset,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`contact_details`](CreateInvoiceDto::contact_details).
+    pub fn contact_details(
+        self,
+        contact_details: ContactDetailsDto,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsDto,
+        IssueDate,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    Unset,
+    SentToField,
+    LiveMode,
+> {
+    /// Sets [`issue_date`](CreateInvoiceDto::issue_date).
+    pub fn issue_date(
+        self,
+        issue_date: impl Into<String>,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        String,
+        SentToField,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: issue_date.into(),
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    Unset,
+    LiveMode,
+> {
+    /// Sets [`sent_to`](CreateInvoiceDto::sent_to).
+    pub fn sent_to(
+        self,
+        sent_to: SentToDto,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToDto,
+        LiveMode,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    Unset,
+> {
+    /// Sets [`live_mode`](CreateInvoiceDto::live_mode).
+    pub fn live_mode(
+        self,
+        live_mode: bool,
+    ) -> CreateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        bool,
+    > {
+        CreateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> CreateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateInvoiceDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<InvoiceItemDto>>,
+        Discount: Given<DiscountDto>,
+        ContactDetailsField: Given<ContactDetailsDto>,
+        IssueDate: Given<String>,
+        SentToField: Given<SentToDto>,
+        LiveMode: Given<bool>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        let discount = self.discount.given();
+        let contact_details = self.contact_details.given();
+        let issue_date = self.issue_date.given();
+        let sent_to = self.sent_to.given();
+        let live_mode = self.live_mode.given();
+        CreateInvoiceDto {
+            alt_id,
+            alt_type,
+            name,
+            business_details,
+            currency,
+            items,
+            discount,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            invoice_number: None,
+            issue_date,
+            due_date: None,
+            sent_to,
+            live_mode,
+            automatic_taxes_enabled: None,
+            payment_schedule: None,
+            late_fees_configuration: None,
+            tips_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
     }
 }
 
@@ -1250,39 +2948,19 @@ pub struct CreateInvoiceScheduleDto {
 }
 
 impl CreateInvoiceScheduleDto {
-    /// A `CreateInvoiceScheduleDto` with its required fields (`alt_id`, `alt_type`, `name`, `contact_details`, `schedule`, `live_mode`, `business_details`, `currency`, `items`, `discount`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        contact_details: ContactDetailsDto,
-        schedule: ScheduleOptionsDto,
-        live_mode: bool,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<InvoiceItemDto>,
-        discount: DiscountDto,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            contact_details,
-            schedule,
-            live_mode,
-            business_details,
-            currency: currency.into(),
-            items,
-            automatic_taxes_enabled: None,
-            discount,
-            terms_notes: None,
-            title: None,
-            tips_configuration: None,
-            late_fees_configuration: None,
-            invoice_number_prefix: None,
-            payment_methods: None,
-            attachments: None,
-            miscellaneous_charges: None,
+    /// A `CreateInvoiceScheduleDto`, built by name: set its required fields ([`alt_id`](CreateInvoiceScheduleDtoBuilder::alt_id), [`alt_type`](CreateInvoiceScheduleDtoBuilder::alt_type), [`name`](CreateInvoiceScheduleDtoBuilder::name), [`contact_details`](CreateInvoiceScheduleDtoBuilder::contact_details), [`schedule`](CreateInvoiceScheduleDtoBuilder::schedule), [`live_mode`](CreateInvoiceScheduleDtoBuilder::live_mode), [`business_details`](CreateInvoiceScheduleDtoBuilder::business_details), [`currency`](CreateInvoiceScheduleDtoBuilder::currency), [`items`](CreateInvoiceScheduleDtoBuilder::items), [`discount`](CreateInvoiceScheduleDtoBuilder::discount)) on the returned [`CreateInvoiceScheduleDtoBuilder`], then [`build`](CreateInvoiceScheduleDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateInvoiceScheduleDtoBuilder {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            contact_details: Unset,
+            schedule: Unset,
+            live_mode: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
+            discount: Unset,
         }
     }
 
@@ -1359,6 +3037,634 @@ impl CreateInvoiceScheduleDto {
     }
 }
 
+/// Builds a [`CreateInvoiceScheduleDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateInvoiceScheduleDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    ContactDetailsField = Unset,
+    Schedule = Unset,
+    LiveMode = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+    Discount = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    contact_details: ContactDetailsField,
+    schedule: Schedule,
+    live_mode: LiveMode,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+    discount: Discount,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`alt_id`](CreateInvoiceScheduleDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`alt_type`](CreateInvoiceScheduleDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`name`](CreateInvoiceScheduleDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`contact_details`](CreateInvoiceScheduleDto::contact_details).
+    pub fn contact_details(
+        self,
+        contact_details: ContactDetailsDto,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsDto,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Unset,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`schedule`](CreateInvoiceScheduleDto::schedule).
+    pub fn schedule(
+        self,
+        schedule: ScheduleOptionsDto,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        ScheduleOptionsDto,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`live_mode`](CreateInvoiceScheduleDto::live_mode).
+    pub fn live_mode(
+        self,
+        live_mode: bool,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        bool,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    Unset,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`business_details`](CreateInvoiceScheduleDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Unset,
+    Items,
+    Discount,
+> {
+    /// Sets [`currency`](CreateInvoiceScheduleDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        String,
+        Items,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+    Discount,
+> {
+    /// Sets [`items`](CreateInvoiceScheduleDto::items).
+    pub fn items(
+        self,
+        items: Vec<InvoiceItemDto>,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Vec<InvoiceItemDto>,
+        Discount,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Unset,
+> {
+    /// Sets [`discount`](CreateInvoiceScheduleDto::discount).
+    pub fn discount(
+        self,
+        discount: DiscountDto,
+    ) -> CreateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        DiscountDto,
+    > {
+        CreateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> CreateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateInvoiceScheduleDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        ContactDetailsField: Given<ContactDetailsDto>,
+        Schedule: Given<ScheduleOptionsDto>,
+        LiveMode: Given<bool>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<InvoiceItemDto>>,
+        Discount: Given<DiscountDto>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let contact_details = self.contact_details.given();
+        let schedule = self.schedule.given();
+        let live_mode = self.live_mode.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        let discount = self.discount.given();
+        CreateInvoiceScheduleDto {
+            alt_id,
+            alt_type,
+            name,
+            contact_details,
+            schedule,
+            live_mode,
+            business_details,
+            currency,
+            items,
+            automatic_taxes_enabled: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            tips_configuration: None,
+            late_fees_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+}
+
 /// The response to `POST /invoices/schedule`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/CreateInvoiceScheduleResponseDto`
@@ -1409,33 +3715,15 @@ pub struct CreateInvoiceTemplateDto {
 }
 
 impl CreateInvoiceTemplateDto {
-    /// A `CreateInvoiceTemplateDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<InvoiceItemDto>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            internal: None,
-            name: name.into(),
-            business_details,
-            currency: currency.into(),
-            items,
-            automatic_taxes_enabled: None,
-            discount: None,
-            terms_notes: None,
-            title: None,
-            tips_configuration: None,
-            late_fees_configuration: None,
-            invoice_number_prefix: None,
-            payment_methods: None,
-            attachments: None,
-            miscellaneous_charges: None,
+    /// A `CreateInvoiceTemplateDto`, built by name: set its required fields ([`alt_id`](CreateInvoiceTemplateDtoBuilder::alt_id), [`alt_type`](CreateInvoiceTemplateDtoBuilder::alt_type), [`name`](CreateInvoiceTemplateDtoBuilder::name), [`business_details`](CreateInvoiceTemplateDtoBuilder::business_details), [`currency`](CreateInvoiceTemplateDtoBuilder::currency), [`items`](CreateInvoiceTemplateDtoBuilder::items)) on the returned [`CreateInvoiceTemplateDtoBuilder`], then [`build`](CreateInvoiceTemplateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateInvoiceTemplateDtoBuilder {
+        CreateInvoiceTemplateDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
         }
     }
 
@@ -1521,6 +3809,293 @@ impl CreateInvoiceTemplateDto {
     ) -> Self {
         self.miscellaneous_charges = Some(miscellaneous_charges.into());
         self
+    }
+}
+
+/// Builds a [`CreateInvoiceTemplateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateInvoiceTemplateDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> CreateInvoiceTemplateDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// Sets [`alt_id`](CreateInvoiceTemplateDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateInvoiceTemplateDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+    > {
+        CreateInvoiceTemplateDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> CreateInvoiceTemplateDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// Sets [`alt_type`](CreateInvoiceTemplateDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+    > {
+        CreateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> CreateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// Sets [`name`](CreateInvoiceTemplateDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        BusinessDetailsField,
+        Currency,
+        Items,
+    > {
+        CreateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+> CreateInvoiceTemplateDtoBuilder<AltId, AltTypeField, Name, Unset, Currency, Items> {
+    /// Sets [`business_details`](CreateInvoiceTemplateDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> CreateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+    > {
+        CreateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Items,
+> CreateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Unset,
+    Items,
+> {
+    /// Sets [`currency`](CreateInvoiceTemplateDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> CreateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        String,
+        Items,
+    > {
+        CreateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+> CreateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+> {
+    /// Sets [`items`](CreateInvoiceTemplateDto::items).
+    pub fn items(
+        self,
+        items: Vec<InvoiceItemDto>,
+    ) -> CreateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Vec<InvoiceItemDto>,
+    > {
+        CreateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> CreateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateInvoiceTemplateDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<InvoiceItemDto>>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        CreateInvoiceTemplateDto {
+            alt_id,
+            alt_type,
+            internal: None,
+            name,
+            business_details,
+            currency,
+            items,
+            automatic_taxes_enabled: None,
+            discount: None,
+            terms_notes: None,
+            title: None,
+            tips_configuration: None,
+            late_fees_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
     }
 }
 
@@ -1895,27 +4470,13 @@ pub struct EstimateLineItemDto {
 }
 
 impl EstimateLineItemDto {
-    /// A `EstimateLineItemDto` with its required fields (`name`, `currency`, `amount`, `qty`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        currency: impl Into<String>,
-        amount: f64,
-        qty: f64,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: None,
-            product_id: None,
-            price_id: None,
-            currency: currency.into(),
-            amount,
-            qty,
-            taxes: None,
-            automatic_tax_category_id: None,
-            is_setup_fee_item: None,
-            type_: None,
-            tax_inclusive: None,
-            attachments: None,
+    /// A `EstimateLineItemDto`, built by name: set its required fields ([`name`](EstimateLineItemDtoBuilder::name), [`currency`](EstimateLineItemDtoBuilder::currency), [`amount`](EstimateLineItemDtoBuilder::amount), [`qty`](EstimateLineItemDtoBuilder::qty)) on the returned [`EstimateLineItemDtoBuilder`], then [`build`](EstimateLineItemDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> EstimateLineItemDtoBuilder {
+        EstimateLineItemDtoBuilder {
+            name: Unset,
+            currency: Unset,
+            amount: Unset,
+            qty: Unset,
         }
     }
 
@@ -1980,6 +4541,117 @@ impl EstimateLineItemDto {
     ) -> Self {
         self.attachments = Some(attachments.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`EstimateLineItemDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct EstimateLineItemDtoBuilder<
+    Name = Unset,
+    Currency = Unset,
+    Amount = Unset,
+    Qty = Unset,
+> {
+    name: Name,
+    currency: Currency,
+    amount: Amount,
+    qty: Qty,
+}
+
+impl<Currency, Amount, Qty> EstimateLineItemDtoBuilder<Unset, Currency, Amount, Qty> {
+    /// Sets [`name`](EstimateLineItemDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> EstimateLineItemDtoBuilder<String, Currency, Amount, Qty> {
+        EstimateLineItemDtoBuilder {
+            name: name.into(),
+            currency: self.currency,
+            amount: self.amount,
+            qty: self.qty,
+        }
+    }
+}
+
+impl<Name, Amount, Qty> EstimateLineItemDtoBuilder<Name, Unset, Amount, Qty> {
+    /// Sets [`currency`](EstimateLineItemDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> EstimateLineItemDtoBuilder<Name, String, Amount, Qty> {
+        EstimateLineItemDtoBuilder {
+            name: self.name,
+            currency: currency.into(),
+            amount: self.amount,
+            qty: self.qty,
+        }
+    }
+}
+
+impl<Name, Currency, Qty> EstimateLineItemDtoBuilder<Name, Currency, Unset, Qty> {
+    /// Sets [`amount`](EstimateLineItemDto::amount).
+    pub fn amount(
+        self,
+        amount: f64,
+    ) -> EstimateLineItemDtoBuilder<Name, Currency, f64, Qty> {
+        EstimateLineItemDtoBuilder {
+            name: self.name,
+            currency: self.currency,
+            amount,
+            qty: self.qty,
+        }
+    }
+}
+
+impl<Name, Currency, Amount> EstimateLineItemDtoBuilder<Name, Currency, Amount, Unset> {
+    /// Sets [`qty`](EstimateLineItemDto::qty).
+    pub fn qty(
+        self,
+        qty: f64,
+    ) -> EstimateLineItemDtoBuilder<Name, Currency, Amount, f64> {
+        EstimateLineItemDtoBuilder {
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            qty,
+        }
+    }
+}
+
+impl<
+    Name,
+    Currency,
+    Amount,
+    Qty,
+> EstimateLineItemDtoBuilder<Name, Currency, Amount, Qty> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> EstimateLineItemDto
+    where
+        Name: Given<String>,
+        Currency: Given<String>,
+        Amount: Given<f64>,
+        Qty: Given<f64>,
+    {
+        let name = self.name.given();
+        let currency = self.currency.given();
+        let amount = self.amount.given();
+        let qty = self.qty.given();
+        EstimateLineItemDto {
+            name,
+            description: None,
+            product_id: None,
+            price_id: None,
+            currency,
+            amount,
+            qty,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_setup_fee_item: None,
+            type_: None,
+            tax_inclusive: None,
+            attachments: None,
+        }
     }
 }
 
@@ -2163,33 +4835,16 @@ pub struct EstimateTemplatesDto {
 }
 
 impl EstimateTemplatesDto {
-    /// A `EstimateTemplatesDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<Vec<serde_json::Value>>,
-        discount: DiscountDto,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            business_details,
-            currency: currency.into(),
-            items,
-            live_mode: None,
-            discount,
-            terms_notes: None,
-            title: None,
-            automatic_taxes_enabled: None,
-            meta: None,
-            send_estimate_details: None,
-            estimate_number_prefix: None,
-            attachments: None,
-            miscellaneous_charges: None,
+    /// A `EstimateTemplatesDto`, built by name: set its required fields ([`alt_id`](EstimateTemplatesDtoBuilder::alt_id), [`alt_type`](EstimateTemplatesDtoBuilder::alt_type), [`name`](EstimateTemplatesDtoBuilder::name), [`business_details`](EstimateTemplatesDtoBuilder::business_details), [`currency`](EstimateTemplatesDtoBuilder::currency), [`items`](EstimateTemplatesDtoBuilder::items), [`discount`](EstimateTemplatesDtoBuilder::discount)) on the returned [`EstimateTemplatesDtoBuilder`], then [`build`](EstimateTemplatesDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> EstimateTemplatesDtoBuilder {
+        EstimateTemplatesDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
+            discount: Unset,
         }
     }
 
@@ -2257,6 +4912,370 @@ impl EstimateTemplatesDto {
     ) -> Self {
         self.miscellaneous_charges = Some(miscellaneous_charges.into());
         self
+    }
+}
+
+/// Builds a [`EstimateTemplatesDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct EstimateTemplatesDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+    Discount = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+    discount: Discount,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> EstimateTemplatesDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`alt_id`](EstimateTemplatesDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> EstimateTemplatesDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        EstimateTemplatesDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> EstimateTemplatesDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`alt_type`](EstimateTemplatesDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> EstimateTemplatesDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        EstimateTemplatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> EstimateTemplatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`name`](EstimateTemplatesDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> EstimateTemplatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        EstimateTemplatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    Discount,
+> EstimateTemplatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`business_details`](EstimateTemplatesDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> EstimateTemplatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+        Discount,
+    > {
+        EstimateTemplatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Items,
+    Discount,
+> EstimateTemplatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Unset,
+    Items,
+    Discount,
+> {
+    /// Sets [`currency`](EstimateTemplatesDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> EstimateTemplatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        String,
+        Items,
+        Discount,
+    > {
+        EstimateTemplatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Discount,
+> EstimateTemplatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+    Discount,
+> {
+    /// Sets [`items`](EstimateTemplatesDto::items).
+    pub fn items(
+        self,
+        items: Vec<Vec<serde_json::Value>>,
+    ) -> EstimateTemplatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Vec<Vec<serde_json::Value>>,
+        Discount,
+    > {
+        EstimateTemplatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> EstimateTemplatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Unset,
+> {
+    /// Sets [`discount`](EstimateTemplatesDto::discount).
+    pub fn discount(
+        self,
+        discount: DiscountDto,
+    ) -> EstimateTemplatesDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        DiscountDto,
+    > {
+        EstimateTemplatesDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> EstimateTemplatesDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> EstimateTemplatesDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<Vec<serde_json::Value>>>,
+        Discount: Given<DiscountDto>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        let discount = self.discount.given();
+        EstimateTemplatesDto {
+            alt_id,
+            alt_type,
+            name,
+            business_details,
+            currency,
+            items,
+            live_mode: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            automatic_taxes_enabled: None,
+            meta: None,
+            send_estimate_details: None,
+            estimate_number_prefix: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
     }
 }
 
@@ -2462,26 +5481,13 @@ pub struct InvoiceItemDto {
 }
 
 impl InvoiceItemDto {
-    /// A `InvoiceItemDto` with its required fields (`name`, `currency`, `amount`, `qty`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        currency: impl Into<String>,
-        amount: f64,
-        qty: f64,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            description: None,
-            product_id: None,
-            price_id: None,
-            currency: currency.into(),
-            amount,
-            qty,
-            taxes: None,
-            automatic_tax_category_id: None,
-            is_setup_fee_item: None,
-            type_: None,
-            tax_inclusive: None,
+    /// A `InvoiceItemDto`, built by name: set its required fields ([`name`](InvoiceItemDtoBuilder::name), [`currency`](InvoiceItemDtoBuilder::currency), [`amount`](InvoiceItemDtoBuilder::amount), [`qty`](InvoiceItemDtoBuilder::qty)) on the returned [`InvoiceItemDtoBuilder`], then [`build`](InvoiceItemDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> InvoiceItemDtoBuilder {
+        InvoiceItemDtoBuilder {
+            name: Unset,
+            currency: Unset,
+            amount: Unset,
+            qty: Unset,
         }
     }
 
@@ -2537,6 +5543,105 @@ impl InvoiceItemDto {
     pub fn tax_inclusive(mut self, tax_inclusive: bool) -> Self {
         self.tax_inclusive = Some(tax_inclusive);
         self
+    }
+}
+
+/// Builds a [`InvoiceItemDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct InvoiceItemDtoBuilder<
+    Name = Unset,
+    Currency = Unset,
+    Amount = Unset,
+    Qty = Unset,
+> {
+    name: Name,
+    currency: Currency,
+    amount: Amount,
+    qty: Qty,
+}
+
+impl<Currency, Amount, Qty> InvoiceItemDtoBuilder<Unset, Currency, Amount, Qty> {
+    /// Sets [`name`](InvoiceItemDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> InvoiceItemDtoBuilder<String, Currency, Amount, Qty> {
+        InvoiceItemDtoBuilder {
+            name: name.into(),
+            currency: self.currency,
+            amount: self.amount,
+            qty: self.qty,
+        }
+    }
+}
+
+impl<Name, Amount, Qty> InvoiceItemDtoBuilder<Name, Unset, Amount, Qty> {
+    /// Sets [`currency`](InvoiceItemDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> InvoiceItemDtoBuilder<Name, String, Amount, Qty> {
+        InvoiceItemDtoBuilder {
+            name: self.name,
+            currency: currency.into(),
+            amount: self.amount,
+            qty: self.qty,
+        }
+    }
+}
+
+impl<Name, Currency, Qty> InvoiceItemDtoBuilder<Name, Currency, Unset, Qty> {
+    /// Sets [`amount`](InvoiceItemDto::amount).
+    pub fn amount(self, amount: f64) -> InvoiceItemDtoBuilder<Name, Currency, f64, Qty> {
+        InvoiceItemDtoBuilder {
+            name: self.name,
+            currency: self.currency,
+            amount,
+            qty: self.qty,
+        }
+    }
+}
+
+impl<Name, Currency, Amount> InvoiceItemDtoBuilder<Name, Currency, Amount, Unset> {
+    /// Sets [`qty`](InvoiceItemDto::qty).
+    pub fn qty(self, qty: f64) -> InvoiceItemDtoBuilder<Name, Currency, Amount, f64> {
+        InvoiceItemDtoBuilder {
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            qty,
+        }
+    }
+}
+
+impl<Name, Currency, Amount, Qty> InvoiceItemDtoBuilder<Name, Currency, Amount, Qty> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> InvoiceItemDto
+    where
+        Name: Given<String>,
+        Currency: Given<String>,
+        Amount: Given<f64>,
+        Qty: Given<f64>,
+    {
+        let name = self.name.given();
+        let currency = self.currency.given();
+        let amount = self.amount.given();
+        let qty = self.qty.given();
+        InvoiceItemDto {
+            name,
+            description: None,
+            product_id: None,
+            price_id: None,
+            currency,
+            amount,
+            qty,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_setup_fee_item: None,
+            type_: None,
+            tax_inclusive: None,
+        }
     }
 }
 
@@ -2636,15 +5741,12 @@ pub struct ItemTaxDto {
 }
 
 impl ItemTaxDto {
-    /// A `ItemTaxDto` with its required fields (`id`, `name`, `rate`); set the others with the setters.
-    pub fn new(id: impl Into<String>, name: impl Into<String>, rate: f64) -> Self {
-        Self {
-            id: id.into(),
-            name: name.into(),
-            rate,
-            calculation: None,
-            description: None,
-            tax_id: None,
+    /// A `ItemTaxDto`, built by name: set its required fields ([`id`](ItemTaxDtoBuilder::id), [`name`](ItemTaxDtoBuilder::name), [`rate`](ItemTaxDtoBuilder::rate)) on the returned [`ItemTaxDtoBuilder`], then [`build`](ItemTaxDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ItemTaxDtoBuilder {
+        ItemTaxDtoBuilder {
+            id: Unset,
+            name: Unset,
+            rate: Unset,
         }
     }
 
@@ -2664,6 +5766,70 @@ impl ItemTaxDto {
     pub fn tax_id(mut self, tax_id: impl Into<String>) -> Self {
         self.tax_id = Some(tax_id.into());
         self
+    }
+}
+
+/// Builds a [`ItemTaxDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ItemTaxDtoBuilder<Id = Unset, Name = Unset, Rate = Unset> {
+    id: Id,
+    name: Name,
+    rate: Rate,
+}
+
+impl<Name, Rate> ItemTaxDtoBuilder<Unset, Name, Rate> {
+    /// Sets [`id`](ItemTaxDto::id).
+    pub fn id(self, id: impl Into<String>) -> ItemTaxDtoBuilder<String, Name, Rate> {
+        ItemTaxDtoBuilder {
+            id: id.into(),
+            name: self.name,
+            rate: self.rate,
+        }
+    }
+}
+
+impl<Id, Rate> ItemTaxDtoBuilder<Id, Unset, Rate> {
+    /// Sets [`name`](ItemTaxDto::name).
+    pub fn name(self, name: impl Into<String>) -> ItemTaxDtoBuilder<Id, String, Rate> {
+        ItemTaxDtoBuilder {
+            id: self.id,
+            name: name.into(),
+            rate: self.rate,
+        }
+    }
+}
+
+impl<Id, Name> ItemTaxDtoBuilder<Id, Name, Unset> {
+    /// Sets [`rate`](ItemTaxDto::rate).
+    pub fn rate(self, rate: f64) -> ItemTaxDtoBuilder<Id, Name, f64> {
+        ItemTaxDtoBuilder {
+            id: self.id,
+            name: self.name,
+            rate,
+        }
+    }
+}
+
+impl<Id, Name, Rate> ItemTaxDtoBuilder<Id, Name, Rate> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ItemTaxDto
+    where
+        Id: Given<String>,
+        Name: Given<String>,
+        Rate: Given<f64>,
+    {
+        let id = self.id.given();
+        let name = self.name.given();
+        let rate = self.rate.given();
+        ItemTaxDto {
+            id,
+            name,
+            rate,
+            calculation: None,
+            description: None,
+            tax_id: None,
+        }
     }
 }
 
@@ -2692,20 +5858,13 @@ pub struct LateFeesConfigurationDto {
 }
 
 impl LateFeesConfigurationDto {
-    /// A `LateFeesConfigurationDto` with its required fields (`enable`, `value`, `type_`, `frequency`); set the others with the setters.
-    pub fn new(
-        enable: bool,
-        value: f64,
-        type_: Type,
-        frequency: LateFeesFrequencyDto,
-    ) -> Self {
-        Self {
-            enable,
-            value,
-            type_,
-            frequency,
-            grace: None,
-            max_late_fees: None,
+    /// A `LateFeesConfigurationDto`, built by name: set its required fields ([`enable`](LateFeesConfigurationDtoBuilder::enable), [`value`](LateFeesConfigurationDtoBuilder::value), [`type_`](LateFeesConfigurationDtoBuilder::type_), [`frequency`](LateFeesConfigurationDtoBuilder::frequency)) on the returned [`LateFeesConfigurationDtoBuilder`], then [`build`](LateFeesConfigurationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LateFeesConfigurationDtoBuilder {
+        LateFeesConfigurationDtoBuilder {
+            enable: Unset,
+            value: Unset,
+            type_: Unset,
+            frequency: Unset,
         }
     }
 
@@ -2722,6 +5881,131 @@ impl LateFeesConfigurationDto {
     ) -> Self {
         self.max_late_fees = Some(max_late_fees.into());
         self
+    }
+}
+
+/// Builds a [`LateFeesConfigurationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LateFeesConfigurationDtoBuilder<
+    Enable = Unset,
+    Value = Unset,
+    TypeField = Unset,
+    Frequency = Unset,
+> {
+    enable: Enable,
+    value: Value,
+    type_: TypeField,
+    frequency: Frequency,
+}
+
+impl<
+    Value,
+    TypeField,
+    Frequency,
+> LateFeesConfigurationDtoBuilder<Unset, Value, TypeField, Frequency> {
+    /// Sets [`enable`](LateFeesConfigurationDto::enable).
+    pub fn enable(
+        self,
+        enable: bool,
+    ) -> LateFeesConfigurationDtoBuilder<bool, Value, TypeField, Frequency> {
+        LateFeesConfigurationDtoBuilder {
+            enable,
+            value: self.value,
+            type_: self.type_,
+            frequency: self.frequency,
+        }
+    }
+}
+
+impl<
+    Enable,
+    TypeField,
+    Frequency,
+> LateFeesConfigurationDtoBuilder<Enable, Unset, TypeField, Frequency> {
+    /// Sets [`value`](LateFeesConfigurationDto::value).
+    pub fn value(
+        self,
+        value: f64,
+    ) -> LateFeesConfigurationDtoBuilder<Enable, f64, TypeField, Frequency> {
+        LateFeesConfigurationDtoBuilder {
+            enable: self.enable,
+            value,
+            type_: self.type_,
+            frequency: self.frequency,
+        }
+    }
+}
+
+impl<
+    Enable,
+    Value,
+    Frequency,
+> LateFeesConfigurationDtoBuilder<Enable, Value, Unset, Frequency> {
+    /// Sets [`type_`](LateFeesConfigurationDto::type_).
+    pub fn type_(
+        self,
+        type_: Type,
+    ) -> LateFeesConfigurationDtoBuilder<Enable, Value, Type, Frequency> {
+        LateFeesConfigurationDtoBuilder {
+            enable: self.enable,
+            value: self.value,
+            type_,
+            frequency: self.frequency,
+        }
+    }
+}
+
+impl<
+    Enable,
+    Value,
+    TypeField,
+> LateFeesConfigurationDtoBuilder<Enable, Value, TypeField, Unset> {
+    /// Sets [`frequency`](LateFeesConfigurationDto::frequency).
+    pub fn frequency(
+        self,
+        frequency: LateFeesFrequencyDto,
+    ) -> LateFeesConfigurationDtoBuilder<
+        Enable,
+        Value,
+        TypeField,
+        LateFeesFrequencyDto,
+    > {
+        LateFeesConfigurationDtoBuilder {
+            enable: self.enable,
+            value: self.value,
+            type_: self.type_,
+            frequency,
+        }
+    }
+}
+
+impl<
+    Enable,
+    Value,
+    TypeField,
+    Frequency,
+> LateFeesConfigurationDtoBuilder<Enable, Value, TypeField, Frequency> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> LateFeesConfigurationDto
+    where
+        Enable: Given<bool>,
+        Value: Given<f64>,
+        TypeField: Given<Type>,
+        Frequency: Given<LateFeesFrequencyDto>,
+    {
+        let enable = self.enable.given();
+        let value = self.value.given();
+        let type_ = self.type_.given();
+        let frequency = self.frequency.given();
+        LateFeesConfigurationDto {
+            enable,
+            value,
+            type_,
+            frequency,
+            grace: None,
+            max_late_fees: None,
+        }
     }
 }
 
@@ -3049,18 +6333,119 @@ pub struct ProcessingFeePaidChargeDto {
 }
 
 impl ProcessingFeePaidChargeDto {
-    /// A `ProcessingFeePaidChargeDto` with its required fields (`name`, `charge`, `amount`, `id`); set the others with the setters.
-    pub fn new(
+    /// A `ProcessingFeePaidChargeDto`, built by name: set its required fields ([`name`](ProcessingFeePaidChargeDtoBuilder::name), [`charge`](ProcessingFeePaidChargeDtoBuilder::charge), [`amount`](ProcessingFeePaidChargeDtoBuilder::amount), [`id`](ProcessingFeePaidChargeDtoBuilder::id)) on the returned [`ProcessingFeePaidChargeDtoBuilder`], then [`build`](ProcessingFeePaidChargeDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProcessingFeePaidChargeDtoBuilder {
+        ProcessingFeePaidChargeDtoBuilder {
+            name: Unset,
+            charge: Unset,
+            amount: Unset,
+            id: Unset,
+        }
+    }
+}
+
+/// Builds a [`ProcessingFeePaidChargeDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProcessingFeePaidChargeDtoBuilder<
+    Name = Unset,
+    Charge = Unset,
+    Amount = Unset,
+    Id = Unset,
+> {
+    name: Name,
+    charge: Charge,
+    amount: Amount,
+    id: Id,
+}
+
+impl<Charge, Amount, Id> ProcessingFeePaidChargeDtoBuilder<Unset, Charge, Amount, Id> {
+    /// Sets [`name`](ProcessingFeePaidChargeDto::name).
+    pub fn name(
+        self,
         name: impl Into<String>,
-        charge: f64,
-        amount: f64,
-        id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> ProcessingFeePaidChargeDtoBuilder<String, Charge, Amount, Id> {
+        ProcessingFeePaidChargeDtoBuilder {
             name: name.into(),
+            charge: self.charge,
+            amount: self.amount,
+            id: self.id,
+        }
+    }
+}
+
+impl<Name, Amount, Id> ProcessingFeePaidChargeDtoBuilder<Name, Unset, Amount, Id> {
+    /// Sets [`charge`](ProcessingFeePaidChargeDto::charge).
+    pub fn charge(
+        self,
+        charge: f64,
+    ) -> ProcessingFeePaidChargeDtoBuilder<Name, f64, Amount, Id> {
+        ProcessingFeePaidChargeDtoBuilder {
+            name: self.name,
+            charge,
+            amount: self.amount,
+            id: self.id,
+        }
+    }
+}
+
+impl<Name, Charge, Id> ProcessingFeePaidChargeDtoBuilder<Name, Charge, Unset, Id> {
+    /// Sets [`amount`](ProcessingFeePaidChargeDto::amount).
+    pub fn amount(
+        self,
+        amount: f64,
+    ) -> ProcessingFeePaidChargeDtoBuilder<Name, Charge, f64, Id> {
+        ProcessingFeePaidChargeDtoBuilder {
+            name: self.name,
+            charge: self.charge,
+            amount,
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    Name,
+    Charge,
+    Amount,
+> ProcessingFeePaidChargeDtoBuilder<Name, Charge, Amount, Unset> {
+    /// Sets [`id`](ProcessingFeePaidChargeDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> ProcessingFeePaidChargeDtoBuilder<Name, Charge, Amount, String> {
+        ProcessingFeePaidChargeDtoBuilder {
+            name: self.name,
+            charge: self.charge,
+            amount: self.amount,
+            id: id.into(),
+        }
+    }
+}
+
+impl<
+    Name,
+    Charge,
+    Amount,
+    Id,
+> ProcessingFeePaidChargeDtoBuilder<Name, Charge, Amount, Id> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProcessingFeePaidChargeDto
+    where
+        Name: Given<String>,
+        Charge: Given<f64>,
+        Amount: Given<f64>,
+        Id: Given<String>,
+    {
+        let name = self.name.given();
+        let charge = self.charge.given();
+        let amount = self.amount.given();
+        let id = self.id.given();
+        ProcessingFeePaidChargeDto {
+            name,
             charge,
             amount,
-            id: id.into(),
+            id,
         }
     }
 }
@@ -3096,24 +6481,13 @@ pub struct RecordPaymentDto {
 }
 
 impl RecordPaymentDto {
-    /// A `RecordPaymentDto` with its required fields (`alt_id`, `alt_type`, `mode`, `notes`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        mode: RecordPaymentDtoMode,
-        notes: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            mode,
-            card: None,
-            cheque: None,
-            notes: notes.into(),
-            amount: None,
-            meta: None,
-            payment_schedule_ids: None,
-            fulfilled_at: None,
+    /// A `RecordPaymentDto`, built by name: set its required fields ([`alt_id`](RecordPaymentDtoBuilder::alt_id), [`alt_type`](RecordPaymentDtoBuilder::alt_type), [`mode`](RecordPaymentDtoBuilder::mode), [`notes`](RecordPaymentDtoBuilder::notes)) on the returned [`RecordPaymentDtoBuilder`], then [`build`](RecordPaymentDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> RecordPaymentDtoBuilder {
+        RecordPaymentDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            mode: Unset,
+            notes: Unset,
         }
     }
 
@@ -3159,6 +6533,126 @@ impl RecordPaymentDto {
     ) -> Self {
         self.fulfilled_at = Some(ghl_runtime::Timestamp::text(fulfilled_at));
         self
+    }
+}
+
+/// Builds a [`RecordPaymentDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct RecordPaymentDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Mode = Unset,
+    Notes = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    mode: Mode,
+    notes: Notes,
+}
+
+impl<
+    AltTypeField,
+    Mode,
+    Notes,
+> RecordPaymentDtoBuilder<Unset, AltTypeField, Mode, Notes> {
+    /// Sets [`alt_id`](RecordPaymentDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> RecordPaymentDtoBuilder<String, AltTypeField, Mode, Notes> {
+        RecordPaymentDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            mode: self.mode,
+            notes: self.notes,
+        }
+    }
+}
+
+impl<AltId, Mode, Notes> RecordPaymentDtoBuilder<AltId, Unset, Mode, Notes> {
+    /// Sets [`alt_type`](RecordPaymentDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> RecordPaymentDtoBuilder<AltId, AltType, Mode, Notes> {
+        RecordPaymentDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            mode: self.mode,
+            notes: self.notes,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Notes,
+> RecordPaymentDtoBuilder<AltId, AltTypeField, Unset, Notes> {
+    /// Sets [`mode`](RecordPaymentDto::mode).
+    pub fn mode(
+        self,
+        mode: RecordPaymentDtoMode,
+    ) -> RecordPaymentDtoBuilder<AltId, AltTypeField, RecordPaymentDtoMode, Notes> {
+        RecordPaymentDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            mode,
+            notes: self.notes,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Mode,
+> RecordPaymentDtoBuilder<AltId, AltTypeField, Mode, Unset> {
+    /// Sets [`notes`](RecordPaymentDto::notes).
+    pub fn notes(
+        self,
+        notes: impl Into<String>,
+    ) -> RecordPaymentDtoBuilder<AltId, AltTypeField, Mode, String> {
+        RecordPaymentDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            mode: self.mode,
+            notes: notes.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Mode,
+    Notes,
+> RecordPaymentDtoBuilder<AltId, AltTypeField, Mode, Notes> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> RecordPaymentDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Mode: Given<RecordPaymentDtoMode>,
+        Notes: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let mode = self.mode.given();
+        let notes = self.notes.given();
+        RecordPaymentDto {
+            alt_id,
+            alt_type,
+            mode,
+            card: None,
+            cheque: None,
+            notes,
+            amount: None,
+            meta: None,
+            payment_schedule_ids: None,
+            fulfilled_at: None,
+        }
     }
 }
 
@@ -3354,22 +6848,14 @@ pub struct SendEstimateDto {
 }
 
 impl SendEstimateDto {
-    /// A `SendEstimateDto` with its required fields (`alt_id`, `alt_type`, `action`, `live_mode`, `user_id`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        action: Action,
-        live_mode: bool,
-        user_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            action,
-            live_mode,
-            user_id: user_id.into(),
-            sent_from: None,
-            estimate_name: None,
+    /// A `SendEstimateDto`, built by name: set its required fields ([`alt_id`](SendEstimateDtoBuilder::alt_id), [`alt_type`](SendEstimateDtoBuilder::alt_type), [`action`](SendEstimateDtoBuilder::action), [`live_mode`](SendEstimateDtoBuilder::live_mode), [`user_id`](SendEstimateDtoBuilder::user_id)) on the returned [`SendEstimateDtoBuilder`], then [`build`](SendEstimateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SendEstimateDtoBuilder {
+        SendEstimateDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            action: Unset,
+            live_mode: Unset,
+            user_id: Unset,
         }
     }
 
@@ -3386,6 +6872,161 @@ impl SendEstimateDto {
     pub fn estimate_name(mut self, estimate_name: impl Into<String>) -> Self {
         self.estimate_name = Some(estimate_name.into());
         self
+    }
+}
+
+/// Builds a [`SendEstimateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SendEstimateDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    ActionField = Unset,
+    LiveMode = Unset,
+    UserId = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    action: ActionField,
+    live_mode: LiveMode,
+    user_id: UserId,
+}
+
+impl<
+    AltTypeField,
+    ActionField,
+    LiveMode,
+    UserId,
+> SendEstimateDtoBuilder<Unset, AltTypeField, ActionField, LiveMode, UserId> {
+    /// Sets [`alt_id`](SendEstimateDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> SendEstimateDtoBuilder<String, AltTypeField, ActionField, LiveMode, UserId> {
+        SendEstimateDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            action: self.action,
+            live_mode: self.live_mode,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    ActionField,
+    LiveMode,
+    UserId,
+> SendEstimateDtoBuilder<AltId, Unset, ActionField, LiveMode, UserId> {
+    /// Sets [`alt_type`](SendEstimateDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> SendEstimateDtoBuilder<AltId, AltType, ActionField, LiveMode, UserId> {
+        SendEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            action: self.action,
+            live_mode: self.live_mode,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    LiveMode,
+    UserId,
+> SendEstimateDtoBuilder<AltId, AltTypeField, Unset, LiveMode, UserId> {
+    /// Sets [`action`](SendEstimateDto::action).
+    pub fn action(
+        self,
+        action: Action,
+    ) -> SendEstimateDtoBuilder<AltId, AltTypeField, Action, LiveMode, UserId> {
+        SendEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            action,
+            live_mode: self.live_mode,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ActionField,
+    UserId,
+> SendEstimateDtoBuilder<AltId, AltTypeField, ActionField, Unset, UserId> {
+    /// Sets [`live_mode`](SendEstimateDto::live_mode).
+    pub fn live_mode(
+        self,
+        live_mode: bool,
+    ) -> SendEstimateDtoBuilder<AltId, AltTypeField, ActionField, bool, UserId> {
+        SendEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            action: self.action,
+            live_mode,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ActionField,
+    LiveMode,
+> SendEstimateDtoBuilder<AltId, AltTypeField, ActionField, LiveMode, Unset> {
+    /// Sets [`user_id`](SendEstimateDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> SendEstimateDtoBuilder<AltId, AltTypeField, ActionField, LiveMode, String> {
+        SendEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            action: self.action,
+            live_mode: self.live_mode,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ActionField,
+    LiveMode,
+    UserId,
+> SendEstimateDtoBuilder<AltId, AltTypeField, ActionField, LiveMode, UserId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SendEstimateDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        ActionField: Given<Action>,
+        LiveMode: Given<bool>,
+        UserId: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let action = self.action.given();
+        let live_mode = self.live_mode.given();
+        let user_id = self.user_id.given();
+        SendEstimateDto {
+            alt_id,
+            alt_type,
+            action,
+            live_mode,
+            user_id,
+            sent_from: None,
+            estimate_name: None,
+        }
     }
 }
 
@@ -3414,22 +7055,14 @@ pub struct SendInvoiceDto {
 }
 
 impl SendInvoiceDto {
-    /// A `SendInvoiceDto` with its required fields (`alt_id`, `alt_type`, `user_id`, `action`, `live_mode`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        user_id: impl Into<String>,
-        action: Action,
-        live_mode: bool,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            user_id: user_id.into(),
-            action,
-            live_mode,
-            sent_from: None,
-            auto_payment: None,
+    /// A `SendInvoiceDto`, built by name: set its required fields ([`alt_id`](SendInvoiceDtoBuilder::alt_id), [`alt_type`](SendInvoiceDtoBuilder::alt_type), [`user_id`](SendInvoiceDtoBuilder::user_id), [`action`](SendInvoiceDtoBuilder::action), [`live_mode`](SendInvoiceDtoBuilder::live_mode)) on the returned [`SendInvoiceDtoBuilder`], then [`build`](SendInvoiceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SendInvoiceDtoBuilder {
+        SendInvoiceDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            user_id: Unset,
+            action: Unset,
+            live_mode: Unset,
         }
     }
 
@@ -3449,6 +7082,161 @@ impl SendInvoiceDto {
     ) -> Self {
         self.auto_payment = Some(auto_payment.into());
         self
+    }
+}
+
+/// Builds a [`SendInvoiceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SendInvoiceDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    UserId = Unset,
+    ActionField = Unset,
+    LiveMode = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    user_id: UserId,
+    action: ActionField,
+    live_mode: LiveMode,
+}
+
+impl<
+    AltTypeField,
+    UserId,
+    ActionField,
+    LiveMode,
+> SendInvoiceDtoBuilder<Unset, AltTypeField, UserId, ActionField, LiveMode> {
+    /// Sets [`alt_id`](SendInvoiceDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> SendInvoiceDtoBuilder<String, AltTypeField, UserId, ActionField, LiveMode> {
+        SendInvoiceDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            user_id: self.user_id,
+            action: self.action,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    UserId,
+    ActionField,
+    LiveMode,
+> SendInvoiceDtoBuilder<AltId, Unset, UserId, ActionField, LiveMode> {
+    /// Sets [`alt_type`](SendInvoiceDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> SendInvoiceDtoBuilder<AltId, AltType, UserId, ActionField, LiveMode> {
+        SendInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            user_id: self.user_id,
+            action: self.action,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ActionField,
+    LiveMode,
+> SendInvoiceDtoBuilder<AltId, AltTypeField, Unset, ActionField, LiveMode> {
+    /// Sets [`user_id`](SendInvoiceDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> SendInvoiceDtoBuilder<AltId, AltTypeField, String, ActionField, LiveMode> {
+        SendInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            user_id: user_id.into(),
+            action: self.action,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UserId,
+    LiveMode,
+> SendInvoiceDtoBuilder<AltId, AltTypeField, UserId, Unset, LiveMode> {
+    /// Sets [`action`](SendInvoiceDto::action).
+    pub fn action(
+        self,
+        action: Action,
+    ) -> SendInvoiceDtoBuilder<AltId, AltTypeField, UserId, Action, LiveMode> {
+        SendInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            user_id: self.user_id,
+            action,
+            live_mode: self.live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UserId,
+    ActionField,
+> SendInvoiceDtoBuilder<AltId, AltTypeField, UserId, ActionField, Unset> {
+    /// Sets [`live_mode`](SendInvoiceDto::live_mode).
+    pub fn live_mode(
+        self,
+        live_mode: bool,
+    ) -> SendInvoiceDtoBuilder<AltId, AltTypeField, UserId, ActionField, bool> {
+        SendInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            user_id: self.user_id,
+            action: self.action,
+            live_mode,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UserId,
+    ActionField,
+    LiveMode,
+> SendInvoiceDtoBuilder<AltId, AltTypeField, UserId, ActionField, LiveMode> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SendInvoiceDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        UserId: Given<String>,
+        ActionField: Given<Action>,
+        LiveMode: Given<bool>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let user_id = self.user_id.given();
+        let action = self.action.given();
+        let live_mode = self.live_mode.given();
+        SendInvoiceDto {
+            alt_id,
+            alt_type,
+            user_id,
+            action,
+            live_mode,
+            sent_from: None,
+            auto_payment: None,
+        }
     }
 }
 
@@ -3544,16 +7332,90 @@ pub struct SepaDirectDebitDto {
 }
 
 impl SepaDirectDebitDto {
-    /// A `SepaDirectDebitDto` with its required fields (`bank_code`, `last4`, `branch_code`); set the others with the setters.
-    pub fn new(
+    /// A `SepaDirectDebitDto`, built by name: set its required fields ([`bank_code`](SepaDirectDebitDtoBuilder::bank_code), [`last4`](SepaDirectDebitDtoBuilder::last4), [`branch_code`](SepaDirectDebitDtoBuilder::branch_code)) on the returned [`SepaDirectDebitDtoBuilder`], then [`build`](SepaDirectDebitDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SepaDirectDebitDtoBuilder {
+        SepaDirectDebitDtoBuilder {
+            bank_code: Unset,
+            last4: Unset,
+            branch_code: Unset,
+        }
+    }
+}
+
+/// Builds a [`SepaDirectDebitDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SepaDirectDebitDtoBuilder<
+    BankCode = Unset,
+    Last4 = Unset,
+    BranchCode = Unset,
+> {
+    bank_code: BankCode,
+    last4: Last4,
+    branch_code: BranchCode,
+}
+
+impl<Last4, BranchCode> SepaDirectDebitDtoBuilder<Unset, Last4, BranchCode> {
+    /// Sets [`bank_code`](SepaDirectDebitDto::bank_code).
+    pub fn bank_code(
+        self,
         bank_code: impl Into<String>,
-        last4: impl Into<String>,
-        branch_code: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> SepaDirectDebitDtoBuilder<String, Last4, BranchCode> {
+        SepaDirectDebitDtoBuilder {
             bank_code: bank_code.into(),
+            last4: self.last4,
+            branch_code: self.branch_code,
+        }
+    }
+}
+
+impl<BankCode, BranchCode> SepaDirectDebitDtoBuilder<BankCode, Unset, BranchCode> {
+    /// Sets [`last4`](SepaDirectDebitDto::last4).
+    pub fn last4(
+        self,
+        last4: impl Into<String>,
+    ) -> SepaDirectDebitDtoBuilder<BankCode, String, BranchCode> {
+        SepaDirectDebitDtoBuilder {
+            bank_code: self.bank_code,
             last4: last4.into(),
+            branch_code: self.branch_code,
+        }
+    }
+}
+
+impl<BankCode, Last4> SepaDirectDebitDtoBuilder<BankCode, Last4, Unset> {
+    /// Sets [`branch_code`](SepaDirectDebitDto::branch_code).
+    pub fn branch_code(
+        self,
+        branch_code: impl Into<String>,
+    ) -> SepaDirectDebitDtoBuilder<BankCode, Last4, String> {
+        SepaDirectDebitDtoBuilder {
+            bank_code: self.bank_code,
+            last4: self.last4,
             branch_code: branch_code.into(),
+        }
+    }
+}
+
+impl<
+    BankCode,
+    Last4,
+    BranchCode,
+> SepaDirectDebitDtoBuilder<BankCode, Last4, BranchCode> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SepaDirectDebitDto
+    where
+        BankCode: Given<String>,
+        Last4: Given<String>,
+        BranchCode: Given<String>,
+    {
+        let bank_code = self.bank_code.given();
+        let last4 = self.last4.given();
+        let branch_code = self.branch_code.given();
+        SepaDirectDebitDto {
+            bank_code,
+            last4,
+            branch_code,
         }
     }
 }
@@ -3643,48 +7505,20 @@ pub struct Text2PayDto {
 }
 
 impl Text2PayDto {
-    /// A `Text2PayDto` with its required fields (`alt_id`, `alt_type`, `name`, `currency`, `items`, `contact_details`, `issue_date`, `sent_to`, `live_mode`, `action`, `user_id`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        currency: impl Into<String>,
-        items: Vec<InvoiceItemDto>,
-        contact_details: ContactDetailsDto,
-        issue_date: impl Into<String>,
-        sent_to: SentToDto,
-        live_mode: bool,
-        action: Text2PayDtoAction,
-        user_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            currency: currency.into(),
-            items,
-            terms_notes: None,
-            title: None,
-            contact_details,
-            invoice_number: None,
-            issue_date: issue_date.into(),
-            due_date: None,
-            sent_to,
-            live_mode,
-            automatic_taxes_enabled: None,
-            payment_schedule: None,
-            late_fees_configuration: None,
-            tips_configuration: None,
-            invoice_number_prefix: None,
-            payment_methods: None,
-            attachments: None,
-            miscellaneous_charges: None,
-            id: None,
-            include_terms_note: None,
-            action,
-            user_id: user_id.into(),
-            discount: None,
-            business_details: None,
+    /// A `Text2PayDto`, built by name: set its required fields ([`alt_id`](Text2PayDtoBuilder::alt_id), [`alt_type`](Text2PayDtoBuilder::alt_type), [`name`](Text2PayDtoBuilder::name), [`currency`](Text2PayDtoBuilder::currency), [`items`](Text2PayDtoBuilder::items), [`contact_details`](Text2PayDtoBuilder::contact_details), [`issue_date`](Text2PayDtoBuilder::issue_date), [`sent_to`](Text2PayDtoBuilder::sent_to), [`live_mode`](Text2PayDtoBuilder::live_mode), [`action`](Text2PayDtoBuilder::action), [`user_id`](Text2PayDtoBuilder::user_id)) on the returned [`Text2PayDtoBuilder`], then [`build`](Text2PayDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> Text2PayDtoBuilder {
+        Text2PayDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            currency: Unset,
+            items: Unset,
+            contact_details: Unset,
+            issue_date: Unset,
+            sent_to: Unset,
+            live_mode: Unset,
+            action: Unset,
+            user_id: Unset,
         }
     }
 
@@ -3806,6 +7640,745 @@ impl Text2PayDto {
     ) -> Self {
         self.business_details = Some(business_details.into());
         self
+    }
+}
+
+/// Builds a [`Text2PayDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct Text2PayDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    Currency = Unset,
+    Items = Unset,
+    ContactDetailsField = Unset,
+    IssueDate = Unset,
+    SentToField = Unset,
+    LiveMode = Unset,
+    ActionField = Unset,
+    UserId = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    currency: Currency,
+    items: Items,
+    contact_details: ContactDetailsField,
+    issue_date: IssueDate,
+    sent_to: SentToField,
+    live_mode: LiveMode,
+    action: ActionField,
+    user_id: UserId,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`alt_id`](Text2PayDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> Text2PayDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`alt_type`](Text2PayDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`name`](Text2PayDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        Currency,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`currency`](Text2PayDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        String,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: currency.into(),
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Unset,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`items`](Text2PayDto::items).
+    pub fn items(
+        self,
+        items: Vec<InvoiceItemDto>,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Vec<InvoiceItemDto>,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    Unset,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`contact_details`](Text2PayDto::contact_details).
+    pub fn contact_details(
+        self,
+        contact_details: ContactDetailsDto,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsDto,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    Unset,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`issue_date`](Text2PayDto::issue_date).
+    pub fn issue_date(
+        self,
+        issue_date: impl Into<String>,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsField,
+        String,
+        SentToField,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: issue_date.into(),
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    Unset,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`sent_to`](Text2PayDto::sent_to).
+    pub fn sent_to(
+        self,
+        sent_to: SentToDto,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToDto,
+        LiveMode,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    Unset,
+    ActionField,
+    UserId,
+> {
+    /// Sets [`live_mode`](Text2PayDto::live_mode).
+    pub fn live_mode(
+        self,
+        live_mode: bool,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        bool,
+        ActionField,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode,
+            action: self.action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    Unset,
+    UserId,
+> {
+    /// Sets [`action`](Text2PayDto::action).
+    pub fn action(
+        self,
+        action: Text2PayDtoAction,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        Text2PayDtoAction,
+        UserId,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    Unset,
+> {
+    /// Sets [`user_id`](Text2PayDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> Text2PayDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Items,
+        ContactDetailsField,
+        IssueDate,
+        SentToField,
+        LiveMode,
+        ActionField,
+        String,
+    > {
+        Text2PayDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            items: self.items,
+            contact_details: self.contact_details,
+            issue_date: self.issue_date,
+            sent_to: self.sent_to,
+            live_mode: self.live_mode,
+            action: self.action,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> Text2PayDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    ContactDetailsField,
+    IssueDate,
+    SentToField,
+    LiveMode,
+    ActionField,
+    UserId,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> Text2PayDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        Currency: Given<String>,
+        Items: Given<Vec<InvoiceItemDto>>,
+        ContactDetailsField: Given<ContactDetailsDto>,
+        IssueDate: Given<String>,
+        SentToField: Given<SentToDto>,
+        LiveMode: Given<bool>,
+        ActionField: Given<Text2PayDtoAction>,
+        UserId: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        let contact_details = self.contact_details.given();
+        let issue_date = self.issue_date.given();
+        let sent_to = self.sent_to.given();
+        let live_mode = self.live_mode.given();
+        let action = self.action.given();
+        let user_id = self.user_id.given();
+        Text2PayDto {
+            alt_id,
+            alt_type,
+            name,
+            currency,
+            items,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            invoice_number: None,
+            issue_date,
+            due_date: None,
+            sent_to,
+            live_mode,
+            automatic_taxes_enabled: None,
+            payment_schedule: None,
+            late_fees_configuration: None,
+            tips_configuration: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+            id: None,
+            include_terms_note: None,
+            action,
+            user_id,
+            discount: None,
+            business_details: None,
+        }
     }
 }
 
@@ -3932,45 +8505,18 @@ pub struct UpdateEstimateDto {
 }
 
 impl UpdateEstimateDto {
-    /// A `UpdateEstimateDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`, `discount`, `contact_details`, `frequency_settings`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<EstimateLineItemDto>,
-        discount: DiscountDto,
-        contact_details: ContactDetailsDto,
-        frequency_settings: FrequencySettingsDto,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            business_details,
-            currency: currency.into(),
-            items,
-            live_mode: None,
-            discount,
-            terms_notes: None,
-            title: None,
-            contact_details,
-            estimate_number: None,
-            issue_date: None,
-            expiry_date: None,
-            sent_to: None,
-            automatic_taxes_enabled: None,
-            meta: None,
-            send_estimate_details: None,
-            frequency_settings,
-            estimate_number_prefix: None,
-            user_id: None,
-            attachments: None,
-            auto_invoice: None,
-            miscellaneous_charges: None,
-            payment_schedule_config: None,
-            estimate_status: None,
+    /// A `UpdateEstimateDto`, built by name: set its required fields ([`alt_id`](UpdateEstimateDtoBuilder::alt_id), [`alt_type`](UpdateEstimateDtoBuilder::alt_type), [`name`](UpdateEstimateDtoBuilder::name), [`business_details`](UpdateEstimateDtoBuilder::business_details), [`currency`](UpdateEstimateDtoBuilder::currency), [`items`](UpdateEstimateDtoBuilder::items), [`discount`](UpdateEstimateDtoBuilder::discount), [`contact_details`](UpdateEstimateDtoBuilder::contact_details), [`frequency_settings`](UpdateEstimateDtoBuilder::frequency_settings)) on the returned [`UpdateEstimateDtoBuilder`], then [`build`](UpdateEstimateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateEstimateDtoBuilder {
+        UpdateEstimateDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
+            discount: Unset,
+            contact_details: Unset,
+            frequency_settings: Unset,
         }
     }
 
@@ -4095,6 +8641,546 @@ impl UpdateEstimateDto {
     }
 }
 
+/// Builds a [`UpdateEstimateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateEstimateDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+    Discount = Unset,
+    ContactDetailsField = Unset,
+    FrequencySettings = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+    discount: Discount,
+    contact_details: ContactDetailsField,
+    frequency_settings: FrequencySettings,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`alt_id`](UpdateEstimateDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> UpdateEstimateDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`alt_type`](UpdateEstimateDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`name`](UpdateEstimateDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`business_details`](UpdateEstimateDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Unset,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`currency`](UpdateEstimateDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        String,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`items`](UpdateEstimateDto::items).
+    pub fn items(
+        self,
+        items: Vec<EstimateLineItemDto>,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Vec<EstimateLineItemDto>,
+        Discount,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Unset,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// Sets [`discount`](UpdateEstimateDto::discount).
+    pub fn discount(
+        self,
+        discount: DiscountDto,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        DiscountDto,
+        ContactDetailsField,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount,
+            contact_details: self.contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    Unset,
+    FrequencySettings,
+> {
+    /// Sets [`contact_details`](UpdateEstimateDto::contact_details).
+    pub fn contact_details(
+        self,
+        contact_details: ContactDetailsDto,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsDto,
+        FrequencySettings,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details,
+            frequency_settings: self.frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    Unset,
+> {
+    /// Sets [`frequency_settings`](UpdateEstimateDto::frequency_settings).
+    pub fn frequency_settings(
+        self,
+        frequency_settings: FrequencySettingsDto,
+    ) -> UpdateEstimateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+        ContactDetailsField,
+        FrequencySettingsDto,
+    > {
+        UpdateEstimateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+            contact_details: self.contact_details,
+            frequency_settings,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> UpdateEstimateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+    ContactDetailsField,
+    FrequencySettings,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateEstimateDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<EstimateLineItemDto>>,
+        Discount: Given<DiscountDto>,
+        ContactDetailsField: Given<ContactDetailsDto>,
+        FrequencySettings: Given<FrequencySettingsDto>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        let discount = self.discount.given();
+        let contact_details = self.contact_details.given();
+        let frequency_settings = self.frequency_settings.given();
+        UpdateEstimateDto {
+            alt_id,
+            alt_type,
+            name,
+            business_details,
+            currency,
+            items,
+            live_mode: None,
+            discount,
+            terms_notes: None,
+            title: None,
+            contact_details,
+            estimate_number: None,
+            issue_date: None,
+            expiry_date: None,
+            sent_to: None,
+            automatic_taxes_enabled: None,
+            meta: None,
+            send_estimate_details: None,
+            frequency_settings,
+            estimate_number_prefix: None,
+            user_id: None,
+            attachments: None,
+            auto_invoice: None,
+            miscellaneous_charges: None,
+            payment_schedule_config: None,
+            estimate_status: None,
+        }
+    }
+}
+
 /// The body of `PUT /invoices/{invoiceId}`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceDto`
@@ -4154,41 +9240,16 @@ pub struct UpdateInvoiceDto {
 }
 
 impl UpdateInvoiceDto {
-    /// A `UpdateInvoiceDto` with its required fields (`alt_id`, `alt_type`, `name`, `currency`, `invoice_items`, `issue_date`, `due_date`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        currency: impl Into<String>,
-        invoice_items: Vec<InvoiceItemDto>,
-        issue_date: impl Into<String>,
-        due_date: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            title: None,
-            currency: currency.into(),
-            description: None,
-            business_details: None,
-            invoice_number: None,
-            contact_id: None,
-            contact_details: None,
-            terms_notes: None,
-            discount: None,
-            invoice_items,
-            automatic_taxes_enabled: None,
-            live_mode: None,
-            issue_date: issue_date.into(),
-            due_date: due_date.into(),
-            payment_schedule: None,
-            tips_configuration: None,
-            xero_details: None,
-            invoice_number_prefix: None,
-            payment_methods: None,
-            attachments: None,
-            miscellaneous_charges: None,
+    /// A `UpdateInvoiceDto`, built by name: set its required fields ([`alt_id`](UpdateInvoiceDtoBuilder::alt_id), [`alt_type`](UpdateInvoiceDtoBuilder::alt_type), [`name`](UpdateInvoiceDtoBuilder::name), [`currency`](UpdateInvoiceDtoBuilder::currency), [`invoice_items`](UpdateInvoiceDtoBuilder::invoice_items), [`issue_date`](UpdateInvoiceDtoBuilder::issue_date), [`due_date`](UpdateInvoiceDtoBuilder::due_date)) on the returned [`UpdateInvoiceDtoBuilder`], then [`build`](UpdateInvoiceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateInvoiceDtoBuilder {
+        UpdateInvoiceDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            currency: Unset,
+            invoice_items: Unset,
+            issue_date: Unset,
+            due_date: Unset,
         }
     }
 
@@ -4319,6 +9380,378 @@ impl UpdateInvoiceDto {
     }
 }
 
+/// Builds a [`UpdateInvoiceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateInvoiceDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    Currency = Unset,
+    InvoiceItems = Unset,
+    IssueDate = Unset,
+    DueDate = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    currency: Currency,
+    invoice_items: InvoiceItems,
+    issue_date: IssueDate,
+    due_date: DueDate,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> UpdateInvoiceDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> {
+    /// Sets [`alt_id`](UpdateInvoiceDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> UpdateInvoiceDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        Currency,
+        InvoiceItems,
+        IssueDate,
+        DueDate,
+    > {
+        UpdateInvoiceDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            invoice_items: self.invoice_items,
+            issue_date: self.issue_date,
+            due_date: self.due_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> UpdateInvoiceDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> {
+    /// Sets [`alt_type`](UpdateInvoiceDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateInvoiceDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        Currency,
+        InvoiceItems,
+        IssueDate,
+        DueDate,
+    > {
+        UpdateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            currency: self.currency,
+            invoice_items: self.invoice_items,
+            issue_date: self.issue_date,
+            due_date: self.due_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> UpdateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> {
+    /// Sets [`name`](UpdateInvoiceDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpdateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        Currency,
+        InvoiceItems,
+        IssueDate,
+        DueDate,
+    > {
+        UpdateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            currency: self.currency,
+            invoice_items: self.invoice_items,
+            issue_date: self.issue_date,
+            due_date: self.due_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> UpdateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> {
+    /// Sets [`currency`](UpdateInvoiceDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> UpdateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        String,
+        InvoiceItems,
+        IssueDate,
+        DueDate,
+    > {
+        UpdateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: currency.into(),
+            invoice_items: self.invoice_items,
+            issue_date: self.issue_date,
+            due_date: self.due_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    IssueDate,
+    DueDate,
+> UpdateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Unset,
+    IssueDate,
+    DueDate,
+> {
+    /// Sets [`invoice_items`](UpdateInvoiceDto::invoice_items).
+    pub fn invoice_items(
+        self,
+        invoice_items: Vec<InvoiceItemDto>,
+    ) -> UpdateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Vec<InvoiceItemDto>,
+        IssueDate,
+        DueDate,
+    > {
+        UpdateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            invoice_items,
+            issue_date: self.issue_date,
+            due_date: self.due_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    DueDate,
+> UpdateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    Unset,
+    DueDate,
+> {
+    /// Sets [`issue_date`](UpdateInvoiceDto::issue_date).
+    pub fn issue_date(
+        self,
+        issue_date: impl Into<String>,
+    ) -> UpdateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        InvoiceItems,
+        String,
+        DueDate,
+    > {
+        UpdateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            invoice_items: self.invoice_items,
+            issue_date: issue_date.into(),
+            due_date: self.due_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+> UpdateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    Unset,
+> {
+    /// Sets [`due_date`](UpdateInvoiceDto::due_date).
+    pub fn due_date(
+        self,
+        due_date: impl Into<String>,
+    ) -> UpdateInvoiceDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        InvoiceItems,
+        IssueDate,
+        String,
+    > {
+        UpdateInvoiceDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            invoice_items: self.invoice_items,
+            issue_date: self.issue_date,
+            due_date: due_date.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> UpdateInvoiceDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    InvoiceItems,
+    IssueDate,
+    DueDate,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateInvoiceDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        Currency: Given<String>,
+        InvoiceItems: Given<Vec<InvoiceItemDto>>,
+        IssueDate: Given<String>,
+        DueDate: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let currency = self.currency.given();
+        let invoice_items = self.invoice_items.given();
+        let issue_date = self.issue_date.given();
+        let due_date = self.due_date.given();
+        UpdateInvoiceDto {
+            alt_id,
+            alt_type,
+            name,
+            title: None,
+            currency,
+            description: None,
+            business_details: None,
+            invoice_number: None,
+            contact_id: None,
+            contact_details: None,
+            terms_notes: None,
+            discount: None,
+            invoice_items,
+            automatic_taxes_enabled: None,
+            live_mode: None,
+            issue_date,
+            due_date,
+            payment_schedule: None,
+            tips_configuration: None,
+            xero_details: None,
+            invoice_number_prefix: None,
+            payment_methods: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
+    }
+}
+
 /// The body of `PATCH /invoices/template/{templateId}/late-fees-configuration` and the body of `PATCH /invoices/{invoiceId}/late-fees-configuration`.
 ///
 /// Schema: `apps/invoices.json#/components/schemas/UpdateInvoiceLateFeesConfigurationDto`
@@ -4393,34 +9826,19 @@ pub struct UpdateInvoiceScheduleDto {
 }
 
 impl UpdateInvoiceScheduleDto {
-    /// A `UpdateInvoiceScheduleDto` with its required fields (`alt_id`, `alt_type`, `name`, `contact_details`, `schedule`, `live_mode`, `business_details`, `currency`, `items`, `discount`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        contact_details: ContactDetailsDto,
-        schedule: ScheduleOptionsDto,
-        live_mode: bool,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<InvoiceItemDto>,
-        discount: DiscountDto,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            contact_details,
-            schedule,
-            live_mode,
-            business_details,
-            currency: currency.into(),
-            items,
-            discount,
-            terms_notes: None,
-            title: None,
-            attachments: None,
-            miscellaneous_charges: None,
+    /// A `UpdateInvoiceScheduleDto`, built by name: set its required fields ([`alt_id`](UpdateInvoiceScheduleDtoBuilder::alt_id), [`alt_type`](UpdateInvoiceScheduleDtoBuilder::alt_type), [`name`](UpdateInvoiceScheduleDtoBuilder::name), [`contact_details`](UpdateInvoiceScheduleDtoBuilder::contact_details), [`schedule`](UpdateInvoiceScheduleDtoBuilder::schedule), [`live_mode`](UpdateInvoiceScheduleDtoBuilder::live_mode), [`business_details`](UpdateInvoiceScheduleDtoBuilder::business_details), [`currency`](UpdateInvoiceScheduleDtoBuilder::currency), [`items`](UpdateInvoiceScheduleDtoBuilder::items), [`discount`](UpdateInvoiceScheduleDtoBuilder::discount)) on the returned [`UpdateInvoiceScheduleDtoBuilder`], then [`build`](UpdateInvoiceScheduleDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateInvoiceScheduleDtoBuilder {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            contact_details: Unset,
+            schedule: Unset,
+            live_mode: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
+            discount: Unset,
         }
     }
 
@@ -4452,6 +9870,629 @@ impl UpdateInvoiceScheduleDto {
     ) -> Self {
         self.miscellaneous_charges = Some(miscellaneous_charges.into());
         self
+    }
+}
+
+/// Builds a [`UpdateInvoiceScheduleDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateInvoiceScheduleDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    ContactDetailsField = Unset,
+    Schedule = Unset,
+    LiveMode = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+    Discount = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    contact_details: ContactDetailsField,
+    schedule: Schedule,
+    live_mode: LiveMode,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+    discount: Discount,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`alt_id`](UpdateInvoiceScheduleDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`alt_type`](UpdateInvoiceScheduleDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`name`](UpdateInvoiceScheduleDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`contact_details`](UpdateInvoiceScheduleDto::contact_details).
+    pub fn contact_details(
+        self,
+        contact_details: ContactDetailsDto,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsDto,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Unset,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`schedule`](UpdateInvoiceScheduleDto::schedule).
+    pub fn schedule(
+        self,
+        schedule: ScheduleOptionsDto,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        ScheduleOptionsDto,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`live_mode`](UpdateInvoiceScheduleDto::live_mode).
+    pub fn live_mode(
+        self,
+        live_mode: bool,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        bool,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    Unset,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// Sets [`business_details`](UpdateInvoiceScheduleDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Unset,
+    Items,
+    Discount,
+> {
+    /// Sets [`currency`](UpdateInvoiceScheduleDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        String,
+        Items,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+    Discount,
+> {
+    /// Sets [`items`](UpdateInvoiceScheduleDto::items).
+    pub fn items(
+        self,
+        items: Vec<InvoiceItemDto>,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Vec<InvoiceItemDto>,
+        Discount,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+            discount: self.discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Unset,
+> {
+    /// Sets [`discount`](UpdateInvoiceScheduleDto::discount).
+    pub fn discount(
+        self,
+        discount: DiscountDto,
+    ) -> UpdateInvoiceScheduleDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        ContactDetailsField,
+        Schedule,
+        LiveMode,
+        BusinessDetailsField,
+        Currency,
+        Items,
+        DiscountDto,
+    > {
+        UpdateInvoiceScheduleDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            contact_details: self.contact_details,
+            schedule: self.schedule,
+            live_mode: self.live_mode,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+            discount,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> UpdateInvoiceScheduleDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    ContactDetailsField,
+    Schedule,
+    LiveMode,
+    BusinessDetailsField,
+    Currency,
+    Items,
+    Discount,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateInvoiceScheduleDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        ContactDetailsField: Given<ContactDetailsDto>,
+        Schedule: Given<ScheduleOptionsDto>,
+        LiveMode: Given<bool>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<InvoiceItemDto>>,
+        Discount: Given<DiscountDto>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let contact_details = self.contact_details.given();
+        let schedule = self.schedule.given();
+        let live_mode = self.live_mode.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        let discount = self.discount.given();
+        UpdateInvoiceScheduleDto {
+            alt_id,
+            alt_type,
+            name,
+            contact_details,
+            schedule,
+            live_mode,
+            business_details,
+            currency,
+            items,
+            discount,
+            terms_notes: None,
+            title: None,
+            attachments: None,
+            miscellaneous_charges: None,
+        }
     }
 }
 
@@ -4493,27 +10534,15 @@ pub struct UpdateInvoiceTemplateDto {
 }
 
 impl UpdateInvoiceTemplateDto {
-    /// A `UpdateInvoiceTemplateDto` with its required fields (`alt_id`, `alt_type`, `name`, `business_details`, `currency`, `items`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        business_details: BusinessDetailsDto,
-        currency: impl Into<String>,
-        items: Vec<InvoiceItemDto>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            internal: None,
-            name: name.into(),
-            business_details,
-            currency: currency.into(),
-            items,
-            discount: None,
-            terms_notes: None,
-            title: None,
-            miscellaneous_charges: None,
+    /// A `UpdateInvoiceTemplateDto`, built by name: set its required fields ([`alt_id`](UpdateInvoiceTemplateDtoBuilder::alt_id), [`alt_type`](UpdateInvoiceTemplateDtoBuilder::alt_type), [`name`](UpdateInvoiceTemplateDtoBuilder::name), [`business_details`](UpdateInvoiceTemplateDtoBuilder::business_details), [`currency`](UpdateInvoiceTemplateDtoBuilder::currency), [`items`](UpdateInvoiceTemplateDtoBuilder::items)) on the returned [`UpdateInvoiceTemplateDtoBuilder`], then [`build`](UpdateInvoiceTemplateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateInvoiceTemplateDtoBuilder {
+        UpdateInvoiceTemplateDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            business_details: Unset,
+            currency: Unset,
+            items: Unset,
         }
     }
 
@@ -4548,6 +10577,287 @@ impl UpdateInvoiceTemplateDto {
     ) -> Self {
         self.miscellaneous_charges = Some(miscellaneous_charges.into());
         self
+    }
+}
+
+/// Builds a [`UpdateInvoiceTemplateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateInvoiceTemplateDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    BusinessDetailsField = Unset,
+    Currency = Unset,
+    Items = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    business_details: BusinessDetailsField,
+    currency: Currency,
+    items: Items,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> UpdateInvoiceTemplateDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// Sets [`alt_id`](UpdateInvoiceTemplateDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> UpdateInvoiceTemplateDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+    > {
+        UpdateInvoiceTemplateDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> UpdateInvoiceTemplateDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// Sets [`alt_type`](UpdateInvoiceTemplateDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Items,
+    > {
+        UpdateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> UpdateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// Sets [`name`](UpdateInvoiceTemplateDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpdateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        BusinessDetailsField,
+        Currency,
+        Items,
+    > {
+        UpdateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            business_details: self.business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Items,
+> UpdateInvoiceTemplateDtoBuilder<AltId, AltTypeField, Name, Unset, Currency, Items> {
+    /// Sets [`business_details`](UpdateInvoiceTemplateDto::business_details).
+    pub fn business_details(
+        self,
+        business_details: BusinessDetailsDto,
+    ) -> UpdateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsDto,
+        Currency,
+        Items,
+    > {
+        UpdateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details,
+            currency: self.currency,
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Items,
+> UpdateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Unset,
+    Items,
+> {
+    /// Sets [`currency`](UpdateInvoiceTemplateDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> UpdateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        String,
+        Items,
+    > {
+        UpdateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: currency.into(),
+            items: self.items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+> UpdateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Unset,
+> {
+    /// Sets [`items`](UpdateInvoiceTemplateDto::items).
+    pub fn items(
+        self,
+        items: Vec<InvoiceItemDto>,
+    ) -> UpdateInvoiceTemplateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        BusinessDetailsField,
+        Currency,
+        Vec<InvoiceItemDto>,
+    > {
+        UpdateInvoiceTemplateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            business_details: self.business_details,
+            currency: self.currency,
+            items,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> UpdateInvoiceTemplateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    BusinessDetailsField,
+    Currency,
+    Items,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateInvoiceTemplateDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        BusinessDetailsField: Given<BusinessDetailsDto>,
+        Currency: Given<String>,
+        Items: Given<Vec<InvoiceItemDto>>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let business_details = self.business_details.given();
+        let currency = self.currency.given();
+        let items = self.items.given();
+        UpdateInvoiceTemplateDto {
+            alt_id,
+            alt_type,
+            internal: None,
+            name,
+            business_details,
+            currency,
+            items,
+            discount: None,
+            terms_notes: None,
+            title: None,
+            miscellaneous_charges: None,
+        }
     }
 }
 
@@ -4605,11 +10915,61 @@ pub struct UsBankAccountDto {
 }
 
 impl UsBankAccountDto {
-    /// A `UsBankAccountDto` with its required fields (`bank_name`, `last4`); set the others with the setters.
-    pub fn new(bank_name: impl Into<String>, last4: impl Into<String>) -> Self {
-        Self {
+    /// A `UsBankAccountDto`, built by name: set its required fields ([`bank_name`](UsBankAccountDtoBuilder::bank_name), [`last4`](UsBankAccountDtoBuilder::last4)) on the returned [`UsBankAccountDtoBuilder`], then [`build`](UsBankAccountDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UsBankAccountDtoBuilder {
+        UsBankAccountDtoBuilder {
+            bank_name: Unset,
+            last4: Unset,
+        }
+    }
+}
+
+/// Builds a [`UsBankAccountDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UsBankAccountDtoBuilder<BankName = Unset, Last4 = Unset> {
+    bank_name: BankName,
+    last4: Last4,
+}
+
+impl<Last4> UsBankAccountDtoBuilder<Unset, Last4> {
+    /// Sets [`bank_name`](UsBankAccountDto::bank_name).
+    pub fn bank_name(
+        self,
+        bank_name: impl Into<String>,
+    ) -> UsBankAccountDtoBuilder<String, Last4> {
+        UsBankAccountDtoBuilder {
             bank_name: bank_name.into(),
+            last4: self.last4,
+        }
+    }
+}
+
+impl<BankName> UsBankAccountDtoBuilder<BankName, Unset> {
+    /// Sets [`last4`](UsBankAccountDto::last4).
+    pub fn last4(
+        self,
+        last4: impl Into<String>,
+    ) -> UsBankAccountDtoBuilder<BankName, String> {
+        UsBankAccountDtoBuilder {
+            bank_name: self.bank_name,
             last4: last4.into(),
+        }
+    }
+}
+
+impl<BankName, Last4> UsBankAccountDtoBuilder<BankName, Last4> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UsBankAccountDto
+    where
+        BankName: Given<String>,
+        Last4: Given<String>,
+    {
+        let bank_name = self.bank_name.given();
+        let last4 = self.last4.given();
+        UsBankAccountDto {
+            bank_name,
+            last4,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Knowledge Base API, one per schema of `apps/knowledge-base.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /knowledge-bases/faqs`.
@@ -23,18 +24,131 @@ pub struct AddFaqDto {
 }
 
 impl AddFaqDto {
-    /// A `AddFaqDto` with its required fields (`location_id`, `question`, `answer`, `knowledge_base_id`); set the others with the setters.
-    pub fn new(
+    /// A `AddFaqDto`, built by name: set its required fields ([`location_id`](AddFaqDtoBuilder::location_id), [`question`](AddFaqDtoBuilder::question), [`answer`](AddFaqDtoBuilder::answer), [`knowledge_base_id`](AddFaqDtoBuilder::knowledge_base_id)) on the returned [`AddFaqDtoBuilder`], then [`build`](AddFaqDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AddFaqDtoBuilder {
+        AddFaqDtoBuilder {
+            location_id: Unset,
+            question: Unset,
+            answer: Unset,
+            knowledge_base_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`AddFaqDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AddFaqDtoBuilder<
+    LocationId = Unset,
+    Question = Unset,
+    Answer = Unset,
+    KnowledgeBaseId = Unset,
+> {
+    location_id: LocationId,
+    question: Question,
+    answer: Answer,
+    knowledge_base_id: KnowledgeBaseId,
+}
+
+impl<
+    Question,
+    Answer,
+    KnowledgeBaseId,
+> AddFaqDtoBuilder<Unset, Question, Answer, KnowledgeBaseId> {
+    /// Sets [`location_id`](AddFaqDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        question: impl Into<String>,
-        answer: impl Into<String>,
-        knowledge_base_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> AddFaqDtoBuilder<String, Question, Answer, KnowledgeBaseId> {
+        AddFaqDtoBuilder {
             location_id: location_id.into(),
+            question: self.question,
+            answer: self.answer,
+            knowledge_base_id: self.knowledge_base_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Answer,
+    KnowledgeBaseId,
+> AddFaqDtoBuilder<LocationId, Unset, Answer, KnowledgeBaseId> {
+    /// Sets [`question`](AddFaqDto::question).
+    pub fn question(
+        self,
+        question: impl Into<String>,
+    ) -> AddFaqDtoBuilder<LocationId, String, Answer, KnowledgeBaseId> {
+        AddFaqDtoBuilder {
+            location_id: self.location_id,
             question: question.into(),
+            answer: self.answer,
+            knowledge_base_id: self.knowledge_base_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Question,
+    KnowledgeBaseId,
+> AddFaqDtoBuilder<LocationId, Question, Unset, KnowledgeBaseId> {
+    /// Sets [`answer`](AddFaqDto::answer).
+    pub fn answer(
+        self,
+        answer: impl Into<String>,
+    ) -> AddFaqDtoBuilder<LocationId, Question, String, KnowledgeBaseId> {
+        AddFaqDtoBuilder {
+            location_id: self.location_id,
+            question: self.question,
             answer: answer.into(),
+            knowledge_base_id: self.knowledge_base_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Question,
+    Answer,
+> AddFaqDtoBuilder<LocationId, Question, Answer, Unset> {
+    /// Sets [`knowledge_base_id`](AddFaqDto::knowledge_base_id).
+    pub fn knowledge_base_id(
+        self,
+        knowledge_base_id: impl Into<String>,
+    ) -> AddFaqDtoBuilder<LocationId, Question, Answer, String> {
+        AddFaqDtoBuilder {
+            location_id: self.location_id,
+            question: self.question,
+            answer: self.answer,
             knowledge_base_id: knowledge_base_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Question,
+    Answer,
+    KnowledgeBaseId,
+> AddFaqDtoBuilder<LocationId, Question, Answer, KnowledgeBaseId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AddFaqDto
+    where
+        LocationId: Given<String>,
+        Question: Given<String>,
+        Answer: Given<String>,
+        KnowledgeBaseId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let question = self.question.given();
+        let answer = self.answer.given();
+        let knowledge_base_id = self.knowledge_base_id.given();
+        AddFaqDto {
+            location_id,
+            question,
+            answer,
+            knowledge_base_id,
         }
     }
 }
@@ -164,12 +278,11 @@ pub struct CreateKnowledgeBaseDto {
 }
 
 impl CreateKnowledgeBaseDto {
-    /// A `CreateKnowledgeBaseDto` with its required fields (`name`, `location_id`); set the others with the setters.
-    pub fn new(name: impl Into<String>, location_id: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            description: None,
-            location_id: location_id.into(),
+    /// A `CreateKnowledgeBaseDto`, built by name: set its required fields ([`name`](CreateKnowledgeBaseDtoBuilder::name), [`location_id`](CreateKnowledgeBaseDtoBuilder::location_id)) on the returned [`CreateKnowledgeBaseDtoBuilder`], then [`build`](CreateKnowledgeBaseDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateKnowledgeBaseDtoBuilder {
+        CreateKnowledgeBaseDtoBuilder {
+            name: Unset,
+            location_id: Unset,
         }
     }
 
@@ -177,6 +290,57 @@ impl CreateKnowledgeBaseDto {
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
+    }
+}
+
+/// Builds a [`CreateKnowledgeBaseDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateKnowledgeBaseDtoBuilder<Name = Unset, LocationId = Unset> {
+    name: Name,
+    location_id: LocationId,
+}
+
+impl<LocationId> CreateKnowledgeBaseDtoBuilder<Unset, LocationId> {
+    /// Sets [`name`](CreateKnowledgeBaseDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateKnowledgeBaseDtoBuilder<String, LocationId> {
+        CreateKnowledgeBaseDtoBuilder {
+            name: name.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<Name> CreateKnowledgeBaseDtoBuilder<Name, Unset> {
+    /// Sets [`location_id`](CreateKnowledgeBaseDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateKnowledgeBaseDtoBuilder<Name, String> {
+        CreateKnowledgeBaseDtoBuilder {
+            name: self.name,
+            location_id: location_id.into(),
+        }
+    }
+}
+
+impl<Name, LocationId> CreateKnowledgeBaseDtoBuilder<Name, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateKnowledgeBaseDto
+    where
+        Name: Given<String>,
+        LocationId: Given<String>,
+    {
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        CreateKnowledgeBaseDto {
+            name,
+            description: None,
+            location_id,
+        }
     }
 }
 
@@ -223,15 +387,95 @@ pub struct DeleteWebsiteUrlRequestDto {
 }
 
 impl DeleteWebsiteUrlRequestDto {
-    /// A `DeleteWebsiteUrlRequestDto` with its required fields (`knowledge_base_id`, `location_id`, `url_ids`); set the others with the setters.
-    pub fn new(
+    /// A `DeleteWebsiteUrlRequestDto`, built by name: set its required fields ([`knowledge_base_id`](DeleteWebsiteUrlRequestDtoBuilder::knowledge_base_id), [`location_id`](DeleteWebsiteUrlRequestDtoBuilder::location_id), [`url_ids`](DeleteWebsiteUrlRequestDtoBuilder::url_ids)) on the returned [`DeleteWebsiteUrlRequestDtoBuilder`], then [`build`](DeleteWebsiteUrlRequestDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DeleteWebsiteUrlRequestDtoBuilder {
+        DeleteWebsiteUrlRequestDtoBuilder {
+            knowledge_base_id: Unset,
+            location_id: Unset,
+            url_ids: Unset,
+        }
+    }
+}
+
+/// Builds a [`DeleteWebsiteUrlRequestDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DeleteWebsiteUrlRequestDtoBuilder<
+    KnowledgeBaseId = Unset,
+    LocationId = Unset,
+    UrlIds = Unset,
+> {
+    knowledge_base_id: KnowledgeBaseId,
+    location_id: LocationId,
+    url_ids: UrlIds,
+}
+
+impl<LocationId, UrlIds> DeleteWebsiteUrlRequestDtoBuilder<Unset, LocationId, UrlIds> {
+    /// Sets [`knowledge_base_id`](DeleteWebsiteUrlRequestDto::knowledge_base_id).
+    pub fn knowledge_base_id(
+        self,
         knowledge_base_id: impl Into<String>,
-        location_id: impl Into<String>,
-        url_ids: Vec<String>,
-    ) -> Self {
-        Self {
+    ) -> DeleteWebsiteUrlRequestDtoBuilder<String, LocationId, UrlIds> {
+        DeleteWebsiteUrlRequestDtoBuilder {
             knowledge_base_id: knowledge_base_id.into(),
+            location_id: self.location_id,
+            url_ids: self.url_ids,
+        }
+    }
+}
+
+impl<
+    KnowledgeBaseId,
+    UrlIds,
+> DeleteWebsiteUrlRequestDtoBuilder<KnowledgeBaseId, Unset, UrlIds> {
+    /// Sets [`location_id`](DeleteWebsiteUrlRequestDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> DeleteWebsiteUrlRequestDtoBuilder<KnowledgeBaseId, String, UrlIds> {
+        DeleteWebsiteUrlRequestDtoBuilder {
+            knowledge_base_id: self.knowledge_base_id,
             location_id: location_id.into(),
+            url_ids: self.url_ids,
+        }
+    }
+}
+
+impl<
+    KnowledgeBaseId,
+    LocationId,
+> DeleteWebsiteUrlRequestDtoBuilder<KnowledgeBaseId, LocationId, Unset> {
+    /// Sets [`url_ids`](DeleteWebsiteUrlRequestDto::url_ids).
+    pub fn url_ids(
+        self,
+        url_ids: Vec<String>,
+    ) -> DeleteWebsiteUrlRequestDtoBuilder<KnowledgeBaseId, LocationId, Vec<String>> {
+        DeleteWebsiteUrlRequestDtoBuilder {
+            knowledge_base_id: self.knowledge_base_id,
+            location_id: self.location_id,
+            url_ids,
+        }
+    }
+}
+
+impl<
+    KnowledgeBaseId,
+    LocationId,
+    UrlIds,
+> DeleteWebsiteUrlRequestDtoBuilder<KnowledgeBaseId, LocationId, UrlIds> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DeleteWebsiteUrlRequestDto
+    where
+        KnowledgeBaseId: Given<String>,
+        LocationId: Given<String>,
+        UrlIds: Given<Vec<String>>,
+    {
+        let knowledge_base_id = self.knowledge_base_id.given();
+        let location_id = self.location_id.given();
+        let url_ids = self.url_ids.given();
+        DeleteWebsiteUrlRequestDto {
+            knowledge_base_id,
+            location_id,
             url_ids,
         }
     }
@@ -275,18 +519,136 @@ pub struct DiscoverWebsiteRequestDto {
 }
 
 impl DiscoverWebsiteRequestDto {
-    /// A `DiscoverWebsiteRequestDto` with its required fields (`location_id`, `url`, `option`, `knowledge_base_id`); set the others with the setters.
-    pub fn new(
+    /// A `DiscoverWebsiteRequestDto`, built by name: set its required fields ([`location_id`](DiscoverWebsiteRequestDtoBuilder::location_id), [`url`](DiscoverWebsiteRequestDtoBuilder::url), [`option`](DiscoverWebsiteRequestDtoBuilder::option), [`knowledge_base_id`](DiscoverWebsiteRequestDtoBuilder::knowledge_base_id)) on the returned [`DiscoverWebsiteRequestDtoBuilder`], then [`build`](DiscoverWebsiteRequestDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DiscoverWebsiteRequestDtoBuilder {
+        DiscoverWebsiteRequestDtoBuilder {
+            location_id: Unset,
+            url: Unset,
+            option: Unset,
+            knowledge_base_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`DiscoverWebsiteRequestDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DiscoverWebsiteRequestDtoBuilder<
+    LocationId = Unset,
+    Url = Unset,
+    OptionField = Unset,
+    KnowledgeBaseId = Unset,
+> {
+    location_id: LocationId,
+    url: Url,
+    option: OptionField,
+    knowledge_base_id: KnowledgeBaseId,
+}
+
+impl<
+    Url,
+    OptionField,
+    KnowledgeBaseId,
+> DiscoverWebsiteRequestDtoBuilder<Unset, Url, OptionField, KnowledgeBaseId> {
+    /// Sets [`location_id`](DiscoverWebsiteRequestDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        url: impl Into<String>,
-        option: Mode,
-        knowledge_base_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> DiscoverWebsiteRequestDtoBuilder<String, Url, OptionField, KnowledgeBaseId> {
+        DiscoverWebsiteRequestDtoBuilder {
             location_id: location_id.into(),
+            url: self.url,
+            option: self.option,
+            knowledge_base_id: self.knowledge_base_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    OptionField,
+    KnowledgeBaseId,
+> DiscoverWebsiteRequestDtoBuilder<LocationId, Unset, OptionField, KnowledgeBaseId> {
+    /// Sets [`url`](DiscoverWebsiteRequestDto::url).
+    pub fn url(
+        self,
+        url: impl Into<String>,
+    ) -> DiscoverWebsiteRequestDtoBuilder<
+        LocationId,
+        String,
+        OptionField,
+        KnowledgeBaseId,
+    > {
+        DiscoverWebsiteRequestDtoBuilder {
+            location_id: self.location_id,
             url: url.into(),
+            option: self.option,
+            knowledge_base_id: self.knowledge_base_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Url,
+    KnowledgeBaseId,
+> DiscoverWebsiteRequestDtoBuilder<LocationId, Url, Unset, KnowledgeBaseId> {
+    /// Sets [`option`](DiscoverWebsiteRequestDto::option).
+    pub fn option(
+        self,
+        option: Mode,
+    ) -> DiscoverWebsiteRequestDtoBuilder<LocationId, Url, Mode, KnowledgeBaseId> {
+        DiscoverWebsiteRequestDtoBuilder {
+            location_id: self.location_id,
+            url: self.url,
             option,
+            knowledge_base_id: self.knowledge_base_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Url,
+    OptionField,
+> DiscoverWebsiteRequestDtoBuilder<LocationId, Url, OptionField, Unset> {
+    /// Sets [`knowledge_base_id`](DiscoverWebsiteRequestDto::knowledge_base_id).
+    pub fn knowledge_base_id(
+        self,
+        knowledge_base_id: impl Into<String>,
+    ) -> DiscoverWebsiteRequestDtoBuilder<LocationId, Url, OptionField, String> {
+        DiscoverWebsiteRequestDtoBuilder {
+            location_id: self.location_id,
+            url: self.url,
+            option: self.option,
             knowledge_base_id: knowledge_base_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Url,
+    OptionField,
+    KnowledgeBaseId,
+> DiscoverWebsiteRequestDtoBuilder<LocationId, Url, OptionField, KnowledgeBaseId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DiscoverWebsiteRequestDto
+    where
+        LocationId: Given<String>,
+        Url: Given<String>,
+        OptionField: Given<Mode>,
+        KnowledgeBaseId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let url = self.url.given();
+        let option = self.option.given();
+        let knowledge_base_id = self.knowledge_base_id.given();
+        DiscoverWebsiteRequestDto {
+            location_id,
+            url,
+            option,
+            knowledge_base_id,
         }
     }
 }
@@ -577,18 +939,136 @@ pub struct TrainDiscoveredUrlsDto {
 }
 
 impl TrainDiscoveredUrlsDto {
-    /// A `TrainDiscoveredUrlsDto` with its required fields (`location_id`, `url_ids`, `knowledge_base_id`, `operation_id`); set the others with the setters.
-    pub fn new(
+    /// A `TrainDiscoveredUrlsDto`, built by name: set its required fields ([`location_id`](TrainDiscoveredUrlsDtoBuilder::location_id), [`url_ids`](TrainDiscoveredUrlsDtoBuilder::url_ids), [`knowledge_base_id`](TrainDiscoveredUrlsDtoBuilder::knowledge_base_id), [`operation_id`](TrainDiscoveredUrlsDtoBuilder::operation_id)) on the returned [`TrainDiscoveredUrlsDtoBuilder`], then [`build`](TrainDiscoveredUrlsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> TrainDiscoveredUrlsDtoBuilder {
+        TrainDiscoveredUrlsDtoBuilder {
+            location_id: Unset,
+            url_ids: Unset,
+            knowledge_base_id: Unset,
+            operation_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`TrainDiscoveredUrlsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct TrainDiscoveredUrlsDtoBuilder<
+    LocationId = Unset,
+    UrlIds = Unset,
+    KnowledgeBaseId = Unset,
+    OperationId = Unset,
+> {
+    location_id: LocationId,
+    url_ids: UrlIds,
+    knowledge_base_id: KnowledgeBaseId,
+    operation_id: OperationId,
+}
+
+impl<
+    UrlIds,
+    KnowledgeBaseId,
+    OperationId,
+> TrainDiscoveredUrlsDtoBuilder<Unset, UrlIds, KnowledgeBaseId, OperationId> {
+    /// Sets [`location_id`](TrainDiscoveredUrlsDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        url_ids: Vec<String>,
-        knowledge_base_id: impl Into<String>,
-        operation_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> TrainDiscoveredUrlsDtoBuilder<String, UrlIds, KnowledgeBaseId, OperationId> {
+        TrainDiscoveredUrlsDtoBuilder {
             location_id: location_id.into(),
+            url_ids: self.url_ids,
+            knowledge_base_id: self.knowledge_base_id,
+            operation_id: self.operation_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    KnowledgeBaseId,
+    OperationId,
+> TrainDiscoveredUrlsDtoBuilder<LocationId, Unset, KnowledgeBaseId, OperationId> {
+    /// Sets [`url_ids`](TrainDiscoveredUrlsDto::url_ids).
+    pub fn url_ids(
+        self,
+        url_ids: Vec<String>,
+    ) -> TrainDiscoveredUrlsDtoBuilder<
+        LocationId,
+        Vec<String>,
+        KnowledgeBaseId,
+        OperationId,
+    > {
+        TrainDiscoveredUrlsDtoBuilder {
+            location_id: self.location_id,
             url_ids,
+            knowledge_base_id: self.knowledge_base_id,
+            operation_id: self.operation_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    UrlIds,
+    OperationId,
+> TrainDiscoveredUrlsDtoBuilder<LocationId, UrlIds, Unset, OperationId> {
+    /// Sets [`knowledge_base_id`](TrainDiscoveredUrlsDto::knowledge_base_id).
+    pub fn knowledge_base_id(
+        self,
+        knowledge_base_id: impl Into<String>,
+    ) -> TrainDiscoveredUrlsDtoBuilder<LocationId, UrlIds, String, OperationId> {
+        TrainDiscoveredUrlsDtoBuilder {
+            location_id: self.location_id,
+            url_ids: self.url_ids,
             knowledge_base_id: knowledge_base_id.into(),
+            operation_id: self.operation_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    UrlIds,
+    KnowledgeBaseId,
+> TrainDiscoveredUrlsDtoBuilder<LocationId, UrlIds, KnowledgeBaseId, Unset> {
+    /// Sets [`operation_id`](TrainDiscoveredUrlsDto::operation_id).
+    pub fn operation_id(
+        self,
+        operation_id: impl Into<String>,
+    ) -> TrainDiscoveredUrlsDtoBuilder<LocationId, UrlIds, KnowledgeBaseId, String> {
+        TrainDiscoveredUrlsDtoBuilder {
+            location_id: self.location_id,
+            url_ids: self.url_ids,
+            knowledge_base_id: self.knowledge_base_id,
             operation_id: operation_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    UrlIds,
+    KnowledgeBaseId,
+    OperationId,
+> TrainDiscoveredUrlsDtoBuilder<LocationId, UrlIds, KnowledgeBaseId, OperationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> TrainDiscoveredUrlsDto
+    where
+        LocationId: Given<String>,
+        UrlIds: Given<Vec<String>>,
+        KnowledgeBaseId: Given<String>,
+        OperationId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let url_ids = self.url_ids.given();
+        let knowledge_base_id = self.knowledge_base_id.given();
+        let operation_id = self.operation_id.given();
+        TrainDiscoveredUrlsDto {
+            location_id,
+            url_ids,
+            knowledge_base_id,
+            operation_id,
         }
     }
 }
@@ -643,11 +1123,61 @@ pub struct UpdateFaqBodyDto {
 }
 
 impl UpdateFaqBodyDto {
-    /// A `UpdateFaqBodyDto` with its required fields (`question`, `answer`); set the others with the setters.
-    pub fn new(question: impl Into<String>, answer: impl Into<String>) -> Self {
-        Self {
+    /// A `UpdateFaqBodyDto`, built by name: set its required fields ([`question`](UpdateFaqBodyDtoBuilder::question), [`answer`](UpdateFaqBodyDtoBuilder::answer)) on the returned [`UpdateFaqBodyDtoBuilder`], then [`build`](UpdateFaqBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateFaqBodyDtoBuilder {
+        UpdateFaqBodyDtoBuilder {
+            question: Unset,
+            answer: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateFaqBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateFaqBodyDtoBuilder<Question = Unset, Answer = Unset> {
+    question: Question,
+    answer: Answer,
+}
+
+impl<Answer> UpdateFaqBodyDtoBuilder<Unset, Answer> {
+    /// Sets [`question`](UpdateFaqBodyDto::question).
+    pub fn question(
+        self,
+        question: impl Into<String>,
+    ) -> UpdateFaqBodyDtoBuilder<String, Answer> {
+        UpdateFaqBodyDtoBuilder {
             question: question.into(),
+            answer: self.answer,
+        }
+    }
+}
+
+impl<Question> UpdateFaqBodyDtoBuilder<Question, Unset> {
+    /// Sets [`answer`](UpdateFaqBodyDto::answer).
+    pub fn answer(
+        self,
+        answer: impl Into<String>,
+    ) -> UpdateFaqBodyDtoBuilder<Question, String> {
+        UpdateFaqBodyDtoBuilder {
+            question: self.question,
             answer: answer.into(),
+        }
+    }
+}
+
+impl<Question, Answer> UpdateFaqBodyDtoBuilder<Question, Answer> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateFaqBodyDto
+    where
+        Question: Given<String>,
+        Answer: Given<String>,
+    {
+        let question = self.question.given();
+        let answer = self.answer.given();
+        UpdateFaqBodyDto {
+            question,
+            answer,
         }
     }
 }

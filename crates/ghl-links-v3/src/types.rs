@@ -3,6 +3,7 @@
 
 //! Request and response types of the Trigger Links API, one per schema of `apps/v3/links-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The response to `DELETE /links/{linkId}`.
@@ -74,12 +75,59 @@ pub struct LinkUpdateDto {
 }
 
 impl LinkUpdateDto {
-    /// A `LinkUpdateDto` with its required fields (`name`, `redirect_to`); set the others with the setters.
-    pub fn new(name: impl Into<String>, redirect_to: impl Into<String>) -> Self {
-        Self {
+    /// A `LinkUpdateDto`, built by name: set its required fields ([`name`](LinkUpdateDtoBuilder::name), [`redirect_to`](LinkUpdateDtoBuilder::redirect_to)) on the returned [`LinkUpdateDtoBuilder`], then [`build`](LinkUpdateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LinkUpdateDtoBuilder {
+        LinkUpdateDtoBuilder {
+            name: Unset,
+            redirect_to: Unset,
+        }
+    }
+}
+
+/// Builds a [`LinkUpdateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LinkUpdateDtoBuilder<Name = Unset, RedirectTo = Unset> {
+    name: Name,
+    redirect_to: RedirectTo,
+}
+
+impl<RedirectTo> LinkUpdateDtoBuilder<Unset, RedirectTo> {
+    /// Sets [`name`](LinkUpdateDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> LinkUpdateDtoBuilder<String, RedirectTo> {
+        LinkUpdateDtoBuilder {
             name: name.into(),
+            redirect_to: self.redirect_to,
+        }
+    }
+}
+
+impl<Name> LinkUpdateDtoBuilder<Name, Unset> {
+    /// Sets [`redirect_to`](LinkUpdateDto::redirect_to).
+    pub fn redirect_to(
+        self,
+        redirect_to: impl Into<String>,
+    ) -> LinkUpdateDtoBuilder<Name, String> {
+        LinkUpdateDtoBuilder {
+            name: self.name,
             redirect_to: redirect_to.into(),
         }
+    }
+}
+
+impl<Name, RedirectTo> LinkUpdateDtoBuilder<Name, RedirectTo> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> LinkUpdateDto
+    where
+        Name: Given<String>,
+        RedirectTo: Given<String>,
+    {
+        let name = self.name.given();
+        let redirect_to = self.redirect_to.given();
+        LinkUpdateDto { name, redirect_to }
     }
 }
 
@@ -99,16 +147,82 @@ pub struct LinksDto {
 }
 
 impl LinksDto {
-    /// A `LinksDto` with its required fields (`location_id`, `name`, `redirect_to`); set the others with the setters.
-    pub fn new(
+    /// A `LinksDto`, built by name: set its required fields ([`location_id`](LinksDtoBuilder::location_id), [`name`](LinksDtoBuilder::name), [`redirect_to`](LinksDtoBuilder::redirect_to)) on the returned [`LinksDtoBuilder`], then [`build`](LinksDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> LinksDtoBuilder {
+        LinksDtoBuilder {
+            location_id: Unset,
+            name: Unset,
+            redirect_to: Unset,
+        }
+    }
+}
+
+/// Builds a [`LinksDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct LinksDtoBuilder<LocationId = Unset, Name = Unset, RedirectTo = Unset> {
+    location_id: LocationId,
+    name: Name,
+    redirect_to: RedirectTo,
+}
+
+impl<Name, RedirectTo> LinksDtoBuilder<Unset, Name, RedirectTo> {
+    /// Sets [`location_id`](LinksDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        name: impl Into<String>,
-        redirect_to: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> LinksDtoBuilder<String, Name, RedirectTo> {
+        LinksDtoBuilder {
             location_id: location_id.into(),
+            name: self.name,
+            redirect_to: self.redirect_to,
+        }
+    }
+}
+
+impl<LocationId, RedirectTo> LinksDtoBuilder<LocationId, Unset, RedirectTo> {
+    /// Sets [`name`](LinksDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> LinksDtoBuilder<LocationId, String, RedirectTo> {
+        LinksDtoBuilder {
+            location_id: self.location_id,
             name: name.into(),
+            redirect_to: self.redirect_to,
+        }
+    }
+}
+
+impl<LocationId, Name> LinksDtoBuilder<LocationId, Name, Unset> {
+    /// Sets [`redirect_to`](LinksDto::redirect_to).
+    pub fn redirect_to(
+        self,
+        redirect_to: impl Into<String>,
+    ) -> LinksDtoBuilder<LocationId, Name, String> {
+        LinksDtoBuilder {
+            location_id: self.location_id,
+            name: self.name,
             redirect_to: redirect_to.into(),
+        }
+    }
+}
+
+impl<LocationId, Name, RedirectTo> LinksDtoBuilder<LocationId, Name, RedirectTo> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> LinksDto
+    where
+        LocationId: Given<String>,
+        Name: Given<String>,
+        RedirectTo: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let redirect_to = self.redirect_to.given();
+        LinksDto {
+            location_id,
+            name,
+            redirect_to,
         }
     }
 }

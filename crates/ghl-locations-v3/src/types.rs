@@ -3,6 +3,7 @@
 
 //! Request and response types of the Sub-Account (Formerly location) API, one per schema of `apps/v3/locations-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The `business` field of [`GetLocationByIdSchema`].
@@ -108,18 +109,11 @@ pub struct CreateCustomFieldsDto {
 }
 
 impl CreateCustomFieldsDto {
-    /// A `CreateCustomFieldsDto` with its required fields (`name`, `data_type`); set the others with the setters.
-    pub fn new(name: impl Into<String>, data_type: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            data_type: data_type.into(),
-            placeholder: None,
-            accepted_format: None,
-            is_multiple_file: None,
-            max_number_of_files: None,
-            text_box_list_options: None,
-            position: None,
-            model: None,
+    /// A `CreateCustomFieldsDto`, built by name: set its required fields ([`name`](CreateCustomFieldsDtoBuilder::name), [`data_type`](CreateCustomFieldsDtoBuilder::data_type)) on the returned [`CreateCustomFieldsDtoBuilder`], then [`build`](CreateCustomFieldsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCustomFieldsDtoBuilder {
+        CreateCustomFieldsDtoBuilder {
+            name: Unset,
+            data_type: Unset,
         }
     }
 
@@ -178,6 +172,63 @@ impl CreateCustomFieldsDto {
     }
 }
 
+/// Builds a [`CreateCustomFieldsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCustomFieldsDtoBuilder<Name = Unset, DataType = Unset> {
+    name: Name,
+    data_type: DataType,
+}
+
+impl<DataType> CreateCustomFieldsDtoBuilder<Unset, DataType> {
+    /// Sets [`name`](CreateCustomFieldsDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateCustomFieldsDtoBuilder<String, DataType> {
+        CreateCustomFieldsDtoBuilder {
+            name: name.into(),
+            data_type: self.data_type,
+        }
+    }
+}
+
+impl<Name> CreateCustomFieldsDtoBuilder<Name, Unset> {
+    /// Sets [`data_type`](CreateCustomFieldsDto::data_type).
+    pub fn data_type(
+        self,
+        data_type: impl Into<String>,
+    ) -> CreateCustomFieldsDtoBuilder<Name, String> {
+        CreateCustomFieldsDtoBuilder {
+            name: self.name,
+            data_type: data_type.into(),
+        }
+    }
+}
+
+impl<Name, DataType> CreateCustomFieldsDtoBuilder<Name, DataType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCustomFieldsDto
+    where
+        Name: Given<String>,
+        DataType: Given<String>,
+    {
+        let name = self.name.given();
+        let data_type = self.data_type.given();
+        CreateCustomFieldsDto {
+            name,
+            data_type,
+            placeholder: None,
+            accepted_format: None,
+            is_multiple_file: None,
+            max_number_of_files: None,
+            text_box_list_options: None,
+            position: None,
+            model: None,
+        }
+    }
+}
+
 /// The body of `POST /locations/`.
 ///
 /// Schema: `apps/v3/locations-v3.json#/components/schemas/CreateLocationDto`
@@ -221,25 +272,11 @@ pub struct CreateLocationDto {
 }
 
 impl CreateLocationDto {
-    /// A `CreateLocationDto` with its required fields (`name`, `company_id`); set the others with the setters.
-    pub fn new(name: impl Into<String>, company_id: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            phone: None,
-            company_id: company_id.into(),
-            address: None,
-            city: None,
-            state: None,
-            country: None,
-            postal_code: None,
-            website: None,
-            timezone: None,
-            prospect_info: None,
-            settings: None,
-            social: None,
-            twilio: None,
-            mailgun: None,
-            snapshot_id: None,
+    /// A `CreateLocationDto`, built by name: set its required fields ([`name`](CreateLocationDtoBuilder::name), [`company_id`](CreateLocationDtoBuilder::company_id)) on the returned [`CreateLocationDtoBuilder`], then [`build`](CreateLocationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateLocationDtoBuilder {
+        CreateLocationDtoBuilder {
+            name: Unset,
+            company_id: Unset,
         }
     }
 
@@ -325,6 +362,70 @@ impl CreateLocationDto {
     pub fn snapshot_id(mut self, snapshot_id: impl Into<String>) -> Self {
         self.snapshot_id = Some(snapshot_id.into());
         self
+    }
+}
+
+/// Builds a [`CreateLocationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateLocationDtoBuilder<Name = Unset, CompanyId = Unset> {
+    name: Name,
+    company_id: CompanyId,
+}
+
+impl<CompanyId> CreateLocationDtoBuilder<Unset, CompanyId> {
+    /// Sets [`name`](CreateLocationDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateLocationDtoBuilder<String, CompanyId> {
+        CreateLocationDtoBuilder {
+            name: name.into(),
+            company_id: self.company_id,
+        }
+    }
+}
+
+impl<Name> CreateLocationDtoBuilder<Name, Unset> {
+    /// Sets [`company_id`](CreateLocationDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> CreateLocationDtoBuilder<Name, String> {
+        CreateLocationDtoBuilder {
+            name: self.name,
+            company_id: company_id.into(),
+        }
+    }
+}
+
+impl<Name, CompanyId> CreateLocationDtoBuilder<Name, CompanyId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateLocationDto
+    where
+        Name: Given<String>,
+        CompanyId: Given<String>,
+    {
+        let name = self.name.given();
+        let company_id = self.company_id.given();
+        CreateLocationDto {
+            name,
+            phone: None,
+            company_id,
+            address: None,
+            city: None,
+            state: None,
+            country: None,
+            postal_code: None,
+            website: None,
+            timezone: None,
+            prospect_info: None,
+            settings: None,
+            social: None,
+            twilio: None,
+            mailgun: None,
+            snapshot_id: None,
+        }
     }
 }
 
@@ -470,24 +571,13 @@ pub struct CustomRRulesOptions {
 }
 
 impl CustomRRulesOptions {
-    /// A `CustomRRulesOptions` with its required fields (`interval_type`, `interval`, `start_date`, `due_after_seconds`); set the others with the setters.
-    pub fn new(
-        interval_type: CustomRRulesOptionsIntervalType,
-        interval: f64,
-        start_date: impl Into<ghl_runtime::Timestamp>,
-        due_after_seconds: f64,
-    ) -> Self {
-        Self {
-            interval_type,
-            interval,
-            start_date: ghl_runtime::Timestamp::text(start_date),
-            end_date: None,
-            day_of_month: None,
-            day_of_week: None,
-            month_of_year: None,
-            count: None,
-            create_task_if_over_due: None,
-            due_after_seconds,
+    /// A `CustomRRulesOptions`, built by name: set its required fields ([`interval_type`](CustomRRulesOptionsBuilder::interval_type), [`interval`](CustomRRulesOptionsBuilder::interval), [`start_date`](CustomRRulesOptionsBuilder::start_date), [`due_after_seconds`](CustomRRulesOptionsBuilder::due_after_seconds)) on the returned [`CustomRRulesOptionsBuilder`], then [`build`](CustomRRulesOptionsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomRRulesOptionsBuilder {
+        CustomRRulesOptionsBuilder {
+            interval_type: Unset,
+            interval: Unset,
+            start_date: Unset,
+            due_after_seconds: Unset,
         }
     }
 
@@ -528,6 +618,135 @@ impl CustomRRulesOptions {
     pub fn create_task_if_over_due(mut self, create_task_if_over_due: bool) -> Self {
         self.create_task_if_over_due = Some(create_task_if_over_due);
         self
+    }
+}
+
+/// Builds a [`CustomRRulesOptions`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomRRulesOptionsBuilder<
+    IntervalType = Unset,
+    Interval = Unset,
+    StartDate = Unset,
+    DueAfterSeconds = Unset,
+> {
+    interval_type: IntervalType,
+    interval: Interval,
+    start_date: StartDate,
+    due_after_seconds: DueAfterSeconds,
+}
+
+impl<
+    Interval,
+    StartDate,
+    DueAfterSeconds,
+> CustomRRulesOptionsBuilder<Unset, Interval, StartDate, DueAfterSeconds> {
+    /// Sets [`interval_type`](CustomRRulesOptions::interval_type).
+    pub fn interval_type(
+        self,
+        interval_type: CustomRRulesOptionsIntervalType,
+    ) -> CustomRRulesOptionsBuilder<
+        CustomRRulesOptionsIntervalType,
+        Interval,
+        StartDate,
+        DueAfterSeconds,
+    > {
+        CustomRRulesOptionsBuilder {
+            interval_type,
+            interval: self.interval,
+            start_date: self.start_date,
+            due_after_seconds: self.due_after_seconds,
+        }
+    }
+}
+
+impl<
+    IntervalType,
+    StartDate,
+    DueAfterSeconds,
+> CustomRRulesOptionsBuilder<IntervalType, Unset, StartDate, DueAfterSeconds> {
+    /// Sets [`interval`](CustomRRulesOptions::interval).
+    pub fn interval(
+        self,
+        interval: f64,
+    ) -> CustomRRulesOptionsBuilder<IntervalType, f64, StartDate, DueAfterSeconds> {
+        CustomRRulesOptionsBuilder {
+            interval_type: self.interval_type,
+            interval,
+            start_date: self.start_date,
+            due_after_seconds: self.due_after_seconds,
+        }
+    }
+}
+
+impl<
+    IntervalType,
+    Interval,
+    DueAfterSeconds,
+> CustomRRulesOptionsBuilder<IntervalType, Interval, Unset, DueAfterSeconds> {
+    /// Sets [`start_date`](CustomRRulesOptions::start_date).
+    pub fn start_date(
+        self,
+        start_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> CustomRRulesOptionsBuilder<IntervalType, Interval, String, DueAfterSeconds> {
+        CustomRRulesOptionsBuilder {
+            interval_type: self.interval_type,
+            interval: self.interval,
+            start_date: ghl_runtime::Timestamp::text(start_date),
+            due_after_seconds: self.due_after_seconds,
+        }
+    }
+}
+
+impl<
+    IntervalType,
+    Interval,
+    StartDate,
+> CustomRRulesOptionsBuilder<IntervalType, Interval, StartDate, Unset> {
+    /// Sets [`due_after_seconds`](CustomRRulesOptions::due_after_seconds).
+    pub fn due_after_seconds(
+        self,
+        due_after_seconds: f64,
+    ) -> CustomRRulesOptionsBuilder<IntervalType, Interval, StartDate, f64> {
+        CustomRRulesOptionsBuilder {
+            interval_type: self.interval_type,
+            interval: self.interval,
+            start_date: self.start_date,
+            due_after_seconds,
+        }
+    }
+}
+
+impl<
+    IntervalType,
+    Interval,
+    StartDate,
+    DueAfterSeconds,
+> CustomRRulesOptionsBuilder<IntervalType, Interval, StartDate, DueAfterSeconds> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomRRulesOptions
+    where
+        IntervalType: Given<CustomRRulesOptionsIntervalType>,
+        Interval: Given<f64>,
+        StartDate: Given<String>,
+        DueAfterSeconds: Given<f64>,
+    {
+        let interval_type = self.interval_type.given();
+        let interval = self.interval.given();
+        let start_date = self.start_date.given();
+        let due_after_seconds = self.due_after_seconds.given();
+        CustomRRulesOptions {
+            interval_type,
+            interval,
+            start_date,
+            end_date: None,
+            day_of_month: None,
+            day_of_week: None,
+            month_of_year: None,
+            count: None,
+            create_task_if_over_due: None,
+            due_after_seconds,
+        }
     }
 }
 
@@ -585,12 +804,56 @@ pub struct CustomValuesDto {
 }
 
 impl CustomValuesDto {
-    /// A `CustomValuesDto` with its required fields (`name`, `value`); set the others with the setters.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
+    /// A `CustomValuesDto`, built by name: set its required fields ([`name`](CustomValuesDtoBuilder::name), [`value`](CustomValuesDtoBuilder::value)) on the returned [`CustomValuesDtoBuilder`], then [`build`](CustomValuesDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomValuesDtoBuilder {
+        CustomValuesDtoBuilder {
+            name: Unset,
+            value: Unset,
+        }
+    }
+}
+
+/// Builds a [`CustomValuesDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomValuesDtoBuilder<Name = Unset, Value = Unset> {
+    name: Name,
+    value: Value,
+}
+
+impl<Value> CustomValuesDtoBuilder<Unset, Value> {
+    /// Sets [`name`](CustomValuesDto::name).
+    pub fn name(self, name: impl Into<String>) -> CustomValuesDtoBuilder<String, Value> {
+        CustomValuesDtoBuilder {
             name: name.into(),
+            value: self.value,
+        }
+    }
+}
+
+impl<Name> CustomValuesDtoBuilder<Name, Unset> {
+    /// Sets [`value`](CustomValuesDto::value).
+    pub fn value(
+        self,
+        value: impl Into<String>,
+    ) -> CustomValuesDtoBuilder<Name, String> {
+        CustomValuesDtoBuilder {
+            name: self.name,
             value: value.into(),
         }
+    }
+}
+
+impl<Name, Value> CustomValuesDtoBuilder<Name, Value> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomValuesDto
+    where
+        Name: Given<String>,
+        Value: Given<String>,
+    {
+        let name = self.name.given();
+        let value = self.value.given();
+        CustomValuesDto { name, value }
     }
 }
 
@@ -1021,12 +1284,59 @@ pub struct MailgunSchema {
 }
 
 impl MailgunSchema {
-    /// A `MailgunSchema` with its required fields (`api_key`, `domain`); set the others with the setters.
-    pub fn new(api_key: impl Into<String>, domain: impl Into<String>) -> Self {
-        Self {
+    /// A `MailgunSchema`, built by name: set its required fields ([`api_key`](MailgunSchemaBuilder::api_key), [`domain`](MailgunSchemaBuilder::domain)) on the returned [`MailgunSchemaBuilder`], then [`build`](MailgunSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> MailgunSchemaBuilder {
+        MailgunSchemaBuilder {
+            api_key: Unset,
+            domain: Unset,
+        }
+    }
+}
+
+/// Builds a [`MailgunSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct MailgunSchemaBuilder<ApiKey = Unset, Domain = Unset> {
+    api_key: ApiKey,
+    domain: Domain,
+}
+
+impl<Domain> MailgunSchemaBuilder<Unset, Domain> {
+    /// Sets [`api_key`](MailgunSchema::api_key).
+    pub fn api_key(
+        self,
+        api_key: impl Into<String>,
+    ) -> MailgunSchemaBuilder<String, Domain> {
+        MailgunSchemaBuilder {
             api_key: api_key.into(),
+            domain: self.domain,
+        }
+    }
+}
+
+impl<ApiKey> MailgunSchemaBuilder<ApiKey, Unset> {
+    /// Sets [`domain`](MailgunSchema::domain).
+    pub fn domain(
+        self,
+        domain: impl Into<String>,
+    ) -> MailgunSchemaBuilder<ApiKey, String> {
+        MailgunSchemaBuilder {
+            api_key: self.api_key,
             domain: domain.into(),
         }
+    }
+}
+
+impl<ApiKey, Domain> MailgunSchemaBuilder<ApiKey, Domain> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> MailgunSchema
+    where
+        ApiKey: Given<String>,
+        Domain: Given<String>,
+    {
+        let api_key = self.api_key.given();
+        let domain = self.domain.given();
+        MailgunSchema { api_key, domain }
     }
 }
 
@@ -1098,16 +1408,82 @@ pub struct ProspectInfoDto {
 }
 
 impl ProspectInfoDto {
-    /// A `ProspectInfoDto` with its required fields (`first_name`, `last_name`, `email`); set the others with the setters.
-    pub fn new(
+    /// A `ProspectInfoDto`, built by name: set its required fields ([`first_name`](ProspectInfoDtoBuilder::first_name), [`last_name`](ProspectInfoDtoBuilder::last_name), [`email`](ProspectInfoDtoBuilder::email)) on the returned [`ProspectInfoDtoBuilder`], then [`build`](ProspectInfoDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProspectInfoDtoBuilder {
+        ProspectInfoDtoBuilder {
+            first_name: Unset,
+            last_name: Unset,
+            email: Unset,
+        }
+    }
+}
+
+/// Builds a [`ProspectInfoDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProspectInfoDtoBuilder<FirstName = Unset, LastName = Unset, Email = Unset> {
+    first_name: FirstName,
+    last_name: LastName,
+    email: Email,
+}
+
+impl<LastName, Email> ProspectInfoDtoBuilder<Unset, LastName, Email> {
+    /// Sets [`first_name`](ProspectInfoDto::first_name).
+    pub fn first_name(
+        self,
         first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        email: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> ProspectInfoDtoBuilder<String, LastName, Email> {
+        ProspectInfoDtoBuilder {
             first_name: first_name.into(),
+            last_name: self.last_name,
+            email: self.email,
+        }
+    }
+}
+
+impl<FirstName, Email> ProspectInfoDtoBuilder<FirstName, Unset, Email> {
+    /// Sets [`last_name`](ProspectInfoDto::last_name).
+    pub fn last_name(
+        self,
+        last_name: impl Into<String>,
+    ) -> ProspectInfoDtoBuilder<FirstName, String, Email> {
+        ProspectInfoDtoBuilder {
+            first_name: self.first_name,
             last_name: last_name.into(),
+            email: self.email,
+        }
+    }
+}
+
+impl<FirstName, LastName> ProspectInfoDtoBuilder<FirstName, LastName, Unset> {
+    /// Sets [`email`](ProspectInfoDto::email).
+    pub fn email(
+        self,
+        email: impl Into<String>,
+    ) -> ProspectInfoDtoBuilder<FirstName, LastName, String> {
+        ProspectInfoDtoBuilder {
+            first_name: self.first_name,
+            last_name: self.last_name,
             email: email.into(),
+        }
+    }
+}
+
+impl<FirstName, LastName, Email> ProspectInfoDtoBuilder<FirstName, LastName, Email> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProspectInfoDto
+    where
+        FirstName: Given<String>,
+        LastName: Given<String>,
+        Email: Given<String>,
+    {
+        let first_name = self.first_name.given();
+        let last_name = self.last_name.given();
+        let email = self.email.given();
+        ProspectInfoDto {
+            first_name,
+            last_name,
+            email,
         }
     }
 }
@@ -1749,12 +2125,56 @@ pub struct TwilioSchema {
 }
 
 impl TwilioSchema {
-    /// A `TwilioSchema` with its required fields (`sid`, `auth_token`); set the others with the setters.
-    pub fn new(sid: impl Into<String>, auth_token: impl Into<String>) -> Self {
-        Self {
+    /// A `TwilioSchema`, built by name: set its required fields ([`sid`](TwilioSchemaBuilder::sid), [`auth_token`](TwilioSchemaBuilder::auth_token)) on the returned [`TwilioSchemaBuilder`], then [`build`](TwilioSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> TwilioSchemaBuilder {
+        TwilioSchemaBuilder {
+            sid: Unset,
+            auth_token: Unset,
+        }
+    }
+}
+
+/// Builds a [`TwilioSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct TwilioSchemaBuilder<Sid = Unset, AuthToken = Unset> {
+    sid: Sid,
+    auth_token: AuthToken,
+}
+
+impl<AuthToken> TwilioSchemaBuilder<Unset, AuthToken> {
+    /// Sets [`sid`](TwilioSchema::sid).
+    pub fn sid(self, sid: impl Into<String>) -> TwilioSchemaBuilder<String, AuthToken> {
+        TwilioSchemaBuilder {
             sid: sid.into(),
+            auth_token: self.auth_token,
+        }
+    }
+}
+
+impl<Sid> TwilioSchemaBuilder<Sid, Unset> {
+    /// Sets [`auth_token`](TwilioSchema::auth_token).
+    pub fn auth_token(
+        self,
+        auth_token: impl Into<String>,
+    ) -> TwilioSchemaBuilder<Sid, String> {
+        TwilioSchemaBuilder {
+            sid: self.sid,
             auth_token: auth_token.into(),
         }
+    }
+}
+
+impl<Sid, AuthToken> TwilioSchemaBuilder<Sid, AuthToken> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> TwilioSchema
+    where
+        Sid: Given<String>,
+        AuthToken: Given<String>,
+    {
+        let sid = self.sid.given();
+        let auth_token = self.auth_token.given();
+        TwilioSchema { sid, auth_token }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Developer marketplace API, one per schema of `apps/marketplace.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The response to `POST /marketplace/billing/charges`.
@@ -273,29 +274,14 @@ pub struct MigrateConnectionDto {
 }
 
 impl MigrateConnectionDto {
-    /// A `MigrateConnectionDto` with its required fields (`type_`, `location_id`, `app_id`, `app_version_id`, `account_id`); set the others with the setters.
-    pub fn new(
-        type_: MigrateConnectionDtoType,
-        location_id: impl Into<String>,
-        app_id: impl Into<String>,
-        app_version_id: impl Into<String>,
-        account_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            type_,
-            location_id: location_id.into(),
-            app_id: app_id.into(),
-            app_version_id: app_version_id.into(),
-            account_id: account_id.into(),
-            api_key: None,
-            basic_credentials: None,
-            access_token: None,
-            refresh_token: None,
-            expiry_in: None,
-            expiry_at: None,
-            scopes: None,
-            display_name: None,
-            is_default: None,
+    /// A `MigrateConnectionDto`, built by name: set its required fields ([`type_`](MigrateConnectionDtoBuilder::type_), [`location_id`](MigrateConnectionDtoBuilder::location_id), [`app_id`](MigrateConnectionDtoBuilder::app_id), [`app_version_id`](MigrateConnectionDtoBuilder::app_version_id), [`account_id`](MigrateConnectionDtoBuilder::account_id)) on the returned [`MigrateConnectionDtoBuilder`], then [`build`](MigrateConnectionDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> MigrateConnectionDtoBuilder {
+        MigrateConnectionDtoBuilder {
+            type_: Unset,
+            location_id: Unset,
+            app_id: Unset,
+            app_version_id: Unset,
+            account_id: Unset,
         }
     }
 
@@ -360,6 +346,174 @@ impl MigrateConnectionDto {
     }
 }
 
+/// Builds a [`MigrateConnectionDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct MigrateConnectionDtoBuilder<
+    Type = Unset,
+    LocationId = Unset,
+    AppId = Unset,
+    AppVersionId = Unset,
+    AccountId = Unset,
+> {
+    type_: Type,
+    location_id: LocationId,
+    app_id: AppId,
+    app_version_id: AppVersionId,
+    account_id: AccountId,
+}
+
+impl<
+    LocationId,
+    AppId,
+    AppVersionId,
+    AccountId,
+> MigrateConnectionDtoBuilder<Unset, LocationId, AppId, AppVersionId, AccountId> {
+    /// Sets [`type_`](MigrateConnectionDto::type_).
+    pub fn type_(
+        self,
+        type_: MigrateConnectionDtoType,
+    ) -> MigrateConnectionDtoBuilder<
+        MigrateConnectionDtoType,
+        LocationId,
+        AppId,
+        AppVersionId,
+        AccountId,
+    > {
+        MigrateConnectionDtoBuilder {
+            type_,
+            location_id: self.location_id,
+            app_id: self.app_id,
+            app_version_id: self.app_version_id,
+            account_id: self.account_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    AppId,
+    AppVersionId,
+    AccountId,
+> MigrateConnectionDtoBuilder<Type, Unset, AppId, AppVersionId, AccountId> {
+    /// Sets [`location_id`](MigrateConnectionDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> MigrateConnectionDtoBuilder<Type, String, AppId, AppVersionId, AccountId> {
+        MigrateConnectionDtoBuilder {
+            type_: self.type_,
+            location_id: location_id.into(),
+            app_id: self.app_id,
+            app_version_id: self.app_version_id,
+            account_id: self.account_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    LocationId,
+    AppVersionId,
+    AccountId,
+> MigrateConnectionDtoBuilder<Type, LocationId, Unset, AppVersionId, AccountId> {
+    /// Sets [`app_id`](MigrateConnectionDto::app_id).
+    pub fn app_id(
+        self,
+        app_id: impl Into<String>,
+    ) -> MigrateConnectionDtoBuilder<Type, LocationId, String, AppVersionId, AccountId> {
+        MigrateConnectionDtoBuilder {
+            type_: self.type_,
+            location_id: self.location_id,
+            app_id: app_id.into(),
+            app_version_id: self.app_version_id,
+            account_id: self.account_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    LocationId,
+    AppId,
+    AccountId,
+> MigrateConnectionDtoBuilder<Type, LocationId, AppId, Unset, AccountId> {
+    /// Sets [`app_version_id`](MigrateConnectionDto::app_version_id).
+    pub fn app_version_id(
+        self,
+        app_version_id: impl Into<String>,
+    ) -> MigrateConnectionDtoBuilder<Type, LocationId, AppId, String, AccountId> {
+        MigrateConnectionDtoBuilder {
+            type_: self.type_,
+            location_id: self.location_id,
+            app_id: self.app_id,
+            app_version_id: app_version_id.into(),
+            account_id: self.account_id,
+        }
+    }
+}
+
+impl<
+    Type,
+    LocationId,
+    AppId,
+    AppVersionId,
+> MigrateConnectionDtoBuilder<Type, LocationId, AppId, AppVersionId, Unset> {
+    /// Sets [`account_id`](MigrateConnectionDto::account_id).
+    pub fn account_id(
+        self,
+        account_id: impl Into<String>,
+    ) -> MigrateConnectionDtoBuilder<Type, LocationId, AppId, AppVersionId, String> {
+        MigrateConnectionDtoBuilder {
+            type_: self.type_,
+            location_id: self.location_id,
+            app_id: self.app_id,
+            app_version_id: self.app_version_id,
+            account_id: account_id.into(),
+        }
+    }
+}
+
+impl<
+    Type,
+    LocationId,
+    AppId,
+    AppVersionId,
+    AccountId,
+> MigrateConnectionDtoBuilder<Type, LocationId, AppId, AppVersionId, AccountId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> MigrateConnectionDto
+    where
+        Type: Given<MigrateConnectionDtoType>,
+        LocationId: Given<String>,
+        AppId: Given<String>,
+        AppVersionId: Given<String>,
+        AccountId: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let location_id = self.location_id.given();
+        let app_id = self.app_id.given();
+        let app_version_id = self.app_version_id.given();
+        let account_id = self.account_id.given();
+        MigrateConnectionDto {
+            type_,
+            location_id,
+            app_id,
+            app_version_id,
+            account_id,
+            api_key: None,
+            basic_credentials: None,
+            access_token: None,
+            refresh_token: None,
+            expiry_in: None,
+            expiry_at: None,
+            scopes: None,
+            display_name: None,
+            is_default: None,
+        }
+    }
+}
+
 pub use ghl_common::types::MigrateConnectionDtoType;
 
 /// The response to `POST /marketplace/external-auth/migration`.
@@ -420,27 +574,16 @@ pub struct RaiseChargeBodyDto {
 }
 
 impl RaiseChargeBodyDto {
-    /// A `RaiseChargeBodyDto` with its required fields (`app_id`, `meter_id`, `event_id`, `location_id`, `company_id`, `description`, `units`); set the others with the setters.
-    pub fn new(
-        app_id: impl Into<String>,
-        meter_id: impl Into<String>,
-        event_id: impl Into<String>,
-        location_id: impl Into<String>,
-        company_id: impl Into<String>,
-        description: impl Into<String>,
-        units: f64,
-    ) -> Self {
-        Self {
-            app_id: app_id.into(),
-            meter_id: meter_id.into(),
-            event_id: event_id.into(),
-            user_id: None,
-            location_id: location_id.into(),
-            company_id: company_id.into(),
-            description: description.into(),
-            price: None,
-            units,
-            event_time: None,
+    /// A `RaiseChargeBodyDto`, built by name: set its required fields ([`app_id`](RaiseChargeBodyDtoBuilder::app_id), [`meter_id`](RaiseChargeBodyDtoBuilder::meter_id), [`event_id`](RaiseChargeBodyDtoBuilder::event_id), [`location_id`](RaiseChargeBodyDtoBuilder::location_id), [`company_id`](RaiseChargeBodyDtoBuilder::company_id), [`description`](RaiseChargeBodyDtoBuilder::description), [`units`](RaiseChargeBodyDtoBuilder::units)) on the returned [`RaiseChargeBodyDtoBuilder`], then [`build`](RaiseChargeBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> RaiseChargeBodyDtoBuilder {
+        RaiseChargeBodyDtoBuilder {
+            app_id: Unset,
+            meter_id: Unset,
+            event_id: Unset,
+            location_id: Unset,
+            company_id: Unset,
+            description: Unset,
+            units: Unset,
         }
     }
 
@@ -460,6 +603,364 @@ impl RaiseChargeBodyDto {
     pub fn event_time(mut self, event_time: impl Into<ghl_runtime::Timestamp>) -> Self {
         self.event_time = Some(ghl_runtime::Timestamp::text(event_time));
         self
+    }
+}
+
+/// Builds a [`RaiseChargeBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct RaiseChargeBodyDtoBuilder<
+    AppId = Unset,
+    MeterId = Unset,
+    EventId = Unset,
+    LocationId = Unset,
+    CompanyId = Unset,
+    Description = Unset,
+    Units = Unset,
+> {
+    app_id: AppId,
+    meter_id: MeterId,
+    event_id: EventId,
+    location_id: LocationId,
+    company_id: CompanyId,
+    description: Description,
+    units: Units,
+}
+
+impl<
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> RaiseChargeBodyDtoBuilder<
+    Unset,
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> {
+    /// Sets [`app_id`](RaiseChargeBodyDto::app_id).
+    pub fn app_id(
+        self,
+        app_id: impl Into<String>,
+    ) -> RaiseChargeBodyDtoBuilder<
+        String,
+        MeterId,
+        EventId,
+        LocationId,
+        CompanyId,
+        Description,
+        Units,
+    > {
+        RaiseChargeBodyDtoBuilder {
+            app_id: app_id.into(),
+            meter_id: self.meter_id,
+            event_id: self.event_id,
+            location_id: self.location_id,
+            company_id: self.company_id,
+            description: self.description,
+            units: self.units,
+        }
+    }
+}
+
+impl<
+    AppId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> RaiseChargeBodyDtoBuilder<
+    AppId,
+    Unset,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> {
+    /// Sets [`meter_id`](RaiseChargeBodyDto::meter_id).
+    pub fn meter_id(
+        self,
+        meter_id: impl Into<String>,
+    ) -> RaiseChargeBodyDtoBuilder<
+        AppId,
+        String,
+        EventId,
+        LocationId,
+        CompanyId,
+        Description,
+        Units,
+    > {
+        RaiseChargeBodyDtoBuilder {
+            app_id: self.app_id,
+            meter_id: meter_id.into(),
+            event_id: self.event_id,
+            location_id: self.location_id,
+            company_id: self.company_id,
+            description: self.description,
+            units: self.units,
+        }
+    }
+}
+
+impl<
+    AppId,
+    MeterId,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> RaiseChargeBodyDtoBuilder<
+    AppId,
+    MeterId,
+    Unset,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> {
+    /// Sets [`event_id`](RaiseChargeBodyDto::event_id).
+    pub fn event_id(
+        self,
+        event_id: impl Into<String>,
+    ) -> RaiseChargeBodyDtoBuilder<
+        AppId,
+        MeterId,
+        String,
+        LocationId,
+        CompanyId,
+        Description,
+        Units,
+    > {
+        RaiseChargeBodyDtoBuilder {
+            app_id: self.app_id,
+            meter_id: self.meter_id,
+            event_id: event_id.into(),
+            location_id: self.location_id,
+            company_id: self.company_id,
+            description: self.description,
+            units: self.units,
+        }
+    }
+}
+
+impl<
+    AppId,
+    MeterId,
+    EventId,
+    CompanyId,
+    Description,
+    Units,
+> RaiseChargeBodyDtoBuilder<
+    AppId,
+    MeterId,
+    EventId,
+    Unset,
+    CompanyId,
+    Description,
+    Units,
+> {
+    /// Sets [`location_id`](RaiseChargeBodyDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> RaiseChargeBodyDtoBuilder<
+        AppId,
+        MeterId,
+        EventId,
+        String,
+        CompanyId,
+        Description,
+        Units,
+    > {
+        RaiseChargeBodyDtoBuilder {
+            app_id: self.app_id,
+            meter_id: self.meter_id,
+            event_id: self.event_id,
+            location_id: location_id.into(),
+            company_id: self.company_id,
+            description: self.description,
+            units: self.units,
+        }
+    }
+}
+
+impl<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    Description,
+    Units,
+> RaiseChargeBodyDtoBuilder<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    Unset,
+    Description,
+    Units,
+> {
+    /// Sets [`company_id`](RaiseChargeBodyDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> RaiseChargeBodyDtoBuilder<
+        AppId,
+        MeterId,
+        EventId,
+        LocationId,
+        String,
+        Description,
+        Units,
+    > {
+        RaiseChargeBodyDtoBuilder {
+            app_id: self.app_id,
+            meter_id: self.meter_id,
+            event_id: self.event_id,
+            location_id: self.location_id,
+            company_id: company_id.into(),
+            description: self.description,
+            units: self.units,
+        }
+    }
+}
+
+impl<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Units,
+> RaiseChargeBodyDtoBuilder<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Unset,
+    Units,
+> {
+    /// Sets [`description`](RaiseChargeBodyDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> RaiseChargeBodyDtoBuilder<
+        AppId,
+        MeterId,
+        EventId,
+        LocationId,
+        CompanyId,
+        String,
+        Units,
+    > {
+        RaiseChargeBodyDtoBuilder {
+            app_id: self.app_id,
+            meter_id: self.meter_id,
+            event_id: self.event_id,
+            location_id: self.location_id,
+            company_id: self.company_id,
+            description: description.into(),
+            units: self.units,
+        }
+    }
+}
+
+impl<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+> RaiseChargeBodyDtoBuilder<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+    Unset,
+> {
+    /// Sets [`units`](RaiseChargeBodyDto::units).
+    pub fn units(
+        self,
+        units: f64,
+    ) -> RaiseChargeBodyDtoBuilder<
+        AppId,
+        MeterId,
+        EventId,
+        LocationId,
+        CompanyId,
+        Description,
+        f64,
+    > {
+        RaiseChargeBodyDtoBuilder {
+            app_id: self.app_id,
+            meter_id: self.meter_id,
+            event_id: self.event_id,
+            location_id: self.location_id,
+            company_id: self.company_id,
+            description: self.description,
+            units,
+        }
+    }
+}
+
+impl<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> RaiseChargeBodyDtoBuilder<
+    AppId,
+    MeterId,
+    EventId,
+    LocationId,
+    CompanyId,
+    Description,
+    Units,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> RaiseChargeBodyDto
+    where
+        AppId: Given<String>,
+        MeterId: Given<String>,
+        EventId: Given<String>,
+        LocationId: Given<String>,
+        CompanyId: Given<String>,
+        Description: Given<String>,
+        Units: Given<f64>,
+    {
+        let app_id = self.app_id.given();
+        let meter_id = self.meter_id.given();
+        let event_id = self.event_id.given();
+        let location_id = self.location_id.given();
+        let company_id = self.company_id.given();
+        let description = self.description.given();
+        let units = self.units.given();
+        RaiseChargeBodyDto {
+            app_id,
+            meter_id,
+            event_id,
+            user_id: None,
+            location_id,
+            company_id,
+            description,
+            price: None,
+            units,
+            event_time: None,
+        }
     }
 }
 

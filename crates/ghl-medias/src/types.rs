@@ -3,6 +3,7 @@
 
 //! Request and response types of the Media Storage API, one per schema of `apps/medias.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 pub use ghl_common::types::AltType;
@@ -26,17 +27,12 @@ pub struct CreateFolderParams {
 }
 
 impl CreateFolderParams {
-    /// A `CreateFolderParams` with its required fields (`alt_id`, `alt_type`, `name`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            parent_id: None,
+    /// A `CreateFolderParams`, built by name: set its required fields ([`alt_id`](CreateFolderParamsBuilder::alt_id), [`alt_type`](CreateFolderParamsBuilder::alt_type), [`name`](CreateFolderParamsBuilder::name)) on the returned [`CreateFolderParamsBuilder`], then [`build`](CreateFolderParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateFolderParamsBuilder {
+        CreateFolderParamsBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
         }
     }
 
@@ -44,6 +40,77 @@ impl CreateFolderParams {
     pub fn parent_id(mut self, parent_id: impl Into<String>) -> Self {
         self.parent_id = Some(parent_id.into());
         self
+    }
+}
+
+/// Builds a [`CreateFolderParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateFolderParamsBuilder<AltId = Unset, AltTypeField = Unset, Name = Unset> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+}
+
+impl<AltTypeField, Name> CreateFolderParamsBuilder<Unset, AltTypeField, Name> {
+    /// Sets [`alt_id`](CreateFolderParams::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateFolderParamsBuilder<String, AltTypeField, Name> {
+        CreateFolderParamsBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+        }
+    }
+}
+
+impl<AltId, Name> CreateFolderParamsBuilder<AltId, Unset, Name> {
+    /// Sets [`alt_type`](CreateFolderParams::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateFolderParamsBuilder<AltId, AltType, Name> {
+        CreateFolderParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+        }
+    }
+}
+
+impl<AltId, AltTypeField> CreateFolderParamsBuilder<AltId, AltTypeField, Unset> {
+    /// Sets [`name`](CreateFolderParams::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateFolderParamsBuilder<AltId, AltTypeField, String> {
+        CreateFolderParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+        }
+    }
+}
+
+impl<AltId, AltTypeField, Name> CreateFolderParamsBuilder<AltId, AltTypeField, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateFolderParams
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        CreateFolderParams {
+            alt_id,
+            alt_type,
+            name,
+            parent_id: None,
+        }
     }
 }
 
@@ -83,17 +150,145 @@ pub struct DeleteMediaObjectsBodyParams {
 }
 
 impl DeleteMediaObjectsBodyParams {
-    /// A `DeleteMediaObjectsBodyParams` with its required fields (`files_to_be_deleted`, `alt_type`, `alt_id`, `status`); set the others with the setters.
-    pub fn new(
+    /// A `DeleteMediaObjectsBodyParams`, built by name: set its required fields ([`files_to_be_deleted`](DeleteMediaObjectsBodyParamsBuilder::files_to_be_deleted), [`alt_type`](DeleteMediaObjectsBodyParamsBuilder::alt_type), [`alt_id`](DeleteMediaObjectsBodyParamsBuilder::alt_id), [`status`](DeleteMediaObjectsBodyParamsBuilder::status)) on the returned [`DeleteMediaObjectsBodyParamsBuilder`], then [`build`](DeleteMediaObjectsBodyParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DeleteMediaObjectsBodyParamsBuilder {
+        DeleteMediaObjectsBodyParamsBuilder {
+            files_to_be_deleted: Unset,
+            alt_type: Unset,
+            alt_id: Unset,
+            status: Unset,
+        }
+    }
+}
+
+/// Builds a [`DeleteMediaObjectsBodyParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DeleteMediaObjectsBodyParamsBuilder<
+    FilesToBeDeleted = Unset,
+    AltTypeField = Unset,
+    AltId = Unset,
+    Status = Unset,
+> {
+    files_to_be_deleted: FilesToBeDeleted,
+    alt_type: AltTypeField,
+    alt_id: AltId,
+    status: Status,
+}
+
+impl<
+    AltTypeField,
+    AltId,
+    Status,
+> DeleteMediaObjectsBodyParamsBuilder<Unset, AltTypeField, AltId, Status> {
+    /// Sets [`files_to_be_deleted`](DeleteMediaObjectsBodyParams::files_to_be_deleted).
+    pub fn files_to_be_deleted(
+        self,
         files_to_be_deleted: Vec<DeleteMediaObjectItem>,
+    ) -> DeleteMediaObjectsBodyParamsBuilder<
+        Vec<DeleteMediaObjectItem>,
+        AltTypeField,
+        AltId,
+        Status,
+    > {
+        DeleteMediaObjectsBodyParamsBuilder {
+            files_to_be_deleted,
+            alt_type: self.alt_type,
+            alt_id: self.alt_id,
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    FilesToBeDeleted,
+    AltId,
+    Status,
+> DeleteMediaObjectsBodyParamsBuilder<FilesToBeDeleted, Unset, AltId, Status> {
+    /// Sets [`alt_type`](DeleteMediaObjectsBodyParams::alt_type).
+    pub fn alt_type(
+        self,
         alt_type: AltType,
+    ) -> DeleteMediaObjectsBodyParamsBuilder<FilesToBeDeleted, AltType, AltId, Status> {
+        DeleteMediaObjectsBodyParamsBuilder {
+            files_to_be_deleted: self.files_to_be_deleted,
+            alt_type,
+            alt_id: self.alt_id,
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    FilesToBeDeleted,
+    AltTypeField,
+    Status,
+> DeleteMediaObjectsBodyParamsBuilder<FilesToBeDeleted, AltTypeField, Unset, Status> {
+    /// Sets [`alt_id`](DeleteMediaObjectsBodyParams::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
+    ) -> DeleteMediaObjectsBodyParamsBuilder<
+        FilesToBeDeleted,
+        AltTypeField,
+        String,
+        Status,
+    > {
+        DeleteMediaObjectsBodyParamsBuilder {
+            files_to_be_deleted: self.files_to_be_deleted,
+            alt_type: self.alt_type,
+            alt_id: alt_id.into(),
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    FilesToBeDeleted,
+    AltTypeField,
+    AltId,
+> DeleteMediaObjectsBodyParamsBuilder<FilesToBeDeleted, AltTypeField, AltId, Unset> {
+    /// Sets [`status`](DeleteMediaObjectsBodyParams::status).
+    pub fn status(
+        self,
         status: DeleteMediaObjectsBodyParamsStatus,
-    ) -> Self {
-        Self {
+    ) -> DeleteMediaObjectsBodyParamsBuilder<
+        FilesToBeDeleted,
+        AltTypeField,
+        AltId,
+        DeleteMediaObjectsBodyParamsStatus,
+    > {
+        DeleteMediaObjectsBodyParamsBuilder {
+            files_to_be_deleted: self.files_to_be_deleted,
+            alt_type: self.alt_type,
+            alt_id: self.alt_id,
+            status,
+        }
+    }
+}
+
+impl<
+    FilesToBeDeleted,
+    AltTypeField,
+    AltId,
+    Status,
+> DeleteMediaObjectsBodyParamsBuilder<FilesToBeDeleted, AltTypeField, AltId, Status> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DeleteMediaObjectsBodyParams
+    where
+        FilesToBeDeleted: Given<Vec<DeleteMediaObjectItem>>,
+        AltTypeField: Given<AltType>,
+        AltId: Given<String>,
+        Status: Given<DeleteMediaObjectsBodyParamsStatus>,
+    {
+        let files_to_be_deleted = self.files_to_be_deleted.given();
+        let alt_type = self.alt_type.given();
+        let alt_id = self.alt_id.given();
+        let status = self.status.given();
+        DeleteMediaObjectsBodyParams {
             files_to_be_deleted,
             alt_type,
-            alt_id: alt_id.into(),
+            alt_id,
             status,
         }
     }
@@ -241,16 +436,82 @@ pub struct UpdateObject {
 }
 
 impl UpdateObject {
-    /// A `UpdateObject` with its required fields (`name`, `alt_type`, `alt_id`); set the others with the setters.
-    pub fn new(
+    /// A `UpdateObject`, built by name: set its required fields ([`name`](UpdateObjectBuilder::name), [`alt_type`](UpdateObjectBuilder::alt_type), [`alt_id`](UpdateObjectBuilder::alt_id)) on the returned [`UpdateObjectBuilder`], then [`build`](UpdateObjectBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateObjectBuilder {
+        UpdateObjectBuilder {
+            name: Unset,
+            alt_type: Unset,
+            alt_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateObject`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateObjectBuilder<Name = Unset, AltTypeField = Unset, AltId = Unset> {
+    name: Name,
+    alt_type: AltTypeField,
+    alt_id: AltId,
+}
+
+impl<AltTypeField, AltId> UpdateObjectBuilder<Unset, AltTypeField, AltId> {
+    /// Sets [`name`](UpdateObject::name).
+    pub fn name(
+        self,
         name: impl Into<String>,
-        alt_type: AltType,
-        alt_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> UpdateObjectBuilder<String, AltTypeField, AltId> {
+        UpdateObjectBuilder {
             name: name.into(),
+            alt_type: self.alt_type,
+            alt_id: self.alt_id,
+        }
+    }
+}
+
+impl<Name, AltId> UpdateObjectBuilder<Name, Unset, AltId> {
+    /// Sets [`alt_type`](UpdateObject::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateObjectBuilder<Name, AltType, AltId> {
+        UpdateObjectBuilder {
+            name: self.name,
             alt_type,
+            alt_id: self.alt_id,
+        }
+    }
+}
+
+impl<Name, AltTypeField> UpdateObjectBuilder<Name, AltTypeField, Unset> {
+    /// Sets [`alt_id`](UpdateObject::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> UpdateObjectBuilder<Name, AltTypeField, String> {
+        UpdateObjectBuilder {
+            name: self.name,
+            alt_type: self.alt_type,
             alt_id: alt_id.into(),
+        }
+    }
+}
+
+impl<Name, AltTypeField, AltId> UpdateObjectBuilder<Name, AltTypeField, AltId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateObject
+    where
+        Name: Given<String>,
+        AltTypeField: Given<AltType>,
+        AltId: Given<String>,
+    {
+        let name = self.name.given();
+        let alt_type = self.alt_type.given();
+        let alt_id = self.alt_id.given();
+        UpdateObject {
+            name,
+            alt_type,
+            alt_id,
         }
     }
 }

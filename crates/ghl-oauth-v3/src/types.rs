@@ -3,6 +3,7 @@
 
 //! Request and response types of the OAuth 2.0 v3 API, one per schema of `apps/v3/oauth-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The `error` field of [`AipErrorResponseDto`].
@@ -56,20 +57,12 @@ pub struct GetAccessTokenBodyDto {
 }
 
 impl GetAccessTokenBodyDto {
-    /// A `GetAccessTokenBodyDto` with its required fields (`client_id`, `client_secret`, `grant_type`); set the others with the setters.
-    pub fn new(
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-        grant_type: GetAccessTokenBodyDtoGrantType,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            grant_type,
-            code: None,
-            refresh_token: None,
-            user_type: None,
-            redirect_uri: None,
+    /// A `GetAccessTokenBodyDto`, built by name: set its required fields ([`client_id`](GetAccessTokenBodyDtoBuilder::client_id), [`client_secret`](GetAccessTokenBodyDtoBuilder::client_secret), [`grant_type`](GetAccessTokenBodyDtoBuilder::grant_type)) on the returned [`GetAccessTokenBodyDtoBuilder`], then [`build`](GetAccessTokenBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GetAccessTokenBodyDtoBuilder {
+        GetAccessTokenBodyDtoBuilder {
+            client_id: Unset,
+            client_secret: Unset,
+            grant_type: Unset,
         }
     }
 
@@ -98,6 +91,98 @@ impl GetAccessTokenBodyDto {
     pub fn redirect_uri(mut self, redirect_uri: impl Into<String>) -> Self {
         self.redirect_uri = Some(redirect_uri.into());
         self
+    }
+}
+
+/// Builds a [`GetAccessTokenBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GetAccessTokenBodyDtoBuilder<
+    ClientId = Unset,
+    ClientSecret = Unset,
+    GrantType = Unset,
+> {
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    grant_type: GrantType,
+}
+
+impl<
+    ClientSecret,
+    GrantType,
+> GetAccessTokenBodyDtoBuilder<Unset, ClientSecret, GrantType> {
+    /// Sets [`client_id`](GetAccessTokenBodyDto::client_id).
+    pub fn client_id(
+        self,
+        client_id: impl Into<String>,
+    ) -> GetAccessTokenBodyDtoBuilder<String, ClientSecret, GrantType> {
+        GetAccessTokenBodyDtoBuilder {
+            client_id: client_id.into(),
+            client_secret: self.client_secret,
+            grant_type: self.grant_type,
+        }
+    }
+}
+
+impl<ClientId, GrantType> GetAccessTokenBodyDtoBuilder<ClientId, Unset, GrantType> {
+    /// Sets [`client_secret`](GetAccessTokenBodyDto::client_secret).
+    pub fn client_secret(
+        self,
+        client_secret: impl Into<String>,
+    ) -> GetAccessTokenBodyDtoBuilder<ClientId, String, GrantType> {
+        GetAccessTokenBodyDtoBuilder {
+            client_id: self.client_id,
+            client_secret: client_secret.into(),
+            grant_type: self.grant_type,
+        }
+    }
+}
+
+impl<
+    ClientId,
+    ClientSecret,
+> GetAccessTokenBodyDtoBuilder<ClientId, ClientSecret, Unset> {
+    /// Sets [`grant_type`](GetAccessTokenBodyDto::grant_type).
+    pub fn grant_type(
+        self,
+        grant_type: GetAccessTokenBodyDtoGrantType,
+    ) -> GetAccessTokenBodyDtoBuilder<
+        ClientId,
+        ClientSecret,
+        GetAccessTokenBodyDtoGrantType,
+    > {
+        GetAccessTokenBodyDtoBuilder {
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            grant_type,
+        }
+    }
+}
+
+impl<
+    ClientId,
+    ClientSecret,
+    GrantType,
+> GetAccessTokenBodyDtoBuilder<ClientId, ClientSecret, GrantType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GetAccessTokenBodyDto
+    where
+        ClientId: Given<String>,
+        ClientSecret: Given<String>,
+        GrantType: Given<GetAccessTokenBodyDtoGrantType>,
+    {
+        let client_id = self.client_id.given();
+        let client_secret = self.client_secret.given();
+        let grant_type = self.grant_type.given();
+        GetAccessTokenBodyDto {
+            client_id,
+            client_secret,
+            grant_type,
+            code: None,
+            refresh_token: None,
+            user_type: None,
+            redirect_uri: None,
+        }
     }
 }
 
@@ -195,11 +280,61 @@ pub struct GetLocationAccessCodeBodyDto {
 }
 
 impl GetLocationAccessCodeBodyDto {
-    /// A `GetLocationAccessCodeBodyDto` with its required fields (`company_id`, `location_id`); set the others with the setters.
-    pub fn new(company_id: impl Into<String>, location_id: impl Into<String>) -> Self {
-        Self {
+    /// A `GetLocationAccessCodeBodyDto`, built by name: set its required fields ([`company_id`](GetLocationAccessCodeBodyDtoBuilder::company_id), [`location_id`](GetLocationAccessCodeBodyDtoBuilder::location_id)) on the returned [`GetLocationAccessCodeBodyDtoBuilder`], then [`build`](GetLocationAccessCodeBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GetLocationAccessCodeBodyDtoBuilder {
+        GetLocationAccessCodeBodyDtoBuilder {
+            company_id: Unset,
+            location_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`GetLocationAccessCodeBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GetLocationAccessCodeBodyDtoBuilder<CompanyId = Unset, LocationId = Unset> {
+    company_id: CompanyId,
+    location_id: LocationId,
+}
+
+impl<LocationId> GetLocationAccessCodeBodyDtoBuilder<Unset, LocationId> {
+    /// Sets [`company_id`](GetLocationAccessCodeBodyDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> GetLocationAccessCodeBodyDtoBuilder<String, LocationId> {
+        GetLocationAccessCodeBodyDtoBuilder {
             company_id: company_id.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<CompanyId> GetLocationAccessCodeBodyDtoBuilder<CompanyId, Unset> {
+    /// Sets [`location_id`](GetLocationAccessCodeBodyDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> GetLocationAccessCodeBodyDtoBuilder<CompanyId, String> {
+        GetLocationAccessCodeBodyDtoBuilder {
+            company_id: self.company_id,
             location_id: location_id.into(),
+        }
+    }
+}
+
+impl<CompanyId, LocationId> GetLocationAccessCodeBodyDtoBuilder<CompanyId, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GetLocationAccessCodeBodyDto
+    where
+        CompanyId: Given<String>,
+        LocationId: Given<String>,
+    {
+        let company_id = self.company_id.given();
+        let location_id = self.location_id.given();
+        GetLocationAccessCodeBodyDto {
+            company_id,
+            location_id,
         }
     }
 }

@@ -3,6 +3,7 @@
 
 //! Request and response types of the OAuth 2.0 API, one per schema of `apps/oauth.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The response to `POST /oauth/token`.
@@ -71,20 +72,12 @@ pub struct GetAccessCodebodyDto {
 }
 
 impl GetAccessCodebodyDto {
-    /// A `GetAccessCodebodyDto` with its required fields (`client_id`, `client_secret`, `grant_type`); set the others with the setters.
-    pub fn new(
-        client_id: impl Into<String>,
-        client_secret: impl Into<String>,
-        grant_type: GetAccessCodebodyDtoGrantType,
-    ) -> Self {
-        Self {
-            client_id: client_id.into(),
-            client_secret: client_secret.into(),
-            grant_type,
-            code: None,
-            refresh_token: None,
-            user_type: None,
-            redirect_uri: None,
+    /// A `GetAccessCodebodyDto`, built by name: set its required fields ([`client_id`](GetAccessCodebodyDtoBuilder::client_id), [`client_secret`](GetAccessCodebodyDtoBuilder::client_secret), [`grant_type`](GetAccessCodebodyDtoBuilder::grant_type)) on the returned [`GetAccessCodebodyDtoBuilder`], then [`build`](GetAccessCodebodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GetAccessCodebodyDtoBuilder {
+        GetAccessCodebodyDtoBuilder {
+            client_id: Unset,
+            client_secret: Unset,
+            grant_type: Unset,
         }
     }
 
@@ -113,6 +106,95 @@ impl GetAccessCodebodyDto {
     pub fn redirect_uri(mut self, redirect_uri: impl Into<String>) -> Self {
         self.redirect_uri = Some(redirect_uri.into());
         self
+    }
+}
+
+/// Builds a [`GetAccessCodebodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GetAccessCodebodyDtoBuilder<
+    ClientId = Unset,
+    ClientSecret = Unset,
+    GrantType = Unset,
+> {
+    client_id: ClientId,
+    client_secret: ClientSecret,
+    grant_type: GrantType,
+}
+
+impl<
+    ClientSecret,
+    GrantType,
+> GetAccessCodebodyDtoBuilder<Unset, ClientSecret, GrantType> {
+    /// Sets [`client_id`](GetAccessCodebodyDto::client_id).
+    pub fn client_id(
+        self,
+        client_id: impl Into<String>,
+    ) -> GetAccessCodebodyDtoBuilder<String, ClientSecret, GrantType> {
+        GetAccessCodebodyDtoBuilder {
+            client_id: client_id.into(),
+            client_secret: self.client_secret,
+            grant_type: self.grant_type,
+        }
+    }
+}
+
+impl<ClientId, GrantType> GetAccessCodebodyDtoBuilder<ClientId, Unset, GrantType> {
+    /// Sets [`client_secret`](GetAccessCodebodyDto::client_secret).
+    pub fn client_secret(
+        self,
+        client_secret: impl Into<String>,
+    ) -> GetAccessCodebodyDtoBuilder<ClientId, String, GrantType> {
+        GetAccessCodebodyDtoBuilder {
+            client_id: self.client_id,
+            client_secret: client_secret.into(),
+            grant_type: self.grant_type,
+        }
+    }
+}
+
+impl<ClientId, ClientSecret> GetAccessCodebodyDtoBuilder<ClientId, ClientSecret, Unset> {
+    /// Sets [`grant_type`](GetAccessCodebodyDto::grant_type).
+    pub fn grant_type(
+        self,
+        grant_type: GetAccessCodebodyDtoGrantType,
+    ) -> GetAccessCodebodyDtoBuilder<
+        ClientId,
+        ClientSecret,
+        GetAccessCodebodyDtoGrantType,
+    > {
+        GetAccessCodebodyDtoBuilder {
+            client_id: self.client_id,
+            client_secret: self.client_secret,
+            grant_type,
+        }
+    }
+}
+
+impl<
+    ClientId,
+    ClientSecret,
+    GrantType,
+> GetAccessCodebodyDtoBuilder<ClientId, ClientSecret, GrantType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GetAccessCodebodyDto
+    where
+        ClientId: Given<String>,
+        ClientSecret: Given<String>,
+        GrantType: Given<GetAccessCodebodyDtoGrantType>,
+    {
+        let client_id = self.client_id.given();
+        let client_secret = self.client_secret.given();
+        let grant_type = self.grant_type.given();
+        GetAccessCodebodyDto {
+            client_id,
+            client_secret,
+            grant_type,
+            code: None,
+            refresh_token: None,
+            user_type: None,
+            redirect_uri: None,
+        }
     }
 }
 
@@ -150,11 +232,61 @@ pub struct GetLocationAccessCodeBodyDto {
 }
 
 impl GetLocationAccessCodeBodyDto {
-    /// A `GetLocationAccessCodeBodyDto` with its required fields (`company_id`, `location_id`); set the others with the setters.
-    pub fn new(company_id: impl Into<String>, location_id: impl Into<String>) -> Self {
-        Self {
+    /// A `GetLocationAccessCodeBodyDto`, built by name: set its required fields ([`company_id`](GetLocationAccessCodeBodyDtoBuilder::company_id), [`location_id`](GetLocationAccessCodeBodyDtoBuilder::location_id)) on the returned [`GetLocationAccessCodeBodyDtoBuilder`], then [`build`](GetLocationAccessCodeBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GetLocationAccessCodeBodyDtoBuilder {
+        GetLocationAccessCodeBodyDtoBuilder {
+            company_id: Unset,
+            location_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`GetLocationAccessCodeBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GetLocationAccessCodeBodyDtoBuilder<CompanyId = Unset, LocationId = Unset> {
+    company_id: CompanyId,
+    location_id: LocationId,
+}
+
+impl<LocationId> GetLocationAccessCodeBodyDtoBuilder<Unset, LocationId> {
+    /// Sets [`company_id`](GetLocationAccessCodeBodyDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> GetLocationAccessCodeBodyDtoBuilder<String, LocationId> {
+        GetLocationAccessCodeBodyDtoBuilder {
             company_id: company_id.into(),
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<CompanyId> GetLocationAccessCodeBodyDtoBuilder<CompanyId, Unset> {
+    /// Sets [`location_id`](GetLocationAccessCodeBodyDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> GetLocationAccessCodeBodyDtoBuilder<CompanyId, String> {
+        GetLocationAccessCodeBodyDtoBuilder {
+            company_id: self.company_id,
             location_id: location_id.into(),
+        }
+    }
+}
+
+impl<CompanyId, LocationId> GetLocationAccessCodeBodyDtoBuilder<CompanyId, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GetLocationAccessCodeBodyDto
+    where
+        CompanyId: Given<String>,
+        LocationId: Given<String>,
+    {
+        let company_id = self.company_id.given();
+        let location_id = self.location_id.given();
+        GetLocationAccessCodeBodyDto {
+            company_id,
+            location_id,
         }
     }
 }

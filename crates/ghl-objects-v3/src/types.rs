@@ -3,6 +3,7 @@
 
 //! Request and response types of the CUSTOM_OBJECTS API, one per schema of `apps/v3/objects-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /objects/{schemaKey}/records`.
@@ -31,19 +32,13 @@ pub struct CreateCustomObjectSchemaDto {
 }
 
 impl CreateCustomObjectSchemaDto {
-    /// A `CreateCustomObjectSchemaDto` with its required fields (`labels`, `key`, `location_id`, `primary_display_property_details`); set the others with the setters.
-    pub fn new(
-        labels: CustomObjectLabelDto,
-        key: impl Into<String>,
-        location_id: impl Into<String>,
-        primary_display_property_details: CustomObjectDisplayPropertyDetails,
-    ) -> Self {
-        Self {
-            labels,
-            key: key.into(),
-            description: None,
-            location_id: location_id.into(),
-            primary_display_property_details,
+    /// A `CreateCustomObjectSchemaDto`, built by name: set its required fields ([`labels`](CreateCustomObjectSchemaDtoBuilder::labels), [`key`](CreateCustomObjectSchemaDtoBuilder::key), [`location_id`](CreateCustomObjectSchemaDtoBuilder::location_id), [`primary_display_property_details`](CreateCustomObjectSchemaDtoBuilder::primary_display_property_details)) on the returned [`CreateCustomObjectSchemaDtoBuilder`], then [`build`](CreateCustomObjectSchemaDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCustomObjectSchemaDtoBuilder {
+        CreateCustomObjectSchemaDtoBuilder {
+            labels: Unset,
+            key: Unset,
+            location_id: Unset,
+            primary_display_property_details: Unset,
         }
     }
 
@@ -51,6 +46,162 @@ impl CreateCustomObjectSchemaDto {
     pub fn description(mut self, description: impl Into<String>) -> Self {
         self.description = Some(description.into());
         self
+    }
+}
+
+/// Builds a [`CreateCustomObjectSchemaDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCustomObjectSchemaDtoBuilder<
+    Labels = Unset,
+    Key = Unset,
+    LocationId = Unset,
+    PrimaryDisplayPropertyDetails = Unset,
+> {
+    labels: Labels,
+    key: Key,
+    location_id: LocationId,
+    primary_display_property_details: PrimaryDisplayPropertyDetails,
+}
+
+impl<
+    Key,
+    LocationId,
+    PrimaryDisplayPropertyDetails,
+> CreateCustomObjectSchemaDtoBuilder<
+    Unset,
+    Key,
+    LocationId,
+    PrimaryDisplayPropertyDetails,
+> {
+    /// Sets [`labels`](CreateCustomObjectSchemaDto::labels).
+    pub fn labels(
+        self,
+        labels: CustomObjectLabelDto,
+    ) -> CreateCustomObjectSchemaDtoBuilder<
+        CustomObjectLabelDto,
+        Key,
+        LocationId,
+        PrimaryDisplayPropertyDetails,
+    > {
+        CreateCustomObjectSchemaDtoBuilder {
+            labels,
+            key: self.key,
+            location_id: self.location_id,
+            primary_display_property_details: self.primary_display_property_details,
+        }
+    }
+}
+
+impl<
+    Labels,
+    LocationId,
+    PrimaryDisplayPropertyDetails,
+> CreateCustomObjectSchemaDtoBuilder<
+    Labels,
+    Unset,
+    LocationId,
+    PrimaryDisplayPropertyDetails,
+> {
+    /// Sets [`key`](CreateCustomObjectSchemaDto::key).
+    pub fn key(
+        self,
+        key: impl Into<String>,
+    ) -> CreateCustomObjectSchemaDtoBuilder<
+        Labels,
+        String,
+        LocationId,
+        PrimaryDisplayPropertyDetails,
+    > {
+        CreateCustomObjectSchemaDtoBuilder {
+            labels: self.labels,
+            key: key.into(),
+            location_id: self.location_id,
+            primary_display_property_details: self.primary_display_property_details,
+        }
+    }
+}
+
+impl<
+    Labels,
+    Key,
+    PrimaryDisplayPropertyDetails,
+> CreateCustomObjectSchemaDtoBuilder<Labels, Key, Unset, PrimaryDisplayPropertyDetails> {
+    /// Sets [`location_id`](CreateCustomObjectSchemaDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateCustomObjectSchemaDtoBuilder<
+        Labels,
+        Key,
+        String,
+        PrimaryDisplayPropertyDetails,
+    > {
+        CreateCustomObjectSchemaDtoBuilder {
+            labels: self.labels,
+            key: self.key,
+            location_id: location_id.into(),
+            primary_display_property_details: self.primary_display_property_details,
+        }
+    }
+}
+
+impl<
+    Labels,
+    Key,
+    LocationId,
+> CreateCustomObjectSchemaDtoBuilder<Labels, Key, LocationId, Unset> {
+    /// Sets [`primary_display_property_details`](CreateCustomObjectSchemaDto::primary_display_property_details).
+    pub fn primary_display_property_details(
+        self,
+        primary_display_property_details: CustomObjectDisplayPropertyDetails,
+    ) -> CreateCustomObjectSchemaDtoBuilder<
+        Labels,
+        Key,
+        LocationId,
+        CustomObjectDisplayPropertyDetails,
+    > {
+        CreateCustomObjectSchemaDtoBuilder {
+            labels: self.labels,
+            key: self.key,
+            location_id: self.location_id,
+            primary_display_property_details,
+        }
+    }
+}
+
+impl<
+    Labels,
+    Key,
+    LocationId,
+    PrimaryDisplayPropertyDetails,
+> CreateCustomObjectSchemaDtoBuilder<
+    Labels,
+    Key,
+    LocationId,
+    PrimaryDisplayPropertyDetails,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCustomObjectSchemaDto
+    where
+        Labels: Given<CustomObjectLabelDto>,
+        Key: Given<String>,
+        LocationId: Given<String>,
+        PrimaryDisplayPropertyDetails: Given<CustomObjectDisplayPropertyDetails>,
+    {
+        let labels = self.labels.given();
+        let key = self.key.given();
+        let location_id = self.location_id.given();
+        let primary_display_property_details = self
+            .primary_display_property_details
+            .given();
+        CreateCustomObjectSchemaDto {
+            labels,
+            key,
+            description: None,
+            location_id,
+            primary_display_property_details,
+        }
     }
 }
 
@@ -102,16 +253,90 @@ pub struct CustomObjectDisplayPropertyDetails {
 }
 
 impl CustomObjectDisplayPropertyDetails {
-    /// A `CustomObjectDisplayPropertyDetails` with its required fields (`key`, `name`, `data_type`); set the others with the setters.
-    pub fn new(
+    /// A `CustomObjectDisplayPropertyDetails`, built by name: set its required fields ([`key`](CustomObjectDisplayPropertyDetailsBuilder::key), [`name`](CustomObjectDisplayPropertyDetailsBuilder::name), [`data_type`](CustomObjectDisplayPropertyDetailsBuilder::data_type)) on the returned [`CustomObjectDisplayPropertyDetailsBuilder`], then [`build`](CustomObjectDisplayPropertyDetailsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomObjectDisplayPropertyDetailsBuilder {
+        CustomObjectDisplayPropertyDetailsBuilder {
+            key: Unset,
+            name: Unset,
+            data_type: Unset,
+        }
+    }
+}
+
+/// Builds a [`CustomObjectDisplayPropertyDetails`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomObjectDisplayPropertyDetailsBuilder<
+    Key = Unset,
+    Name = Unset,
+    DataType = Unset,
+> {
+    key: Key,
+    name: Name,
+    data_type: DataType,
+}
+
+impl<Name, DataType> CustomObjectDisplayPropertyDetailsBuilder<Unset, Name, DataType> {
+    /// Sets [`key`](CustomObjectDisplayPropertyDetails::key).
+    pub fn key(
+        self,
         key: impl Into<String>,
-        name: impl Into<String>,
-        data_type: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CustomObjectDisplayPropertyDetailsBuilder<String, Name, DataType> {
+        CustomObjectDisplayPropertyDetailsBuilder {
             key: key.into(),
+            name: self.name,
+            data_type: self.data_type,
+        }
+    }
+}
+
+impl<Key, DataType> CustomObjectDisplayPropertyDetailsBuilder<Key, Unset, DataType> {
+    /// Sets [`name`](CustomObjectDisplayPropertyDetails::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CustomObjectDisplayPropertyDetailsBuilder<Key, String, DataType> {
+        CustomObjectDisplayPropertyDetailsBuilder {
+            key: self.key,
             name: name.into(),
+            data_type: self.data_type,
+        }
+    }
+}
+
+impl<Key, Name> CustomObjectDisplayPropertyDetailsBuilder<Key, Name, Unset> {
+    /// Sets [`data_type`](CustomObjectDisplayPropertyDetails::data_type).
+    pub fn data_type(
+        self,
+        data_type: impl Into<String>,
+    ) -> CustomObjectDisplayPropertyDetailsBuilder<Key, Name, String> {
+        CustomObjectDisplayPropertyDetailsBuilder {
+            key: self.key,
+            name: self.name,
             data_type: data_type.into(),
+        }
+    }
+}
+
+impl<
+    Key,
+    Name,
+    DataType,
+> CustomObjectDisplayPropertyDetailsBuilder<Key, Name, DataType> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomObjectDisplayPropertyDetails
+    where
+        Key: Given<String>,
+        Name: Given<String>,
+        DataType: Given<String>,
+    {
+        let key = self.key.given();
+        let name = self.name.given();
+        let data_type = self.data_type.given();
+        CustomObjectDisplayPropertyDetails {
+            key,
+            name,
+            data_type,
         }
     }
 }
@@ -129,11 +354,61 @@ pub struct CustomObjectLabelDto {
 }
 
 impl CustomObjectLabelDto {
-    /// A `CustomObjectLabelDto` with its required fields (`singular`, `plural`); set the others with the setters.
-    pub fn new(singular: impl Into<String>, plural: impl Into<String>) -> Self {
-        Self {
+    /// A `CustomObjectLabelDto`, built by name: set its required fields ([`singular`](CustomObjectLabelDtoBuilder::singular), [`plural`](CustomObjectLabelDtoBuilder::plural)) on the returned [`CustomObjectLabelDtoBuilder`], then [`build`](CustomObjectLabelDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomObjectLabelDtoBuilder {
+        CustomObjectLabelDtoBuilder {
+            singular: Unset,
+            plural: Unset,
+        }
+    }
+}
+
+/// Builds a [`CustomObjectLabelDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomObjectLabelDtoBuilder<Singular = Unset, Plural = Unset> {
+    singular: Singular,
+    plural: Plural,
+}
+
+impl<Plural> CustomObjectLabelDtoBuilder<Unset, Plural> {
+    /// Sets [`singular`](CustomObjectLabelDto::singular).
+    pub fn singular(
+        self,
+        singular: impl Into<String>,
+    ) -> CustomObjectLabelDtoBuilder<String, Plural> {
+        CustomObjectLabelDtoBuilder {
             singular: singular.into(),
+            plural: self.plural,
+        }
+    }
+}
+
+impl<Singular> CustomObjectLabelDtoBuilder<Singular, Unset> {
+    /// Sets [`plural`](CustomObjectLabelDto::plural).
+    pub fn plural(
+        self,
+        plural: impl Into<String>,
+    ) -> CustomObjectLabelDtoBuilder<Singular, String> {
+        CustomObjectLabelDtoBuilder {
+            singular: self.singular,
             plural: plural.into(),
+        }
+    }
+}
+
+impl<Singular, Plural> CustomObjectLabelDtoBuilder<Singular, Plural> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomObjectLabelDto
+    where
+        Singular: Given<String>,
+        Plural: Given<String>,
+    {
+        let singular = self.singular.given();
+        let plural = self.plural.given();
+        CustomObjectLabelDto {
+            singular,
+            plural,
         }
     }
 }
@@ -399,19 +674,166 @@ pub struct SearchRecordsBody {
 }
 
 impl SearchRecordsBody {
-    /// A `SearchRecordsBody` with its required fields (`location_id`, `page`, `page_limit`, `query`, `search_after`); set the others with the setters.
-    pub fn new(
+    /// A `SearchRecordsBody`, built by name: set its required fields ([`location_id`](SearchRecordsBodyBuilder::location_id), [`page`](SearchRecordsBodyBuilder::page), [`page_limit`](SearchRecordsBodyBuilder::page_limit), [`query`](SearchRecordsBodyBuilder::query), [`search_after`](SearchRecordsBodyBuilder::search_after)) on the returned [`SearchRecordsBodyBuilder`], then [`build`](SearchRecordsBodyBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SearchRecordsBodyBuilder {
+        SearchRecordsBodyBuilder {
+            location_id: Unset,
+            page: Unset,
+            page_limit: Unset,
+            query: Unset,
+            search_after: Unset,
+        }
+    }
+}
+
+/// Builds a [`SearchRecordsBody`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SearchRecordsBodyBuilder<
+    LocationId = Unset,
+    Page = Unset,
+    PageLimit = Unset,
+    Query = Unset,
+    SearchAfter = Unset,
+> {
+    location_id: LocationId,
+    page: Page,
+    page_limit: PageLimit,
+    query: Query,
+    search_after: SearchAfter,
+}
+
+impl<
+    Page,
+    PageLimit,
+    Query,
+    SearchAfter,
+> SearchRecordsBodyBuilder<Unset, Page, PageLimit, Query, SearchAfter> {
+    /// Sets [`location_id`](SearchRecordsBody::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        page: i64,
-        page_limit: i64,
-        query: impl Into<String>,
-        search_after: Vec<String>,
-    ) -> Self {
-        Self {
+    ) -> SearchRecordsBodyBuilder<String, Page, PageLimit, Query, SearchAfter> {
+        SearchRecordsBodyBuilder {
             location_id: location_id.into(),
+            page: self.page,
+            page_limit: self.page_limit,
+            query: self.query,
+            search_after: self.search_after,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    PageLimit,
+    Query,
+    SearchAfter,
+> SearchRecordsBodyBuilder<LocationId, Unset, PageLimit, Query, SearchAfter> {
+    /// Sets [`page`](SearchRecordsBody::page).
+    pub fn page(
+        self,
+        page: i64,
+    ) -> SearchRecordsBodyBuilder<LocationId, i64, PageLimit, Query, SearchAfter> {
+        SearchRecordsBodyBuilder {
+            location_id: self.location_id,
+            page,
+            page_limit: self.page_limit,
+            query: self.query,
+            search_after: self.search_after,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Page,
+    Query,
+    SearchAfter,
+> SearchRecordsBodyBuilder<LocationId, Page, Unset, Query, SearchAfter> {
+    /// Sets [`page_limit`](SearchRecordsBody::page_limit).
+    pub fn page_limit(
+        self,
+        page_limit: i64,
+    ) -> SearchRecordsBodyBuilder<LocationId, Page, i64, Query, SearchAfter> {
+        SearchRecordsBodyBuilder {
+            location_id: self.location_id,
+            page: self.page,
+            page_limit,
+            query: self.query,
+            search_after: self.search_after,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Page,
+    PageLimit,
+    SearchAfter,
+> SearchRecordsBodyBuilder<LocationId, Page, PageLimit, Unset, SearchAfter> {
+    /// Sets [`query`](SearchRecordsBody::query).
+    pub fn query(
+        self,
+        query: impl Into<String>,
+    ) -> SearchRecordsBodyBuilder<LocationId, Page, PageLimit, String, SearchAfter> {
+        SearchRecordsBodyBuilder {
+            location_id: self.location_id,
+            page: self.page,
+            page_limit: self.page_limit,
+            query: query.into(),
+            search_after: self.search_after,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Page,
+    PageLimit,
+    Query,
+> SearchRecordsBodyBuilder<LocationId, Page, PageLimit, Query, Unset> {
+    /// Sets [`search_after`](SearchRecordsBody::search_after).
+    pub fn search_after(
+        self,
+        search_after: Vec<String>,
+    ) -> SearchRecordsBodyBuilder<LocationId, Page, PageLimit, Query, Vec<String>> {
+        SearchRecordsBodyBuilder {
+            location_id: self.location_id,
+            page: self.page,
+            page_limit: self.page_limit,
+            query: self.query,
+            search_after,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Page,
+    PageLimit,
+    Query,
+    SearchAfter,
+> SearchRecordsBodyBuilder<LocationId, Page, PageLimit, Query, SearchAfter> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SearchRecordsBody
+    where
+        LocationId: Given<String>,
+        Page: Given<i64>,
+        PageLimit: Given<i64>,
+        Query: Given<String>,
+        SearchAfter: Given<Vec<String>>,
+    {
+        let location_id = self.location_id.given();
+        let page = self.page.given();
+        let page_limit = self.page_limit.given();
+        let query = self.query.given();
+        let search_after = self.search_after.given();
+        SearchRecordsBody {
+            location_id,
             page,
             page_limit,
-            query: query.into(),
+            query,
             search_after,
         }
     }

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Opportunities API, one per schema of `apps/opportunities.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The `additionalDetails` field of [`OpportunitySearchBodyDto`].
@@ -23,14 +24,127 @@ pub struct AdditionalDetailsDto {
 }
 
 impl AdditionalDetailsDto {
-    /// A `AdditionalDetailsDto` with its required fields (`notes`, `tasks`, `calendar_events`, `un_read_conversations`); set the others with the setters.
-    pub fn new(
+    /// A `AdditionalDetailsDto`, built by name: set its required fields ([`notes`](AdditionalDetailsDtoBuilder::notes), [`tasks`](AdditionalDetailsDtoBuilder::tasks), [`calendar_events`](AdditionalDetailsDtoBuilder::calendar_events), [`un_read_conversations`](AdditionalDetailsDtoBuilder::un_read_conversations)) on the returned [`AdditionalDetailsDtoBuilder`], then [`build`](AdditionalDetailsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AdditionalDetailsDtoBuilder {
+        AdditionalDetailsDtoBuilder {
+            notes: Unset,
+            tasks: Unset,
+            calendar_events: Unset,
+            un_read_conversations: Unset,
+        }
+    }
+}
+
+/// Builds a [`AdditionalDetailsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AdditionalDetailsDtoBuilder<
+    Notes = Unset,
+    Tasks = Unset,
+    CalendarEvents = Unset,
+    UnReadConversations = Unset,
+> {
+    notes: Notes,
+    tasks: Tasks,
+    calendar_events: CalendarEvents,
+    un_read_conversations: UnReadConversations,
+}
+
+impl<
+    Tasks,
+    CalendarEvents,
+    UnReadConversations,
+> AdditionalDetailsDtoBuilder<Unset, Tasks, CalendarEvents, UnReadConversations> {
+    /// Sets [`notes`](AdditionalDetailsDto::notes).
+    pub fn notes(
+        self,
         notes: bool,
+    ) -> AdditionalDetailsDtoBuilder<bool, Tasks, CalendarEvents, UnReadConversations> {
+        AdditionalDetailsDtoBuilder {
+            notes,
+            tasks: self.tasks,
+            calendar_events: self.calendar_events,
+            un_read_conversations: self.un_read_conversations,
+        }
+    }
+}
+
+impl<
+    Notes,
+    CalendarEvents,
+    UnReadConversations,
+> AdditionalDetailsDtoBuilder<Notes, Unset, CalendarEvents, UnReadConversations> {
+    /// Sets [`tasks`](AdditionalDetailsDto::tasks).
+    pub fn tasks(
+        self,
         tasks: bool,
+    ) -> AdditionalDetailsDtoBuilder<Notes, bool, CalendarEvents, UnReadConversations> {
+        AdditionalDetailsDtoBuilder {
+            notes: self.notes,
+            tasks,
+            calendar_events: self.calendar_events,
+            un_read_conversations: self.un_read_conversations,
+        }
+    }
+}
+
+impl<
+    Notes,
+    Tasks,
+    UnReadConversations,
+> AdditionalDetailsDtoBuilder<Notes, Tasks, Unset, UnReadConversations> {
+    /// Sets [`calendar_events`](AdditionalDetailsDto::calendar_events).
+    pub fn calendar_events(
+        self,
         calendar_events: bool,
+    ) -> AdditionalDetailsDtoBuilder<Notes, Tasks, bool, UnReadConversations> {
+        AdditionalDetailsDtoBuilder {
+            notes: self.notes,
+            tasks: self.tasks,
+            calendar_events,
+            un_read_conversations: self.un_read_conversations,
+        }
+    }
+}
+
+impl<
+    Notes,
+    Tasks,
+    CalendarEvents,
+> AdditionalDetailsDtoBuilder<Notes, Tasks, CalendarEvents, Unset> {
+    /// Sets [`un_read_conversations`](AdditionalDetailsDto::un_read_conversations).
+    pub fn un_read_conversations(
+        self,
         un_read_conversations: bool,
-    ) -> Self {
-        Self {
+    ) -> AdditionalDetailsDtoBuilder<Notes, Tasks, CalendarEvents, bool> {
+        AdditionalDetailsDtoBuilder {
+            notes: self.notes,
+            tasks: self.tasks,
+            calendar_events: self.calendar_events,
+            un_read_conversations,
+        }
+    }
+}
+
+impl<
+    Notes,
+    Tasks,
+    CalendarEvents,
+    UnReadConversations,
+> AdditionalDetailsDtoBuilder<Notes, Tasks, CalendarEvents, UnReadConversations> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AdditionalDetailsDto
+    where
+        Notes: Given<bool>,
+        Tasks: Given<bool>,
+        CalendarEvents: Given<bool>,
+        UnReadConversations: Given<bool>,
+    {
+        let notes = self.notes.given();
+        let tasks = self.tasks.given();
+        let calendar_events = self.calendar_events.given();
+        let un_read_conversations = self.un_read_conversations.given();
+        AdditionalDetailsDto {
             notes,
             tasks,
             calendar_events,
@@ -82,24 +196,14 @@ pub struct CreateOpportunityDto {
 }
 
 impl CreateOpportunityDto {
-    /// A `CreateOpportunityDto` with its required fields (`pipeline_id`, `location_id`, `name`, `status`, `contact_id`); set the others with the setters.
-    pub fn new(
-        pipeline_id: impl Into<String>,
-        location_id: impl Into<String>,
-        name: impl Into<String>,
-        status: Status,
-        contact_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            pipeline_id: pipeline_id.into(),
-            location_id: location_id.into(),
-            name: name.into(),
-            pipeline_stage_id: None,
-            status,
-            contact_id: contact_id.into(),
-            monetary_value: None,
-            assigned_to: None,
-            custom_fields: None,
+    /// A `CreateOpportunityDto`, built by name: set its required fields ([`pipeline_id`](CreateOpportunityDtoBuilder::pipeline_id), [`location_id`](CreateOpportunityDtoBuilder::location_id), [`name`](CreateOpportunityDtoBuilder::name), [`status`](CreateOpportunityDtoBuilder::status), [`contact_id`](CreateOpportunityDtoBuilder::contact_id)) on the returned [`CreateOpportunityDtoBuilder`], then [`build`](CreateOpportunityDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateOpportunityDtoBuilder {
+        CreateOpportunityDtoBuilder {
+            pipeline_id: Unset,
+            location_id: Unset,
+            name: Unset,
+            status: Unset,
+            contact_id: Unset,
         }
     }
 
@@ -128,6 +232,169 @@ impl CreateOpportunityDto {
     ) -> Self {
         self.custom_fields = Some(custom_fields.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`CreateOpportunityDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateOpportunityDtoBuilder<
+    PipelineId = Unset,
+    LocationId = Unset,
+    Name = Unset,
+    StatusField = Unset,
+    ContactId = Unset,
+> {
+    pipeline_id: PipelineId,
+    location_id: LocationId,
+    name: Name,
+    status: StatusField,
+    contact_id: ContactId,
+}
+
+impl<
+    LocationId,
+    Name,
+    StatusField,
+    ContactId,
+> CreateOpportunityDtoBuilder<Unset, LocationId, Name, StatusField, ContactId> {
+    /// Sets [`pipeline_id`](CreateOpportunityDto::pipeline_id).
+    pub fn pipeline_id(
+        self,
+        pipeline_id: impl Into<String>,
+    ) -> CreateOpportunityDtoBuilder<String, LocationId, Name, StatusField, ContactId> {
+        CreateOpportunityDtoBuilder {
+            pipeline_id: pipeline_id.into(),
+            location_id: self.location_id,
+            name: self.name,
+            status: self.status,
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    Name,
+    StatusField,
+    ContactId,
+> CreateOpportunityDtoBuilder<PipelineId, Unset, Name, StatusField, ContactId> {
+    /// Sets [`location_id`](CreateOpportunityDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateOpportunityDtoBuilder<PipelineId, String, Name, StatusField, ContactId> {
+        CreateOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: location_id.into(),
+            name: self.name,
+            status: self.status,
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    StatusField,
+    ContactId,
+> CreateOpportunityDtoBuilder<PipelineId, LocationId, Unset, StatusField, ContactId> {
+    /// Sets [`name`](CreateOpportunityDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateOpportunityDtoBuilder<
+        PipelineId,
+        LocationId,
+        String,
+        StatusField,
+        ContactId,
+    > {
+        CreateOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: self.location_id,
+            name: name.into(),
+            status: self.status,
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    Name,
+    ContactId,
+> CreateOpportunityDtoBuilder<PipelineId, LocationId, Name, Unset, ContactId> {
+    /// Sets [`status`](CreateOpportunityDto::status).
+    pub fn status(
+        self,
+        status: Status,
+    ) -> CreateOpportunityDtoBuilder<PipelineId, LocationId, Name, Status, ContactId> {
+        CreateOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: self.location_id,
+            name: self.name,
+            status,
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    Name,
+    StatusField,
+> CreateOpportunityDtoBuilder<PipelineId, LocationId, Name, StatusField, Unset> {
+    /// Sets [`contact_id`](CreateOpportunityDto::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> CreateOpportunityDtoBuilder<PipelineId, LocationId, Name, StatusField, String> {
+        CreateOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: self.location_id,
+            name: self.name,
+            status: self.status,
+            contact_id: contact_id.into(),
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    Name,
+    StatusField,
+    ContactId,
+> CreateOpportunityDtoBuilder<PipelineId, LocationId, Name, StatusField, ContactId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateOpportunityDto
+    where
+        PipelineId: Given<String>,
+        LocationId: Given<String>,
+        Name: Given<String>,
+        StatusField: Given<Status>,
+        ContactId: Given<String>,
+    {
+        let pipeline_id = self.pipeline_id.given();
+        let location_id = self.location_id.given();
+        let name = self.name.given();
+        let status = self.status.given();
+        let contact_id = self.contact_id.given();
+        CreateOpportunityDto {
+            pipeline_id,
+            location_id,
+            name,
+            pipeline_stage_id: None,
+            status,
+            contact_id,
+            monetary_value: None,
+            assigned_to: None,
+            custom_fields: None,
+        }
     }
 }
 
@@ -579,18 +846,287 @@ pub struct OpportunitySearchBodyDto {
 }
 
 impl OpportunitySearchBodyDto {
-    /// A `OpportunitySearchBodyDto` with its required fields (`location_id`, `query`, `limit`, `page`, `search_after`, `additional_details`); set the others with the setters.
-    pub fn new(
+    /// A `OpportunitySearchBodyDto`, built by name: set its required fields ([`location_id`](OpportunitySearchBodyDtoBuilder::location_id), [`query`](OpportunitySearchBodyDtoBuilder::query), [`limit`](OpportunitySearchBodyDtoBuilder::limit), [`page`](OpportunitySearchBodyDtoBuilder::page), [`search_after`](OpportunitySearchBodyDtoBuilder::search_after), [`additional_details`](OpportunitySearchBodyDtoBuilder::additional_details)) on the returned [`OpportunitySearchBodyDtoBuilder`], then [`build`](OpportunitySearchBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> OpportunitySearchBodyDtoBuilder {
+        OpportunitySearchBodyDtoBuilder {
+            location_id: Unset,
+            query: Unset,
+            limit: Unset,
+            page: Unset,
+            search_after: Unset,
+            additional_details: Unset,
+        }
+    }
+}
+
+/// Builds a [`OpportunitySearchBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct OpportunitySearchBodyDtoBuilder<
+    LocationId = Unset,
+    Query = Unset,
+    Limit = Unset,
+    Page = Unset,
+    SearchAfter = Unset,
+    AdditionalDetails = Unset,
+> {
+    location_id: LocationId,
+    query: Query,
+    limit: Limit,
+    page: Page,
+    search_after: SearchAfter,
+    additional_details: AdditionalDetails,
+}
+
+impl<
+    Query,
+    Limit,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> OpportunitySearchBodyDtoBuilder<
+    Unset,
+    Query,
+    Limit,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> {
+    /// Sets [`location_id`](OpportunitySearchBodyDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        query: impl Into<String>,
-        limit: i64,
-        page: i64,
-        search_after: Vec<String>,
-        additional_details: AdditionalDetailsDto,
-    ) -> Self {
-        Self {
+    ) -> OpportunitySearchBodyDtoBuilder<
+        String,
+        Query,
+        Limit,
+        Page,
+        SearchAfter,
+        AdditionalDetails,
+    > {
+        OpportunitySearchBodyDtoBuilder {
             location_id: location_id.into(),
+            query: self.query,
+            limit: self.limit,
+            page: self.page,
+            search_after: self.search_after,
+            additional_details: self.additional_details,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Limit,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> OpportunitySearchBodyDtoBuilder<
+    LocationId,
+    Unset,
+    Limit,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> {
+    /// Sets [`query`](OpportunitySearchBodyDto::query).
+    pub fn query(
+        self,
+        query: impl Into<String>,
+    ) -> OpportunitySearchBodyDtoBuilder<
+        LocationId,
+        String,
+        Limit,
+        Page,
+        SearchAfter,
+        AdditionalDetails,
+    > {
+        OpportunitySearchBodyDtoBuilder {
+            location_id: self.location_id,
             query: query.into(),
+            limit: self.limit,
+            page: self.page,
+            search_after: self.search_after,
+            additional_details: self.additional_details,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Query,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> OpportunitySearchBodyDtoBuilder<
+    LocationId,
+    Query,
+    Unset,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> {
+    /// Sets [`limit`](OpportunitySearchBodyDto::limit).
+    pub fn limit(
+        self,
+        limit: i64,
+    ) -> OpportunitySearchBodyDtoBuilder<
+        LocationId,
+        Query,
+        i64,
+        Page,
+        SearchAfter,
+        AdditionalDetails,
+    > {
+        OpportunitySearchBodyDtoBuilder {
+            location_id: self.location_id,
+            query: self.query,
+            limit,
+            page: self.page,
+            search_after: self.search_after,
+            additional_details: self.additional_details,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Query,
+    Limit,
+    SearchAfter,
+    AdditionalDetails,
+> OpportunitySearchBodyDtoBuilder<
+    LocationId,
+    Query,
+    Limit,
+    Unset,
+    SearchAfter,
+    AdditionalDetails,
+> {
+    /// Sets [`page`](OpportunitySearchBodyDto::page).
+    pub fn page(
+        self,
+        page: i64,
+    ) -> OpportunitySearchBodyDtoBuilder<
+        LocationId,
+        Query,
+        Limit,
+        i64,
+        SearchAfter,
+        AdditionalDetails,
+    > {
+        OpportunitySearchBodyDtoBuilder {
+            location_id: self.location_id,
+            query: self.query,
+            limit: self.limit,
+            page,
+            search_after: self.search_after,
+            additional_details: self.additional_details,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Query,
+    Limit,
+    Page,
+    AdditionalDetails,
+> OpportunitySearchBodyDtoBuilder<
+    LocationId,
+    Query,
+    Limit,
+    Page,
+    Unset,
+    AdditionalDetails,
+> {
+    /// Sets [`search_after`](OpportunitySearchBodyDto::search_after).
+    pub fn search_after(
+        self,
+        search_after: Vec<String>,
+    ) -> OpportunitySearchBodyDtoBuilder<
+        LocationId,
+        Query,
+        Limit,
+        Page,
+        Vec<String>,
+        AdditionalDetails,
+    > {
+        OpportunitySearchBodyDtoBuilder {
+            location_id: self.location_id,
+            query: self.query,
+            limit: self.limit,
+            page: self.page,
+            search_after,
+            additional_details: self.additional_details,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Query,
+    Limit,
+    Page,
+    SearchAfter,
+> OpportunitySearchBodyDtoBuilder<LocationId, Query, Limit, Page, SearchAfter, Unset> {
+    /// Sets [`additional_details`](OpportunitySearchBodyDto::additional_details).
+    pub fn additional_details(
+        self,
+        additional_details: AdditionalDetailsDto,
+    ) -> OpportunitySearchBodyDtoBuilder<
+        LocationId,
+        Query,
+        Limit,
+        Page,
+        SearchAfter,
+        AdditionalDetailsDto,
+    > {
+        OpportunitySearchBodyDtoBuilder {
+            location_id: self.location_id,
+            query: self.query,
+            limit: self.limit,
+            page: self.page,
+            search_after: self.search_after,
+            additional_details,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    Query,
+    Limit,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> OpportunitySearchBodyDtoBuilder<
+    LocationId,
+    Query,
+    Limit,
+    Page,
+    SearchAfter,
+    AdditionalDetails,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> OpportunitySearchBodyDto
+    where
+        LocationId: Given<String>,
+        Query: Given<String>,
+        Limit: Given<i64>,
+        Page: Given<i64>,
+        SearchAfter: Given<Vec<String>>,
+        AdditionalDetails: Given<AdditionalDetailsDto>,
+    {
+        let location_id = self.location_id.given();
+        let query = self.query.given();
+        let limit = self.limit.given();
+        let page = self.page.given();
+        let search_after = self.search_after.given();
+        let additional_details = self.additional_details.given();
+        OpportunitySearchBodyDto {
+            location_id,
+            query,
             limit,
             page,
             search_after,
@@ -852,27 +1388,14 @@ pub struct UpsertOpportunityDto {
 }
 
 impl UpsertOpportunityDto {
-    /// A `UpsertOpportunityDto` with its required fields (`pipeline_id`, `location_id`, `followers`, `is_remove_all_followers`, `followers_action_type`); set the others with the setters.
-    pub fn new(
-        pipeline_id: impl Into<String>,
-        location_id: impl Into<String>,
-        followers: Vec<String>,
-        is_remove_all_followers: bool,
-        followers_action_type: UpsertOpportunityDtoFollowersActionType,
-    ) -> Self {
-        Self {
-            id: None,
-            pipeline_id: pipeline_id.into(),
-            location_id: location_id.into(),
-            followers,
-            is_remove_all_followers,
-            followers_action_type,
-            name: None,
-            status: None,
-            pipeline_stage_id: None,
-            monetary_value: None,
-            assigned_to: None,
-            lost_reason_id: None,
+    /// A `UpsertOpportunityDto`, built by name: set its required fields ([`pipeline_id`](UpsertOpportunityDtoBuilder::pipeline_id), [`location_id`](UpsertOpportunityDtoBuilder::location_id), [`followers`](UpsertOpportunityDtoBuilder::followers), [`is_remove_all_followers`](UpsertOpportunityDtoBuilder::is_remove_all_followers), [`followers_action_type`](UpsertOpportunityDtoBuilder::followers_action_type)) on the returned [`UpsertOpportunityDtoBuilder`], then [`build`](UpsertOpportunityDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpsertOpportunityDtoBuilder {
+        UpsertOpportunityDtoBuilder {
+            pipeline_id: Unset,
+            location_id: Unset,
+            followers: Unset,
+            is_remove_all_followers: Unset,
+            followers_action_type: Unset,
         }
     }
 
@@ -916,6 +1439,232 @@ impl UpsertOpportunityDto {
     pub fn lost_reason_id(mut self, lost_reason_id: impl Into<String>) -> Self {
         self.lost_reason_id = Some(lost_reason_id.into());
         self
+    }
+}
+
+/// Builds a [`UpsertOpportunityDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpsertOpportunityDtoBuilder<
+    PipelineId = Unset,
+    LocationId = Unset,
+    Followers = Unset,
+    IsRemoveAllFollowers = Unset,
+    FollowersActionType = Unset,
+> {
+    pipeline_id: PipelineId,
+    location_id: LocationId,
+    followers: Followers,
+    is_remove_all_followers: IsRemoveAllFollowers,
+    followers_action_type: FollowersActionType,
+}
+
+impl<
+    LocationId,
+    Followers,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> UpsertOpportunityDtoBuilder<
+    Unset,
+    LocationId,
+    Followers,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> {
+    /// Sets [`pipeline_id`](UpsertOpportunityDto::pipeline_id).
+    pub fn pipeline_id(
+        self,
+        pipeline_id: impl Into<String>,
+    ) -> UpsertOpportunityDtoBuilder<
+        String,
+        LocationId,
+        Followers,
+        IsRemoveAllFollowers,
+        FollowersActionType,
+    > {
+        UpsertOpportunityDtoBuilder {
+            pipeline_id: pipeline_id.into(),
+            location_id: self.location_id,
+            followers: self.followers,
+            is_remove_all_followers: self.is_remove_all_followers,
+            followers_action_type: self.followers_action_type,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    Followers,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> UpsertOpportunityDtoBuilder<
+    PipelineId,
+    Unset,
+    Followers,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> {
+    /// Sets [`location_id`](UpsertOpportunityDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpsertOpportunityDtoBuilder<
+        PipelineId,
+        String,
+        Followers,
+        IsRemoveAllFollowers,
+        FollowersActionType,
+    > {
+        UpsertOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: location_id.into(),
+            followers: self.followers,
+            is_remove_all_followers: self.is_remove_all_followers,
+            followers_action_type: self.followers_action_type,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> UpsertOpportunityDtoBuilder<
+    PipelineId,
+    LocationId,
+    Unset,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> {
+    /// Sets [`followers`](UpsertOpportunityDto::followers).
+    pub fn followers(
+        self,
+        followers: Vec<String>,
+    ) -> UpsertOpportunityDtoBuilder<
+        PipelineId,
+        LocationId,
+        Vec<String>,
+        IsRemoveAllFollowers,
+        FollowersActionType,
+    > {
+        UpsertOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: self.location_id,
+            followers,
+            is_remove_all_followers: self.is_remove_all_followers,
+            followers_action_type: self.followers_action_type,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    Followers,
+    FollowersActionType,
+> UpsertOpportunityDtoBuilder<
+    PipelineId,
+    LocationId,
+    Followers,
+    Unset,
+    FollowersActionType,
+> {
+    /// Sets [`is_remove_all_followers`](UpsertOpportunityDto::is_remove_all_followers).
+    pub fn is_remove_all_followers(
+        self,
+        is_remove_all_followers: bool,
+    ) -> UpsertOpportunityDtoBuilder<
+        PipelineId,
+        LocationId,
+        Followers,
+        bool,
+        FollowersActionType,
+    > {
+        UpsertOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: self.location_id,
+            followers: self.followers,
+            is_remove_all_followers,
+            followers_action_type: self.followers_action_type,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    Followers,
+    IsRemoveAllFollowers,
+> UpsertOpportunityDtoBuilder<
+    PipelineId,
+    LocationId,
+    Followers,
+    IsRemoveAllFollowers,
+    Unset,
+> {
+    /// Sets [`followers_action_type`](UpsertOpportunityDto::followers_action_type).
+    pub fn followers_action_type(
+        self,
+        followers_action_type: UpsertOpportunityDtoFollowersActionType,
+    ) -> UpsertOpportunityDtoBuilder<
+        PipelineId,
+        LocationId,
+        Followers,
+        IsRemoveAllFollowers,
+        UpsertOpportunityDtoFollowersActionType,
+    > {
+        UpsertOpportunityDtoBuilder {
+            pipeline_id: self.pipeline_id,
+            location_id: self.location_id,
+            followers: self.followers,
+            is_remove_all_followers: self.is_remove_all_followers,
+            followers_action_type,
+        }
+    }
+}
+
+impl<
+    PipelineId,
+    LocationId,
+    Followers,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> UpsertOpportunityDtoBuilder<
+    PipelineId,
+    LocationId,
+    Followers,
+    IsRemoveAllFollowers,
+    FollowersActionType,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpsertOpportunityDto
+    where
+        PipelineId: Given<String>,
+        LocationId: Given<String>,
+        Followers: Given<Vec<String>>,
+        IsRemoveAllFollowers: Given<bool>,
+        FollowersActionType: Given<UpsertOpportunityDtoFollowersActionType>,
+    {
+        let pipeline_id = self.pipeline_id.given();
+        let location_id = self.location_id.given();
+        let followers = self.followers.given();
+        let is_remove_all_followers = self.is_remove_all_followers.given();
+        let followers_action_type = self.followers_action_type.given();
+        UpsertOpportunityDto {
+            id: None,
+            pipeline_id,
+            location_id,
+            followers,
+            is_remove_all_followers,
+            followers_action_type,
+            name: None,
+            status: None,
+            pipeline_stage_id: None,
+            monetary_value: None,
+            assigned_to: None,
+            lost_reason_id: None,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Payments API, one per schema of `apps/v3/payments-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 pub use ghl_common::types::AltType;
@@ -120,9 +121,62 @@ pub struct ConnectCustomProvidersConfigDto {
 }
 
 impl ConnectCustomProvidersConfigDto {
-    /// A `ConnectCustomProvidersConfigDto` with its required fields (`live`, `test`); set the others with the setters.
-    pub fn new(live: CustomProviderKeys, test: CustomProviderKeys) -> Self {
-        Self { live, test }
+    /// A `ConnectCustomProvidersConfigDto`, built by name: set its required fields ([`live`](ConnectCustomProvidersConfigDtoBuilder::live), [`test`](ConnectCustomProvidersConfigDtoBuilder::test)) on the returned [`ConnectCustomProvidersConfigDtoBuilder`], then [`build`](ConnectCustomProvidersConfigDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ConnectCustomProvidersConfigDtoBuilder {
+        ConnectCustomProvidersConfigDtoBuilder {
+            live: Unset,
+            test: Unset,
+        }
+    }
+}
+
+/// Builds a [`ConnectCustomProvidersConfigDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ConnectCustomProvidersConfigDtoBuilder<Live = Unset, Test = Unset> {
+    live: Live,
+    test: Test,
+}
+
+impl<Test> ConnectCustomProvidersConfigDtoBuilder<Unset, Test> {
+    /// Sets [`live`](ConnectCustomProvidersConfigDto::live).
+    pub fn live(
+        self,
+        live: CustomProviderKeys,
+    ) -> ConnectCustomProvidersConfigDtoBuilder<CustomProviderKeys, Test> {
+        ConnectCustomProvidersConfigDtoBuilder {
+            live,
+            test: self.test,
+        }
+    }
+}
+
+impl<Live> ConnectCustomProvidersConfigDtoBuilder<Live, Unset> {
+    /// Sets [`test`](ConnectCustomProvidersConfigDto::test).
+    pub fn test(
+        self,
+        test: CustomProviderKeys,
+    ) -> ConnectCustomProvidersConfigDtoBuilder<Live, CustomProviderKeys> {
+        ConnectCustomProvidersConfigDtoBuilder {
+            live: self.live,
+            test,
+        }
+    }
+}
+
+impl<Live, Test> ConnectCustomProvidersConfigDtoBuilder<Live, Test> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ConnectCustomProvidersConfigDto
+    where
+        Live: Given<CustomProviderKeys>,
+        Test: Given<CustomProviderKeys>,
+    {
+        let live = self.live.given();
+        let test = self.test.given();
+        ConnectCustomProvidersConfigDto {
+            live,
+            test,
+        }
     }
 }
 
@@ -255,32 +309,16 @@ pub struct CreateCouponParams {
 }
 
 impl CreateCouponParams {
-    /// A `CreateCouponParams` with its required fields (`alt_id`, `alt_type`, `name`, `code`, `discount_type`, `discount_value`, `start_date`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        code: impl Into<String>,
-        discount_type: DiscountType,
-        discount_value: f64,
-        start_date: impl Into<ghl_runtime::Timestamp>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            code: code.into(),
-            discount_type,
-            discount_value,
-            start_date: ghl_runtime::Timestamp::text(start_date),
-            end_date: None,
-            usage_limit: None,
-            product_ids: None,
-            price_ids: None,
-            variant_ids: None,
-            apply_to_future_payments: None,
-            apply_to_future_payments_config: None,
-            limit_per_customer: None,
+    /// A `CreateCouponParams`, built by name: set its required fields ([`alt_id`](CreateCouponParamsBuilder::alt_id), [`alt_type`](CreateCouponParamsBuilder::alt_type), [`name`](CreateCouponParamsBuilder::name), [`code`](CreateCouponParamsBuilder::code), [`discount_type`](CreateCouponParamsBuilder::discount_type), [`discount_value`](CreateCouponParamsBuilder::discount_value), [`start_date`](CreateCouponParamsBuilder::start_date)) on the returned [`CreateCouponParamsBuilder`], then [`build`](CreateCouponParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCouponParamsBuilder {
+        CreateCouponParamsBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            code: Unset,
+            discount_type: Unset,
+            discount_value: Unset,
+            start_date: Unset,
         }
     }
 
@@ -344,6 +382,369 @@ impl CreateCouponParams {
     pub fn limit_per_customer(mut self, limit_per_customer: bool) -> Self {
         self.limit_per_customer = Some(limit_per_customer);
         self
+    }
+}
+
+/// Builds a [`CreateCouponParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCouponParamsBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    Code = Unset,
+    DiscountTypeField = Unset,
+    DiscountValue = Unset,
+    StartDate = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    code: Code,
+    discount_type: DiscountTypeField,
+    discount_value: DiscountValue,
+    start_date: StartDate,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> CreateCouponParamsBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> {
+    /// Sets [`alt_id`](CreateCouponParams::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateCouponParamsBuilder<
+        String,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+    > {
+        CreateCouponParamsBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> CreateCouponParamsBuilder<
+    AltId,
+    Unset,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> {
+    /// Sets [`alt_type`](CreateCouponParams::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateCouponParamsBuilder<
+        AltId,
+        AltType,
+        Name,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+    > {
+        CreateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> CreateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> {
+    /// Sets [`name`](CreateCouponParams::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+    > {
+        CreateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> CreateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> {
+    /// Sets [`code`](CreateCouponParams::code).
+    pub fn code(
+        self,
+        code: impl Into<String>,
+    ) -> CreateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        String,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+    > {
+        CreateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: code.into(),
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountValue,
+    StartDate,
+> CreateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    Unset,
+    DiscountValue,
+    StartDate,
+> {
+    /// Sets [`discount_type`](CreateCouponParams::discount_type).
+    pub fn discount_type(
+        self,
+        discount_type: DiscountType,
+    ) -> CreateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountType,
+        DiscountValue,
+        StartDate,
+    > {
+        CreateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    StartDate,
+> CreateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    Unset,
+    StartDate,
+> {
+    /// Sets [`discount_value`](CreateCouponParams::discount_value).
+    pub fn discount_value(
+        self,
+        discount_value: f64,
+    ) -> CreateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountTypeField,
+        f64,
+        StartDate,
+    > {
+        CreateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value,
+            start_date: self.start_date,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+> CreateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    Unset,
+> {
+    /// Sets [`start_date`](CreateCouponParams::start_date).
+    pub fn start_date(
+        self,
+        start_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> CreateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        String,
+    > {
+        CreateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: ghl_runtime::Timestamp::text(start_date),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> CreateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCouponParams
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        Code: Given<String>,
+        DiscountTypeField: Given<DiscountType>,
+        DiscountValue: Given<f64>,
+        StartDate: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let code = self.code.given();
+        let discount_type = self.discount_type.given();
+        let discount_value = self.discount_value.given();
+        let start_date = self.start_date.given();
+        CreateCouponParams {
+            alt_id,
+            alt_type,
+            name,
+            code,
+            discount_type,
+            discount_value,
+            start_date,
+            end_date: None,
+            usage_limit: None,
+            product_ids: None,
+            price_ids: None,
+            variant_ids: None,
+            apply_to_future_payments: None,
+            apply_to_future_payments_config: None,
+            limit_per_customer: None,
+        }
     }
 }
 
@@ -416,21 +817,297 @@ pub struct CreateCustomProvidersDto {
 }
 
 impl CreateCustomProvidersDto {
-    /// A `CreateCustomProvidersDto` with its required fields (`name`, `description`, `payments_url`, `query_url`, `image_url`, `supports_subscription_schedule`); set the others with the setters.
-    pub fn new(
+    /// A `CreateCustomProvidersDto`, built by name: set its required fields ([`name`](CreateCustomProvidersDtoBuilder::name), [`description`](CreateCustomProvidersDtoBuilder::description), [`payments_url`](CreateCustomProvidersDtoBuilder::payments_url), [`query_url`](CreateCustomProvidersDtoBuilder::query_url), [`image_url`](CreateCustomProvidersDtoBuilder::image_url), [`supports_subscription_schedule`](CreateCustomProvidersDtoBuilder::supports_subscription_schedule)) on the returned [`CreateCustomProvidersDtoBuilder`], then [`build`](CreateCustomProvidersDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCustomProvidersDtoBuilder {
+        CreateCustomProvidersDtoBuilder {
+            name: Unset,
+            description: Unset,
+            payments_url: Unset,
+            query_url: Unset,
+            image_url: Unset,
+            supports_subscription_schedule: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateCustomProvidersDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCustomProvidersDtoBuilder<
+    Name = Unset,
+    Description = Unset,
+    PaymentsUrl = Unset,
+    QueryUrl = Unset,
+    ImageUrl = Unset,
+    SupportsSubscriptionSchedule = Unset,
+> {
+    name: Name,
+    description: Description,
+    payments_url: PaymentsUrl,
+    query_url: QueryUrl,
+    image_url: ImageUrl,
+    supports_subscription_schedule: SupportsSubscriptionSchedule,
+}
+
+impl<
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> CreateCustomProvidersDtoBuilder<
+    Unset,
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> {
+    /// Sets [`name`](CreateCustomProvidersDto::name).
+    pub fn name(
+        self,
         name: impl Into<String>,
-        description: impl Into<String>,
-        payments_url: impl Into<String>,
-        query_url: impl Into<String>,
-        image_url: impl Into<String>,
-        supports_subscription_schedule: bool,
-    ) -> Self {
-        Self {
+    ) -> CreateCustomProvidersDtoBuilder<
+        String,
+        Description,
+        PaymentsUrl,
+        QueryUrl,
+        ImageUrl,
+        SupportsSubscriptionSchedule,
+    > {
+        CreateCustomProvidersDtoBuilder {
             name: name.into(),
+            description: self.description,
+            payments_url: self.payments_url,
+            query_url: self.query_url,
+            image_url: self.image_url,
+            supports_subscription_schedule: self.supports_subscription_schedule,
+        }
+    }
+}
+
+impl<
+    Name,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> CreateCustomProvidersDtoBuilder<
+    Name,
+    Unset,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> {
+    /// Sets [`description`](CreateCustomProvidersDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> CreateCustomProvidersDtoBuilder<
+        Name,
+        String,
+        PaymentsUrl,
+        QueryUrl,
+        ImageUrl,
+        SupportsSubscriptionSchedule,
+    > {
+        CreateCustomProvidersDtoBuilder {
+            name: self.name,
             description: description.into(),
+            payments_url: self.payments_url,
+            query_url: self.query_url,
+            image_url: self.image_url,
+            supports_subscription_schedule: self.supports_subscription_schedule,
+        }
+    }
+}
+
+impl<
+    Name,
+    Description,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> CreateCustomProvidersDtoBuilder<
+    Name,
+    Description,
+    Unset,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> {
+    /// Sets [`payments_url`](CreateCustomProvidersDto::payments_url).
+    pub fn payments_url(
+        self,
+        payments_url: impl Into<String>,
+    ) -> CreateCustomProvidersDtoBuilder<
+        Name,
+        Description,
+        String,
+        QueryUrl,
+        ImageUrl,
+        SupportsSubscriptionSchedule,
+    > {
+        CreateCustomProvidersDtoBuilder {
+            name: self.name,
+            description: self.description,
             payments_url: payments_url.into(),
+            query_url: self.query_url,
+            image_url: self.image_url,
+            supports_subscription_schedule: self.supports_subscription_schedule,
+        }
+    }
+}
+
+impl<
+    Name,
+    Description,
+    PaymentsUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> CreateCustomProvidersDtoBuilder<
+    Name,
+    Description,
+    PaymentsUrl,
+    Unset,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> {
+    /// Sets [`query_url`](CreateCustomProvidersDto::query_url).
+    pub fn query_url(
+        self,
+        query_url: impl Into<String>,
+    ) -> CreateCustomProvidersDtoBuilder<
+        Name,
+        Description,
+        PaymentsUrl,
+        String,
+        ImageUrl,
+        SupportsSubscriptionSchedule,
+    > {
+        CreateCustomProvidersDtoBuilder {
+            name: self.name,
+            description: self.description,
+            payments_url: self.payments_url,
             query_url: query_url.into(),
+            image_url: self.image_url,
+            supports_subscription_schedule: self.supports_subscription_schedule,
+        }
+    }
+}
+
+impl<
+    Name,
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    SupportsSubscriptionSchedule,
+> CreateCustomProvidersDtoBuilder<
+    Name,
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    Unset,
+    SupportsSubscriptionSchedule,
+> {
+    /// Sets [`image_url`](CreateCustomProvidersDto::image_url).
+    pub fn image_url(
+        self,
+        image_url: impl Into<String>,
+    ) -> CreateCustomProvidersDtoBuilder<
+        Name,
+        Description,
+        PaymentsUrl,
+        QueryUrl,
+        String,
+        SupportsSubscriptionSchedule,
+    > {
+        CreateCustomProvidersDtoBuilder {
+            name: self.name,
+            description: self.description,
+            payments_url: self.payments_url,
+            query_url: self.query_url,
             image_url: image_url.into(),
+            supports_subscription_schedule: self.supports_subscription_schedule,
+        }
+    }
+}
+
+impl<
+    Name,
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+> CreateCustomProvidersDtoBuilder<
+    Name,
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+    Unset,
+> {
+    /// Sets [`supports_subscription_schedule`](CreateCustomProvidersDto::supports_subscription_schedule).
+    pub fn supports_subscription_schedule(
+        self,
+        supports_subscription_schedule: bool,
+    ) -> CreateCustomProvidersDtoBuilder<
+        Name,
+        Description,
+        PaymentsUrl,
+        QueryUrl,
+        ImageUrl,
+        bool,
+    > {
+        CreateCustomProvidersDtoBuilder {
+            name: self.name,
+            description: self.description,
+            payments_url: self.payments_url,
+            query_url: self.query_url,
+            image_url: self.image_url,
+            supports_subscription_schedule,
+        }
+    }
+}
+
+impl<
+    Name,
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> CreateCustomProvidersDtoBuilder<
+    Name,
+    Description,
+    PaymentsUrl,
+    QueryUrl,
+    ImageUrl,
+    SupportsSubscriptionSchedule,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCustomProvidersDto
+    where
+        Name: Given<String>,
+        Description: Given<String>,
+        PaymentsUrl: Given<String>,
+        QueryUrl: Given<String>,
+        ImageUrl: Given<String>,
+        SupportsSubscriptionSchedule: Given<bool>,
+    {
+        let name = self.name.given();
+        let description = self.description.given();
+        let payments_url = self.payments_url.given();
+        let query_url = self.query_url.given();
+        let image_url = self.image_url.given();
+        let supports_subscription_schedule = self.supports_subscription_schedule.given();
+        CreateCustomProvidersDto {
+            name,
+            description,
+            payments_url,
+            query_url,
+            image_url,
             supports_subscription_schedule,
         }
     }
@@ -461,16 +1138,181 @@ pub struct CreateFulfillmentDto {
 }
 
 impl CreateFulfillmentDto {
-    /// A `CreateFulfillmentDto` with its required fields (`alt_id`, `alt_type`, `trackings`, `items`, `notify_customer`); set the others with the setters.
-    pub fn new(
+    /// A `CreateFulfillmentDto`, built by name: set its required fields ([`alt_id`](CreateFulfillmentDtoBuilder::alt_id), [`alt_type`](CreateFulfillmentDtoBuilder::alt_type), [`trackings`](CreateFulfillmentDtoBuilder::trackings), [`items`](CreateFulfillmentDtoBuilder::items), [`notify_customer`](CreateFulfillmentDtoBuilder::notify_customer)) on the returned [`CreateFulfillmentDtoBuilder`], then [`build`](CreateFulfillmentDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateFulfillmentDtoBuilder {
+        CreateFulfillmentDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            trackings: Unset,
+            items: Unset,
+            notify_customer: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateFulfillmentDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateFulfillmentDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Trackings = Unset,
+    Items = Unset,
+    NotifyCustomer = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    trackings: Trackings,
+    items: Items,
+    notify_customer: NotifyCustomer,
+}
+
+impl<
+    AltTypeField,
+    Trackings,
+    Items,
+    NotifyCustomer,
+> CreateFulfillmentDtoBuilder<Unset, AltTypeField, Trackings, Items, NotifyCustomer> {
+    /// Sets [`alt_id`](CreateFulfillmentDto::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
-        alt_type: AltType,
-        trackings: Vec<FulfillmentTracking>,
-        items: Vec<FulfillmentItems>,
-        notify_customer: bool,
-    ) -> Self {
-        Self {
+    ) -> CreateFulfillmentDtoBuilder<
+        String,
+        AltTypeField,
+        Trackings,
+        Items,
+        NotifyCustomer,
+    > {
+        CreateFulfillmentDtoBuilder {
             alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            trackings: self.trackings,
+            items: self.items,
+            notify_customer: self.notify_customer,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Trackings,
+    Items,
+    NotifyCustomer,
+> CreateFulfillmentDtoBuilder<AltId, Unset, Trackings, Items, NotifyCustomer> {
+    /// Sets [`alt_type`](CreateFulfillmentDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateFulfillmentDtoBuilder<AltId, AltType, Trackings, Items, NotifyCustomer> {
+        CreateFulfillmentDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            trackings: self.trackings,
+            items: self.items,
+            notify_customer: self.notify_customer,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Items,
+    NotifyCustomer,
+> CreateFulfillmentDtoBuilder<AltId, AltTypeField, Unset, Items, NotifyCustomer> {
+    /// Sets [`trackings`](CreateFulfillmentDto::trackings).
+    pub fn trackings(
+        self,
+        trackings: Vec<FulfillmentTracking>,
+    ) -> CreateFulfillmentDtoBuilder<
+        AltId,
+        AltTypeField,
+        Vec<FulfillmentTracking>,
+        Items,
+        NotifyCustomer,
+    > {
+        CreateFulfillmentDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            trackings,
+            items: self.items,
+            notify_customer: self.notify_customer,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Trackings,
+    NotifyCustomer,
+> CreateFulfillmentDtoBuilder<AltId, AltTypeField, Trackings, Unset, NotifyCustomer> {
+    /// Sets [`items`](CreateFulfillmentDto::items).
+    pub fn items(
+        self,
+        items: Vec<FulfillmentItems>,
+    ) -> CreateFulfillmentDtoBuilder<
+        AltId,
+        AltTypeField,
+        Trackings,
+        Vec<FulfillmentItems>,
+        NotifyCustomer,
+    > {
+        CreateFulfillmentDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            trackings: self.trackings,
+            items,
+            notify_customer: self.notify_customer,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Trackings,
+    Items,
+> CreateFulfillmentDtoBuilder<AltId, AltTypeField, Trackings, Items, Unset> {
+    /// Sets [`notify_customer`](CreateFulfillmentDto::notify_customer).
+    pub fn notify_customer(
+        self,
+        notify_customer: bool,
+    ) -> CreateFulfillmentDtoBuilder<AltId, AltTypeField, Trackings, Items, bool> {
+        CreateFulfillmentDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            trackings: self.trackings,
+            items: self.items,
+            notify_customer,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Trackings,
+    Items,
+    NotifyCustomer,
+> CreateFulfillmentDtoBuilder<AltId, AltTypeField, Trackings, Items, NotifyCustomer> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateFulfillmentDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Trackings: Given<Vec<FulfillmentTracking>>,
+        Items: Given<Vec<FulfillmentItems>>,
+        NotifyCustomer: Given<bool>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let trackings = self.trackings.given();
+        let items = self.items.given();
+        let notify_customer = self.notify_customer.given();
+        CreateFulfillmentDto {
+            alt_id,
             alt_type,
             trackings,
             items,
@@ -515,24 +1357,371 @@ pub struct CreateWhiteLabelIntegrationProviderDto {
 }
 
 impl CreateWhiteLabelIntegrationProviderDto {
-    /// A `CreateWhiteLabelIntegrationProviderDto` with its required fields (`alt_id`, `alt_type`, `unique_name`, `title`, `provider`, `description`, `image_url`); set the others with the setters.
-    pub fn new(
+    /// A `CreateWhiteLabelIntegrationProviderDto`, built by name: set its required fields ([`alt_id`](CreateWhiteLabelIntegrationProviderDtoBuilder::alt_id), [`alt_type`](CreateWhiteLabelIntegrationProviderDtoBuilder::alt_type), [`unique_name`](CreateWhiteLabelIntegrationProviderDtoBuilder::unique_name), [`title`](CreateWhiteLabelIntegrationProviderDtoBuilder::title), [`provider`](CreateWhiteLabelIntegrationProviderDtoBuilder::provider), [`description`](CreateWhiteLabelIntegrationProviderDtoBuilder::description), [`image_url`](CreateWhiteLabelIntegrationProviderDtoBuilder::image_url)) on the returned [`CreateWhiteLabelIntegrationProviderDtoBuilder`], then [`build`](CreateWhiteLabelIntegrationProviderDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateWhiteLabelIntegrationProviderDtoBuilder {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            unique_name: Unset,
+            title: Unset,
+            provider: Unset,
+            description: Unset,
+            image_url: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateWhiteLabelIntegrationProviderDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    UniqueName = Unset,
+    Title = Unset,
+    Provider = Unset,
+    Description = Unset,
+    ImageUrl = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    unique_name: UniqueName,
+    title: Title,
+    provider: Provider,
+    description: Description,
+    image_url: ImageUrl,
+}
+
+impl<
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    Unset,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> {
+    /// Sets [`alt_id`](CreateWhiteLabelIntegrationProviderDto::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
-        alt_type: AltType,
-        unique_name: impl Into<String>,
-        title: impl Into<String>,
-        provider: CreateWhiteLabelIntegrationProviderDtoProvider,
-        description: impl Into<String>,
-        image_url: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CreateWhiteLabelIntegrationProviderDtoBuilder<
+        String,
+        AltTypeField,
+        UniqueName,
+        Title,
+        Provider,
+        Description,
+        ImageUrl,
+    > {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
             alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            unique_name: self.unique_name,
+            title: self.title,
+            provider: self.provider,
+            description: self.description,
+            image_url: self.image_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId,
+    Unset,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> {
+    /// Sets [`alt_type`](CreateWhiteLabelIntegrationProviderDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateWhiteLabelIntegrationProviderDtoBuilder<
+        AltId,
+        AltType,
+        UniqueName,
+        Title,
+        Provider,
+        Description,
+        ImageUrl,
+    > {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
+            alt_id: self.alt_id,
             alt_type,
+            unique_name: self.unique_name,
+            title: self.title,
+            provider: self.provider,
+            description: self.description,
+            image_url: self.image_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> {
+    /// Sets [`unique_name`](CreateWhiteLabelIntegrationProviderDto::unique_name).
+    pub fn unique_name(
+        self,
+        unique_name: impl Into<String>,
+    ) -> CreateWhiteLabelIntegrationProviderDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        Title,
+        Provider,
+        Description,
+        ImageUrl,
+    > {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
             unique_name: unique_name.into(),
+            title: self.title,
+            provider: self.provider,
+            description: self.description,
+            image_url: self.image_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Provider,
+    Description,
+    ImageUrl,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Unset,
+    Provider,
+    Description,
+    ImageUrl,
+> {
+    /// Sets [`title`](CreateWhiteLabelIntegrationProviderDto::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> CreateWhiteLabelIntegrationProviderDtoBuilder<
+        AltId,
+        AltTypeField,
+        UniqueName,
+        String,
+        Provider,
+        Description,
+        ImageUrl,
+    > {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            unique_name: self.unique_name,
             title: title.into(),
+            provider: self.provider,
+            description: self.description,
+            image_url: self.image_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Description,
+    ImageUrl,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Unset,
+    Description,
+    ImageUrl,
+> {
+    /// Sets [`provider`](CreateWhiteLabelIntegrationProviderDto::provider).
+    pub fn provider(
+        self,
+        provider: CreateWhiteLabelIntegrationProviderDtoProvider,
+    ) -> CreateWhiteLabelIntegrationProviderDtoBuilder<
+        AltId,
+        AltTypeField,
+        UniqueName,
+        Title,
+        CreateWhiteLabelIntegrationProviderDtoProvider,
+        Description,
+        ImageUrl,
+    > {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            unique_name: self.unique_name,
+            title: self.title,
             provider,
+            description: self.description,
+            image_url: self.image_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    ImageUrl,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    Unset,
+    ImageUrl,
+> {
+    /// Sets [`description`](CreateWhiteLabelIntegrationProviderDto::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> CreateWhiteLabelIntegrationProviderDtoBuilder<
+        AltId,
+        AltTypeField,
+        UniqueName,
+        Title,
+        Provider,
+        String,
+        ImageUrl,
+    > {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            unique_name: self.unique_name,
+            title: self.title,
+            provider: self.provider,
             description: description.into(),
+            image_url: self.image_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+    Unset,
+> {
+    /// Sets [`image_url`](CreateWhiteLabelIntegrationProviderDto::image_url).
+    pub fn image_url(
+        self,
+        image_url: impl Into<String>,
+    ) -> CreateWhiteLabelIntegrationProviderDtoBuilder<
+        AltId,
+        AltTypeField,
+        UniqueName,
+        Title,
+        Provider,
+        Description,
+        String,
+    > {
+        CreateWhiteLabelIntegrationProviderDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            unique_name: self.unique_name,
+            title: self.title,
+            provider: self.provider,
+            description: self.description,
             image_url: image_url.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> CreateWhiteLabelIntegrationProviderDtoBuilder<
+    AltId,
+    AltTypeField,
+    UniqueName,
+    Title,
+    Provider,
+    Description,
+    ImageUrl,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateWhiteLabelIntegrationProviderDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        UniqueName: Given<String>,
+        Title: Given<String>,
+        Provider: Given<CreateWhiteLabelIntegrationProviderDtoProvider>,
+        Description: Given<String>,
+        ImageUrl: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let unique_name = self.unique_name.given();
+        let title = self.title.given();
+        let provider = self.provider.given();
+        let description = self.description.given();
+        let image_url = self.image_url.given();
+        CreateWhiteLabelIntegrationProviderDto {
+            alt_id,
+            alt_type,
+            unique_name,
+            title,
+            provider,
+            description,
+            image_url,
         }
     }
 }
@@ -583,11 +1772,61 @@ pub struct CustomProviderKeys {
 }
 
 impl CustomProviderKeys {
-    /// A `CustomProviderKeys` with its required fields (`api_key`, `publishable_key`); set the others with the setters.
-    pub fn new(api_key: impl Into<String>, publishable_key: impl Into<String>) -> Self {
-        Self {
+    /// A `CustomProviderKeys`, built by name: set its required fields ([`api_key`](CustomProviderKeysBuilder::api_key), [`publishable_key`](CustomProviderKeysBuilder::publishable_key)) on the returned [`CustomProviderKeysBuilder`], then [`build`](CustomProviderKeysBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomProviderKeysBuilder {
+        CustomProviderKeysBuilder {
+            api_key: Unset,
+            publishable_key: Unset,
+        }
+    }
+}
+
+/// Builds a [`CustomProviderKeys`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomProviderKeysBuilder<ApiKey = Unset, PublishableKey = Unset> {
+    api_key: ApiKey,
+    publishable_key: PublishableKey,
+}
+
+impl<PublishableKey> CustomProviderKeysBuilder<Unset, PublishableKey> {
+    /// Sets [`api_key`](CustomProviderKeys::api_key).
+    pub fn api_key(
+        self,
+        api_key: impl Into<String>,
+    ) -> CustomProviderKeysBuilder<String, PublishableKey> {
+        CustomProviderKeysBuilder {
             api_key: api_key.into(),
+            publishable_key: self.publishable_key,
+        }
+    }
+}
+
+impl<ApiKey> CustomProviderKeysBuilder<ApiKey, Unset> {
+    /// Sets [`publishable_key`](CustomProviderKeys::publishable_key).
+    pub fn publishable_key(
+        self,
+        publishable_key: impl Into<String>,
+    ) -> CustomProviderKeysBuilder<ApiKey, String> {
+        CustomProviderKeysBuilder {
+            api_key: self.api_key,
             publishable_key: publishable_key.into(),
+        }
+    }
+}
+
+impl<ApiKey, PublishableKey> CustomProviderKeysBuilder<ApiKey, PublishableKey> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomProviderKeys
+    where
+        ApiKey: Given<String>,
+        PublishableKey: Given<String>,
+    {
+        let api_key = self.api_key.given();
+        let publishable_key = self.publishable_key.given();
+        CustomProviderKeys {
+            api_key,
+            publishable_key,
         }
     }
 }
@@ -740,16 +1979,82 @@ pub struct DeleteCouponParams {
 }
 
 impl DeleteCouponParams {
-    /// A `DeleteCouponParams` with its required fields (`alt_id`, `alt_type`, `id`); set the others with the setters.
-    pub fn new(
+    /// A `DeleteCouponParams`, built by name: set its required fields ([`alt_id`](DeleteCouponParamsBuilder::alt_id), [`alt_type`](DeleteCouponParamsBuilder::alt_type), [`id`](DeleteCouponParamsBuilder::id)) on the returned [`DeleteCouponParamsBuilder`], then [`build`](DeleteCouponParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DeleteCouponParamsBuilder {
+        DeleteCouponParamsBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            id: Unset,
+        }
+    }
+}
+
+/// Builds a [`DeleteCouponParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DeleteCouponParamsBuilder<AltId = Unset, AltTypeField = Unset, Id = Unset> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    id: Id,
+}
+
+impl<AltTypeField, Id> DeleteCouponParamsBuilder<Unset, AltTypeField, Id> {
+    /// Sets [`alt_id`](DeleteCouponParams::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
-        alt_type: AltType,
-        id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> DeleteCouponParamsBuilder<String, AltTypeField, Id> {
+        DeleteCouponParamsBuilder {
             alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            id: self.id,
+        }
+    }
+}
+
+impl<AltId, Id> DeleteCouponParamsBuilder<AltId, Unset, Id> {
+    /// Sets [`alt_type`](DeleteCouponParams::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> DeleteCouponParamsBuilder<AltId, AltType, Id> {
+        DeleteCouponParamsBuilder {
+            alt_id: self.alt_id,
             alt_type,
+            id: self.id,
+        }
+    }
+}
+
+impl<AltId, AltTypeField> DeleteCouponParamsBuilder<AltId, AltTypeField, Unset> {
+    /// Sets [`id`](DeleteCouponParams::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> DeleteCouponParamsBuilder<AltId, AltTypeField, String> {
+        DeleteCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
             id: id.into(),
+        }
+    }
+}
+
+impl<AltId, AltTypeField, Id> DeleteCouponParamsBuilder<AltId, AltTypeField, Id> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DeleteCouponParams
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Id: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let id = self.id.given();
+        DeleteCouponParams {
+            alt_id,
+            alt_type,
+            id,
         }
     }
 }
@@ -1638,34 +2943,17 @@ pub struct UpdateCouponParams {
 }
 
 impl UpdateCouponParams {
-    /// A `UpdateCouponParams` with its required fields (`alt_id`, `alt_type`, `name`, `code`, `discount_type`, `discount_value`, `start_date`, `id`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        code: impl Into<String>,
-        discount_type: DiscountType,
-        discount_value: f64,
-        start_date: impl Into<ghl_runtime::Timestamp>,
-        id: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            code: code.into(),
-            discount_type,
-            discount_value,
-            start_date: ghl_runtime::Timestamp::text(start_date),
-            end_date: None,
-            usage_limit: None,
-            product_ids: None,
-            price_ids: None,
-            variant_ids: None,
-            apply_to_future_payments: None,
-            apply_to_future_payments_config: None,
-            limit_per_customer: None,
-            id: id.into(),
+    /// A `UpdateCouponParams`, built by name: set its required fields ([`alt_id`](UpdateCouponParamsBuilder::alt_id), [`alt_type`](UpdateCouponParamsBuilder::alt_type), [`name`](UpdateCouponParamsBuilder::name), [`code`](UpdateCouponParamsBuilder::code), [`discount_type`](UpdateCouponParamsBuilder::discount_type), [`discount_value`](UpdateCouponParamsBuilder::discount_value), [`start_date`](UpdateCouponParamsBuilder::start_date), [`id`](UpdateCouponParamsBuilder::id)) on the returned [`UpdateCouponParamsBuilder`], then [`build`](UpdateCouponParamsBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateCouponParamsBuilder {
+        UpdateCouponParamsBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            code: Unset,
+            discount_type: Unset,
+            discount_value: Unset,
+            start_date: Unset,
+            id: Unset,
         }
     }
 
@@ -1729,6 +3017,449 @@ impl UpdateCouponParams {
     pub fn limit_per_customer(mut self, limit_per_customer: bool) -> Self {
         self.limit_per_customer = Some(limit_per_customer);
         self
+    }
+}
+
+/// Builds a [`UpdateCouponParams`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateCouponParamsBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    Code = Unset,
+    DiscountTypeField = Unset,
+    DiscountValue = Unset,
+    StartDate = Unset,
+    Id = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    code: Code,
+    discount_type: DiscountTypeField,
+    discount_value: DiscountValue,
+    start_date: StartDate,
+    id: Id,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> UpdateCouponParamsBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> {
+    /// Sets [`alt_id`](UpdateCouponParams::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> UpdateCouponParamsBuilder<
+        String,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+        Id,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> UpdateCouponParamsBuilder<
+    AltId,
+    Unset,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> {
+    /// Sets [`alt_type`](UpdateCouponParams::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateCouponParamsBuilder<
+        AltId,
+        AltType,
+        Name,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+        Id,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> UpdateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> {
+    /// Sets [`name`](UpdateCouponParams::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpdateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+        Id,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> UpdateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> {
+    /// Sets [`code`](UpdateCouponParams::code).
+    pub fn code(
+        self,
+        code: impl Into<String>,
+    ) -> UpdateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        String,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+        Id,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: code.into(),
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountValue,
+    StartDate,
+    Id,
+> UpdateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    Unset,
+    DiscountValue,
+    StartDate,
+    Id,
+> {
+    /// Sets [`discount_type`](UpdateCouponParams::discount_type).
+    pub fn discount_type(
+        self,
+        discount_type: DiscountType,
+    ) -> UpdateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountType,
+        DiscountValue,
+        StartDate,
+        Id,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    StartDate,
+    Id,
+> UpdateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    Unset,
+    StartDate,
+    Id,
+> {
+    /// Sets [`discount_value`](UpdateCouponParams::discount_value).
+    pub fn discount_value(
+        self,
+        discount_value: f64,
+    ) -> UpdateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountTypeField,
+        f64,
+        StartDate,
+        Id,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value,
+            start_date: self.start_date,
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    Id,
+> UpdateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    Unset,
+    Id,
+> {
+    /// Sets [`start_date`](UpdateCouponParams::start_date).
+    pub fn start_date(
+        self,
+        start_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> UpdateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        String,
+        Id,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: ghl_runtime::Timestamp::text(start_date),
+            id: self.id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+> UpdateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Unset,
+> {
+    /// Sets [`id`](UpdateCouponParams::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> UpdateCouponParamsBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Code,
+        DiscountTypeField,
+        DiscountValue,
+        StartDate,
+        String,
+    > {
+        UpdateCouponParamsBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            code: self.code,
+            discount_type: self.discount_type,
+            discount_value: self.discount_value,
+            start_date: self.start_date,
+            id: id.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> UpdateCouponParamsBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Code,
+    DiscountTypeField,
+    DiscountValue,
+    StartDate,
+    Id,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateCouponParams
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        Code: Given<String>,
+        DiscountTypeField: Given<DiscountType>,
+        DiscountValue: Given<f64>,
+        StartDate: Given<String>,
+        Id: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let code = self.code.given();
+        let discount_type = self.discount_type.given();
+        let discount_value = self.discount_value.given();
+        let start_date = self.start_date.given();
+        let id = self.id.given();
+        UpdateCouponParams {
+            alt_id,
+            alt_type,
+            name,
+            code,
+            discount_type,
+            discount_value,
+            start_date,
+            end_date: None,
+            usage_limit: None,
+            product_ids: None,
+            price_ids: None,
+            variant_ids: None,
+            apply_to_future_payments: None,
+            apply_to_future_payments_config: None,
+            limit_per_customer: None,
+            id,
+        }
     }
 }
 

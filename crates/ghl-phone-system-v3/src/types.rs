@@ -3,6 +3,7 @@
 
 //! Request and response types of the LC Phone API v3 API, one per schema of `apps/v3/phone-system-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// An item of the `numbers` field of [`ListNumbersV3ResponseDto`].
@@ -180,33 +181,855 @@ pub struct PurchasePhoneNumberBodyDto {
 }
 
 impl PurchasePhoneNumberBodyDto {
-    /// A `PurchasePhoneNumberBodyDto` with its required fields (`phone_number`, `address_sid`, `bundle_sid`, `country_code`, `number_type`, `payment_intent_id`, `stripe_account_id`, `payment_method_id`, `locality`, `region`, `fingerprint_id`, `skip_location_kyc`); set the others with the setters.
-    pub fn new(
+    /// A `PurchasePhoneNumberBodyDto`, built by name: set its required fields ([`phone_number`](PurchasePhoneNumberBodyDtoBuilder::phone_number), [`address_sid`](PurchasePhoneNumberBodyDtoBuilder::address_sid), [`bundle_sid`](PurchasePhoneNumberBodyDtoBuilder::bundle_sid), [`country_code`](PurchasePhoneNumberBodyDtoBuilder::country_code), [`number_type`](PurchasePhoneNumberBodyDtoBuilder::number_type), [`payment_intent_id`](PurchasePhoneNumberBodyDtoBuilder::payment_intent_id), [`stripe_account_id`](PurchasePhoneNumberBodyDtoBuilder::stripe_account_id), [`payment_method_id`](PurchasePhoneNumberBodyDtoBuilder::payment_method_id), [`locality`](PurchasePhoneNumberBodyDtoBuilder::locality), [`region`](PurchasePhoneNumberBodyDtoBuilder::region), [`fingerprint_id`](PurchasePhoneNumberBodyDtoBuilder::fingerprint_id), [`skip_location_kyc`](PurchasePhoneNumberBodyDtoBuilder::skip_location_kyc)) on the returned [`PurchasePhoneNumberBodyDtoBuilder`], then [`build`](PurchasePhoneNumberBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> PurchasePhoneNumberBodyDtoBuilder {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: Unset,
+            address_sid: Unset,
+            bundle_sid: Unset,
+            country_code: Unset,
+            number_type: Unset,
+            payment_intent_id: Unset,
+            stripe_account_id: Unset,
+            payment_method_id: Unset,
+            locality: Unset,
+            region: Unset,
+            fingerprint_id: Unset,
+            skip_location_kyc: Unset,
+        }
+    }
+}
+
+/// Builds a [`PurchasePhoneNumberBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber = Unset,
+    AddressSid = Unset,
+    BundleSid = Unset,
+    CountryCode = Unset,
+    NumberType = Unset,
+    PaymentIntentId = Unset,
+    StripeAccountId = Unset,
+    PaymentMethodId = Unset,
+    Locality = Unset,
+    Region = Unset,
+    FingerprintId = Unset,
+    SkipLocationKyc = Unset,
+> {
+    phone_number: PhoneNumber,
+    address_sid: AddressSid,
+    bundle_sid: BundleSid,
+    country_code: CountryCode,
+    number_type: NumberType,
+    payment_intent_id: PaymentIntentId,
+    stripe_account_id: StripeAccountId,
+    payment_method_id: PaymentMethodId,
+    locality: Locality,
+    region: Region,
+    fingerprint_id: FingerprintId,
+    skip_location_kyc: SkipLocationKyc,
+}
+
+impl<
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    Unset,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`phone_number`](PurchasePhoneNumberBodyDto::phone_number).
+    pub fn phone_number(
+        self,
         phone_number: impl Into<String>,
-        address_sid: impl Into<String>,
-        bundle_sid: impl Into<String>,
-        country_code: impl Into<String>,
-        number_type: serde_json::Value,
-        payment_intent_id: impl Into<String>,
-        stripe_account_id: impl Into<String>,
-        payment_method_id: impl Into<String>,
-        locality: impl Into<String>,
-        region: impl Into<String>,
-        fingerprint_id: impl Into<String>,
-        skip_location_kyc: bool,
-    ) -> Self {
-        Self {
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        String,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
             phone_number: phone_number.into(),
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    Unset,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`address_sid`](PurchasePhoneNumberBodyDto::address_sid).
+    pub fn address_sid(
+        self,
+        address_sid: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        String,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
             address_sid: address_sid.into(),
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    Unset,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`bundle_sid`](PurchasePhoneNumberBodyDto::bundle_sid).
+    pub fn bundle_sid(
+        self,
+        bundle_sid: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        String,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
             bundle_sid: bundle_sid.into(),
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    Unset,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`country_code`](PurchasePhoneNumberBodyDto::country_code).
+    pub fn country_code(
+        self,
+        country_code: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        String,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
             country_code: country_code.into(),
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    Unset,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`number_type`](PurchasePhoneNumberBodyDto::number_type).
+    pub fn number_type(
+        self,
+        number_type: serde_json::Value,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        serde_json::Value,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
             number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    Unset,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`payment_intent_id`](PurchasePhoneNumberBodyDto::payment_intent_id).
+    pub fn payment_intent_id(
+        self,
+        payment_intent_id: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        String,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
             payment_intent_id: payment_intent_id.into(),
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    Unset,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`stripe_account_id`](PurchasePhoneNumberBodyDto::stripe_account_id).
+    pub fn stripe_account_id(
+        self,
+        stripe_account_id: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        String,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
             stripe_account_id: stripe_account_id.into(),
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    Unset,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`payment_method_id`](PurchasePhoneNumberBodyDto::payment_method_id).
+    pub fn payment_method_id(
+        self,
+        payment_method_id: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        String,
+        Locality,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
             payment_method_id: payment_method_id.into(),
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Unset,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`locality`](PurchasePhoneNumberBodyDto::locality).
+    pub fn locality(
+        self,
+        locality: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        String,
+        Region,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
             locality: locality.into(),
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Unset,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// Sets [`region`](PurchasePhoneNumberBodyDto::region).
+    pub fn region(
+        self,
+        region: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        String,
+        FingerprintId,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
             region: region.into(),
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    Unset,
+    SkipLocationKyc,
+> {
+    /// Sets [`fingerprint_id`](PurchasePhoneNumberBodyDto::fingerprint_id).
+    pub fn fingerprint_id(
+        self,
+        fingerprint_id: impl Into<String>,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        String,
+        SkipLocationKyc,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
             fingerprint_id: fingerprint_id.into(),
+            skip_location_kyc: self.skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    Unset,
+> {
+    /// Sets [`skip_location_kyc`](PurchasePhoneNumberBodyDto::skip_location_kyc).
+    pub fn skip_location_kyc(
+        self,
+        skip_location_kyc: bool,
+    ) -> PurchasePhoneNumberBodyDtoBuilder<
+        PhoneNumber,
+        AddressSid,
+        BundleSid,
+        CountryCode,
+        NumberType,
+        PaymentIntentId,
+        StripeAccountId,
+        PaymentMethodId,
+        Locality,
+        Region,
+        FingerprintId,
+        bool,
+    > {
+        PurchasePhoneNumberBodyDtoBuilder {
+            phone_number: self.phone_number,
+            address_sid: self.address_sid,
+            bundle_sid: self.bundle_sid,
+            country_code: self.country_code,
+            number_type: self.number_type,
+            payment_intent_id: self.payment_intent_id,
+            stripe_account_id: self.stripe_account_id,
+            payment_method_id: self.payment_method_id,
+            locality: self.locality,
+            region: self.region,
+            fingerprint_id: self.fingerprint_id,
+            skip_location_kyc,
+        }
+    }
+}
+
+impl<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> PurchasePhoneNumberBodyDtoBuilder<
+    PhoneNumber,
+    AddressSid,
+    BundleSid,
+    CountryCode,
+    NumberType,
+    PaymentIntentId,
+    StripeAccountId,
+    PaymentMethodId,
+    Locality,
+    Region,
+    FingerprintId,
+    SkipLocationKyc,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> PurchasePhoneNumberBodyDto
+    where
+        PhoneNumber: Given<String>,
+        AddressSid: Given<String>,
+        BundleSid: Given<String>,
+        CountryCode: Given<String>,
+        NumberType: Given<serde_json::Value>,
+        PaymentIntentId: Given<String>,
+        StripeAccountId: Given<String>,
+        PaymentMethodId: Given<String>,
+        Locality: Given<String>,
+        Region: Given<String>,
+        FingerprintId: Given<String>,
+        SkipLocationKyc: Given<bool>,
+    {
+        let phone_number = self.phone_number.given();
+        let address_sid = self.address_sid.given();
+        let bundle_sid = self.bundle_sid.given();
+        let country_code = self.country_code.given();
+        let number_type = self.number_type.given();
+        let payment_intent_id = self.payment_intent_id.given();
+        let stripe_account_id = self.stripe_account_id.given();
+        let payment_method_id = self.payment_method_id.given();
+        let locality = self.locality.given();
+        let region = self.region.given();
+        let fingerprint_id = self.fingerprint_id.given();
+        let skip_location_kyc = self.skip_location_kyc.given();
+        PurchasePhoneNumberBodyDto {
+            phone_number,
+            address_sid,
+            bundle_sid,
+            country_code,
+            number_type,
+            payment_intent_id,
+            stripe_account_id,
+            payment_method_id,
+            locality,
+            region,
+            fingerprint_id,
             skip_location_kyc,
         }
     }

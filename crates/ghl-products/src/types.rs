@@ -3,6 +3,7 @@
 
 //! Request and response types of the Products API, one per schema of `apps/products.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 pub use ghl_common::types::AltType;
@@ -400,24 +401,13 @@ pub struct BulkUpdateDto {
 }
 
 impl BulkUpdateDto {
-    /// A `BulkUpdateDto` with its required fields (`alt_id`, `alt_type`, `type_`, `product_ids`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        type_: BulkUpdateDtoType,
-        product_ids: Vec<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            type_,
-            product_ids,
-            filters: None,
-            price: None,
-            compare_at_price: None,
-            availability: None,
-            collection_ids: None,
-            currency: None,
+    /// A `BulkUpdateDto`, built by name: set its required fields ([`alt_id`](BulkUpdateDtoBuilder::alt_id), [`alt_type`](BulkUpdateDtoBuilder::alt_type), [`type_`](BulkUpdateDtoBuilder::type_), [`product_ids`](BulkUpdateDtoBuilder::product_ids)) on the returned [`BulkUpdateDtoBuilder`], then [`build`](BulkUpdateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> BulkUpdateDtoBuilder {
+        BulkUpdateDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            type_: Unset,
+            product_ids: Unset,
         }
     }
 
@@ -461,6 +451,130 @@ impl BulkUpdateDto {
     pub fn currency(mut self, currency: impl Into<String>) -> Self {
         self.currency = Some(currency.into());
         self
+    }
+}
+
+/// Builds a [`BulkUpdateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct BulkUpdateDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    TypeField = Unset,
+    ProductIds = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    type_: TypeField,
+    product_ids: ProductIds,
+}
+
+impl<
+    AltTypeField,
+    TypeField,
+    ProductIds,
+> BulkUpdateDtoBuilder<Unset, AltTypeField, TypeField, ProductIds> {
+    /// Sets [`alt_id`](BulkUpdateDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> BulkUpdateDtoBuilder<String, AltTypeField, TypeField, ProductIds> {
+        BulkUpdateDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            type_: self.type_,
+            product_ids: self.product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    TypeField,
+    ProductIds,
+> BulkUpdateDtoBuilder<AltId, Unset, TypeField, ProductIds> {
+    /// Sets [`alt_type`](BulkUpdateDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> BulkUpdateDtoBuilder<AltId, AltType, TypeField, ProductIds> {
+        BulkUpdateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            type_: self.type_,
+            product_ids: self.product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ProductIds,
+> BulkUpdateDtoBuilder<AltId, AltTypeField, Unset, ProductIds> {
+    /// Sets [`type_`](BulkUpdateDto::type_).
+    pub fn type_(
+        self,
+        type_: BulkUpdateDtoType,
+    ) -> BulkUpdateDtoBuilder<AltId, AltTypeField, BulkUpdateDtoType, ProductIds> {
+        BulkUpdateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            type_,
+            product_ids: self.product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    TypeField,
+> BulkUpdateDtoBuilder<AltId, AltTypeField, TypeField, Unset> {
+    /// Sets [`product_ids`](BulkUpdateDto::product_ids).
+    pub fn product_ids(
+        self,
+        product_ids: Vec<String>,
+    ) -> BulkUpdateDtoBuilder<AltId, AltTypeField, TypeField, Vec<String>> {
+        BulkUpdateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            type_: self.type_,
+            product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    TypeField,
+    ProductIds,
+> BulkUpdateDtoBuilder<AltId, AltTypeField, TypeField, ProductIds> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> BulkUpdateDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        TypeField: Given<BulkUpdateDtoType>,
+        ProductIds: Given<Vec<String>>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let type_ = self.type_.given();
+        let product_ids = self.product_ids.given();
+        BulkUpdateDto {
+            alt_id,
+            alt_type,
+            type_,
+            product_ids,
+            filters: None,
+            price: None,
+            compare_at_price: None,
+            availability: None,
+            collection_ids: None,
+            currency: None,
+        }
     }
 }
 
@@ -670,37 +784,14 @@ pub struct CreatePriceDto {
 }
 
 impl CreatePriceDto {
-    /// A `CreatePriceDto` with its required fields (`name`, `type_`, `currency`, `amount`, `location_id`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        type_: Type,
-        currency: impl Into<String>,
-        amount: f64,
-        location_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            type_,
-            currency: currency.into(),
-            amount,
-            recurring: None,
-            description: None,
-            membership_offers: None,
-            trial_period: None,
-            total_cycles: None,
-            setup_fee: None,
-            variant_option_ids: None,
-            compare_at_price: None,
-            location_id: location_id.into(),
-            user_id: None,
-            meta: None,
-            track_inventory: None,
-            available_quantity: None,
-            allow_out_of_stock_purchases: None,
-            sku: None,
-            shipping_options: None,
-            is_digital_product: None,
-            digital_delivery: None,
+    /// A `CreatePriceDto`, built by name: set its required fields ([`name`](CreatePriceDtoBuilder::name), [`type_`](CreatePriceDtoBuilder::type_), [`currency`](CreatePriceDtoBuilder::currency), [`amount`](CreatePriceDtoBuilder::amount), [`location_id`](CreatePriceDtoBuilder::location_id)) on the returned [`CreatePriceDtoBuilder`], then [`build`](CreatePriceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreatePriceDtoBuilder {
+        CreatePriceDtoBuilder {
+            name: Unset,
+            type_: Unset,
+            currency: Unset,
+            amount: Unset,
+            location_id: Unset,
         }
     }
 
@@ -828,6 +919,176 @@ impl CreatePriceDto {
     }
 }
 
+/// Builds a [`CreatePriceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreatePriceDtoBuilder<
+    Name = Unset,
+    TypeField = Unset,
+    Currency = Unset,
+    Amount = Unset,
+    LocationId = Unset,
+> {
+    name: Name,
+    type_: TypeField,
+    currency: Currency,
+    amount: Amount,
+    location_id: LocationId,
+}
+
+impl<
+    TypeField,
+    Currency,
+    Amount,
+    LocationId,
+> CreatePriceDtoBuilder<Unset, TypeField, Currency, Amount, LocationId> {
+    /// Sets [`name`](CreatePriceDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreatePriceDtoBuilder<String, TypeField, Currency, Amount, LocationId> {
+        CreatePriceDtoBuilder {
+            name: name.into(),
+            type_: self.type_,
+            currency: self.currency,
+            amount: self.amount,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<
+    Name,
+    Currency,
+    Amount,
+    LocationId,
+> CreatePriceDtoBuilder<Name, Unset, Currency, Amount, LocationId> {
+    /// Sets [`type_`](CreatePriceDto::type_).
+    pub fn type_(
+        self,
+        type_: Type,
+    ) -> CreatePriceDtoBuilder<Name, Type, Currency, Amount, LocationId> {
+        CreatePriceDtoBuilder {
+            name: self.name,
+            type_,
+            currency: self.currency,
+            amount: self.amount,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<
+    Name,
+    TypeField,
+    Amount,
+    LocationId,
+> CreatePriceDtoBuilder<Name, TypeField, Unset, Amount, LocationId> {
+    /// Sets [`currency`](CreatePriceDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> CreatePriceDtoBuilder<Name, TypeField, String, Amount, LocationId> {
+        CreatePriceDtoBuilder {
+            name: self.name,
+            type_: self.type_,
+            currency: currency.into(),
+            amount: self.amount,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<
+    Name,
+    TypeField,
+    Currency,
+    LocationId,
+> CreatePriceDtoBuilder<Name, TypeField, Currency, Unset, LocationId> {
+    /// Sets [`amount`](CreatePriceDto::amount).
+    pub fn amount(
+        self,
+        amount: f64,
+    ) -> CreatePriceDtoBuilder<Name, TypeField, Currency, f64, LocationId> {
+        CreatePriceDtoBuilder {
+            name: self.name,
+            type_: self.type_,
+            currency: self.currency,
+            amount,
+            location_id: self.location_id,
+        }
+    }
+}
+
+impl<
+    Name,
+    TypeField,
+    Currency,
+    Amount,
+> CreatePriceDtoBuilder<Name, TypeField, Currency, Amount, Unset> {
+    /// Sets [`location_id`](CreatePriceDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreatePriceDtoBuilder<Name, TypeField, Currency, Amount, String> {
+        CreatePriceDtoBuilder {
+            name: self.name,
+            type_: self.type_,
+            currency: self.currency,
+            amount: self.amount,
+            location_id: location_id.into(),
+        }
+    }
+}
+
+impl<
+    Name,
+    TypeField,
+    Currency,
+    Amount,
+    LocationId,
+> CreatePriceDtoBuilder<Name, TypeField, Currency, Amount, LocationId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreatePriceDto
+    where
+        Name: Given<String>,
+        TypeField: Given<Type>,
+        Currency: Given<String>,
+        Amount: Given<f64>,
+        LocationId: Given<String>,
+    {
+        let name = self.name.given();
+        let type_ = self.type_.given();
+        let currency = self.currency.given();
+        let amount = self.amount.given();
+        let location_id = self.location_id.given();
+        CreatePriceDto {
+            name,
+            type_,
+            currency,
+            amount,
+            recurring: None,
+            description: None,
+            membership_offers: None,
+            trial_period: None,
+            total_cycles: None,
+            setup_fee: None,
+            variant_option_ids: None,
+            compare_at_price: None,
+            location_id,
+            user_id: None,
+            meta: None,
+            track_inventory: None,
+            available_quantity: None,
+            allow_out_of_stock_purchases: None,
+            sku: None,
+            shipping_options: None,
+            is_digital_product: None,
+            digital_delivery: None,
+        }
+    }
+}
+
 /// The response to `POST /products/{productId}/price`.
 ///
 /// Schema: `apps/products.json#/components/schemas/CreatePriceResponseDto`
@@ -898,21 +1159,13 @@ pub struct CreateProductCollectionsDto {
 }
 
 impl CreateProductCollectionsDto {
-    /// A `CreateProductCollectionsDto` with its required fields (`alt_id`, `alt_type`, `name`, `slug`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        slug: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            collection_id: None,
-            name: name.into(),
-            slug: slug.into(),
-            image: None,
-            seo: None,
+    /// A `CreateProductCollectionsDto`, built by name: set its required fields ([`alt_id`](CreateProductCollectionsDtoBuilder::alt_id), [`alt_type`](CreateProductCollectionsDtoBuilder::alt_type), [`name`](CreateProductCollectionsDtoBuilder::name), [`slug`](CreateProductCollectionsDtoBuilder::slug)) on the returned [`CreateProductCollectionsDtoBuilder`], then [`build`](CreateProductCollectionsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateProductCollectionsDtoBuilder {
+        CreateProductCollectionsDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            slug: Unset,
         }
     }
 
@@ -932,6 +1185,123 @@ impl CreateProductCollectionsDto {
     pub fn seo(mut self, seo: impl Into<CollectionSeoDto>) -> Self {
         self.seo = Some(seo.into());
         self
+    }
+}
+
+/// Builds a [`CreateProductCollectionsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateProductCollectionsDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    Slug = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    slug: Slug,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    Slug,
+> CreateProductCollectionsDtoBuilder<Unset, AltTypeField, Name, Slug> {
+    /// Sets [`alt_id`](CreateProductCollectionsDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateProductCollectionsDtoBuilder<String, AltTypeField, Name, Slug> {
+        CreateProductCollectionsDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            slug: self.slug,
+        }
+    }
+}
+
+impl<AltId, Name, Slug> CreateProductCollectionsDtoBuilder<AltId, Unset, Name, Slug> {
+    /// Sets [`alt_type`](CreateProductCollectionsDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateProductCollectionsDtoBuilder<AltId, AltType, Name, Slug> {
+        CreateProductCollectionsDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            slug: self.slug,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Slug,
+> CreateProductCollectionsDtoBuilder<AltId, AltTypeField, Unset, Slug> {
+    /// Sets [`name`](CreateProductCollectionsDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateProductCollectionsDtoBuilder<AltId, AltTypeField, String, Slug> {
+        CreateProductCollectionsDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            slug: self.slug,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+> CreateProductCollectionsDtoBuilder<AltId, AltTypeField, Name, Unset> {
+    /// Sets [`slug`](CreateProductCollectionsDto::slug).
+    pub fn slug(
+        self,
+        slug: impl Into<String>,
+    ) -> CreateProductCollectionsDtoBuilder<AltId, AltTypeField, Name, String> {
+        CreateProductCollectionsDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            slug: slug.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Slug,
+> CreateProductCollectionsDtoBuilder<AltId, AltTypeField, Name, Slug> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateProductCollectionsDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        Slug: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let slug = self.slug.given();
+        CreateProductCollectionsDto {
+            alt_id,
+            alt_type,
+            collection_id: None,
+            name,
+            slug,
+            image: None,
+            seo: None,
+        }
     }
 }
 
@@ -982,31 +1352,12 @@ pub struct CreateProductDto {
 }
 
 impl CreateProductDto {
-    /// A `CreateProductDto` with its required fields (`name`, `location_id`, `product_type`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        location_id: impl Into<String>,
-        product_type: ProductType,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            location_id: location_id.into(),
-            description: None,
-            product_type,
-            image: None,
-            statement_descriptor: None,
-            available_in_store: None,
-            medias: None,
-            variants: None,
-            collection_ids: None,
-            is_taxes_enabled: None,
-            taxes: None,
-            automatic_tax_category_id: None,
-            is_label_enabled: None,
-            label: None,
-            slug: None,
-            seo: None,
-            tax_inclusive: None,
+    /// A `CreateProductDto`, built by name: set its required fields ([`name`](CreateProductDtoBuilder::name), [`location_id`](CreateProductDtoBuilder::location_id), [`product_type`](CreateProductDtoBuilder::product_type)) on the returned [`CreateProductDtoBuilder`], then [`build`](CreateProductDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateProductDtoBuilder {
+        CreateProductDtoBuilder {
+            name: Unset,
+            location_id: Unset,
+            product_type: Unset,
         }
     }
 
@@ -1113,6 +1464,102 @@ impl CreateProductDto {
     pub fn tax_inclusive(mut self, tax_inclusive: bool) -> Self {
         self.tax_inclusive = Some(tax_inclusive);
         self
+    }
+}
+
+/// Builds a [`CreateProductDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateProductDtoBuilder<
+    Name = Unset,
+    LocationId = Unset,
+    ProductTypeField = Unset,
+> {
+    name: Name,
+    location_id: LocationId,
+    product_type: ProductTypeField,
+}
+
+impl<
+    LocationId,
+    ProductTypeField,
+> CreateProductDtoBuilder<Unset, LocationId, ProductTypeField> {
+    /// Sets [`name`](CreateProductDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateProductDtoBuilder<String, LocationId, ProductTypeField> {
+        CreateProductDtoBuilder {
+            name: name.into(),
+            location_id: self.location_id,
+            product_type: self.product_type,
+        }
+    }
+}
+
+impl<Name, ProductTypeField> CreateProductDtoBuilder<Name, Unset, ProductTypeField> {
+    /// Sets [`location_id`](CreateProductDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateProductDtoBuilder<Name, String, ProductTypeField> {
+        CreateProductDtoBuilder {
+            name: self.name,
+            location_id: location_id.into(),
+            product_type: self.product_type,
+        }
+    }
+}
+
+impl<Name, LocationId> CreateProductDtoBuilder<Name, LocationId, Unset> {
+    /// Sets [`product_type`](CreateProductDto::product_type).
+    pub fn product_type(
+        self,
+        product_type: ProductType,
+    ) -> CreateProductDtoBuilder<Name, LocationId, ProductType> {
+        CreateProductDtoBuilder {
+            name: self.name,
+            location_id: self.location_id,
+            product_type,
+        }
+    }
+}
+
+impl<
+    Name,
+    LocationId,
+    ProductTypeField,
+> CreateProductDtoBuilder<Name, LocationId, ProductTypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateProductDto
+    where
+        Name: Given<String>,
+        LocationId: Given<String>,
+        ProductTypeField: Given<ProductType>,
+    {
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        let product_type = self.product_type.given();
+        CreateProductDto {
+            name,
+            location_id,
+            description: None,
+            product_type,
+            image: None,
+            statement_descriptor: None,
+            available_in_store: None,
+            medias: None,
+            variants: None,
+            collection_ids: None,
+            is_taxes_enabled: None,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_label_enabled: None,
+            label: None,
+            slug: None,
+            seo: None,
+            tax_inclusive: None,
+        }
     }
 }
 
@@ -1345,16 +1792,82 @@ pub struct MembershipOfferDto {
 }
 
 impl MembershipOfferDto {
-    /// A `MembershipOfferDto` with its required fields (`label`, `value`, `id`); set the others with the setters.
-    pub fn new(
+    /// A `MembershipOfferDto`, built by name: set its required fields ([`label`](MembershipOfferDtoBuilder::label), [`value`](MembershipOfferDtoBuilder::value), [`id`](MembershipOfferDtoBuilder::id)) on the returned [`MembershipOfferDtoBuilder`], then [`build`](MembershipOfferDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> MembershipOfferDtoBuilder {
+        MembershipOfferDtoBuilder {
+            label: Unset,
+            value: Unset,
+            id: Unset,
+        }
+    }
+}
+
+/// Builds a [`MembershipOfferDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct MembershipOfferDtoBuilder<Label = Unset, Value = Unset, Id = Unset> {
+    label: Label,
+    value: Value,
+    id: Id,
+}
+
+impl<Value, Id> MembershipOfferDtoBuilder<Unset, Value, Id> {
+    /// Sets [`label`](MembershipOfferDto::label).
+    pub fn label(
+        self,
         label: impl Into<String>,
-        value: impl Into<String>,
-        id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> MembershipOfferDtoBuilder<String, Value, Id> {
+        MembershipOfferDtoBuilder {
             label: label.into(),
+            value: self.value,
+            id: self.id,
+        }
+    }
+}
+
+impl<Label, Id> MembershipOfferDtoBuilder<Label, Unset, Id> {
+    /// Sets [`value`](MembershipOfferDto::value).
+    pub fn value(
+        self,
+        value: impl Into<String>,
+    ) -> MembershipOfferDtoBuilder<Label, String, Id> {
+        MembershipOfferDtoBuilder {
+            label: self.label,
             value: value.into(),
+            id: self.id,
+        }
+    }
+}
+
+impl<Label, Value> MembershipOfferDtoBuilder<Label, Value, Unset> {
+    /// Sets [`id`](MembershipOfferDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> MembershipOfferDtoBuilder<Label, Value, String> {
+        MembershipOfferDtoBuilder {
+            label: self.label,
+            value: self.value,
             id: id.into(),
+        }
+    }
+}
+
+impl<Label, Value, Id> MembershipOfferDtoBuilder<Label, Value, Id> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> MembershipOfferDto
+    where
+        Label: Given<String>,
+        Value: Given<String>,
+        Id: Given<String>,
+    {
+        let label = self.label.given();
+        let value = self.value.given();
+        let id = self.id.given();
+        MembershipOfferDto {
+            label,
+            value,
+            id,
         }
     }
 }
@@ -1376,14 +1889,111 @@ pub struct PriceDimensionsDto {
 }
 
 impl PriceDimensionsDto {
-    /// A `PriceDimensionsDto` with its required fields (`height`, `width`, `length`, `unit`); set the others with the setters.
-    pub fn new(
+    /// A `PriceDimensionsDto`, built by name: set its required fields ([`height`](PriceDimensionsDtoBuilder::height), [`width`](PriceDimensionsDtoBuilder::width), [`length`](PriceDimensionsDtoBuilder::length), [`unit`](PriceDimensionsDtoBuilder::unit)) on the returned [`PriceDimensionsDtoBuilder`], then [`build`](PriceDimensionsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> PriceDimensionsDtoBuilder {
+        PriceDimensionsDtoBuilder {
+            height: Unset,
+            width: Unset,
+            length: Unset,
+            unit: Unset,
+        }
+    }
+}
+
+/// Builds a [`PriceDimensionsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct PriceDimensionsDtoBuilder<
+    Height = Unset,
+    Width = Unset,
+    Length = Unset,
+    Unit = Unset,
+> {
+    height: Height,
+    width: Width,
+    length: Length,
+    unit: Unit,
+}
+
+impl<Width, Length, Unit> PriceDimensionsDtoBuilder<Unset, Width, Length, Unit> {
+    /// Sets [`height`](PriceDimensionsDto::height).
+    pub fn height(
+        self,
         height: f64,
+    ) -> PriceDimensionsDtoBuilder<f64, Width, Length, Unit> {
+        PriceDimensionsDtoBuilder {
+            height,
+            width: self.width,
+            length: self.length,
+            unit: self.unit,
+        }
+    }
+}
+
+impl<Height, Length, Unit> PriceDimensionsDtoBuilder<Height, Unset, Length, Unit> {
+    /// Sets [`width`](PriceDimensionsDto::width).
+    pub fn width(
+        self,
         width: f64,
+    ) -> PriceDimensionsDtoBuilder<Height, f64, Length, Unit> {
+        PriceDimensionsDtoBuilder {
+            height: self.height,
+            width,
+            length: self.length,
+            unit: self.unit,
+        }
+    }
+}
+
+impl<Height, Width, Unit> PriceDimensionsDtoBuilder<Height, Width, Unset, Unit> {
+    /// Sets [`length`](PriceDimensionsDto::length).
+    pub fn length(
+        self,
         length: f64,
+    ) -> PriceDimensionsDtoBuilder<Height, Width, f64, Unit> {
+        PriceDimensionsDtoBuilder {
+            height: self.height,
+            width: self.width,
+            length,
+            unit: self.unit,
+        }
+    }
+}
+
+impl<Height, Width, Length> PriceDimensionsDtoBuilder<Height, Width, Length, Unset> {
+    /// Sets [`unit`](PriceDimensionsDto::unit).
+    pub fn unit(
+        self,
         unit: PriceDimensionsDtoUnit,
-    ) -> Self {
-        Self {
+    ) -> PriceDimensionsDtoBuilder<Height, Width, Length, PriceDimensionsDtoUnit> {
+        PriceDimensionsDtoBuilder {
+            height: self.height,
+            width: self.width,
+            length: self.length,
+            unit,
+        }
+    }
+}
+
+impl<
+    Height,
+    Width,
+    Length,
+    Unit,
+> PriceDimensionsDtoBuilder<Height, Width, Length, Unit> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> PriceDimensionsDto
+    where
+        Height: Given<f64>,
+        Width: Given<f64>,
+        Length: Given<f64>,
+        Unit: Given<PriceDimensionsDtoUnit>,
+    {
+        let height = self.height.given();
+        let width = self.width.given();
+        let length = self.length.given();
+        let unit = self.unit.given();
+        PriceDimensionsDto {
             height,
             width,
             length,
@@ -1540,19 +2150,12 @@ pub struct ProductMediaDto {
 }
 
 impl ProductMediaDto {
-    /// A `ProductMediaDto` with its required fields (`id`, `url`, `type_`); set the others with the setters.
-    pub fn new(
-        id: impl Into<String>,
-        url: impl Into<String>,
-        type_: ProductMediaDtoType,
-    ) -> Self {
-        Self {
-            id: id.into(),
-            title: None,
-            url: url.into(),
-            type_,
-            is_featured: None,
-            price_ids: None,
+    /// A `ProductMediaDto`, built by name: set its required fields ([`id`](ProductMediaDtoBuilder::id), [`url`](ProductMediaDtoBuilder::url), [`type_`](ProductMediaDtoBuilder::type_)) on the returned [`ProductMediaDtoBuilder`], then [`build`](ProductMediaDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProductMediaDtoBuilder {
+        ProductMediaDtoBuilder {
+            id: Unset,
+            url: Unset,
+            type_: Unset,
         }
     }
 
@@ -1578,6 +2181,79 @@ impl ProductMediaDto {
     }
 }
 
+/// Builds a [`ProductMediaDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProductMediaDtoBuilder<Id = Unset, Url = Unset, TypeField = Unset> {
+    id: Id,
+    url: Url,
+    type_: TypeField,
+}
+
+impl<Url, TypeField> ProductMediaDtoBuilder<Unset, Url, TypeField> {
+    /// Sets [`id`](ProductMediaDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> ProductMediaDtoBuilder<String, Url, TypeField> {
+        ProductMediaDtoBuilder {
+            id: id.into(),
+            url: self.url,
+            type_: self.type_,
+        }
+    }
+}
+
+impl<Id, TypeField> ProductMediaDtoBuilder<Id, Unset, TypeField> {
+    /// Sets [`url`](ProductMediaDto::url).
+    pub fn url(
+        self,
+        url: impl Into<String>,
+    ) -> ProductMediaDtoBuilder<Id, String, TypeField> {
+        ProductMediaDtoBuilder {
+            id: self.id,
+            url: url.into(),
+            type_: self.type_,
+        }
+    }
+}
+
+impl<Id, Url> ProductMediaDtoBuilder<Id, Url, Unset> {
+    /// Sets [`type_`](ProductMediaDto::type_).
+    pub fn type_(
+        self,
+        type_: ProductMediaDtoType,
+    ) -> ProductMediaDtoBuilder<Id, Url, ProductMediaDtoType> {
+        ProductMediaDtoBuilder {
+            id: self.id,
+            url: self.url,
+            type_,
+        }
+    }
+}
+
+impl<Id, Url, TypeField> ProductMediaDtoBuilder<Id, Url, TypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProductMediaDto
+    where
+        Id: Given<String>,
+        Url: Given<String>,
+        TypeField: Given<ProductMediaDtoType>,
+    {
+        let id = self.id.given();
+        let url = self.url.given();
+        let type_ = self.type_.given();
+        ProductMediaDto {
+            id,
+            title: None,
+            url,
+            type_,
+            is_featured: None,
+            price_ids: None,
+        }
+    }
+}
+
 pub use ghl_common::types::Type as ProductMediaDtoType;
 
 /// An item of the `reply` field of [`UpdateProductReviewDto`].
@@ -1595,15 +2271,81 @@ pub struct ProductReviewDto {
 }
 
 impl ProductReviewDto {
-    /// A `ProductReviewDto` with its required fields (`headline`, `comment`, `user`); set the others with the setters.
-    pub fn new(
+    /// A `ProductReviewDto`, built by name: set its required fields ([`headline`](ProductReviewDtoBuilder::headline), [`comment`](ProductReviewDtoBuilder::comment), [`user`](ProductReviewDtoBuilder::user)) on the returned [`ProductReviewDtoBuilder`], then [`build`](ProductReviewDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProductReviewDtoBuilder {
+        ProductReviewDtoBuilder {
+            headline: Unset,
+            comment: Unset,
+            user: Unset,
+        }
+    }
+}
+
+/// Builds a [`ProductReviewDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProductReviewDtoBuilder<Headline = Unset, Comment = Unset, User = Unset> {
+    headline: Headline,
+    comment: Comment,
+    user: User,
+}
+
+impl<Comment, User> ProductReviewDtoBuilder<Unset, Comment, User> {
+    /// Sets [`headline`](ProductReviewDto::headline).
+    pub fn headline(
+        self,
         headline: impl Into<String>,
-        comment: impl Into<String>,
-        user: UserDetailsDto,
-    ) -> Self {
-        Self {
+    ) -> ProductReviewDtoBuilder<String, Comment, User> {
+        ProductReviewDtoBuilder {
             headline: headline.into(),
+            comment: self.comment,
+            user: self.user,
+        }
+    }
+}
+
+impl<Headline, User> ProductReviewDtoBuilder<Headline, Unset, User> {
+    /// Sets [`comment`](ProductReviewDto::comment).
+    pub fn comment(
+        self,
+        comment: impl Into<String>,
+    ) -> ProductReviewDtoBuilder<Headline, String, User> {
+        ProductReviewDtoBuilder {
+            headline: self.headline,
             comment: comment.into(),
+            user: self.user,
+        }
+    }
+}
+
+impl<Headline, Comment> ProductReviewDtoBuilder<Headline, Comment, Unset> {
+    /// Sets [`user`](ProductReviewDto::user).
+    pub fn user(
+        self,
+        user: UserDetailsDto,
+    ) -> ProductReviewDtoBuilder<Headline, Comment, UserDetailsDto> {
+        ProductReviewDtoBuilder {
+            headline: self.headline,
+            comment: self.comment,
+            user,
+        }
+    }
+}
+
+impl<Headline, Comment, User> ProductReviewDtoBuilder<Headline, Comment, User> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProductReviewDto
+    where
+        Headline: Given<String>,
+        Comment: Given<String>,
+        User: Given<UserDetailsDto>,
+    {
+        let headline = self.headline.given();
+        let comment = self.comment.given();
+        let user = self.user.given();
+        ProductReviewDto {
+            headline,
+            comment,
             user,
         }
     }
@@ -1631,15 +2373,81 @@ pub struct ProductVariantDto {
 }
 
 impl ProductVariantDto {
-    /// A `ProductVariantDto` with its required fields (`id`, `name`, `options`); set the others with the setters.
-    pub fn new(
+    /// A `ProductVariantDto`, built by name: set its required fields ([`id`](ProductVariantDtoBuilder::id), [`name`](ProductVariantDtoBuilder::name), [`options`](ProductVariantDtoBuilder::options)) on the returned [`ProductVariantDtoBuilder`], then [`build`](ProductVariantDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProductVariantDtoBuilder {
+        ProductVariantDtoBuilder {
+            id: Unset,
+            name: Unset,
+            options: Unset,
+        }
+    }
+}
+
+/// Builds a [`ProductVariantDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProductVariantDtoBuilder<Id = Unset, Name = Unset, Options = Unset> {
+    id: Id,
+    name: Name,
+    options: Options,
+}
+
+impl<Name, Options> ProductVariantDtoBuilder<Unset, Name, Options> {
+    /// Sets [`id`](ProductVariantDto::id).
+    pub fn id(
+        self,
         id: impl Into<String>,
-        name: impl Into<String>,
-        options: Vec<ProductVariantOptionDto>,
-    ) -> Self {
-        Self {
+    ) -> ProductVariantDtoBuilder<String, Name, Options> {
+        ProductVariantDtoBuilder {
             id: id.into(),
+            name: self.name,
+            options: self.options,
+        }
+    }
+}
+
+impl<Id, Options> ProductVariantDtoBuilder<Id, Unset, Options> {
+    /// Sets [`name`](ProductVariantDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> ProductVariantDtoBuilder<Id, String, Options> {
+        ProductVariantDtoBuilder {
+            id: self.id,
             name: name.into(),
+            options: self.options,
+        }
+    }
+}
+
+impl<Id, Name> ProductVariantDtoBuilder<Id, Name, Unset> {
+    /// Sets [`options`](ProductVariantDto::options).
+    pub fn options(
+        self,
+        options: Vec<ProductVariantOptionDto>,
+    ) -> ProductVariantDtoBuilder<Id, Name, Vec<ProductVariantOptionDto>> {
+        ProductVariantDtoBuilder {
+            id: self.id,
+            name: self.name,
+            options,
+        }
+    }
+}
+
+impl<Id, Name, Options> ProductVariantDtoBuilder<Id, Name, Options> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProductVariantDto
+    where
+        Id: Given<String>,
+        Name: Given<String>,
+        Options: Given<Vec<ProductVariantOptionDto>>,
+    {
+        let id = self.id.given();
+        let name = self.name.given();
+        let options = self.options.given();
+        ProductVariantDto {
+            id,
+            name,
             options,
         }
     }
@@ -1658,11 +2466,61 @@ pub struct ProductVariantOptionDto {
 }
 
 impl ProductVariantOptionDto {
-    /// A `ProductVariantOptionDto` with its required fields (`id`, `name`); set the others with the setters.
-    pub fn new(id: impl Into<String>, name: impl Into<String>) -> Self {
-        Self {
+    /// A `ProductVariantOptionDto`, built by name: set its required fields ([`id`](ProductVariantOptionDtoBuilder::id), [`name`](ProductVariantOptionDtoBuilder::name)) on the returned [`ProductVariantOptionDtoBuilder`], then [`build`](ProductVariantOptionDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ProductVariantOptionDtoBuilder {
+        ProductVariantOptionDtoBuilder {
+            id: Unset,
+            name: Unset,
+        }
+    }
+}
+
+/// Builds a [`ProductVariantOptionDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ProductVariantOptionDtoBuilder<Id = Unset, Name = Unset> {
+    id: Id,
+    name: Name,
+}
+
+impl<Name> ProductVariantOptionDtoBuilder<Unset, Name> {
+    /// Sets [`id`](ProductVariantOptionDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> ProductVariantOptionDtoBuilder<String, Name> {
+        ProductVariantOptionDtoBuilder {
             id: id.into(),
+            name: self.name,
+        }
+    }
+}
+
+impl<Id> ProductVariantOptionDtoBuilder<Id, Unset> {
+    /// Sets [`name`](ProductVariantOptionDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> ProductVariantOptionDtoBuilder<Id, String> {
+        ProductVariantOptionDtoBuilder {
+            id: self.id,
             name: name.into(),
+        }
+    }
+}
+
+impl<Id, Name> ProductVariantOptionDtoBuilder<Id, Name> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ProductVariantOptionDto
+    where
+        Id: Given<String>,
+        Name: Given<String>,
+    {
+        let id = self.id.given();
+        let name = self.name.given();
+        ProductVariantOptionDto {
+            id,
+            name,
         }
     }
 }
@@ -1957,32 +2815,12 @@ pub struct UpdateProductDto {
 }
 
 impl UpdateProductDto {
-    /// A `UpdateProductDto` with its required fields (`name`, `location_id`, `product_type`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        location_id: impl Into<String>,
-        product_type: ProductType,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            location_id: location_id.into(),
-            description: None,
-            product_type,
-            image: None,
-            statement_descriptor: None,
-            available_in_store: None,
-            medias: None,
-            variants: None,
-            collection_ids: None,
-            is_taxes_enabled: None,
-            taxes: None,
-            automatic_tax_category_id: None,
-            is_label_enabled: None,
-            label: None,
-            slug: None,
-            seo: None,
-            tax_inclusive: None,
-            prices: None,
+    /// A `UpdateProductDto`, built by name: set its required fields ([`name`](UpdateProductDtoBuilder::name), [`location_id`](UpdateProductDtoBuilder::location_id), [`product_type`](UpdateProductDtoBuilder::product_type)) on the returned [`UpdateProductDtoBuilder`], then [`build`](UpdateProductDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateProductDtoBuilder {
+        UpdateProductDtoBuilder {
+            name: Unset,
+            location_id: Unset,
+            product_type: Unset,
         }
     }
 
@@ -2101,6 +2939,103 @@ impl UpdateProductDto {
     }
 }
 
+/// Builds a [`UpdateProductDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateProductDtoBuilder<
+    Name = Unset,
+    LocationId = Unset,
+    ProductTypeField = Unset,
+> {
+    name: Name,
+    location_id: LocationId,
+    product_type: ProductTypeField,
+}
+
+impl<
+    LocationId,
+    ProductTypeField,
+> UpdateProductDtoBuilder<Unset, LocationId, ProductTypeField> {
+    /// Sets [`name`](UpdateProductDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> UpdateProductDtoBuilder<String, LocationId, ProductTypeField> {
+        UpdateProductDtoBuilder {
+            name: name.into(),
+            location_id: self.location_id,
+            product_type: self.product_type,
+        }
+    }
+}
+
+impl<Name, ProductTypeField> UpdateProductDtoBuilder<Name, Unset, ProductTypeField> {
+    /// Sets [`location_id`](UpdateProductDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> UpdateProductDtoBuilder<Name, String, ProductTypeField> {
+        UpdateProductDtoBuilder {
+            name: self.name,
+            location_id: location_id.into(),
+            product_type: self.product_type,
+        }
+    }
+}
+
+impl<Name, LocationId> UpdateProductDtoBuilder<Name, LocationId, Unset> {
+    /// Sets [`product_type`](UpdateProductDto::product_type).
+    pub fn product_type(
+        self,
+        product_type: ProductType,
+    ) -> UpdateProductDtoBuilder<Name, LocationId, ProductType> {
+        UpdateProductDtoBuilder {
+            name: self.name,
+            location_id: self.location_id,
+            product_type,
+        }
+    }
+}
+
+impl<
+    Name,
+    LocationId,
+    ProductTypeField,
+> UpdateProductDtoBuilder<Name, LocationId, ProductTypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateProductDto
+    where
+        Name: Given<String>,
+        LocationId: Given<String>,
+        ProductTypeField: Given<ProductType>,
+    {
+        let name = self.name.given();
+        let location_id = self.location_id.given();
+        let product_type = self.product_type.given();
+        UpdateProductDto {
+            name,
+            location_id,
+            description: None,
+            product_type,
+            image: None,
+            statement_descriptor: None,
+            available_in_store: None,
+            medias: None,
+            variants: None,
+            collection_ids: None,
+            is_taxes_enabled: None,
+            taxes: None,
+            automatic_tax_category_id: None,
+            is_label_enabled: None,
+            label: None,
+            slug: None,
+            seo: None,
+            tax_inclusive: None,
+            prices: None,
+        }
+    }
+}
+
 /// The response to `PUT /products/{productId}`.
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductResponseDto`
@@ -2133,22 +3068,13 @@ pub struct UpdateProductReviewDto {
 }
 
 impl UpdateProductReviewDto {
-    /// A `UpdateProductReviewDto` with its required fields (`alt_id`, `alt_type`, `product_id`, `status`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        product_id: impl Into<String>,
-        status: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            product_id: product_id.into(),
-            status: status.into(),
-            reply: None,
-            rating: None,
-            headline: None,
-            detail: None,
+    /// A `UpdateProductReviewDto`, built by name: set its required fields ([`alt_id`](UpdateProductReviewDtoBuilder::alt_id), [`alt_type`](UpdateProductReviewDtoBuilder::alt_type), [`product_id`](UpdateProductReviewDtoBuilder::product_id), [`status`](UpdateProductReviewDtoBuilder::status)) on the returned [`UpdateProductReviewDtoBuilder`], then [`build`](UpdateProductReviewDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateProductReviewDtoBuilder {
+        UpdateProductReviewDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            product_id: Unset,
+            status: Unset,
         }
     }
 
@@ -2180,6 +3106,128 @@ impl UpdateProductReviewDto {
     }
 }
 
+/// Builds a [`UpdateProductReviewDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateProductReviewDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    ProductId = Unset,
+    Status = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    product_id: ProductId,
+    status: Status,
+}
+
+impl<
+    AltTypeField,
+    ProductId,
+    Status,
+> UpdateProductReviewDtoBuilder<Unset, AltTypeField, ProductId, Status> {
+    /// Sets [`alt_id`](UpdateProductReviewDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> UpdateProductReviewDtoBuilder<String, AltTypeField, ProductId, Status> {
+        UpdateProductReviewDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            product_id: self.product_id,
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    AltId,
+    ProductId,
+    Status,
+> UpdateProductReviewDtoBuilder<AltId, Unset, ProductId, Status> {
+    /// Sets [`alt_type`](UpdateProductReviewDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateProductReviewDtoBuilder<AltId, AltType, ProductId, Status> {
+        UpdateProductReviewDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            product_id: self.product_id,
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Status,
+> UpdateProductReviewDtoBuilder<AltId, AltTypeField, Unset, Status> {
+    /// Sets [`product_id`](UpdateProductReviewDto::product_id).
+    pub fn product_id(
+        self,
+        product_id: impl Into<String>,
+    ) -> UpdateProductReviewDtoBuilder<AltId, AltTypeField, String, Status> {
+        UpdateProductReviewDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            product_id: product_id.into(),
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ProductId,
+> UpdateProductReviewDtoBuilder<AltId, AltTypeField, ProductId, Unset> {
+    /// Sets [`status`](UpdateProductReviewDto::status).
+    pub fn status(
+        self,
+        status: impl Into<String>,
+    ) -> UpdateProductReviewDtoBuilder<AltId, AltTypeField, ProductId, String> {
+        UpdateProductReviewDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            product_id: self.product_id,
+            status: status.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ProductId,
+    Status,
+> UpdateProductReviewDtoBuilder<AltId, AltTypeField, ProductId, Status> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateProductReviewDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        ProductId: Given<String>,
+        Status: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let product_id = self.product_id.given();
+        let status = self.status.given();
+        UpdateProductReviewDto {
+            alt_id,
+            alt_type,
+            product_id,
+            status,
+            reply: None,
+            rating: None,
+            headline: None,
+            detail: None,
+        }
+    }
+}
+
 /// An item of the `reviews` field of [`UpdateProductReviewsDto`].
 ///
 /// Schema: `apps/products.json#/components/schemas/UpdateProductReviewObjectDto`
@@ -2196,16 +3244,93 @@ pub struct UpdateProductReviewObjectDto {
 }
 
 impl UpdateProductReviewObjectDto {
-    /// A `UpdateProductReviewObjectDto` with its required fields (`review_id`, `product_id`, `store_id`); set the others with the setters.
-    pub fn new(
+    /// A `UpdateProductReviewObjectDto`, built by name: set its required fields ([`review_id`](UpdateProductReviewObjectDtoBuilder::review_id), [`product_id`](UpdateProductReviewObjectDtoBuilder::product_id), [`store_id`](UpdateProductReviewObjectDtoBuilder::store_id)) on the returned [`UpdateProductReviewObjectDtoBuilder`], then [`build`](UpdateProductReviewObjectDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateProductReviewObjectDtoBuilder {
+        UpdateProductReviewObjectDtoBuilder {
+            review_id: Unset,
+            product_id: Unset,
+            store_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateProductReviewObjectDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateProductReviewObjectDtoBuilder<
+    ReviewId = Unset,
+    ProductId = Unset,
+    StoreId = Unset,
+> {
+    review_id: ReviewId,
+    product_id: ProductId,
+    store_id: StoreId,
+}
+
+impl<ProductId, StoreId> UpdateProductReviewObjectDtoBuilder<Unset, ProductId, StoreId> {
+    /// Sets [`review_id`](UpdateProductReviewObjectDto::review_id).
+    pub fn review_id(
+        self,
         review_id: impl Into<String>,
-        product_id: impl Into<String>,
-        store_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> UpdateProductReviewObjectDtoBuilder<String, ProductId, StoreId> {
+        UpdateProductReviewObjectDtoBuilder {
             review_id: review_id.into(),
+            product_id: self.product_id,
+            store_id: self.store_id,
+        }
+    }
+}
+
+impl<ReviewId, StoreId> UpdateProductReviewObjectDtoBuilder<ReviewId, Unset, StoreId> {
+    /// Sets [`product_id`](UpdateProductReviewObjectDto::product_id).
+    pub fn product_id(
+        self,
+        product_id: impl Into<String>,
+    ) -> UpdateProductReviewObjectDtoBuilder<ReviewId, String, StoreId> {
+        UpdateProductReviewObjectDtoBuilder {
+            review_id: self.review_id,
             product_id: product_id.into(),
+            store_id: self.store_id,
+        }
+    }
+}
+
+impl<
+    ReviewId,
+    ProductId,
+> UpdateProductReviewObjectDtoBuilder<ReviewId, ProductId, Unset> {
+    /// Sets [`store_id`](UpdateProductReviewObjectDto::store_id).
+    pub fn store_id(
+        self,
+        store_id: impl Into<String>,
+    ) -> UpdateProductReviewObjectDtoBuilder<ReviewId, ProductId, String> {
+        UpdateProductReviewObjectDtoBuilder {
+            review_id: self.review_id,
+            product_id: self.product_id,
             store_id: store_id.into(),
+        }
+    }
+}
+
+impl<
+    ReviewId,
+    ProductId,
+    StoreId,
+> UpdateProductReviewObjectDtoBuilder<ReviewId, ProductId, StoreId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateProductReviewObjectDto
+    where
+        ReviewId: Given<String>,
+        ProductId: Given<String>,
+        StoreId: Given<String>,
+    {
+        let review_id = self.review_id.given();
+        let product_id = self.product_id.given();
+        let store_id = self.store_id.given();
+        UpdateProductReviewObjectDto {
+            review_id,
+            product_id,
+            store_id,
         }
     }
 }
@@ -2228,18 +3353,136 @@ pub struct UpdateProductReviewsDto {
 }
 
 impl UpdateProductReviewsDto {
-    /// A `UpdateProductReviewsDto` with its required fields (`alt_id`, `alt_type`, `reviews`, `status`); set the others with the setters.
-    pub fn new(
+    /// A `UpdateProductReviewsDto`, built by name: set its required fields ([`alt_id`](UpdateProductReviewsDtoBuilder::alt_id), [`alt_type`](UpdateProductReviewsDtoBuilder::alt_type), [`reviews`](UpdateProductReviewsDtoBuilder::reviews), [`status`](UpdateProductReviewsDtoBuilder::status)) on the returned [`UpdateProductReviewsDtoBuilder`], then [`build`](UpdateProductReviewsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateProductReviewsDtoBuilder {
+        UpdateProductReviewsDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            reviews: Unset,
+            status: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateProductReviewsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateProductReviewsDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Reviews = Unset,
+    Status = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    reviews: Reviews,
+    status: Status,
+}
+
+impl<
+    AltTypeField,
+    Reviews,
+    Status,
+> UpdateProductReviewsDtoBuilder<Unset, AltTypeField, Reviews, Status> {
+    /// Sets [`alt_id`](UpdateProductReviewsDto::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
-        alt_type: AltType,
-        reviews: Vec<UpdateProductReviewObjectDto>,
-        status: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> UpdateProductReviewsDtoBuilder<String, AltTypeField, Reviews, Status> {
+        UpdateProductReviewsDtoBuilder {
             alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            reviews: self.reviews,
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Reviews,
+    Status,
+> UpdateProductReviewsDtoBuilder<AltId, Unset, Reviews, Status> {
+    /// Sets [`alt_type`](UpdateProductReviewsDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateProductReviewsDtoBuilder<AltId, AltType, Reviews, Status> {
+        UpdateProductReviewsDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            reviews: self.reviews,
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Status,
+> UpdateProductReviewsDtoBuilder<AltId, AltTypeField, Unset, Status> {
+    /// Sets [`reviews`](UpdateProductReviewsDto::reviews).
+    pub fn reviews(
+        self,
+        reviews: Vec<UpdateProductReviewObjectDto>,
+    ) -> UpdateProductReviewsDtoBuilder<
+        AltId,
+        AltTypeField,
+        Vec<UpdateProductReviewObjectDto>,
+        Status,
+    > {
+        UpdateProductReviewsDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            reviews,
+            status: self.status,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Reviews,
+> UpdateProductReviewsDtoBuilder<AltId, AltTypeField, Reviews, Unset> {
+    /// Sets [`status`](UpdateProductReviewsDto::status).
+    pub fn status(
+        self,
+        status: impl Into<String>,
+    ) -> UpdateProductReviewsDtoBuilder<AltId, AltTypeField, Reviews, String> {
+        UpdateProductReviewsDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            reviews: self.reviews,
+            status: status.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Reviews,
+    Status,
+> UpdateProductReviewsDtoBuilder<AltId, AltTypeField, Reviews, Status> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateProductReviewsDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Reviews: Given<Vec<UpdateProductReviewObjectDto>>,
+        Status: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let reviews = self.reviews.given();
+        let status = self.status.given();
+        UpdateProductReviewsDto {
+            alt_id,
             alt_type,
             reviews,
-            status: status.into(),
+            status,
         }
     }
 }
@@ -2267,15 +3510,133 @@ pub struct UpdateProductStoreDto {
 }
 
 impl UpdateProductStoreDto {
-    /// A `UpdateProductStoreDto` with its required fields (`alt_id`, `alt_type`, `action`, `product_ids`); set the others with the setters.
-    pub fn new(
+    /// A `UpdateProductStoreDto`, built by name: set its required fields ([`alt_id`](UpdateProductStoreDtoBuilder::alt_id), [`alt_type`](UpdateProductStoreDtoBuilder::alt_type), [`action`](UpdateProductStoreDtoBuilder::action), [`product_ids`](UpdateProductStoreDtoBuilder::product_ids)) on the returned [`UpdateProductStoreDtoBuilder`], then [`build`](UpdateProductStoreDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateProductStoreDtoBuilder {
+        UpdateProductStoreDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            action: Unset,
+            product_ids: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateProductStoreDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateProductStoreDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Action = Unset,
+    ProductIds = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    action: Action,
+    product_ids: ProductIds,
+}
+
+impl<
+    AltTypeField,
+    Action,
+    ProductIds,
+> UpdateProductStoreDtoBuilder<Unset, AltTypeField, Action, ProductIds> {
+    /// Sets [`alt_id`](UpdateProductStoreDto::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
-        alt_type: AltType,
-        action: UpdateProductStoreDtoAction,
-        product_ids: Vec<String>,
-    ) -> Self {
-        Self {
+    ) -> UpdateProductStoreDtoBuilder<String, AltTypeField, Action, ProductIds> {
+        UpdateProductStoreDtoBuilder {
             alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            action: self.action,
+            product_ids: self.product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Action,
+    ProductIds,
+> UpdateProductStoreDtoBuilder<AltId, Unset, Action, ProductIds> {
+    /// Sets [`alt_type`](UpdateProductStoreDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> UpdateProductStoreDtoBuilder<AltId, AltType, Action, ProductIds> {
+        UpdateProductStoreDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            action: self.action,
+            product_ids: self.product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    ProductIds,
+> UpdateProductStoreDtoBuilder<AltId, AltTypeField, Unset, ProductIds> {
+    /// Sets [`action`](UpdateProductStoreDto::action).
+    pub fn action(
+        self,
+        action: UpdateProductStoreDtoAction,
+    ) -> UpdateProductStoreDtoBuilder<
+        AltId,
+        AltTypeField,
+        UpdateProductStoreDtoAction,
+        ProductIds,
+    > {
+        UpdateProductStoreDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            action,
+            product_ids: self.product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Action,
+> UpdateProductStoreDtoBuilder<AltId, AltTypeField, Action, Unset> {
+    /// Sets [`product_ids`](UpdateProductStoreDto::product_ids).
+    pub fn product_ids(
+        self,
+        product_ids: Vec<String>,
+    ) -> UpdateProductStoreDtoBuilder<AltId, AltTypeField, Action, Vec<String>> {
+        UpdateProductStoreDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            action: self.action,
+            product_ids,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Action,
+    ProductIds,
+> UpdateProductStoreDtoBuilder<AltId, AltTypeField, Action, ProductIds> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateProductStoreDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Action: Given<UpdateProductStoreDtoAction>,
+        ProductIds: Given<Vec<String>>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let action = self.action.given();
+        let product_ids = self.product_ids.given();
+        UpdateProductStoreDto {
+            alt_id,
             alt_type,
             action,
             product_ids,
@@ -2309,13 +3670,11 @@ pub struct UserDetailsDto {
 }
 
 impl UserDetailsDto {
-    /// A `UserDetailsDto` with its required fields (`name`, `email`); set the others with the setters.
-    pub fn new(name: impl Into<String>, email: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            email: email.into(),
-            phone: None,
-            is_customer: None,
+    /// A `UserDetailsDto`, built by name: set its required fields ([`name`](UserDetailsDtoBuilder::name), [`email`](UserDetailsDtoBuilder::email)) on the returned [`UserDetailsDtoBuilder`], then [`build`](UserDetailsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UserDetailsDtoBuilder {
+        UserDetailsDtoBuilder {
+            name: Unset,
+            email: Unset,
         }
     }
 
@@ -2329,6 +3688,52 @@ impl UserDetailsDto {
     pub fn is_customer(mut self, is_customer: bool) -> Self {
         self.is_customer = Some(is_customer);
         self
+    }
+}
+
+/// Builds a [`UserDetailsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UserDetailsDtoBuilder<Name = Unset, Email = Unset> {
+    name: Name,
+    email: Email,
+}
+
+impl<Email> UserDetailsDtoBuilder<Unset, Email> {
+    /// Sets [`name`](UserDetailsDto::name).
+    pub fn name(self, name: impl Into<String>) -> UserDetailsDtoBuilder<String, Email> {
+        UserDetailsDtoBuilder {
+            name: name.into(),
+            email: self.email,
+        }
+    }
+}
+
+impl<Name> UserDetailsDtoBuilder<Name, Unset> {
+    /// Sets [`email`](UserDetailsDto::email).
+    pub fn email(self, email: impl Into<String>) -> UserDetailsDtoBuilder<Name, String> {
+        UserDetailsDtoBuilder {
+            name: self.name,
+            email: email.into(),
+        }
+    }
+}
+
+impl<Name, Email> UserDetailsDtoBuilder<Name, Email> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UserDetailsDto
+    where
+        Name: Given<String>,
+        Email: Given<String>,
+    {
+        let name = self.name.given();
+        let email = self.email.given();
+        UserDetailsDto {
+            name,
+            email,
+            phone: None,
+            is_customer: None,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Documents and Contracts API, one per schema of `apps/proposals.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The `BadRequestDTO` schema.
@@ -41,22 +42,214 @@ pub struct CcRecipientItem {
 }
 
 impl CcRecipientItem {
-    /// A `CcRecipientItem` with its required fields (`email`, `id`, `image_url`, `contact_name`, `first_name`, `last_name`); set the others with the setters.
-    pub fn new(
+    /// A `CcRecipientItem`, built by name: set its required fields ([`email`](CcRecipientItemBuilder::email), [`id`](CcRecipientItemBuilder::id), [`image_url`](CcRecipientItemBuilder::image_url), [`contact_name`](CcRecipientItemBuilder::contact_name), [`first_name`](CcRecipientItemBuilder::first_name), [`last_name`](CcRecipientItemBuilder::last_name)) on the returned [`CcRecipientItemBuilder`], then [`build`](CcRecipientItemBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CcRecipientItemBuilder {
+        CcRecipientItemBuilder {
+            email: Unset,
+            id: Unset,
+            image_url: Unset,
+            contact_name: Unset,
+            first_name: Unset,
+            last_name: Unset,
+        }
+    }
+}
+
+/// Builds a [`CcRecipientItem`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CcRecipientItemBuilder<
+    Email = Unset,
+    Id = Unset,
+    ImageUrl = Unset,
+    ContactName = Unset,
+    FirstName = Unset,
+    LastName = Unset,
+> {
+    email: Email,
+    id: Id,
+    image_url: ImageUrl,
+    contact_name: ContactName,
+    first_name: FirstName,
+    last_name: LastName,
+}
+
+impl<
+    Id,
+    ImageUrl,
+    ContactName,
+    FirstName,
+    LastName,
+> CcRecipientItemBuilder<Unset, Id, ImageUrl, ContactName, FirstName, LastName> {
+    /// Sets [`email`](CcRecipientItem::email).
+    pub fn email(
+        self,
         email: impl Into<String>,
-        id: impl Into<String>,
-        image_url: impl Into<String>,
-        contact_name: impl Into<String>,
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> CcRecipientItemBuilder<String, Id, ImageUrl, ContactName, FirstName, LastName> {
+        CcRecipientItemBuilder {
             email: email.into(),
+            id: self.id,
+            image_url: self.image_url,
+            contact_name: self.contact_name,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    Email,
+    ImageUrl,
+    ContactName,
+    FirstName,
+    LastName,
+> CcRecipientItemBuilder<Email, Unset, ImageUrl, ContactName, FirstName, LastName> {
+    /// Sets [`id`](CcRecipientItem::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> CcRecipientItemBuilder<
+        Email,
+        String,
+        ImageUrl,
+        ContactName,
+        FirstName,
+        LastName,
+    > {
+        CcRecipientItemBuilder {
+            email: self.email,
             id: id.into(),
+            image_url: self.image_url,
+            contact_name: self.contact_name,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    Email,
+    Id,
+    ContactName,
+    FirstName,
+    LastName,
+> CcRecipientItemBuilder<Email, Id, Unset, ContactName, FirstName, LastName> {
+    /// Sets [`image_url`](CcRecipientItem::image_url).
+    pub fn image_url(
+        self,
+        image_url: impl Into<String>,
+    ) -> CcRecipientItemBuilder<Email, Id, String, ContactName, FirstName, LastName> {
+        CcRecipientItemBuilder {
+            email: self.email,
+            id: self.id,
             image_url: image_url.into(),
+            contact_name: self.contact_name,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    Email,
+    Id,
+    ImageUrl,
+    FirstName,
+    LastName,
+> CcRecipientItemBuilder<Email, Id, ImageUrl, Unset, FirstName, LastName> {
+    /// Sets [`contact_name`](CcRecipientItem::contact_name).
+    pub fn contact_name(
+        self,
+        contact_name: impl Into<String>,
+    ) -> CcRecipientItemBuilder<Email, Id, ImageUrl, String, FirstName, LastName> {
+        CcRecipientItemBuilder {
+            email: self.email,
+            id: self.id,
+            image_url: self.image_url,
             contact_name: contact_name.into(),
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    Email,
+    Id,
+    ImageUrl,
+    ContactName,
+    LastName,
+> CcRecipientItemBuilder<Email, Id, ImageUrl, ContactName, Unset, LastName> {
+    /// Sets [`first_name`](CcRecipientItem::first_name).
+    pub fn first_name(
+        self,
+        first_name: impl Into<String>,
+    ) -> CcRecipientItemBuilder<Email, Id, ImageUrl, ContactName, String, LastName> {
+        CcRecipientItemBuilder {
+            email: self.email,
+            id: self.id,
+            image_url: self.image_url,
+            contact_name: self.contact_name,
             first_name: first_name.into(),
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    Email,
+    Id,
+    ImageUrl,
+    ContactName,
+    FirstName,
+> CcRecipientItemBuilder<Email, Id, ImageUrl, ContactName, FirstName, Unset> {
+    /// Sets [`last_name`](CcRecipientItem::last_name).
+    pub fn last_name(
+        self,
+        last_name: impl Into<String>,
+    ) -> CcRecipientItemBuilder<Email, Id, ImageUrl, ContactName, FirstName, String> {
+        CcRecipientItemBuilder {
+            email: self.email,
+            id: self.id,
+            image_url: self.image_url,
+            contact_name: self.contact_name,
+            first_name: self.first_name,
             last_name: last_name.into(),
+        }
+    }
+}
+
+impl<
+    Email,
+    Id,
+    ImageUrl,
+    ContactName,
+    FirstName,
+    LastName,
+> CcRecipientItemBuilder<Email, Id, ImageUrl, ContactName, FirstName, LastName> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CcRecipientItem
+    where
+        Email: Given<String>,
+        Id: Given<String>,
+        ImageUrl: Given<String>,
+        ContactName: Given<String>,
+        FirstName: Given<String>,
+        LastName: Given<String>,
+    {
+        let email = self.email.given();
+        let id = self.id.given();
+        let image_url = self.image_url.given();
+        let contact_name = self.contact_name.given();
+        let first_name = self.first_name.given();
+        let last_name = self.last_name.given();
+        CcRecipientItem {
+            email,
+            id,
+            image_url,
+            contact_name,
+            first_name,
+            last_name,
         }
     }
 }
@@ -200,11 +393,61 @@ pub struct NotificationSendSettingDto {
 }
 
 impl NotificationSendSettingDto {
-    /// A `NotificationSendSettingDto` with its required fields (`template_id`, `subject`); set the others with the setters.
-    pub fn new(template_id: impl Into<String>, subject: impl Into<String>) -> Self {
-        Self {
+    /// A `NotificationSendSettingDto`, built by name: set its required fields ([`template_id`](NotificationSendSettingDtoBuilder::template_id), [`subject`](NotificationSendSettingDtoBuilder::subject)) on the returned [`NotificationSendSettingDtoBuilder`], then [`build`](NotificationSendSettingDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> NotificationSendSettingDtoBuilder {
+        NotificationSendSettingDtoBuilder {
+            template_id: Unset,
+            subject: Unset,
+        }
+    }
+}
+
+/// Builds a [`NotificationSendSettingDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct NotificationSendSettingDtoBuilder<TemplateId = Unset, Subject = Unset> {
+    template_id: TemplateId,
+    subject: Subject,
+}
+
+impl<Subject> NotificationSendSettingDtoBuilder<Unset, Subject> {
+    /// Sets [`template_id`](NotificationSendSettingDto::template_id).
+    pub fn template_id(
+        self,
+        template_id: impl Into<String>,
+    ) -> NotificationSendSettingDtoBuilder<String, Subject> {
+        NotificationSendSettingDtoBuilder {
             template_id: template_id.into(),
+            subject: self.subject,
+        }
+    }
+}
+
+impl<TemplateId> NotificationSendSettingDtoBuilder<TemplateId, Unset> {
+    /// Sets [`subject`](NotificationSendSettingDto::subject).
+    pub fn subject(
+        self,
+        subject: impl Into<String>,
+    ) -> NotificationSendSettingDtoBuilder<TemplateId, String> {
+        NotificationSendSettingDtoBuilder {
+            template_id: self.template_id,
             subject: subject.into(),
+        }
+    }
+}
+
+impl<TemplateId, Subject> NotificationSendSettingDtoBuilder<TemplateId, Subject> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> NotificationSendSettingDto
+    where
+        TemplateId: Given<String>,
+        Subject: Given<String>,
+    {
+        let template_id = self.template_id.given();
+        let subject = self.subject.given();
+        NotificationSendSettingDto {
+            template_id,
+            subject,
         }
     }
 }
@@ -223,11 +466,61 @@ pub struct NotificationSenderSettingDto {
 }
 
 impl NotificationSenderSettingDto {
-    /// A `NotificationSenderSettingDto` with its required fields (`from_email`, `from_name`); set the others with the setters.
-    pub fn new(from_email: impl Into<String>, from_name: impl Into<String>) -> Self {
-        Self {
+    /// A `NotificationSenderSettingDto`, built by name: set its required fields ([`from_email`](NotificationSenderSettingDtoBuilder::from_email), [`from_name`](NotificationSenderSettingDtoBuilder::from_name)) on the returned [`NotificationSenderSettingDtoBuilder`], then [`build`](NotificationSenderSettingDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> NotificationSenderSettingDtoBuilder {
+        NotificationSenderSettingDtoBuilder {
+            from_email: Unset,
+            from_name: Unset,
+        }
+    }
+}
+
+/// Builds a [`NotificationSenderSettingDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct NotificationSenderSettingDtoBuilder<FromEmail = Unset, FromName = Unset> {
+    from_email: FromEmail,
+    from_name: FromName,
+}
+
+impl<FromName> NotificationSenderSettingDtoBuilder<Unset, FromName> {
+    /// Sets [`from_email`](NotificationSenderSettingDto::from_email).
+    pub fn from_email(
+        self,
+        from_email: impl Into<String>,
+    ) -> NotificationSenderSettingDtoBuilder<String, FromName> {
+        NotificationSenderSettingDtoBuilder {
             from_email: from_email.into(),
+            from_name: self.from_name,
+        }
+    }
+}
+
+impl<FromEmail> NotificationSenderSettingDtoBuilder<FromEmail, Unset> {
+    /// Sets [`from_name`](NotificationSenderSettingDto::from_name).
+    pub fn from_name(
+        self,
+        from_name: impl Into<String>,
+    ) -> NotificationSenderSettingDtoBuilder<FromEmail, String> {
+        NotificationSenderSettingDtoBuilder {
+            from_email: self.from_email,
             from_name: from_name.into(),
+        }
+    }
+}
+
+impl<FromEmail, FromName> NotificationSenderSettingDtoBuilder<FromEmail, FromName> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> NotificationSenderSettingDto
+    where
+        FromEmail: Given<String>,
+        FromName: Given<String>,
+    {
+        let from_email = self.from_email.given();
+        let from_name = self.from_name.given();
+        NotificationSenderSettingDto {
+            from_email,
+            from_name,
         }
     }
 }
@@ -360,20 +653,12 @@ pub struct SendDocumentDto {
 }
 
 impl SendDocumentDto {
-    /// A `SendDocumentDto` with its required fields (`location_id`, `document_id`, `sent_by`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        document_id: impl Into<String>,
-        sent_by: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            document_id: document_id.into(),
-            document_name: None,
-            medium: None,
-            cc_recipients: None,
-            notification_settings: None,
-            sent_by: sent_by.into(),
+    /// A `SendDocumentDto`, built by name: set its required fields ([`location_id`](SendDocumentDtoBuilder::location_id), [`document_id`](SendDocumentDtoBuilder::document_id), [`sent_by`](SendDocumentDtoBuilder::sent_by)) on the returned [`SendDocumentDtoBuilder`], then [`build`](SendDocumentDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SendDocumentDtoBuilder {
+        SendDocumentDtoBuilder {
+            location_id: Unset,
+            document_id: Unset,
+            sent_by: Unset,
         }
     }
 
@@ -408,6 +693,88 @@ impl SendDocumentDto {
     }
 }
 
+/// Builds a [`SendDocumentDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SendDocumentDtoBuilder<
+    LocationId = Unset,
+    DocumentId = Unset,
+    SentBy = Unset,
+> {
+    location_id: LocationId,
+    document_id: DocumentId,
+    sent_by: SentBy,
+}
+
+impl<DocumentId, SentBy> SendDocumentDtoBuilder<Unset, DocumentId, SentBy> {
+    /// Sets [`location_id`](SendDocumentDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> SendDocumentDtoBuilder<String, DocumentId, SentBy> {
+        SendDocumentDtoBuilder {
+            location_id: location_id.into(),
+            document_id: self.document_id,
+            sent_by: self.sent_by,
+        }
+    }
+}
+
+impl<LocationId, SentBy> SendDocumentDtoBuilder<LocationId, Unset, SentBy> {
+    /// Sets [`document_id`](SendDocumentDto::document_id).
+    pub fn document_id(
+        self,
+        document_id: impl Into<String>,
+    ) -> SendDocumentDtoBuilder<LocationId, String, SentBy> {
+        SendDocumentDtoBuilder {
+            location_id: self.location_id,
+            document_id: document_id.into(),
+            sent_by: self.sent_by,
+        }
+    }
+}
+
+impl<LocationId, DocumentId> SendDocumentDtoBuilder<LocationId, DocumentId, Unset> {
+    /// Sets [`sent_by`](SendDocumentDto::sent_by).
+    pub fn sent_by(
+        self,
+        sent_by: impl Into<String>,
+    ) -> SendDocumentDtoBuilder<LocationId, DocumentId, String> {
+        SendDocumentDtoBuilder {
+            location_id: self.location_id,
+            document_id: self.document_id,
+            sent_by: sent_by.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    DocumentId,
+    SentBy,
+> SendDocumentDtoBuilder<LocationId, DocumentId, SentBy> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SendDocumentDto
+    where
+        LocationId: Given<String>,
+        DocumentId: Given<String>,
+        SentBy: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let document_id = self.document_id.given();
+        let sent_by = self.sent_by.given();
+        SendDocumentDto {
+            location_id,
+            document_id,
+            document_name: None,
+            medium: None,
+            cc_recipients: None,
+            notification_settings: None,
+            sent_by,
+        }
+    }
+}
+
 pub use ghl_common::types::Medium as SendDocumentDtoMedium;
 
 /// The body of `POST /proposals/templates/send`.
@@ -433,20 +800,13 @@ pub struct SendDocumentFromPublicApiBodyDto {
 }
 
 impl SendDocumentFromPublicApiBodyDto {
-    /// A `SendDocumentFromPublicApiBodyDto` with its required fields (`template_id`, `user_id`, `location_id`, `contact_id`); set the others with the setters.
-    pub fn new(
-        template_id: impl Into<String>,
-        user_id: impl Into<String>,
-        location_id: impl Into<String>,
-        contact_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            template_id: template_id.into(),
-            user_id: user_id.into(),
-            send_document: None,
-            location_id: location_id.into(),
-            contact_id: contact_id.into(),
-            opportunity_id: None,
+    /// A `SendDocumentFromPublicApiBodyDto`, built by name: set its required fields ([`template_id`](SendDocumentFromPublicApiBodyDtoBuilder::template_id), [`user_id`](SendDocumentFromPublicApiBodyDtoBuilder::user_id), [`location_id`](SendDocumentFromPublicApiBodyDtoBuilder::location_id), [`contact_id`](SendDocumentFromPublicApiBodyDtoBuilder::contact_id)) on the returned [`SendDocumentFromPublicApiBodyDtoBuilder`], then [`build`](SendDocumentFromPublicApiBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SendDocumentFromPublicApiBodyDtoBuilder {
+        SendDocumentFromPublicApiBodyDtoBuilder {
+            template_id: Unset,
+            user_id: Unset,
+            location_id: Unset,
+            contact_id: Unset,
         }
     }
 
@@ -460,6 +820,136 @@ impl SendDocumentFromPublicApiBodyDto {
     pub fn opportunity_id(mut self, opportunity_id: impl Into<String>) -> Self {
         self.opportunity_id = Some(opportunity_id.into());
         self
+    }
+}
+
+/// Builds a [`SendDocumentFromPublicApiBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SendDocumentFromPublicApiBodyDtoBuilder<
+    TemplateId = Unset,
+    UserId = Unset,
+    LocationId = Unset,
+    ContactId = Unset,
+> {
+    template_id: TemplateId,
+    user_id: UserId,
+    location_id: LocationId,
+    contact_id: ContactId,
+}
+
+impl<
+    UserId,
+    LocationId,
+    ContactId,
+> SendDocumentFromPublicApiBodyDtoBuilder<Unset, UserId, LocationId, ContactId> {
+    /// Sets [`template_id`](SendDocumentFromPublicApiBodyDto::template_id).
+    pub fn template_id(
+        self,
+        template_id: impl Into<String>,
+    ) -> SendDocumentFromPublicApiBodyDtoBuilder<String, UserId, LocationId, ContactId> {
+        SendDocumentFromPublicApiBodyDtoBuilder {
+            template_id: template_id.into(),
+            user_id: self.user_id,
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<
+    TemplateId,
+    LocationId,
+    ContactId,
+> SendDocumentFromPublicApiBodyDtoBuilder<TemplateId, Unset, LocationId, ContactId> {
+    /// Sets [`user_id`](SendDocumentFromPublicApiBodyDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> SendDocumentFromPublicApiBodyDtoBuilder<
+        TemplateId,
+        String,
+        LocationId,
+        ContactId,
+    > {
+        SendDocumentFromPublicApiBodyDtoBuilder {
+            template_id: self.template_id,
+            user_id: user_id.into(),
+            location_id: self.location_id,
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<
+    TemplateId,
+    UserId,
+    ContactId,
+> SendDocumentFromPublicApiBodyDtoBuilder<TemplateId, UserId, Unset, ContactId> {
+    /// Sets [`location_id`](SendDocumentFromPublicApiBodyDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> SendDocumentFromPublicApiBodyDtoBuilder<TemplateId, UserId, String, ContactId> {
+        SendDocumentFromPublicApiBodyDtoBuilder {
+            template_id: self.template_id,
+            user_id: self.user_id,
+            location_id: location_id.into(),
+            contact_id: self.contact_id,
+        }
+    }
+}
+
+impl<
+    TemplateId,
+    UserId,
+    LocationId,
+> SendDocumentFromPublicApiBodyDtoBuilder<TemplateId, UserId, LocationId, Unset> {
+    /// Sets [`contact_id`](SendDocumentFromPublicApiBodyDto::contact_id).
+    pub fn contact_id(
+        self,
+        contact_id: impl Into<String>,
+    ) -> SendDocumentFromPublicApiBodyDtoBuilder<
+        TemplateId,
+        UserId,
+        LocationId,
+        String,
+    > {
+        SendDocumentFromPublicApiBodyDtoBuilder {
+            template_id: self.template_id,
+            user_id: self.user_id,
+            location_id: self.location_id,
+            contact_id: contact_id.into(),
+        }
+    }
+}
+
+impl<
+    TemplateId,
+    UserId,
+    LocationId,
+    ContactId,
+> SendDocumentFromPublicApiBodyDtoBuilder<TemplateId, UserId, LocationId, ContactId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SendDocumentFromPublicApiBodyDto
+    where
+        TemplateId: Given<String>,
+        UserId: Given<String>,
+        LocationId: Given<String>,
+        ContactId: Given<String>,
+    {
+        let template_id = self.template_id.given();
+        let user_id = self.user_id.given();
+        let location_id = self.location_id.given();
+        let contact_id = self.contact_id.given();
+        SendDocumentFromPublicApiBodyDto {
+            template_id,
+            user_id,
+            send_document: None,
+            location_id,
+            contact_id,
+            opportunity_id: None,
+        }
     }
 }
 

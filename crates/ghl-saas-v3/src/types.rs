@@ -3,6 +3,7 @@
 
 //! Request and response types of the SaaS API, one per schema of `apps/v3/saas-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// An item of the response to `GET /saas-api/public-api/agency-plans/{companyId}`.
@@ -759,16 +760,96 @@ pub struct UpdateSubscriptionDto {
 }
 
 impl UpdateSubscriptionDto {
-    /// A `UpdateSubscriptionDto` with its required fields (`subscription_id`, `customer_id`, `company_id`); set the others with the setters.
-    pub fn new(
+    /// A `UpdateSubscriptionDto`, built by name: set its required fields ([`subscription_id`](UpdateSubscriptionDtoBuilder::subscription_id), [`customer_id`](UpdateSubscriptionDtoBuilder::customer_id), [`company_id`](UpdateSubscriptionDtoBuilder::company_id)) on the returned [`UpdateSubscriptionDtoBuilder`], then [`build`](UpdateSubscriptionDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> UpdateSubscriptionDtoBuilder {
+        UpdateSubscriptionDtoBuilder {
+            subscription_id: Unset,
+            customer_id: Unset,
+            company_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`UpdateSubscriptionDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct UpdateSubscriptionDtoBuilder<
+    SubscriptionId = Unset,
+    CustomerId = Unset,
+    CompanyId = Unset,
+> {
+    subscription_id: SubscriptionId,
+    customer_id: CustomerId,
+    company_id: CompanyId,
+}
+
+impl<CustomerId, CompanyId> UpdateSubscriptionDtoBuilder<Unset, CustomerId, CompanyId> {
+    /// Sets [`subscription_id`](UpdateSubscriptionDto::subscription_id).
+    pub fn subscription_id(
+        self,
         subscription_id: impl Into<String>,
-        customer_id: impl Into<String>,
-        company_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> UpdateSubscriptionDtoBuilder<String, CustomerId, CompanyId> {
+        UpdateSubscriptionDtoBuilder {
             subscription_id: subscription_id.into(),
+            customer_id: self.customer_id,
+            company_id: self.company_id,
+        }
+    }
+}
+
+impl<
+    SubscriptionId,
+    CompanyId,
+> UpdateSubscriptionDtoBuilder<SubscriptionId, Unset, CompanyId> {
+    /// Sets [`customer_id`](UpdateSubscriptionDto::customer_id).
+    pub fn customer_id(
+        self,
+        customer_id: impl Into<String>,
+    ) -> UpdateSubscriptionDtoBuilder<SubscriptionId, String, CompanyId> {
+        UpdateSubscriptionDtoBuilder {
+            subscription_id: self.subscription_id,
             customer_id: customer_id.into(),
+            company_id: self.company_id,
+        }
+    }
+}
+
+impl<
+    SubscriptionId,
+    CustomerId,
+> UpdateSubscriptionDtoBuilder<SubscriptionId, CustomerId, Unset> {
+    /// Sets [`company_id`](UpdateSubscriptionDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> UpdateSubscriptionDtoBuilder<SubscriptionId, CustomerId, String> {
+        UpdateSubscriptionDtoBuilder {
+            subscription_id: self.subscription_id,
+            customer_id: self.customer_id,
             company_id: company_id.into(),
+        }
+    }
+}
+
+impl<
+    SubscriptionId,
+    CustomerId,
+    CompanyId,
+> UpdateSubscriptionDtoBuilder<SubscriptionId, CustomerId, CompanyId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> UpdateSubscriptionDto
+    where
+        SubscriptionId: Given<String>,
+        CustomerId: Given<String>,
+        CompanyId: Given<String>,
+    {
+        let subscription_id = self.subscription_id.given();
+        let customer_id = self.customer_id.given();
+        let company_id = self.company_id.given();
+        UpdateSubscriptionDto {
+            subscription_id,
+            customer_id,
+            company_id,
         }
     }
 }

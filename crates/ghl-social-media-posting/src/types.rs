@@ -3,6 +3,7 @@
 
 //! Request and response types of the Social Media Posting API, one per schema of `apps/social-media-posting.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The response to `GET /social-media-posting/{locationId}/accounts`.
@@ -562,35 +563,15 @@ pub struct CreatePostDto {
 }
 
 impl CreatePostDto {
-    /// A `CreatePostDto` with its required fields (`account_ids`, `summary`, `media`, `status`, `type_`, `user_id`); set the others with the setters. `created_by` is set to `user_id` (the server wants them equal).
-    pub fn new(
-        account_ids: Vec<String>,
-        summary: impl Into<String>,
-        media: Vec<SocialPostMediaWrite>,
-        status: SocialPostStatus,
-        type_: SocialPostType,
-        user_id: impl Into<String>,
-    ) -> Self {
-        let user_id: String = user_id.into();
-        Self {
-            account_ids,
-            summary: summary.into(),
-            media,
-            status,
-            schedule_date: None,
-            created_by: user_id.clone(),
-            follow_up_comment: None,
-            og_tags_details: None,
-            type_,
-            post_approval_details: None,
-            schedule_time_updated: None,
-            tags: None,
-            category_id: None,
-            tiktok_post_details: None,
-            gmb_post_details: None,
-            user_id,
-            instagram_post_details: None,
-            additional_properties: std::collections::BTreeMap::new(),
+    /// A `CreatePostDto`, built by name: set its required fields ([`account_ids`](CreatePostDtoBuilder::account_ids), [`summary`](CreatePostDtoBuilder::summary), [`media`](CreatePostDtoBuilder::media), [`status`](CreatePostDtoBuilder::status), [`type_`](CreatePostDtoBuilder::type_), [`user_id`](CreatePostDtoBuilder::user_id)) on the returned [`CreatePostDtoBuilder`], then [`build`](CreatePostDtoBuilder::build) it, and set the others with the setters. `created_by` is set to `user_id` (the server wants them equal).
+    pub fn builder() -> CreatePostDtoBuilder {
+        CreatePostDtoBuilder {
+            account_ids: Unset,
+            summary: Unset,
+            media: Unset,
+            status: Unset,
+            type_: Unset,
+            user_id: Unset,
         }
     }
 
@@ -667,6 +648,231 @@ impl CreatePostDto {
     ) -> Self {
         self.instagram_post_details = Some(instagram_post_details.into());
         self
+    }
+}
+
+/// Builds a [`CreatePostDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreatePostDtoBuilder<
+    AccountIds = Unset,
+    Summary = Unset,
+    Media = Unset,
+    Status = Unset,
+    TypeField = Unset,
+    UserId = Unset,
+> {
+    account_ids: AccountIds,
+    summary: Summary,
+    media: Media,
+    status: Status,
+    type_: TypeField,
+    user_id: UserId,
+}
+
+impl<
+    Summary,
+    Media,
+    Status,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<Unset, Summary, Media, Status, TypeField, UserId> {
+    /// Sets [`account_ids`](CreatePostDto::account_ids).
+    pub fn account_ids(
+        self,
+        account_ids: Vec<String>,
+    ) -> CreatePostDtoBuilder<Vec<String>, Summary, Media, Status, TypeField, UserId> {
+        CreatePostDtoBuilder {
+            account_ids,
+            summary: self.summary,
+            media: self.media,
+            status: self.status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Media,
+    Status,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Unset, Media, Status, TypeField, UserId> {
+    /// Sets [`summary`](CreatePostDto::summary).
+    pub fn summary(
+        self,
+        summary: impl Into<String>,
+    ) -> CreatePostDtoBuilder<AccountIds, String, Media, Status, TypeField, UserId> {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: summary.into(),
+            media: self.media,
+            status: self.status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Status,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Unset, Status, TypeField, UserId> {
+    /// Sets [`media`](CreatePostDto::media).
+    pub fn media(
+        self,
+        media: Vec<SocialPostMediaWrite>,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        Summary,
+        Vec<SocialPostMediaWrite>,
+        Status,
+        TypeField,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media,
+            status: self.status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, Unset, TypeField, UserId> {
+    /// Sets [`status`](CreatePostDto::status).
+    pub fn status(
+        self,
+        status: SocialPostStatus,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        Summary,
+        Media,
+        SocialPostStatus,
+        TypeField,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media: self.media,
+            status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    Status,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, Status, Unset, UserId> {
+    /// Sets [`type_`](CreatePostDto::type_).
+    pub fn type_(
+        self,
+        type_: SocialPostType,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        Summary,
+        Media,
+        Status,
+        SocialPostType,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media: self.media,
+            status: self.status,
+            type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    Status,
+    TypeField,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, Status, TypeField, Unset> {
+    /// Sets [`user_id`](CreatePostDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> CreatePostDtoBuilder<AccountIds, Summary, Media, Status, TypeField, String> {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media: self.media,
+            status: self.status,
+            type_: self.type_,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    Status,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, Status, TypeField, UserId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreatePostDto
+    where
+        AccountIds: Given<Vec<String>>,
+        Summary: Given<String>,
+        Media: Given<Vec<SocialPostMediaWrite>>,
+        Status: Given<SocialPostStatus>,
+        TypeField: Given<SocialPostType>,
+        UserId: Given<String>,
+    {
+        let account_ids = self.account_ids.given();
+        let summary = self.summary.given();
+        let media = self.media.given();
+        let status = self.status.given();
+        let type_ = self.type_.given();
+        let user_id = self.user_id.given();
+        CreatePostDto {
+            account_ids,
+            summary,
+            media,
+            status,
+            schedule_date: None,
+            created_by: user_id.clone(),
+            follow_up_comment: None,
+            og_tags_details: None,
+            type_,
+            post_approval_details: None,
+            schedule_time_updated: None,
+            tags: None,
+            category_id: None,
+            tiktok_post_details: None,
+            gmb_post_details: None,
+            user_id,
+            instagram_post_details: None,
+            additional_properties: std::collections::BTreeMap::new(),
+        }
     }
 }
 
@@ -905,9 +1111,70 @@ pub struct DateSchema {
 }
 
 impl DateSchema {
-    /// A `DateSchema` with its required fields (`year`, `month`, `day`); set the others with the setters.
-    pub fn new(year: f64, month: f64, day: f64) -> Self {
-        Self { year, month, day }
+    /// A `DateSchema`, built by name: set its required fields ([`year`](DateSchemaBuilder::year), [`month`](DateSchemaBuilder::month), [`day`](DateSchemaBuilder::day)) on the returned [`DateSchemaBuilder`], then [`build`](DateSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DateSchemaBuilder {
+        DateSchemaBuilder {
+            year: Unset,
+            month: Unset,
+            day: Unset,
+        }
+    }
+}
+
+/// Builds a [`DateSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DateSchemaBuilder<Year = Unset, Month = Unset, Day = Unset> {
+    year: Year,
+    month: Month,
+    day: Day,
+}
+
+impl<Month, Day> DateSchemaBuilder<Unset, Month, Day> {
+    /// Sets [`year`](DateSchema::year).
+    pub fn year(self, year: f64) -> DateSchemaBuilder<f64, Month, Day> {
+        DateSchemaBuilder {
+            year,
+            month: self.month,
+            day: self.day,
+        }
+    }
+}
+
+impl<Year, Day> DateSchemaBuilder<Year, Unset, Day> {
+    /// Sets [`month`](DateSchema::month).
+    pub fn month(self, month: f64) -> DateSchemaBuilder<Year, f64, Day> {
+        DateSchemaBuilder {
+            year: self.year,
+            month,
+            day: self.day,
+        }
+    }
+}
+
+impl<Year, Month> DateSchemaBuilder<Year, Month, Unset> {
+    /// Sets [`day`](DateSchema::day).
+    pub fn day(self, day: f64) -> DateSchemaBuilder<Year, Month, f64> {
+        DateSchemaBuilder {
+            year: self.year,
+            month: self.month,
+            day,
+        }
+    }
+}
+
+impl<Year, Month, Day> DateSchemaBuilder<Year, Month, Day> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DateSchema
+    where
+        Year: Given<f64>,
+        Month: Given<f64>,
+        Day: Given<f64>,
+    {
+        let year = self.year.given();
+        let month = self.month.given();
+        let day = self.day.given();
+        DateSchema { year, month, day }
     }
 }
 
@@ -2470,23 +2737,14 @@ pub struct SearchPostDto {
 }
 
 impl SearchPostDto {
-    /// A `SearchPostDto` with its required fields (`skip`, `limit`, `from_date`, `to_date`, `include_users`); set the others with the setters.
-    pub fn new(
-        skip: i64,
-        limit: i64,
-        from_date: impl Into<ghl_runtime::Timestamp>,
-        to_date: impl Into<ghl_runtime::Timestamp>,
-        include_users: bool,
-    ) -> Self {
-        Self {
-            type_: None,
-            post_type: None,
-            skip,
-            limit,
-            from_date: ghl_runtime::Timestamp::text(from_date),
-            to_date: ghl_runtime::Timestamp::text(to_date),
-            include_users,
-            account_ids: None,
+    /// A `SearchPostDto`, built by name: set its required fields ([`skip`](SearchPostDtoBuilder::skip), [`limit`](SearchPostDtoBuilder::limit), [`from_date`](SearchPostDtoBuilder::from_date), [`to_date`](SearchPostDtoBuilder::to_date), [`include_users`](SearchPostDtoBuilder::include_users)) on the returned [`SearchPostDtoBuilder`], then [`build`](SearchPostDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SearchPostDtoBuilder {
+        SearchPostDtoBuilder {
+            skip: Unset,
+            limit: Unset,
+            from_date: Unset,
+            to_date: Unset,
+            include_users: Unset,
         }
     }
 
@@ -2509,6 +2767,162 @@ impl SearchPostDto {
     ) -> Self {
         self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`SearchPostDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SearchPostDtoBuilder<
+    Skip = Unset,
+    Limit = Unset,
+    FromDate = Unset,
+    ToDate = Unset,
+    IncludeUsers = Unset,
+> {
+    skip: Skip,
+    limit: Limit,
+    from_date: FromDate,
+    to_date: ToDate,
+    include_users: IncludeUsers,
+}
+
+impl<
+    Limit,
+    FromDate,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Unset, Limit, FromDate, ToDate, IncludeUsers> {
+    /// Sets [`skip`](SearchPostDto::skip).
+    pub fn skip(
+        self,
+        skip: i64,
+    ) -> SearchPostDtoBuilder<i64, Limit, FromDate, ToDate, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip,
+            limit: self.limit,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    FromDate,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Unset, FromDate, ToDate, IncludeUsers> {
+    /// Sets [`limit`](SearchPostDto::limit).
+    pub fn limit(
+        self,
+        limit: i64,
+    ) -> SearchPostDtoBuilder<Skip, i64, FromDate, ToDate, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Limit, Unset, ToDate, IncludeUsers> {
+    /// Sets [`from_date`](SearchPostDto::from_date).
+    pub fn from_date(
+        self,
+        from_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> SearchPostDtoBuilder<Skip, Limit, String, ToDate, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit: self.limit,
+            from_date: ghl_runtime::Timestamp::text(from_date),
+            to_date: self.to_date,
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    FromDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Limit, FromDate, Unset, IncludeUsers> {
+    /// Sets [`to_date`](SearchPostDto::to_date).
+    pub fn to_date(
+        self,
+        to_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> SearchPostDtoBuilder<Skip, Limit, FromDate, String, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit: self.limit,
+            from_date: self.from_date,
+            to_date: ghl_runtime::Timestamp::text(to_date),
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    FromDate,
+    ToDate,
+> SearchPostDtoBuilder<Skip, Limit, FromDate, ToDate, Unset> {
+    /// Sets [`include_users`](SearchPostDto::include_users).
+    pub fn include_users(
+        self,
+        include_users: bool,
+    ) -> SearchPostDtoBuilder<Skip, Limit, FromDate, ToDate, bool> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit: self.limit,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    FromDate,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Limit, FromDate, ToDate, IncludeUsers> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SearchPostDto
+    where
+        Skip: Given<i64>,
+        Limit: Given<i64>,
+        FromDate: Given<String>,
+        ToDate: Given<String>,
+        IncludeUsers: Given<bool>,
+    {
+        let skip = self.skip.given();
+        let limit = self.limit.given();
+        let from_date = self.from_date.given();
+        let to_date = self.to_date.given();
+        let include_users = self.include_users.given();
+        SearchPostDto {
+            type_: None,
+            post_type: None,
+            skip,
+            limit,
+            from_date,
+            to_date,
+            include_users,
+            account_ids: None,
+        }
     }
 }
 
@@ -2535,20 +2949,13 @@ pub struct SetAccountsDto {
 }
 
 impl SetAccountsDto {
-    /// A `SetAccountsDto` with its required fields (`account_ids`, `file_path`, `rows_count`, `file_name`); set the others with the setters.
-    pub fn new(
-        account_ids: Vec<String>,
-        file_path: impl Into<String>,
-        rows_count: i64,
-        file_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            account_ids,
-            file_path: file_path.into(),
-            rows_count,
-            file_name: file_name.into(),
-            approver: None,
-            user_id: None,
+    /// A `SetAccountsDto`, built by name: set its required fields ([`account_ids`](SetAccountsDtoBuilder::account_ids), [`file_path`](SetAccountsDtoBuilder::file_path), [`rows_count`](SetAccountsDtoBuilder::rows_count), [`file_name`](SetAccountsDtoBuilder::file_name)) on the returned [`SetAccountsDtoBuilder`], then [`build`](SetAccountsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SetAccountsDtoBuilder {
+        SetAccountsDtoBuilder {
+            account_ids: Unset,
+            file_path: Unset,
+            rows_count: Unset,
+            file_name: Unset,
         }
     }
 
@@ -2562,6 +2969,126 @@ impl SetAccountsDto {
     pub fn user_id(mut self, user_id: impl Into<String>) -> Self {
         self.user_id = Some(user_id.into());
         self
+    }
+}
+
+/// Builds a [`SetAccountsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SetAccountsDtoBuilder<
+    AccountIds = Unset,
+    FilePath = Unset,
+    RowsCount = Unset,
+    FileName = Unset,
+> {
+    account_ids: AccountIds,
+    file_path: FilePath,
+    rows_count: RowsCount,
+    file_name: FileName,
+}
+
+impl<
+    FilePath,
+    RowsCount,
+    FileName,
+> SetAccountsDtoBuilder<Unset, FilePath, RowsCount, FileName> {
+    /// Sets [`account_ids`](SetAccountsDto::account_ids).
+    pub fn account_ids(
+        self,
+        account_ids: Vec<String>,
+    ) -> SetAccountsDtoBuilder<Vec<String>, FilePath, RowsCount, FileName> {
+        SetAccountsDtoBuilder {
+            account_ids,
+            file_path: self.file_path,
+            rows_count: self.rows_count,
+            file_name: self.file_name,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    RowsCount,
+    FileName,
+> SetAccountsDtoBuilder<AccountIds, Unset, RowsCount, FileName> {
+    /// Sets [`file_path`](SetAccountsDto::file_path).
+    pub fn file_path(
+        self,
+        file_path: impl Into<String>,
+    ) -> SetAccountsDtoBuilder<AccountIds, String, RowsCount, FileName> {
+        SetAccountsDtoBuilder {
+            account_ids: self.account_ids,
+            file_path: file_path.into(),
+            rows_count: self.rows_count,
+            file_name: self.file_name,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    FilePath,
+    FileName,
+> SetAccountsDtoBuilder<AccountIds, FilePath, Unset, FileName> {
+    /// Sets [`rows_count`](SetAccountsDto::rows_count).
+    pub fn rows_count(
+        self,
+        rows_count: i64,
+    ) -> SetAccountsDtoBuilder<AccountIds, FilePath, i64, FileName> {
+        SetAccountsDtoBuilder {
+            account_ids: self.account_ids,
+            file_path: self.file_path,
+            rows_count,
+            file_name: self.file_name,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    FilePath,
+    RowsCount,
+> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, Unset> {
+    /// Sets [`file_name`](SetAccountsDto::file_name).
+    pub fn file_name(
+        self,
+        file_name: impl Into<String>,
+    ) -> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, String> {
+        SetAccountsDtoBuilder {
+            account_ids: self.account_ids,
+            file_path: self.file_path,
+            rows_count: self.rows_count,
+            file_name: file_name.into(),
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    FilePath,
+    RowsCount,
+    FileName,
+> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, FileName> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SetAccountsDto
+    where
+        AccountIds: Given<Vec<String>>,
+        FilePath: Given<String>,
+        RowsCount: Given<i64>,
+        FileName: Given<String>,
+    {
+        let account_ids = self.account_ids.given();
+        let file_path = self.file_path.given();
+        let rows_count = self.rows_count.given();
+        let file_name = self.file_name.given();
+        SetAccountsDto {
+            account_ids,
+            file_path,
+            rows_count,
+            file_name,
+            approver: None,
+            user_id: None,
+        }
     }
 }
 
@@ -2977,12 +3504,11 @@ pub struct SocialPostMediaWrite {
 }
 
 impl SocialPostMediaWrite {
-    /// A `SocialPostMediaWrite` with its required fields (`url`, `type_`); set the others with the setters.
-    pub fn new(url: impl Into<String>, type_: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            type_: type_.into(),
-            caption: None,
+    /// A `SocialPostMediaWrite`, built by name: set its required fields ([`url`](SocialPostMediaWriteBuilder::url), [`type_`](SocialPostMediaWriteBuilder::type_)) on the returned [`SocialPostMediaWriteBuilder`], then [`build`](SocialPostMediaWriteBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SocialPostMediaWriteBuilder {
+        SocialPostMediaWriteBuilder {
+            url: Unset,
+            type_: Unset,
         }
     }
 
@@ -2990,6 +3516,57 @@ impl SocialPostMediaWrite {
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
+    }
+}
+
+/// Builds a [`SocialPostMediaWrite`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SocialPostMediaWriteBuilder<Url = Unset, TypeField = Unset> {
+    url: Url,
+    type_: TypeField,
+}
+
+impl<TypeField> SocialPostMediaWriteBuilder<Unset, TypeField> {
+    /// Sets [`url`](SocialPostMediaWrite::url).
+    pub fn url(
+        self,
+        url: impl Into<String>,
+    ) -> SocialPostMediaWriteBuilder<String, TypeField> {
+        SocialPostMediaWriteBuilder {
+            url: url.into(),
+            type_: self.type_,
+        }
+    }
+}
+
+impl<Url> SocialPostMediaWriteBuilder<Url, Unset> {
+    /// Sets [`type_`](SocialPostMediaWrite::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> SocialPostMediaWriteBuilder<Url, String> {
+        SocialPostMediaWriteBuilder {
+            url: self.url,
+            type_: type_.into(),
+        }
+    }
+}
+
+impl<Url, TypeField> SocialPostMediaWriteBuilder<Url, TypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SocialPostMediaWrite
+    where
+        Url: Given<String>,
+        TypeField: Given<String>,
+    {
+        let url = self.url.given();
+        let type_ = self.type_.given();
+        SocialPostMediaWrite {
+            url,
+            type_,
+            caption: None,
+        }
     }
 }
 
@@ -3162,9 +3739,74 @@ pub struct TimeSchema {
 }
 
 impl TimeSchema {
-    /// A `TimeSchema` with its required fields (`hours`, `minutes`, `seconds`); set the others with the setters.
-    pub fn new(hours: f64, minutes: f64, seconds: f64) -> Self {
-        Self { hours, minutes, seconds }
+    /// A `TimeSchema`, built by name: set its required fields ([`hours`](TimeSchemaBuilder::hours), [`minutes`](TimeSchemaBuilder::minutes), [`seconds`](TimeSchemaBuilder::seconds)) on the returned [`TimeSchemaBuilder`], then [`build`](TimeSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> TimeSchemaBuilder {
+        TimeSchemaBuilder {
+            hours: Unset,
+            minutes: Unset,
+            seconds: Unset,
+        }
+    }
+}
+
+/// Builds a [`TimeSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct TimeSchemaBuilder<Hours = Unset, Minutes = Unset, Seconds = Unset> {
+    hours: Hours,
+    minutes: Minutes,
+    seconds: Seconds,
+}
+
+impl<Minutes, Seconds> TimeSchemaBuilder<Unset, Minutes, Seconds> {
+    /// Sets [`hours`](TimeSchema::hours).
+    pub fn hours(self, hours: f64) -> TimeSchemaBuilder<f64, Minutes, Seconds> {
+        TimeSchemaBuilder {
+            hours,
+            minutes: self.minutes,
+            seconds: self.seconds,
+        }
+    }
+}
+
+impl<Hours, Seconds> TimeSchemaBuilder<Hours, Unset, Seconds> {
+    /// Sets [`minutes`](TimeSchema::minutes).
+    pub fn minutes(self, minutes: f64) -> TimeSchemaBuilder<Hours, f64, Seconds> {
+        TimeSchemaBuilder {
+            hours: self.hours,
+            minutes,
+            seconds: self.seconds,
+        }
+    }
+}
+
+impl<Hours, Minutes> TimeSchemaBuilder<Hours, Minutes, Unset> {
+    /// Sets [`seconds`](TimeSchema::seconds).
+    pub fn seconds(self, seconds: f64) -> TimeSchemaBuilder<Hours, Minutes, f64> {
+        TimeSchemaBuilder {
+            hours: self.hours,
+            minutes: self.minutes,
+            seconds,
+        }
+    }
+}
+
+impl<Hours, Minutes, Seconds> TimeSchemaBuilder<Hours, Minutes, Seconds> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> TimeSchema
+    where
+        Hours: Given<f64>,
+        Minutes: Given<f64>,
+        Seconds: Given<f64>,
+    {
+        let hours = self.hours.given();
+        let minutes = self.minutes.given();
+        let seconds = self.seconds.given();
+        TimeSchema {
+            hours,
+            minutes,
+            seconds,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Social Media Posting API, one per schema of `apps/v3/social-planner-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The response to `GET /social-media-posting/{locationId}/accounts`.
@@ -54,18 +55,123 @@ pub struct AttachFbAccountDto {
 }
 
 impl AttachFbAccountDto {
-    /// A `AttachFbAccountDto` with its required fields (`type_`, `origin_id`, `name`, `avatar`); set the others with the setters.
-    pub fn new(
+    /// A `AttachFbAccountDto`, built by name: set its required fields ([`type_`](AttachFbAccountDtoBuilder::type_), [`origin_id`](AttachFbAccountDtoBuilder::origin_id), [`name`](AttachFbAccountDtoBuilder::name), [`avatar`](AttachFbAccountDtoBuilder::avatar)) on the returned [`AttachFbAccountDtoBuilder`], then [`build`](AttachFbAccountDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachFbAccountDtoBuilder {
+        AttachFbAccountDtoBuilder {
+            type_: Unset,
+            origin_id: Unset,
+            name: Unset,
+            avatar: Unset,
+        }
+    }
+}
+
+/// Builds a [`AttachFbAccountDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachFbAccountDtoBuilder<
+    TypeField = Unset,
+    OriginId = Unset,
+    Name = Unset,
+    Avatar = Unset,
+> {
+    type_: TypeField,
+    origin_id: OriginId,
+    name: Name,
+    avatar: Avatar,
+}
+
+impl<OriginId, Name, Avatar> AttachFbAccountDtoBuilder<Unset, OriginId, Name, Avatar> {
+    /// Sets [`type_`](AttachFbAccountDto::type_).
+    pub fn type_(
+        self,
         type_: AttachFbAccountDtoType,
-        origin_id: impl Into<String>,
-        name: impl Into<String>,
-        avatar: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> AttachFbAccountDtoBuilder<AttachFbAccountDtoType, OriginId, Name, Avatar> {
+        AttachFbAccountDtoBuilder {
             type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<TypeField, Name, Avatar> AttachFbAccountDtoBuilder<TypeField, Unset, Name, Avatar> {
+    /// Sets [`origin_id`](AttachFbAccountDto::origin_id).
+    pub fn origin_id(
+        self,
+        origin_id: impl Into<String>,
+    ) -> AttachFbAccountDtoBuilder<TypeField, String, Name, Avatar> {
+        AttachFbAccountDtoBuilder {
+            type_: self.type_,
             origin_id: origin_id.into(),
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Avatar,
+> AttachFbAccountDtoBuilder<TypeField, OriginId, Unset, Avatar> {
+    /// Sets [`name`](AttachFbAccountDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AttachFbAccountDtoBuilder<TypeField, OriginId, String, Avatar> {
+        AttachFbAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
             name: name.into(),
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+> AttachFbAccountDtoBuilder<TypeField, OriginId, Name, Unset> {
+    /// Sets [`avatar`](AttachFbAccountDto::avatar).
+    pub fn avatar(
+        self,
+        avatar: impl Into<String>,
+    ) -> AttachFbAccountDtoBuilder<TypeField, OriginId, Name, String> {
+        AttachFbAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: self.name,
             avatar: avatar.into(),
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+    Avatar,
+> AttachFbAccountDtoBuilder<TypeField, OriginId, Name, Avatar> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachFbAccountDto
+    where
+        TypeField: Given<AttachFbAccountDtoType>,
+        OriginId: Given<String>,
+        Name: Given<String>,
+        Avatar: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let origin_id = self.origin_id.given();
+        let name = self.name.given();
+        let avatar = self.avatar.given();
+        AttachFbAccountDto {
+            type_,
+            origin_id,
+            name,
+            avatar,
         }
     }
 }
@@ -99,20 +205,227 @@ pub struct AttachGmbLocationAccountDto {
 }
 
 impl AttachGmbLocationAccountDto {
-    /// A `AttachGmbLocationAccountDto` with its required fields (`name`, `account_name`, `type_`, `verification_state`, `vetted_state`); set the others with the setters.
-    pub fn new(
+    /// A `AttachGmbLocationAccountDto`, built by name: set its required fields ([`name`](AttachGmbLocationAccountDtoBuilder::name), [`account_name`](AttachGmbLocationAccountDtoBuilder::account_name), [`type_`](AttachGmbLocationAccountDtoBuilder::type_), [`verification_state`](AttachGmbLocationAccountDtoBuilder::verification_state), [`vetted_state`](AttachGmbLocationAccountDtoBuilder::vetted_state)) on the returned [`AttachGmbLocationAccountDtoBuilder`], then [`build`](AttachGmbLocationAccountDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachGmbLocationAccountDtoBuilder {
+        AttachGmbLocationAccountDtoBuilder {
+            name: Unset,
+            account_name: Unset,
+            type_: Unset,
+            verification_state: Unset,
+            vetted_state: Unset,
+        }
+    }
+}
+
+/// Builds a [`AttachGmbLocationAccountDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachGmbLocationAccountDtoBuilder<
+    Name = Unset,
+    AccountName = Unset,
+    TypeField = Unset,
+    VerificationState = Unset,
+    VettedState = Unset,
+> {
+    name: Name,
+    account_name: AccountName,
+    type_: TypeField,
+    verification_state: VerificationState,
+    vetted_state: VettedState,
+}
+
+impl<
+    AccountName,
+    TypeField,
+    VerificationState,
+    VettedState,
+> AttachGmbLocationAccountDtoBuilder<
+    Unset,
+    AccountName,
+    TypeField,
+    VerificationState,
+    VettedState,
+> {
+    /// Sets [`name`](AttachGmbLocationAccountDto::name).
+    pub fn name(
+        self,
         name: impl Into<String>,
-        account_name: impl Into<String>,
-        type_: impl Into<String>,
-        verification_state: impl Into<String>,
-        vetted_state: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> AttachGmbLocationAccountDtoBuilder<
+        String,
+        AccountName,
+        TypeField,
+        VerificationState,
+        VettedState,
+    > {
+        AttachGmbLocationAccountDtoBuilder {
             name: name.into(),
+            account_name: self.account_name,
+            type_: self.type_,
+            verification_state: self.verification_state,
+            vetted_state: self.vetted_state,
+        }
+    }
+}
+
+impl<
+    Name,
+    TypeField,
+    VerificationState,
+    VettedState,
+> AttachGmbLocationAccountDtoBuilder<
+    Name,
+    Unset,
+    TypeField,
+    VerificationState,
+    VettedState,
+> {
+    /// Sets [`account_name`](AttachGmbLocationAccountDto::account_name).
+    pub fn account_name(
+        self,
+        account_name: impl Into<String>,
+    ) -> AttachGmbLocationAccountDtoBuilder<
+        Name,
+        String,
+        TypeField,
+        VerificationState,
+        VettedState,
+    > {
+        AttachGmbLocationAccountDtoBuilder {
+            name: self.name,
             account_name: account_name.into(),
+            type_: self.type_,
+            verification_state: self.verification_state,
+            vetted_state: self.vetted_state,
+        }
+    }
+}
+
+impl<
+    Name,
+    AccountName,
+    VerificationState,
+    VettedState,
+> AttachGmbLocationAccountDtoBuilder<
+    Name,
+    AccountName,
+    Unset,
+    VerificationState,
+    VettedState,
+> {
+    /// Sets [`type_`](AttachGmbLocationAccountDto::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> AttachGmbLocationAccountDtoBuilder<
+        Name,
+        AccountName,
+        String,
+        VerificationState,
+        VettedState,
+    > {
+        AttachGmbLocationAccountDtoBuilder {
+            name: self.name,
+            account_name: self.account_name,
             type_: type_.into(),
+            verification_state: self.verification_state,
+            vetted_state: self.vetted_state,
+        }
+    }
+}
+
+impl<
+    Name,
+    AccountName,
+    TypeField,
+    VettedState,
+> AttachGmbLocationAccountDtoBuilder<Name, AccountName, TypeField, Unset, VettedState> {
+    /// Sets [`verification_state`](AttachGmbLocationAccountDto::verification_state).
+    pub fn verification_state(
+        self,
+        verification_state: impl Into<String>,
+    ) -> AttachGmbLocationAccountDtoBuilder<
+        Name,
+        AccountName,
+        TypeField,
+        String,
+        VettedState,
+    > {
+        AttachGmbLocationAccountDtoBuilder {
+            name: self.name,
+            account_name: self.account_name,
+            type_: self.type_,
             verification_state: verification_state.into(),
+            vetted_state: self.vetted_state,
+        }
+    }
+}
+
+impl<
+    Name,
+    AccountName,
+    TypeField,
+    VerificationState,
+> AttachGmbLocationAccountDtoBuilder<
+    Name,
+    AccountName,
+    TypeField,
+    VerificationState,
+    Unset,
+> {
+    /// Sets [`vetted_state`](AttachGmbLocationAccountDto::vetted_state).
+    pub fn vetted_state(
+        self,
+        vetted_state: impl Into<String>,
+    ) -> AttachGmbLocationAccountDtoBuilder<
+        Name,
+        AccountName,
+        TypeField,
+        VerificationState,
+        String,
+    > {
+        AttachGmbLocationAccountDtoBuilder {
+            name: self.name,
+            account_name: self.account_name,
+            type_: self.type_,
+            verification_state: self.verification_state,
             vetted_state: vetted_state.into(),
+        }
+    }
+}
+
+impl<
+    Name,
+    AccountName,
+    TypeField,
+    VerificationState,
+    VettedState,
+> AttachGmbLocationAccountDtoBuilder<
+    Name,
+    AccountName,
+    TypeField,
+    VerificationState,
+    VettedState,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachGmbLocationAccountDto
+    where
+        Name: Given<String>,
+        AccountName: Given<String>,
+        TypeField: Given<String>,
+        VerificationState: Given<String>,
+        VettedState: Given<String>,
+    {
+        let name = self.name.given();
+        let account_name = self.account_name.given();
+        let type_ = self.type_.given();
+        let verification_state = self.verification_state.given();
+        let vetted_state = self.vetted_state.given();
+        AttachGmbLocationAccountDto {
+            name,
+            account_name,
+            type_,
+            verification_state,
+            vetted_state,
         }
     }
 }
@@ -166,17 +479,11 @@ pub struct AttachGmbLocationLocationDto {
 }
 
 impl AttachGmbLocationLocationDto {
-    /// A `AttachGmbLocationLocationDto` with its required fields (`name`, `title`); set the others with the setters.
-    pub fn new(name: impl Into<String>, title: impl Into<String>) -> Self {
-        Self {
-            name: name.into(),
-            store_code: None,
-            title: title.into(),
-            storefront_address: None,
-            metadata: None,
-            max_location: None,
-            is_verified: None,
-            is_connected: None,
+    /// A `AttachGmbLocationLocationDto`, built by name: set its required fields ([`name`](AttachGmbLocationLocationDtoBuilder::name), [`title`](AttachGmbLocationLocationDtoBuilder::title)) on the returned [`AttachGmbLocationLocationDtoBuilder`], then [`build`](AttachGmbLocationLocationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachGmbLocationLocationDtoBuilder {
+        AttachGmbLocationLocationDtoBuilder {
+            name: Unset,
+            title: Unset,
         }
     }
 
@@ -217,6 +524,62 @@ impl AttachGmbLocationLocationDto {
     pub fn is_connected(mut self, is_connected: bool) -> Self {
         self.is_connected = Some(is_connected);
         self
+    }
+}
+
+/// Builds a [`AttachGmbLocationLocationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachGmbLocationLocationDtoBuilder<Name = Unset, Title = Unset> {
+    name: Name,
+    title: Title,
+}
+
+impl<Title> AttachGmbLocationLocationDtoBuilder<Unset, Title> {
+    /// Sets [`name`](AttachGmbLocationLocationDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AttachGmbLocationLocationDtoBuilder<String, Title> {
+        AttachGmbLocationLocationDtoBuilder {
+            name: name.into(),
+            title: self.title,
+        }
+    }
+}
+
+impl<Name> AttachGmbLocationLocationDtoBuilder<Name, Unset> {
+    /// Sets [`title`](AttachGmbLocationLocationDto::title).
+    pub fn title(
+        self,
+        title: impl Into<String>,
+    ) -> AttachGmbLocationLocationDtoBuilder<Name, String> {
+        AttachGmbLocationLocationDtoBuilder {
+            name: self.name,
+            title: title.into(),
+        }
+    }
+}
+
+impl<Name, Title> AttachGmbLocationLocationDtoBuilder<Name, Title> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachGmbLocationLocationDto
+    where
+        Name: Given<String>,
+        Title: Given<String>,
+    {
+        let name = self.name.given();
+        let title = self.title.given();
+        AttachGmbLocationLocationDto {
+            name,
+            store_code: None,
+            title,
+            storefront_address: None,
+            metadata: None,
+            max_location: None,
+            is_verified: None,
+            is_connected: None,
+        }
     }
 }
 
@@ -288,20 +651,173 @@ pub struct AttachLinkedinAccountDto {
 }
 
 impl AttachLinkedinAccountDto {
-    /// A `AttachLinkedinAccountDto` with its required fields (`type_`, `origin_id`, `name`, `avatar`, `urn`); set the others with the setters.
-    pub fn new(
+    /// A `AttachLinkedinAccountDto`, built by name: set its required fields ([`type_`](AttachLinkedinAccountDtoBuilder::type_), [`origin_id`](AttachLinkedinAccountDtoBuilder::origin_id), [`name`](AttachLinkedinAccountDtoBuilder::name), [`avatar`](AttachLinkedinAccountDtoBuilder::avatar), [`urn`](AttachLinkedinAccountDtoBuilder::urn)) on the returned [`AttachLinkedinAccountDtoBuilder`], then [`build`](AttachLinkedinAccountDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachLinkedinAccountDtoBuilder {
+        AttachLinkedinAccountDtoBuilder {
+            type_: Unset,
+            origin_id: Unset,
+            name: Unset,
+            avatar: Unset,
+            urn: Unset,
+        }
+    }
+}
+
+/// Builds a [`AttachLinkedinAccountDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachLinkedinAccountDtoBuilder<
+    TypeField = Unset,
+    OriginId = Unset,
+    Name = Unset,
+    Avatar = Unset,
+    Urn = Unset,
+> {
+    type_: TypeField,
+    origin_id: OriginId,
+    name: Name,
+    avatar: Avatar,
+    urn: Urn,
+}
+
+impl<
+    OriginId,
+    Name,
+    Avatar,
+    Urn,
+> AttachLinkedinAccountDtoBuilder<Unset, OriginId, Name, Avatar, Urn> {
+    /// Sets [`type_`](AttachLinkedinAccountDto::type_).
+    pub fn type_(
+        self,
         type_: AttachLinkedinAccountDtoType,
-        origin_id: impl Into<String>,
-        name: impl Into<String>,
-        avatar: impl Into<String>,
-        urn: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> AttachLinkedinAccountDtoBuilder<
+        AttachLinkedinAccountDtoType,
+        OriginId,
+        Name,
+        Avatar,
+        Urn,
+    > {
+        AttachLinkedinAccountDtoBuilder {
             type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: self.avatar,
+            urn: self.urn,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    Avatar,
+    Urn,
+> AttachLinkedinAccountDtoBuilder<TypeField, Unset, Name, Avatar, Urn> {
+    /// Sets [`origin_id`](AttachLinkedinAccountDto::origin_id).
+    pub fn origin_id(
+        self,
+        origin_id: impl Into<String>,
+    ) -> AttachLinkedinAccountDtoBuilder<TypeField, String, Name, Avatar, Urn> {
+        AttachLinkedinAccountDtoBuilder {
+            type_: self.type_,
             origin_id: origin_id.into(),
+            name: self.name,
+            avatar: self.avatar,
+            urn: self.urn,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Avatar,
+    Urn,
+> AttachLinkedinAccountDtoBuilder<TypeField, OriginId, Unset, Avatar, Urn> {
+    /// Sets [`name`](AttachLinkedinAccountDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AttachLinkedinAccountDtoBuilder<TypeField, OriginId, String, Avatar, Urn> {
+        AttachLinkedinAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
             name: name.into(),
+            avatar: self.avatar,
+            urn: self.urn,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+    Urn,
+> AttachLinkedinAccountDtoBuilder<TypeField, OriginId, Name, Unset, Urn> {
+    /// Sets [`avatar`](AttachLinkedinAccountDto::avatar).
+    pub fn avatar(
+        self,
+        avatar: impl Into<String>,
+    ) -> AttachLinkedinAccountDtoBuilder<TypeField, OriginId, Name, String, Urn> {
+        AttachLinkedinAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: self.name,
             avatar: avatar.into(),
+            urn: self.urn,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+    Avatar,
+> AttachLinkedinAccountDtoBuilder<TypeField, OriginId, Name, Avatar, Unset> {
+    /// Sets [`urn`](AttachLinkedinAccountDto::urn).
+    pub fn urn(
+        self,
+        urn: impl Into<String>,
+    ) -> AttachLinkedinAccountDtoBuilder<TypeField, OriginId, Name, Avatar, String> {
+        AttachLinkedinAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: self.avatar,
             urn: urn.into(),
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+    Avatar,
+    Urn,
+> AttachLinkedinAccountDtoBuilder<TypeField, OriginId, Name, Avatar, Urn> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachLinkedinAccountDto
+    where
+        TypeField: Given<AttachLinkedinAccountDtoType>,
+        OriginId: Given<String>,
+        Name: Given<String>,
+        Avatar: Given<String>,
+        Urn: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let origin_id = self.origin_id.given();
+        let name = self.name.given();
+        let avatar = self.avatar.given();
+        let urn = self.urn.given();
+        AttachLinkedinAccountDto {
+            type_,
+            origin_id,
+            name,
+            avatar,
+            urn,
         }
     }
 }
@@ -754,18 +1270,131 @@ pub struct AttachThreadsAccountDto {
 }
 
 impl AttachThreadsAccountDto {
-    /// A `AttachThreadsAccountDto` with its required fields (`type_`, `origin_id`, `name`, `avatar`); set the others with the setters.
-    pub fn new(
+    /// A `AttachThreadsAccountDto`, built by name: set its required fields ([`type_`](AttachThreadsAccountDtoBuilder::type_), [`origin_id`](AttachThreadsAccountDtoBuilder::origin_id), [`name`](AttachThreadsAccountDtoBuilder::name), [`avatar`](AttachThreadsAccountDtoBuilder::avatar)) on the returned [`AttachThreadsAccountDtoBuilder`], then [`build`](AttachThreadsAccountDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachThreadsAccountDtoBuilder {
+        AttachThreadsAccountDtoBuilder {
+            type_: Unset,
+            origin_id: Unset,
+            name: Unset,
+            avatar: Unset,
+        }
+    }
+}
+
+/// Builds a [`AttachThreadsAccountDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachThreadsAccountDtoBuilder<
+    TypeField = Unset,
+    OriginId = Unset,
+    Name = Unset,
+    Avatar = Unset,
+> {
+    type_: TypeField,
+    origin_id: OriginId,
+    name: Name,
+    avatar: Avatar,
+}
+
+impl<
+    OriginId,
+    Name,
+    Avatar,
+> AttachThreadsAccountDtoBuilder<Unset, OriginId, Name, Avatar> {
+    /// Sets [`type_`](AttachThreadsAccountDto::type_).
+    pub fn type_(
+        self,
         type_: Type,
-        origin_id: impl Into<String>,
-        name: impl Into<String>,
-        avatar: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> AttachThreadsAccountDtoBuilder<Type, OriginId, Name, Avatar> {
+        AttachThreadsAccountDtoBuilder {
             type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    Avatar,
+> AttachThreadsAccountDtoBuilder<TypeField, Unset, Name, Avatar> {
+    /// Sets [`origin_id`](AttachThreadsAccountDto::origin_id).
+    pub fn origin_id(
+        self,
+        origin_id: impl Into<String>,
+    ) -> AttachThreadsAccountDtoBuilder<TypeField, String, Name, Avatar> {
+        AttachThreadsAccountDtoBuilder {
+            type_: self.type_,
             origin_id: origin_id.into(),
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Avatar,
+> AttachThreadsAccountDtoBuilder<TypeField, OriginId, Unset, Avatar> {
+    /// Sets [`name`](AttachThreadsAccountDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AttachThreadsAccountDtoBuilder<TypeField, OriginId, String, Avatar> {
+        AttachThreadsAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
             name: name.into(),
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+> AttachThreadsAccountDtoBuilder<TypeField, OriginId, Name, Unset> {
+    /// Sets [`avatar`](AttachThreadsAccountDto::avatar).
+    pub fn avatar(
+        self,
+        avatar: impl Into<String>,
+    ) -> AttachThreadsAccountDtoBuilder<TypeField, OriginId, Name, String> {
+        AttachThreadsAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: self.name,
             avatar: avatar.into(),
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+    Avatar,
+> AttachThreadsAccountDtoBuilder<TypeField, OriginId, Name, Avatar> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachThreadsAccountDto
+    where
+        TypeField: Given<Type>,
+        OriginId: Given<String>,
+        Name: Given<String>,
+        Avatar: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let origin_id = self.origin_id.given();
+        let name = self.name.given();
+        let avatar = self.avatar.given();
+        AttachThreadsAccountDto {
+            type_,
+            origin_id,
+            name,
+            avatar,
         }
     }
 }
@@ -793,20 +1422,13 @@ pub struct AttachTiktokAccountDto {
 }
 
 impl AttachTiktokAccountDto {
-    /// A `AttachTiktokAccountDto` with its required fields (`type_`, `origin_id`, `name`, `avatar`); set the others with the setters.
-    pub fn new(
-        type_: AttachLinkedinAccountDtoType,
-        origin_id: impl Into<String>,
-        name: impl Into<String>,
-        avatar: impl Into<String>,
-    ) -> Self {
-        Self {
-            type_,
-            origin_id: origin_id.into(),
-            name: name.into(),
-            avatar: avatar.into(),
-            verified: None,
-            username: None,
+    /// A `AttachTiktokAccountDto`, built by name: set its required fields ([`type_`](AttachTiktokAccountDtoBuilder::type_), [`origin_id`](AttachTiktokAccountDtoBuilder::origin_id), [`name`](AttachTiktokAccountDtoBuilder::name), [`avatar`](AttachTiktokAccountDtoBuilder::avatar)) on the returned [`AttachTiktokAccountDtoBuilder`], then [`build`](AttachTiktokAccountDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachTiktokAccountDtoBuilder {
+        AttachTiktokAccountDtoBuilder {
+            type_: Unset,
+            origin_id: Unset,
+            name: Unset,
+            avatar: Unset,
         }
     }
 
@@ -820,6 +1442,131 @@ impl AttachTiktokAccountDto {
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self
+    }
+}
+
+/// Builds a [`AttachTiktokAccountDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachTiktokAccountDtoBuilder<
+    TypeField = Unset,
+    OriginId = Unset,
+    Name = Unset,
+    Avatar = Unset,
+> {
+    type_: TypeField,
+    origin_id: OriginId,
+    name: Name,
+    avatar: Avatar,
+}
+
+impl<
+    OriginId,
+    Name,
+    Avatar,
+> AttachTiktokAccountDtoBuilder<Unset, OriginId, Name, Avatar> {
+    /// Sets [`type_`](AttachTiktokAccountDto::type_).
+    pub fn type_(
+        self,
+        type_: AttachLinkedinAccountDtoType,
+    ) -> AttachTiktokAccountDtoBuilder<
+        AttachLinkedinAccountDtoType,
+        OriginId,
+        Name,
+        Avatar,
+    > {
+        AttachTiktokAccountDtoBuilder {
+            type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    Avatar,
+> AttachTiktokAccountDtoBuilder<TypeField, Unset, Name, Avatar> {
+    /// Sets [`origin_id`](AttachTiktokAccountDto::origin_id).
+    pub fn origin_id(
+        self,
+        origin_id: impl Into<String>,
+    ) -> AttachTiktokAccountDtoBuilder<TypeField, String, Name, Avatar> {
+        AttachTiktokAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: origin_id.into(),
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Avatar,
+> AttachTiktokAccountDtoBuilder<TypeField, OriginId, Unset, Avatar> {
+    /// Sets [`name`](AttachTiktokAccountDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AttachTiktokAccountDtoBuilder<TypeField, OriginId, String, Avatar> {
+        AttachTiktokAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: name.into(),
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+> AttachTiktokAccountDtoBuilder<TypeField, OriginId, Name, Unset> {
+    /// Sets [`avatar`](AttachTiktokAccountDto::avatar).
+    pub fn avatar(
+        self,
+        avatar: impl Into<String>,
+    ) -> AttachTiktokAccountDtoBuilder<TypeField, OriginId, Name, String> {
+        AttachTiktokAccountDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: avatar.into(),
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+    Avatar,
+> AttachTiktokAccountDtoBuilder<TypeField, OriginId, Name, Avatar> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachTiktokAccountDto
+    where
+        TypeField: Given<AttachLinkedinAccountDtoType>,
+        OriginId: Given<String>,
+        Name: Given<String>,
+        Avatar: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let origin_id = self.origin_id.given();
+        let name = self.name.given();
+        let avatar = self.avatar.given();
+        AttachTiktokAccountDto {
+            type_,
+            origin_id,
+            name,
+            avatar,
+            verified: None,
+            username: None,
+        }
     }
 }
 
@@ -870,20 +1617,13 @@ pub struct AttachYoutubeAccountResponseDto {
 }
 
 impl AttachYoutubeAccountResponseDto {
-    /// A `AttachYoutubeAccountResponseDto` with its required fields (`type_`, `origin_id`, `name`, `avatar`); set the others with the setters.
-    pub fn new(
-        type_: Type,
-        origin_id: impl Into<String>,
-        name: impl Into<String>,
-        avatar: impl Into<String>,
-    ) -> Self {
-        Self {
-            type_,
-            origin_id: origin_id.into(),
-            name: name.into(),
-            avatar: avatar.into(),
-            verified: None,
-            username: None,
+    /// A `AttachYoutubeAccountResponseDto`, built by name: set its required fields ([`type_`](AttachYoutubeAccountResponseDtoBuilder::type_), [`origin_id`](AttachYoutubeAccountResponseDtoBuilder::origin_id), [`name`](AttachYoutubeAccountResponseDtoBuilder::name), [`avatar`](AttachYoutubeAccountResponseDtoBuilder::avatar)) on the returned [`AttachYoutubeAccountResponseDtoBuilder`], then [`build`](AttachYoutubeAccountResponseDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AttachYoutubeAccountResponseDtoBuilder {
+        AttachYoutubeAccountResponseDtoBuilder {
+            type_: Unset,
+            origin_id: Unset,
+            name: Unset,
+            avatar: Unset,
         }
     }
 
@@ -897,6 +1637,126 @@ impl AttachYoutubeAccountResponseDto {
     pub fn username(mut self, username: impl Into<String>) -> Self {
         self.username = Some(username.into());
         self
+    }
+}
+
+/// Builds a [`AttachYoutubeAccountResponseDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AttachYoutubeAccountResponseDtoBuilder<
+    TypeField = Unset,
+    OriginId = Unset,
+    Name = Unset,
+    Avatar = Unset,
+> {
+    type_: TypeField,
+    origin_id: OriginId,
+    name: Name,
+    avatar: Avatar,
+}
+
+impl<
+    OriginId,
+    Name,
+    Avatar,
+> AttachYoutubeAccountResponseDtoBuilder<Unset, OriginId, Name, Avatar> {
+    /// Sets [`type_`](AttachYoutubeAccountResponseDto::type_).
+    pub fn type_(
+        self,
+        type_: Type,
+    ) -> AttachYoutubeAccountResponseDtoBuilder<Type, OriginId, Name, Avatar> {
+        AttachYoutubeAccountResponseDtoBuilder {
+            type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    Name,
+    Avatar,
+> AttachYoutubeAccountResponseDtoBuilder<TypeField, Unset, Name, Avatar> {
+    /// Sets [`origin_id`](AttachYoutubeAccountResponseDto::origin_id).
+    pub fn origin_id(
+        self,
+        origin_id: impl Into<String>,
+    ) -> AttachYoutubeAccountResponseDtoBuilder<TypeField, String, Name, Avatar> {
+        AttachYoutubeAccountResponseDtoBuilder {
+            type_: self.type_,
+            origin_id: origin_id.into(),
+            name: self.name,
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Avatar,
+> AttachYoutubeAccountResponseDtoBuilder<TypeField, OriginId, Unset, Avatar> {
+    /// Sets [`name`](AttachYoutubeAccountResponseDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> AttachYoutubeAccountResponseDtoBuilder<TypeField, OriginId, String, Avatar> {
+        AttachYoutubeAccountResponseDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: name.into(),
+            avatar: self.avatar,
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+> AttachYoutubeAccountResponseDtoBuilder<TypeField, OriginId, Name, Unset> {
+    /// Sets [`avatar`](AttachYoutubeAccountResponseDto::avatar).
+    pub fn avatar(
+        self,
+        avatar: impl Into<String>,
+    ) -> AttachYoutubeAccountResponseDtoBuilder<TypeField, OriginId, Name, String> {
+        AttachYoutubeAccountResponseDtoBuilder {
+            type_: self.type_,
+            origin_id: self.origin_id,
+            name: self.name,
+            avatar: avatar.into(),
+        }
+    }
+}
+
+impl<
+    TypeField,
+    OriginId,
+    Name,
+    Avatar,
+> AttachYoutubeAccountResponseDtoBuilder<TypeField, OriginId, Name, Avatar> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AttachYoutubeAccountResponseDto
+    where
+        TypeField: Given<Type>,
+        OriginId: Given<String>,
+        Name: Given<String>,
+        Avatar: Given<String>,
+    {
+        let type_ = self.type_.given();
+        let origin_id = self.origin_id.given();
+        let name = self.name.given();
+        let avatar = self.avatar.given();
+        AttachYoutubeAccountResponseDto {
+            type_,
+            origin_id,
+            name,
+            avatar,
+            verified: None,
+            username: None,
+        }
     }
 }
 
@@ -1112,18 +1972,12 @@ pub struct CalendarListDto {
 }
 
 impl CalendarListDto {
-    /// A `CalendarListDto` with its required fields (`location_id`, `start_date`, `end_date`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        start_date: impl Into<ghl_runtime::Timestamp>,
-        end_date: impl Into<ghl_runtime::Timestamp>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            start_date: ghl_runtime::Timestamp::text(start_date),
-            end_date: ghl_runtime::Timestamp::text(end_date),
-            category_ids: None,
-            account_ids: None,
+    /// A `CalendarListDto`, built by name: set its required fields ([`location_id`](CalendarListDtoBuilder::location_id), [`start_date`](CalendarListDtoBuilder::start_date), [`end_date`](CalendarListDtoBuilder::end_date)) on the returned [`CalendarListDtoBuilder`], then [`build`](CalendarListDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CalendarListDtoBuilder {
+        CalendarListDtoBuilder {
+            location_id: Unset,
+            start_date: Unset,
+            end_date: Unset,
         }
     }
 
@@ -1143,6 +1997,86 @@ impl CalendarListDto {
     ) -> Self {
         self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`CalendarListDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CalendarListDtoBuilder<
+    LocationId = Unset,
+    StartDate = Unset,
+    EndDate = Unset,
+> {
+    location_id: LocationId,
+    start_date: StartDate,
+    end_date: EndDate,
+}
+
+impl<StartDate, EndDate> CalendarListDtoBuilder<Unset, StartDate, EndDate> {
+    /// Sets [`location_id`](CalendarListDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CalendarListDtoBuilder<String, StartDate, EndDate> {
+        CalendarListDtoBuilder {
+            location_id: location_id.into(),
+            start_date: self.start_date,
+            end_date: self.end_date,
+        }
+    }
+}
+
+impl<LocationId, EndDate> CalendarListDtoBuilder<LocationId, Unset, EndDate> {
+    /// Sets [`start_date`](CalendarListDto::start_date).
+    pub fn start_date(
+        self,
+        start_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> CalendarListDtoBuilder<LocationId, String, EndDate> {
+        CalendarListDtoBuilder {
+            location_id: self.location_id,
+            start_date: ghl_runtime::Timestamp::text(start_date),
+            end_date: self.end_date,
+        }
+    }
+}
+
+impl<LocationId, StartDate> CalendarListDtoBuilder<LocationId, StartDate, Unset> {
+    /// Sets [`end_date`](CalendarListDto::end_date).
+    pub fn end_date(
+        self,
+        end_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> CalendarListDtoBuilder<LocationId, StartDate, String> {
+        CalendarListDtoBuilder {
+            location_id: self.location_id,
+            start_date: self.start_date,
+            end_date: ghl_runtime::Timestamp::text(end_date),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    StartDate,
+    EndDate,
+> CalendarListDtoBuilder<LocationId, StartDate, EndDate> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CalendarListDto
+    where
+        LocationId: Given<String>,
+        StartDate: Given<String>,
+        EndDate: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let start_date = self.start_date.given();
+        let end_date = self.end_date.given();
+        CalendarListDto {
+            location_id,
+            start_date,
+            end_date,
+            category_ids: None,
+            account_ids: None,
+        }
     }
 }
 
@@ -1308,15 +2242,89 @@ pub struct CloneQueueItemDto {
 }
 
 impl CloneQueueItemDto {
-    /// A `CloneQueueItemDto` with its required fields (`location_id`, `session_id`, `order`); set the others with the setters.
-    pub fn new(
+    /// A `CloneQueueItemDto`, built by name: set its required fields ([`location_id`](CloneQueueItemDtoBuilder::location_id), [`session_id`](CloneQueueItemDtoBuilder::session_id), [`order`](CloneQueueItemDtoBuilder::order)) on the returned [`CloneQueueItemDtoBuilder`], then [`build`](CloneQueueItemDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CloneQueueItemDtoBuilder {
+        CloneQueueItemDtoBuilder {
+            location_id: Unset,
+            session_id: Unset,
+            order: Unset,
+        }
+    }
+}
+
+/// Builds a [`CloneQueueItemDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CloneQueueItemDtoBuilder<
+    LocationId = Unset,
+    SessionId = Unset,
+    Order = Unset,
+> {
+    location_id: LocationId,
+    session_id: SessionId,
+    order: Order,
+}
+
+impl<SessionId, Order> CloneQueueItemDtoBuilder<Unset, SessionId, Order> {
+    /// Sets [`location_id`](CloneQueueItemDto::location_id).
+    pub fn location_id(
+        self,
         location_id: impl Into<String>,
-        session_id: impl Into<String>,
-        order: f64,
-    ) -> Self {
-        Self {
+    ) -> CloneQueueItemDtoBuilder<String, SessionId, Order> {
+        CloneQueueItemDtoBuilder {
             location_id: location_id.into(),
+            session_id: self.session_id,
+            order: self.order,
+        }
+    }
+}
+
+impl<LocationId, Order> CloneQueueItemDtoBuilder<LocationId, Unset, Order> {
+    /// Sets [`session_id`](CloneQueueItemDto::session_id).
+    pub fn session_id(
+        self,
+        session_id: impl Into<String>,
+    ) -> CloneQueueItemDtoBuilder<LocationId, String, Order> {
+        CloneQueueItemDtoBuilder {
+            location_id: self.location_id,
             session_id: session_id.into(),
+            order: self.order,
+        }
+    }
+}
+
+impl<LocationId, SessionId> CloneQueueItemDtoBuilder<LocationId, SessionId, Unset> {
+    /// Sets [`order`](CloneQueueItemDto::order).
+    pub fn order(
+        self,
+        order: f64,
+    ) -> CloneQueueItemDtoBuilder<LocationId, SessionId, f64> {
+        CloneQueueItemDtoBuilder {
+            location_id: self.location_id,
+            session_id: self.session_id,
+            order,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    SessionId,
+    Order,
+> CloneQueueItemDtoBuilder<LocationId, SessionId, Order> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CloneQueueItemDto
+    where
+        LocationId: Given<String>,
+        SessionId: Given<String>,
+        Order: Given<f64>,
+    {
+        let location_id = self.location_id.given();
+        let session_id = self.session_id.given();
+        let order = self.order.given();
+        CloneQueueItemDto {
+            location_id,
+            session_id,
             order,
         }
     }
@@ -1464,19 +2472,12 @@ pub struct CommentsCreateBodyDto {
 }
 
 impl CommentsCreateBodyDto {
-    /// A `CommentsCreateBodyDto` with its required fields (`parent_id`, `is_parent_thread`, `content`); set the others with the setters.
-    pub fn new(
-        parent_id: impl Into<String>,
-        is_parent_thread: bool,
-        content: impl Into<String>,
-    ) -> Self {
-        Self {
-            parent_id: parent_id.into(),
-            is_parent_thread,
-            content: content.into(),
-            attachments: None,
-            mentions: None,
-            notify_all_group_members: None,
+    /// A `CommentsCreateBodyDto`, built by name: set its required fields ([`parent_id`](CommentsCreateBodyDtoBuilder::parent_id), [`is_parent_thread`](CommentsCreateBodyDtoBuilder::is_parent_thread), [`content`](CommentsCreateBodyDtoBuilder::content)) on the returned [`CommentsCreateBodyDtoBuilder`], then [`build`](CommentsCreateBodyDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CommentsCreateBodyDtoBuilder {
+        CommentsCreateBodyDtoBuilder {
+            parent_id: Unset,
+            is_parent_thread: Unset,
+            content: Unset,
         }
     }
 
@@ -1502,6 +2503,93 @@ impl CommentsCreateBodyDto {
     pub fn notify_all_group_members(mut self, notify_all_group_members: bool) -> Self {
         self.notify_all_group_members = Some(notify_all_group_members);
         self
+    }
+}
+
+/// Builds a [`CommentsCreateBodyDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CommentsCreateBodyDtoBuilder<
+    ParentId = Unset,
+    IsParentThread = Unset,
+    Content = Unset,
+> {
+    parent_id: ParentId,
+    is_parent_thread: IsParentThread,
+    content: Content,
+}
+
+impl<
+    IsParentThread,
+    Content,
+> CommentsCreateBodyDtoBuilder<Unset, IsParentThread, Content> {
+    /// Sets [`parent_id`](CommentsCreateBodyDto::parent_id).
+    pub fn parent_id(
+        self,
+        parent_id: impl Into<String>,
+    ) -> CommentsCreateBodyDtoBuilder<String, IsParentThread, Content> {
+        CommentsCreateBodyDtoBuilder {
+            parent_id: parent_id.into(),
+            is_parent_thread: self.is_parent_thread,
+            content: self.content,
+        }
+    }
+}
+
+impl<ParentId, Content> CommentsCreateBodyDtoBuilder<ParentId, Unset, Content> {
+    /// Sets [`is_parent_thread`](CommentsCreateBodyDto::is_parent_thread).
+    pub fn is_parent_thread(
+        self,
+        is_parent_thread: bool,
+    ) -> CommentsCreateBodyDtoBuilder<ParentId, bool, Content> {
+        CommentsCreateBodyDtoBuilder {
+            parent_id: self.parent_id,
+            is_parent_thread,
+            content: self.content,
+        }
+    }
+}
+
+impl<
+    ParentId,
+    IsParentThread,
+> CommentsCreateBodyDtoBuilder<ParentId, IsParentThread, Unset> {
+    /// Sets [`content`](CommentsCreateBodyDto::content).
+    pub fn content(
+        self,
+        content: impl Into<String>,
+    ) -> CommentsCreateBodyDtoBuilder<ParentId, IsParentThread, String> {
+        CommentsCreateBodyDtoBuilder {
+            parent_id: self.parent_id,
+            is_parent_thread: self.is_parent_thread,
+            content: content.into(),
+        }
+    }
+}
+
+impl<
+    ParentId,
+    IsParentThread,
+    Content,
+> CommentsCreateBodyDtoBuilder<ParentId, IsParentThread, Content> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CommentsCreateBodyDto
+    where
+        ParentId: Given<String>,
+        IsParentThread: Given<bool>,
+        Content: Given<String>,
+    {
+        let parent_id = self.parent_id.given();
+        let is_parent_thread = self.is_parent_thread.given();
+        let content = self.content.given();
+        CommentsCreateBodyDto {
+            parent_id,
+            is_parent_thread,
+            content,
+            attachments: None,
+            mentions: None,
+            notify_all_group_members: None,
+        }
     }
 }
 
@@ -1693,20 +2781,13 @@ pub struct CreateCategoryQueueDto {
 }
 
 impl CreateCategoryQueueDto {
-    /// A `CreateCategoryQueueDto` with its required fields (`location_id`, `category_id`, `time_slots`, `user_id`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        category_id: impl Into<String>,
-        time_slots: Vec<TimeSlotDto>,
-        user_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            category_id: category_id.into(),
-            time_slots,
-            enable_future_posts: None,
-            prioritize_new_content: None,
-            user_id: user_id.into(),
+    /// A `CreateCategoryQueueDto`, built by name: set its required fields ([`location_id`](CreateCategoryQueueDtoBuilder::location_id), [`category_id`](CreateCategoryQueueDtoBuilder::category_id), [`time_slots`](CreateCategoryQueueDtoBuilder::time_slots), [`user_id`](CreateCategoryQueueDtoBuilder::user_id)) on the returned [`CreateCategoryQueueDtoBuilder`], then [`build`](CreateCategoryQueueDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateCategoryQueueDtoBuilder {
+        CreateCategoryQueueDtoBuilder {
+            location_id: Unset,
+            category_id: Unset,
+            time_slots: Unset,
+            user_id: Unset,
         }
     }
 
@@ -1720,6 +2801,131 @@ impl CreateCategoryQueueDto {
     pub fn prioritize_new_content(mut self, prioritize_new_content: bool) -> Self {
         self.prioritize_new_content = Some(prioritize_new_content);
         self
+    }
+}
+
+/// Builds a [`CreateCategoryQueueDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateCategoryQueueDtoBuilder<
+    LocationId = Unset,
+    CategoryId = Unset,
+    TimeSlots = Unset,
+    UserId = Unset,
+> {
+    location_id: LocationId,
+    category_id: CategoryId,
+    time_slots: TimeSlots,
+    user_id: UserId,
+}
+
+impl<
+    CategoryId,
+    TimeSlots,
+    UserId,
+> CreateCategoryQueueDtoBuilder<Unset, CategoryId, TimeSlots, UserId> {
+    /// Sets [`location_id`](CreateCategoryQueueDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateCategoryQueueDtoBuilder<String, CategoryId, TimeSlots, UserId> {
+        CreateCategoryQueueDtoBuilder {
+            location_id: location_id.into(),
+            category_id: self.category_id,
+            time_slots: self.time_slots,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    TimeSlots,
+    UserId,
+> CreateCategoryQueueDtoBuilder<LocationId, Unset, TimeSlots, UserId> {
+    /// Sets [`category_id`](CreateCategoryQueueDto::category_id).
+    pub fn category_id(
+        self,
+        category_id: impl Into<String>,
+    ) -> CreateCategoryQueueDtoBuilder<LocationId, String, TimeSlots, UserId> {
+        CreateCategoryQueueDtoBuilder {
+            location_id: self.location_id,
+            category_id: category_id.into(),
+            time_slots: self.time_slots,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    CategoryId,
+    UserId,
+> CreateCategoryQueueDtoBuilder<LocationId, CategoryId, Unset, UserId> {
+    /// Sets [`time_slots`](CreateCategoryQueueDto::time_slots).
+    pub fn time_slots(
+        self,
+        time_slots: Vec<TimeSlotDto>,
+    ) -> CreateCategoryQueueDtoBuilder<
+        LocationId,
+        CategoryId,
+        Vec<TimeSlotDto>,
+        UserId,
+    > {
+        CreateCategoryQueueDtoBuilder {
+            location_id: self.location_id,
+            category_id: self.category_id,
+            time_slots,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    CategoryId,
+    TimeSlots,
+> CreateCategoryQueueDtoBuilder<LocationId, CategoryId, TimeSlots, Unset> {
+    /// Sets [`user_id`](CreateCategoryQueueDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> CreateCategoryQueueDtoBuilder<LocationId, CategoryId, TimeSlots, String> {
+        CreateCategoryQueueDtoBuilder {
+            location_id: self.location_id,
+            category_id: self.category_id,
+            time_slots: self.time_slots,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    CategoryId,
+    TimeSlots,
+    UserId,
+> CreateCategoryQueueDtoBuilder<LocationId, CategoryId, TimeSlots, UserId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateCategoryQueueDto
+    where
+        LocationId: Given<String>,
+        CategoryId: Given<String>,
+        TimeSlots: Given<Vec<TimeSlotDto>>,
+        UserId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let category_id = self.category_id.given();
+        let time_slots = self.time_slots.given();
+        let user_id = self.user_id.given();
+        CreateCategoryQueueDto {
+            location_id,
+            category_id,
+            time_slots,
+            enable_future_posts: None,
+            prioritize_new_content: None,
+            user_id,
+        }
     }
 }
 
@@ -1932,41 +3138,15 @@ pub struct CreatePostDto {
 }
 
 impl CreatePostDto {
-    /// A `CreatePostDto` with its required fields (`account_ids`, `summary`, `media`, `status`, `type_`, `user_id`); set the others with the setters. `created_by` is set to `user_id` (the server wants them equal).
-    pub fn new(
-        account_ids: Vec<String>,
-        summary: impl Into<String>,
-        media: Vec<SocialPostMediaWrite>,
-        status: SocialPostStatus,
-        type_: SocialPostType,
-        user_id: impl Into<String>,
-    ) -> Self {
-        let user_id: String = user_id.into();
-        Self {
-            account_ids,
-            summary: summary.into(),
-            media,
-            status,
-            schedule_date: None,
-            selected_best_time: None,
-            created_by: user_id.clone(),
-            follow_up_comment: None,
-            og_tags_details: None,
-            type_,
-            post_approval_details: None,
-            schedule_time_updated: None,
-            tags: None,
-            category_id: None,
-            apply_watermark: None,
-            tiktok_post_details: None,
-            gmb_post_details: None,
-            user_id,
-            linkedin_post_details: None,
-            pinterest_post_details: None,
-            facebook_post_details: None,
-            instagram_post_details: None,
-            youtube_post_details: None,
-            additional_properties: std::collections::BTreeMap::new(),
+    /// A `CreatePostDto`, built by name: set its required fields ([`account_ids`](CreatePostDtoBuilder::account_ids), [`summary`](CreatePostDtoBuilder::summary), [`media`](CreatePostDtoBuilder::media), [`status`](CreatePostDtoBuilder::status), [`type_`](CreatePostDtoBuilder::type_), [`user_id`](CreatePostDtoBuilder::user_id)) on the returned [`CreatePostDtoBuilder`], then [`build`](CreatePostDtoBuilder::build) it, and set the others with the setters. `created_by` is set to `user_id` (the server wants them equal).
+    pub fn builder() -> CreatePostDtoBuilder {
+        CreatePostDtoBuilder {
+            account_ids: Unset,
+            summary: Unset,
+            media: Unset,
+            status: Unset,
+            type_: Unset,
+            user_id: Unset,
         }
     }
 
@@ -2094,6 +3274,258 @@ impl CreatePostDto {
     ) -> Self {
         self.youtube_post_details = Some(youtube_post_details.into());
         self
+    }
+}
+
+/// Builds a [`CreatePostDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreatePostDtoBuilder<
+    AccountIds = Unset,
+    Summary = Unset,
+    Media = Unset,
+    StatusField = Unset,
+    TypeField = Unset,
+    UserId = Unset,
+> {
+    account_ids: AccountIds,
+    summary: Summary,
+    media: Media,
+    status: StatusField,
+    type_: TypeField,
+    user_id: UserId,
+}
+
+impl<
+    Summary,
+    Media,
+    StatusField,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<Unset, Summary, Media, StatusField, TypeField, UserId> {
+    /// Sets [`account_ids`](CreatePostDto::account_ids).
+    pub fn account_ids(
+        self,
+        account_ids: Vec<String>,
+    ) -> CreatePostDtoBuilder<
+        Vec<String>,
+        Summary,
+        Media,
+        StatusField,
+        TypeField,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids,
+            summary: self.summary,
+            media: self.media,
+            status: self.status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Media,
+    StatusField,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Unset, Media, StatusField, TypeField, UserId> {
+    /// Sets [`summary`](CreatePostDto::summary).
+    pub fn summary(
+        self,
+        summary: impl Into<String>,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        String,
+        Media,
+        StatusField,
+        TypeField,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: summary.into(),
+            media: self.media,
+            status: self.status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    StatusField,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Unset, StatusField, TypeField, UserId> {
+    /// Sets [`media`](CreatePostDto::media).
+    pub fn media(
+        self,
+        media: Vec<SocialPostMediaWrite>,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        Summary,
+        Vec<SocialPostMediaWrite>,
+        StatusField,
+        TypeField,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media,
+            status: self.status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, Unset, TypeField, UserId> {
+    /// Sets [`status`](CreatePostDto::status).
+    pub fn status(
+        self,
+        status: SocialPostStatus,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        Summary,
+        Media,
+        SocialPostStatus,
+        TypeField,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media: self.media,
+            status,
+            type_: self.type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    StatusField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, StatusField, Unset, UserId> {
+    /// Sets [`type_`](CreatePostDto::type_).
+    pub fn type_(
+        self,
+        type_: SocialPostType,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        Summary,
+        Media,
+        StatusField,
+        SocialPostType,
+        UserId,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media: self.media,
+            status: self.status,
+            type_,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    StatusField,
+    TypeField,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, StatusField, TypeField, Unset> {
+    /// Sets [`user_id`](CreatePostDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> CreatePostDtoBuilder<
+        AccountIds,
+        Summary,
+        Media,
+        StatusField,
+        TypeField,
+        String,
+    > {
+        CreatePostDtoBuilder {
+            account_ids: self.account_ids,
+            summary: self.summary,
+            media: self.media,
+            status: self.status,
+            type_: self.type_,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    Summary,
+    Media,
+    StatusField,
+    TypeField,
+    UserId,
+> CreatePostDtoBuilder<AccountIds, Summary, Media, StatusField, TypeField, UserId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreatePostDto
+    where
+        AccountIds: Given<Vec<String>>,
+        Summary: Given<String>,
+        Media: Given<Vec<SocialPostMediaWrite>>,
+        StatusField: Given<SocialPostStatus>,
+        TypeField: Given<SocialPostType>,
+        UserId: Given<String>,
+    {
+        let account_ids = self.account_ids.given();
+        let summary = self.summary.given();
+        let media = self.media.given();
+        let status = self.status.given();
+        let type_ = self.type_.given();
+        let user_id = self.user_id.given();
+        CreatePostDto {
+            account_ids,
+            summary,
+            media,
+            status,
+            schedule_date: None,
+            selected_best_time: None,
+            created_by: user_id.clone(),
+            follow_up_comment: None,
+            og_tags_details: None,
+            type_,
+            post_approval_details: None,
+            schedule_time_updated: None,
+            tags: None,
+            category_id: None,
+            apply_watermark: None,
+            tiktok_post_details: None,
+            gmb_post_details: None,
+            user_id,
+            linkedin_post_details: None,
+            pinterest_post_details: None,
+            facebook_post_details: None,
+            instagram_post_details: None,
+            youtube_post_details: None,
+            additional_properties: std::collections::BTreeMap::new(),
+        }
     }
 }
 
@@ -2647,14 +4079,61 @@ pub struct CurrentRange {
 }
 
 impl CurrentRange {
-    /// A `CurrentRange` with its required fields (`start_date`, `end_date`); set the others with the setters.
-    pub fn new(
+    /// A `CurrentRange`, built by name: set its required fields ([`start_date`](CurrentRangeBuilder::start_date), [`end_date`](CurrentRangeBuilder::end_date)) on the returned [`CurrentRangeBuilder`], then [`build`](CurrentRangeBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CurrentRangeBuilder {
+        CurrentRangeBuilder {
+            start_date: Unset,
+            end_date: Unset,
+        }
+    }
+}
+
+/// Builds a [`CurrentRange`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CurrentRangeBuilder<StartDate = Unset, EndDate = Unset> {
+    start_date: StartDate,
+    end_date: EndDate,
+}
+
+impl<EndDate> CurrentRangeBuilder<Unset, EndDate> {
+    /// Sets [`start_date`](CurrentRange::start_date).
+    pub fn start_date(
+        self,
         start_date: impl Into<ghl_runtime::Timestamp>,
-        end_date: impl Into<ghl_runtime::Timestamp>,
-    ) -> Self {
-        Self {
+    ) -> CurrentRangeBuilder<String, EndDate> {
+        CurrentRangeBuilder {
             start_date: ghl_runtime::Timestamp::text(start_date),
+            end_date: self.end_date,
+        }
+    }
+}
+
+impl<StartDate> CurrentRangeBuilder<StartDate, Unset> {
+    /// Sets [`end_date`](CurrentRange::end_date).
+    pub fn end_date(
+        self,
+        end_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> CurrentRangeBuilder<StartDate, String> {
+        CurrentRangeBuilder {
+            start_date: self.start_date,
             end_date: ghl_runtime::Timestamp::text(end_date),
+        }
+    }
+}
+
+impl<StartDate, EndDate> CurrentRangeBuilder<StartDate, EndDate> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CurrentRange
+    where
+        StartDate: Given<String>,
+        EndDate: Given<String>,
+    {
+        let start_date = self.start_date.given();
+        let end_date = self.end_date.given();
+        CurrentRange {
+            start_date,
+            end_date,
         }
     }
 }
@@ -2674,9 +4153,70 @@ pub struct DateSchema {
 }
 
 impl DateSchema {
-    /// A `DateSchema` with its required fields (`year`, `month`, `day`); set the others with the setters.
-    pub fn new(year: f64, month: f64, day: f64) -> Self {
-        Self { year, month, day }
+    /// A `DateSchema`, built by name: set its required fields ([`year`](DateSchemaBuilder::year), [`month`](DateSchemaBuilder::month), [`day`](DateSchemaBuilder::day)) on the returned [`DateSchemaBuilder`], then [`build`](DateSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DateSchemaBuilder {
+        DateSchemaBuilder {
+            year: Unset,
+            month: Unset,
+            day: Unset,
+        }
+    }
+}
+
+/// Builds a [`DateSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DateSchemaBuilder<Year = Unset, Month = Unset, Day = Unset> {
+    year: Year,
+    month: Month,
+    day: Day,
+}
+
+impl<Month, Day> DateSchemaBuilder<Unset, Month, Day> {
+    /// Sets [`year`](DateSchema::year).
+    pub fn year(self, year: f64) -> DateSchemaBuilder<f64, Month, Day> {
+        DateSchemaBuilder {
+            year,
+            month: self.month,
+            day: self.day,
+        }
+    }
+}
+
+impl<Year, Day> DateSchemaBuilder<Year, Unset, Day> {
+    /// Sets [`month`](DateSchema::month).
+    pub fn month(self, month: f64) -> DateSchemaBuilder<Year, f64, Day> {
+        DateSchemaBuilder {
+            year: self.year,
+            month,
+            day: self.day,
+        }
+    }
+}
+
+impl<Year, Month> DateSchemaBuilder<Year, Month, Unset> {
+    /// Sets [`day`](DateSchema::day).
+    pub fn day(self, day: f64) -> DateSchemaBuilder<Year, Month, f64> {
+        DateSchemaBuilder {
+            year: self.year,
+            month: self.month,
+            day,
+        }
+    }
+}
+
+impl<Year, Month, Day> DateSchemaBuilder<Year, Month, Day> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DateSchema
+    where
+        Year: Given<f64>,
+        Month: Given<f64>,
+        Day: Given<f64>,
+    {
+        let year = self.year.given();
+        let month = self.month.given();
+        let day = self.day.given();
+        DateSchema { year, month, day }
     }
 }
 
@@ -2858,12 +4398,11 @@ pub struct DiscardEditSessionDto {
 }
 
 impl DiscardEditSessionDto {
-    /// A `DiscardEditSessionDto` with its required fields (`location_id`, `session_id`); set the others with the setters.
-    pub fn new(location_id: impl Into<String>, session_id: impl Into<String>) -> Self {
-        Self {
-            location_id: location_id.into(),
-            session_id: session_id.into(),
-            keep_in_draft: None,
+    /// A `DiscardEditSessionDto`, built by name: set its required fields ([`location_id`](DiscardEditSessionDtoBuilder::location_id), [`session_id`](DiscardEditSessionDtoBuilder::session_id)) on the returned [`DiscardEditSessionDtoBuilder`], then [`build`](DiscardEditSessionDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DiscardEditSessionDtoBuilder {
+        DiscardEditSessionDtoBuilder {
+            location_id: Unset,
+            session_id: Unset,
         }
     }
 
@@ -2871,6 +4410,57 @@ impl DiscardEditSessionDto {
     pub fn keep_in_draft(mut self, keep_in_draft: bool) -> Self {
         self.keep_in_draft = Some(keep_in_draft);
         self
+    }
+}
+
+/// Builds a [`DiscardEditSessionDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DiscardEditSessionDtoBuilder<LocationId = Unset, SessionId = Unset> {
+    location_id: LocationId,
+    session_id: SessionId,
+}
+
+impl<SessionId> DiscardEditSessionDtoBuilder<Unset, SessionId> {
+    /// Sets [`location_id`](DiscardEditSessionDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> DiscardEditSessionDtoBuilder<String, SessionId> {
+        DiscardEditSessionDtoBuilder {
+            location_id: location_id.into(),
+            session_id: self.session_id,
+        }
+    }
+}
+
+impl<LocationId> DiscardEditSessionDtoBuilder<LocationId, Unset> {
+    /// Sets [`session_id`](DiscardEditSessionDto::session_id).
+    pub fn session_id(
+        self,
+        session_id: impl Into<String>,
+    ) -> DiscardEditSessionDtoBuilder<LocationId, String> {
+        DiscardEditSessionDtoBuilder {
+            location_id: self.location_id,
+            session_id: session_id.into(),
+        }
+    }
+}
+
+impl<LocationId, SessionId> DiscardEditSessionDtoBuilder<LocationId, SessionId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DiscardEditSessionDto
+    where
+        LocationId: Given<String>,
+        SessionId: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let session_id = self.session_id.given();
+        DiscardEditSessionDto {
+            location_id,
+            session_id,
+            keep_in_draft: None,
+        }
     }
 }
 
@@ -2900,19 +4490,13 @@ pub struct EditSessionCalendarDto {
 }
 
 impl EditSessionCalendarDto {
-    /// A `EditSessionCalendarDto` with its required fields (`location_id`, `session_id`, `start_date`, `end_date`); set the others with the setters.
-    pub fn new(
-        location_id: impl Into<String>,
-        session_id: impl Into<String>,
-        start_date: impl Into<ghl_runtime::Timestamp>,
-        end_date: impl Into<ghl_runtime::Timestamp>,
-    ) -> Self {
-        Self {
-            location_id: location_id.into(),
-            session_id: session_id.into(),
-            start_date: ghl_runtime::Timestamp::text(start_date),
-            end_date: ghl_runtime::Timestamp::text(end_date),
-            account_ids: None,
+    /// A `EditSessionCalendarDto`, built by name: set its required fields ([`location_id`](EditSessionCalendarDtoBuilder::location_id), [`session_id`](EditSessionCalendarDtoBuilder::session_id), [`start_date`](EditSessionCalendarDtoBuilder::start_date), [`end_date`](EditSessionCalendarDtoBuilder::end_date)) on the returned [`EditSessionCalendarDtoBuilder`], then [`build`](EditSessionCalendarDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> EditSessionCalendarDtoBuilder {
+        EditSessionCalendarDtoBuilder {
+            location_id: Unset,
+            session_id: Unset,
+            start_date: Unset,
+            end_date: Unset,
         }
     }
 
@@ -2923,6 +4507,125 @@ impl EditSessionCalendarDto {
     ) -> Self {
         self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`EditSessionCalendarDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct EditSessionCalendarDtoBuilder<
+    LocationId = Unset,
+    SessionId = Unset,
+    StartDate = Unset,
+    EndDate = Unset,
+> {
+    location_id: LocationId,
+    session_id: SessionId,
+    start_date: StartDate,
+    end_date: EndDate,
+}
+
+impl<
+    SessionId,
+    StartDate,
+    EndDate,
+> EditSessionCalendarDtoBuilder<Unset, SessionId, StartDate, EndDate> {
+    /// Sets [`location_id`](EditSessionCalendarDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> EditSessionCalendarDtoBuilder<String, SessionId, StartDate, EndDate> {
+        EditSessionCalendarDtoBuilder {
+            location_id: location_id.into(),
+            session_id: self.session_id,
+            start_date: self.start_date,
+            end_date: self.end_date,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    StartDate,
+    EndDate,
+> EditSessionCalendarDtoBuilder<LocationId, Unset, StartDate, EndDate> {
+    /// Sets [`session_id`](EditSessionCalendarDto::session_id).
+    pub fn session_id(
+        self,
+        session_id: impl Into<String>,
+    ) -> EditSessionCalendarDtoBuilder<LocationId, String, StartDate, EndDate> {
+        EditSessionCalendarDtoBuilder {
+            location_id: self.location_id,
+            session_id: session_id.into(),
+            start_date: self.start_date,
+            end_date: self.end_date,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    SessionId,
+    EndDate,
+> EditSessionCalendarDtoBuilder<LocationId, SessionId, Unset, EndDate> {
+    /// Sets [`start_date`](EditSessionCalendarDto::start_date).
+    pub fn start_date(
+        self,
+        start_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> EditSessionCalendarDtoBuilder<LocationId, SessionId, String, EndDate> {
+        EditSessionCalendarDtoBuilder {
+            location_id: self.location_id,
+            session_id: self.session_id,
+            start_date: ghl_runtime::Timestamp::text(start_date),
+            end_date: self.end_date,
+        }
+    }
+}
+
+impl<
+    LocationId,
+    SessionId,
+    StartDate,
+> EditSessionCalendarDtoBuilder<LocationId, SessionId, StartDate, Unset> {
+    /// Sets [`end_date`](EditSessionCalendarDto::end_date).
+    pub fn end_date(
+        self,
+        end_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> EditSessionCalendarDtoBuilder<LocationId, SessionId, StartDate, String> {
+        EditSessionCalendarDtoBuilder {
+            location_id: self.location_id,
+            session_id: self.session_id,
+            start_date: self.start_date,
+            end_date: ghl_runtime::Timestamp::text(end_date),
+        }
+    }
+}
+
+impl<
+    LocationId,
+    SessionId,
+    StartDate,
+    EndDate,
+> EditSessionCalendarDtoBuilder<LocationId, SessionId, StartDate, EndDate> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> EditSessionCalendarDto
+    where
+        LocationId: Given<String>,
+        SessionId: Given<String>,
+        StartDate: Given<String>,
+        EndDate: Given<String>,
+    {
+        let location_id = self.location_id.given();
+        let session_id = self.session_id.given();
+        let start_date = self.start_date.given();
+        let end_date = self.end_date.given();
+        EditSessionCalendarDto {
+            location_id,
+            session_id,
+            start_date,
+            end_date,
+            account_ids: None,
+        }
     }
 }
 
@@ -5176,19 +6879,13 @@ pub struct MentionsDto {
 }
 
 impl MentionsDto {
-    /// A `MentionsDto` with its required fields (`name`, `id`, `offset`, `length`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        id: impl Into<String>,
-        offset: i64,
-        length: f64,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            id: id.into(),
-            offset,
-            length,
-            slug: None,
+    /// A `MentionsDto`, built by name: set its required fields ([`name`](MentionsDtoBuilder::name), [`id`](MentionsDtoBuilder::id), [`offset`](MentionsDtoBuilder::offset), [`length`](MentionsDtoBuilder::length)) on the returned [`MentionsDtoBuilder`], then [`build`](MentionsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> MentionsDtoBuilder {
+        MentionsDtoBuilder {
+            name: Unset,
+            id: Unset,
+            offset: Unset,
+            length: Unset,
         }
     }
 
@@ -5196,6 +6893,93 @@ impl MentionsDto {
     pub fn slug(mut self, slug: impl Into<String>) -> Self {
         self.slug = Some(slug.into());
         self
+    }
+}
+
+/// Builds a [`MentionsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct MentionsDtoBuilder<Name = Unset, Id = Unset, Offset = Unset, Length = Unset> {
+    name: Name,
+    id: Id,
+    offset: Offset,
+    length: Length,
+}
+
+impl<Id, Offset, Length> MentionsDtoBuilder<Unset, Id, Offset, Length> {
+    /// Sets [`name`](MentionsDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> MentionsDtoBuilder<String, Id, Offset, Length> {
+        MentionsDtoBuilder {
+            name: name.into(),
+            id: self.id,
+            offset: self.offset,
+            length: self.length,
+        }
+    }
+}
+
+impl<Name, Offset, Length> MentionsDtoBuilder<Name, Unset, Offset, Length> {
+    /// Sets [`id`](MentionsDto::id).
+    pub fn id(
+        self,
+        id: impl Into<String>,
+    ) -> MentionsDtoBuilder<Name, String, Offset, Length> {
+        MentionsDtoBuilder {
+            name: self.name,
+            id: id.into(),
+            offset: self.offset,
+            length: self.length,
+        }
+    }
+}
+
+impl<Name, Id, Length> MentionsDtoBuilder<Name, Id, Unset, Length> {
+    /// Sets [`offset`](MentionsDto::offset).
+    pub fn offset(self, offset: i64) -> MentionsDtoBuilder<Name, Id, i64, Length> {
+        MentionsDtoBuilder {
+            name: self.name,
+            id: self.id,
+            offset,
+            length: self.length,
+        }
+    }
+}
+
+impl<Name, Id, Offset> MentionsDtoBuilder<Name, Id, Offset, Unset> {
+    /// Sets [`length`](MentionsDto::length).
+    pub fn length(self, length: f64) -> MentionsDtoBuilder<Name, Id, Offset, f64> {
+        MentionsDtoBuilder {
+            name: self.name,
+            id: self.id,
+            offset: self.offset,
+            length,
+        }
+    }
+}
+
+impl<Name, Id, Offset, Length> MentionsDtoBuilder<Name, Id, Offset, Length> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> MentionsDto
+    where
+        Name: Given<String>,
+        Id: Given<String>,
+        Offset: Given<i64>,
+        Length: Given<f64>,
+    {
+        let name = self.name.given();
+        let id = self.id.given();
+        let offset = self.offset.given();
+        let length = self.length.given();
+        MentionsDto {
+            name,
+            id,
+            offset,
+            length,
+            slug: None,
+        }
     }
 }
 
@@ -6337,23 +8121,14 @@ pub struct SearchPostDto {
 }
 
 impl SearchPostDto {
-    /// A `SearchPostDto` with its required fields (`skip`, `limit`, `from_date`, `to_date`, `include_users`); set the others with the setters.
-    pub fn new(
-        skip: i64,
-        limit: i64,
-        from_date: impl Into<ghl_runtime::Timestamp>,
-        to_date: impl Into<ghl_runtime::Timestamp>,
-        include_users: bool,
-    ) -> Self {
-        Self {
-            type_: None,
-            post_type: None,
-            skip,
-            limit,
-            from_date: ghl_runtime::Timestamp::text(from_date),
-            to_date: ghl_runtime::Timestamp::text(to_date),
-            include_users,
-            account_ids: None,
+    /// A `SearchPostDto`, built by name: set its required fields ([`skip`](SearchPostDtoBuilder::skip), [`limit`](SearchPostDtoBuilder::limit), [`from_date`](SearchPostDtoBuilder::from_date), [`to_date`](SearchPostDtoBuilder::to_date), [`include_users`](SearchPostDtoBuilder::include_users)) on the returned [`SearchPostDtoBuilder`], then [`build`](SearchPostDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SearchPostDtoBuilder {
+        SearchPostDtoBuilder {
+            skip: Unset,
+            limit: Unset,
+            from_date: Unset,
+            to_date: Unset,
+            include_users: Unset,
         }
     }
 
@@ -6376,6 +8151,162 @@ impl SearchPostDto {
     ) -> Self {
         self.account_ids = Some(account_ids.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`SearchPostDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SearchPostDtoBuilder<
+    Skip = Unset,
+    Limit = Unset,
+    FromDate = Unset,
+    ToDate = Unset,
+    IncludeUsers = Unset,
+> {
+    skip: Skip,
+    limit: Limit,
+    from_date: FromDate,
+    to_date: ToDate,
+    include_users: IncludeUsers,
+}
+
+impl<
+    Limit,
+    FromDate,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Unset, Limit, FromDate, ToDate, IncludeUsers> {
+    /// Sets [`skip`](SearchPostDto::skip).
+    pub fn skip(
+        self,
+        skip: i64,
+    ) -> SearchPostDtoBuilder<i64, Limit, FromDate, ToDate, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip,
+            limit: self.limit,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    FromDate,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Unset, FromDate, ToDate, IncludeUsers> {
+    /// Sets [`limit`](SearchPostDto::limit).
+    pub fn limit(
+        self,
+        limit: i64,
+    ) -> SearchPostDtoBuilder<Skip, i64, FromDate, ToDate, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Limit, Unset, ToDate, IncludeUsers> {
+    /// Sets [`from_date`](SearchPostDto::from_date).
+    pub fn from_date(
+        self,
+        from_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> SearchPostDtoBuilder<Skip, Limit, String, ToDate, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit: self.limit,
+            from_date: ghl_runtime::Timestamp::text(from_date),
+            to_date: self.to_date,
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    FromDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Limit, FromDate, Unset, IncludeUsers> {
+    /// Sets [`to_date`](SearchPostDto::to_date).
+    pub fn to_date(
+        self,
+        to_date: impl Into<ghl_runtime::Timestamp>,
+    ) -> SearchPostDtoBuilder<Skip, Limit, FromDate, String, IncludeUsers> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit: self.limit,
+            from_date: self.from_date,
+            to_date: ghl_runtime::Timestamp::text(to_date),
+            include_users: self.include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    FromDate,
+    ToDate,
+> SearchPostDtoBuilder<Skip, Limit, FromDate, ToDate, Unset> {
+    /// Sets [`include_users`](SearchPostDto::include_users).
+    pub fn include_users(
+        self,
+        include_users: bool,
+    ) -> SearchPostDtoBuilder<Skip, Limit, FromDate, ToDate, bool> {
+        SearchPostDtoBuilder {
+            skip: self.skip,
+            limit: self.limit,
+            from_date: self.from_date,
+            to_date: self.to_date,
+            include_users,
+        }
+    }
+}
+
+impl<
+    Skip,
+    Limit,
+    FromDate,
+    ToDate,
+    IncludeUsers,
+> SearchPostDtoBuilder<Skip, Limit, FromDate, ToDate, IncludeUsers> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SearchPostDto
+    where
+        Skip: Given<i64>,
+        Limit: Given<i64>,
+        FromDate: Given<String>,
+        ToDate: Given<String>,
+        IncludeUsers: Given<bool>,
+    {
+        let skip = self.skip.given();
+        let limit = self.limit.given();
+        let from_date = self.from_date.given();
+        let to_date = self.to_date.given();
+        let include_users = self.include_users.given();
+        SearchPostDto {
+            type_: None,
+            post_type: None,
+            skip,
+            limit,
+            from_date,
+            to_date,
+            include_users,
+            account_ids: None,
+        }
     }
 }
 
@@ -6404,22 +8335,14 @@ pub struct SetAccountsDto {
 }
 
 impl SetAccountsDto {
-    /// A `SetAccountsDto` with its required fields (`account_ids`, `file_path`, `rows_count`, `file_name`, `user_id`); set the others with the setters.
-    pub fn new(
-        account_ids: Vec<String>,
-        file_path: impl Into<String>,
-        rows_count: i64,
-        file_name: impl Into<String>,
-        user_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            account_ids,
-            file_path: file_path.into(),
-            rows_count,
-            file_name: file_name.into(),
-            approver: None,
-            user_id: user_id.into(),
-            csv_file_type: None,
+    /// A `SetAccountsDto`, built by name: set its required fields ([`account_ids`](SetAccountsDtoBuilder::account_ids), [`file_path`](SetAccountsDtoBuilder::file_path), [`rows_count`](SetAccountsDtoBuilder::rows_count), [`file_name`](SetAccountsDtoBuilder::file_name), [`user_id`](SetAccountsDtoBuilder::user_id)) on the returned [`SetAccountsDtoBuilder`], then [`build`](SetAccountsDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SetAccountsDtoBuilder {
+        SetAccountsDtoBuilder {
+            account_ids: Unset,
+            file_path: Unset,
+            rows_count: Unset,
+            file_name: Unset,
+            user_id: Unset,
         }
     }
 
@@ -6433,6 +8356,161 @@ impl SetAccountsDto {
     pub fn csv_file_type(mut self, csv_file_type: impl Into<CsvFileType>) -> Self {
         self.csv_file_type = Some(csv_file_type.into());
         self
+    }
+}
+
+/// Builds a [`SetAccountsDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SetAccountsDtoBuilder<
+    AccountIds = Unset,
+    FilePath = Unset,
+    RowsCount = Unset,
+    FileName = Unset,
+    UserId = Unset,
+> {
+    account_ids: AccountIds,
+    file_path: FilePath,
+    rows_count: RowsCount,
+    file_name: FileName,
+    user_id: UserId,
+}
+
+impl<
+    FilePath,
+    RowsCount,
+    FileName,
+    UserId,
+> SetAccountsDtoBuilder<Unset, FilePath, RowsCount, FileName, UserId> {
+    /// Sets [`account_ids`](SetAccountsDto::account_ids).
+    pub fn account_ids(
+        self,
+        account_ids: Vec<String>,
+    ) -> SetAccountsDtoBuilder<Vec<String>, FilePath, RowsCount, FileName, UserId> {
+        SetAccountsDtoBuilder {
+            account_ids,
+            file_path: self.file_path,
+            rows_count: self.rows_count,
+            file_name: self.file_name,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    RowsCount,
+    FileName,
+    UserId,
+> SetAccountsDtoBuilder<AccountIds, Unset, RowsCount, FileName, UserId> {
+    /// Sets [`file_path`](SetAccountsDto::file_path).
+    pub fn file_path(
+        self,
+        file_path: impl Into<String>,
+    ) -> SetAccountsDtoBuilder<AccountIds, String, RowsCount, FileName, UserId> {
+        SetAccountsDtoBuilder {
+            account_ids: self.account_ids,
+            file_path: file_path.into(),
+            rows_count: self.rows_count,
+            file_name: self.file_name,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    FilePath,
+    FileName,
+    UserId,
+> SetAccountsDtoBuilder<AccountIds, FilePath, Unset, FileName, UserId> {
+    /// Sets [`rows_count`](SetAccountsDto::rows_count).
+    pub fn rows_count(
+        self,
+        rows_count: i64,
+    ) -> SetAccountsDtoBuilder<AccountIds, FilePath, i64, FileName, UserId> {
+        SetAccountsDtoBuilder {
+            account_ids: self.account_ids,
+            file_path: self.file_path,
+            rows_count,
+            file_name: self.file_name,
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    FilePath,
+    RowsCount,
+    UserId,
+> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, Unset, UserId> {
+    /// Sets [`file_name`](SetAccountsDto::file_name).
+    pub fn file_name(
+        self,
+        file_name: impl Into<String>,
+    ) -> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, String, UserId> {
+        SetAccountsDtoBuilder {
+            account_ids: self.account_ids,
+            file_path: self.file_path,
+            rows_count: self.rows_count,
+            file_name: file_name.into(),
+            user_id: self.user_id,
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    FilePath,
+    RowsCount,
+    FileName,
+> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, FileName, Unset> {
+    /// Sets [`user_id`](SetAccountsDto::user_id).
+    pub fn user_id(
+        self,
+        user_id: impl Into<String>,
+    ) -> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, FileName, String> {
+        SetAccountsDtoBuilder {
+            account_ids: self.account_ids,
+            file_path: self.file_path,
+            rows_count: self.rows_count,
+            file_name: self.file_name,
+            user_id: user_id.into(),
+        }
+    }
+}
+
+impl<
+    AccountIds,
+    FilePath,
+    RowsCount,
+    FileName,
+    UserId,
+> SetAccountsDtoBuilder<AccountIds, FilePath, RowsCount, FileName, UserId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SetAccountsDto
+    where
+        AccountIds: Given<Vec<String>>,
+        FilePath: Given<String>,
+        RowsCount: Given<i64>,
+        FileName: Given<String>,
+        UserId: Given<String>,
+    {
+        let account_ids = self.account_ids.given();
+        let file_path = self.file_path.given();
+        let rows_count = self.rows_count.given();
+        let file_name = self.file_name.given();
+        let user_id = self.user_id.given();
+        SetAccountsDto {
+            account_ids,
+            file_path,
+            rows_count,
+            file_name,
+            approver: None,
+            user_id,
+            csv_file_type: None,
+        }
     }
 }
 
@@ -6995,12 +9073,11 @@ pub struct SocialPostMediaWrite {
 }
 
 impl SocialPostMediaWrite {
-    /// A `SocialPostMediaWrite` with its required fields (`url`, `type_`); set the others with the setters.
-    pub fn new(url: impl Into<String>, type_: impl Into<String>) -> Self {
-        Self {
-            url: url.into(),
-            type_: type_.into(),
-            caption: None,
+    /// A `SocialPostMediaWrite`, built by name: set its required fields ([`url`](SocialPostMediaWriteBuilder::url), [`type_`](SocialPostMediaWriteBuilder::type_)) on the returned [`SocialPostMediaWriteBuilder`], then [`build`](SocialPostMediaWriteBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SocialPostMediaWriteBuilder {
+        SocialPostMediaWriteBuilder {
+            url: Unset,
+            type_: Unset,
         }
     }
 
@@ -7008,6 +9085,57 @@ impl SocialPostMediaWrite {
     pub fn caption(mut self, caption: impl Into<String>) -> Self {
         self.caption = Some(caption.into());
         self
+    }
+}
+
+/// Builds a [`SocialPostMediaWrite`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SocialPostMediaWriteBuilder<Url = Unset, TypeField = Unset> {
+    url: Url,
+    type_: TypeField,
+}
+
+impl<TypeField> SocialPostMediaWriteBuilder<Unset, TypeField> {
+    /// Sets [`url`](SocialPostMediaWrite::url).
+    pub fn url(
+        self,
+        url: impl Into<String>,
+    ) -> SocialPostMediaWriteBuilder<String, TypeField> {
+        SocialPostMediaWriteBuilder {
+            url: url.into(),
+            type_: self.type_,
+        }
+    }
+}
+
+impl<Url> SocialPostMediaWriteBuilder<Url, Unset> {
+    /// Sets [`type_`](SocialPostMediaWrite::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> SocialPostMediaWriteBuilder<Url, String> {
+        SocialPostMediaWriteBuilder {
+            url: self.url,
+            type_: type_.into(),
+        }
+    }
+}
+
+impl<Url, TypeField> SocialPostMediaWriteBuilder<Url, TypeField> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SocialPostMediaWrite
+    where
+        Url: Given<String>,
+        TypeField: Given<String>,
+    {
+        let url = self.url.given();
+        let type_ = self.type_.given();
+        SocialPostMediaWrite {
+            url,
+            type_,
+            caption: None,
+        }
     }
 }
 
@@ -7276,9 +9404,74 @@ pub struct TimeSchema {
 }
 
 impl TimeSchema {
-    /// A `TimeSchema` with its required fields (`hours`, `minutes`, `seconds`); set the others with the setters.
-    pub fn new(hours: f64, minutes: f64, seconds: f64) -> Self {
-        Self { hours, minutes, seconds }
+    /// A `TimeSchema`, built by name: set its required fields ([`hours`](TimeSchemaBuilder::hours), [`minutes`](TimeSchemaBuilder::minutes), [`seconds`](TimeSchemaBuilder::seconds)) on the returned [`TimeSchemaBuilder`], then [`build`](TimeSchemaBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> TimeSchemaBuilder {
+        TimeSchemaBuilder {
+            hours: Unset,
+            minutes: Unset,
+            seconds: Unset,
+        }
+    }
+}
+
+/// Builds a [`TimeSchema`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct TimeSchemaBuilder<Hours = Unset, Minutes = Unset, Seconds = Unset> {
+    hours: Hours,
+    minutes: Minutes,
+    seconds: Seconds,
+}
+
+impl<Minutes, Seconds> TimeSchemaBuilder<Unset, Minutes, Seconds> {
+    /// Sets [`hours`](TimeSchema::hours).
+    pub fn hours(self, hours: f64) -> TimeSchemaBuilder<f64, Minutes, Seconds> {
+        TimeSchemaBuilder {
+            hours,
+            minutes: self.minutes,
+            seconds: self.seconds,
+        }
+    }
+}
+
+impl<Hours, Seconds> TimeSchemaBuilder<Hours, Unset, Seconds> {
+    /// Sets [`minutes`](TimeSchema::minutes).
+    pub fn minutes(self, minutes: f64) -> TimeSchemaBuilder<Hours, f64, Seconds> {
+        TimeSchemaBuilder {
+            hours: self.hours,
+            minutes,
+            seconds: self.seconds,
+        }
+    }
+}
+
+impl<Hours, Minutes> TimeSchemaBuilder<Hours, Minutes, Unset> {
+    /// Sets [`seconds`](TimeSchema::seconds).
+    pub fn seconds(self, seconds: f64) -> TimeSchemaBuilder<Hours, Minutes, f64> {
+        TimeSchemaBuilder {
+            hours: self.hours,
+            minutes: self.minutes,
+            seconds,
+        }
+    }
+}
+
+impl<Hours, Minutes, Seconds> TimeSchemaBuilder<Hours, Minutes, Seconds> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> TimeSchema
+    where
+        Hours: Given<f64>,
+        Minutes: Given<f64>,
+        Seconds: Given<f64>,
+    {
+        let hours = self.hours.given();
+        let minutes = self.minutes.given();
+        let seconds = self.seconds.given();
+        TimeSchema {
+            hours,
+            minutes,
+            seconds,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Store API, one per schema of `apps/store.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 pub use ghl_common::types::AltType;
@@ -158,20 +159,13 @@ pub struct CreateShippingCarrierDto {
 }
 
 impl CreateShippingCarrierDto {
-    /// A `CreateShippingCarrierDto` with its required fields (`alt_id`, `alt_type`, `name`, `callback_url`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        callback_url: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            callback_url: callback_url.into(),
-            services: None,
-            allows_multiple_service_selection: None,
+    /// A `CreateShippingCarrierDto`, built by name: set its required fields ([`alt_id`](CreateShippingCarrierDtoBuilder::alt_id), [`alt_type`](CreateShippingCarrierDtoBuilder::alt_type), [`name`](CreateShippingCarrierDtoBuilder::name), [`callback_url`](CreateShippingCarrierDtoBuilder::callback_url)) on the returned [`CreateShippingCarrierDtoBuilder`], then [`build`](CreateShippingCarrierDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateShippingCarrierDtoBuilder {
+        CreateShippingCarrierDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            callback_url: Unset,
         }
     }
 
@@ -191,6 +185,126 @@ impl CreateShippingCarrierDto {
     ) -> Self {
         self.allows_multiple_service_selection = Some(allows_multiple_service_selection);
         self
+    }
+}
+
+/// Builds a [`CreateShippingCarrierDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateShippingCarrierDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    CallbackUrl = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    callback_url: CallbackUrl,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    CallbackUrl,
+> CreateShippingCarrierDtoBuilder<Unset, AltTypeField, Name, CallbackUrl> {
+    /// Sets [`alt_id`](CreateShippingCarrierDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateShippingCarrierDtoBuilder<String, AltTypeField, Name, CallbackUrl> {
+        CreateShippingCarrierDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            callback_url: self.callback_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    CallbackUrl,
+> CreateShippingCarrierDtoBuilder<AltId, Unset, Name, CallbackUrl> {
+    /// Sets [`alt_type`](CreateShippingCarrierDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateShippingCarrierDtoBuilder<AltId, AltType, Name, CallbackUrl> {
+        CreateShippingCarrierDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            callback_url: self.callback_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    CallbackUrl,
+> CreateShippingCarrierDtoBuilder<AltId, AltTypeField, Unset, CallbackUrl> {
+    /// Sets [`name`](CreateShippingCarrierDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateShippingCarrierDtoBuilder<AltId, AltTypeField, String, CallbackUrl> {
+        CreateShippingCarrierDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            callback_url: self.callback_url,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+> CreateShippingCarrierDtoBuilder<AltId, AltTypeField, Name, Unset> {
+    /// Sets [`callback_url`](CreateShippingCarrierDto::callback_url).
+    pub fn callback_url(
+        self,
+        callback_url: impl Into<String>,
+    ) -> CreateShippingCarrierDtoBuilder<AltId, AltTypeField, Name, String> {
+        CreateShippingCarrierDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            callback_url: callback_url.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    CallbackUrl,
+> CreateShippingCarrierDtoBuilder<AltId, AltTypeField, Name, CallbackUrl> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateShippingCarrierDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        CallbackUrl: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let callback_url = self.callback_url.given();
+        CreateShippingCarrierDto {
+            alt_id,
+            alt_type,
+            name,
+            callback_url,
+            services: None,
+            allows_multiple_service_selection: None,
+        }
     }
 }
 
@@ -246,32 +360,18 @@ pub struct CreateShippingRateDto {
 }
 
 impl CreateShippingRateDto {
-    /// A `CreateShippingRateDto` with its required fields (`alt_id`, `alt_type`, `name`, `currency`, `amount`, `condition_type`, `min_condition`, `max_condition`, `shipping_carrier_id`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        currency: impl Into<String>,
-        amount: f64,
-        condition_type: ConditionType,
-        min_condition: f64,
-        max_condition: f64,
-        shipping_carrier_id: impl Into<String>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            name: name.into(),
-            description: None,
-            currency: currency.into(),
-            amount,
-            condition_type,
-            min_condition,
-            max_condition,
-            is_carrier_rate: None,
-            shipping_carrier_id: shipping_carrier_id.into(),
-            percentage_of_rate_fee: None,
-            shipping_carrier_services: None,
+    /// A `CreateShippingRateDto`, built by name: set its required fields ([`alt_id`](CreateShippingRateDtoBuilder::alt_id), [`alt_type`](CreateShippingRateDtoBuilder::alt_type), [`name`](CreateShippingRateDtoBuilder::name), [`currency`](CreateShippingRateDtoBuilder::currency), [`amount`](CreateShippingRateDtoBuilder::amount), [`condition_type`](CreateShippingRateDtoBuilder::condition_type), [`min_condition`](CreateShippingRateDtoBuilder::min_condition), [`max_condition`](CreateShippingRateDtoBuilder::max_condition), [`shipping_carrier_id`](CreateShippingRateDtoBuilder::shipping_carrier_id)) on the returned [`CreateShippingRateDtoBuilder`], then [`build`](CreateShippingRateDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateShippingRateDtoBuilder {
+        CreateShippingRateDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            currency: Unset,
+            amount: Unset,
+            condition_type: Unset,
+            min_condition: Unset,
+            max_condition: Unset,
+            shipping_carrier_id: Unset,
         }
     }
 
@@ -304,6 +404,533 @@ impl CreateShippingRateDto {
             shipping_carrier_services.into_iter().map(Into::into).collect(),
         );
         self
+    }
+}
+
+/// Builds a [`CreateShippingRateDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateShippingRateDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    Currency = Unset,
+    Amount = Unset,
+    ConditionTypeField = Unset,
+    MinCondition = Unset,
+    MaxCondition = Unset,
+    ShippingCarrierId = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    currency: Currency,
+    amount: Amount,
+    condition_type: ConditionTypeField,
+    min_condition: MinCondition,
+    max_condition: MaxCondition,
+    shipping_carrier_id: ShippingCarrierId,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    Unset,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// Sets [`alt_id`](CreateShippingRateDto::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> CreateShippingRateDtoBuilder<
+        String,
+        AltTypeField,
+        Name,
+        Currency,
+        Amount,
+        ConditionTypeField,
+        MinCondition,
+        MaxCondition,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            condition_type: self.condition_type,
+            min_condition: self.min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    Unset,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// Sets [`alt_type`](CreateShippingRateDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltType,
+        Name,
+        Currency,
+        Amount,
+        ConditionTypeField,
+        MinCondition,
+        MaxCondition,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            condition_type: self.condition_type,
+            min_condition: self.min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// Sets [`name`](CreateShippingRateDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltTypeField,
+        String,
+        Currency,
+        Amount,
+        ConditionTypeField,
+        MinCondition,
+        MaxCondition,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: name.into(),
+            currency: self.currency,
+            amount: self.amount,
+            condition_type: self.condition_type,
+            min_condition: self.min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Unset,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// Sets [`currency`](CreateShippingRateDto::currency).
+    pub fn currency(
+        self,
+        currency: impl Into<String>,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        String,
+        Amount,
+        ConditionTypeField,
+        MinCondition,
+        MaxCondition,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: currency.into(),
+            amount: self.amount,
+            condition_type: self.condition_type,
+            min_condition: self.min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Unset,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// Sets [`amount`](CreateShippingRateDto::amount).
+    pub fn amount(
+        self,
+        amount: f64,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        f64,
+        ConditionTypeField,
+        MinCondition,
+        MaxCondition,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            amount,
+            condition_type: self.condition_type,
+            min_condition: self.min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    Unset,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// Sets [`condition_type`](CreateShippingRateDto::condition_type).
+    pub fn condition_type(
+        self,
+        condition_type: ConditionType,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Amount,
+        ConditionType,
+        MinCondition,
+        MaxCondition,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            condition_type,
+            min_condition: self.min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    Unset,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// Sets [`min_condition`](CreateShippingRateDto::min_condition).
+    pub fn min_condition(
+        self,
+        min_condition: f64,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Amount,
+        ConditionTypeField,
+        f64,
+        MaxCondition,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            condition_type: self.condition_type,
+            min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    Unset,
+    ShippingCarrierId,
+> {
+    /// Sets [`max_condition`](CreateShippingRateDto::max_condition).
+    pub fn max_condition(
+        self,
+        max_condition: f64,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Amount,
+        ConditionTypeField,
+        MinCondition,
+        f64,
+        ShippingCarrierId,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            condition_type: self.condition_type,
+            min_condition: self.min_condition,
+            max_condition,
+            shipping_carrier_id: self.shipping_carrier_id,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    Unset,
+> {
+    /// Sets [`shipping_carrier_id`](CreateShippingRateDto::shipping_carrier_id).
+    pub fn shipping_carrier_id(
+        self,
+        shipping_carrier_id: impl Into<String>,
+    ) -> CreateShippingRateDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Currency,
+        Amount,
+        ConditionTypeField,
+        MinCondition,
+        MaxCondition,
+        String,
+    > {
+        CreateShippingRateDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            currency: self.currency,
+            amount: self.amount,
+            condition_type: self.condition_type,
+            min_condition: self.min_condition,
+            max_condition: self.max_condition,
+            shipping_carrier_id: shipping_carrier_id.into(),
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> CreateShippingRateDtoBuilder<
+    AltId,
+    AltTypeField,
+    Name,
+    Currency,
+    Amount,
+    ConditionTypeField,
+    MinCondition,
+    MaxCondition,
+    ShippingCarrierId,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateShippingRateDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        Currency: Given<String>,
+        Amount: Given<f64>,
+        ConditionTypeField: Given<ConditionType>,
+        MinCondition: Given<f64>,
+        MaxCondition: Given<f64>,
+        ShippingCarrierId: Given<String>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let currency = self.currency.given();
+        let amount = self.amount.given();
+        let condition_type = self.condition_type.given();
+        let min_condition = self.min_condition.given();
+        let max_condition = self.max_condition.given();
+        let shipping_carrier_id = self.shipping_carrier_id.given();
+        CreateShippingRateDto {
+            alt_id,
+            alt_type,
+            name,
+            description: None,
+            currency,
+            amount,
+            condition_type,
+            min_condition,
+            max_condition,
+            is_carrier_rate: None,
+            shipping_carrier_id,
+            percentage_of_rate_fee: None,
+            shipping_carrier_services: None,
+        }
     }
 }
 
@@ -340,17 +967,135 @@ pub struct CreateShippingZoneDto {
 }
 
 impl CreateShippingZoneDto {
-    /// A `CreateShippingZoneDto` with its required fields (`alt_id`, `alt_type`, `name`, `countries`); set the others with the setters.
-    pub fn new(
+    /// A `CreateShippingZoneDto`, built by name: set its required fields ([`alt_id`](CreateShippingZoneDtoBuilder::alt_id), [`alt_type`](CreateShippingZoneDtoBuilder::alt_type), [`name`](CreateShippingZoneDtoBuilder::name), [`countries`](CreateShippingZoneDtoBuilder::countries)) on the returned [`CreateShippingZoneDtoBuilder`], then [`build`](CreateShippingZoneDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateShippingZoneDtoBuilder {
+        CreateShippingZoneDtoBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            name: Unset,
+            countries: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateShippingZoneDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateShippingZoneDtoBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    Name = Unset,
+    Countries = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    name: Name,
+    countries: Countries,
+}
+
+impl<
+    AltTypeField,
+    Name,
+    Countries,
+> CreateShippingZoneDtoBuilder<Unset, AltTypeField, Name, Countries> {
+    /// Sets [`alt_id`](CreateShippingZoneDto::alt_id).
+    pub fn alt_id(
+        self,
         alt_id: impl Into<String>,
-        alt_type: AltType,
-        name: impl Into<String>,
-        countries: Vec<ShippingZoneCountryDto>,
-    ) -> Self {
-        Self {
+    ) -> CreateShippingZoneDtoBuilder<String, AltTypeField, Name, Countries> {
+        CreateShippingZoneDtoBuilder {
             alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            name: self.name,
+            countries: self.countries,
+        }
+    }
+}
+
+impl<
+    AltId,
+    Name,
+    Countries,
+> CreateShippingZoneDtoBuilder<AltId, Unset, Name, Countries> {
+    /// Sets [`alt_type`](CreateShippingZoneDto::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> CreateShippingZoneDtoBuilder<AltId, AltType, Name, Countries> {
+        CreateShippingZoneDtoBuilder {
+            alt_id: self.alt_id,
             alt_type,
+            name: self.name,
+            countries: self.countries,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Countries,
+> CreateShippingZoneDtoBuilder<AltId, AltTypeField, Unset, Countries> {
+    /// Sets [`name`](CreateShippingZoneDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateShippingZoneDtoBuilder<AltId, AltTypeField, String, Countries> {
+        CreateShippingZoneDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
             name: name.into(),
+            countries: self.countries,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+> CreateShippingZoneDtoBuilder<AltId, AltTypeField, Name, Unset> {
+    /// Sets [`countries`](CreateShippingZoneDto::countries).
+    pub fn countries(
+        self,
+        countries: Vec<ShippingZoneCountryDto>,
+    ) -> CreateShippingZoneDtoBuilder<
+        AltId,
+        AltTypeField,
+        Name,
+        Vec<ShippingZoneCountryDto>,
+    > {
+        CreateShippingZoneDtoBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            name: self.name,
+            countries,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    Name,
+    Countries,
+> CreateShippingZoneDtoBuilder<AltId, AltTypeField, Name, Countries> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateShippingZoneDto
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        Name: Given<String>,
+        Countries: Given<Vec<ShippingZoneCountryDto>>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let name = self.name.given();
+        let countries = self.countries.given();
+        CreateShippingZoneDto {
+            alt_id,
+            alt_type,
+            name,
             countries,
         }
     }
@@ -503,28 +1248,16 @@ pub struct GetAvailableShippingRates {
 }
 
 impl GetAvailableShippingRates {
-    /// A `GetAvailableShippingRates` with its required fields (`alt_id`, `alt_type`, `country`, `total_order_amount`, `total_order_weight`, `source`, `products`); set the others with the setters.
-    pub fn new(
-        alt_id: impl Into<String>,
-        alt_type: AltType,
-        country: Country,
-        total_order_amount: f64,
-        total_order_weight: f64,
-        source: OrderSource,
-        products: Vec<ProductItem>,
-    ) -> Self {
-        Self {
-            alt_id: alt_id.into(),
-            alt_type,
-            country,
-            address: None,
-            amount_available: None,
-            total_order_amount,
-            weight_available: None,
-            total_order_weight,
-            source,
-            products,
-            coupon_code: None,
+    /// A `GetAvailableShippingRates`, built by name: set its required fields ([`alt_id`](GetAvailableShippingRatesBuilder::alt_id), [`alt_type`](GetAvailableShippingRatesBuilder::alt_type), [`country`](GetAvailableShippingRatesBuilder::country), [`total_order_amount`](GetAvailableShippingRatesBuilder::total_order_amount), [`total_order_weight`](GetAvailableShippingRatesBuilder::total_order_weight), [`source`](GetAvailableShippingRatesBuilder::source), [`products`](GetAvailableShippingRatesBuilder::products)) on the returned [`GetAvailableShippingRatesBuilder`], then [`build`](GetAvailableShippingRatesBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> GetAvailableShippingRatesBuilder {
+        GetAvailableShippingRatesBuilder {
+            alt_id: Unset,
+            alt_type: Unset,
+            country: Unset,
+            total_order_amount: Unset,
+            total_order_weight: Unset,
+            source: Unset,
+            products: Unset,
         }
     }
 
@@ -550,6 +1283,365 @@ impl GetAvailableShippingRates {
     pub fn coupon_code(mut self, coupon_code: impl Into<String>) -> Self {
         self.coupon_code = Some(coupon_code.into());
         self
+    }
+}
+
+/// Builds a [`GetAvailableShippingRates`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct GetAvailableShippingRatesBuilder<
+    AltId = Unset,
+    AltTypeField = Unset,
+    CountryField = Unset,
+    TotalOrderAmount = Unset,
+    TotalOrderWeight = Unset,
+    Source = Unset,
+    Products = Unset,
+> {
+    alt_id: AltId,
+    alt_type: AltTypeField,
+    country: CountryField,
+    total_order_amount: TotalOrderAmount,
+    total_order_weight: TotalOrderWeight,
+    source: Source,
+    products: Products,
+}
+
+impl<
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> GetAvailableShippingRatesBuilder<
+    Unset,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> {
+    /// Sets [`alt_id`](GetAvailableShippingRates::alt_id).
+    pub fn alt_id(
+        self,
+        alt_id: impl Into<String>,
+    ) -> GetAvailableShippingRatesBuilder<
+        String,
+        AltTypeField,
+        CountryField,
+        TotalOrderAmount,
+        TotalOrderWeight,
+        Source,
+        Products,
+    > {
+        GetAvailableShippingRatesBuilder {
+            alt_id: alt_id.into(),
+            alt_type: self.alt_type,
+            country: self.country,
+            total_order_amount: self.total_order_amount,
+            total_order_weight: self.total_order_weight,
+            source: self.source,
+            products: self.products,
+        }
+    }
+}
+
+impl<
+    AltId,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> GetAvailableShippingRatesBuilder<
+    AltId,
+    Unset,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> {
+    /// Sets [`alt_type`](GetAvailableShippingRates::alt_type).
+    pub fn alt_type(
+        self,
+        alt_type: AltType,
+    ) -> GetAvailableShippingRatesBuilder<
+        AltId,
+        AltType,
+        CountryField,
+        TotalOrderAmount,
+        TotalOrderWeight,
+        Source,
+        Products,
+    > {
+        GetAvailableShippingRatesBuilder {
+            alt_id: self.alt_id,
+            alt_type,
+            country: self.country,
+            total_order_amount: self.total_order_amount,
+            total_order_weight: self.total_order_weight,
+            source: self.source,
+            products: self.products,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> GetAvailableShippingRatesBuilder<
+    AltId,
+    AltTypeField,
+    Unset,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> {
+    /// Sets [`country`](GetAvailableShippingRates::country).
+    pub fn country(
+        self,
+        country: Country,
+    ) -> GetAvailableShippingRatesBuilder<
+        AltId,
+        AltTypeField,
+        Country,
+        TotalOrderAmount,
+        TotalOrderWeight,
+        Source,
+        Products,
+    > {
+        GetAvailableShippingRatesBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            country,
+            total_order_amount: self.total_order_amount,
+            total_order_weight: self.total_order_weight,
+            source: self.source,
+            products: self.products,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderWeight,
+    Source,
+    Products,
+> GetAvailableShippingRatesBuilder<
+    AltId,
+    AltTypeField,
+    CountryField,
+    Unset,
+    TotalOrderWeight,
+    Source,
+    Products,
+> {
+    /// Sets [`total_order_amount`](GetAvailableShippingRates::total_order_amount).
+    pub fn total_order_amount(
+        self,
+        total_order_amount: f64,
+    ) -> GetAvailableShippingRatesBuilder<
+        AltId,
+        AltTypeField,
+        CountryField,
+        f64,
+        TotalOrderWeight,
+        Source,
+        Products,
+    > {
+        GetAvailableShippingRatesBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            country: self.country,
+            total_order_amount,
+            total_order_weight: self.total_order_weight,
+            source: self.source,
+            products: self.products,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    Source,
+    Products,
+> GetAvailableShippingRatesBuilder<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    Unset,
+    Source,
+    Products,
+> {
+    /// Sets [`total_order_weight`](GetAvailableShippingRates::total_order_weight).
+    pub fn total_order_weight(
+        self,
+        total_order_weight: f64,
+    ) -> GetAvailableShippingRatesBuilder<
+        AltId,
+        AltTypeField,
+        CountryField,
+        TotalOrderAmount,
+        f64,
+        Source,
+        Products,
+    > {
+        GetAvailableShippingRatesBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            country: self.country,
+            total_order_amount: self.total_order_amount,
+            total_order_weight,
+            source: self.source,
+            products: self.products,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Products,
+> GetAvailableShippingRatesBuilder<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Unset,
+    Products,
+> {
+    /// Sets [`source`](GetAvailableShippingRates::source).
+    pub fn source(
+        self,
+        source: OrderSource,
+    ) -> GetAvailableShippingRatesBuilder<
+        AltId,
+        AltTypeField,
+        CountryField,
+        TotalOrderAmount,
+        TotalOrderWeight,
+        OrderSource,
+        Products,
+    > {
+        GetAvailableShippingRatesBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            country: self.country,
+            total_order_amount: self.total_order_amount,
+            total_order_weight: self.total_order_weight,
+            source,
+            products: self.products,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+> GetAvailableShippingRatesBuilder<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Unset,
+> {
+    /// Sets [`products`](GetAvailableShippingRates::products).
+    pub fn products(
+        self,
+        products: Vec<ProductItem>,
+    ) -> GetAvailableShippingRatesBuilder<
+        AltId,
+        AltTypeField,
+        CountryField,
+        TotalOrderAmount,
+        TotalOrderWeight,
+        Source,
+        Vec<ProductItem>,
+    > {
+        GetAvailableShippingRatesBuilder {
+            alt_id: self.alt_id,
+            alt_type: self.alt_type,
+            country: self.country,
+            total_order_amount: self.total_order_amount,
+            total_order_weight: self.total_order_weight,
+            source: self.source,
+            products,
+        }
+    }
+}
+
+impl<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> GetAvailableShippingRatesBuilder<
+    AltId,
+    AltTypeField,
+    CountryField,
+    TotalOrderAmount,
+    TotalOrderWeight,
+    Source,
+    Products,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> GetAvailableShippingRates
+    where
+        AltId: Given<String>,
+        AltTypeField: Given<AltType>,
+        CountryField: Given<Country>,
+        TotalOrderAmount: Given<f64>,
+        TotalOrderWeight: Given<f64>,
+        Source: Given<OrderSource>,
+        Products: Given<Vec<ProductItem>>,
+    {
+        let alt_id = self.alt_id.given();
+        let alt_type = self.alt_type.given();
+        let country = self.country.given();
+        let total_order_amount = self.total_order_amount.given();
+        let total_order_weight = self.total_order_weight.given();
+        let source = self.source.given();
+        let products = self.products.given();
+        GetAvailableShippingRates {
+            alt_id,
+            alt_type,
+            country,
+            address: None,
+            amount_available: None,
+            total_order_amount,
+            weight_available: None,
+            total_order_weight,
+            source,
+            products,
+            coupon_code: None,
+        }
     }
 }
 
@@ -721,11 +1813,61 @@ pub struct ShippingCarrierServiceDto {
 }
 
 impl ShippingCarrierServiceDto {
-    /// A `ShippingCarrierServiceDto` with its required fields (`name`, `value`); set the others with the setters.
-    pub fn new(name: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
+    /// A `ShippingCarrierServiceDto`, built by name: set its required fields ([`name`](ShippingCarrierServiceDtoBuilder::name), [`value`](ShippingCarrierServiceDtoBuilder::value)) on the returned [`ShippingCarrierServiceDtoBuilder`], then [`build`](ShippingCarrierServiceDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> ShippingCarrierServiceDtoBuilder {
+        ShippingCarrierServiceDtoBuilder {
+            name: Unset,
+            value: Unset,
+        }
+    }
+}
+
+/// Builds a [`ShippingCarrierServiceDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct ShippingCarrierServiceDtoBuilder<Name = Unset, Value = Unset> {
+    name: Name,
+    value: Value,
+}
+
+impl<Value> ShippingCarrierServiceDtoBuilder<Unset, Value> {
+    /// Sets [`name`](ShippingCarrierServiceDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> ShippingCarrierServiceDtoBuilder<String, Value> {
+        ShippingCarrierServiceDtoBuilder {
             name: name.into(),
+            value: self.value,
+        }
+    }
+}
+
+impl<Name> ShippingCarrierServiceDtoBuilder<Name, Unset> {
+    /// Sets [`value`](ShippingCarrierServiceDto::value).
+    pub fn value(
+        self,
+        value: impl Into<String>,
+    ) -> ShippingCarrierServiceDtoBuilder<Name, String> {
+        ShippingCarrierServiceDtoBuilder {
+            name: self.name,
             value: value.into(),
+        }
+    }
+}
+
+impl<Name, Value> ShippingCarrierServiceDtoBuilder<Name, Value> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> ShippingCarrierServiceDto
+    where
+        Name: Given<String>,
+        Value: Given<String>,
+    {
+        let name = self.name.given();
+        let value = self.value.given();
+        ShippingCarrierServiceDto {
+            name,
+            value,
         }
     }
 }
@@ -868,18 +2010,171 @@ pub struct StoreOrderFulfillmentNotificationDto {
 }
 
 impl StoreOrderFulfillmentNotificationDto {
-    /// A `StoreOrderFulfillmentNotificationDto` with its required fields (`enabled`, `subject`, `email_template_id`, `default_email_template_id`); set the others with the setters.
-    pub fn new(
+    /// A `StoreOrderFulfillmentNotificationDto`, built by name: set its required fields ([`enabled`](StoreOrderFulfillmentNotificationDtoBuilder::enabled), [`subject`](StoreOrderFulfillmentNotificationDtoBuilder::subject), [`email_template_id`](StoreOrderFulfillmentNotificationDtoBuilder::email_template_id), [`default_email_template_id`](StoreOrderFulfillmentNotificationDtoBuilder::default_email_template_id)) on the returned [`StoreOrderFulfillmentNotificationDtoBuilder`], then [`build`](StoreOrderFulfillmentNotificationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> StoreOrderFulfillmentNotificationDtoBuilder {
+        StoreOrderFulfillmentNotificationDtoBuilder {
+            enabled: Unset,
+            subject: Unset,
+            email_template_id: Unset,
+            default_email_template_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`StoreOrderFulfillmentNotificationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct StoreOrderFulfillmentNotificationDtoBuilder<
+    Enabled = Unset,
+    Subject = Unset,
+    EmailTemplateId = Unset,
+    DefaultEmailTemplateId = Unset,
+> {
+    enabled: Enabled,
+    subject: Subject,
+    email_template_id: EmailTemplateId,
+    default_email_template_id: DefaultEmailTemplateId,
+}
+
+impl<
+    Subject,
+    EmailTemplateId,
+    DefaultEmailTemplateId,
+> StoreOrderFulfillmentNotificationDtoBuilder<
+    Unset,
+    Subject,
+    EmailTemplateId,
+    DefaultEmailTemplateId,
+> {
+    /// Sets [`enabled`](StoreOrderFulfillmentNotificationDto::enabled).
+    pub fn enabled(
+        self,
         enabled: bool,
-        subject: impl Into<String>,
-        email_template_id: impl Into<String>,
-        default_email_template_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> StoreOrderFulfillmentNotificationDtoBuilder<
+        bool,
+        Subject,
+        EmailTemplateId,
+        DefaultEmailTemplateId,
+    > {
+        StoreOrderFulfillmentNotificationDtoBuilder {
             enabled,
+            subject: self.subject,
+            email_template_id: self.email_template_id,
+            default_email_template_id: self.default_email_template_id,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    EmailTemplateId,
+    DefaultEmailTemplateId,
+> StoreOrderFulfillmentNotificationDtoBuilder<
+    Enabled,
+    Unset,
+    EmailTemplateId,
+    DefaultEmailTemplateId,
+> {
+    /// Sets [`subject`](StoreOrderFulfillmentNotificationDto::subject).
+    pub fn subject(
+        self,
+        subject: impl Into<String>,
+    ) -> StoreOrderFulfillmentNotificationDtoBuilder<
+        Enabled,
+        String,
+        EmailTemplateId,
+        DefaultEmailTemplateId,
+    > {
+        StoreOrderFulfillmentNotificationDtoBuilder {
+            enabled: self.enabled,
             subject: subject.into(),
+            email_template_id: self.email_template_id,
+            default_email_template_id: self.default_email_template_id,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    Subject,
+    DefaultEmailTemplateId,
+> StoreOrderFulfillmentNotificationDtoBuilder<
+    Enabled,
+    Subject,
+    Unset,
+    DefaultEmailTemplateId,
+> {
+    /// Sets [`email_template_id`](StoreOrderFulfillmentNotificationDto::email_template_id).
+    pub fn email_template_id(
+        self,
+        email_template_id: impl Into<String>,
+    ) -> StoreOrderFulfillmentNotificationDtoBuilder<
+        Enabled,
+        Subject,
+        String,
+        DefaultEmailTemplateId,
+    > {
+        StoreOrderFulfillmentNotificationDtoBuilder {
+            enabled: self.enabled,
+            subject: self.subject,
             email_template_id: email_template_id.into(),
+            default_email_template_id: self.default_email_template_id,
+        }
+    }
+}
+
+impl<
+    Enabled,
+    Subject,
+    EmailTemplateId,
+> StoreOrderFulfillmentNotificationDtoBuilder<Enabled, Subject, EmailTemplateId, Unset> {
+    /// Sets [`default_email_template_id`](StoreOrderFulfillmentNotificationDto::default_email_template_id).
+    pub fn default_email_template_id(
+        self,
+        default_email_template_id: impl Into<String>,
+    ) -> StoreOrderFulfillmentNotificationDtoBuilder<
+        Enabled,
+        Subject,
+        EmailTemplateId,
+        String,
+    > {
+        StoreOrderFulfillmentNotificationDtoBuilder {
+            enabled: self.enabled,
+            subject: self.subject,
+            email_template_id: self.email_template_id,
             default_email_template_id: default_email_template_id.into(),
+        }
+    }
+}
+
+impl<
+    Enabled,
+    Subject,
+    EmailTemplateId,
+    DefaultEmailTemplateId,
+> StoreOrderFulfillmentNotificationDtoBuilder<
+    Enabled,
+    Subject,
+    EmailTemplateId,
+    DefaultEmailTemplateId,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> StoreOrderFulfillmentNotificationDto
+    where
+        Enabled: Given<bool>,
+        Subject: Given<String>,
+        EmailTemplateId: Given<String>,
+        DefaultEmailTemplateId: Given<String>,
+    {
+        let enabled = self.enabled.given();
+        let subject = self.subject.given();
+        let email_template_id = self.email_template_id.given();
+        let default_email_template_id = self.default_email_template_id.given();
+        StoreOrderFulfillmentNotificationDto {
+            enabled,
+            subject,
+            email_template_id,
+            default_email_template_id,
         }
     }
 }
@@ -946,24 +2241,14 @@ pub struct StoreShippingOriginDto {
 }
 
 impl StoreShippingOriginDto {
-    /// A `StoreShippingOriginDto` with its required fields (`name`, `country`, `city`, `street1`, `zip`); set the others with the setters.
-    pub fn new(
-        name: impl Into<String>,
-        country: f64,
-        city: impl Into<String>,
-        street1: impl Into<String>,
-        zip: impl Into<String>,
-    ) -> Self {
-        Self {
-            name: name.into(),
-            country,
-            state: None,
-            city: city.into(),
-            street1: street1.into(),
-            street2: None,
-            zip: zip.into(),
-            phone: None,
-            email: None,
+    /// A `StoreShippingOriginDto`, built by name: set its required fields ([`name`](StoreShippingOriginDtoBuilder::name), [`country`](StoreShippingOriginDtoBuilder::country), [`city`](StoreShippingOriginDtoBuilder::city), [`street1`](StoreShippingOriginDtoBuilder::street1), [`zip`](StoreShippingOriginDtoBuilder::zip)) on the returned [`StoreShippingOriginDtoBuilder`], then [`build`](StoreShippingOriginDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> StoreShippingOriginDtoBuilder {
+        StoreShippingOriginDtoBuilder {
+            name: Unset,
+            country: Unset,
+            city: Unset,
+            street1: Unset,
+            zip: Unset,
         }
     }
 
@@ -989,6 +2274,163 @@ impl StoreShippingOriginDto {
     pub fn email(mut self, email: impl Into<String>) -> Self {
         self.email = Some(email.into());
         self
+    }
+}
+
+/// Builds a [`StoreShippingOriginDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct StoreShippingOriginDtoBuilder<
+    Name = Unset,
+    CountryField = Unset,
+    City = Unset,
+    Street1 = Unset,
+    Zip = Unset,
+> {
+    name: Name,
+    country: CountryField,
+    city: City,
+    street1: Street1,
+    zip: Zip,
+}
+
+impl<
+    CountryField,
+    City,
+    Street1,
+    Zip,
+> StoreShippingOriginDtoBuilder<Unset, CountryField, City, Street1, Zip> {
+    /// Sets [`name`](StoreShippingOriginDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> StoreShippingOriginDtoBuilder<String, CountryField, City, Street1, Zip> {
+        StoreShippingOriginDtoBuilder {
+            name: name.into(),
+            country: self.country,
+            city: self.city,
+            street1: self.street1,
+            zip: self.zip,
+        }
+    }
+}
+
+impl<
+    Name,
+    City,
+    Street1,
+    Zip,
+> StoreShippingOriginDtoBuilder<Name, Unset, City, Street1, Zip> {
+    /// Sets [`country`](StoreShippingOriginDto::country).
+    pub fn country(
+        self,
+        country: f64,
+    ) -> StoreShippingOriginDtoBuilder<Name, f64, City, Street1, Zip> {
+        StoreShippingOriginDtoBuilder {
+            name: self.name,
+            country,
+            city: self.city,
+            street1: self.street1,
+            zip: self.zip,
+        }
+    }
+}
+
+impl<
+    Name,
+    CountryField,
+    Street1,
+    Zip,
+> StoreShippingOriginDtoBuilder<Name, CountryField, Unset, Street1, Zip> {
+    /// Sets [`city`](StoreShippingOriginDto::city).
+    pub fn city(
+        self,
+        city: impl Into<String>,
+    ) -> StoreShippingOriginDtoBuilder<Name, CountryField, String, Street1, Zip> {
+        StoreShippingOriginDtoBuilder {
+            name: self.name,
+            country: self.country,
+            city: city.into(),
+            street1: self.street1,
+            zip: self.zip,
+        }
+    }
+}
+
+impl<
+    Name,
+    CountryField,
+    City,
+    Zip,
+> StoreShippingOriginDtoBuilder<Name, CountryField, City, Unset, Zip> {
+    /// Sets [`street1`](StoreShippingOriginDto::street1).
+    pub fn street1(
+        self,
+        street1: impl Into<String>,
+    ) -> StoreShippingOriginDtoBuilder<Name, CountryField, City, String, Zip> {
+        StoreShippingOriginDtoBuilder {
+            name: self.name,
+            country: self.country,
+            city: self.city,
+            street1: street1.into(),
+            zip: self.zip,
+        }
+    }
+}
+
+impl<
+    Name,
+    CountryField,
+    City,
+    Street1,
+> StoreShippingOriginDtoBuilder<Name, CountryField, City, Street1, Unset> {
+    /// Sets [`zip`](StoreShippingOriginDto::zip).
+    pub fn zip(
+        self,
+        zip: impl Into<String>,
+    ) -> StoreShippingOriginDtoBuilder<Name, CountryField, City, Street1, String> {
+        StoreShippingOriginDtoBuilder {
+            name: self.name,
+            country: self.country,
+            city: self.city,
+            street1: self.street1,
+            zip: zip.into(),
+        }
+    }
+}
+
+impl<
+    Name,
+    CountryField,
+    City,
+    Street1,
+    Zip,
+> StoreShippingOriginDtoBuilder<Name, CountryField, City, Street1, Zip> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> StoreShippingOriginDto
+    where
+        Name: Given<String>,
+        CountryField: Given<f64>,
+        City: Given<String>,
+        Street1: Given<String>,
+        Zip: Given<String>,
+    {
+        let name = self.name.given();
+        let country = self.country.given();
+        let city = self.city.given();
+        let street1 = self.street1.given();
+        let zip = self.zip.given();
+        StoreShippingOriginDto {
+            name,
+            country,
+            state: None,
+            city,
+            street1,
+            street2: None,
+            zip,
+            phone: None,
+            email: None,
+        }
     }
 }
 

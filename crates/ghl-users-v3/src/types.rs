@@ -3,6 +3,7 @@
 
 //! Request and response types of the Users API v3 API, one per schema of `apps/v3/users-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /users/`.
@@ -54,33 +55,17 @@ pub struct CreateUserDto {
 }
 
 impl CreateUserDto {
-    /// A `CreateUserDto` with its required fields (`company_id`, `email`, `password`, `type_`, `role`, `location_ids`, `first_name`, `last_name`); set the others with the setters.
-    pub fn new(
-        company_id: impl Into<String>,
-        email: impl Into<String>,
-        password: impl Into<String>,
-        type_: impl Into<String>,
-        role: impl Into<String>,
-        location_ids: Vec<String>,
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-    ) -> Self {
-        Self {
-            company_id: company_id.into(),
-            email: email.into(),
-            password: password.into(),
-            phone: None,
-            type_: type_.into(),
-            role: role.into(),
-            location_ids,
-            permissions: None,
-            scopes: None,
-            scopes_assigned_to_only: None,
-            profile_photo: None,
-            twilio_phone: None,
-            platform_language: None,
-            first_name: first_name.into(),
-            last_name: last_name.into(),
+    /// A `CreateUserDto`, built by name: set its required fields ([`company_id`](CreateUserDtoBuilder::company_id), [`email`](CreateUserDtoBuilder::email), [`password`](CreateUserDtoBuilder::password), [`type_`](CreateUserDtoBuilder::type_), [`role`](CreateUserDtoBuilder::role), [`location_ids`](CreateUserDtoBuilder::location_ids), [`first_name`](CreateUserDtoBuilder::first_name), [`last_name`](CreateUserDtoBuilder::last_name)) on the returned [`CreateUserDtoBuilder`], then [`build`](CreateUserDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateUserDtoBuilder {
+        CreateUserDtoBuilder {
+            company_id: Unset,
+            email: Unset,
+            password: Unset,
+            type_: Unset,
+            role: Unset,
+            location_ids: Unset,
+            first_name: Unset,
+            last_name: Unset,
         }
     }
 
@@ -146,6 +131,448 @@ impl CreateUserDto {
     }
 }
 
+/// Builds a [`CreateUserDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateUserDtoBuilder<
+    CompanyId = Unset,
+    Email = Unset,
+    Password = Unset,
+    Type = Unset,
+    Role = Unset,
+    LocationIds = Unset,
+    FirstName = Unset,
+    LastName = Unset,
+> {
+    company_id: CompanyId,
+    email: Email,
+    password: Password,
+    type_: Type,
+    role: Role,
+    location_ids: LocationIds,
+    first_name: FirstName,
+    last_name: LastName,
+}
+
+impl<
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> CreateUserDtoBuilder<
+    Unset,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> {
+    /// Sets [`company_id`](CreateUserDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        String,
+        Email,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+        FirstName,
+        LastName,
+    > {
+        CreateUserDtoBuilder {
+            company_id: company_id.into(),
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Unset,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> {
+    /// Sets [`email`](CreateUserDto::email).
+    pub fn email(
+        self,
+        email: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        String,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+        FirstName,
+        LastName,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            email: email.into(),
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Email,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Email,
+    Unset,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> {
+    /// Sets [`password`](CreateUserDto::password).
+    pub fn password(
+        self,
+        password: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        Email,
+        String,
+        Type,
+        Role,
+        LocationIds,
+        FirstName,
+        LastName,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            email: self.email,
+            password: password.into(),
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Email,
+    Password,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Email,
+    Password,
+    Unset,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> {
+    /// Sets [`type_`](CreateUserDto::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        Email,
+        Password,
+        String,
+        Role,
+        LocationIds,
+        FirstName,
+        LastName,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            email: self.email,
+            password: self.password,
+            type_: type_.into(),
+            role: self.role,
+            location_ids: self.location_ids,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    LocationIds,
+    FirstName,
+    LastName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Unset,
+    LocationIds,
+    FirstName,
+    LastName,
+> {
+    /// Sets [`role`](CreateUserDto::role).
+    pub fn role(
+        self,
+        role: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        Email,
+        Password,
+        Type,
+        String,
+        LocationIds,
+        FirstName,
+        LastName,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: role.into(),
+            location_ids: self.location_ids,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    FirstName,
+    LastName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    Unset,
+    FirstName,
+    LastName,
+> {
+    /// Sets [`location_ids`](CreateUserDto::location_ids).
+    pub fn location_ids(
+        self,
+        location_ids: Vec<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        Email,
+        Password,
+        Type,
+        Role,
+        Vec<String>,
+        FirstName,
+        LastName,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids,
+            first_name: self.first_name,
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    LastName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    Unset,
+    LastName,
+> {
+    /// Sets [`first_name`](CreateUserDto::first_name).
+    pub fn first_name(
+        self,
+        first_name: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        Email,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+        String,
+        LastName,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+            first_name: first_name.into(),
+            last_name: self.last_name,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    Unset,
+> {
+    /// Sets [`last_name`](CreateUserDto::last_name).
+    pub fn last_name(
+        self,
+        last_name: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        Email,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+        FirstName,
+        String,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+            first_name: self.first_name,
+            last_name: last_name.into(),
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+    FirstName,
+    LastName,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateUserDto
+    where
+        CompanyId: Given<String>,
+        Email: Given<String>,
+        Password: Given<String>,
+        Type: Given<String>,
+        Role: Given<String>,
+        LocationIds: Given<Vec<String>>,
+        FirstName: Given<String>,
+        LastName: Given<String>,
+    {
+        let company_id = self.company_id.given();
+        let email = self.email.given();
+        let password = self.password.given();
+        let type_ = self.type_.given();
+        let role = self.role.given();
+        let location_ids = self.location_ids.given();
+        let first_name = self.first_name.given();
+        let last_name = self.last_name.given();
+        CreateUserDto {
+            company_id,
+            email,
+            password,
+            phone: None,
+            type_,
+            role,
+            location_ids,
+            permissions: None,
+            scopes: None,
+            scopes_assigned_to_only: None,
+            profile_photo: None,
+            twilio_phone: None,
+            platform_language: None,
+            first_name,
+            last_name,
+        }
+    }
+}
+
 /// The response to `DELETE /users/{userId}`.
 ///
 /// Schema: `apps/v3/users-v3.json#/components/schemas/DeleteUserSuccessfulResponseV3Dto`
@@ -182,15 +609,11 @@ pub struct FilterByEmailDto {
 }
 
 impl FilterByEmailDto {
-    /// A `FilterByEmailDto` with its required fields (`company_id`, `emails`); set the others with the setters.
-    pub fn new(company_id: impl Into<String>, emails: impl Into<String>) -> Self {
-        Self {
-            company_id: company_id.into(),
-            emails: emails.into(),
-            deleted: None,
-            skip: None,
-            limit: None,
-            projection: None,
+    /// A `FilterByEmailDto`, built by name: set its required fields ([`company_id`](FilterByEmailDtoBuilder::company_id), [`emails`](FilterByEmailDtoBuilder::emails)) on the returned [`FilterByEmailDtoBuilder`], then [`build`](FilterByEmailDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FilterByEmailDtoBuilder {
+        FilterByEmailDtoBuilder {
+            company_id: Unset,
+            emails: Unset,
         }
     }
 
@@ -216,6 +639,60 @@ impl FilterByEmailDto {
     pub fn projection(mut self, projection: impl Into<String>) -> Self {
         self.projection = Some(projection.into());
         self
+    }
+}
+
+/// Builds a [`FilterByEmailDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FilterByEmailDtoBuilder<CompanyId = Unset, Emails = Unset> {
+    company_id: CompanyId,
+    emails: Emails,
+}
+
+impl<Emails> FilterByEmailDtoBuilder<Unset, Emails> {
+    /// Sets [`company_id`](FilterByEmailDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> FilterByEmailDtoBuilder<String, Emails> {
+        FilterByEmailDtoBuilder {
+            company_id: company_id.into(),
+            emails: self.emails,
+        }
+    }
+}
+
+impl<CompanyId> FilterByEmailDtoBuilder<CompanyId, Unset> {
+    /// Sets [`emails`](FilterByEmailDto::emails).
+    pub fn emails(
+        self,
+        emails: impl Into<String>,
+    ) -> FilterByEmailDtoBuilder<CompanyId, String> {
+        FilterByEmailDtoBuilder {
+            company_id: self.company_id,
+            emails: emails.into(),
+        }
+    }
+}
+
+impl<CompanyId, Emails> FilterByEmailDtoBuilder<CompanyId, Emails> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> FilterByEmailDto
+    where
+        CompanyId: Given<String>,
+        Emails: Given<String>,
+    {
+        let company_id = self.company_id.given();
+        let emails = self.emails.given();
+        FilterByEmailDto {
+            company_id,
+            emails,
+            deleted: None,
+            skip: None,
+            limit: None,
+            projection: None,
+        }
     }
 }
 

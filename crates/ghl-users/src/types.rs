@@ -3,6 +3,7 @@
 
 //! Request and response types of the Users API, one per schema of `apps/users.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// The body of `POST /users/`.
@@ -46,33 +47,17 @@ pub struct CreateUserDto {
 }
 
 impl CreateUserDto {
-    /// A `CreateUserDto` with its required fields (`company_id`, `first_name`, `last_name`, `email`, `password`, `type_`, `role`, `location_ids`); set the others with the setters.
-    pub fn new(
-        company_id: impl Into<String>,
-        first_name: impl Into<String>,
-        last_name: impl Into<String>,
-        email: impl Into<String>,
-        password: impl Into<String>,
-        type_: impl Into<String>,
-        role: impl Into<String>,
-        location_ids: Vec<String>,
-    ) -> Self {
-        Self {
-            company_id: company_id.into(),
-            first_name: first_name.into(),
-            last_name: last_name.into(),
-            email: email.into(),
-            password: password.into(),
-            phone: None,
-            type_: type_.into(),
-            role: role.into(),
-            location_ids,
-            permissions: None,
-            scopes: None,
-            scopes_assigned_to_only: None,
-            profile_photo: None,
-            twilio_phone: None,
-            platform_language: None,
+    /// A `CreateUserDto`, built by name: set its required fields ([`company_id`](CreateUserDtoBuilder::company_id), [`first_name`](CreateUserDtoBuilder::first_name), [`last_name`](CreateUserDtoBuilder::last_name), [`email`](CreateUserDtoBuilder::email), [`password`](CreateUserDtoBuilder::password), [`type_`](CreateUserDtoBuilder::type_), [`role`](CreateUserDtoBuilder::role), [`location_ids`](CreateUserDtoBuilder::location_ids)) on the returned [`CreateUserDtoBuilder`], then [`build`](CreateUserDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateUserDtoBuilder {
+        CreateUserDtoBuilder {
+            company_id: Unset,
+            first_name: Unset,
+            last_name: Unset,
+            email: Unset,
+            password: Unset,
+            type_: Unset,
+            role: Unset,
+            location_ids: Unset,
         }
     }
 
@@ -138,6 +123,448 @@ impl CreateUserDto {
     }
 }
 
+/// Builds a [`CreateUserDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateUserDtoBuilder<
+    CompanyId = Unset,
+    FirstName = Unset,
+    LastName = Unset,
+    Email = Unset,
+    Password = Unset,
+    Type = Unset,
+    Role = Unset,
+    LocationIds = Unset,
+> {
+    company_id: CompanyId,
+    first_name: FirstName,
+    last_name: LastName,
+    email: Email,
+    password: Password,
+    type_: Type,
+    role: Role,
+    location_ids: LocationIds,
+}
+
+impl<
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> CreateUserDtoBuilder<
+    Unset,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> {
+    /// Sets [`company_id`](CreateUserDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        String,
+        FirstName,
+        LastName,
+        Email,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+    > {
+        CreateUserDtoBuilder {
+            company_id: company_id.into(),
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> CreateUserDtoBuilder<
+    CompanyId,
+    Unset,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> {
+    /// Sets [`first_name`](CreateUserDto::first_name).
+    pub fn first_name(
+        self,
+        first_name: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        String,
+        LastName,
+        Email,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            first_name: first_name.into(),
+            last_name: self.last_name,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    FirstName,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> CreateUserDtoBuilder<
+    CompanyId,
+    FirstName,
+    Unset,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> {
+    /// Sets [`last_name`](CreateUserDto::last_name).
+    pub fn last_name(
+        self,
+        last_name: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        FirstName,
+        String,
+        Email,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            first_name: self.first_name,
+            last_name: last_name.into(),
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    FirstName,
+    LastName,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> CreateUserDtoBuilder<
+    CompanyId,
+    FirstName,
+    LastName,
+    Unset,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> {
+    /// Sets [`email`](CreateUserDto::email).
+    pub fn email(
+        self,
+        email: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        FirstName,
+        LastName,
+        String,
+        Password,
+        Type,
+        Role,
+        LocationIds,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: email.into(),
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Type,
+    Role,
+    LocationIds,
+> CreateUserDtoBuilder<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Unset,
+    Type,
+    Role,
+    LocationIds,
+> {
+    /// Sets [`password`](CreateUserDto::password).
+    pub fn password(
+        self,
+        password: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        FirstName,
+        LastName,
+        Email,
+        String,
+        Type,
+        Role,
+        LocationIds,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            password: password.into(),
+            type_: self.type_,
+            role: self.role,
+            location_ids: self.location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Role,
+    LocationIds,
+> CreateUserDtoBuilder<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Unset,
+    Role,
+    LocationIds,
+> {
+    /// Sets [`type_`](CreateUserDto::type_).
+    pub fn type_(
+        self,
+        type_: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        FirstName,
+        LastName,
+        Email,
+        Password,
+        String,
+        Role,
+        LocationIds,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            password: self.password,
+            type_: type_.into(),
+            role: self.role,
+            location_ids: self.location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    LocationIds,
+> CreateUserDtoBuilder<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Unset,
+    LocationIds,
+> {
+    /// Sets [`role`](CreateUserDto::role).
+    pub fn role(
+        self,
+        role: impl Into<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        FirstName,
+        LastName,
+        Email,
+        Password,
+        Type,
+        String,
+        LocationIds,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: role.into(),
+            location_ids: self.location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+> CreateUserDtoBuilder<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+    Unset,
+> {
+    /// Sets [`location_ids`](CreateUserDto::location_ids).
+    pub fn location_ids(
+        self,
+        location_ids: Vec<String>,
+    ) -> CreateUserDtoBuilder<
+        CompanyId,
+        FirstName,
+        LastName,
+        Email,
+        Password,
+        Type,
+        Role,
+        Vec<String>,
+    > {
+        CreateUserDtoBuilder {
+            company_id: self.company_id,
+            first_name: self.first_name,
+            last_name: self.last_name,
+            email: self.email,
+            password: self.password,
+            type_: self.type_,
+            role: self.role,
+            location_ids,
+        }
+    }
+}
+
+impl<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> CreateUserDtoBuilder<
+    CompanyId,
+    FirstName,
+    LastName,
+    Email,
+    Password,
+    Type,
+    Role,
+    LocationIds,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateUserDto
+    where
+        CompanyId: Given<String>,
+        FirstName: Given<String>,
+        LastName: Given<String>,
+        Email: Given<String>,
+        Password: Given<String>,
+        Type: Given<String>,
+        Role: Given<String>,
+        LocationIds: Given<Vec<String>>,
+    {
+        let company_id = self.company_id.given();
+        let first_name = self.first_name.given();
+        let last_name = self.last_name.given();
+        let email = self.email.given();
+        let password = self.password.given();
+        let type_ = self.type_.given();
+        let role = self.role.given();
+        let location_ids = self.location_ids.given();
+        CreateUserDto {
+            company_id,
+            first_name,
+            last_name,
+            email,
+            password,
+            phone: None,
+            type_,
+            role,
+            location_ids,
+            permissions: None,
+            scopes: None,
+            scopes_assigned_to_only: None,
+            profile_photo: None,
+            twilio_phone: None,
+            platform_language: None,
+        }
+    }
+}
+
 /// The response to `DELETE /users/{userId}`.
 ///
 /// Schema: `apps/users.json#/components/schemas/DeleteUserSuccessfulResponseDto`
@@ -174,15 +601,11 @@ pub struct FilterByEmailDto {
 }
 
 impl FilterByEmailDto {
-    /// A `FilterByEmailDto` with its required fields (`company_id`, `emails`); set the others with the setters.
-    pub fn new(company_id: impl Into<String>, emails: impl Into<String>) -> Self {
-        Self {
-            company_id: company_id.into(),
-            emails: emails.into(),
-            deleted: None,
-            skip: None,
-            limit: None,
-            projection: None,
+    /// A `FilterByEmailDto`, built by name: set its required fields ([`company_id`](FilterByEmailDtoBuilder::company_id), [`emails`](FilterByEmailDtoBuilder::emails)) on the returned [`FilterByEmailDtoBuilder`], then [`build`](FilterByEmailDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> FilterByEmailDtoBuilder {
+        FilterByEmailDtoBuilder {
+            company_id: Unset,
+            emails: Unset,
         }
     }
 
@@ -208,6 +631,60 @@ impl FilterByEmailDto {
     pub fn projection(mut self, projection: impl Into<String>) -> Self {
         self.projection = Some(projection.into());
         self
+    }
+}
+
+/// Builds a [`FilterByEmailDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct FilterByEmailDtoBuilder<CompanyId = Unset, Emails = Unset> {
+    company_id: CompanyId,
+    emails: Emails,
+}
+
+impl<Emails> FilterByEmailDtoBuilder<Unset, Emails> {
+    /// Sets [`company_id`](FilterByEmailDto::company_id).
+    pub fn company_id(
+        self,
+        company_id: impl Into<String>,
+    ) -> FilterByEmailDtoBuilder<String, Emails> {
+        FilterByEmailDtoBuilder {
+            company_id: company_id.into(),
+            emails: self.emails,
+        }
+    }
+}
+
+impl<CompanyId> FilterByEmailDtoBuilder<CompanyId, Unset> {
+    /// Sets [`emails`](FilterByEmailDto::emails).
+    pub fn emails(
+        self,
+        emails: impl Into<String>,
+    ) -> FilterByEmailDtoBuilder<CompanyId, String> {
+        FilterByEmailDtoBuilder {
+            company_id: self.company_id,
+            emails: emails.into(),
+        }
+    }
+}
+
+impl<CompanyId, Emails> FilterByEmailDtoBuilder<CompanyId, Emails> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> FilterByEmailDto
+    where
+        CompanyId: Given<String>,
+        Emails: Given<String>,
+    {
+        let company_id = self.company_id.given();
+        let emails = self.emails.given();
+        FilterByEmailDto {
+            company_id,
+            emails,
+            deleted: None,
+            skip: None,
+            limit: None,
+            projection: None,
+        }
     }
 }
 

@@ -3,6 +3,7 @@
 
 //! Request and response types of the Voice AI API, one per schema of `apps/v3/voice-ai-v3.json`.
 
+use ghl_runtime::typestate::{Given, Unset};
 use serde::{Deserialize, Serialize};
 
 /// Action parameters - structure varies by actionType
@@ -414,15 +415,173 @@ pub struct AppointmentBookingActionParameters {
 }
 
 impl AppointmentBookingActionParameters {
-    /// A `AppointmentBookingActionParameters` with its required fields (`calendar_id`, `days_of_offering_dates`, `slots_per_day`, `hours_between_slots`); set the others with the setters.
-    pub fn new(
+    /// A `AppointmentBookingActionParameters`, built by name: set its required fields ([`calendar_id`](AppointmentBookingActionParametersBuilder::calendar_id), [`days_of_offering_dates`](AppointmentBookingActionParametersBuilder::days_of_offering_dates), [`slots_per_day`](AppointmentBookingActionParametersBuilder::slots_per_day), [`hours_between_slots`](AppointmentBookingActionParametersBuilder::hours_between_slots)) on the returned [`AppointmentBookingActionParametersBuilder`], then [`build`](AppointmentBookingActionParametersBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> AppointmentBookingActionParametersBuilder {
+        AppointmentBookingActionParametersBuilder {
+            calendar_id: Unset,
+            days_of_offering_dates: Unset,
+            slots_per_day: Unset,
+            hours_between_slots: Unset,
+        }
+    }
+}
+
+/// Builds a [`AppointmentBookingActionParameters`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct AppointmentBookingActionParametersBuilder<
+    CalendarId = Unset,
+    DaysOfOfferingDates = Unset,
+    SlotsPerDay = Unset,
+    HoursBetweenSlots = Unset,
+> {
+    calendar_id: CalendarId,
+    days_of_offering_dates: DaysOfOfferingDates,
+    slots_per_day: SlotsPerDay,
+    hours_between_slots: HoursBetweenSlots,
+}
+
+impl<
+    DaysOfOfferingDates,
+    SlotsPerDay,
+    HoursBetweenSlots,
+> AppointmentBookingActionParametersBuilder<
+    Unset,
+    DaysOfOfferingDates,
+    SlotsPerDay,
+    HoursBetweenSlots,
+> {
+    /// Sets [`calendar_id`](AppointmentBookingActionParameters::calendar_id).
+    pub fn calendar_id(
+        self,
         calendar_id: impl Into<String>,
-        days_of_offering_dates: f64,
-        slots_per_day: f64,
-        hours_between_slots: f64,
-    ) -> Self {
-        Self {
+    ) -> AppointmentBookingActionParametersBuilder<
+        String,
+        DaysOfOfferingDates,
+        SlotsPerDay,
+        HoursBetweenSlots,
+    > {
+        AppointmentBookingActionParametersBuilder {
             calendar_id: calendar_id.into(),
+            days_of_offering_dates: self.days_of_offering_dates,
+            slots_per_day: self.slots_per_day,
+            hours_between_slots: self.hours_between_slots,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    SlotsPerDay,
+    HoursBetweenSlots,
+> AppointmentBookingActionParametersBuilder<
+    CalendarId,
+    Unset,
+    SlotsPerDay,
+    HoursBetweenSlots,
+> {
+    /// Sets [`days_of_offering_dates`](AppointmentBookingActionParameters::days_of_offering_dates).
+    pub fn days_of_offering_dates(
+        self,
+        days_of_offering_dates: f64,
+    ) -> AppointmentBookingActionParametersBuilder<
+        CalendarId,
+        f64,
+        SlotsPerDay,
+        HoursBetweenSlots,
+    > {
+        AppointmentBookingActionParametersBuilder {
+            calendar_id: self.calendar_id,
+            days_of_offering_dates,
+            slots_per_day: self.slots_per_day,
+            hours_between_slots: self.hours_between_slots,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    DaysOfOfferingDates,
+    HoursBetweenSlots,
+> AppointmentBookingActionParametersBuilder<
+    CalendarId,
+    DaysOfOfferingDates,
+    Unset,
+    HoursBetweenSlots,
+> {
+    /// Sets [`slots_per_day`](AppointmentBookingActionParameters::slots_per_day).
+    pub fn slots_per_day(
+        self,
+        slots_per_day: f64,
+    ) -> AppointmentBookingActionParametersBuilder<
+        CalendarId,
+        DaysOfOfferingDates,
+        f64,
+        HoursBetweenSlots,
+    > {
+        AppointmentBookingActionParametersBuilder {
+            calendar_id: self.calendar_id,
+            days_of_offering_dates: self.days_of_offering_dates,
+            slots_per_day,
+            hours_between_slots: self.hours_between_slots,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    DaysOfOfferingDates,
+    SlotsPerDay,
+> AppointmentBookingActionParametersBuilder<
+    CalendarId,
+    DaysOfOfferingDates,
+    SlotsPerDay,
+    Unset,
+> {
+    /// Sets [`hours_between_slots`](AppointmentBookingActionParameters::hours_between_slots).
+    pub fn hours_between_slots(
+        self,
+        hours_between_slots: f64,
+    ) -> AppointmentBookingActionParametersBuilder<
+        CalendarId,
+        DaysOfOfferingDates,
+        SlotsPerDay,
+        f64,
+    > {
+        AppointmentBookingActionParametersBuilder {
+            calendar_id: self.calendar_id,
+            days_of_offering_dates: self.days_of_offering_dates,
+            slots_per_day: self.slots_per_day,
+            hours_between_slots,
+        }
+    }
+}
+
+impl<
+    CalendarId,
+    DaysOfOfferingDates,
+    SlotsPerDay,
+    HoursBetweenSlots,
+> AppointmentBookingActionParametersBuilder<
+    CalendarId,
+    DaysOfOfferingDates,
+    SlotsPerDay,
+    HoursBetweenSlots,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> AppointmentBookingActionParameters
+    where
+        CalendarId: Given<String>,
+        DaysOfOfferingDates: Given<f64>,
+        SlotsPerDay: Given<f64>,
+        HoursBetweenSlots: Given<f64>,
+    {
+        let calendar_id = self.calendar_id.given();
+        let days_of_offering_dates = self.days_of_offering_dates.given();
+        let slots_per_day = self.slots_per_day.given();
+        let hours_between_slots = self.hours_between_slots.given();
+        AppointmentBookingActionParameters {
+            calendar_id,
             days_of_offering_dates,
             slots_per_day,
             hours_between_slots,
@@ -528,19 +687,13 @@ pub struct CallTransferActionParameters {
 }
 
 impl CallTransferActionParameters {
-    /// A `CallTransferActionParameters` with its required fields (`trigger_prompt`, `transfer_to_type`, `transfer_to_value`, `trigger_message`); set the others with the setters.
-    pub fn new(
-        trigger_prompt: impl Into<String>,
-        transfer_to_type: CallTransferActionParametersTransferToType,
-        transfer_to_value: impl Into<String>,
-        trigger_message: impl Into<String>,
-    ) -> Self {
-        Self {
-            trigger_prompt: trigger_prompt.into(),
-            transfer_to_type,
-            transfer_to_value: transfer_to_value.into(),
-            trigger_message: trigger_message.into(),
-            hear_whisper_message: None,
+    /// A `CallTransferActionParameters`, built by name: set its required fields ([`trigger_prompt`](CallTransferActionParametersBuilder::trigger_prompt), [`transfer_to_type`](CallTransferActionParametersBuilder::transfer_to_type), [`transfer_to_value`](CallTransferActionParametersBuilder::transfer_to_value), [`trigger_message`](CallTransferActionParametersBuilder::trigger_message)) on the returned [`CallTransferActionParametersBuilder`], then [`build`](CallTransferActionParametersBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CallTransferActionParametersBuilder {
+        CallTransferActionParametersBuilder {
+            trigger_prompt: Unset,
+            transfer_to_type: Unset,
+            transfer_to_value: Unset,
+            trigger_message: Unset,
         }
     }
 
@@ -548,6 +701,170 @@ impl CallTransferActionParameters {
     pub fn hear_whisper_message(mut self, hear_whisper_message: bool) -> Self {
         self.hear_whisper_message = Some(hear_whisper_message);
         self
+    }
+}
+
+/// Builds a [`CallTransferActionParameters`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CallTransferActionParametersBuilder<
+    TriggerPrompt = Unset,
+    TransferToType = Unset,
+    TransferToValue = Unset,
+    TriggerMessage = Unset,
+> {
+    trigger_prompt: TriggerPrompt,
+    transfer_to_type: TransferToType,
+    transfer_to_value: TransferToValue,
+    trigger_message: TriggerMessage,
+}
+
+impl<
+    TransferToType,
+    TransferToValue,
+    TriggerMessage,
+> CallTransferActionParametersBuilder<
+    Unset,
+    TransferToType,
+    TransferToValue,
+    TriggerMessage,
+> {
+    /// Sets [`trigger_prompt`](CallTransferActionParameters::trigger_prompt).
+    pub fn trigger_prompt(
+        self,
+        trigger_prompt: impl Into<String>,
+    ) -> CallTransferActionParametersBuilder<
+        String,
+        TransferToType,
+        TransferToValue,
+        TriggerMessage,
+    > {
+        CallTransferActionParametersBuilder {
+            trigger_prompt: trigger_prompt.into(),
+            transfer_to_type: self.transfer_to_type,
+            transfer_to_value: self.transfer_to_value,
+            trigger_message: self.trigger_message,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TransferToValue,
+    TriggerMessage,
+> CallTransferActionParametersBuilder<
+    TriggerPrompt,
+    Unset,
+    TransferToValue,
+    TriggerMessage,
+> {
+    /// Sets [`transfer_to_type`](CallTransferActionParameters::transfer_to_type).
+    pub fn transfer_to_type(
+        self,
+        transfer_to_type: CallTransferActionParametersTransferToType,
+    ) -> CallTransferActionParametersBuilder<
+        TriggerPrompt,
+        CallTransferActionParametersTransferToType,
+        TransferToValue,
+        TriggerMessage,
+    > {
+        CallTransferActionParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
+            transfer_to_type,
+            transfer_to_value: self.transfer_to_value,
+            trigger_message: self.trigger_message,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TransferToType,
+    TriggerMessage,
+> CallTransferActionParametersBuilder<
+    TriggerPrompt,
+    TransferToType,
+    Unset,
+    TriggerMessage,
+> {
+    /// Sets [`transfer_to_value`](CallTransferActionParameters::transfer_to_value).
+    pub fn transfer_to_value(
+        self,
+        transfer_to_value: impl Into<String>,
+    ) -> CallTransferActionParametersBuilder<
+        TriggerPrompt,
+        TransferToType,
+        String,
+        TriggerMessage,
+    > {
+        CallTransferActionParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
+            transfer_to_type: self.transfer_to_type,
+            transfer_to_value: transfer_to_value.into(),
+            trigger_message: self.trigger_message,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TransferToType,
+    TransferToValue,
+> CallTransferActionParametersBuilder<
+    TriggerPrompt,
+    TransferToType,
+    TransferToValue,
+    Unset,
+> {
+    /// Sets [`trigger_message`](CallTransferActionParameters::trigger_message).
+    pub fn trigger_message(
+        self,
+        trigger_message: impl Into<String>,
+    ) -> CallTransferActionParametersBuilder<
+        TriggerPrompt,
+        TransferToType,
+        TransferToValue,
+        String,
+    > {
+        CallTransferActionParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
+            transfer_to_type: self.transfer_to_type,
+            transfer_to_value: self.transfer_to_value,
+            trigger_message: trigger_message.into(),
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TransferToType,
+    TransferToValue,
+    TriggerMessage,
+> CallTransferActionParametersBuilder<
+    TriggerPrompt,
+    TransferToType,
+    TransferToValue,
+    TriggerMessage,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CallTransferActionParameters
+    where
+        TriggerPrompt: Given<String>,
+        TransferToType: Given<CallTransferActionParametersTransferToType>,
+        TransferToValue: Given<String>,
+        TriggerMessage: Given<String>,
+    {
+        let trigger_prompt = self.trigger_prompt.given();
+        let transfer_to_type = self.transfer_to_type.given();
+        let transfer_to_value = self.transfer_to_value.given();
+        let trigger_message = self.trigger_message.given();
+        CallTransferActionParameters {
+            trigger_prompt,
+            transfer_to_type,
+            transfer_to_value,
+            trigger_message,
+            hear_whisper_message: None,
+        }
     }
 }
 
@@ -628,19 +945,220 @@ pub struct CreateSingleActionDto {
 }
 
 impl CreateSingleActionDto {
-    /// A `CreateSingleActionDto` with its required fields (`agent_id`, `location_id`, `action_type`, `name`, `action_parameters`); set the others with the setters.
-    pub fn new(
+    /// A `CreateSingleActionDto`, built by name: set its required fields ([`agent_id`](CreateSingleActionDtoBuilder::agent_id), [`location_id`](CreateSingleActionDtoBuilder::location_id), [`action_type`](CreateSingleActionDtoBuilder::action_type), [`name`](CreateSingleActionDtoBuilder::name), [`action_parameters`](CreateSingleActionDtoBuilder::action_parameters)) on the returned [`CreateSingleActionDtoBuilder`], then [`build`](CreateSingleActionDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CreateSingleActionDtoBuilder {
+        CreateSingleActionDtoBuilder {
+            agent_id: Unset,
+            location_id: Unset,
+            action_type: Unset,
+            name: Unset,
+            action_parameters: Unset,
+        }
+    }
+}
+
+/// Builds a [`CreateSingleActionDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CreateSingleActionDtoBuilder<
+    AgentId = Unset,
+    LocationId = Unset,
+    ActionTypeField = Unset,
+    Name = Unset,
+    ActionParametersField = Unset,
+> {
+    agent_id: AgentId,
+    location_id: LocationId,
+    action_type: ActionTypeField,
+    name: Name,
+    action_parameters: ActionParametersField,
+}
+
+impl<
+    LocationId,
+    ActionTypeField,
+    Name,
+    ActionParametersField,
+> CreateSingleActionDtoBuilder<
+    Unset,
+    LocationId,
+    ActionTypeField,
+    Name,
+    ActionParametersField,
+> {
+    /// Sets [`agent_id`](CreateSingleActionDto::agent_id).
+    pub fn agent_id(
+        self,
         agent_id: impl Into<String>,
-        location_id: impl Into<String>,
-        action_type: ActionType,
-        name: impl Into<String>,
-        action_parameters: ActionParameters,
-    ) -> Self {
-        Self {
+    ) -> CreateSingleActionDtoBuilder<
+        String,
+        LocationId,
+        ActionTypeField,
+        Name,
+        ActionParametersField,
+    > {
+        CreateSingleActionDtoBuilder {
             agent_id: agent_id.into(),
+            location_id: self.location_id,
+            action_type: self.action_type,
+            name: self.name,
+            action_parameters: self.action_parameters,
+        }
+    }
+}
+
+impl<
+    AgentId,
+    ActionTypeField,
+    Name,
+    ActionParametersField,
+> CreateSingleActionDtoBuilder<
+    AgentId,
+    Unset,
+    ActionTypeField,
+    Name,
+    ActionParametersField,
+> {
+    /// Sets [`location_id`](CreateSingleActionDto::location_id).
+    pub fn location_id(
+        self,
+        location_id: impl Into<String>,
+    ) -> CreateSingleActionDtoBuilder<
+        AgentId,
+        String,
+        ActionTypeField,
+        Name,
+        ActionParametersField,
+    > {
+        CreateSingleActionDtoBuilder {
+            agent_id: self.agent_id,
             location_id: location_id.into(),
+            action_type: self.action_type,
+            name: self.name,
+            action_parameters: self.action_parameters,
+        }
+    }
+}
+
+impl<
+    AgentId,
+    LocationId,
+    Name,
+    ActionParametersField,
+> CreateSingleActionDtoBuilder<AgentId, LocationId, Unset, Name, ActionParametersField> {
+    /// Sets [`action_type`](CreateSingleActionDto::action_type).
+    pub fn action_type(
+        self,
+        action_type: ActionType,
+    ) -> CreateSingleActionDtoBuilder<
+        AgentId,
+        LocationId,
+        ActionType,
+        Name,
+        ActionParametersField,
+    > {
+        CreateSingleActionDtoBuilder {
+            agent_id: self.agent_id,
+            location_id: self.location_id,
             action_type,
+            name: self.name,
+            action_parameters: self.action_parameters,
+        }
+    }
+}
+
+impl<
+    AgentId,
+    LocationId,
+    ActionTypeField,
+    ActionParametersField,
+> CreateSingleActionDtoBuilder<
+    AgentId,
+    LocationId,
+    ActionTypeField,
+    Unset,
+    ActionParametersField,
+> {
+    /// Sets [`name`](CreateSingleActionDto::name).
+    pub fn name(
+        self,
+        name: impl Into<String>,
+    ) -> CreateSingleActionDtoBuilder<
+        AgentId,
+        LocationId,
+        ActionTypeField,
+        String,
+        ActionParametersField,
+    > {
+        CreateSingleActionDtoBuilder {
+            agent_id: self.agent_id,
+            location_id: self.location_id,
+            action_type: self.action_type,
             name: name.into(),
+            action_parameters: self.action_parameters,
+        }
+    }
+}
+
+impl<
+    AgentId,
+    LocationId,
+    ActionTypeField,
+    Name,
+> CreateSingleActionDtoBuilder<AgentId, LocationId, ActionTypeField, Name, Unset> {
+    /// Sets [`action_parameters`](CreateSingleActionDto::action_parameters).
+    pub fn action_parameters(
+        self,
+        action_parameters: ActionParameters,
+    ) -> CreateSingleActionDtoBuilder<
+        AgentId,
+        LocationId,
+        ActionTypeField,
+        Name,
+        ActionParameters,
+    > {
+        CreateSingleActionDtoBuilder {
+            agent_id: self.agent_id,
+            location_id: self.location_id,
+            action_type: self.action_type,
+            name: self.name,
+            action_parameters,
+        }
+    }
+}
+
+impl<
+    AgentId,
+    LocationId,
+    ActionTypeField,
+    Name,
+    ActionParametersField,
+> CreateSingleActionDtoBuilder<
+    AgentId,
+    LocationId,
+    ActionTypeField,
+    Name,
+    ActionParametersField,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CreateSingleActionDto
+    where
+        AgentId: Given<String>,
+        LocationId: Given<String>,
+        ActionTypeField: Given<ActionType>,
+        Name: Given<String>,
+        ActionParametersField: Given<ActionParameters>,
+    {
+        let agent_id = self.agent_id.given();
+        let location_id = self.location_id.given();
+        let action_type = self.action_type.given();
+        let name = self.name.given();
+        let action_parameters = self.action_parameters.given();
+        CreateSingleActionDto {
+            agent_id,
+            location_id,
+            action_type,
+            name,
             action_parameters,
         }
     }
@@ -730,11 +1248,61 @@ pub struct CustomActionHeaderDto {
 }
 
 impl CustomActionHeaderDto {
-    /// A `CustomActionHeaderDto` with its required fields (`key`, `value`); set the others with the setters.
-    pub fn new(key: impl Into<String>, value: impl Into<String>) -> Self {
-        Self {
+    /// A `CustomActionHeaderDto`, built by name: set its required fields ([`key`](CustomActionHeaderDtoBuilder::key), [`value`](CustomActionHeaderDtoBuilder::value)) on the returned [`CustomActionHeaderDtoBuilder`], then [`build`](CustomActionHeaderDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomActionHeaderDtoBuilder {
+        CustomActionHeaderDtoBuilder {
+            key: Unset,
+            value: Unset,
+        }
+    }
+}
+
+/// Builds a [`CustomActionHeaderDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomActionHeaderDtoBuilder<Key = Unset, Value = Unset> {
+    key: Key,
+    value: Value,
+}
+
+impl<Value> CustomActionHeaderDtoBuilder<Unset, Value> {
+    /// Sets [`key`](CustomActionHeaderDto::key).
+    pub fn key(
+        self,
+        key: impl Into<String>,
+    ) -> CustomActionHeaderDtoBuilder<String, Value> {
+        CustomActionHeaderDtoBuilder {
             key: key.into(),
+            value: self.value,
+        }
+    }
+}
+
+impl<Key> CustomActionHeaderDtoBuilder<Key, Unset> {
+    /// Sets [`value`](CustomActionHeaderDto::value).
+    pub fn value(
+        self,
+        value: impl Into<String>,
+    ) -> CustomActionHeaderDtoBuilder<Key, String> {
+        CustomActionHeaderDtoBuilder {
+            key: self.key,
             value: value.into(),
+        }
+    }
+}
+
+impl<Key, Value> CustomActionHeaderDtoBuilder<Key, Value> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomActionHeaderDto
+    where
+        Key: Given<String>,
+        Value: Given<String>,
+    {
+        let key = self.key.given();
+        let value = self.value.given();
+        CustomActionHeaderDto {
+            key,
+            value,
         }
     }
 }
@@ -806,17 +1374,12 @@ pub struct CustomActionParameters {
 }
 
 impl CustomActionParameters {
-    /// A `CustomActionParameters` with its required fields (`trigger_prompt`, `trigger_message`, `api_details`); set the others with the setters.
-    pub fn new(
-        trigger_prompt: impl Into<String>,
-        trigger_message: impl Into<String>,
-        api_details: CustomActionApiDetailsDto,
-    ) -> Self {
-        Self {
-            trigger_prompt: trigger_prompt.into(),
-            trigger_message: trigger_message.into(),
-            api_details,
-            selected_paths: None,
+    /// A `CustomActionParameters`, built by name: set its required fields ([`trigger_prompt`](CustomActionParametersBuilder::trigger_prompt), [`trigger_message`](CustomActionParametersBuilder::trigger_message), [`api_details`](CustomActionParametersBuilder::api_details)) on the returned [`CustomActionParametersBuilder`], then [`build`](CustomActionParametersBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> CustomActionParametersBuilder {
+        CustomActionParametersBuilder {
+            trigger_prompt: Unset,
+            trigger_message: Unset,
+            api_details: Unset,
         }
     }
 
@@ -827,6 +1390,98 @@ impl CustomActionParameters {
     ) -> Self {
         self.selected_paths = Some(selected_paths.into_iter().map(Into::into).collect());
         self
+    }
+}
+
+/// Builds a [`CustomActionParameters`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct CustomActionParametersBuilder<
+    TriggerPrompt = Unset,
+    TriggerMessage = Unset,
+    ApiDetails = Unset,
+> {
+    trigger_prompt: TriggerPrompt,
+    trigger_message: TriggerMessage,
+    api_details: ApiDetails,
+}
+
+impl<
+    TriggerMessage,
+    ApiDetails,
+> CustomActionParametersBuilder<Unset, TriggerMessage, ApiDetails> {
+    /// Sets [`trigger_prompt`](CustomActionParameters::trigger_prompt).
+    pub fn trigger_prompt(
+        self,
+        trigger_prompt: impl Into<String>,
+    ) -> CustomActionParametersBuilder<String, TriggerMessage, ApiDetails> {
+        CustomActionParametersBuilder {
+            trigger_prompt: trigger_prompt.into(),
+            trigger_message: self.trigger_message,
+            api_details: self.api_details,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    ApiDetails,
+> CustomActionParametersBuilder<TriggerPrompt, Unset, ApiDetails> {
+    /// Sets [`trigger_message`](CustomActionParameters::trigger_message).
+    pub fn trigger_message(
+        self,
+        trigger_message: impl Into<String>,
+    ) -> CustomActionParametersBuilder<TriggerPrompt, String, ApiDetails> {
+        CustomActionParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
+            trigger_message: trigger_message.into(),
+            api_details: self.api_details,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TriggerMessage,
+> CustomActionParametersBuilder<TriggerPrompt, TriggerMessage, Unset> {
+    /// Sets [`api_details`](CustomActionParameters::api_details).
+    pub fn api_details(
+        self,
+        api_details: CustomActionApiDetailsDto,
+    ) -> CustomActionParametersBuilder<
+        TriggerPrompt,
+        TriggerMessage,
+        CustomActionApiDetailsDto,
+    > {
+        CustomActionParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
+            trigger_message: self.trigger_message,
+            api_details,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TriggerMessage,
+    ApiDetails,
+> CustomActionParametersBuilder<TriggerPrompt, TriggerMessage, ApiDetails> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> CustomActionParameters
+    where
+        TriggerPrompt: Given<String>,
+        TriggerMessage: Given<String>,
+        ApiDetails: Given<CustomActionApiDetailsDto>,
+    {
+        let trigger_prompt = self.trigger_prompt.given();
+        let trigger_message = self.trigger_message.given();
+        let api_details = self.api_details.given();
+        CustomActionParameters {
+            trigger_prompt,
+            trigger_message,
+            api_details,
+            selected_paths: None,
+        }
     }
 }
 
@@ -849,17 +1504,12 @@ pub struct DataExtractionActionParameters {
 }
 
 impl DataExtractionActionParameters {
-    /// A `DataExtractionActionParameters` with its required fields (`contact_field_id`, `description`, `examples`); set the others with the setters.
-    pub fn new(
-        contact_field_id: impl Into<String>,
-        description: impl Into<String>,
-        examples: Vec<String>,
-    ) -> Self {
-        Self {
-            contact_field_id: contact_field_id.into(),
-            description: description.into(),
-            examples,
-            overwrite_existing_value: None,
+    /// A `DataExtractionActionParameters`, built by name: set its required fields ([`contact_field_id`](DataExtractionActionParametersBuilder::contact_field_id), [`description`](DataExtractionActionParametersBuilder::description), [`examples`](DataExtractionActionParametersBuilder::examples)) on the returned [`DataExtractionActionParametersBuilder`], then [`build`](DataExtractionActionParametersBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> DataExtractionActionParametersBuilder {
+        DataExtractionActionParametersBuilder {
+            contact_field_id: Unset,
+            description: Unset,
+            examples: Unset,
         }
     }
 
@@ -867,6 +1517,98 @@ impl DataExtractionActionParameters {
     pub fn overwrite_existing_value(mut self, overwrite_existing_value: bool) -> Self {
         self.overwrite_existing_value = Some(overwrite_existing_value);
         self
+    }
+}
+
+/// Builds a [`DataExtractionActionParameters`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct DataExtractionActionParametersBuilder<
+    ContactFieldId = Unset,
+    Description = Unset,
+    Examples = Unset,
+> {
+    contact_field_id: ContactFieldId,
+    description: Description,
+    examples: Examples,
+}
+
+impl<
+    Description,
+    Examples,
+> DataExtractionActionParametersBuilder<Unset, Description, Examples> {
+    /// Sets [`contact_field_id`](DataExtractionActionParameters::contact_field_id).
+    pub fn contact_field_id(
+        self,
+        contact_field_id: impl Into<String>,
+    ) -> DataExtractionActionParametersBuilder<String, Description, Examples> {
+        DataExtractionActionParametersBuilder {
+            contact_field_id: contact_field_id.into(),
+            description: self.description,
+            examples: self.examples,
+        }
+    }
+}
+
+impl<
+    ContactFieldId,
+    Examples,
+> DataExtractionActionParametersBuilder<ContactFieldId, Unset, Examples> {
+    /// Sets [`description`](DataExtractionActionParameters::description).
+    pub fn description(
+        self,
+        description: impl Into<String>,
+    ) -> DataExtractionActionParametersBuilder<ContactFieldId, String, Examples> {
+        DataExtractionActionParametersBuilder {
+            contact_field_id: self.contact_field_id,
+            description: description.into(),
+            examples: self.examples,
+        }
+    }
+}
+
+impl<
+    ContactFieldId,
+    Description,
+> DataExtractionActionParametersBuilder<ContactFieldId, Description, Unset> {
+    /// Sets [`examples`](DataExtractionActionParameters::examples).
+    pub fn examples(
+        self,
+        examples: Vec<String>,
+    ) -> DataExtractionActionParametersBuilder<
+        ContactFieldId,
+        Description,
+        Vec<String>,
+    > {
+        DataExtractionActionParametersBuilder {
+            contact_field_id: self.contact_field_id,
+            description: self.description,
+            examples,
+        }
+    }
+}
+
+impl<
+    ContactFieldId,
+    Description,
+    Examples,
+> DataExtractionActionParametersBuilder<ContactFieldId, Description, Examples> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> DataExtractionActionParameters
+    where
+        ContactFieldId: Given<String>,
+        Description: Given<String>,
+        Examples: Given<Vec<String>>,
+    {
+        let contact_field_id = self.contact_field_id.given();
+        let description = self.description.given();
+        let examples = self.examples.given();
+        DataExtractionActionParameters {
+            contact_field_id,
+            description,
+            examples,
+            overwrite_existing_value: None,
+        }
     }
 }
 
@@ -978,14 +1720,127 @@ pub struct IntervalDto {
 }
 
 impl IntervalDto {
-    /// A `IntervalDto` with its required fields (`start_hour`, `end_hour`, `start_minute`, `end_minute`); set the others with the setters.
-    pub fn new(
+    /// A `IntervalDto`, built by name: set its required fields ([`start_hour`](IntervalDtoBuilder::start_hour), [`end_hour`](IntervalDtoBuilder::end_hour), [`start_minute`](IntervalDtoBuilder::start_minute), [`end_minute`](IntervalDtoBuilder::end_minute)) on the returned [`IntervalDtoBuilder`], then [`build`](IntervalDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> IntervalDtoBuilder {
+        IntervalDtoBuilder {
+            start_hour: Unset,
+            end_hour: Unset,
+            start_minute: Unset,
+            end_minute: Unset,
+        }
+    }
+}
+
+/// Builds a [`IntervalDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct IntervalDtoBuilder<
+    StartHour = Unset,
+    EndHour = Unset,
+    StartMinute = Unset,
+    EndMinute = Unset,
+> {
+    start_hour: StartHour,
+    end_hour: EndHour,
+    start_minute: StartMinute,
+    end_minute: EndMinute,
+}
+
+impl<
+    EndHour,
+    StartMinute,
+    EndMinute,
+> IntervalDtoBuilder<Unset, EndHour, StartMinute, EndMinute> {
+    /// Sets [`start_hour`](IntervalDto::start_hour).
+    pub fn start_hour(
+        self,
         start_hour: f64,
+    ) -> IntervalDtoBuilder<f64, EndHour, StartMinute, EndMinute> {
+        IntervalDtoBuilder {
+            start_hour,
+            end_hour: self.end_hour,
+            start_minute: self.start_minute,
+            end_minute: self.end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    StartMinute,
+    EndMinute,
+> IntervalDtoBuilder<StartHour, Unset, StartMinute, EndMinute> {
+    /// Sets [`end_hour`](IntervalDto::end_hour).
+    pub fn end_hour(
+        self,
         end_hour: f64,
+    ) -> IntervalDtoBuilder<StartHour, f64, StartMinute, EndMinute> {
+        IntervalDtoBuilder {
+            start_hour: self.start_hour,
+            end_hour,
+            start_minute: self.start_minute,
+            end_minute: self.end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    EndHour,
+    EndMinute,
+> IntervalDtoBuilder<StartHour, EndHour, Unset, EndMinute> {
+    /// Sets [`start_minute`](IntervalDto::start_minute).
+    pub fn start_minute(
+        self,
         start_minute: f64,
+    ) -> IntervalDtoBuilder<StartHour, EndHour, f64, EndMinute> {
+        IntervalDtoBuilder {
+            start_hour: self.start_hour,
+            end_hour: self.end_hour,
+            start_minute,
+            end_minute: self.end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    EndHour,
+    StartMinute,
+> IntervalDtoBuilder<StartHour, EndHour, StartMinute, Unset> {
+    /// Sets [`end_minute`](IntervalDto::end_minute).
+    pub fn end_minute(
+        self,
         end_minute: f64,
-    ) -> Self {
-        Self {
+    ) -> IntervalDtoBuilder<StartHour, EndHour, StartMinute, f64> {
+        IntervalDtoBuilder {
+            start_hour: self.start_hour,
+            end_hour: self.end_hour,
+            start_minute: self.start_minute,
+            end_minute,
+        }
+    }
+}
+
+impl<
+    StartHour,
+    EndHour,
+    StartMinute,
+    EndMinute,
+> IntervalDtoBuilder<StartHour, EndHour, StartMinute, EndMinute> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> IntervalDto
+    where
+        StartHour: Given<f64>,
+        EndHour: Given<f64>,
+        StartMinute: Given<f64>,
+        EndMinute: Given<f64>,
+    {
+        let start_hour = self.start_hour.given();
+        let end_hour = self.end_hour.given();
+        let start_minute = self.start_minute.given();
+        let end_minute = self.end_minute.given();
+        IntervalDto {
             start_hour,
             end_hour,
             start_minute,
@@ -1008,14 +1863,67 @@ pub struct KnowledgeBaseParameters {
 }
 
 impl KnowledgeBaseParameters {
-    /// A `KnowledgeBaseParameters` with its required fields (`trigger_prompt`, `knowledge_base_id`); set the others with the setters.
-    pub fn new(
+    /// A `KnowledgeBaseParameters`, built by name: set its required fields ([`trigger_prompt`](KnowledgeBaseParametersBuilder::trigger_prompt), [`knowledge_base_id`](KnowledgeBaseParametersBuilder::knowledge_base_id)) on the returned [`KnowledgeBaseParametersBuilder`], then [`build`](KnowledgeBaseParametersBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> KnowledgeBaseParametersBuilder {
+        KnowledgeBaseParametersBuilder {
+            trigger_prompt: Unset,
+            knowledge_base_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`KnowledgeBaseParameters`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct KnowledgeBaseParametersBuilder<
+    TriggerPrompt = Unset,
+    KnowledgeBaseId = Unset,
+> {
+    trigger_prompt: TriggerPrompt,
+    knowledge_base_id: KnowledgeBaseId,
+}
+
+impl<KnowledgeBaseId> KnowledgeBaseParametersBuilder<Unset, KnowledgeBaseId> {
+    /// Sets [`trigger_prompt`](KnowledgeBaseParameters::trigger_prompt).
+    pub fn trigger_prompt(
+        self,
         trigger_prompt: impl Into<String>,
-        knowledge_base_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> KnowledgeBaseParametersBuilder<String, KnowledgeBaseId> {
+        KnowledgeBaseParametersBuilder {
             trigger_prompt: trigger_prompt.into(),
+            knowledge_base_id: self.knowledge_base_id,
+        }
+    }
+}
+
+impl<TriggerPrompt> KnowledgeBaseParametersBuilder<TriggerPrompt, Unset> {
+    /// Sets [`knowledge_base_id`](KnowledgeBaseParameters::knowledge_base_id).
+    pub fn knowledge_base_id(
+        self,
+        knowledge_base_id: impl Into<String>,
+    ) -> KnowledgeBaseParametersBuilder<TriggerPrompt, String> {
+        KnowledgeBaseParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
             knowledge_base_id: knowledge_base_id.into(),
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    KnowledgeBaseId,
+> KnowledgeBaseParametersBuilder<TriggerPrompt, KnowledgeBaseId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> KnowledgeBaseParameters
+    where
+        TriggerPrompt: Given<String>,
+        KnowledgeBaseId: Given<String>,
+    {
+        let trigger_prompt = self.trigger_prompt.given();
+        let knowledge_base_id = self.knowledge_base_id.given();
+        KnowledgeBaseParameters {
+            trigger_prompt,
+            knowledge_base_id,
         }
     }
 }
@@ -1248,15 +2156,228 @@ pub struct SendPostCallNotificationDto {
 }
 
 impl SendPostCallNotificationDto {
-    /// A `SendPostCallNotificationDto` with its required fields (`admins`, `all_users`, `contact_assigned_user`, `specific_users`, `custom_emails`); set the others with the setters.
-    pub fn new(
+    /// A `SendPostCallNotificationDto`, built by name: set its required fields ([`admins`](SendPostCallNotificationDtoBuilder::admins), [`all_users`](SendPostCallNotificationDtoBuilder::all_users), [`contact_assigned_user`](SendPostCallNotificationDtoBuilder::contact_assigned_user), [`specific_users`](SendPostCallNotificationDtoBuilder::specific_users), [`custom_emails`](SendPostCallNotificationDtoBuilder::custom_emails)) on the returned [`SendPostCallNotificationDtoBuilder`], then [`build`](SendPostCallNotificationDtoBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SendPostCallNotificationDtoBuilder {
+        SendPostCallNotificationDtoBuilder {
+            admins: Unset,
+            all_users: Unset,
+            contact_assigned_user: Unset,
+            specific_users: Unset,
+            custom_emails: Unset,
+        }
+    }
+}
+
+/// Builds a [`SendPostCallNotificationDto`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SendPostCallNotificationDtoBuilder<
+    Admins = Unset,
+    AllUsers = Unset,
+    ContactAssignedUser = Unset,
+    SpecificUsers = Unset,
+    CustomEmails = Unset,
+> {
+    admins: Admins,
+    all_users: AllUsers,
+    contact_assigned_user: ContactAssignedUser,
+    specific_users: SpecificUsers,
+    custom_emails: CustomEmails,
+}
+
+impl<
+    AllUsers,
+    ContactAssignedUser,
+    SpecificUsers,
+    CustomEmails,
+> SendPostCallNotificationDtoBuilder<
+    Unset,
+    AllUsers,
+    ContactAssignedUser,
+    SpecificUsers,
+    CustomEmails,
+> {
+    /// Sets [`admins`](SendPostCallNotificationDto::admins).
+    pub fn admins(
+        self,
         admins: bool,
+    ) -> SendPostCallNotificationDtoBuilder<
+        bool,
+        AllUsers,
+        ContactAssignedUser,
+        SpecificUsers,
+        CustomEmails,
+    > {
+        SendPostCallNotificationDtoBuilder {
+            admins,
+            all_users: self.all_users,
+            contact_assigned_user: self.contact_assigned_user,
+            specific_users: self.specific_users,
+            custom_emails: self.custom_emails,
+        }
+    }
+}
+
+impl<
+    Admins,
+    ContactAssignedUser,
+    SpecificUsers,
+    CustomEmails,
+> SendPostCallNotificationDtoBuilder<
+    Admins,
+    Unset,
+    ContactAssignedUser,
+    SpecificUsers,
+    CustomEmails,
+> {
+    /// Sets [`all_users`](SendPostCallNotificationDto::all_users).
+    pub fn all_users(
+        self,
         all_users: bool,
+    ) -> SendPostCallNotificationDtoBuilder<
+        Admins,
+        bool,
+        ContactAssignedUser,
+        SpecificUsers,
+        CustomEmails,
+    > {
+        SendPostCallNotificationDtoBuilder {
+            admins: self.admins,
+            all_users,
+            contact_assigned_user: self.contact_assigned_user,
+            specific_users: self.specific_users,
+            custom_emails: self.custom_emails,
+        }
+    }
+}
+
+impl<
+    Admins,
+    AllUsers,
+    SpecificUsers,
+    CustomEmails,
+> SendPostCallNotificationDtoBuilder<
+    Admins,
+    AllUsers,
+    Unset,
+    SpecificUsers,
+    CustomEmails,
+> {
+    /// Sets [`contact_assigned_user`](SendPostCallNotificationDto::contact_assigned_user).
+    pub fn contact_assigned_user(
+        self,
         contact_assigned_user: bool,
+    ) -> SendPostCallNotificationDtoBuilder<
+        Admins,
+        AllUsers,
+        bool,
+        SpecificUsers,
+        CustomEmails,
+    > {
+        SendPostCallNotificationDtoBuilder {
+            admins: self.admins,
+            all_users: self.all_users,
+            contact_assigned_user,
+            specific_users: self.specific_users,
+            custom_emails: self.custom_emails,
+        }
+    }
+}
+
+impl<
+    Admins,
+    AllUsers,
+    ContactAssignedUser,
+    CustomEmails,
+> SendPostCallNotificationDtoBuilder<
+    Admins,
+    AllUsers,
+    ContactAssignedUser,
+    Unset,
+    CustomEmails,
+> {
+    /// Sets [`specific_users`](SendPostCallNotificationDto::specific_users).
+    pub fn specific_users(
+        self,
         specific_users: Vec<String>,
+    ) -> SendPostCallNotificationDtoBuilder<
+        Admins,
+        AllUsers,
+        ContactAssignedUser,
+        Vec<String>,
+        CustomEmails,
+    > {
+        SendPostCallNotificationDtoBuilder {
+            admins: self.admins,
+            all_users: self.all_users,
+            contact_assigned_user: self.contact_assigned_user,
+            specific_users,
+            custom_emails: self.custom_emails,
+        }
+    }
+}
+
+impl<
+    Admins,
+    AllUsers,
+    ContactAssignedUser,
+    SpecificUsers,
+> SendPostCallNotificationDtoBuilder<
+    Admins,
+    AllUsers,
+    ContactAssignedUser,
+    SpecificUsers,
+    Unset,
+> {
+    /// Sets [`custom_emails`](SendPostCallNotificationDto::custom_emails).
+    pub fn custom_emails(
+        self,
         custom_emails: Vec<String>,
-    ) -> Self {
-        Self {
+    ) -> SendPostCallNotificationDtoBuilder<
+        Admins,
+        AllUsers,
+        ContactAssignedUser,
+        SpecificUsers,
+        Vec<String>,
+    > {
+        SendPostCallNotificationDtoBuilder {
+            admins: self.admins,
+            all_users: self.all_users,
+            contact_assigned_user: self.contact_assigned_user,
+            specific_users: self.specific_users,
+            custom_emails,
+        }
+    }
+}
+
+impl<
+    Admins,
+    AllUsers,
+    ContactAssignedUser,
+    SpecificUsers,
+    CustomEmails,
+> SendPostCallNotificationDtoBuilder<
+    Admins,
+    AllUsers,
+    ContactAssignedUser,
+    SpecificUsers,
+    CustomEmails,
+> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SendPostCallNotificationDto
+    where
+        Admins: Given<bool>,
+        AllUsers: Given<bool>,
+        ContactAssignedUser: Given<bool>,
+        SpecificUsers: Given<Vec<String>>,
+        CustomEmails: Given<Vec<String>>,
+    {
+        let admins = self.admins.given();
+        let all_users = self.all_users.given();
+        let contact_assigned_user = self.contact_assigned_user.given();
+        let specific_users = self.specific_users.given();
+        let custom_emails = self.custom_emails.given();
+        SendPostCallNotificationDto {
             admins,
             all_users,
             contact_assigned_user,
@@ -1302,16 +2423,99 @@ pub struct SmsParameters {
 }
 
 impl SmsParameters {
-    /// A `SmsParameters` with its required fields (`trigger_prompt`, `trigger_message`, `message_body`); set the others with the setters.
-    pub fn new(
+    /// A `SmsParameters`, built by name: set its required fields ([`trigger_prompt`](SmsParametersBuilder::trigger_prompt), [`trigger_message`](SmsParametersBuilder::trigger_message), [`message_body`](SmsParametersBuilder::message_body)) on the returned [`SmsParametersBuilder`], then [`build`](SmsParametersBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> SmsParametersBuilder {
+        SmsParametersBuilder {
+            trigger_prompt: Unset,
+            trigger_message: Unset,
+            message_body: Unset,
+        }
+    }
+}
+
+/// Builds a [`SmsParameters`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct SmsParametersBuilder<
+    TriggerPrompt = Unset,
+    TriggerMessage = Unset,
+    MessageBody = Unset,
+> {
+    trigger_prompt: TriggerPrompt,
+    trigger_message: TriggerMessage,
+    message_body: MessageBody,
+}
+
+impl<
+    TriggerMessage,
+    MessageBody,
+> SmsParametersBuilder<Unset, TriggerMessage, MessageBody> {
+    /// Sets [`trigger_prompt`](SmsParameters::trigger_prompt).
+    pub fn trigger_prompt(
+        self,
         trigger_prompt: impl Into<String>,
-        trigger_message: impl Into<String>,
-        message_body: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> SmsParametersBuilder<String, TriggerMessage, MessageBody> {
+        SmsParametersBuilder {
             trigger_prompt: trigger_prompt.into(),
+            trigger_message: self.trigger_message,
+            message_body: self.message_body,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    MessageBody,
+> SmsParametersBuilder<TriggerPrompt, Unset, MessageBody> {
+    /// Sets [`trigger_message`](SmsParameters::trigger_message).
+    pub fn trigger_message(
+        self,
+        trigger_message: impl Into<String>,
+    ) -> SmsParametersBuilder<TriggerPrompt, String, MessageBody> {
+        SmsParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
             trigger_message: trigger_message.into(),
+            message_body: self.message_body,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TriggerMessage,
+> SmsParametersBuilder<TriggerPrompt, TriggerMessage, Unset> {
+    /// Sets [`message_body`](SmsParameters::message_body).
+    pub fn message_body(
+        self,
+        message_body: impl Into<String>,
+    ) -> SmsParametersBuilder<TriggerPrompt, TriggerMessage, String> {
+        SmsParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
+            trigger_message: self.trigger_message,
             message_body: message_body.into(),
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TriggerMessage,
+    MessageBody,
+> SmsParametersBuilder<TriggerPrompt, TriggerMessage, MessageBody> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> SmsParameters
+    where
+        TriggerPrompt: Given<String>,
+        TriggerMessage: Given<String>,
+        MessageBody: Given<String>,
+    {
+        let trigger_prompt = self.trigger_prompt.given();
+        let trigger_message = self.trigger_message.given();
+        let message_body = self.message_body.given();
+        SmsParameters {
+            trigger_prompt,
+            trigger_message,
+            message_body,
         }
     }
 }
@@ -1383,16 +2587,99 @@ pub struct WorkflowTriggerParameters {
 }
 
 impl WorkflowTriggerParameters {
-    /// A `WorkflowTriggerParameters` with its required fields (`trigger_prompt`, `trigger_message`, `workflow_id`); set the others with the setters.
-    pub fn new(
+    /// A `WorkflowTriggerParameters`, built by name: set its required fields ([`trigger_prompt`](WorkflowTriggerParametersBuilder::trigger_prompt), [`trigger_message`](WorkflowTriggerParametersBuilder::trigger_message), [`workflow_id`](WorkflowTriggerParametersBuilder::workflow_id)) on the returned [`WorkflowTriggerParametersBuilder`], then [`build`](WorkflowTriggerParametersBuilder::build) it, and set the others with the setters.
+    pub fn builder() -> WorkflowTriggerParametersBuilder {
+        WorkflowTriggerParametersBuilder {
+            trigger_prompt: Unset,
+            trigger_message: Unset,
+            workflow_id: Unset,
+        }
+    }
+}
+
+/// Builds a [`WorkflowTriggerParameters`] from its required fields, each set by name; `build` exists once every one is.
+#[derive(Debug, Clone)]
+#[must_use = "a builder makes nothing until it is built"]
+pub struct WorkflowTriggerParametersBuilder<
+    TriggerPrompt = Unset,
+    TriggerMessage = Unset,
+    WorkflowId = Unset,
+> {
+    trigger_prompt: TriggerPrompt,
+    trigger_message: TriggerMessage,
+    workflow_id: WorkflowId,
+}
+
+impl<
+    TriggerMessage,
+    WorkflowId,
+> WorkflowTriggerParametersBuilder<Unset, TriggerMessage, WorkflowId> {
+    /// Sets [`trigger_prompt`](WorkflowTriggerParameters::trigger_prompt).
+    pub fn trigger_prompt(
+        self,
         trigger_prompt: impl Into<String>,
-        trigger_message: impl Into<String>,
-        workflow_id: impl Into<String>,
-    ) -> Self {
-        Self {
+    ) -> WorkflowTriggerParametersBuilder<String, TriggerMessage, WorkflowId> {
+        WorkflowTriggerParametersBuilder {
             trigger_prompt: trigger_prompt.into(),
+            trigger_message: self.trigger_message,
+            workflow_id: self.workflow_id,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    WorkflowId,
+> WorkflowTriggerParametersBuilder<TriggerPrompt, Unset, WorkflowId> {
+    /// Sets [`trigger_message`](WorkflowTriggerParameters::trigger_message).
+    pub fn trigger_message(
+        self,
+        trigger_message: impl Into<String>,
+    ) -> WorkflowTriggerParametersBuilder<TriggerPrompt, String, WorkflowId> {
+        WorkflowTriggerParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
             trigger_message: trigger_message.into(),
+            workflow_id: self.workflow_id,
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TriggerMessage,
+> WorkflowTriggerParametersBuilder<TriggerPrompt, TriggerMessage, Unset> {
+    /// Sets [`workflow_id`](WorkflowTriggerParameters::workflow_id).
+    pub fn workflow_id(
+        self,
+        workflow_id: impl Into<String>,
+    ) -> WorkflowTriggerParametersBuilder<TriggerPrompt, TriggerMessage, String> {
+        WorkflowTriggerParametersBuilder {
+            trigger_prompt: self.trigger_prompt,
+            trigger_message: self.trigger_message,
             workflow_id: workflow_id.into(),
+        }
+    }
+}
+
+impl<
+    TriggerPrompt,
+    TriggerMessage,
+    WorkflowId,
+> WorkflowTriggerParametersBuilder<TriggerPrompt, TriggerMessage, WorkflowId> {
+    /// The value, once every required field is set.
+    pub fn build(self) -> WorkflowTriggerParameters
+    where
+        TriggerPrompt: Given<String>,
+        TriggerMessage: Given<String>,
+        WorkflowId: Given<String>,
+    {
+        let trigger_prompt = self.trigger_prompt.given();
+        let trigger_message = self.trigger_message.given();
+        let workflow_id = self.workflow_id.given();
+        WorkflowTriggerParameters {
+            trigger_prompt,
+            trigger_message,
+            workflow_id,
         }
     }
 }

@@ -42,20 +42,20 @@ fn list_posts(
 }
 
 fn create_params(status: BlogPostStatus) -> CreateBlogPostParams {
-    CreateBlogPostParams::new(
-        "Banana is good source of energy",
-        LOCATION,
-        BLOG,
-        "https://storage.googleapis.com/ghl-test/loc/media/banana.jpeg",
-        "Why bananas",
-        "<h1>Bananas</h1><p>Potassium.</p>",
-        status,
-        "A banana",
-        vec!["6683abde331c041f32c07aeb".to_owned()],
-        "6683abde331c041f32c07aea",
-        "banana-good-energy",
-        "2025-02-05T18:30:47.000Z",
-    )
+    CreateBlogPostParams::builder()
+        .title("Banana is good source of energy")
+        .location_id(LOCATION)
+        .blog_id(BLOG)
+        .image_url("https://storage.googleapis.com/ghl-test/loc/media/banana.jpeg")
+        .description("Why bananas")
+        .raw_html("<h1>Bananas</h1><p>Potassium.</p>")
+        .status(status)
+        .image_alt_text("A banana")
+        .categories(vec!["6683abde331c041f32c07aeb".to_owned()])
+        .author("6683abde331c041f32c07aea")
+        .url_slug("banana-good-energy")
+        .published_at("2025-02-05T18:30:47.000Z")
+        .build()
 }
 
 /// The create body `create_params(status)` must put on the wire: optional fields left out,

@@ -48,16 +48,16 @@ async fn upsert_sends_monetary_value_as_a_number() {
     .await;
     let answer = api(&server)
         .upsert_opportunity(
-            UpsertOpportunityDto::new(
-                PIPELINE,
-                LOCATION,
-                vec![],
-                false,
-                UpsertOpportunityDtoFollowersActionType::Add,
-            )
-            .name("First Opps")
-            .status(Status::Open)
-            .monetary_value(220.5),
+            UpsertOpportunityDto::builder()
+                .pipeline_id(PIPELINE)
+                .location_id(LOCATION)
+                .followers(vec![])
+                .is_remove_all_followers(false)
+                .followers_action_type(UpsertOpportunityDtoFollowersActionType::Add)
+                .build()
+                .name("First Opps")
+                .status(Status::Open)
+                .monetary_value(220.5),
         )
         .send()
         .await
@@ -89,14 +89,14 @@ async fn create_and_update_send_monetary_value_as_a_number() {
     let api = api(&server);
     let created = api
         .create_opportunity(
-            CreateOpportunityDto::new(
-                PIPELINE,
-                LOCATION,
-                "First Opps",
-                Status::Open,
-                "mTkSCb1UBjb5tk4OvB69",
-            )
-            .monetary_value(500.0),
+            CreateOpportunityDto::builder()
+                .pipeline_id(PIPELINE)
+                .location_id(LOCATION)
+                .name("First Opps")
+                .status(Status::Open)
+                .contact_id("mTkSCb1UBjb5tk4OvB69")
+                .build()
+                .monetary_value(500.0),
         )
         .send()
         .await

@@ -165,7 +165,13 @@ async fn social_posts_page_by_skip_and_limit_in_the_body() {
                 "results": { "posts": posts, "count": 100 } })
     })
     .await;
-    let search = SearchPostDto::new(0, 4, "2026-06-01", "2026-06-30", true)
+    let search = SearchPostDto::builder()
+        .skip(0)
+        .limit(4)
+        .from_date("2026-06-01")
+        .to_date("2026-06-30")
+        .include_users(true)
+        .build()
         .type_("all")
         .account_ids(Vec::<String>::new());
     let summaries: Vec<Option<String>> = SocialMediaPostingClient::new(client(&server))

@@ -19,13 +19,13 @@ const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
 #[tokio::test]
 async fn a_cash_payment_is_recorded_without_card_or_cheque_details() {
     let server = server_answering(200, json!({ "success": true, "invoice": {} })).await;
-    let body = RecordPaymentDto::new(
-        LOCATION,
-        AltType::Location,
-        RecordPaymentDtoMode::Cash,
-        "Paid at the front desk",
-    )
-    .amount(120.0);
+    let body = RecordPaymentDto::builder()
+        .alt_id(LOCATION)
+        .alt_type(AltType::Location)
+        .mode(RecordPaymentDtoMode::Cash)
+        .notes("Paid at the front desk")
+        .build()
+        .amount(120.0);
     let _ = InvoicesClient::new(client(&server))
         .record_invoice("inv1", body)
         .send()
@@ -55,13 +55,13 @@ async fn a_cash_payment_is_recorded_without_card_or_cheque_details() {
 #[tokio::test]
 async fn an_html_template_is_saved_without_a_builder_document() {
     let server = server_answering(200, json!({ "ok": true })).await;
-    let body = SaveBuilderDataDto::new(
-        LOCATION,
-        "tpl1",
-        "user1",
-        SaveBuilderDataDtoEditorType::Html,
-    )
-    .html("<p>Hello</p>");
+    let body = SaveBuilderDataDto::builder()
+        .location_id(LOCATION)
+        .template_id("tpl1")
+        .updated_by("user1")
+        .editor_type(SaveBuilderDataDtoEditorType::Html)
+        .build()
+        .html("<p>Hello</p>");
     let _ = EmailsClient::new(client(&server))
         .update_template(body)
         .send()

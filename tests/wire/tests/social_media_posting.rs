@@ -73,14 +73,14 @@ fn read_post(status: &str) -> serde_json::Value {
 
 /// `createdBy` is not an argument: it mirrors `userId` (the server refuses the two apart).
 fn text_draft() -> CreatePostDto {
-    CreatePostDto::new(
-        vec![ACCOUNT.to_owned()],
-        "Hello World",
-        Vec::new(),
-        SocialPostStatus::Draft,
-        SocialPostType::Post,
-        USER,
-    )
+    CreatePostDto::builder()
+        .account_ids(vec![ACCOUNT.to_owned()])
+        .summary("Hello World")
+        .media(Vec::new())
+        .status(SocialPostStatus::Draft)
+        .type_(SocialPostType::Post)
+        .user_id(USER)
+        .build()
 }
 
 // --- Create ---------------------------------------------------------------------------------
@@ -144,8 +144,14 @@ async fn create_scheduled_post_sends_media_as_url_and_mime_type() {
     body.status = SocialPostStatus::Scheduled;
     body.type_ = SocialPostType::Reel;
     body.media = vec![
-        SocialPostMediaWrite::new("https://cdn.example.com/a.jpg", "image/jpeg"),
-        SocialPostMediaWrite::new("https://cdn.example.com/b.mov", "video/quicktime")
+        SocialPostMediaWrite::builder()
+            .url("https://cdn.example.com/a.jpg")
+            .type_("image/jpeg")
+            .build(),
+        SocialPostMediaWrite::builder()
+            .url("https://cdn.example.com/b.mov")
+            .type_("video/quicktime")
+            .build()
             .caption("Behind the scenes"),
     ];
     let created = api(&server)
@@ -448,16 +454,16 @@ async fn list_is_a_post_with_numeric_skip_and_limit_and_unwraps_results() {
     let list = api(&server)
         .get_posts(
             LOCATION,
-            SearchPostDto::new(
-                20,
-                10,
-                "2024-01-22T05:32:49.463Z",
-                "2024-03-20T05:32:49.463Z",
-                true,
-            )
-            .type_("all")
-            .account_ids([ACCOUNT])
-            .post_type(SocialPostType::Post),
+            SearchPostDto::builder()
+                .skip(20)
+                .limit(10)
+                .from_date("2024-01-22T05:32:49.463Z")
+                .to_date("2024-03-20T05:32:49.463Z")
+                .include_users(true)
+                .build()
+                .type_("all")
+                .account_ids([ACCOUNT])
+                .post_type(SocialPostType::Post),
         )
         .send()
         .await

@@ -14,20 +14,20 @@ use serde_json::json;
 const LOCATION: &str = "ve9EPM428h8vShlRW1KT";
 
 fn blog_post(status: BlogPostStatus) -> CreateBlogPostParams {
-    CreateBlogPostParams::new(
-        "Banana is good source of energy",
-        LOCATION,
-        "lMOzIQZne5m6zQ528sT6",
-        "https://storage.googleapis.com/ghl-test/loc/media/banana.jpeg",
-        "Why bananas",
-        "<h1>Bananas</h1><p>Potassium.</p>",
-        status,
-        "A banana",
-        vec!["6683abde331c041f32c07aeb".to_owned()],
-        "6683abde331c041f32c07aea",
-        "banana-good-energy",
-        "2025-02-05T18:30:47.000Z",
-    )
+    CreateBlogPostParams::builder()
+        .title("Banana is good source of energy")
+        .location_id(LOCATION)
+        .blog_id("lMOzIQZne5m6zQ528sT6")
+        .image_url("https://storage.googleapis.com/ghl-test/loc/media/banana.jpeg")
+        .description("Why bananas")
+        .raw_html("<h1>Bananas</h1><p>Potassium.</p>")
+        .status(status)
+        .image_alt_text("A banana")
+        .categories(vec!["6683abde331c041f32c07aeb".to_owned()])
+        .author("6683abde331c041f32c07aea")
+        .url_slug("banana-good-energy")
+        .published_at("2025-02-05T18:30:47.000Z")
+        .build()
 }
 
 /// Carried over: Cloudflare's browser-signature check sits in front of `/blogs/*` whatever the
@@ -155,12 +155,12 @@ async fn v3_token_calls_are_form_encoded() {
     )
     .await;
     let oauth = OauthV3Client::new(client(&server));
-    let body = GetAccessTokenBodyDto::new(
-        "client-1",
-        "secret-1",
-        GetAccessTokenBodyDtoGrantType::RefreshToken,
-    )
-    .refresh_token("rt-1");
+    let body = GetAccessTokenBodyDto::builder()
+        .client_id("client-1")
+        .client_secret("secret-1")
+        .grant_type(GetAccessTokenBodyDtoGrantType::RefreshToken)
+        .build()
+        .refresh_token("rt-1");
     let tokens = oauth.get_access_token(body).send().await.unwrap();
     assert_eq!(tokens.refresh_token.as_deref(), Some("rt-2"));
     let req = only_request(&server).await;

@@ -205,7 +205,8 @@ fn type_changes(old: &TypeKind, new: &TypeKind, input: bool) -> Vec<(Class, Stri
                 _ => {}
             }
             // `new` takes the required fields in declaration order: the same fields in another
-            // order move values between arguments (silently, when their types agree).
+            // order move values between arguments. A type built by name (`builder()`, for
+            // four required fields or two of one type) has no order to break.
             let required = |fields: &[Field]| -> Vec<String> {
                 fields
                     .iter()
@@ -215,7 +216,12 @@ fn type_changes(old: &TypeKind, new: &TypeKind, input: bool) -> Vec<(Class, Stri
             };
             let (old_required, new_required) = (required(old_fields), required(new_fields));
             let set = |names: &[String]| names.iter().cloned().collect::<BTreeSet<String>>();
-            if input && old_required != new_required && set(&old_required) == set(&new_required) {
+            let by_name = Field::built_by_name(old_fields) && Field::built_by_name(new_fields);
+            if input
+                && !by_name
+                && old_required != new_required
+                && set(&old_required) == set(&new_required)
+            {
                 changes.push((
                     Class::Breaking,
                     format!(

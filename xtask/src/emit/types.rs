@@ -24,10 +24,13 @@ pub fn types_rs(api: &Api) -> TokenStream {
             )
     });
     let imports = uses_serde.then(|| quote! { use serde::{Deserialize, Serialize}; });
+    let typestate =
+        any_builder(api).then(|| quote! { use ghl_runtime::typestate::{Given, Unset}; });
     let usages = usages(api);
     let items = api.types.iter().map(|def| type_def(api, def, &usages));
     quote! {
         #module_doc
+        #typestate
         #imports
         #(#items)*
     }
@@ -70,7 +73,15 @@ fn type_def(api: &Api, def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) ->
     let doc = type_doc(def, usages);
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
-            struct_def(&doc, &name, fields, additional.as_ref(), def.input)
+            let builder = builder_name(api, def);
+            struct_def(
+                &doc,
+                &name,
+                fields,
+                additional.as_ref(),
+                def.input,
+                builder.as_ref(),
+            )
         }
         TypeKind::Enum { variants } => enum_def(&doc, &name, variants),
         TypeKind::Untagged { variants } => untagged_def(api, &doc, &name, variants),
@@ -236,6 +247,7 @@ fn struct_def(
     fields: &[Field],
     additional: Option<&Ty>,
     input: bool,
+    builder: Option<&BuilderNames>,
 ) -> TokenStream {
     // `rename_all = "camelCase"` when it leaves fewer fields to rename one by one, as a person
     // would write it: most wire names are camelCase.
@@ -290,7 +302,7 @@ fn struct_def(
             pub #ident: std::collections::BTreeMap<String, #ty>,
         }
     });
-    let constructor = input.then(|| constructor(name, fields, extra_ident.as_ref()));
+    let constructor = input.then(|| constructor(name, fields, extra_ident.as_ref(), builder));
     // An input with nothing required starts empty: `new()`, and `Default` beside it. (A
     // required field added later changes `new`'s arguments anyway: the diff calls it breaking.)
     let default = (input && fields.iter().all(Field::optional)).then(|| quote! { Default, });
@@ -329,16 +341,81 @@ fn camel_case(field: &str) -> String {
     out
 }
 
-/// `new(required...)` and a setter per optional field.
+/// The names of an input struct's typestate builder (see [`constructor`]).
+struct BuilderNames {
+    /// `{Name}Builder`, or `{Name}FieldsBuilder` where the crate has a type of that name.
+    builder: proc_macro2::Ident,
+    /// One type parameter per required field, in [`Field::given`] order: the field's name in
+    /// UpperCamelCase, `Field` appended while that names something `types.rs` has in scope.
+    states: Vec<proc_macro2::Ident>,
+}
+
+/// The builder of an input struct [`Field::built_by_name`].
+fn builder_name(api: &Api, def: &TypeDef) -> Option<BuilderNames> {
+    let TypeKind::Struct { fields, .. } = &def.kind else {
+        return None;
+    };
+    let given = Field::given(fields);
+    if !def.input || def.shared.is_some() || !Field::built_by_name(fields) {
+        return None;
+    }
+    const IN_SCOPE: &[&str] = &[
+        "Box",
+        "Deserialize",
+        "Err",
+        "Given",
+        "None",
+        "Ok",
+        "Option",
+        "Result",
+        "Self",
+        "Serialize",
+        "Some",
+        "String",
+        "Unset",
+        "Vec",
+    ];
+    let taken = |candidate: &str| {
+        IN_SCOPE.contains(&candidate) || api.types.iter().any(|other| other.name == candidate)
+    };
+    let free = |base: String, suffix: &str| {
+        let mut name = base;
+        while taken(&name) {
+            name.push_str(suffix);
+        }
+        format_ident!("{name}")
+    };
+    Some(BuilderNames {
+        builder: free(format!("{}Builder", def.name), "Fields"),
+        states: given
+            .iter()
+            .map(|field| {
+                free(
+                    heck::ToUpperCamelCase::to_upper_camel_case(
+                        field.name.trim_start_matches("r#"),
+                    ),
+                    "Field",
+                )
+            })
+            .collect(),
+    })
+}
+
+/// Whether a struct of `api` has a typestate builder (and `types.rs` imports its states).
+fn any_builder(api: &Api) -> bool {
+    api.types.iter().any(|def| builder_name(api, def).is_some())
+}
+
+/// `new(required...)` and a setter per optional field; for a type [`Field::built_by_name`]
+/// (`builder`), `builder()` instead of `new`: a typestate builder with a setter per required
+/// field and `build()` once each is given, so that no two values of one type can be swapped.
 fn constructor(
     name: &proc_macro2::Ident,
     fields: &[Field],
     extra: Option<&proc_macro2::Ident>,
+    builder: Option<&BuilderNames>,
 ) -> TokenStream {
-    let required: Vec<&Field> = fields
-        .iter()
-        .filter(|field| !field.optional() && field.mirror.is_none())
-        .collect();
+    let required: Vec<&Field> = Field::given(fields);
     let args = required.iter().map(|field| {
         let ident = format_ident!("{}", field.name);
         let ty = field.render_ty(&Code::IN_TYPES);
@@ -438,15 +515,148 @@ fn constructor(
             mirrors.concat()
         )
     });
+    let Some(builder) = builder else {
+        return quote! {
+            impl #name {
+                #new_doc
+                pub fn new(#(#args),*) -> Self {
+                    #(#bindings)*
+                    Self { #(#values,)* #extra }
+                }
+
+                #(#setters)*
+            }
+        };
+    };
+    typestate_builder(name, builder, fields, &required, extra, setters.collect())
+}
+
+/// `builder()` on `name`, and `builder`: one type parameter per required field, `Unset` until
+/// its setter stores the value there, and `build()` where each holds its value ([`Given`]).
+fn typestate_builder(
+    name: &proc_macro2::Ident,
+    names: &BuilderNames,
+    fields: &[Field],
+    required: &[&Field],
+    extra: Option<TokenStream>,
+    setters: Vec<TokenStream>,
+) -> TokenStream {
+    let builder = &names.builder;
+    let states = &names.states;
+    let idents: Vec<proc_macro2::Ident> = required
+        .iter()
+        .map(|field| format_ident!("{}", field.name))
+        .collect();
+    let setters_of_builder = required.iter().enumerate().map(|(index, field)| {
+        let ident = &idents[index];
+        let stored = field.render_ty(&Code::IN_TYPES);
+        // How the argument becomes the stored value (`None`: as it is).
+        let (arg, value) = if field.date_time {
+            let (arg, conversion) = date_time_arg();
+            (arg, Some(conversion.apply(ident)))
+        } else if field.ty == Ty::String && !field.boxed {
+            (quote! { impl Into<String> }, Some(quote! { #ident.into() }))
+        } else {
+            (stored.clone(), None)
+        };
+        let others = states
+            .iter()
+            .enumerate()
+            .filter(|(other, _)| *other != index)
+            .map(|(_, state)| state);
+        let before = states.iter().enumerate().map(|(other, state)| {
+            if other == index {
+                quote! { Unset }
+            } else {
+                quote! { #state }
+            }
+        });
+        let after = states.iter().enumerate().map(|(other, state)| {
+            if other == index {
+                stored.clone()
+            } else {
+                quote! { #state }
+            }
+        });
+        let moved = idents.iter().map(|other| match (other == ident, &value) {
+            (true, Some(value)) => quote! { #other: #value },
+            (true, None) => quote! { #other },
+            (false, _) => quote! { #other: self.#other },
+        });
+        let doc = doc_attrs(&format!("Sets [`{0}`]({name}::{0}).", field.name));
+        quote! {
+            impl<#(#others),*> #builder<#(#before),*> {
+                #doc
+                pub fn #ident(self, #ident: #arg) -> #builder<#(#after),*> {
+                    #builder { #(#moved),* }
+                }
+            }
+        }
+    });
+    let bounds = required.iter().zip(states).map(|(field, state)| {
+        let stored = field.render_ty(&Code::IN_TYPES);
+        quote! { #state: Given<#stored> }
+    });
+    let values = fields.iter().map(|field| {
+        let ident = format_ident!("{}", field.name);
+        if field.optional() {
+            quote! { #ident: None }
+        } else if let Some(source) = &field.mirror {
+            let source = format_ident!("{}", source);
+            quote! { #ident: #source.clone() }
+        } else {
+            quote! { #ident }
+        }
+    });
+    let listed: Vec<String> = required
+        .iter()
+        .map(|field| format!("[`{0}`]({builder}::{0})", field.name))
+        .collect();
+    let mirrors: Vec<String> = fields
+        .iter()
+        .filter_map(|field| {
+            let source = field.mirror.as_ref()?;
+            Some(format!(
+                " `{}` is set to `{source}` (the server wants them equal).",
+                field.name
+            ))
+        })
+        .collect();
+    let builder_fn_doc = doc_attrs(&format!(
+        "A `{name}`, built by name: set its required fields ({}) on the returned [`{builder}`], \
+         then [`build`]({builder}::build) it, and set the others with the setters.{}",
+        listed.join(", "),
+        mirrors.concat()
+    ));
+    let builder_doc = doc_attrs(&format!(
+        "Builds a [`{name}`] from its required fields, each set by name; `build` exists once \
+         every one is."
+    ));
     quote! {
         impl #name {
-            #new_doc
-            pub fn new(#(#args),*) -> Self {
-                #(#bindings)*
-                Self { #(#values,)* #extra }
+            #builder_fn_doc
+            pub fn builder() -> #builder {
+                #builder { #(#idents: Unset),* }
             }
 
             #(#setters)*
+        }
+
+        #builder_doc
+        #[derive(Debug, Clone)]
+        #[must_use = "a builder makes nothing until it is built"]
+        pub struct #builder<#(#states = Unset),*> {
+            #(#idents: #states,)*
+        }
+
+        #(#setters_of_builder)*
+
+        impl<#(#states),*> #builder<#(#states),*> {
+            /// The value, once every required field is set.
+            pub fn build(self) -> #name where #(#bounds),* {
+                #( let #idents = self.#idents.given(); )*
+                #name { #(#values,)* #extra }
+            }
         }
     }
 }

@@ -137,6 +137,27 @@ impl Field {
     pub fn optional(&self) -> bool {
         !self.required || self.nullable
     }
+
+    /// The fields a value of an input type is given when built (a mirror is set from its
+    /// source): `new`'s arguments, or the builder's setters.
+    pub fn given(fields: &[Field]) -> Vec<&Field> {
+        fields
+            .iter()
+            .filter(|field| !field.optional() && field.mirror.is_none())
+            .collect()
+    }
+
+    /// Whether an input type with these fields is built by name (`builder()`, a typestate
+    /// builder) rather than with `new(...)`: when it is given four fields or more, or two of
+    /// one type, which positional arguments would let a caller swap unnoticed.
+    pub fn built_by_name(fields: &[Field]) -> bool {
+        let given = Field::given(fields);
+        given.len() >= 4
+            || given
+                .iter()
+                .enumerate()
+                .any(|(index, field)| given[..index].iter().any(|other| other.ty == field.ty))
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]

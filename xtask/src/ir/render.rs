@@ -168,4 +168,22 @@ mod tests {
         };
         assert_eq!(param.render_ty(&Short), "Option<Value>");
     }
+
+    #[test]
+    fn types_whose_positional_arguments_could_be_swapped_are_built_by_name() {
+        let string = field(Ty::String, true, false);
+        let number = field(Ty::Integer, true, false);
+        let flag = field(Ty::Boolean, true, false);
+        let optional = field(Ty::String, false, false);
+        let built = |fields: &[Field]| Field::built_by_name(fields);
+        assert!(!built(&[string.clone(), number.clone(), optional.clone()]));
+        assert!(built(&[string.clone(), optional.clone(), string.clone()]));
+        assert!(!built(&[string.clone(), number.clone(), flag.clone()]));
+        let four = [string, number, flag, field(Ty::Number, true, false)];
+        assert!(built(&four));
+        let mut mirrored = field(Ty::String, true, false);
+        mirrored.mirror = Some("x".into());
+        // A mirror is not given: one string given, one mirrored, is `new(x)`.
+        assert!(!built(&[field(Ty::String, true, false), mirrored]));
+    }
 }
