@@ -201,8 +201,10 @@ pub fn run(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
         listed.join(", ")
     );
     // Cargo verifies a crate against the others as packaged, through a local registry, and
-    // takes a registry crate's build as final: a build of ghl-runtime 0.1.0 verified by an
-    // earlier run (other sources, same version) would stand in for today's. Clean them first.
+    // takes a registry crate as immutable: the sources it unpacked from an earlier run's
+    // package of ghl-runtime 0.1.0 (into CARGO_HOME) and their build would stand in for
+    // today's, same version, other code. Remove both first.
+    forget_unpacked(&plan)?;
     let mut clean = Command::new(&cargo);
     clean.args(["clean", "--quiet"]).current_dir(&root);
     for package in &plan {
@@ -227,6 +229,38 @@ pub fn run(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
         );
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Removes the sources cargo unpacked from earlier packages of the planned crates: under
+/// `CARGO_HOME/registry/src/`, the directories of local registries (their names start with
+/// `-`, having no host) hold `name-version/` copies that cargo never refreshes.
+fn forget_unpacked(plan: &[Package]) -> anyhow::Result<()> {
+    let home = match std::env::var_os("CARGO_HOME") {
+        Some(home) => std::path::PathBuf::from(home),
+        None => match std::env::var_os("HOME") {
+            Some(home) => std::path::PathBuf::from(home).join(".cargo"),
+            None => return Ok(()),
+        },
+    };
+    let sources = home.join("registry").join("src");
+    let Ok(entries) = std::fs::read_dir(&sources) else {
+        return Ok(());
+    };
+    for entry in entries.flatten() {
+        if !entry.file_name().to_string_lossy().starts_with('-') {
+            continue;
+        }
+        for package in plan {
+            let unpacked = entry
+                .path()
+                .join(format!("{}-{}", package.name, package.version));
+            if unpacked.is_dir() {
+                std::fs::remove_dir_all(&unpacked)
+                    .with_context(|| format!("removing {}", unpacked.display()))?;
+            }
+        }
+    }
+    Ok(())
 }
 
 #[cfg(test)]
