@@ -315,6 +315,11 @@ fn cut_at_word(name: &str, max: usize) -> String {
 
 /// Hands out names unique within one scope (a crate's types, a struct's fields, a client's
 /// methods). The first claimant keeps the plain name; later ones get a numeric suffix, so the
+/// Whether Rust reserves `name` (strict or reserved keyword, e.g. `type`, `self`).
+pub fn is_keyword(name: &str) -> bool {
+    KEYWORDS.contains(&name)
+}
+
 /// result depends only on the (sorted) order of claims.
 #[derive(Debug, Default)]
 pub struct Scope {

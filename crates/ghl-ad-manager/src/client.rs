@@ -33,13 +33,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook ad accounts available for the connected user
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetAdAccounts::location_id) on the returned [`FbGetAdAccounts`](builders::FbGetAdAccounts) and any optional inputs ([`type_`](builders::FbGetAdAccounts::type_), [`next`](builders::FbGetAdAccounts::next), [`fetch_all`](builders::FbGetAdAccounts::fetch_all), [`limit`](builders::FbGetAdAccounts::limit)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetAdAccounts::location_id) on the returned [`FbGetAdAccounts`](builders::facebook_integration::FbGetAdAccounts) and any optional inputs ([`type_`](builders::facebook_integration::FbGetAdAccounts::type_), [`next`](builders::facebook_integration::FbGetAdAccounts::next), [`fetch_all`](builders::facebook_integration::FbGetAdAccounts::fetch_all), [`limit`](builders::facebook_integration::FbGetAdAccounts::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_ad_accounts(&self) -> builders::FbGetAdAccounts {
-        builders::FbGetAdAccounts {
+    pub fn fb_get_ad_accounts(&self) -> builders::facebook_integration::FbGetAdAccounts {
+        builders::facebook_integration::FbGetAdAccounts {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -67,8 +67,8 @@ impl AdManagerClient {
         &self,
         ad_account_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbDeleteAdAccount {
-        builders::FbDeleteAdAccount {
+    ) -> builders::facebook_integration::FbDeleteAdAccount {
+        builders::facebook_integration::FbDeleteAdAccount {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
             body,
@@ -79,7 +79,7 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific Facebook ad account
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetAdAccount::location_id) on the returned [`FbGetAdAccount`](builders::FbGetAdAccount), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetAdAccount::location_id) on the returned [`FbGetAdAccount`](builders::facebook_integration::FbGetAdAccount), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -91,8 +91,8 @@ impl AdManagerClient {
     pub fn fb_get_ad_account(
         &self,
         ad_account_id: impl Into<String>,
-    ) -> builders::FbGetAdAccount {
-        builders::FbGetAdAccount {
+    ) -> builders::facebook_integration::FbGetAdAccount {
+        builders::facebook_integration::FbGetAdAccount {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
             location_id: None,
@@ -109,8 +109,11 @@ impl AdManagerClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_upsert_ad(&self, body: types::UpsertAdDto) -> builders::FbUpsertAd {
-        builders::FbUpsertAd {
+    pub fn fb_upsert_ad(
+        &self,
+        body: types::UpsertAdDto,
+    ) -> builders::facebook_ads::FbUpsertAd {
+        builders::facebook_ads::FbUpsertAd {
             client: self.client.clone(),
             body,
         }
@@ -129,8 +132,8 @@ impl AdManagerClient {
         &self,
         ad_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbDeleteAd {
-        builders::FbDeleteAd {
+    ) -> builders::facebook_ads::FbDeleteAd {
+        builders::facebook_ads::FbDeleteAd {
             client: self.client.clone(),
             ad_id: ad_id.into(),
             body,
@@ -146,8 +149,11 @@ impl AdManagerClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_duplicate_ad(&self, ad_id: impl Into<String>) -> builders::FbDuplicateAd {
-        builders::FbDuplicateAd {
+    pub fn fb_duplicate_ad(
+        &self,
+        ad_id: impl Into<String>,
+    ) -> builders::facebook_ads::FbDuplicateAd {
+        builders::facebook_ads::FbDuplicateAd {
             client: self.client.clone(),
             ad_id: ad_id.into(),
         }
@@ -166,8 +172,8 @@ impl AdManagerClient {
         &self,
         ad_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbPauseAd {
-        builders::FbPauseAd {
+    ) -> builders::facebook_ads::FbPauseAd {
+        builders::facebook_ads::FbPauseAd {
             client: self.client.clone(),
             ad_id: ad_id.into(),
             body,
@@ -187,8 +193,8 @@ impl AdManagerClient {
         &self,
         ad_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbResumeAd {
-        builders::FbResumeAd {
+    ) -> builders::facebook_ads::FbResumeAd {
+        builders::facebook_ads::FbResumeAd {
             client: self.client.clone(),
             ad_id: ad_id.into(),
             body,
@@ -207,8 +213,8 @@ impl AdManagerClient {
     pub fn fb_upsert_adset(
         &self,
         body: types::UpsertAdsetDto,
-    ) -> builders::FbUpsertAdset {
-        builders::FbUpsertAdset {
+    ) -> builders::facebook_ads::FbUpsertAdset {
+        builders::facebook_ads::FbUpsertAdset {
             client: self.client.clone(),
             body,
         }
@@ -227,8 +233,8 @@ impl AdManagerClient {
         &self,
         adset_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbDeleteAdset {
-        builders::FbDeleteAdset {
+    ) -> builders::facebook_ads::FbDeleteAdset {
+        builders::facebook_ads::FbDeleteAdset {
             client: self.client.clone(),
             adset_id: adset_id.into(),
             body,
@@ -247,8 +253,8 @@ impl AdManagerClient {
     pub fn fb_duplicate_adset(
         &self,
         adset_id: impl Into<String>,
-    ) -> builders::FbDuplicateAdset {
-        builders::FbDuplicateAdset {
+    ) -> builders::facebook_ads::FbDuplicateAdset {
+        builders::facebook_ads::FbDuplicateAdset {
             client: self.client.clone(),
             adset_id: adset_id.into(),
         }
@@ -267,8 +273,8 @@ impl AdManagerClient {
         &self,
         adset_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbPauseAdset {
-        builders::FbPauseAdset {
+    ) -> builders::facebook_ads::FbPauseAdset {
+        builders::facebook_ads::FbPauseAdset {
             client: self.client.clone(),
             adset_id: adset_id.into(),
             body,
@@ -288,8 +294,8 @@ impl AdManagerClient {
         &self,
         adset_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbResumeAdset {
-        builders::FbResumeAdset {
+    ) -> builders::facebook_ads::FbResumeAdset {
+        builders::facebook_ads::FbResumeAdset {
             client: self.client.clone(),
             adset_id: adset_id.into(),
             body,
@@ -300,7 +306,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a Facebook campaign with its linked adsets and ads
     ///
-    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCampaign::location_id) on the returned [`FbGetCampaign`](builders::FbGetCampaign) and any optional inputs ([`fields`](builders::FbGetCampaign::fields), [`source`](builders::FbGetCampaign::source)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCampaign::location_id) on the returned [`FbGetCampaign`](builders::facebook_ads::FbGetCampaign) and any optional inputs ([`fields`](builders::facebook_ads::FbGetCampaign::fields), [`source`](builders::facebook_ads::FbGetCampaign::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -312,8 +318,8 @@ impl AdManagerClient {
     pub fn fb_get_campaign(
         &self,
         campaign_id: impl Into<String>,
-    ) -> builders::FbGetCampaign {
-        builders::FbGetCampaign {
+    ) -> builders::facebook_ads::FbGetCampaign {
+        builders::facebook_ads::FbGetCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             location_id: None,
@@ -335,8 +341,8 @@ impl AdManagerClient {
     pub fn fb_upsert_campaign(
         &self,
         body: types::UpsertCampaignDto,
-    ) -> builders::FbUpsertCampaign {
-        builders::FbUpsertCampaign {
+    ) -> builders::facebook_ads::FbUpsertCampaign {
+        builders::facebook_ads::FbUpsertCampaign {
             client: self.client.clone(),
             body,
         }
@@ -355,8 +361,8 @@ impl AdManagerClient {
         &self,
         campaign_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbDeleteCampaign {
-        builders::FbDeleteCampaign {
+    ) -> builders::facebook_ads::FbDeleteCampaign {
+        builders::facebook_ads::FbDeleteCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             body,
@@ -376,8 +382,8 @@ impl AdManagerClient {
         &self,
         campaign_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbDuplicateCampaign {
-        builders::FbDuplicateCampaign {
+    ) -> builders::facebook_ads::FbDuplicateCampaign {
+        builders::facebook_ads::FbDuplicateCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             body,
@@ -397,8 +403,8 @@ impl AdManagerClient {
         &self,
         campaign_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbPauseCampaign {
-        builders::FbPauseCampaign {
+    ) -> builders::facebook_ads::FbPauseCampaign {
+        builders::facebook_ads::FbPauseCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             body,
@@ -422,8 +428,8 @@ impl AdManagerClient {
         &self,
         campaign_id: impl Into<String>,
         body: types::PublishAdDto,
-    ) -> builders::FbPublishCampaign {
-        builders::FbPublishCampaign {
+    ) -> builders::facebook_ads::FbPublishCampaign {
+        builders::facebook_ads::FbPublishCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             body,
@@ -443,8 +449,8 @@ impl AdManagerClient {
         &self,
         campaign_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbResumeCampaign {
-        builders::FbResumeCampaign {
+    ) -> builders::facebook_ads::FbResumeCampaign {
+        builders::facebook_ads::FbResumeCampaign {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             body,
@@ -455,13 +461,15 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook conversation lead forms for a location
     ///
-    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetConversationForms::location_id) on the returned [`FbGetConversationForms`](builders::FbGetConversationForms), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetConversationForms::location_id) on the returned [`FbGetConversationForms`](builders::facebook_integration::FbGetConversationForms), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_conversation_forms(&self) -> builders::FbGetConversationForms {
-        builders::FbGetConversationForms {
+    pub fn fb_get_conversation_forms(
+        &self,
+    ) -> builders::facebook_integration::FbGetConversationForms {
+        builders::facebook_integration::FbGetConversationForms {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -480,8 +488,8 @@ impl AdManagerClient {
     pub fn fb_create_conversation_form(
         &self,
         body: types::CreateConversationFormDto,
-    ) -> builders::FbCreateConversationForm {
-        builders::FbCreateConversationForm {
+    ) -> builders::facebook_integration::FbCreateConversationForm {
+        builders::facebook_integration::FbCreateConversationForm {
             client: self.client.clone(),
             body,
         }
@@ -491,13 +499,15 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook custom audiences for a location
     ///
-    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCustomAudiences::location_id), [`type_`](builders::FbGetCustomAudiences::type_) and [`ad_account_id`](builders::FbGetCustomAudiences::ad_account_id) on the returned [`FbGetCustomAudiences`](builders::FbGetCustomAudiences) and any optional inputs ([`source`](builders::FbGetCustomAudiences::source)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCustomAudiences::location_id), [`type_`](builders::facebook_ads::FbGetCustomAudiences::type_) and [`ad_account_id`](builders::facebook_ads::FbGetCustomAudiences::ad_account_id) on the returned [`FbGetCustomAudiences`](builders::facebook_ads::FbGetCustomAudiences) and any optional inputs ([`source`](builders::facebook_ads::FbGetCustomAudiences::source)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_custom_audiences(&self) -> builders::FbGetCustomAudiences {
-        builders::FbGetCustomAudiences {
+    pub fn fb_get_custom_audiences(
+        &self,
+    ) -> builders::facebook_ads::FbGetCustomAudiences {
+        builders::facebook_ads::FbGetCustomAudiences {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -511,7 +521,7 @@ impl AdManagerClient {
     ///
     /// Delete a Facebook custom audience by ID
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbDeleteCustomAudience::location_id) on the returned [`FbDeleteCustomAudience`](builders::FbDeleteCustomAudience), then `.send().await` it (it has no `send` before).
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbDeleteCustomAudience::location_id) on the returned [`FbDeleteCustomAudience`](builders::facebook_ads::FbDeleteCustomAudience), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -523,8 +533,8 @@ impl AdManagerClient {
     pub fn fb_delete_custom_audience(
         &self,
         audience_id: impl Into<String>,
-    ) -> builders::FbDeleteCustomAudience {
-        builders::FbDeleteCustomAudience {
+    ) -> builders::facebook_ads::FbDeleteCustomAudience {
+        builders::facebook_ads::FbDeleteCustomAudience {
             client: self.client.clone(),
             audience_id: audience_id.into(),
             location_id: None,
@@ -536,7 +546,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Facebook custom audience by its ID
     ///
-    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCustomAudienceById::location_id) on the returned [`FbGetCustomAudienceById`](builders::FbGetCustomAudienceById), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCustomAudienceById::location_id) on the returned [`FbGetCustomAudienceById`](builders::facebook_ads::FbGetCustomAudienceById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -548,8 +558,8 @@ impl AdManagerClient {
     pub fn fb_get_custom_audience_by_id(
         &self,
         audience_id: impl Into<String>,
-    ) -> builders::FbGetCustomAudienceById {
-        builders::FbGetCustomAudienceById {
+    ) -> builders::facebook_ads::FbGetCustomAudienceById {
+        builders::facebook_ads::FbGetCustomAudienceById {
             client: self.client.clone(),
             audience_id: audience_id.into(),
             location_id: None,
@@ -574,8 +584,8 @@ impl AdManagerClient {
         &self,
         audience_id: impl Into<String>,
         body: types::FbUpdateAudienceBodyDto,
-    ) -> builders::FbUpdateCustomAudience {
-        builders::FbUpdateCustomAudience {
+    ) -> builders::facebook_ads::FbUpdateCustomAudience {
+        builders::facebook_ads::FbUpdateCustomAudience {
             client: self.client.clone(),
             audience_id: audience_id.into(),
             body,
@@ -599,8 +609,8 @@ impl AdManagerClient {
         &self,
         audience_id: impl Into<String>,
         body: types::UpdateCustomAudienceDto,
-    ) -> builders::FbRemoveCustomAudienceMember {
-        builders::FbRemoveCustomAudienceMember {
+    ) -> builders::facebook_ads::FbRemoveCustomAudienceMember {
+        builders::facebook_ads::FbRemoveCustomAudienceMember {
             client: self.client.clone(),
             audience_id: audience_id.into(),
             body,
@@ -624,8 +634,8 @@ impl AdManagerClient {
         &self,
         audience_id: impl Into<String>,
         body: types::UpdateCustomAudienceDto,
-    ) -> builders::FbAddCustomAudienceMember {
-        builders::FbAddCustomAudienceMember {
+    ) -> builders::facebook_ads::FbAddCustomAudienceMember {
+        builders::facebook_ads::FbAddCustomAudienceMember {
             client: self.client.clone(),
             audience_id: audience_id.into(),
             body,
@@ -649,8 +659,8 @@ impl AdManagerClient {
         &self,
         audience_id: impl Into<String>,
         body: types::UpdateCustomAudienceBatchDto,
-    ) -> builders::FbBatchUpdateAudienceMembers {
-        builders::FbBatchUpdateAudienceMembers {
+    ) -> builders::facebook_ads::FbBatchUpdateAudienceMembers {
+        builders::facebook_ads::FbBatchUpdateAudienceMembers {
             client: self.client.clone(),
             audience_id: audience_id.into(),
             body,
@@ -661,13 +671,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook campaigns, adsets, or ads based on entity type
     ///
-    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetEntity::location_id), [`type_`](builders::FbGetEntity::type_) and [`entity_type`](builders::FbGetEntity::entity_type) on the returned [`FbGetEntity`](builders::FbGetEntity) and any optional inputs ([`next`](builders::FbGetEntity::next), [`fetch_all`](builders::FbGetEntity::fetch_all), [`campaign_id`](builders::FbGetEntity::campaign_id), [`ad_set_id`](builders::FbGetEntity::ad_set_id), [`search_id`](builders::FbGetEntity::search_id), [`selected_ad_account_id`](builders::FbGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetEntity::location_id), [`type_`](builders::facebook_ads::FbGetEntity::type_) and [`entity_type`](builders::facebook_ads::FbGetEntity::entity_type) on the returned [`FbGetEntity`](builders::facebook_ads::FbGetEntity) and any optional inputs ([`next`](builders::facebook_ads::FbGetEntity::next), [`fetch_all`](builders::facebook_ads::FbGetEntity::fetch_all), [`campaign_id`](builders::facebook_ads::FbGetEntity::campaign_id), [`ad_set_id`](builders::facebook_ads::FbGetEntity::ad_set_id), [`search_id`](builders::facebook_ads::FbGetEntity::search_id), [`selected_ad_account_id`](builders::facebook_ads::FbGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_entity(&self) -> builders::FbGetEntity {
-        builders::FbGetEntity {
+    pub fn fb_get_entity(&self) -> builders::facebook_ads::FbGetEntity {
+        builders::facebook_ads::FbGetEntity {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -694,8 +704,8 @@ impl AdManagerClient {
     pub fn fb_delete_integration(
         &self,
         body: types::LocationIdBodyDto,
-    ) -> builders::FbDeleteIntegration {
-        builders::FbDeleteIntegration {
+    ) -> builders::facebook_integration::FbDeleteIntegration {
+        builders::facebook_integration::FbDeleteIntegration {
             client: self.client.clone(),
             body,
         }
@@ -705,13 +715,15 @@ impl AdManagerClient {
     ///
     /// Retrieve the Facebook ad integration details for a location
     ///
-    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetIntegration::location_id) on the returned [`FbGetIntegration`](builders::FbGetIntegration), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetIntegration::location_id) on the returned [`FbGetIntegration`](builders::facebook_integration::FbGetIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_integration(&self) -> builders::FbGetIntegration {
-        builders::FbGetIntegration {
+    pub fn fb_get_integration(
+        &self,
+    ) -> builders::facebook_integration::FbGetIntegration {
+        builders::facebook_integration::FbGetIntegration {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -730,8 +742,8 @@ impl AdManagerClient {
     pub fn fb_create_integration(
         &self,
         body: types::CreateIntegrationDto,
-    ) -> builders::FbCreateIntegration {
-        builders::FbCreateIntegration {
+    ) -> builders::facebook_integration::FbCreateIntegration {
+        builders::facebook_integration::FbCreateIntegration {
             client: self.client.clone(),
             body,
         }
@@ -741,7 +753,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Facebook lead form by its ID
     ///
-    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetLeadForm::location_id) on the returned [`FbGetLeadForm`](builders::FbGetLeadForm), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetLeadForm::location_id) on the returned [`FbGetLeadForm`](builders::facebook_integration::FbGetLeadForm), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -753,8 +765,8 @@ impl AdManagerClient {
     pub fn fb_get_lead_form(
         &self,
         lead_form_id: impl Into<String>,
-    ) -> builders::FbGetLeadForm {
-        builders::FbGetLeadForm {
+    ) -> builders::facebook_integration::FbGetLeadForm {
+        builders::facebook_integration::FbGetLeadForm {
             client: self.client.clone(),
             lead_form_id: lead_form_id.into(),
             location_id: None,
@@ -766,13 +778,15 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated Facebook user profile for a location
     ///
-    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCurrentUser::location_id) on the returned [`FbGetCurrentUser`](builders::FbGetCurrentUser), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetCurrentUser::location_id) on the returned [`FbGetCurrentUser`](builders::facebook_integration::FbGetCurrentUser), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_current_user(&self) -> builders::FbGetCurrentUser {
-        builders::FbGetCurrentUser {
+    pub fn fb_get_current_user(
+        &self,
+    ) -> builders::facebook_integration::FbGetCurrentUser {
+        builders::facebook_integration::FbGetCurrentUser {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -783,13 +797,13 @@ impl AdManagerClient {
     ///
     /// Remove a Facebook page connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbDeletePage::location_id) and [`page_id`](builders::FbDeletePage::page_id) on the returned [`FbDeletePage`](builders::FbDeletePage), then `.send().await` it (it has no `send` before).
+    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbDeletePage::location_id) and [`page_id`](builders::facebook_integration::FbDeletePage::page_id) on the returned [`FbDeletePage`](builders::facebook_integration::FbDeletePage), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_delete_page(&self) -> builders::FbDeletePage {
-        builders::FbDeletePage {
+    pub fn fb_delete_page(&self) -> builders::facebook_integration::FbDeletePage {
+        builders::facebook_integration::FbDeletePage {
             client: self.client.clone(),
             location_id: None,
             page_id: None,
@@ -801,7 +815,7 @@ impl AdManagerClient {
     ///
     /// Set the default Facebook page for a location
     ///
-    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbSetDefaultPage::location_id) on the returned [`FbSetDefaultPage`](builders::FbSetDefaultPage), then `.send().await` it (it has no `send` before).
+    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbSetDefaultPage::location_id) on the returned [`FbSetDefaultPage`](builders::facebook_integration::FbSetDefaultPage), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -809,8 +823,8 @@ impl AdManagerClient {
     pub fn fb_set_default_page(
         &self,
         body: types::FbSetDefaultPageBodyDto,
-    ) -> builders::FbSetDefaultPage {
-        builders::FbSetDefaultPage {
+    ) -> builders::facebook_integration::FbSetDefaultPage {
+        builders::facebook_integration::FbSetDefaultPage {
             client: self.client.clone(),
             location_id: None,
             body,
@@ -822,7 +836,7 @@ impl AdManagerClient {
     ///
     /// Retrieve lead gen forms for a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPageLeadForms::location_id) on the returned [`FbGetPageLeadForms`](builders::FbGetPageLeadForms), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetPageLeadForms::location_id) on the returned [`FbGetPageLeadForms`](builders::facebook_integration::FbGetPageLeadForms), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -834,8 +848,8 @@ impl AdManagerClient {
     pub fn fb_get_page_lead_forms(
         &self,
         page_id: impl Into<String>,
-    ) -> builders::FbGetPageLeadForms {
-        builders::FbGetPageLeadForms {
+    ) -> builders::facebook_integration::FbGetPageLeadForms {
+        builders::facebook_integration::FbGetPageLeadForms {
             client: self.client.clone(),
             page_id: page_id.into(),
             location_id: None,
@@ -860,8 +874,8 @@ impl AdManagerClient {
         &self,
         page_id: impl Into<String>,
         body: types::CreateLeadFormDto,
-    ) -> builders::FbCreatePageLeadForm {
-        builders::FbCreatePageLeadForm {
+    ) -> builders::facebook_integration::FbCreatePageLeadForm {
+        builders::facebook_integration::FbCreatePageLeadForm {
             client: self.client.clone(),
             page_id: page_id.into(),
             body,
@@ -872,7 +886,7 @@ impl AdManagerClient {
     ///
     /// Retrieve Instagram accounts linked to a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetInstagramAccounts::location_id) on the returned [`FbGetInstagramAccounts`](builders::FbGetInstagramAccounts) and any optional inputs ([`type_`](builders::FbGetInstagramAccounts::type_)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetInstagramAccounts::location_id) on the returned [`FbGetInstagramAccounts`](builders::facebook_integration::FbGetInstagramAccounts) and any optional inputs ([`type_`](builders::facebook_integration::FbGetInstagramAccounts::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -884,8 +898,8 @@ impl AdManagerClient {
     pub fn fb_get_instagram_accounts(
         &self,
         page_id: impl Into<String>,
-    ) -> builders::FbGetInstagramAccounts {
-        builders::FbGetInstagramAccounts {
+    ) -> builders::facebook_integration::FbGetInstagramAccounts {
+        builders::facebook_integration::FbGetInstagramAccounts {
             client: self.client.clone(),
             page_id: page_id.into(),
             location_id: None,
@@ -898,13 +912,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook pages associated with the connected account
     ///
-    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPages::location_id) on the returned [`FbGetPages`](builders::FbGetPages) and any optional inputs ([`fetch_existing`](builders::FbGetPages::fetch_existing)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetPages::location_id) on the returned [`FbGetPages`](builders::facebook_integration::FbGetPages) and any optional inputs ([`fetch_existing`](builders::facebook_integration::FbGetPages::fetch_existing)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_pages(&self) -> builders::FbGetPages {
-        builders::FbGetPages {
+    pub fn fb_get_pages(&self) -> builders::facebook_integration::FbGetPages {
+        builders::facebook_integration::FbGetPages {
             client: self.client.clone(),
             location_id: None,
             fetch_existing: None,
@@ -916,13 +930,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Facebook conversion pixels for a location
     ///
-    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetPixels::location_id) on the returned [`FbGetPixels`](builders::FbGetPixels) and any optional inputs ([`channel`](builders::FbGetPixels::channel), [`page_id`](builders::FbGetPixels::page_id), [`ig_user_id`](builders::FbGetPixels::ig_user_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetPixels::location_id) on the returned [`FbGetPixels`](builders::facebook_ads::FbGetPixels) and any optional inputs ([`channel`](builders::facebook_ads::FbGetPixels::channel), [`page_id`](builders::facebook_ads::FbGetPixels::page_id), [`ig_user_id`](builders::facebook_ads::FbGetPixels::ig_user_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_pixels(&self) -> builders::FbGetPixels {
-        builders::FbGetPixels {
+    pub fn fb_get_pixels(&self) -> builders::facebook_ads::FbGetPixels {
+        builders::facebook_ads::FbGetPixels {
             client: self.client.clone(),
             location_id: None,
             channel: None,
@@ -944,8 +958,8 @@ impl AdManagerClient {
     pub fn fb_upsert_pixel(
         &self,
         body: types::UpsertConversionPixelDto,
-    ) -> builders::FbUpsertPixel {
-        builders::FbUpsertPixel {
+    ) -> builders::facebook_ads::FbUpsertPixel {
+        builders::facebook_ads::FbUpsertPixel {
             client: self.client.clone(),
             body,
         }
@@ -955,13 +969,13 @@ impl AdManagerClient {
     ///
     /// Retrieve aggregated Facebook ad reporting metrics for a location
     ///
-    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetReporting::location_id), [`group_by`](builders::FbGetReporting::group_by), [`start_date`](builders::FbGetReporting::start_date), [`end_date`](builders::FbGetReporting::end_date), [`type_`](builders::FbGetReporting::type_) and [`fields`](builders::FbGetReporting::fields) on the returned [`FbGetReporting`](builders::FbGetReporting), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetReporting::location_id), [`group_by`](builders::facebook_reporting::FbGetReporting::group_by), [`start_date`](builders::facebook_reporting::FbGetReporting::start_date), [`end_date`](builders::facebook_reporting::FbGetReporting::end_date), [`type_`](builders::facebook_reporting::FbGetReporting::type_) and [`fields`](builders::facebook_reporting::FbGetReporting::fields) on the returned [`FbGetReporting`](builders::facebook_reporting::FbGetReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_reporting(&self) -> builders::FbGetReporting {
-        builders::FbGetReporting {
+    pub fn fb_get_reporting(&self) -> builders::facebook_reporting::FbGetReporting {
+        builders::facebook_reporting::FbGetReporting {
             client: self.client.clone(),
             location_id: None,
             group_by: None,
@@ -977,7 +991,7 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific Facebook campaign
     ///
-    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetCampaignReporting::location_id), [`start_date`](builders::FbGetCampaignReporting::start_date) and [`end_date`](builders::FbGetCampaignReporting::end_date) on the returned [`FbGetCampaignReporting`](builders::FbGetCampaignReporting), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetCampaignReporting::location_id), [`start_date`](builders::facebook_reporting::FbGetCampaignReporting::start_date) and [`end_date`](builders::facebook_reporting::FbGetCampaignReporting::end_date) on the returned [`FbGetCampaignReporting`](builders::facebook_reporting::FbGetCampaignReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -989,8 +1003,8 @@ impl AdManagerClient {
     pub fn fb_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
-    ) -> builders::FbGetCampaignReporting {
-        builders::FbGetCampaignReporting {
+    ) -> builders::facebook_reporting::FbGetCampaignReporting {
+        builders::facebook_reporting::FbGetCampaignReporting {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             location_id: None,
@@ -1004,13 +1018,15 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of Facebook campaigns, adsets, or ads with reporting data
     ///
-    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FbGetReportingList::location_id), [`list_type`](builders::FbGetReportingList::list_type), [`start_date`](builders::FbGetReportingList::start_date), [`end_date`](builders::FbGetReportingList::end_date), [`campaign_id`](builders::FbGetReportingList::campaign_id) and [`type_`](builders::FbGetReportingList::type_) on the returned [`FbGetReportingList`](builders::FbGetReportingList), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetReportingList::location_id), [`list_type`](builders::facebook_reporting::FbGetReportingList::list_type), [`start_date`](builders::facebook_reporting::FbGetReportingList::start_date), [`end_date`](builders::facebook_reporting::FbGetReportingList::end_date), [`campaign_id`](builders::facebook_reporting::FbGetReportingList::campaign_id) and [`type_`](builders::facebook_reporting::FbGetReportingList::type_) on the returned [`FbGetReportingList`](builders::facebook_reporting::FbGetReportingList), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_get_reporting_list(&self) -> builders::FbGetReportingList {
-        builders::FbGetReportingList {
+    pub fn fb_get_reporting_list(
+        &self,
+    ) -> builders::facebook_reporting::FbGetReportingList {
+        builders::facebook_reporting::FbGetReportingList {
             client: self.client.clone(),
             location_id: None,
             list_type: None,
@@ -1026,13 +1042,13 @@ impl AdManagerClient {
     ///
     /// Search Facebook geo-locations and interests for ad targeting
     ///
-    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`type_`](builders::FbSearchTargeting::type_) and [`query`](builders::FbSearchTargeting::query) on the returned [`FbSearchTargeting`](builders::FbSearchTargeting) and any optional inputs ([`search_type`](builders::FbSearchTargeting::search_type)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`type_`](builders::facebook_ads::FbSearchTargeting::type_) and [`query`](builders::facebook_ads::FbSearchTargeting::query) on the returned [`FbSearchTargeting`](builders::facebook_ads::FbSearchTargeting) and any optional inputs ([`search_type`](builders::facebook_ads::FbSearchTargeting::search_type)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fb_search_targeting(&self) -> builders::FbSearchTargeting {
-        builders::FbSearchTargeting {
+    pub fn fb_search_targeting(&self) -> builders::facebook_ads::FbSearchTargeting {
+        builders::facebook_ads::FbSearchTargeting {
             client: self.client.clone(),
             type_: None,
             query: None,
@@ -1045,13 +1061,15 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAdAccounts::location_id) on the returned [`GoogleGetAdAccounts`](builders::GoogleGetAdAccounts) and any optional inputs ([`type_`](builders::GoogleGetAdAccounts::type_)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetAdAccounts::location_id) on the returned [`GoogleGetAdAccounts`](builders::google_integration::GoogleGetAdAccounts) and any optional inputs ([`type_`](builders::google_integration::GoogleGetAdAccounts::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_ad_accounts(&self) -> builders::GoogleGetAdAccounts {
-        builders::GoogleGetAdAccounts {
+    pub fn google_get_ad_accounts(
+        &self,
+    ) -> builders::google_integration::GoogleGetAdAccounts {
+        builders::google_integration::GoogleGetAdAccounts {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -1076,8 +1094,8 @@ impl AdManagerClient {
         &self,
         ad_account_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::GoogleDeleteAdAccount {
-        builders::GoogleDeleteAdAccount {
+    ) -> builders::google_integration::GoogleDeleteAdAccount {
+        builders::google_integration::GoogleDeleteAdAccount {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
             body,
@@ -1088,7 +1106,7 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific Google Ads account
     ///
-    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAdAccountDetails::location_id) on the returned [`GoogleGetAdAccountDetails`](builders::GoogleGetAdAccountDetails), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetAdAccountDetails::location_id) on the returned [`GoogleGetAdAccountDetails`](builders::google_integration::GoogleGetAdAccountDetails), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1100,8 +1118,8 @@ impl AdManagerClient {
     pub fn google_get_ad_account_details(
         &self,
         ad_account_id: impl Into<String>,
-    ) -> builders::GoogleGetAdAccountDetails {
-        builders::GoogleGetAdAccountDetails {
+    ) -> builders::google_integration::GoogleGetAdAccountDetails {
+        builders::google_integration::GoogleGetAdAccountDetails {
             client: self.client.clone(),
             ad_account_id: ad_account_id.into(),
             location_id: None,
@@ -1121,8 +1139,8 @@ impl AdManagerClient {
     pub fn google_upsert_campaign(
         &self,
         body: types::CampaignDto,
-    ) -> builders::GoogleUpsertCampaign {
-        builders::GoogleUpsertCampaign {
+    ) -> builders::google_ads::GoogleUpsertCampaign {
+        builders::google_ads::GoogleUpsertCampaign {
             client: self.client.clone(),
             body,
         }
@@ -1132,7 +1150,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads campaign by ID
     ///
-    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCampaignById::location_id) on the returned [`GoogleGetCampaignById`](builders::GoogleGetCampaignById), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetCampaignById::location_id) on the returned [`GoogleGetCampaignById`](builders::google_ads::GoogleGetCampaignById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1144,8 +1162,8 @@ impl AdManagerClient {
     pub fn google_get_campaign_by_id(
         &self,
         ad_id: impl Into<String>,
-    ) -> builders::GoogleGetCampaignById {
-        builders::GoogleGetCampaignById {
+    ) -> builders::google_ads::GoogleGetCampaignById {
+        builders::google_ads::GoogleGetCampaignById {
             client: self.client.clone(),
             ad_id: ad_id.into(),
             location_id: None,
@@ -1169,8 +1187,8 @@ impl AdManagerClient {
     pub fn google_publish_ad(
         &self,
         ad_id: impl Into<String>,
-    ) -> builders::GooglePublishAd {
-        builders::GooglePublishAd {
+    ) -> builders::google_ads::GooglePublishAd {
+        builders::google_ads::GooglePublishAd {
             client: self.client.clone(),
             ad_id: ad_id.into(),
         }
@@ -1180,13 +1198,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads creative assets for a location
     ///
-    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAssets::location_id) and [`type_`](builders::GoogleGetAssets::type_) on the returned [`GoogleGetAssets`](builders::GoogleGetAssets) and any optional inputs ([`id`](builders::GoogleGetAssets::id), [`advertiser_only`](builders::GoogleGetAssets::advertiser_only)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAssets::location_id) and [`type_`](builders::google_ads::GoogleGetAssets::type_) on the returned [`GoogleGetAssets`](builders::google_ads::GoogleGetAssets) and any optional inputs ([`id`](builders::google_ads::GoogleGetAssets::id), [`advertiser_only`](builders::google_ads::GoogleGetAssets::advertiser_only)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_assets(&self) -> builders::GoogleGetAssets {
-        builders::GoogleGetAssets {
+    pub fn google_get_assets(&self) -> builders::google_ads::GoogleGetAssets {
+        builders::google_ads::GoogleGetAssets {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -1208,8 +1226,8 @@ impl AdManagerClient {
     pub fn google_upsert_assets(
         &self,
         body: types::UpsertAssetsDto,
-    ) -> builders::GoogleUpsertAssets {
-        builders::GoogleUpsertAssets {
+    ) -> builders::google_ads::GoogleUpsertAssets {
+        builders::google_ads::GoogleUpsertAssets {
             client: self.client.clone(),
             body,
         }
@@ -1219,13 +1237,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads combined audiences for a location
     ///
-    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAudiences::location_id) on the returned [`GoogleGetAudiences`](builders::GoogleGetAudiences), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAudiences::location_id) on the returned [`GoogleGetAudiences`](builders::google_ads::GoogleGetAudiences), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_audiences(&self) -> builders::GoogleGetAudiences {
-        builders::GoogleGetAudiences {
+    pub fn google_get_audiences(&self) -> builders::google_ads::GoogleGetAudiences {
+        builders::google_ads::GoogleGetAudiences {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1244,8 +1262,8 @@ impl AdManagerClient {
     pub fn google_upsert_audience(
         &self,
         body: types::UpsertAudienceDto,
-    ) -> builders::GoogleUpsertAudience {
-        builders::GoogleUpsertAudience {
+    ) -> builders::google_ads::GoogleUpsertAudience {
+        builders::google_ads::GoogleUpsertAudience {
             client: self.client.clone(),
             body,
         }
@@ -1255,7 +1273,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads combined audience by ID
     ///
-    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetAudienceById::location_id) on the returned [`GoogleGetAudienceById`](builders::GoogleGetAudienceById), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAudienceById::location_id) on the returned [`GoogleGetAudienceById`](builders::google_ads::GoogleGetAudienceById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1267,8 +1285,8 @@ impl AdManagerClient {
     pub fn google_get_audience_by_id(
         &self,
         audience_id: impl Into<String>,
-    ) -> builders::GoogleGetAudienceById {
-        builders::GoogleGetAudienceById {
+    ) -> builders::google_ads::GoogleGetAudienceById {
+        builders::google_ads::GoogleGetAudienceById {
             client: self.client.clone(),
             audience_id: audience_id.into(),
             location_id: None,
@@ -1280,13 +1298,15 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads conversion goals for a location
     ///
-    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversionGoals::location_id) on the returned [`GoogleGetConversionGoals`](builders::GoogleGetConversionGoals), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversionGoals::location_id) on the returned [`GoogleGetConversionGoals`](builders::google_ads::GoogleGetConversionGoals), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_conversion_goals(&self) -> builders::GoogleGetConversionGoals {
-        builders::GoogleGetConversionGoals {
+    pub fn google_get_conversion_goals(
+        &self,
+    ) -> builders::google_ads::GoogleGetConversionGoals {
+        builders::google_ads::GoogleGetConversionGoals {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1297,13 +1317,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads conversion actions for a location
     ///
-    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversions::location_id) on the returned [`GoogleGetConversions`](builders::GoogleGetConversions) and any optional inputs ([`type_`](builders::GoogleGetConversions::type_), [`conversion_type`](builders::GoogleGetConversions::conversion_type), [`category`](builders::GoogleGetConversions::category), [`start_date`](builders::GoogleGetConversions::start_date), [`end_date`](builders::GoogleGetConversions::end_date)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversions::location_id) on the returned [`GoogleGetConversions`](builders::google_ads::GoogleGetConversions) and any optional inputs ([`type_`](builders::google_ads::GoogleGetConversions::type_), [`conversion_type`](builders::google_ads::GoogleGetConversions::conversion_type), [`category`](builders::google_ads::GoogleGetConversions::category), [`start_date`](builders::google_ads::GoogleGetConversions::start_date), [`end_date`](builders::google_ads::GoogleGetConversions::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_conversions(&self) -> builders::GoogleGetConversions {
-        builders::GoogleGetConversions {
+    pub fn google_get_conversions(&self) -> builders::google_ads::GoogleGetConversions {
+        builders::google_ads::GoogleGetConversions {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -1327,8 +1347,8 @@ impl AdManagerClient {
     pub fn google_upsert_conversion(
         &self,
         body: types::UpsertConversionDto,
-    ) -> builders::GoogleUpsertConversion {
-        builders::GoogleUpsertConversion {
+    ) -> builders::google_ads::GoogleUpsertConversion {
+        builders::google_ads::GoogleUpsertConversion {
             client: self.client.clone(),
             body,
         }
@@ -1338,7 +1358,7 @@ impl AdManagerClient {
     ///
     /// Delete a Google Ads conversion action by ID
     ///
-    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleDeleteConversion::location_id) on the returned [`GoogleDeleteConversion`](builders::GoogleDeleteConversion), then `.send().await` it (it has no `send` before).
+    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleDeleteConversion::location_id) on the returned [`GoogleDeleteConversion`](builders::google_ads::GoogleDeleteConversion), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1350,8 +1370,8 @@ impl AdManagerClient {
     pub fn google_delete_conversion(
         &self,
         conversion_id: impl Into<String>,
-    ) -> builders::GoogleDeleteConversion {
-        builders::GoogleDeleteConversion {
+    ) -> builders::google_ads::GoogleDeleteConversion {
+        builders::google_ads::GoogleDeleteConversion {
             client: self.client.clone(),
             conversion_id: conversion_id.into(),
             location_id: None,
@@ -1363,7 +1383,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads conversion action by ID
     ///
-    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetConversionById::location_id) on the returned [`GoogleGetConversionById`](builders::GoogleGetConversionById), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversionById::location_id) on the returned [`GoogleGetConversionById`](builders::google_ads::GoogleGetConversionById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1375,8 +1395,8 @@ impl AdManagerClient {
     pub fn google_get_conversion_by_id(
         &self,
         conversion_id: impl Into<String>,
-    ) -> builders::GoogleGetConversionById {
-        builders::GoogleGetConversionById {
+    ) -> builders::google_ads::GoogleGetConversionById {
+        builders::google_ads::GoogleGetConversionById {
             client: self.client.clone(),
             conversion_id: conversion_id.into(),
             location_id: None,
@@ -1388,13 +1408,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Google campaigns, ad groups, or ads based on entity type
     ///
-    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetEntity::location_id), [`type_`](builders::GoogleGetEntity::type_) and [`entity_type`](builders::GoogleGetEntity::entity_type) on the returned [`GoogleGetEntity`](builders::GoogleGetEntity) and any optional inputs ([`campaign_id`](builders::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::GoogleGetEntity::ad_group_id), [`search_id`](builders::GoogleGetEntity::search_id), [`start_date`](builders::GoogleGetEntity::start_date), [`end_date`](builders::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetEntity::location_id), [`type_`](builders::google_ads::GoogleGetEntity::type_) and [`entity_type`](builders::google_ads::GoogleGetEntity::entity_type) on the returned [`GoogleGetEntity`](builders::google_ads::GoogleGetEntity) and any optional inputs ([`campaign_id`](builders::google_ads::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::google_ads::GoogleGetEntity::ad_group_id), [`search_id`](builders::google_ads::GoogleGetEntity::search_id), [`start_date`](builders::google_ads::GoogleGetEntity::start_date), [`end_date`](builders::google_ads::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::google_ads::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_entity(&self) -> builders::GoogleGetEntity {
-        builders::GoogleGetEntity {
+    pub fn google_get_entity(&self) -> builders::google_ads::GoogleGetEntity {
+        builders::google_ads::GoogleGetEntity {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -1413,13 +1433,15 @@ impl AdManagerClient {
     ///
     /// Retrieve the Google Ads integration details for a location
     ///
-    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetIntegration::location_id) on the returned [`GoogleGetIntegration`](builders::GoogleGetIntegration), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetIntegration::location_id) on the returned [`GoogleGetIntegration`](builders::google_integration::GoogleGetIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_integration(&self) -> builders::GoogleGetIntegration {
-        builders::GoogleGetIntegration {
+    pub fn google_get_integration(
+        &self,
+    ) -> builders::google_integration::GoogleGetIntegration {
+        builders::google_integration::GoogleGetIntegration {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1438,8 +1460,8 @@ impl AdManagerClient {
     pub fn google_create_integration(
         &self,
         body: types::CreateGoogleIntegrationDto,
-    ) -> builders::GoogleCreateIntegration {
-        builders::GoogleCreateIntegration {
+    ) -> builders::google_integration::GoogleCreateIntegration {
+        builders::google_integration::GoogleCreateIntegration {
             client: self.client.clone(),
             body,
         }
@@ -1449,7 +1471,7 @@ impl AdManagerClient {
     ///
     /// Retrieve keyword suggestions for Google Ads campaigns
     ///
-    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetKeywordIdeas::location_id) on the returned [`GoogleGetKeywordIdeas`](builders::GoogleGetKeywordIdeas), then `.send().await` it (it has no `send` before).
+    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetKeywordIdeas::location_id) on the returned [`GoogleGetKeywordIdeas`](builders::google_ads::GoogleGetKeywordIdeas), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -1457,8 +1479,8 @@ impl AdManagerClient {
     pub fn google_get_keyword_ideas(
         &self,
         body: types::KeywordSuggestionDto,
-    ) -> builders::GoogleGetKeywordIdeas {
-        builders::GoogleGetKeywordIdeas {
+    ) -> builders::google_ads::GoogleGetKeywordIdeas {
+        builders::google_ads::GoogleGetKeywordIdeas {
             client: self.client.clone(),
             location_id: None,
             body,
@@ -1470,13 +1492,15 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated Google user info for a location
     ///
-    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCurrentUser::location_id) on the returned [`GoogleGetCurrentUser`](builders::GoogleGetCurrentUser), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetCurrentUser::location_id) on the returned [`GoogleGetCurrentUser`](builders::google_integration::GoogleGetCurrentUser), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_current_user(&self) -> builders::GoogleGetCurrentUser {
-        builders::GoogleGetCurrentUser {
+    pub fn google_get_current_user(
+        &self,
+    ) -> builders::google_integration::GoogleGetCurrentUser {
+        builders::google_integration::GoogleGetCurrentUser {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1487,13 +1511,15 @@ impl AdManagerClient {
     ///
     /// Retrieve aggregated Google Ads reporting metrics for a location
     ///
-    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetReporting::location_id), [`start_date`](builders::GoogleGetReporting::start_date), [`end_date`](builders::GoogleGetReporting::end_date), [`type_`](builders::GoogleGetReporting::type_) and [`fields`](builders::GoogleGetReporting::fields) on the returned [`GoogleGetReporting`](builders::GoogleGetReporting) and any optional inputs ([`group_by`](builders::GoogleGetReporting::group_by)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetReporting::location_id), [`start_date`](builders::google_reporting::GoogleGetReporting::start_date), [`end_date`](builders::google_reporting::GoogleGetReporting::end_date), [`type_`](builders::google_reporting::GoogleGetReporting::type_) and [`fields`](builders::google_reporting::GoogleGetReporting::fields) on the returned [`GoogleGetReporting`](builders::google_reporting::GoogleGetReporting) and any optional inputs ([`group_by`](builders::google_reporting::GoogleGetReporting::group_by)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_reporting(&self) -> builders::GoogleGetReporting {
-        builders::GoogleGetReporting {
+    pub fn google_get_reporting(
+        &self,
+    ) -> builders::google_reporting::GoogleGetReporting {
+        builders::google_reporting::GoogleGetReporting {
             client: self.client.clone(),
             location_id: None,
             group_by: None,
@@ -1509,7 +1535,7 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific Google campaign
     ///
-    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetCampaignReporting::location_id), [`start_date`](builders::GoogleGetCampaignReporting::start_date) and [`end_date`](builders::GoogleGetCampaignReporting::end_date) on the returned [`GoogleGetCampaignReporting`](builders::GoogleGetCampaignReporting), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetCampaignReporting::location_id), [`start_date`](builders::google_reporting::GoogleGetCampaignReporting::start_date) and [`end_date`](builders::google_reporting::GoogleGetCampaignReporting::end_date) on the returned [`GoogleGetCampaignReporting`](builders::google_reporting::GoogleGetCampaignReporting), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1521,8 +1547,8 @@ impl AdManagerClient {
     pub fn google_get_campaign_reporting(
         &self,
         campaign_id: impl Into<String>,
-    ) -> builders::GoogleGetCampaignReporting {
-        builders::GoogleGetCampaignReporting {
+    ) -> builders::google_reporting::GoogleGetCampaignReporting {
+        builders::google_reporting::GoogleGetCampaignReporting {
             client: self.client.clone(),
             campaign_id: campaign_id.into(),
             location_id: None,
@@ -1536,13 +1562,15 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of Google campaigns or ad groups with reporting data
     ///
-    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetReportingList::location_id), [`list_type`](builders::GoogleGetReportingList::list_type), [`start_date`](builders::GoogleGetReportingList::start_date), [`end_date`](builders::GoogleGetReportingList::end_date) and [`type_`](builders::GoogleGetReportingList::type_) on the returned [`GoogleGetReportingList`](builders::GoogleGetReportingList) and any optional inputs ([`campaign_id`](builders::GoogleGetReportingList::campaign_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetReportingList::location_id), [`list_type`](builders::google_reporting::GoogleGetReportingList::list_type), [`start_date`](builders::google_reporting::GoogleGetReportingList::start_date), [`end_date`](builders::google_reporting::GoogleGetReportingList::end_date) and [`type_`](builders::google_reporting::GoogleGetReportingList::type_) on the returned [`GoogleGetReportingList`](builders::google_reporting::GoogleGetReportingList) and any optional inputs ([`campaign_id`](builders::google_reporting::GoogleGetReportingList::campaign_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_reporting_list(&self) -> builders::GoogleGetReportingList {
-        builders::GoogleGetReportingList {
+    pub fn google_get_reporting_list(
+        &self,
+    ) -> builders::google_reporting::GoogleGetReportingList {
+        builders::google_reporting::GoogleGetReportingList {
             client: self.client.clone(),
             location_id: None,
             list_type: None,
@@ -1558,13 +1586,13 @@ impl AdManagerClient {
     ///
     /// Retrieve Google Ads audience segments for a location
     ///
-    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetSegments::location_id) on the returned [`GoogleGetSegments`](builders::GoogleGetSegments) and any optional inputs ([`type_`](builders::GoogleGetSegments::type_)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetSegments::location_id) on the returned [`GoogleGetSegments`](builders::google_ads::GoogleGetSegments) and any optional inputs ([`type_`](builders::google_ads::GoogleGetSegments::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_segments(&self) -> builders::GoogleGetSegments {
-        builders::GoogleGetSegments {
+    pub fn google_get_segments(&self) -> builders::google_ads::GoogleGetSegments {
+        builders::google_ads::GoogleGetSegments {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -1576,7 +1604,7 @@ impl AdManagerClient {
     ///
     /// Create or update a Google Ads audience segment
     ///
-    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleUpsertSegment::location_id) and [`type_`](builders::GoogleUpsertSegment::type_) on the returned [`GoogleUpsertSegment`](builders::GoogleUpsertSegment), then `.send().await` it (it has no `send` before).
+    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleUpsertSegment::location_id) and [`type_`](builders::google_ads::GoogleUpsertSegment::type_) on the returned [`GoogleUpsertSegment`](builders::google_ads::GoogleUpsertSegment), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -1584,8 +1612,8 @@ impl AdManagerClient {
     pub fn google_upsert_segment(
         &self,
         body: types::UpsertSegmentDto,
-    ) -> builders::GoogleUpsertSegment {
-        builders::GoogleUpsertSegment {
+    ) -> builders::google_ads::GoogleUpsertSegment {
+        builders::google_ads::GoogleUpsertSegment {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -1606,8 +1634,8 @@ impl AdManagerClient {
     pub fn google_create_offline_user_list_job(
         &self,
         body: types::CreateOfflineUserListJobDto,
-    ) -> builders::GoogleCreateOfflineUserListJob {
-        builders::GoogleCreateOfflineUserListJob {
+    ) -> builders::google_ads::GoogleCreateOfflineUserListJob {
+        builders::google_ads::GoogleCreateOfflineUserListJob {
             client: self.client.clone(),
             body,
         }
@@ -1617,7 +1645,7 @@ impl AdManagerClient {
     ///
     /// Delete a Google Ads audience segment by ID
     ///
-    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleDeleteSegment::location_id) and [`type_`](builders::GoogleDeleteSegment::type_) on the returned [`GoogleDeleteSegment`](builders::GoogleDeleteSegment), then `.send().await` it (it has no `send` before).
+    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleDeleteSegment::location_id) and [`type_`](builders::google_ads::GoogleDeleteSegment::type_) on the returned [`GoogleDeleteSegment`](builders::google_ads::GoogleDeleteSegment), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1629,8 +1657,8 @@ impl AdManagerClient {
     pub fn google_delete_segment(
         &self,
         segment_id: impl Into<String>,
-    ) -> builders::GoogleDeleteSegment {
-        builders::GoogleDeleteSegment {
+    ) -> builders::google_ads::GoogleDeleteSegment {
+        builders::google_ads::GoogleDeleteSegment {
             client: self.client.clone(),
             segment_id: segment_id.into(),
             location_id: None,
@@ -1643,7 +1671,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a specific Google Ads audience segment by ID
     ///
-    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetSegmentById::location_id) and [`type_`](builders::GoogleGetSegmentById::type_) on the returned [`GoogleGetSegmentById`](builders::GoogleGetSegmentById), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetSegmentById::location_id) and [`type_`](builders::google_ads::GoogleGetSegmentById::type_) on the returned [`GoogleGetSegmentById`](builders::google_ads::GoogleGetSegmentById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1655,8 +1683,8 @@ impl AdManagerClient {
     pub fn google_get_segment_by_id(
         &self,
         segment_id: impl Into<String>,
-    ) -> builders::GoogleGetSegmentById {
-        builders::GoogleGetSegmentById {
+    ) -> builders::google_ads::GoogleGetSegmentById {
+        builders::google_ads::GoogleGetSegmentById {
             client: self.client.clone(),
             segment_id: segment_id.into(),
             location_id: None,
@@ -1669,13 +1697,15 @@ impl AdManagerClient {
     ///
     /// Retrieve affinity and in-market audience options for Google Ads targeting
     ///
-    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GoogleGetTargetInterests::location_id), [`type_`](builders::GoogleGetTargetInterests::type_) and [`advertising_channel_type`](builders::GoogleGetTargetInterests::advertising_channel_type) on the returned [`GoogleGetTargetInterests`](builders::GoogleGetTargetInterests), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetTargetInterests::location_id), [`type_`](builders::google_ads::GoogleGetTargetInterests::type_) and [`advertising_channel_type`](builders::google_ads::GoogleGetTargetInterests::advertising_channel_type) on the returned [`GoogleGetTargetInterests`](builders::google_ads::GoogleGetTargetInterests), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_get_target_interests(&self) -> builders::GoogleGetTargetInterests {
-        builders::GoogleGetTargetInterests {
+    pub fn google_get_target_interests(
+        &self,
+    ) -> builders::google_ads::GoogleGetTargetInterests {
+        builders::google_ads::GoogleGetTargetInterests {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -1688,13 +1718,15 @@ impl AdManagerClient {
     ///
     /// Search Google geo-locations for ad targeting
     ///
-    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`type_`](builders::GoogleSearchTargeting::type_) and [`location_id`](builders::GoogleSearchTargeting::location_id) on the returned [`GoogleSearchTargeting`](builders::GoogleSearchTargeting) and any optional inputs ([`query`](builders::GoogleSearchTargeting::query)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`type_`](builders::google_ads::GoogleSearchTargeting::type_) and [`location_id`](builders::google_ads::GoogleSearchTargeting::location_id) on the returned [`GoogleSearchTargeting`](builders::google_ads::GoogleSearchTargeting) and any optional inputs ([`query`](builders::google_ads::GoogleSearchTargeting::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn google_search_targeting(&self) -> builders::GoogleSearchTargeting {
-        builders::GoogleSearchTargeting {
+    pub fn google_search_targeting(
+        &self,
+    ) -> builders::google_ads::GoogleSearchTargeting {
+        builders::google_ads::GoogleSearchTargeting {
             client: self.client.clone(),
             type_: None,
             query: None,
@@ -1707,13 +1739,15 @@ impl AdManagerClient {
     ///
     /// Remove a LinkedIn ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiDeleteAdAccount::location_id) and [`ad_account_id`](builders::LiDeleteAdAccount::ad_account_id) on the returned [`LiDeleteAdAccount`](builders::LiDeleteAdAccount), then `.send().await` it (it has no `send` before).
+    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiDeleteAdAccount::location_id) and [`ad_account_id`](builders::linked_in_integration::LiDeleteAdAccount::ad_account_id) on the returned [`LiDeleteAdAccount`](builders::linked_in_integration::LiDeleteAdAccount), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_delete_ad_account(&self) -> builders::LiDeleteAdAccount {
-        builders::LiDeleteAdAccount {
+    pub fn li_delete_ad_account(
+        &self,
+    ) -> builders::linked_in_integration::LiDeleteAdAccount {
+        builders::linked_in_integration::LiDeleteAdAccount {
             client: self.client.clone(),
             location_id: None,
             ad_account_id: None,
@@ -1725,13 +1759,15 @@ impl AdManagerClient {
     ///
     /// Retrieve details of a specific LinkedIn ad account
     ///
-    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAccountDetails::location_id) and [`ad_account_id`](builders::LiGetAdAccountDetails::ad_account_id) on the returned [`LiGetAdAccountDetails`](builders::LiGetAdAccountDetails), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetAdAccountDetails::location_id) and [`ad_account_id`](builders::linked_in_integration::LiGetAdAccountDetails::ad_account_id) on the returned [`LiGetAdAccountDetails`](builders::linked_in_integration::LiGetAdAccountDetails), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_account_details(&self) -> builders::LiGetAdAccountDetails {
-        builders::LiGetAdAccountDetails {
+    pub fn li_get_ad_account_details(
+        &self,
+    ) -> builders::linked_in_integration::LiGetAdAccountDetails {
+        builders::linked_in_integration::LiGetAdAccountDetails {
             client: self.client.clone(),
             location_id: None,
             ad_account_id: None,
@@ -1743,13 +1779,15 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAccounts::location_id) on the returned [`LiGetAdAccounts`](builders::LiGetAdAccounts), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetAdAccounts::location_id) on the returned [`LiGetAdAccounts`](builders::linked_in_integration::LiGetAdAccounts), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_accounts(&self) -> builders::LiGetAdAccounts {
-        builders::LiGetAdAccounts {
+    pub fn li_get_ad_accounts(
+        &self,
+    ) -> builders::linked_in_integration::LiGetAdAccounts {
+        builders::linked_in_integration::LiGetAdAccounts {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1768,8 +1806,8 @@ impl AdManagerClient {
     pub fn li_upsert_campaign_group(
         &self,
         body: types::AdCampaignGroupDataDto,
-    ) -> builders::LiUpsertCampaignGroup {
-        builders::LiUpsertCampaignGroup {
+    ) -> builders::linked_in_ads::LiUpsertCampaignGroup {
+        builders::linked_in_ads::LiUpsertCampaignGroup {
             client: self.client.clone(),
             body,
         }
@@ -1779,7 +1817,7 @@ impl AdManagerClient {
     ///
     /// Retrieve a LinkedIn ad campaign group by ID
     ///
-    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCampaignGroup::location_id) on the returned [`LiGetCampaignGroup`](builders::LiGetCampaignGroup), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiGetCampaignGroup::location_id) on the returned [`LiGetCampaignGroup`](builders::linked_in_ads::LiGetCampaignGroup), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1791,8 +1829,8 @@ impl AdManagerClient {
     pub fn li_get_campaign_group(
         &self,
         ad_id: impl Into<String>,
-    ) -> builders::LiGetCampaignGroup {
-        builders::LiGetCampaignGroup {
+    ) -> builders::linked_in_ads::LiGetCampaignGroup {
+        builders::linked_in_ads::LiGetCampaignGroup {
             client: self.client.clone(),
             ad_id: ad_id.into(),
             location_id: None,
@@ -1817,8 +1855,8 @@ impl AdManagerClient {
         &self,
         ad_id: impl Into<String>,
         body: types::LocationIdBodyDto,
-    ) -> builders::LiPublishCampaignGroup {
-        builders::LiPublishCampaignGroup {
+    ) -> builders::linked_in_ads::LiPublishCampaignGroup {
+        builders::linked_in_ads::LiPublishCampaignGroup {
             client: self.client.clone(),
             ad_id: ad_id.into(),
             body,
@@ -1829,13 +1867,15 @@ impl AdManagerClient {
     ///
     /// Retrieve the LinkedIn Ads integration details for a location
     ///
-    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetIntegration::location_id) on the returned [`LiGetIntegration`](builders::LiGetIntegration), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetIntegration::location_id) on the returned [`LiGetIntegration`](builders::linked_in_integration::LiGetIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_integration(&self) -> builders::LiGetIntegration {
-        builders::LiGetIntegration {
+    pub fn li_get_integration(
+        &self,
+    ) -> builders::linked_in_integration::LiGetIntegration {
+        builders::linked_in_integration::LiGetIntegration {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1854,8 +1894,8 @@ impl AdManagerClient {
     pub fn li_create_integration(
         &self,
         body: types::CreateLinkedinIntegrationDto,
-    ) -> builders::LiCreateIntegration {
-        builders::LiCreateIntegration {
+    ) -> builders::linked_in_integration::LiCreateIntegration {
+        builders::linked_in_integration::LiCreateIntegration {
             client: self.client.clone(),
             body,
         }
@@ -1865,13 +1905,15 @@ impl AdManagerClient {
     ///
     /// Retrieve the authenticated LinkedIn user info for a location
     ///
-    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCurrentUser::location_id) on the returned [`LiGetCurrentUser`](builders::LiGetCurrentUser), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetCurrentUser::location_id) on the returned [`LiGetCurrentUser`](builders::linked_in_integration::LiGetCurrentUser), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_current_user(&self) -> builders::LiGetCurrentUser {
-        builders::LiGetCurrentUser {
+    pub fn li_get_current_user(
+        &self,
+    ) -> builders::linked_in_integration::LiGetCurrentUser {
+        builders::linked_in_integration::LiGetCurrentUser {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1882,13 +1924,15 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn Ads analytics data with configurable pivot and time grouping
     ///
-    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetAdAnalytics::location_id), [`start_date`](builders::LiGetAdAnalytics::start_date) and [`end_date`](builders::LiGetAdAnalytics::end_date) on the returned [`LiGetAdAnalytics`](builders::LiGetAdAnalytics) and any optional inputs ([`pivot`](builders::LiGetAdAnalytics::pivot), [`group_by`](builders::LiGetAdAnalytics::group_by), [`entity_urns`](builders::LiGetAdAnalytics::entity_urns), [`fields`](builders::LiGetAdAnalytics::fields)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetAdAnalytics::location_id), [`start_date`](builders::linked_in_reporting::LiGetAdAnalytics::start_date) and [`end_date`](builders::linked_in_reporting::LiGetAdAnalytics::end_date) on the returned [`LiGetAdAnalytics`](builders::linked_in_reporting::LiGetAdAnalytics) and any optional inputs ([`pivot`](builders::linked_in_reporting::LiGetAdAnalytics::pivot), [`group_by`](builders::linked_in_reporting::LiGetAdAnalytics::group_by), [`entity_urns`](builders::linked_in_reporting::LiGetAdAnalytics::entity_urns), [`fields`](builders::linked_in_reporting::LiGetAdAnalytics::fields)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_ad_analytics(&self) -> builders::LiGetAdAnalytics {
-        builders::LiGetAdAnalytics {
+    pub fn li_get_ad_analytics(
+        &self,
+    ) -> builders::linked_in_reporting::LiGetAdAnalytics {
+        builders::linked_in_reporting::LiGetAdAnalytics {
             client: self.client.clone(),
             location_id: None,
             pivot: None,
@@ -1905,7 +1949,7 @@ impl AdManagerClient {
     ///
     /// Retrieve reporting metrics for a specific LinkedIn campaign group
     ///
-    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetCampaignGroupReporting::location_id), [`start_date`](builders::LiGetCampaignGroupReporting::start_date) and [`end_date`](builders::LiGetCampaignGroupReporting::end_date) on the returned [`LiGetCampaignGroupReporting`](builders::LiGetCampaignGroupReporting) and any optional inputs ([`fields`](builders::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetCampaignGroupReporting::location_id), [`start_date`](builders::linked_in_reporting::LiGetCampaignGroupReporting::start_date) and [`end_date`](builders::linked_in_reporting::LiGetCampaignGroupReporting::end_date) on the returned [`LiGetCampaignGroupReporting`](builders::linked_in_reporting::LiGetCampaignGroupReporting) and any optional inputs ([`fields`](builders::linked_in_reporting::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::linked_in_reporting::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1917,8 +1961,8 @@ impl AdManagerClient {
     pub fn li_get_campaign_group_reporting(
         &self,
         campaign_group_id: impl Into<String>,
-    ) -> builders::LiGetCampaignGroupReporting {
-        builders::LiGetCampaignGroupReporting {
+    ) -> builders::linked_in_reporting::LiGetCampaignGroupReporting {
+        builders::linked_in_reporting::LiGetCampaignGroupReporting {
             client: self.client.clone(),
             campaign_group_id: campaign_group_id.into(),
             location_id: None,
@@ -1934,13 +1978,15 @@ impl AdManagerClient {
     ///
     /// Retrieve a list of LinkedIn campaigns or campaign groups with reporting data
     ///
-    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetReportingList::location_id), [`list_type`](builders::LiGetReportingList::list_type), [`campaign_id`](builders::LiGetReportingList::campaign_id), [`campaign_group_id`](builders::LiGetReportingList::campaign_group_id), [`start_date`](builders::LiGetReportingList::start_date) and [`end_date`](builders::LiGetReportingList::end_date) on the returned [`LiGetReportingList`](builders::LiGetReportingList) and any optional inputs ([`fields`](builders::LiGetReportingList::fields)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetReportingList::location_id), [`list_type`](builders::linked_in_reporting::LiGetReportingList::list_type), [`campaign_id`](builders::linked_in_reporting::LiGetReportingList::campaign_id), [`campaign_group_id`](builders::linked_in_reporting::LiGetReportingList::campaign_group_id), [`start_date`](builders::linked_in_reporting::LiGetReportingList::start_date) and [`end_date`](builders::linked_in_reporting::LiGetReportingList::end_date) on the returned [`LiGetReportingList`](builders::linked_in_reporting::LiGetReportingList) and any optional inputs ([`fields`](builders::linked_in_reporting::LiGetReportingList::fields)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_get_reporting_list(&self) -> builders::LiGetReportingList {
-        builders::LiGetReportingList {
+    pub fn li_get_reporting_list(
+        &self,
+    ) -> builders::linked_in_reporting::LiGetReportingList {
+        builders::linked_in_reporting::LiGetReportingList {
             client: self.client.clone(),
             location_id: None,
             list_type: None,
@@ -1957,13 +2003,13 @@ impl AdManagerClient {
     ///
     /// Search LinkedIn targeting facets such as locations, industries, and job titles
     ///
-    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiSearchTargeting::location_id) and [`facet`](builders::LiSearchTargeting::facet) on the returned [`LiSearchTargeting`](builders::LiSearchTargeting) and any optional inputs ([`query`](builders::LiSearchTargeting::query), [`q`](builders::LiSearchTargeting::q)), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiSearchTargeting::location_id) and [`facet`](builders::linked_in_ads::LiSearchTargeting::facet) on the returned [`LiSearchTargeting`](builders::linked_in_ads::LiSearchTargeting) and any optional inputs ([`query`](builders::linked_in_ads::LiSearchTargeting::query), [`q`](builders::linked_in_ads::LiSearchTargeting::q)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn li_search_targeting(&self) -> builders::LiSearchTargeting {
-        builders::LiSearchTargeting {
+    pub fn li_search_targeting(&self) -> builders::linked_in_ads::LiSearchTargeting {
+        builders::linked_in_ads::LiSearchTargeting {
             client: self.client.clone(),
             location_id: None,
             facet: None,
@@ -1977,7 +2023,7 @@ impl AdManagerClient {
     ///
     /// Create a new LinkedIn lead gen form for an ad account
     ///
-    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiCreateLeadForm::location_id) on the returned [`LiCreateLeadForm`](builders::LiCreateLeadForm), then `.send().await` it (it has no `send` before).
+    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiCreateLeadForm::location_id) on the returned [`LiCreateLeadForm`](builders::linked_in_ads::LiCreateLeadForm), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -1986,8 +2032,8 @@ impl AdManagerClient {
         &self,
         account_id: impl Into<String>,
         body: types::LinkedInCreateLeadFormBodyDto,
-    ) -> builders::LiCreateLeadForm {
-        builders::LiCreateLeadForm {
+    ) -> builders::linked_in_ads::LiCreateLeadForm {
+        builders::linked_in_ads::LiCreateLeadForm {
             client: self.client.clone(),
             account_id: account_id.into(),
             location_id: None,
@@ -2000,7 +2046,7 @@ impl AdManagerClient {
     ///
     /// Retrieve LinkedIn lead gen forms for an ad account
     ///
-    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiGetLeadForms::location_id) on the returned [`LiGetLeadForms`](builders::LiGetLeadForms), then `.send().await` it (it has no `send` before).
+    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiGetLeadForms::location_id) on the returned [`LiGetLeadForms`](builders::linked_in_ads::LiGetLeadForms), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -2012,8 +2058,8 @@ impl AdManagerClient {
     pub fn li_get_lead_forms(
         &self,
         account_id: impl Into<String>,
-    ) -> builders::LiGetLeadForms {
-        builders::LiGetLeadForms {
+    ) -> builders::linked_in_ads::LiGetLeadForms {
+        builders::linked_in_ads::LiGetLeadForms {
             client: self.client.clone(),
             account_id: account_id.into(),
             location_id: None,
@@ -2025,7 +2071,7 @@ impl AdManagerClient {
     ///
     /// Pause or resume a LinkedIn ad, campaign, or ad group
     ///
-    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::LiUpdateAdStatus::location_id) on the returned [`LiUpdateAdStatus`](builders::LiUpdateAdStatus), then `.send().await` it (it has no `send` before).
+    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiUpdateAdStatus::location_id) on the returned [`LiUpdateAdStatus`](builders::linked_in_ads::LiUpdateAdStatus), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -2038,8 +2084,8 @@ impl AdManagerClient {
         &self,
         ad_id: impl Into<String>,
         body: types::LinkedInUpdateAdStatusBodyDto,
-    ) -> builders::LiUpdateAdStatus {
-        builders::LiUpdateAdStatus {
+    ) -> builders::linked_in_ads::LiUpdateAdStatus {
+        builders::linked_in_ads::LiUpdateAdStatus {
             client: self.client.clone(),
             ad_id: ad_id.into(),
             location_id: None,

@@ -31,7 +31,7 @@ impl AffiliateManagerV3Client {
     ///
     /// Retrieve the list of affiliates for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/affiliates` (operation `list-affiliates`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListAffiliates`](builders::ListAffiliates) ([`query`](builders::ListAffiliates::query), [`active`](builders::ListAffiliates::active), [`campaign_id`](builders::ListAffiliates::campaign_id), [`skip`](builders::ListAffiliates::skip), [`limit`](builders::ListAffiliates::limit), [`from_date`](builders::ListAffiliates::from_date), [`to_date`](builders::ListAffiliates::to_date)), then `.send().await` it.
+    /// `GET /affiliate-manager/{locationId}/affiliates` (operation `list-affiliates`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListAffiliates`](builders::affiliates::ListAffiliates) ([`query`](builders::affiliates::ListAffiliates::query), [`active`](builders::affiliates::ListAffiliates::active), [`campaign_id`](builders::affiliates::ListAffiliates::campaign_id), [`skip`](builders::affiliates::ListAffiliates::skip), [`limit`](builders::affiliates::ListAffiliates::limit), [`from_date`](builders::affiliates::ListAffiliates::from_date), [`to_date`](builders::affiliates::ListAffiliates::to_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -43,8 +43,8 @@ impl AffiliateManagerV3Client {
     pub fn list_affiliates(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ListAffiliates {
-        builders::ListAffiliates {
+    ) -> builders::affiliates::ListAffiliates {
+        builders::affiliates::ListAffiliates {
             client: self.client.clone(),
             location_id: location_id.into(),
             query: None,
@@ -75,8 +75,8 @@ impl AffiliateManagerV3Client {
         &self,
         location_id: impl Into<String>,
         affiliate_id: impl Into<String>,
-    ) -> builders::GetAffiliate {
-        builders::GetAffiliate {
+    ) -> builders::affiliates::GetAffiliate {
+        builders::affiliates::GetAffiliate {
             client: self.client.clone(),
             location_id: location_id.into(),
             affiliate_id: affiliate_id.into(),
@@ -87,7 +87,7 @@ impl AffiliateManagerV3Client {
     ///
     /// Retrieve the list of commissions for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/commissions` (operation `list-commissions`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListCommissions`](builders::ListCommissions) ([`campaign_id`](builders::ListCommissions::campaign_id), [`affiliate_id`](builders::ListCommissions::affiliate_id), [`status`](builders::ListCommissions::status), [`query`](builders::ListCommissions::query), [`skip`](builders::ListCommissions::skip), [`limit`](builders::ListCommissions::limit), [`from_date`](builders::ListCommissions::from_date), [`to_date`](builders::ListCommissions::to_date)), then `.send().await` it.
+    /// `GET /affiliate-manager/{locationId}/commissions` (operation `list-commissions`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListCommissions`](builders::commissions::ListCommissions) ([`campaign_id`](builders::commissions::ListCommissions::campaign_id), [`affiliate_id`](builders::commissions::ListCommissions::affiliate_id), [`status`](builders::commissions::ListCommissions::status), [`query`](builders::commissions::ListCommissions::query), [`skip`](builders::commissions::ListCommissions::skip), [`limit`](builders::commissions::ListCommissions::limit), [`from_date`](builders::commissions::ListCommissions::from_date), [`to_date`](builders::commissions::ListCommissions::to_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -99,8 +99,8 @@ impl AffiliateManagerV3Client {
     pub fn list_commissions(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ListCommissions {
-        builders::ListCommissions {
+    ) -> builders::commissions::ListCommissions {
+        builders::commissions::ListCommissions {
             client: self.client.clone(),
             location_id: location_id.into(),
             campaign_id: None,
@@ -118,7 +118,7 @@ impl AffiliateManagerV3Client {
     ///
     /// Retrieve the list of payouts for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/payouts` (operation `list-payouts`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListPayouts`](builders::ListPayouts) ([`status`](builders::ListPayouts::status), [`query`](builders::ListPayouts::query), [`affiliate_id`](builders::ListPayouts::affiliate_id), [`campaign_id`](builders::ListPayouts::campaign_id), [`skip`](builders::ListPayouts::skip), [`limit`](builders::ListPayouts::limit), [`start`](builders::ListPayouts::start), [`end`](builders::ListPayouts::end)), then `.send().await` it.
+    /// `GET /affiliate-manager/{locationId}/payouts` (operation `list-payouts`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListPayouts`](builders::payouts::ListPayouts) ([`status`](builders::payouts::ListPayouts::status), [`query`](builders::payouts::ListPayouts::query), [`affiliate_id`](builders::payouts::ListPayouts::affiliate_id), [`campaign_id`](builders::payouts::ListPayouts::campaign_id), [`skip`](builders::payouts::ListPayouts::skip), [`limit`](builders::payouts::ListPayouts::limit), [`start`](builders::payouts::ListPayouts::start), [`end`](builders::payouts::ListPayouts::end)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -127,8 +127,11 @@ impl AffiliateManagerV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_payouts(&self, location_id: impl Into<String>) -> builders::ListPayouts {
-        builders::ListPayouts {
+    pub fn list_payouts(
+        &self,
+        location_id: impl Into<String>,
+    ) -> builders::payouts::ListPayouts {
+        builders::payouts::ListPayouts {
             client: self.client.clone(),
             location_id: location_id.into(),
             status: None,

@@ -33,13 +33,13 @@ impl AssociationsClient {
     ///
     /// Get all Associations
     ///
-    /// `GET /associations/` (operation `find-associations`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FindAssociations::location_id), [`skip`](builders::FindAssociations::skip) and [`limit`](builders::FindAssociations::limit) on the returned [`FindAssociations`](builders::FindAssociations), then `.send().await` it (it has no `send` before).
+    /// `GET /associations/` (operation `find-associations`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::FindAssociations::location_id), [`skip`](builders::associations::FindAssociations::skip) and [`limit`](builders::associations::FindAssociations::limit) on the returned [`FindAssociations`](builders::associations::FindAssociations), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn find_associations(&self) -> builders::FindAssociations {
-        builders::FindAssociations {
+    pub fn find_associations(&self) -> builders::associations::FindAssociations {
+        builders::associations::FindAssociations {
             client: self.client.clone(),
             location_id: None,
             skip: None,
@@ -60,8 +60,8 @@ impl AssociationsClient {
     pub fn create_association(
         &self,
         body: types::CreateAssociationReqDto,
-    ) -> builders::CreateAssociation {
-        builders::CreateAssociation {
+    ) -> builders::associations::CreateAssociation {
+        builders::associations::CreateAssociation {
             client: self.client.clone(),
             body,
         }
@@ -71,7 +71,7 @@ impl AssociationsClient {
     ///
     /// Using this api you can get standard / user defined association by key
     ///
-    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAssociationKeyByKeyName::location_id) on the returned [`GetAssociationKeyByKeyName`](builders::GetAssociationKeyByKeyName), then `.send().await` it (it has no `send` before).
+    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::GetAssociationKeyByKeyName::location_id) on the returned [`GetAssociationKeyByKeyName`](builders::associations::GetAssociationKeyByKeyName), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -79,8 +79,8 @@ impl AssociationsClient {
     pub fn get_association_key_by_key_name(
         &self,
         key_name: impl Into<String>,
-    ) -> builders::GetAssociationKeyByKeyName {
-        builders::GetAssociationKeyByKeyName {
+    ) -> builders::associations::GetAssociationKeyByKeyName {
+        builders::associations::GetAssociationKeyByKeyName {
             client: self.client.clone(),
             key_name: key_name.into(),
             location_id: None,
@@ -92,7 +92,7 @@ impl AssociationsClient {
     ///
     /// Get association by object keys like contacts, custom objects and opportunities. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `GET /associations/objectKey/{objectKey}` (operation `get-association-by-object-keys`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAssociationByObjectKeys`](builders::GetAssociationByObjectKeys) ([`location_id`](builders::GetAssociationByObjectKeys::location_id)), then `.send().await` it.
+    /// `GET /associations/objectKey/{objectKey}` (operation `get-association-by-object-keys`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAssociationByObjectKeys`](builders::associations::GetAssociationByObjectKeys) ([`location_id`](builders::associations::GetAssociationByObjectKeys::location_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -100,8 +100,8 @@ impl AssociationsClient {
     pub fn get_association_by_object_keys(
         &self,
         object_key: impl Into<String>,
-    ) -> builders::GetAssociationByObjectKeys {
-        builders::GetAssociationByObjectKeys {
+    ) -> builders::associations::GetAssociationByObjectKeys {
+        builders::associations::GetAssociationByObjectKeys {
             client: self.client.clone(),
             object_key: object_key.into(),
             location_id: None,
@@ -120,8 +120,8 @@ impl AssociationsClient {
     pub fn create_relation(
         &self,
         body: types::CreateRelationReqDto,
-    ) -> builders::CreateRelation {
-        builders::CreateRelation {
+    ) -> builders::relations::CreateRelation {
+        builders::relations::CreateRelation {
             client: self.client.clone(),
             body,
         }
@@ -131,7 +131,7 @@ impl AssociationsClient {
     ///
     /// Get all relations by record Id
     ///
-    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `2021-07-28`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetRelationsByRecordId::location_id), [`skip`](builders::GetRelationsByRecordId::skip) and [`limit`](builders::GetRelationsByRecordId::limit) on the returned [`GetRelationsByRecordId`](builders::GetRelationsByRecordId) and any optional inputs ([`association_ids`](builders::GetRelationsByRecordId::association_ids)), then `.send().await` it (it has no `send` before).
+    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `2021-07-28`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::GetRelationsByRecordId::location_id), [`skip`](builders::relations::GetRelationsByRecordId::skip) and [`limit`](builders::relations::GetRelationsByRecordId::limit) on the returned [`GetRelationsByRecordId`](builders::relations::GetRelationsByRecordId) and any optional inputs ([`association_ids`](builders::relations::GetRelationsByRecordId::association_ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -139,8 +139,8 @@ impl AssociationsClient {
     pub fn get_relations_by_record_id(
         &self,
         record_id: impl Into<String>,
-    ) -> builders::GetRelationsByRecordId {
-        builders::GetRelationsByRecordId {
+    ) -> builders::relations::GetRelationsByRecordId {
+        builders::relations::GetRelationsByRecordId {
             client: self.client.clone(),
             record_id: record_id.into(),
             location_id: None,
@@ -153,7 +153,7 @@ impl AssociationsClient {
 
     /// Delete Relation
     ///
-    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `2021-07-28`). Requires scope `associations/relation.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteRelation::location_id) on the returned [`DeleteRelation`](builders::DeleteRelation), then `.send().await` it (it has no `send` before).
+    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `2021-07-28`). Requires scope `associations/relation.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::DeleteRelation::location_id) on the returned [`DeleteRelation`](builders::relations::DeleteRelation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -161,8 +161,8 @@ impl AssociationsClient {
     pub fn delete_relation(
         &self,
         relation_id: impl Into<String>,
-    ) -> builders::DeleteRelation {
-        builders::DeleteRelation {
+    ) -> builders::relations::DeleteRelation {
+        builders::relations::DeleteRelation {
             client: self.client.clone(),
             relation_id: relation_id.into(),
             location_id: None,
@@ -182,8 +182,8 @@ impl AssociationsClient {
     pub fn delete_association(
         &self,
         association_id: impl Into<String>,
-    ) -> builders::DeleteAssociation {
-        builders::DeleteAssociation {
+    ) -> builders::associations::DeleteAssociation {
+        builders::associations::DeleteAssociation {
             client: self.client.clone(),
             association_id: association_id.into(),
         }
@@ -201,8 +201,8 @@ impl AssociationsClient {
     pub fn get_association_by_id(
         &self,
         association_id: impl Into<String>,
-    ) -> builders::GetAssociationById {
-        builders::GetAssociationById {
+    ) -> builders::associations::GetAssociationById {
+        builders::associations::GetAssociationById {
             client: self.client.clone(),
             association_id: association_id.into(),
         }
@@ -221,8 +221,8 @@ impl AssociationsClient {
         &self,
         association_id: impl Into<String>,
         body: types::UpdateAssociationReqDto,
-    ) -> builders::UpdateAssociation {
-        builders::UpdateAssociation {
+    ) -> builders::associations::UpdateAssociation {
+        builders::associations::UpdateAssociation {
             client: self.client.clone(),
             association_id: association_id.into(),
             body,

@@ -40,8 +40,8 @@ impl BrandBoardsV3Client {
     pub fn create_brand_board(
         &self,
         body: types::CreateBrandBoardParam,
-    ) -> builders::CreateBrandBoard {
-        builders::CreateBrandBoard {
+    ) -> builders::brand_boards::CreateBrandBoard {
+        builders::brand_boards::CreateBrandBoard {
             client: self.client.clone(),
             body,
         }
@@ -51,7 +51,7 @@ impl BrandBoardsV3Client {
     ///
     /// Get list of brand voices for a location
     ///
-    /// `GET /brand-boards/locations/{locationId}/brand-voices` (operation `list-brand-voices`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListBrandVoices`](builders::ListBrandVoices) ([`limit`](builders::ListBrandVoices::limit), [`offset`](builders::ListBrandVoices::offset), [`search`](builders::ListBrandVoices::search), [`deleted`](builders::ListBrandVoices::deleted)), then `.send().await` it.
+    /// `GET /brand-boards/locations/{locationId}/brand-voices` (operation `list-brand-voices`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`ListBrandVoices`](builders::brand_voices::ListBrandVoices) ([`limit`](builders::brand_voices::ListBrandVoices::limit), [`offset`](builders::brand_voices::ListBrandVoices::offset), [`search`](builders::brand_voices::ListBrandVoices::search), [`deleted`](builders::brand_voices::ListBrandVoices::deleted)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -63,8 +63,8 @@ impl BrandBoardsV3Client {
     pub fn list_brand_voices(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ListBrandVoices {
-        builders::ListBrandVoices {
+    ) -> builders::brand_voices::ListBrandVoices {
+        builders::brand_voices::ListBrandVoices {
             client: self.client.clone(),
             location_id: location_id.into(),
             limit: None,
@@ -91,8 +91,8 @@ impl BrandBoardsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::CreateBrandVoicePublicV1BodyDto,
-    ) -> builders::CreateBrandVoice {
-        builders::CreateBrandVoice {
+    ) -> builders::brand_voices::CreateBrandVoice {
+        builders::brand_voices::CreateBrandVoice {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -117,8 +117,8 @@ impl BrandBoardsV3Client {
         &self,
         location_id: impl Into<String>,
         brand_voice_id: impl Into<String>,
-    ) -> builders::DeleteBrandVoice {
-        builders::DeleteBrandVoice {
+    ) -> builders::brand_voices::DeleteBrandVoice {
+        builders::brand_voices::DeleteBrandVoice {
             client: self.client.clone(),
             location_id: location_id.into(),
             brand_voice_id: brand_voice_id.into(),
@@ -143,8 +143,8 @@ impl BrandBoardsV3Client {
         &self,
         location_id: impl Into<String>,
         brand_voice_id: impl Into<String>,
-    ) -> builders::GetBrandVoice {
-        builders::GetBrandVoice {
+    ) -> builders::brand_voices::GetBrandVoice {
+        builders::brand_voices::GetBrandVoice {
             client: self.client.clone(),
             location_id: location_id.into(),
             brand_voice_id: brand_voice_id.into(),
@@ -170,8 +170,8 @@ impl BrandBoardsV3Client {
         location_id: impl Into<String>,
         brand_voice_id: impl Into<String>,
         body: types::UpdateBrandVoicePublicV1BodyDto,
-    ) -> builders::UpdateBrandVoice {
-        builders::UpdateBrandVoice {
+    ) -> builders::brand_voices::UpdateBrandVoice {
+        builders::brand_voices::UpdateBrandVoice {
             client: self.client.clone(),
             location_id: location_id.into(),
             brand_voice_id: brand_voice_id.into(),
@@ -197,8 +197,8 @@ impl BrandBoardsV3Client {
         &self,
         location_id: impl Into<String>,
         brand_voice_id: impl Into<String>,
-    ) -> builders::SetDefaultBrandVoice {
-        builders::SetDefaultBrandVoice {
+    ) -> builders::brand_voices::SetDefaultBrandVoice {
+        builders::brand_voices::SetDefaultBrandVoice {
             client: self.client.clone(),
             location_id: location_id.into(),
             brand_voice_id: brand_voice_id.into(),
@@ -209,7 +209,7 @@ impl BrandBoardsV3Client {
     ///
     /// Retrieves all Brand Boards for a specific location
     ///
-    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `v3`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`](builders::GetBrandBoardsByLocation) ([`limit`](builders::GetBrandBoardsByLocation::limit), [`offset`](builders::GetBrandBoardsByLocation::offset), [`search`](builders::GetBrandBoardsByLocation::search), [`deleted`](builders::GetBrandBoardsByLocation::deleted)), then `.send().await` it.
+    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `v3`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`](builders::brand_boards::GetBrandBoardsByLocation) ([`limit`](builders::brand_boards::GetBrandBoardsByLocation::limit), [`offset`](builders::brand_boards::GetBrandBoardsByLocation::offset), [`search`](builders::brand_boards::GetBrandBoardsByLocation::search), [`deleted`](builders::brand_boards::GetBrandBoardsByLocation::deleted)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -221,8 +221,8 @@ impl BrandBoardsV3Client {
     pub fn get_brand_boards_by_location(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetBrandBoardsByLocation {
-        builders::GetBrandBoardsByLocation {
+    ) -> builders::brand_boards::GetBrandBoardsByLocation {
+        builders::brand_boards::GetBrandBoardsByLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
             limit: None,
@@ -250,8 +250,8 @@ impl BrandBoardsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteBrandBoard {
-        builders::DeleteBrandBoard {
+    ) -> builders::brand_boards::DeleteBrandBoard {
+        builders::brand_boards::DeleteBrandBoard {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -276,8 +276,8 @@ impl BrandBoardsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetBrandBoardById {
-        builders::GetBrandBoardById {
+    ) -> builders::brand_boards::GetBrandBoardById {
+        builders::brand_boards::GetBrandBoardById {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -303,8 +303,8 @@ impl BrandBoardsV3Client {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::UpdateBrandBoardBody,
-    ) -> builders::UpdateBrandBoard {
-        builders::UpdateBrandBoard {
+    ) -> builders::brand_boards::UpdateBrandBoard {
+        builders::brand_boards::UpdateBrandBoard {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),

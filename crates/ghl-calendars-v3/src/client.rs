@@ -33,13 +33,13 @@ impl CalendarsV3Client {
     ///
     /// Get all calendars in a location.
     ///
-    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCalendars::location_id) on the returned [`GetCalendars`](builders::GetCalendars) and any optional inputs ([`group_id`](builders::GetCalendars::group_id), [`show_drafted`](builders::GetCalendars::show_drafted)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendars::GetCalendars::location_id) on the returned [`GetCalendars`](builders::calendars::GetCalendars) and any optional inputs ([`group_id`](builders::calendars::GetCalendars::group_id), [`show_drafted`](builders::calendars::GetCalendars::show_drafted)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_calendars(&self) -> builders::GetCalendars {
-        builders::GetCalendars {
+    pub fn get_calendars(&self) -> builders::calendars::GetCalendars {
+        builders::calendars::GetCalendars {
             client: self.client.clone(),
             location_id: None,
             group_id: None,
@@ -60,8 +60,8 @@ impl CalendarsV3Client {
     pub fn create_calendar(
         &self,
         body: types::CalendarCreateDto,
-    ) -> builders::CreateCalendar {
-        builders::CreateCalendar {
+    ) -> builders::calendars::CreateCalendar {
+        builders::calendars::CreateCalendar {
             client: self.client.clone(),
             body,
         }
@@ -71,7 +71,7 @@ impl CalendarsV3Client {
     ///
     /// Get Appointment Notes
     ///
-    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`limit`](builders::GetAppointmentNotes::limit) and [`offset`](builders::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::GetAppointmentNotes), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`limit`](builders::appointment_notes::GetAppointmentNotes::limit) and [`offset`](builders::appointment_notes::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::appointment_notes::GetAppointmentNotes), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -83,8 +83,8 @@ impl CalendarsV3Client {
     pub fn get_appointment_notes(
         &self,
         appointment_id: impl Into<String>,
-    ) -> builders::GetAppointmentNotes {
-        builders::GetAppointmentNotes {
+    ) -> builders::appointment_notes::GetAppointmentNotes {
+        builders::appointment_notes::GetAppointmentNotes {
             client: self.client.clone(),
             appointment_id: appointment_id.into(),
             limit: None,
@@ -108,8 +108,8 @@ impl CalendarsV3Client {
         &self,
         appointment_id: impl Into<String>,
         body: types::NotesDto,
-    ) -> builders::CreateAppointmentNote {
-        builders::CreateAppointmentNote {
+    ) -> builders::appointment_notes::CreateAppointmentNote {
+        builders::appointment_notes::CreateAppointmentNote {
             client: self.client.clone(),
             appointment_id: appointment_id.into(),
             body,
@@ -131,8 +131,8 @@ impl CalendarsV3Client {
         &self,
         appointment_id: impl Into<String>,
         note_id: impl Into<String>,
-    ) -> builders::DeleteAppointmentNote {
-        builders::DeleteAppointmentNote {
+    ) -> builders::appointment_notes::DeleteAppointmentNote {
+        builders::appointment_notes::DeleteAppointmentNote {
             client: self.client.clone(),
             appointment_id: appointment_id.into(),
             note_id: note_id.into(),
@@ -155,8 +155,8 @@ impl CalendarsV3Client {
         appointment_id: impl Into<String>,
         note_id: impl Into<String>,
         body: types::NotesDto,
-    ) -> builders::UpdateAppointmentNote {
-        builders::UpdateAppointmentNote {
+    ) -> builders::appointment_notes::UpdateAppointmentNote {
+        builders::appointment_notes::UpdateAppointmentNote {
             client: self.client.clone(),
             appointment_id: appointment_id.into(),
             note_id: note_id.into(),
@@ -166,13 +166,13 @@ impl CalendarsV3Client {
 
     /// Get Blocked Slots
     ///
-    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlockedSlots::location_id), [`start_time`](builders::GetBlockedSlots::start_time) and [`end_time`](builders::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::GetBlockedSlots) and any optional inputs ([`user_id`](builders::GetBlockedSlots::user_id), [`calendar_id`](builders::GetBlockedSlots::calendar_id), [`group_id`](builders::GetBlockedSlots::group_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetBlockedSlots::location_id), [`start_time`](builders::calendar_events::GetBlockedSlots::start_time) and [`end_time`](builders::calendar_events::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::calendar_events::GetBlockedSlots) and any optional inputs ([`user_id`](builders::calendar_events::GetBlockedSlots::user_id), [`calendar_id`](builders::calendar_events::GetBlockedSlots::calendar_id), [`group_id`](builders::calendar_events::GetBlockedSlots::group_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_blocked_slots(&self) -> builders::GetBlockedSlots {
-        builders::GetBlockedSlots {
+    pub fn get_blocked_slots(&self) -> builders::calendar_events::GetBlockedSlots {
+        builders::calendar_events::GetBlockedSlots {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -186,13 +186,13 @@ impl CalendarsV3Client {
 
     /// Get Calendar Events
     ///
-    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCalendarEvents::location_id), [`start_time`](builders::GetCalendarEvents::start_time) and [`end_time`](builders::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::GetCalendarEvents) and any optional inputs ([`user_id`](builders::GetCalendarEvents::user_id), [`calendar_id`](builders::GetCalendarEvents::calendar_id), [`group_id`](builders::GetCalendarEvents::group_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetCalendarEvents::location_id), [`start_time`](builders::calendar_events::GetCalendarEvents::start_time) and [`end_time`](builders::calendar_events::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::calendar_events::GetCalendarEvents) and any optional inputs ([`user_id`](builders::calendar_events::GetCalendarEvents::user_id), [`calendar_id`](builders::calendar_events::GetCalendarEvents::calendar_id), [`group_id`](builders::calendar_events::GetCalendarEvents::group_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_calendar_events(&self) -> builders::GetCalendarEvents {
-        builders::GetCalendarEvents {
+    pub fn get_calendar_events(&self) -> builders::calendar_events::GetCalendarEvents {
+        builders::calendar_events::GetCalendarEvents {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -214,8 +214,8 @@ impl CalendarsV3Client {
     pub fn create_appointment(
         &self,
         body: types::AppointmentCreateSchema,
-    ) -> builders::CreateAppointment {
-        builders::CreateAppointment {
+    ) -> builders::calendar_events::CreateAppointment {
+        builders::calendar_events::CreateAppointment {
             client: self.client.clone(),
             body,
         }
@@ -237,8 +237,8 @@ impl CalendarsV3Client {
     pub fn get_appointment(
         &self,
         event_id: impl Into<String>,
-    ) -> builders::GetAppointment {
-        builders::GetAppointment {
+    ) -> builders::calendar_events::GetAppointment {
+        builders::calendar_events::GetAppointment {
             client: self.client.clone(),
             event_id: event_id.into(),
         }
@@ -261,8 +261,8 @@ impl CalendarsV3Client {
         &self,
         event_id: impl Into<String>,
         body: types::AppointmentEditSchema,
-    ) -> builders::EditAppointment {
-        builders::EditAppointment {
+    ) -> builders::calendar_events::EditAppointment {
+        builders::calendar_events::EditAppointment {
             client: self.client.clone(),
             event_id: event_id.into(),
             body,
@@ -281,8 +281,8 @@ impl CalendarsV3Client {
     pub fn create_block_slot(
         &self,
         body: types::BlockSlotCreateRequestDto,
-    ) -> builders::CreateBlockSlot {
-        builders::CreateBlockSlot {
+    ) -> builders::calendar_events::CreateBlockSlot {
+        builders::calendar_events::CreateBlockSlot {
             client: self.client.clone(),
             body,
         }
@@ -305,8 +305,8 @@ impl CalendarsV3Client {
         &self,
         event_id: impl Into<String>,
         body: types::BlockSlotEditRequestDto,
-    ) -> builders::EditBlockSlot {
-        builders::EditBlockSlot {
+    ) -> builders::calendar_events::EditBlockSlot {
+        builders::calendar_events::EditBlockSlot {
             client: self.client.clone(),
             event_id: event_id.into(),
             body,
@@ -330,8 +330,8 @@ impl CalendarsV3Client {
         &self,
         event_id: impl Into<String>,
         body: types::DeleteAppointmentSchema,
-    ) -> builders::DeleteEvent {
-        builders::DeleteEvent {
+    ) -> builders::calendar_events::DeleteEvent {
+        builders::calendar_events::DeleteEvent {
             client: self.client.clone(),
             event_id: event_id.into(),
             body,
@@ -342,13 +342,13 @@ impl CalendarsV3Client {
     ///
     /// Get all calendar groups in a location.
     ///
-    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetGroups::location_id) on the returned [`GetGroups`](builders::GetGroups), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_groups::GetGroups::location_id) on the returned [`GetGroups`](builders::calendar_groups::GetGroups), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_groups(&self) -> builders::GetGroups {
-        builders::GetGroups {
+    pub fn get_groups(&self) -> builders::calendar_groups::GetGroups {
+        builders::calendar_groups::GetGroups {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -365,8 +365,8 @@ impl CalendarsV3Client {
     pub fn create_calendar_group(
         &self,
         body: types::GroupCreateDto,
-    ) -> builders::CreateCalendarGroup {
-        builders::CreateCalendarGroup {
+    ) -> builders::calendar_groups::CreateCalendarGroup {
+        builders::calendar_groups::CreateCalendarGroup {
             client: self.client.clone(),
             body,
         }
@@ -384,8 +384,8 @@ impl CalendarsV3Client {
     pub fn validate_groups_slug(
         &self,
         body: types::ValidateGroupSlugPostBody,
-    ) -> builders::ValidateGroupsSlug {
-        builders::ValidateGroupsSlug {
+    ) -> builders::calendar_groups::ValidateGroupsSlug {
+        builders::calendar_groups::ValidateGroupsSlug {
             client: self.client.clone(),
             body,
         }
@@ -402,8 +402,11 @@ impl CalendarsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn delete_group(&self, group_id: impl Into<String>) -> builders::DeleteGroup {
-        builders::DeleteGroup {
+    pub fn delete_group(
+        &self,
+        group_id: impl Into<String>,
+    ) -> builders::calendar_groups::DeleteGroup {
+        builders::calendar_groups::DeleteGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
         }
@@ -426,8 +429,8 @@ impl CalendarsV3Client {
         &self,
         group_id: impl Into<String>,
         body: types::GroupUpdateDto,
-    ) -> builders::EditGroup {
-        builders::EditGroup {
+    ) -> builders::calendar_groups::EditGroup {
+        builders::calendar_groups::EditGroup {
             client: self.client.clone(),
             group_id: group_id.into(),
             body,
@@ -449,8 +452,8 @@ impl CalendarsV3Client {
         &self,
         group_id: impl Into<String>,
         body: types::GroupStatusUpdateParams,
-    ) -> builders::UpdateGroupStatus {
-        builders::UpdateGroupStatus {
+    ) -> builders::calendar_groups::UpdateGroupStatus {
+        builders::calendar_groups::UpdateGroupStatus {
             client: self.client.clone(),
             group_id: group_id.into(),
             body,
@@ -461,7 +464,7 @@ impl CalendarsV3Client {
     ///
     /// List calendar resources by resource type and location ID (Services V1)
     ///
-    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchCalendarResources::location_id), [`limit`](builders::FetchCalendarResources::limit) and [`skip`](builders::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::FetchCalendarResources), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::location_id), [`limit`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::limit) and [`skip`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::calendar_resources_rooms_equipments::FetchCalendarResources), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -474,8 +477,8 @@ impl CalendarsV3Client {
     pub fn fetch_calendar_resources(
         &self,
         resource_type: types::ResourceType,
-    ) -> builders::FetchCalendarResources {
-        builders::FetchCalendarResources {
+    ) -> builders::calendar_resources_rooms_equipments::FetchCalendarResources {
+        builders::calendar_resources_rooms_equipments::FetchCalendarResources {
             client: self.client.clone(),
             resource_type,
             location_id: None,
@@ -503,8 +506,8 @@ impl CalendarsV3Client {
         &self,
         resource_type: types::ResourceType,
         body: types::CreateCalendarResourceDto,
-    ) -> builders::CreateCalendarResource {
-        builders::CreateCalendarResource {
+    ) -> builders::calendar_resources_rooms_equipments::CreateCalendarResource {
+        builders::calendar_resources_rooms_equipments::CreateCalendarResource {
             client: self.client.clone(),
             resource_type,
             body,
@@ -530,8 +533,8 @@ impl CalendarsV3Client {
         &self,
         resource_type: types::ResourceType,
         id: impl Into<String>,
-    ) -> builders::DeleteCalendarResource {
-        builders::DeleteCalendarResource {
+    ) -> builders::calendar_resources_rooms_equipments::DeleteCalendarResource {
+        builders::calendar_resources_rooms_equipments::DeleteCalendarResource {
             client: self.client.clone(),
             resource_type,
             id: id.into(),
@@ -557,8 +560,8 @@ impl CalendarsV3Client {
         &self,
         resource_type: types::ResourceType,
         id: impl Into<String>,
-    ) -> builders::GetCalendarResource {
-        builders::GetCalendarResource {
+    ) -> builders::calendar_resources_rooms_equipments::GetCalendarResource {
+        builders::calendar_resources_rooms_equipments::GetCalendarResource {
             client: self.client.clone(),
             resource_type,
             id: id.into(),
@@ -585,8 +588,8 @@ impl CalendarsV3Client {
         resource_type: types::ResourceType,
         id: impl Into<String>,
         body: types::UpdateCalendarResourceDto,
-    ) -> builders::UpdateCalendarResource {
-        builders::UpdateCalendarResource {
+    ) -> builders::calendar_resources_rooms_equipments::UpdateCalendarResource {
+        builders::calendar_resources_rooms_equipments::UpdateCalendarResource {
             client: self.client.clone(),
             resource_type,
             id: id.into(),
@@ -606,8 +609,8 @@ impl CalendarsV3Client {
     pub fn create_schedule(
         &self,
         body: types::CreateScheduleDto,
-    ) -> builders::CreateSchedule {
-        builders::CreateSchedule {
+    ) -> builders::availability::CreateSchedule {
+        builders::availability::CreateSchedule {
             client: self.client.clone(),
             body,
         }
@@ -629,8 +632,8 @@ impl CalendarsV3Client {
     pub fn get_calendar_schedule(
         &self,
         calendar_id: impl Into<String>,
-    ) -> builders::GetCalendarSchedule {
-        builders::GetCalendarSchedule {
+    ) -> builders::availability::GetCalendarSchedule {
+        builders::availability::GetCalendarSchedule {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
         }
@@ -653,8 +656,8 @@ impl CalendarsV3Client {
         &self,
         calendar_id: impl Into<String>,
         body: types::CreateEventCalendarScheduleDto,
-    ) -> builders::CreateCalendarSchedule {
-        builders::CreateCalendarSchedule {
+    ) -> builders::availability::CreateCalendarSchedule {
+        builders::availability::CreateCalendarSchedule {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             body,
@@ -678,8 +681,8 @@ impl CalendarsV3Client {
         &self,
         calendar_id: impl Into<String>,
         body: types::UpdateEventCalendarScheduleDto,
-    ) -> builders::UpdateCalendarSchedule {
-        builders::UpdateCalendarSchedule {
+    ) -> builders::availability::UpdateCalendarSchedule {
+        builders::availability::UpdateCalendarSchedule {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             body,
@@ -690,13 +693,13 @@ impl CalendarsV3Client {
     ///
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
-    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllSchedules::location_id) and [`user_id`](builders::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::GetAllSchedules::calendar_id), [`skip`](builders::GetAllSchedules::skip), [`limit`](builders::GetAllSchedules::limit)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::availability::GetAllSchedules::location_id) and [`user_id`](builders::availability::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::availability::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::availability::GetAllSchedules::calendar_id), [`skip`](builders::availability::GetAllSchedules::skip), [`limit`](builders::availability::GetAllSchedules::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_schedules(&self) -> builders::GetAllSchedules {
-        builders::GetAllSchedules {
+    pub fn get_all_schedules(&self) -> builders::availability::GetAllSchedules {
+        builders::availability::GetAllSchedules {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -720,8 +723,11 @@ impl CalendarsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `404`.
-    pub fn delete_schedule(&self, id: impl Into<String>) -> builders::DeleteSchedule {
-        builders::DeleteSchedule {
+    pub fn delete_schedule(
+        &self,
+        id: impl Into<String>,
+    ) -> builders::availability::DeleteSchedule {
+        builders::availability::DeleteSchedule {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -743,8 +749,8 @@ impl CalendarsV3Client {
     pub fn get_schedule_by_id(
         &self,
         id: impl Into<String>,
-    ) -> builders::GetScheduleById {
-        builders::GetScheduleById {
+    ) -> builders::availability::GetScheduleById {
+        builders::availability::GetScheduleById {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -767,8 +773,8 @@ impl CalendarsV3Client {
         &self,
         id: impl Into<String>,
         body: types::UpdateScheduleDto,
-    ) -> builders::UpdateSchedule {
-        builders::UpdateSchedule {
+    ) -> builders::availability::UpdateSchedule {
+        builders::availability::UpdateSchedule {
             client: self.client.clone(),
             id: id.into(),
             body,
@@ -793,8 +799,8 @@ impl CalendarsV3Client {
         &self,
         id: impl Into<String>,
         calendar_id: impl Into<String>,
-    ) -> builders::RemoveCalendarFromSchedule {
-        builders::RemoveCalendarFromSchedule {
+    ) -> builders::availability::RemoveCalendarFromSchedule {
+        builders::availability::RemoveCalendarFromSchedule {
             client: self.client.clone(),
             id: id.into(),
             calendar_id: calendar_id.into(),
@@ -819,8 +825,8 @@ impl CalendarsV3Client {
         &self,
         id: impl Into<String>,
         calendar_id: impl Into<String>,
-    ) -> builders::AddCalendarToSchedule {
-        builders::AddCalendarToSchedule {
+    ) -> builders::availability::AddCalendarToSchedule {
+        builders::availability::AddCalendarToSchedule {
             client: self.client.clone(),
             id: id.into(),
             calendar_id: calendar_id.into(),
@@ -831,13 +837,15 @@ impl CalendarsV3Client {
     ///
     /// Retrieve service bookings for a location within a given date range, with an optional service location filter.
     ///
-    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetServiceBookings::location_id), [`start_time`](builders::GetServiceBookings::start_time) and [`end_time`](builders::GetServiceBookings::end_time) on the returned [`GetServiceBookings`](builders::GetServiceBookings) and any optional inputs ([`timezone`](builders::GetServiceBookings::timezone), [`service_location_id`](builders::GetServiceBookings::service_location_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_bookings::GetServiceBookings::location_id), [`start_time`](builders::service_bookings::GetServiceBookings::start_time) and [`end_time`](builders::service_bookings::GetServiceBookings::end_time) on the returned [`GetServiceBookings`](builders::service_bookings::GetServiceBookings) and any optional inputs ([`timezone`](builders::service_bookings::GetServiceBookings::timezone), [`service_location_id`](builders::service_bookings::GetServiceBookings::service_location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_service_bookings(&self) -> builders::GetServiceBookings {
-        builders::GetServiceBookings {
+    pub fn get_service_bookings(
+        &self,
+    ) -> builders::service_bookings::GetServiceBookings {
+        builders::service_bookings::GetServiceBookings {
             client: self.client.clone(),
             location_id: None,
             start_time: None,
@@ -852,7 +860,7 @@ impl CalendarsV3Client {
     ///
     /// Create a new service booking
     ///
-    /// `POST /calendars/services/bookings` (operation `create-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`CreateServiceBooking`](builders::CreateServiceBooking) ([`override_availability`](builders::CreateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::CreateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
+    /// `POST /calendars/services/bookings` (operation `create-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`CreateServiceBooking`](builders::service_bookings::CreateServiceBooking) ([`override_availability`](builders::service_bookings::CreateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::service_bookings::CreateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -860,8 +868,8 @@ impl CalendarsV3Client {
     pub fn create_service_booking(
         &self,
         body: types::CreatePublicServiceBookingDto,
-    ) -> builders::CreateServiceBooking {
-        builders::CreateServiceBooking {
+    ) -> builders::service_bookings::CreateServiceBooking {
+        builders::service_bookings::CreateServiceBooking {
             client: self.client.clone(),
             override_availability: None,
             skip_scheduling_notice: None,
@@ -885,8 +893,8 @@ impl CalendarsV3Client {
     pub fn delete_service_booking(
         &self,
         booking_id: impl Into<String>,
-    ) -> builders::DeleteServiceBooking {
-        builders::DeleteServiceBooking {
+    ) -> builders::service_bookings::DeleteServiceBooking {
+        builders::service_bookings::DeleteServiceBooking {
             client: self.client.clone(),
             booking_id: booking_id.into(),
         }
@@ -908,8 +916,8 @@ impl CalendarsV3Client {
     pub fn get_service_booking_by_id(
         &self,
         booking_id: impl Into<String>,
-    ) -> builders::GetServiceBookingById {
-        builders::GetServiceBookingById {
+    ) -> builders::service_bookings::GetServiceBookingById {
+        builders::service_bookings::GetServiceBookingById {
             client: self.client.clone(),
             booking_id: booking_id.into(),
         }
@@ -919,7 +927,7 @@ impl CalendarsV3Client {
     ///
     /// Update an existing service booking
     ///
-    /// `PUT /calendars/services/bookings/{bookingId}` (operation `update-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateServiceBooking`](builders::UpdateServiceBooking) ([`override_availability`](builders::UpdateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::UpdateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
+    /// `PUT /calendars/services/bookings/{bookingId}` (operation `update-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateServiceBooking`](builders::service_bookings::UpdateServiceBooking) ([`override_availability`](builders::service_bookings::UpdateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::service_bookings::UpdateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -932,8 +940,8 @@ impl CalendarsV3Client {
         &self,
         booking_id: impl Into<String>,
         body: types::UpdateServiceBookingDto,
-    ) -> builders::UpdateServiceBooking {
-        builders::UpdateServiceBooking {
+    ) -> builders::service_bookings::UpdateServiceBooking {
+        builders::service_bookings::UpdateServiceBooking {
             client: self.client.clone(),
             booking_id: booking_id.into(),
             override_availability: None,
@@ -946,13 +954,13 @@ impl CalendarsV3Client {
     ///
     /// Get all services in a location.
     ///
-    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetServicesCatalog::location_id) on the returned [`GetServicesCatalog`](builders::GetServicesCatalog) and any optional inputs ([`service_category_id`](builders::GetServicesCatalog::service_category_id), [`is_private`](builders::GetServicesCatalog::is_private)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::services::GetServicesCatalog::location_id) on the returned [`GetServicesCatalog`](builders::services::GetServicesCatalog) and any optional inputs ([`service_category_id`](builders::services::GetServicesCatalog::service_category_id), [`is_private`](builders::services::GetServicesCatalog::is_private)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_services_catalog(&self) -> builders::GetServicesCatalog {
-        builders::GetServicesCatalog {
+    pub fn get_services_catalog(&self) -> builders::services::GetServicesCatalog {
+        builders::services::GetServicesCatalog {
             client: self.client.clone(),
             location_id: None,
             service_category_id: None,
@@ -973,8 +981,8 @@ impl CalendarsV3Client {
     pub fn create_service_catalog(
         &self,
         body: types::CreateServiceDto,
-    ) -> builders::CreateServiceCatalog {
-        builders::CreateServiceCatalog {
+    ) -> builders::services::CreateServiceCatalog {
+        builders::services::CreateServiceCatalog {
             client: self.client.clone(),
             body,
         }
@@ -996,8 +1004,8 @@ impl CalendarsV3Client {
     pub fn delete_service_catalog(
         &self,
         service_id: impl Into<String>,
-    ) -> builders::DeleteServiceCatalog {
-        builders::DeleteServiceCatalog {
+    ) -> builders::services::DeleteServiceCatalog {
+        builders::services::DeleteServiceCatalog {
             client: self.client.clone(),
             service_id: service_id.into(),
         }
@@ -1019,8 +1027,8 @@ impl CalendarsV3Client {
     pub fn get_service_catalog_by_id(
         &self,
         service_id: impl Into<String>,
-    ) -> builders::GetServiceCatalogById {
-        builders::GetServiceCatalogById {
+    ) -> builders::services::GetServiceCatalogById {
+        builders::services::GetServiceCatalogById {
             client: self.client.clone(),
             service_id: service_id.into(),
         }
@@ -1043,8 +1051,8 @@ impl CalendarsV3Client {
         &self,
         service_id: impl Into<String>,
         body: types::UpdateServiceDto,
-    ) -> builders::UpdateServiceCatalog {
-        builders::UpdateServiceCatalog {
+    ) -> builders::services::UpdateServiceCatalog {
+        builders::services::UpdateServiceCatalog {
             client: self.client.clone(),
             service_id: service_id.into(),
             body,
@@ -1055,13 +1063,15 @@ impl CalendarsV3Client {
     ///
     /// Get all service locations
     ///
-    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetServiceLocations::location_id) on the returned [`GetServiceLocations`](builders::GetServiceLocations), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_locations::GetServiceLocations::location_id) on the returned [`GetServiceLocations`](builders::service_locations::GetServiceLocations), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_service_locations(&self) -> builders::GetServiceLocations {
-        builders::GetServiceLocations {
+    pub fn get_service_locations(
+        &self,
+    ) -> builders::service_locations::GetServiceLocations {
+        builders::service_locations::GetServiceLocations {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -1080,8 +1090,8 @@ impl CalendarsV3Client {
     pub fn create_service_location(
         &self,
         body: types::CreateServiceLocationDto,
-    ) -> builders::CreateServiceLocation {
-        builders::CreateServiceLocation {
+    ) -> builders::service_locations::CreateServiceLocation {
+        builders::service_locations::CreateServiceLocation {
             client: self.client.clone(),
             body,
         }
@@ -1103,8 +1113,8 @@ impl CalendarsV3Client {
     pub fn delete_service_location(
         &self,
         service_location_id: impl Into<String>,
-    ) -> builders::DeleteServiceLocation {
-        builders::DeleteServiceLocation {
+    ) -> builders::service_locations::DeleteServiceLocation {
+        builders::service_locations::DeleteServiceLocation {
             client: self.client.clone(),
             service_location_id: service_location_id.into(),
         }
@@ -1126,8 +1136,8 @@ impl CalendarsV3Client {
     pub fn get_service_location_by_id(
         &self,
         service_location_id: impl Into<String>,
-    ) -> builders::GetServiceLocationById {
-        builders::GetServiceLocationById {
+    ) -> builders::service_locations::GetServiceLocationById {
+        builders::service_locations::GetServiceLocationById {
             client: self.client.clone(),
             service_location_id: service_location_id.into(),
         }
@@ -1150,8 +1160,8 @@ impl CalendarsV3Client {
         &self,
         service_location_id: impl Into<String>,
         body: types::UpdateServiceLocationDto,
-    ) -> builders::UpdateServiceLocation {
-        builders::UpdateServiceLocation {
+    ) -> builders::service_locations::UpdateServiceLocation {
+        builders::service_locations::UpdateServiceLocation {
             client: self.client.clone(),
             service_location_id: service_location_id.into(),
             body,
@@ -1174,8 +1184,8 @@ impl CalendarsV3Client {
     pub fn delete_calendar(
         &self,
         calendar_id: impl Into<String>,
-    ) -> builders::DeleteCalendar {
-        builders::DeleteCalendar {
+    ) -> builders::calendars::DeleteCalendar {
+        builders::calendars::DeleteCalendar {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
         }
@@ -1194,8 +1204,11 @@ impl CalendarsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_calendar(&self, calendar_id: impl Into<String>) -> builders::GetCalendar {
-        builders::GetCalendar {
+    pub fn get_calendar(
+        &self,
+        calendar_id: impl Into<String>,
+    ) -> builders::calendars::GetCalendar {
+        builders::calendars::GetCalendar {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
         }
@@ -1218,8 +1231,8 @@ impl CalendarsV3Client {
         &self,
         calendar_id: impl Into<String>,
         body: types::CalendarUpdateDto,
-    ) -> builders::UpdateCalendar {
-        builders::UpdateCalendar {
+    ) -> builders::calendars::UpdateCalendar {
+        builders::calendars::UpdateCalendar {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             body,
@@ -1230,7 +1243,7 @@ impl CalendarsV3Client {
     ///
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
-    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`start_date`](builders::GetSlots::start_date) and [`end_date`](builders::GetSlots::end_date) on the returned [`GetSlots`](builders::GetSlots) and any optional inputs ([`timezone`](builders::GetSlots::timezone), [`user_id`](builders::GetSlots::user_id), [`user_ids`](builders::GetSlots::user_ids)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`start_date`](builders::calendars::GetSlots::start_date) and [`end_date`](builders::calendars::GetSlots::end_date) on the returned [`GetSlots`](builders::calendars::GetSlots) and any optional inputs ([`timezone`](builders::calendars::GetSlots::timezone), [`user_id`](builders::calendars::GetSlots::user_id), [`user_ids`](builders::calendars::GetSlots::user_ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -1239,8 +1252,11 @@ impl CalendarsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_slots(&self, calendar_id: impl Into<String>) -> builders::GetSlots {
-        builders::GetSlots {
+    pub fn get_slots(
+        &self,
+        calendar_id: impl Into<String>,
+    ) -> builders::calendars::GetSlots {
+        builders::calendars::GetSlots {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             start_date: None,
@@ -1256,7 +1272,7 @@ impl CalendarsV3Client {
     ///
     /// Get calendar notifications based on query
     ///
-    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notifications`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotifications`](builders::GetEventNotifications) ([`is_active`](builders::GetEventNotifications::is_active), [`deleted`](builders::GetEventNotifications::deleted), [`limit`](builders::GetEventNotifications::limit), [`skip`](builders::GetEventNotifications::skip)), then `.send().await` it.
+    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notifications`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotifications`](builders::calendar_notifications::GetEventNotifications) ([`is_active`](builders::calendar_notifications::GetEventNotifications::is_active), [`deleted`](builders::calendar_notifications::GetEventNotifications::deleted), [`limit`](builders::calendar_notifications::GetEventNotifications::limit), [`skip`](builders::calendar_notifications::GetEventNotifications::skip)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -1264,8 +1280,8 @@ impl CalendarsV3Client {
     pub fn get_event_notifications(
         &self,
         calendar_id: impl Into<String>,
-    ) -> builders::GetEventNotifications {
-        builders::GetEventNotifications {
+    ) -> builders::calendar_notifications::GetEventNotifications {
+        builders::calendar_notifications::GetEventNotifications {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             is_active: None,
@@ -1288,8 +1304,8 @@ impl CalendarsV3Client {
         &self,
         calendar_id: impl Into<String>,
         body: Vec<types::CreateCalendarNotificationDto>,
-    ) -> builders::CreateEventNotification {
-        builders::CreateEventNotification {
+    ) -> builders::calendar_notifications::CreateEventNotification {
+        builders::calendar_notifications::CreateEventNotification {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             body,
@@ -1309,8 +1325,8 @@ impl CalendarsV3Client {
         &self,
         calendar_id: impl Into<String>,
         notification_id: impl Into<String>,
-    ) -> builders::DeleteEventNotification {
-        builders::DeleteEventNotification {
+    ) -> builders::calendar_notifications::DeleteEventNotification {
+        builders::calendar_notifications::DeleteEventNotification {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             notification_id: notification_id.into(),
@@ -1330,8 +1346,8 @@ impl CalendarsV3Client {
         &self,
         calendar_id: impl Into<String>,
         notification_id: impl Into<String>,
-    ) -> builders::FindEventNotification {
-        builders::FindEventNotification {
+    ) -> builders::calendar_notifications::FindEventNotification {
+        builders::calendar_notifications::FindEventNotification {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             notification_id: notification_id.into(),
@@ -1352,8 +1368,8 @@ impl CalendarsV3Client {
         calendar_id: impl Into<String>,
         notification_id: impl Into<String>,
         body: types::UpdateCalendarNotificationsDto,
-    ) -> builders::UpdateEventNotification {
-        builders::UpdateEventNotification {
+    ) -> builders::calendar_notifications::UpdateEventNotification {
+        builders::calendar_notifications::UpdateEventNotification {
             client: self.client.clone(),
             calendar_id: calendar_id.into(),
             notification_id: notification_id.into(),

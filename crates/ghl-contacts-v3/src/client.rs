@@ -41,8 +41,8 @@ impl ContactsV3Client {
     pub fn create_contact(
         &self,
         body: types::CreateContactDtoV3,
-    ) -> builders::CreateContact {
-        builders::CreateContact {
+    ) -> builders::contacts::CreateContact {
+        builders::contacts::CreateContact {
             client: self.client.clone(),
             body,
         }
@@ -60,8 +60,8 @@ impl ContactsV3Client {
     pub fn add_remove_contact_from_business(
         &self,
         body: types::ContactsBusinessUpdate,
-    ) -> builders::AddRemoveContactFromBusiness {
-        builders::AddRemoveContactFromBusiness {
+    ) -> builders::bulk::AddRemoveContactFromBusiness {
+        builders::bulk::AddRemoveContactFromBusiness {
             client: self.client.clone(),
             body,
         }
@@ -80,8 +80,8 @@ impl ContactsV3Client {
         &self,
         type_: impl Into<String>,
         body: types::UpdateTagsDto,
-    ) -> builders::UpdateContactTagsInBulk {
-        builders::UpdateContactTagsInBulk {
+    ) -> builders::bulk::UpdateContactTagsInBulk {
+        builders::bulk::UpdateContactTagsInBulk {
             client: self.client.clone(),
             type_: type_.into(),
             body,
@@ -90,7 +90,7 @@ impl ContactsV3Client {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::GetContactsByBusinessId::limit), [`skip`](builders::GetContactsByBusinessId::skip), [`query`](builders::GetContactsByBusinessId::query), [`start_after`](builders::GetContactsByBusinessId::start_after)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query), [`start_after`](builders::contacts::GetContactsByBusinessId::start_after)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -102,8 +102,8 @@ impl ContactsV3Client {
     pub fn get_contacts_by_business_id(
         &self,
         business_id: impl Into<String>,
-    ) -> builders::GetContactsByBusinessId {
-        builders::GetContactsByBusinessId {
+    ) -> builders::contacts::GetContactsByBusinessId {
+        builders::contacts::GetContactsByBusinessId {
             client: self.client.clone(),
             business_id: business_id.into(),
             limit: None,
@@ -146,8 +146,8 @@ impl ContactsV3Client {
     pub fn search_contacts_advanced(
         &self,
         body: types::ContactSearchBody,
-    ) -> builders::SearchContactsAdvanced {
-        builders::SearchContactsAdvanced {
+    ) -> builders::search::SearchContactsAdvanced {
+        builders::search::SearchContactsAdvanced {
             client: self.client.clone(),
             body,
         }
@@ -157,13 +157,13 @@ impl ContactsV3Client {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::GetDuplicateContact) and any optional inputs ([`number`](builders::GetDuplicateContact::number), [`email`](builders::GetDuplicateContact::email)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_duplicate_contact(&self) -> builders::GetDuplicateContact {
-        builders::GetDuplicateContact {
+    pub fn get_duplicate_contact(&self) -> builders::search::GetDuplicateContact {
+        builders::search::GetDuplicateContact {
             client: self.client.clone(),
             location_id: None,
             number: None,
@@ -184,8 +184,8 @@ impl ContactsV3Client {
     pub fn upsert_contact(
         &self,
         body: types::UpsertContactDtoV3,
-    ) -> builders::UpsertContact {
-        builders::UpsertContact {
+    ) -> builders::contacts::UpsertContact {
+        builders::contacts::UpsertContact {
             client: self.client.clone(),
             body,
         }
@@ -205,8 +205,8 @@ impl ContactsV3Client {
     pub fn delete_contact(
         &self,
         contact_id: impl Into<String>,
-    ) -> builders::DeleteContact {
-        builders::DeleteContact {
+    ) -> builders::contacts::DeleteContact {
+        builders::contacts::DeleteContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -225,8 +225,11 @@ impl ContactsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_contact(&self, contact_id: impl Into<String>) -> builders::GetContact {
-        builders::GetContact {
+    pub fn get_contact(
+        &self,
+        contact_id: impl Into<String>,
+    ) -> builders::contacts::GetContact {
+        builders::contacts::GetContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -249,8 +252,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         body: types::UpdateContactDtoV3,
-    ) -> builders::UpdateContact {
-        builders::UpdateContact {
+    ) -> builders::contacts::UpdateContact {
+        builders::contacts::UpdateContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -271,8 +274,8 @@ impl ContactsV3Client {
     pub fn get_appointments_for_contact(
         &self,
         contact_id: impl Into<String>,
-    ) -> builders::GetAppointmentsForContact {
-        builders::GetAppointmentsForContact {
+    ) -> builders::appointments::GetAppointmentsForContact {
+        builders::appointments::GetAppointmentsForContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -294,8 +297,8 @@ impl ContactsV3Client {
     pub fn remove_contact_from_every_campaign(
         &self,
         contact_id: impl Into<String>,
-    ) -> builders::RemoveContactFromEveryCampaign {
-        builders::RemoveContactFromEveryCampaign {
+    ) -> builders::campaigns::RemoveContactFromEveryCampaign {
+        builders::campaigns::RemoveContactFromEveryCampaign {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -317,8 +320,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         campaign_id: impl Into<String>,
-    ) -> builders::RemoveContactFromCampaign {
-        builders::RemoveContactFromCampaign {
+    ) -> builders::campaigns::RemoveContactFromCampaign {
+        builders::campaigns::RemoveContactFromCampaign {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             campaign_id: campaign_id.into(),
@@ -344,8 +347,8 @@ impl ContactsV3Client {
         contact_id: impl Into<String>,
         campaign_id: impl Into<String>,
         body: types::AddContactToCampaignDto,
-    ) -> builders::AddContactToCampaign {
-        builders::AddContactToCampaign {
+    ) -> builders::campaigns::AddContactToCampaign {
+        builders::campaigns::AddContactToCampaign {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             campaign_id: campaign_id.into(),
@@ -368,8 +371,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         body: types::FollowersDto,
-    ) -> builders::RemoveFollowersContact {
-        builders::RemoveFollowersContact {
+    ) -> builders::followers::RemoveFollowersContact {
+        builders::followers::RemoveFollowersContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -391,8 +394,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         body: types::FollowersDto,
-    ) -> builders::AddFollowersContact {
-        builders::AddFollowersContact {
+    ) -> builders::followers::AddFollowersContact {
+        builders::followers::AddFollowersContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -410,8 +413,11 @@ impl ContactsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_notes(&self, contact_id: impl Into<String>) -> builders::GetAllNotes {
-        builders::GetAllNotes {
+    pub fn get_all_notes(
+        &self,
+        contact_id: impl Into<String>,
+    ) -> builders::notes::GetAllNotes {
+        builders::notes::GetAllNotes {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -432,8 +438,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         body: types::NotesDto,
-    ) -> builders::CreateNote {
-        builders::CreateNote {
+    ) -> builders::notes::CreateNote {
+        builders::notes::CreateNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -456,8 +462,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteNote {
-        builders::DeleteNote {
+    ) -> builders::notes::DeleteNote {
+        builders::notes::DeleteNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             id: id.into(),
@@ -480,8 +486,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetNote {
-        builders::GetNote {
+    ) -> builders::notes::GetNote {
+        builders::notes::GetNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             id: id.into(),
@@ -505,8 +511,8 @@ impl ContactsV3Client {
         contact_id: impl Into<String>,
         id: impl Into<String>,
         body: types::UpdateNoteDto,
-    ) -> builders::UpdateNote {
-        builders::UpdateNote {
+    ) -> builders::notes::UpdateNote {
+        builders::notes::UpdateNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             id: id.into(),
@@ -529,8 +535,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         body: types::TagsDto,
-    ) -> builders::RemoveTags {
-        builders::RemoveTags {
+    ) -> builders::tags::RemoveTags {
+        builders::tags::RemoveTags {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -552,8 +558,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         body: types::TagsDto,
-    ) -> builders::AddTags {
-        builders::AddTags {
+    ) -> builders::tags::AddTags {
+        builders::tags::AddTags {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -571,8 +577,11 @@ impl ContactsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_tasks(&self, contact_id: impl Into<String>) -> builders::GetAllTasks {
-        builders::GetAllTasks {
+    pub fn get_all_tasks(
+        &self,
+        contact_id: impl Into<String>,
+    ) -> builders::tasks::GetAllTasks {
+        builders::tasks::GetAllTasks {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -593,8 +602,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         body: types::CreateTaskParams,
-    ) -> builders::CreateTask {
-        builders::CreateTask {
+    ) -> builders::tasks::CreateTask {
+        builders::tasks::CreateTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -617,8 +626,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
-    ) -> builders::DeleteTask {
-        builders::DeleteTask {
+    ) -> builders::tasks::DeleteTask {
+        builders::tasks::DeleteTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -641,8 +650,8 @@ impl ContactsV3Client {
         &self,
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
-    ) -> builders::GetTask {
-        builders::GetTask {
+    ) -> builders::tasks::GetTask {
+        builders::tasks::GetTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -666,8 +675,8 @@ impl ContactsV3Client {
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
         body: types::UpdateTaskBody,
-    ) -> builders::UpdateTask {
-        builders::UpdateTask {
+    ) -> builders::tasks::UpdateTask {
+        builders::tasks::UpdateTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -692,8 +701,8 @@ impl ContactsV3Client {
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
         body: types::UpdateTaskStatusParams,
-    ) -> builders::UpdateTaskCompleted {
-        builders::UpdateTaskCompleted {
+    ) -> builders::tasks::UpdateTaskCompleted {
+        builders::tasks::UpdateTaskCompleted {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -718,8 +727,8 @@ impl ContactsV3Client {
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
         body: types::ContactWorkflowDto,
-    ) -> builders::DeleteContactFromWorkflow {
-        builders::DeleteContactFromWorkflow {
+    ) -> builders::workflow::DeleteContactFromWorkflow {
+        builders::workflow::DeleteContactFromWorkflow {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             workflow_id: workflow_id.into(),
@@ -744,8 +753,8 @@ impl ContactsV3Client {
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
         body: types::ContactWorkflowDto,
-    ) -> builders::AddContactToWorkflow {
-        builders::AddContactToWorkflow {
+    ) -> builders::workflow::AddContactToWorkflow {
+        builders::workflow::AddContactToWorkflow {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             workflow_id: workflow_id.into(),

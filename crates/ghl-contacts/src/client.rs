@@ -33,14 +33,14 @@ impl ContactsClient {
     ///
     /// **Note:** This API endpoint is deprecated. Please use the [Search Contacts](https://marketplace.gohighlevel.com/docs/ghl/contacts/search-contacts-advanced) endpoint instead.
     ///
-    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetContacts::location_id) on the returned [`GetContacts`](builders::GetContacts) and any optional inputs ([`start_after_id`](builders::GetContacts::start_after_id), [`start_after`](builders::GetContacts::start_after), [`query`](builders::GetContacts::query), [`limit`](builders::GetContacts::limit)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContacts::location_id) on the returned [`GetContacts`](builders::contacts::GetContacts) and any optional inputs ([`start_after_id`](builders::contacts::GetContacts::start_after_id), [`start_after`](builders::contacts::GetContacts::start_after), [`query`](builders::contacts::GetContacts::query), [`limit`](builders::contacts::GetContacts::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn get_contacts(&self) -> builders::GetContacts {
-        builders::GetContacts {
+    pub fn get_contacts(&self) -> builders::contacts::GetContacts {
+        builders::contacts::GetContacts {
             client: self.client.clone(),
             location_id: None,
             start_after_id: None,
@@ -63,8 +63,8 @@ impl ContactsClient {
     pub fn create_contact(
         &self,
         body: types::CreateContactDto,
-    ) -> builders::CreateContact {
-        builders::CreateContact {
+    ) -> builders::contacts::CreateContact {
+        builders::contacts::CreateContact {
             client: self.client.clone(),
             body,
         }
@@ -82,8 +82,8 @@ impl ContactsClient {
     pub fn add_remove_contact_from_business(
         &self,
         body: types::ContactsBusinessUpdate,
-    ) -> builders::AddRemoveContactFromBusiness {
-        builders::AddRemoveContactFromBusiness {
+    ) -> builders::bulk::AddRemoveContactFromBusiness {
+        builders::bulk::AddRemoveContactFromBusiness {
             client: self.client.clone(),
             body,
         }
@@ -102,8 +102,8 @@ impl ContactsClient {
         &self,
         type_: impl Into<String>,
         body: types::UpdateTagsDto,
-    ) -> builders::UpdateContactTagsInBulk {
-        builders::UpdateContactTagsInBulk {
+    ) -> builders::bulk::UpdateContactTagsInBulk {
+        builders::bulk::UpdateContactTagsInBulk {
             client: self.client.clone(),
             type_: type_.into(),
             body,
@@ -112,7 +112,7 @@ impl ContactsClient {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::GetContactsByBusinessId::limit), [`skip`](builders::GetContactsByBusinessId::skip), [`query`](builders::GetContactsByBusinessId::query)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -120,8 +120,8 @@ impl ContactsClient {
     pub fn get_contacts_by_business_id(
         &self,
         business_id: impl Into<String>,
-    ) -> builders::GetContactsByBusinessId {
-        builders::GetContactsByBusinessId {
+    ) -> builders::contacts::GetContactsByBusinessId {
+        builders::contacts::GetContactsByBusinessId {
             client: self.client.clone(),
             business_id: business_id.into(),
             limit: None,
@@ -163,8 +163,8 @@ impl ContactsClient {
     pub fn search_contacts_advanced(
         &self,
         body: types::ContactSearchBody,
-    ) -> builders::SearchContactsAdvanced {
-        builders::SearchContactsAdvanced {
+    ) -> builders::search::SearchContactsAdvanced {
+        builders::search::SearchContactsAdvanced {
             client: self.client.clone(),
             body,
         }
@@ -174,13 +174,13 @@ impl ContactsClient {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::GetDuplicateContact) and any optional inputs ([`number`](builders::GetDuplicateContact::number), [`email`](builders::GetDuplicateContact::email)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_duplicate_contact(&self) -> builders::GetDuplicateContact {
-        builders::GetDuplicateContact {
+    pub fn get_duplicate_contact(&self) -> builders::search::GetDuplicateContact {
+        builders::search::GetDuplicateContact {
             client: self.client.clone(),
             location_id: None,
             number: None,
@@ -201,8 +201,8 @@ impl ContactsClient {
     pub fn upsert_contact(
         &self,
         body: types::UpsertContactDto,
-    ) -> builders::UpsertContact {
-        builders::UpsertContact {
+    ) -> builders::contacts::UpsertContact {
+        builders::contacts::UpsertContact {
             client: self.client.clone(),
             body,
         }
@@ -222,8 +222,8 @@ impl ContactsClient {
     pub fn delete_contact(
         &self,
         contact_id: impl Into<String>,
-    ) -> builders::DeleteContact {
-        builders::DeleteContact {
+    ) -> builders::contacts::DeleteContact {
+        builders::contacts::DeleteContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -240,8 +240,11 @@ impl ContactsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_contact(&self, contact_id: impl Into<String>) -> builders::GetContact {
-        builders::GetContact {
+    pub fn get_contact(
+        &self,
+        contact_id: impl Into<String>,
+    ) -> builders::contacts::GetContact {
+        builders::contacts::GetContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -264,8 +267,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         body: types::UpdateContactDto,
-    ) -> builders::UpdateContact {
-        builders::UpdateContact {
+    ) -> builders::contacts::UpdateContact {
+        builders::contacts::UpdateContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -286,8 +289,8 @@ impl ContactsClient {
     pub fn get_appointments_for_contact(
         &self,
         contact_id: impl Into<String>,
-    ) -> builders::GetAppointmentsForContact {
-        builders::GetAppointmentsForContact {
+    ) -> builders::appointments::GetAppointmentsForContact {
+        builders::appointments::GetAppointmentsForContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -307,8 +310,8 @@ impl ContactsClient {
     pub fn remove_contact_from_every_campaign(
         &self,
         contact_id: impl Into<String>,
-    ) -> builders::RemoveContactFromEveryCampaign {
-        builders::RemoveContactFromEveryCampaign {
+    ) -> builders::campaigns::RemoveContactFromEveryCampaign {
+        builders::campaigns::RemoveContactFromEveryCampaign {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -330,8 +333,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         campaign_id: impl Into<String>,
-    ) -> builders::RemoveContactFromCampaign {
-        builders::RemoveContactFromCampaign {
+    ) -> builders::campaigns::RemoveContactFromCampaign {
+        builders::campaigns::RemoveContactFromCampaign {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             campaign_id: campaign_id.into(),
@@ -357,8 +360,8 @@ impl ContactsClient {
         contact_id: impl Into<String>,
         campaign_id: impl Into<String>,
         body: types::AddContactToCampaignDto,
-    ) -> builders::AddContactToCampaign {
-        builders::AddContactToCampaign {
+    ) -> builders::campaigns::AddContactToCampaign {
+        builders::campaigns::AddContactToCampaign {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             campaign_id: campaign_id.into(),
@@ -381,8 +384,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         body: types::FollowersDto,
-    ) -> builders::RemoveFollowersContact {
-        builders::RemoveFollowersContact {
+    ) -> builders::followers::RemoveFollowersContact {
+        builders::followers::RemoveFollowersContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -404,8 +407,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         body: types::FollowersDto,
-    ) -> builders::AddFollowersContact {
-        builders::AddFollowersContact {
+    ) -> builders::followers::AddFollowersContact {
+        builders::followers::AddFollowersContact {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -423,8 +426,11 @@ impl ContactsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_notes(&self, contact_id: impl Into<String>) -> builders::GetAllNotes {
-        builders::GetAllNotes {
+    pub fn get_all_notes(
+        &self,
+        contact_id: impl Into<String>,
+    ) -> builders::notes::GetAllNotes {
+        builders::notes::GetAllNotes {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -445,8 +451,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         body: types::NotesDto,
-    ) -> builders::CreateNote {
-        builders::CreateNote {
+    ) -> builders::notes::CreateNote {
+        builders::notes::CreateNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -469,8 +475,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteNote {
-        builders::DeleteNote {
+    ) -> builders::notes::DeleteNote {
+        builders::notes::DeleteNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             id: id.into(),
@@ -493,8 +499,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetNote {
-        builders::GetNote {
+    ) -> builders::notes::GetNote {
+        builders::notes::GetNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             id: id.into(),
@@ -518,8 +524,8 @@ impl ContactsClient {
         contact_id: impl Into<String>,
         id: impl Into<String>,
         body: types::UpdateNoteDto,
-    ) -> builders::UpdateNote {
-        builders::UpdateNote {
+    ) -> builders::notes::UpdateNote {
+        builders::notes::UpdateNote {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             id: id.into(),
@@ -542,8 +548,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         body: types::TagsDto,
-    ) -> builders::RemoveTags {
-        builders::RemoveTags {
+    ) -> builders::tags::RemoveTags {
+        builders::tags::RemoveTags {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -565,8 +571,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         body: types::TagsDto,
-    ) -> builders::AddTags {
-        builders::AddTags {
+    ) -> builders::tags::AddTags {
+        builders::tags::AddTags {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -584,8 +590,11 @@ impl ContactsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_tasks(&self, contact_id: impl Into<String>) -> builders::GetAllTasks {
-        builders::GetAllTasks {
+    pub fn get_all_tasks(
+        &self,
+        contact_id: impl Into<String>,
+    ) -> builders::tasks::GetAllTasks {
+        builders::tasks::GetAllTasks {
             client: self.client.clone(),
             contact_id: contact_id.into(),
         }
@@ -606,8 +615,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         body: types::CreateTaskParams,
-    ) -> builders::CreateTask {
-        builders::CreateTask {
+    ) -> builders::tasks::CreateTask {
+        builders::tasks::CreateTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             body,
@@ -630,8 +639,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
-    ) -> builders::DeleteTask {
-        builders::DeleteTask {
+    ) -> builders::tasks::DeleteTask {
+        builders::tasks::DeleteTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -654,8 +663,8 @@ impl ContactsClient {
         &self,
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
-    ) -> builders::GetTask {
-        builders::GetTask {
+    ) -> builders::tasks::GetTask {
+        builders::tasks::GetTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -679,8 +688,8 @@ impl ContactsClient {
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
         body: types::UpdateTaskBody,
-    ) -> builders::UpdateTask {
-        builders::UpdateTask {
+    ) -> builders::tasks::UpdateTask {
+        builders::tasks::UpdateTask {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -705,8 +714,8 @@ impl ContactsClient {
         contact_id: impl Into<String>,
         task_id: impl Into<String>,
         body: types::UpdateTaskStatusParams,
-    ) -> builders::UpdateTaskCompleted {
-        builders::UpdateTaskCompleted {
+    ) -> builders::tasks::UpdateTaskCompleted {
+        builders::tasks::UpdateTaskCompleted {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             task_id: task_id.into(),
@@ -731,8 +740,8 @@ impl ContactsClient {
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
         body: types::ContactWorkflowDto,
-    ) -> builders::DeleteContactFromWorkflow {
-        builders::DeleteContactFromWorkflow {
+    ) -> builders::workflow::DeleteContactFromWorkflow {
+        builders::workflow::DeleteContactFromWorkflow {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             workflow_id: workflow_id.into(),
@@ -757,8 +766,8 @@ impl ContactsClient {
         contact_id: impl Into<String>,
         workflow_id: impl Into<String>,
         body: types::ContactWorkflowDto,
-    ) -> builders::AddContactToWorkflow {
-        builders::AddContactToWorkflow {
+    ) -> builders::workflow::AddContactToWorkflow {
+        builders::workflow::AddContactToWorkflow {
             client: self.client.clone(),
             contact_id: contact_id.into(),
             workflow_id: workflow_id.into(),

@@ -38,8 +38,11 @@ impl ConversationAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn create_agent(&self, body: types::CreateEmployeeDto) -> builders::CreateAgent {
-        builders::CreateAgent {
+    pub fn create_agent(
+        &self,
+        body: types::CreateEmployeeDto,
+    ) -> builders::agents::CreateAgent {
+        builders::agents::CreateAgent {
             client: self.client.clone(),
             body,
         }
@@ -49,13 +52,13 @@ impl ConversationAiV3Client {
     ///
     /// Searches for AI agents based on various criteria including name, status, and configuration. Supports advanced filtering and full-text search capabilities.
     ///
-    /// `GET /conversation-ai/agents/search` (operation `search-agent`, API version `v3`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchAgent`](builders::SearchAgent) ([`start_after`](builders::SearchAgent::start_after), [`limit`](builders::SearchAgent::limit), [`query`](builders::SearchAgent::query)), then `.send().await` it.
+    /// `GET /conversation-ai/agents/search` (operation `search-agent`, API version `v3`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchAgent`](builders::agents::SearchAgent) ([`start_after`](builders::agents::SearchAgent::start_after), [`limit`](builders::agents::SearchAgent::limit), [`query`](builders::agents::SearchAgent::query)), then `.send().await` it.
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_agent(&self) -> builders::SearchAgent {
-        builders::SearchAgent {
+    pub fn search_agent(&self) -> builders::agents::SearchAgent {
+        builders::agents::SearchAgent {
             client: self.client.clone(),
             start_after: None,
             limit: None,
@@ -76,8 +79,11 @@ impl ConversationAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_agent(&self, agent_id: impl Into<String>) -> builders::DeleteAgent {
-        builders::DeleteAgent {
+    pub fn delete_agent(
+        &self,
+        agent_id: impl Into<String>,
+    ) -> builders::agents::DeleteAgent {
+        builders::agents::DeleteAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
         }
@@ -96,8 +102,8 @@ impl ConversationAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_agent(&self, agent_id: impl Into<String>) -> builders::GetAgent {
-        builders::GetAgent {
+    pub fn get_agent(&self, agent_id: impl Into<String>) -> builders::agents::GetAgent {
+        builders::agents::GetAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
         }
@@ -120,8 +126,8 @@ impl ConversationAiV3Client {
         &self,
         agent_id: impl Into<String>,
         body: types::UpdateEmployeeDto,
-    ) -> builders::UpdateAgent {
-        builders::UpdateAgent {
+    ) -> builders::agents::UpdateAgent {
+        builders::agents::UpdateAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             body,
@@ -141,8 +147,8 @@ impl ConversationAiV3Client {
         &self,
         agent_id: impl Into<String>,
         body: types::CreateActionDto,
-    ) -> builders::CreateAction {
-        builders::CreateAction {
+    ) -> builders::actions::CreateAction {
+        builders::actions::CreateAction {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             body,
@@ -158,8 +164,11 @@ impl ConversationAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_actions(&self, agent_id: impl Into<String>) -> builders::ListActions {
-        builders::ListActions {
+    pub fn list_actions(
+        &self,
+        agent_id: impl Into<String>,
+    ) -> builders::actions::ListActions {
+        builders::actions::ListActions {
             client: self.client.clone(),
             agent_id: agent_id.into(),
         }
@@ -182,8 +191,8 @@ impl ConversationAiV3Client {
         &self,
         agent_id: impl Into<String>,
         action_id: impl Into<String>,
-    ) -> builders::DeleteAction {
-        builders::DeleteAction {
+    ) -> builders::actions::DeleteAction {
+        builders::actions::DeleteAction {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             action_id: action_id.into(),
@@ -207,8 +216,8 @@ impl ConversationAiV3Client {
         &self,
         agent_id: impl Into<String>,
         action_id: impl Into<String>,
-    ) -> builders::GetActionById {
-        builders::GetActionById {
+    ) -> builders::actions::GetActionById {
+        builders::actions::GetActionById {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             action_id: action_id.into(),
@@ -233,8 +242,8 @@ impl ConversationAiV3Client {
         agent_id: impl Into<String>,
         action_id: impl Into<String>,
         body: types::CreateActionDto,
-    ) -> builders::UpdateAction {
-        builders::UpdateAction {
+    ) -> builders::actions::UpdateAction {
+        builders::actions::UpdateAction {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             action_id: action_id.into(),
@@ -255,8 +264,8 @@ impl ConversationAiV3Client {
         &self,
         agent_id: impl Into<String>,
         body: types::UpdateFollowupSettingsDto,
-    ) -> builders::UpdateFollowupSettings {
-        builders::UpdateFollowupSettings {
+    ) -> builders::actions::UpdateFollowupSettings {
+        builders::actions::UpdateFollowupSettings {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             body,
@@ -267,13 +276,13 @@ impl ConversationAiV3Client {
     ///
     /// Retrieves detailed information about AI responses including the System Prompt, Conversation history, Knowledge base, website, FAQ chunks, and Rich Text chunks.
     ///
-    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `v3`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set the required [`message_id`](builders::GetGenerationDetails::message_id) and [`source`](builders::GetGenerationDetails::source) on the returned [`GetGenerationDetails`](builders::GetGenerationDetails), then `.send().await` it (it has no `send` before).
+    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `v3`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set the required [`message_id`](builders::generations::GetGenerationDetails::message_id) and [`source`](builders::generations::GetGenerationDetails::source) on the returned [`GetGenerationDetails`](builders::generations::GetGenerationDetails), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_generation_details(&self) -> builders::GetGenerationDetails {
-        builders::GetGenerationDetails {
+    pub fn get_generation_details(&self) -> builders::generations::GetGenerationDetails {
+        builders::generations::GetGenerationDetails {
             client: self.client.clone(),
             message_id: None,
             source: None,

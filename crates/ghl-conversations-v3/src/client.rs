@@ -41,8 +41,8 @@ impl ConversationsV3Client {
     pub fn create_conversation(
         &self,
         body: types::CreateConversationDto,
-    ) -> builders::CreateConversation {
-        builders::CreateConversation {
+    ) -> builders::conversations::CreateConversation {
+        builders::conversations::CreateConversation {
             client: self.client.clone(),
             body,
         }
@@ -66,8 +66,8 @@ impl ConversationsV3Client {
         &self,
         location_id: impl Into<String>,
         message_id: impl Into<String>,
-    ) -> builders::GetMessageTranscription {
-        builders::GetMessageTranscription {
+    ) -> builders::messages::GetMessageTranscription {
+        builders::messages::GetMessageTranscription {
             client: self.client.clone(),
             location_id: location_id.into(),
             message_id: message_id.into(),
@@ -92,8 +92,8 @@ impl ConversationsV3Client {
         &self,
         location_id: impl Into<String>,
         message_id: impl Into<String>,
-    ) -> builders::DownloadMessageTranscription {
-        builders::DownloadMessageTranscription {
+    ) -> builders::messages::DownloadMessageTranscription {
+        builders::messages::DownloadMessageTranscription {
             client: self.client.clone(),
             location_id: location_id.into(),
             message_id: message_id.into(),
@@ -112,8 +112,8 @@ impl ConversationsV3Client {
     pub fn send_a_new_message(
         &self,
         body: types::SendMessageBodyDto,
-    ) -> builders::SendANewMessage {
-        builders::SendANewMessage {
+    ) -> builders::messages::SendANewMessage {
+        builders::messages::SendANewMessage {
             client: self.client.clone(),
             body,
         }
@@ -131,8 +131,8 @@ impl ConversationsV3Client {
     pub fn cancel_scheduled_email_message(
         &self,
         email_message_id: impl Into<String>,
-    ) -> builders::CancelScheduledEmailMessage {
-        builders::CancelScheduledEmailMessage {
+    ) -> builders::email::CancelScheduledEmailMessage {
+        builders::email::CancelScheduledEmailMessage {
             client: self.client.clone(),
             email_message_id: email_message_id.into(),
         }
@@ -141,8 +141,11 @@ impl ConversationsV3Client {
     /// Get email by Id
     ///
     /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
-    pub fn get_email_by_id(&self, id: impl Into<String>) -> builders::GetEmailById {
-        builders::GetEmailById {
+    pub fn get_email_by_id(
+        &self,
+        id: impl Into<String>,
+    ) -> builders::email::GetEmailById {
+        builders::email::GetEmailById {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -188,8 +191,8 @@ impl ConversationsV3Client {
         &self,
         id: impl Into<String>,
         body: types::UpdateEmailMessageStatusDto,
-    ) -> builders::UpdateEmailMessageStatus {
-        builders::UpdateEmailMessageStatus {
+    ) -> builders::email::UpdateEmailMessageStatus {
+        builders::email::UpdateEmailMessageStatus {
             client: self.client.clone(),
             id: id.into(),
             body,
@@ -200,13 +203,15 @@ impl ConversationsV3Client {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::ExportMessagesByLocation::limit), [`cursor`](builders::ExportMessagesByLocation::cursor), [`sort_by`](builders::ExportMessagesByLocation::sort_by), [`sort_order`](builders::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::ExportMessagesByLocation::contact_id), [`channel`](builders::ExportMessagesByLocation::channel), [`start_date`](builders::ExportMessagesByLocation::start_date), [`end_date`](builders::ExportMessagesByLocation::end_date)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn export_messages_by_location(&self) -> builders::ExportMessagesByLocation {
-        builders::ExportMessagesByLocation {
+    pub fn export_messages_by_location(
+        &self,
+    ) -> builders::messages::ExportMessagesByLocation {
+        builders::messages::ExportMessagesByLocation {
             client: self.client.clone(),
             location_id: None,
             limit: None,
@@ -234,8 +239,8 @@ impl ConversationsV3Client {
     pub fn add_an_inbound_message(
         &self,
         body: types::ProcessMessageBodyDto,
-    ) -> builders::AddAnInboundMessage {
-        builders::AddAnInboundMessage {
+    ) -> builders::messages::AddAnInboundMessage {
+        builders::messages::AddAnInboundMessage {
             client: self.client.clone(),
             body,
         }
@@ -253,8 +258,8 @@ impl ConversationsV3Client {
     pub fn add_an_outbound_message(
         &self,
         body: types::ProcessOutboundMessageBodyDto,
-    ) -> builders::AddAnOutboundMessage {
-        builders::AddAnOutboundMessage {
+    ) -> builders::messages::AddAnOutboundMessage {
+        builders::messages::AddAnOutboundMessage {
             client: self.client.clone(),
             body,
         }
@@ -275,8 +280,8 @@ impl ConversationsV3Client {
     pub fn send_review_reply(
         &self,
         body: types::SendReviewReplyDto,
-    ) -> builders::SendReviewReply {
-        builders::SendReviewReply {
+    ) -> builders::messages::SendReviewReply {
+        builders::messages::SendReviewReply {
             client: self.client.clone(),
             body,
         }
@@ -294,8 +299,8 @@ impl ConversationsV3Client {
     pub fn upload_file_attachments(
         &self,
         body: types::UploadFilesDto,
-    ) -> builders::UploadFileAttachments {
-        builders::UploadFileAttachments {
+    ) -> builders::messages::UploadFileAttachments {
+        builders::messages::UploadFileAttachments {
             client: self.client.clone(),
             body,
         }
@@ -316,8 +321,8 @@ impl ConversationsV3Client {
     pub fn complete_file_upload(
         &self,
         body: types::CompleteFileUploadDto,
-    ) -> builders::CompleteFileUpload {
-        builders::CompleteFileUpload {
+    ) -> builders::messages::CompleteFileUpload {
+        builders::messages::CompleteFileUpload {
             client: self.client.clone(),
             body,
         }
@@ -338,8 +343,8 @@ impl ConversationsV3Client {
     pub fn initiate_file_upload(
         &self,
         body: types::InitiateFileUploadDto,
-    ) -> builders::InitiateFileUpload {
-        builders::InitiateFileUpload {
+    ) -> builders::messages::InitiateFileUpload {
+        builders::messages::InitiateFileUpload {
             client: self.client.clone(),
             body,
         }
@@ -354,8 +359,8 @@ impl ConversationsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_message(&self, id: impl Into<String>) -> builders::GetMessage {
-        builders::GetMessage {
+    pub fn get_message(&self, id: impl Into<String>) -> builders::messages::GetMessage {
+        builders::messages::GetMessage {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -378,8 +383,8 @@ impl ConversationsV3Client {
         &self,
         message_id: impl Into<String>,
         body: types::AddMessageAttachmentsDto,
-    ) -> builders::AddMessageAttachments {
-        builders::AddMessageAttachments {
+    ) -> builders::messages::AddMessageAttachments {
+        builders::messages::AddMessageAttachments {
             client: self.client.clone(),
             message_id: message_id.into(),
             body,
@@ -404,8 +409,8 @@ impl ConversationsV3Client {
         &self,
         message_id: impl Into<String>,
         location_id: impl Into<String>,
-    ) -> builders::GetMessageRecording {
-        builders::GetMessageRecording {
+    ) -> builders::messages::GetMessageRecording {
+        builders::messages::GetMessageRecording {
             client: self.client.clone(),
             message_id: message_id.into(),
             location_id: location_id.into(),
@@ -428,8 +433,8 @@ impl ConversationsV3Client {
     pub fn cancel_scheduled_message(
         &self,
         message_id: impl Into<String>,
-    ) -> builders::CancelScheduledMessage {
-        builders::CancelScheduledMessage {
+    ) -> builders::messages::CancelScheduledMessage {
+        builders::messages::CancelScheduledMessage {
             client: self.client.clone(),
             message_id: message_id.into(),
         }
@@ -452,8 +457,8 @@ impl ConversationsV3Client {
         &self,
         message_id: impl Into<String>,
         body: types::UpdateMessageStatusDto,
-    ) -> builders::UpdateMessageStatus {
-        builders::UpdateMessageStatus {
+    ) -> builders::messages::UpdateMessageStatus {
+        builders::messages::UpdateMessageStatus {
             client: self.client.clone(),
             message_id: message_id.into(),
             body,
@@ -472,8 +477,8 @@ impl ConversationsV3Client {
     pub fn live_chat_agent_typing(
         &self,
         body: types::UserTypingBody,
-    ) -> builders::LiveChatAgentTyping {
-        builders::LiveChatAgentTyping {
+    ) -> builders::providers::LiveChatAgentTyping {
+        builders::providers::LiveChatAgentTyping {
             client: self.client.clone(),
             body,
         }
@@ -483,13 +488,13 @@ impl ConversationsV3Client {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchConversation::location_id) on the returned [`SearchConversation`](builders::SearchConversation) and any optional inputs ([`contact_id`](builders::SearchConversation::contact_id), [`assigned_to`](builders::SearchConversation::assigned_to), [`followers`](builders::SearchConversation::followers), [`mentions`](builders::SearchConversation::mentions), [`query`](builders::SearchConversation::query), [`sort`](builders::SearchConversation::sort), [`start_after_date`](builders::SearchConversation::start_after_date), [`id`](builders::SearchConversation::id), [`limit`](builders::SearchConversation::limit), [`last_message_type`](builders::SearchConversation::last_message_type), [`last_message_action`](builders::SearchConversation::last_message_action), [`last_message_direction`](builders::SearchConversation::last_message_direction), [`status`](builders::SearchConversation::status), [`sort_by`](builders::SearchConversation::sort_by), [`sort_score_profile`](builders::SearchConversation::sort_score_profile), [`score_profile`](builders::SearchConversation::score_profile), [`score_profile_min`](builders::SearchConversation::score_profile_min), [`score_profile_max`](builders::SearchConversation::score_profile_max), [`start_date`](builders::SearchConversation::start_date), [`end_date`](builders::SearchConversation::end_date)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn search_conversation(&self) -> builders::SearchConversation {
-        builders::SearchConversation {
+    pub fn search_conversation(&self) -> builders::search::SearchConversation {
+        builders::search::SearchConversation {
             client: self.client.clone(),
             location_id: None,
             contact_id: None,
@@ -532,8 +537,8 @@ impl ConversationsV3Client {
     pub fn delete_conversation(
         &self,
         conversation_id: impl Into<String>,
-    ) -> builders::DeleteConversation {
-        builders::DeleteConversation {
+    ) -> builders::conversations::DeleteConversation {
+        builders::conversations::DeleteConversation {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
         }
@@ -555,8 +560,8 @@ impl ConversationsV3Client {
     pub fn get_conversation(
         &self,
         conversation_id: impl Into<String>,
-    ) -> builders::GetConversation {
-        builders::GetConversation {
+    ) -> builders::conversations::GetConversation {
+        builders::conversations::GetConversation {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
         }
@@ -579,8 +584,8 @@ impl ConversationsV3Client {
         &self,
         conversation_id: impl Into<String>,
         body: types::UpdateConversationDto,
-    ) -> builders::UpdateConversation {
-        builders::UpdateConversation {
+    ) -> builders::conversations::UpdateConversation {
+        builders::conversations::UpdateConversation {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
             body,
@@ -591,7 +596,7 @@ impl ConversationsV3Client {
     ///
     /// Get messages by conversation id.
     ///
-    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::GetMessages) ([`last_message_id`](builders::GetMessages::last_message_id), [`limit`](builders::GetMessages::limit), [`type_`](builders::GetMessages::type_)), then `.send().await` it.
+    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::messages::GetMessages) ([`last_message_id`](builders::messages::GetMessages::last_message_id), [`limit`](builders::messages::GetMessages::limit), [`type_`](builders::messages::GetMessages::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -603,8 +608,8 @@ impl ConversationsV3Client {
     pub fn get_messages(
         &self,
         conversation_id: impl Into<String>,
-    ) -> builders::GetMessages {
-        builders::GetMessages {
+    ) -> builders::messages::GetMessages {
+        builders::messages::GetMessages {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
             last_message_id: None,

@@ -41,8 +41,8 @@ impl ConversationsClient {
     pub fn create_conversation(
         &self,
         body: types::CreateConversationDto,
-    ) -> builders::CreateConversation {
-        builders::CreateConversation {
+    ) -> builders::conversations::CreateConversation {
+        builders::conversations::CreateConversation {
             client: self.client.clone(),
             body,
         }
@@ -66,8 +66,8 @@ impl ConversationsClient {
         &self,
         location_id: impl Into<String>,
         message_id: impl Into<String>,
-    ) -> builders::GetMessageTranscription {
-        builders::GetMessageTranscription {
+    ) -> builders::messages::GetMessageTranscription {
+        builders::messages::GetMessageTranscription {
             client: self.client.clone(),
             location_id: location_id.into(),
             message_id: message_id.into(),
@@ -92,8 +92,8 @@ impl ConversationsClient {
         &self,
         location_id: impl Into<String>,
         message_id: impl Into<String>,
-    ) -> builders::DownloadMessageTranscription {
-        builders::DownloadMessageTranscription {
+    ) -> builders::messages::DownloadMessageTranscription {
+        builders::messages::DownloadMessageTranscription {
             client: self.client.clone(),
             location_id: location_id.into(),
             message_id: message_id.into(),
@@ -112,8 +112,8 @@ impl ConversationsClient {
     pub fn send_a_new_message(
         &self,
         body: types::SendMessageBodyDto,
-    ) -> builders::SendANewMessage {
-        builders::SendANewMessage {
+    ) -> builders::messages::SendANewMessage {
+        builders::messages::SendANewMessage {
             client: self.client.clone(),
             body,
         }
@@ -131,8 +131,8 @@ impl ConversationsClient {
     pub fn cancel_scheduled_email_message(
         &self,
         email_message_id: impl Into<String>,
-    ) -> builders::CancelScheduledEmailMessage {
-        builders::CancelScheduledEmailMessage {
+    ) -> builders::email::CancelScheduledEmailMessage {
+        builders::email::CancelScheduledEmailMessage {
             client: self.client.clone(),
             email_message_id: email_message_id.into(),
         }
@@ -141,8 +141,11 @@ impl ConversationsClient {
     /// Get email by Id
     ///
     /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`).
-    pub fn get_email_by_id(&self, id: impl Into<String>) -> builders::GetEmailById {
-        builders::GetEmailById {
+    pub fn get_email_by_id(
+        &self,
+        id: impl Into<String>,
+    ) -> builders::email::GetEmailById {
+        builders::email::GetEmailById {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -152,13 +155,15 @@ impl ConversationsClient {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::ExportMessagesByLocation::limit), [`cursor`](builders::ExportMessagesByLocation::cursor), [`sort_by`](builders::ExportMessagesByLocation::sort_by), [`sort_order`](builders::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::ExportMessagesByLocation::contact_id), [`channel`](builders::ExportMessagesByLocation::channel), [`start_date`](builders::ExportMessagesByLocation::start_date), [`end_date`](builders::ExportMessagesByLocation::end_date)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn export_messages_by_location(&self) -> builders::ExportMessagesByLocation {
-        builders::ExportMessagesByLocation {
+    pub fn export_messages_by_location(
+        &self,
+    ) -> builders::messages::ExportMessagesByLocation {
+        builders::messages::ExportMessagesByLocation {
             client: self.client.clone(),
             location_id: None,
             limit: None,
@@ -186,8 +191,8 @@ impl ConversationsClient {
     pub fn add_an_inbound_message(
         &self,
         body: types::ProcessMessageBodyDto,
-    ) -> builders::AddAnInboundMessage {
-        builders::AddAnInboundMessage {
+    ) -> builders::messages::AddAnInboundMessage {
+        builders::messages::AddAnInboundMessage {
             client: self.client.clone(),
             body,
         }
@@ -205,8 +210,8 @@ impl ConversationsClient {
     pub fn add_an_outbound_message(
         &self,
         body: types::ProcessOutboundMessageBodyDto,
-    ) -> builders::AddAnOutboundMessage {
-        builders::AddAnOutboundMessage {
+    ) -> builders::messages::AddAnOutboundMessage {
+        builders::messages::AddAnOutboundMessage {
             client: self.client.clone(),
             body,
         }
@@ -224,8 +229,8 @@ impl ConversationsClient {
     pub fn send_review_reply(
         &self,
         body: types::SendReviewReplyDto,
-    ) -> builders::SendReviewReply {
-        builders::SendReviewReply {
+    ) -> builders::messages::SendReviewReply {
+        builders::messages::SendReviewReply {
             client: self.client.clone(),
             body,
         }
@@ -243,8 +248,8 @@ impl ConversationsClient {
     pub fn upload_file_attachments(
         &self,
         body: types::UploadFilesDto,
-    ) -> builders::UploadFileAttachments {
-        builders::UploadFileAttachments {
+    ) -> builders::messages::UploadFileAttachments {
+        builders::messages::UploadFileAttachments {
             client: self.client.clone(),
             body,
         }
@@ -262,8 +267,8 @@ impl ConversationsClient {
     pub fn complete_file_upload(
         &self,
         body: types::CompleteFileUploadDto,
-    ) -> builders::CompleteFileUpload {
-        builders::CompleteFileUpload {
+    ) -> builders::messages::CompleteFileUpload {
+        builders::messages::CompleteFileUpload {
             client: self.client.clone(),
             body,
         }
@@ -281,8 +286,8 @@ impl ConversationsClient {
     pub fn initiate_file_upload(
         &self,
         body: types::InitiateFileUploadDto,
-    ) -> builders::InitiateFileUpload {
-        builders::InitiateFileUpload {
+    ) -> builders::messages::InitiateFileUpload {
+        builders::messages::InitiateFileUpload {
             client: self.client.clone(),
             body,
         }
@@ -297,8 +302,8 @@ impl ConversationsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_message(&self, id: impl Into<String>) -> builders::GetMessage {
-        builders::GetMessage {
+    pub fn get_message(&self, id: impl Into<String>) -> builders::messages::GetMessage {
+        builders::messages::GetMessage {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -321,8 +326,8 @@ impl ConversationsClient {
         &self,
         message_id: impl Into<String>,
         body: types::AddMessageAttachmentsDto,
-    ) -> builders::AddMessageAttachments {
-        builders::AddMessageAttachments {
+    ) -> builders::messages::AddMessageAttachments {
+        builders::messages::AddMessageAttachments {
             client: self.client.clone(),
             message_id: message_id.into(),
             body,
@@ -347,8 +352,8 @@ impl ConversationsClient {
         &self,
         message_id: impl Into<String>,
         location_id: impl Into<String>,
-    ) -> builders::GetMessageRecording {
-        builders::GetMessageRecording {
+    ) -> builders::messages::GetMessageRecording {
+        builders::messages::GetMessageRecording {
             client: self.client.clone(),
             message_id: message_id.into(),
             location_id: location_id.into(),
@@ -371,8 +376,8 @@ impl ConversationsClient {
     pub fn cancel_scheduled_message(
         &self,
         message_id: impl Into<String>,
-    ) -> builders::CancelScheduledMessage {
-        builders::CancelScheduledMessage {
+    ) -> builders::messages::CancelScheduledMessage {
+        builders::messages::CancelScheduledMessage {
             client: self.client.clone(),
             message_id: message_id.into(),
         }
@@ -395,8 +400,8 @@ impl ConversationsClient {
         &self,
         message_id: impl Into<String>,
         body: types::UpdateMessageStatusDto,
-    ) -> builders::UpdateMessageStatus {
-        builders::UpdateMessageStatus {
+    ) -> builders::messages::UpdateMessageStatus {
+        builders::messages::UpdateMessageStatus {
             client: self.client.clone(),
             message_id: message_id.into(),
             body,
@@ -407,13 +412,15 @@ impl ConversationsClient {
     ///
     /// Get all custom subtypes for a location
     ///
-    /// `GET /conversations/preferences/custom-subtypes` (operation `get-all-custom-subtypes`, API version `2021-04-15`). Set the required [`location_id`](builders::GetAllCustomSubtypes::location_id) on the returned [`GetAllCustomSubtypes`](builders::GetAllCustomSubtypes), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/preferences/custom-subtypes` (operation `get-all-custom-subtypes`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::GetAllCustomSubtypes::location_id) on the returned [`GetAllCustomSubtypes`](builders::preference_management::GetAllCustomSubtypes), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_all_custom_subtypes(&self) -> builders::GetAllCustomSubtypes {
-        builders::GetAllCustomSubtypes {
+    pub fn get_all_custom_subtypes(
+        &self,
+    ) -> builders::preference_management::GetAllCustomSubtypes {
+        builders::preference_management::GetAllCustomSubtypes {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -424,7 +431,7 @@ impl ConversationsClient {
     ///
     /// Create a new custom subtype for a location. Requires agency or account admin role.
     ///
-    /// `POST /conversations/preferences/custom-subtypes` (operation `create-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::CreateCustomSubtype::location_id) on the returned [`CreateCustomSubtype`](builders::CreateCustomSubtype), then `.send().await` it (it has no `send` before).
+    /// `POST /conversations/preferences/custom-subtypes` (operation `create-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::CreateCustomSubtype::location_id) on the returned [`CreateCustomSubtype`](builders::preference_management::CreateCustomSubtype), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -432,8 +439,8 @@ impl ConversationsClient {
     pub fn create_custom_subtype(
         &self,
         body: types::CreateCustomSubtypeDto,
-    ) -> builders::CreateCustomSubtype {
-        builders::CreateCustomSubtype {
+    ) -> builders::preference_management::CreateCustomSubtype {
+        builders::preference_management::CreateCustomSubtype {
             client: self.client.clone(),
             location_id: None,
             body,
@@ -445,7 +452,7 @@ impl ConversationsClient {
     ///
     /// Update or archive a custom subtype. Requires agency or account admin role.
     ///
-    /// `PUT /conversations/preferences/custom-subtypes/{id}` (operation `update-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::UpdateCustomSubtype::location_id) on the returned [`UpdateCustomSubtype`](builders::UpdateCustomSubtype), then `.send().await` it (it has no `send` before).
+    /// `PUT /conversations/preferences/custom-subtypes/{id}` (operation `update-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::UpdateCustomSubtype::location_id) on the returned [`UpdateCustomSubtype`](builders::preference_management::UpdateCustomSubtype), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -458,8 +465,8 @@ impl ConversationsClient {
         &self,
         id: impl Into<String>,
         body: types::UpdateCustomSubtypeDto,
-    ) -> builders::UpdateCustomSubtype {
-        builders::UpdateCustomSubtype {
+    ) -> builders::preference_management::UpdateCustomSubtype {
+        builders::preference_management::UpdateCustomSubtype {
             client: self.client.clone(),
             id: id.into(),
             location_id: None,
@@ -472,15 +479,15 @@ impl ConversationsClient {
     ///
     /// Get all subscription statuses for a contact (all emails or specific email)
     ///
-    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`). Set the required [`location_id`](builders::GetContactUnsubscriptionStatus::location_id) and [`contact_id`](builders::GetContactUnsubscriptionStatus::contact_id) on the returned [`GetContactUnsubscriptionStatus`](builders::GetContactUnsubscriptionStatus) and any optional inputs ([`email`](builders::GetContactUnsubscriptionStatus::email)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::GetContactUnsubscriptionStatus::location_id) and [`contact_id`](builders::preference_management::GetContactUnsubscriptionStatus::contact_id) on the returned [`GetContactUnsubscriptionStatus`](builders::preference_management::GetContactUnsubscriptionStatus) and any optional inputs ([`email`](builders::preference_management::GetContactUnsubscriptionStatus::email)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn get_contact_unsubscription_status(
         &self,
-    ) -> builders::GetContactUnsubscriptionStatus {
-        builders::GetContactUnsubscriptionStatus {
+    ) -> builders::preference_management::GetContactUnsubscriptionStatus {
+        builders::preference_management::GetContactUnsubscriptionStatus {
             client: self.client.clone(),
             location_id: None,
             contact_id: None,
@@ -501,8 +508,8 @@ impl ConversationsClient {
     pub fn user_subscription_change(
         &self,
         body: types::UserSubscriptionChangeDto,
-    ) -> builders::UserSubscriptionChange {
-        builders::UserSubscriptionChange {
+    ) -> builders::preference_management::UserSubscriptionChange {
+        builders::preference_management::UserSubscriptionChange {
             client: self.client.clone(),
             body,
         }
@@ -520,8 +527,8 @@ impl ConversationsClient {
     pub fn live_chat_agent_typing(
         &self,
         body: types::UserTypingBody,
-    ) -> builders::LiveChatAgentTyping {
-        builders::LiveChatAgentTyping {
+    ) -> builders::providers::LiveChatAgentTyping {
+        builders::providers::LiveChatAgentTyping {
             client: self.client.clone(),
             body,
         }
@@ -531,13 +538,13 @@ impl ConversationsClient {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchConversation::location_id) on the returned [`SearchConversation`](builders::SearchConversation) and any optional inputs ([`contact_id`](builders::SearchConversation::contact_id), [`assigned_to`](builders::SearchConversation::assigned_to), [`followers`](builders::SearchConversation::followers), [`mentions`](builders::SearchConversation::mentions), [`query`](builders::SearchConversation::query), [`sort`](builders::SearchConversation::sort), [`start_after_date`](builders::SearchConversation::start_after_date), [`id`](builders::SearchConversation::id), [`limit`](builders::SearchConversation::limit), [`last_message_type`](builders::SearchConversation::last_message_type), [`last_message_action`](builders::SearchConversation::last_message_action), [`last_message_direction`](builders::SearchConversation::last_message_direction), [`status`](builders::SearchConversation::status), [`sort_by`](builders::SearchConversation::sort_by), [`sort_score_profile`](builders::SearchConversation::sort_score_profile), [`score_profile`](builders::SearchConversation::score_profile), [`score_profile_min`](builders::SearchConversation::score_profile_min), [`score_profile_max`](builders::SearchConversation::score_profile_max), [`start_date`](builders::SearchConversation::start_date), [`end_date`](builders::SearchConversation::end_date)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn search_conversation(&self) -> builders::SearchConversation {
-        builders::SearchConversation {
+    pub fn search_conversation(&self) -> builders::search::SearchConversation {
+        builders::search::SearchConversation {
             client: self.client.clone(),
             location_id: None,
             contact_id: None,
@@ -580,8 +587,8 @@ impl ConversationsClient {
     pub fn delete_conversation(
         &self,
         conversation_id: impl Into<String>,
-    ) -> builders::DeleteConversation {
-        builders::DeleteConversation {
+    ) -> builders::conversations::DeleteConversation {
+        builders::conversations::DeleteConversation {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
         }
@@ -603,8 +610,8 @@ impl ConversationsClient {
     pub fn get_conversation(
         &self,
         conversation_id: impl Into<String>,
-    ) -> builders::GetConversation {
-        builders::GetConversation {
+    ) -> builders::conversations::GetConversation {
+        builders::conversations::GetConversation {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
         }
@@ -627,8 +634,8 @@ impl ConversationsClient {
         &self,
         conversation_id: impl Into<String>,
         body: types::UpdateConversationDto,
-    ) -> builders::UpdateConversation {
-        builders::UpdateConversation {
+    ) -> builders::conversations::UpdateConversation {
+        builders::conversations::UpdateConversation {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
             body,
@@ -639,7 +646,7 @@ impl ConversationsClient {
     ///
     /// Get messages by conversation id.
     ///
-    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::GetMessages) ([`last_message_id`](builders::GetMessages::last_message_id), [`limit`](builders::GetMessages::limit), [`type_`](builders::GetMessages::type_)), then `.send().await` it.
+    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::messages::GetMessages) ([`last_message_id`](builders::messages::GetMessages::last_message_id), [`limit`](builders::messages::GetMessages::limit), [`type_`](builders::messages::GetMessages::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -651,8 +658,8 @@ impl ConversationsClient {
     pub fn get_messages(
         &self,
         conversation_id: impl Into<String>,
-    ) -> builders::GetMessages {
-        builders::GetMessages {
+    ) -> builders::messages::GetMessages {
+        builders::messages::GetMessages {
             client: self.client.clone(),
             conversation_id: conversation_id.into(),
             last_message_id: None,

@@ -32,7 +32,7 @@ impl EmailsV3Client {
     ///
     /// Get list of bulk action campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions` (operation `list-bulk-action-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListBulkActionCampaigns`](builders::ListBulkActionCampaigns) ([`limit`](builders::ListBulkActionCampaigns::limit), [`offset`](builders::ListBulkActionCampaigns::offset), [`search`](builders::ListBulkActionCampaigns::search), [`date_from`](builders::ListBulkActionCampaigns::date_from), [`date_to`](builders::ListBulkActionCampaigns::date_to), [`status`](builders::ListBulkActionCampaigns::status)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions` (operation `list-bulk-action-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListBulkActionCampaigns`](builders::campaigns::ListBulkActionCampaigns) ([`limit`](builders::campaigns::ListBulkActionCampaigns::limit), [`offset`](builders::campaigns::ListBulkActionCampaigns::offset), [`search`](builders::campaigns::ListBulkActionCampaigns::search), [`date_from`](builders::campaigns::ListBulkActionCampaigns::date_from), [`date_to`](builders::campaigns::ListBulkActionCampaigns::date_to), [`status`](builders::campaigns::ListBulkActionCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -44,8 +44,8 @@ impl EmailsV3Client {
     pub fn list_bulk_action_campaigns(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ListBulkActionCampaigns {
-        builders::ListBulkActionCampaigns {
+    ) -> builders::campaigns::ListBulkActionCampaigns {
+        builders::campaigns::ListBulkActionCampaigns {
             client: self.client.clone(),
             location_id: location_id.into(),
             limit: None,
@@ -75,8 +75,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         campaign_id: impl Into<String>,
-    ) -> builders::GetBulkActionCampaign {
-        builders::GetBulkActionCampaign {
+    ) -> builders::campaigns::GetBulkActionCampaign {
+        builders::campaigns::GetBulkActionCampaign {
             client: self.client.clone(),
             location_id: location_id.into(),
             campaign_id: campaign_id.into(),
@@ -87,7 +87,7 @@ impl EmailsV3Client {
     ///
     /// Get list of email campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/emails` (operation `list-email-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailCampaigns`](builders::ListEmailCampaigns) ([`limit`](builders::ListEmailCampaigns::limit), [`offset`](builders::ListEmailCampaigns::offset), [`search`](builders::ListEmailCampaigns::search), [`status`](builders::ListEmailCampaigns::status)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/emails` (operation `list-email-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailCampaigns`](builders::campaigns::ListEmailCampaigns) ([`limit`](builders::campaigns::ListEmailCampaigns::limit), [`offset`](builders::campaigns::ListEmailCampaigns::offset), [`search`](builders::campaigns::ListEmailCampaigns::search), [`status`](builders::campaigns::ListEmailCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -99,8 +99,8 @@ impl EmailsV3Client {
     pub fn list_email_campaigns(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ListEmailCampaigns {
-        builders::ListEmailCampaigns {
+    ) -> builders::campaigns::ListEmailCampaigns {
+        builders::campaigns::ListEmailCampaigns {
             client: self.client.clone(),
             location_id: location_id.into(),
             limit: None,
@@ -127,8 +127,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::CreateEmailCampaignPublicV2BodyDto,
-    ) -> builders::CreateEmailCampaign {
-        builders::CreateEmailCampaign {
+    ) -> builders::campaigns::CreateEmailCampaign {
+        builders::campaigns::CreateEmailCampaign {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -153,8 +153,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         campaign_id: impl Into<String>,
-    ) -> builders::DeleteCampaign {
-        builders::DeleteCampaign {
+    ) -> builders::campaigns::DeleteCampaign {
+        builders::campaigns::DeleteCampaign {
             client: self.client.clone(),
             location_id: location_id.into(),
             campaign_id: campaign_id.into(),
@@ -179,8 +179,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         campaign_id: impl Into<String>,
-    ) -> builders::GetEmailCampaign {
-        builders::GetEmailCampaign {
+    ) -> builders::campaigns::GetEmailCampaign {
+        builders::campaigns::GetEmailCampaign {
             client: self.client.clone(),
             location_id: location_id.into(),
             campaign_id: campaign_id.into(),
@@ -206,8 +206,8 @@ impl EmailsV3Client {
         location_id: impl Into<String>,
         campaign_id: impl Into<String>,
         body: types::UpdateEmailCampaignPublicV2BodyDto,
-    ) -> builders::UpdateEmailCampaign {
-        builders::UpdateEmailCampaign {
+    ) -> builders::campaigns::UpdateEmailCampaign {
+        builders::campaigns::UpdateEmailCampaign {
             client: self.client.clone(),
             location_id: location_id.into(),
             campaign_id: campaign_id.into(),
@@ -234,8 +234,8 @@ impl EmailsV3Client {
         location_id: impl Into<String>,
         campaign_id: impl Into<String>,
         body: types::ScheduleCampaignPublicV2BodyDto,
-    ) -> builders::ScheduleCampaign {
-        builders::ScheduleCampaign {
+    ) -> builders::campaigns::ScheduleCampaign {
+        builders::campaigns::ScheduleCampaign {
             client: self.client.clone(),
             location_id: location_id.into(),
             campaign_id: campaign_id.into(),
@@ -247,7 +247,7 @@ impl EmailsV3Client {
     ///
     /// Get statistics for email campaigns, workflows, or bulk actions
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}` (operation `get-campaign-stats`, API version `v3`). Requires scope `emails/stats.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCampaignStats`](builders::GetCampaignStats) ([`sub_source_id`](builders::GetCampaignStats::sub_source_id)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}` (operation `get-campaign-stats`, API version `v3`). Requires scope `emails/stats.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCampaignStats`](builders::statistics::GetCampaignStats) ([`sub_source_id`](builders::statistics::GetCampaignStats::sub_source_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -263,8 +263,8 @@ impl EmailsV3Client {
         location_id: impl Into<String>,
         source: types::Source,
         source_id: impl Into<String>,
-    ) -> builders::GetCampaignStats {
-        builders::GetCampaignStats {
+    ) -> builders::statistics::GetCampaignStats {
+        builders::statistics::GetCampaignStats {
             client: self.client.clone(),
             location_id: location_id.into(),
             source,
@@ -277,7 +277,7 @@ impl EmailsV3Client {
     ///
     /// Get list of workflow campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/workflows` (operation `list-workflow-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListWorkflowCampaigns`](builders::ListWorkflowCampaigns) ([`limit`](builders::ListWorkflowCampaigns::limit), [`offset`](builders::ListWorkflowCampaigns::offset), [`search`](builders::ListWorkflowCampaigns::search), [`status`](builders::ListWorkflowCampaigns::status)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/workflows` (operation `list-workflow-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListWorkflowCampaigns`](builders::campaigns::ListWorkflowCampaigns) ([`limit`](builders::campaigns::ListWorkflowCampaigns::limit), [`offset`](builders::campaigns::ListWorkflowCampaigns::offset), [`search`](builders::campaigns::ListWorkflowCampaigns::search), [`status`](builders::campaigns::ListWorkflowCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -289,8 +289,8 @@ impl EmailsV3Client {
     pub fn list_workflow_campaigns(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ListWorkflowCampaigns {
-        builders::ListWorkflowCampaigns {
+    ) -> builders::campaigns::ListWorkflowCampaigns {
+        builders::campaigns::ListWorkflowCampaigns {
             client: self.client.clone(),
             location_id: location_id.into(),
             limit: None,
@@ -318,8 +318,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         campaign_id: impl Into<String>,
-    ) -> builders::GetWorkflowCampaign {
-        builders::GetWorkflowCampaign {
+    ) -> builders::campaigns::GetWorkflowCampaign {
+        builders::campaigns::GetWorkflowCampaign {
             client: self.client.clone(),
             location_id: location_id.into(),
             campaign_id: campaign_id.into(),
@@ -330,7 +330,7 @@ impl EmailsV3Client {
     ///
     /// Get list of templates by location
     ///
-    /// `GET /emails/locations/{locationId}/templates` (operation `list-email-templates`, API version `v3`). Requires scope `emails/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailTemplates`](builders::ListEmailTemplates) ([`limit`](builders::ListEmailTemplates::limit), [`offset`](builders::ListEmailTemplates::offset), [`search`](builders::ListEmailTemplates::search), [`sort_by`](builders::ListEmailTemplates::sort_by), [`sort_order`](builders::ListEmailTemplates::sort_order), [`archived`](builders::ListEmailTemplates::archived), [`folder_id`](builders::ListEmailTemplates::folder_id), [`include`](builders::ListEmailTemplates::include)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/templates` (operation `list-email-templates`, API version `v3`). Requires scope `emails/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailTemplates`](builders::templates::ListEmailTemplates) ([`limit`](builders::templates::ListEmailTemplates::limit), [`offset`](builders::templates::ListEmailTemplates::offset), [`search`](builders::templates::ListEmailTemplates::search), [`sort_by`](builders::templates::ListEmailTemplates::sort_by), [`sort_order`](builders::templates::ListEmailTemplates::sort_order), [`archived`](builders::templates::ListEmailTemplates::archived), [`folder_id`](builders::templates::ListEmailTemplates::folder_id), [`include`](builders::templates::ListEmailTemplates::include)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -342,8 +342,8 @@ impl EmailsV3Client {
     pub fn list_email_templates(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ListEmailTemplates {
-        builders::ListEmailTemplates {
+    ) -> builders::templates::ListEmailTemplates {
+        builders::templates::ListEmailTemplates {
             client: self.client.clone(),
             location_id: location_id.into(),
             limit: None,
@@ -374,8 +374,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::CreateTemplatePublicV2BodyDto,
-    ) -> builders::CreateEmailTemplate {
-        builders::CreateEmailTemplate {
+    ) -> builders::templates::CreateEmailTemplate {
+        builders::templates::CreateEmailTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -399,8 +399,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::CreateTemplateFolderPublicV2BodyDto,
-    ) -> builders::CreateTemplateFolder {
-        builders::CreateTemplateFolder {
+    ) -> builders::templates::CreateTemplateFolder {
+        builders::templates::CreateTemplateFolder {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -424,8 +424,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::ImportTemplatePublicV2BodyDto,
-    ) -> builders::ImportEmailTemplate {
-        builders::ImportEmailTemplate {
+    ) -> builders::templates::ImportEmailTemplate {
+        builders::templates::ImportEmailTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -448,8 +448,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         template_id: impl Into<String>,
-    ) -> builders::DeleteEmailTemplate {
-        builders::DeleteEmailTemplate {
+    ) -> builders::templates::DeleteEmailTemplate {
+        builders::templates::DeleteEmailTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             template_id: template_id.into(),
@@ -474,8 +474,8 @@ impl EmailsV3Client {
         &self,
         location_id: impl Into<String>,
         template_id: impl Into<String>,
-    ) -> builders::GetEmailTemplate {
-        builders::GetEmailTemplate {
+    ) -> builders::templates::GetEmailTemplate {
+        builders::templates::GetEmailTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             template_id: template_id.into(),
@@ -501,8 +501,8 @@ impl EmailsV3Client {
         location_id: impl Into<String>,
         template_id: impl Into<String>,
         body: types::UpdateTemplatePublicV2BodyDto,
-    ) -> builders::UpdateEmailTemplate {
-        builders::UpdateEmailTemplate {
+    ) -> builders::templates::UpdateEmailTemplate {
+        builders::templates::UpdateEmailTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             template_id: template_id.into(),

@@ -33,13 +33,13 @@ impl EmailsClient {
     ///
     /// Fetch email templates by location id
     ///
-    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`). Requires scope `emails/builder.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchTemplate::location_id) on the returned [`FetchTemplate`](builders::FetchTemplate) and any optional inputs ([`limit`](builders::FetchTemplate::limit), [`offset`](builders::FetchTemplate::offset), [`search`](builders::FetchTemplate::search), [`sort_by_date`](builders::FetchTemplate::sort_by_date), [`archived`](builders::FetchTemplate::archived), [`builder_version`](builders::FetchTemplate::builder_version), [`name`](builders::FetchTemplate::name), [`parent_id`](builders::FetchTemplate::parent_id), [`origin_id`](builders::FetchTemplate::origin_id), [`templates_only`](builders::FetchTemplate::templates_only)), then `.send().await` it (it has no `send` before).
+    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`). Requires scope `emails/builder.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::templates::FetchTemplate::location_id) on the returned [`FetchTemplate`](builders::templates::FetchTemplate) and any optional inputs ([`limit`](builders::templates::FetchTemplate::limit), [`offset`](builders::templates::FetchTemplate::offset), [`search`](builders::templates::FetchTemplate::search), [`sort_by_date`](builders::templates::FetchTemplate::sort_by_date), [`archived`](builders::templates::FetchTemplate::archived), [`builder_version`](builders::templates::FetchTemplate::builder_version), [`name`](builders::templates::FetchTemplate::name), [`parent_id`](builders::templates::FetchTemplate::parent_id), [`origin_id`](builders::templates::FetchTemplate::origin_id), [`templates_only`](builders::templates::FetchTemplate::templates_only)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `404` and `422`.
-    pub fn fetch_template(&self) -> builders::FetchTemplate {
-        builders::FetchTemplate {
+    pub fn fetch_template(&self) -> builders::templates::FetchTemplate {
+        builders::templates::FetchTemplate {
             client: self.client.clone(),
             location_id: None,
             limit: None,
@@ -66,8 +66,8 @@ impl EmailsClient {
     pub fn create_template(
         &self,
         body: types::CreateBuilderDto,
-    ) -> builders::CreateTemplate {
-        builders::CreateTemplate {
+    ) -> builders::templates::CreateTemplate {
+        builders::templates::CreateTemplate {
             client: self.client.clone(),
             body,
         }
@@ -83,8 +83,8 @@ impl EmailsClient {
     pub fn update_template(
         &self,
         body: types::SaveBuilderDataDto,
-    ) -> builders::UpdateTemplate {
-        builders::UpdateTemplate {
+    ) -> builders::templates::UpdateTemplate {
+        builders::templates::UpdateTemplate {
             client: self.client.clone(),
             body,
         }
@@ -101,8 +101,8 @@ impl EmailsClient {
         &self,
         location_id: impl Into<String>,
         template_id: impl Into<String>,
-    ) -> builders::DeleteTemplate {
-        builders::DeleteTemplate {
+    ) -> builders::templates::DeleteTemplate {
+        builders::templates::DeleteTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             template_id: template_id.into(),
@@ -111,13 +111,13 @@ impl EmailsClient {
 
     /// Get Campaigns
     ///
-    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`). Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchCampaigns::location_id) on the returned [`FetchCampaigns`](builders::FetchCampaigns) and any optional inputs ([`limit`](builders::FetchCampaigns::limit), [`offset`](builders::FetchCampaigns::offset), [`status`](builders::FetchCampaigns::status), [`email_status`](builders::FetchCampaigns::email_status), [`name`](builders::FetchCampaigns::name), [`parent_id`](builders::FetchCampaigns::parent_id), [`limited_fields`](builders::FetchCampaigns::limited_fields), [`archived`](builders::FetchCampaigns::archived), [`campaigns_only`](builders::FetchCampaigns::campaigns_only), [`show_stats`](builders::FetchCampaigns::show_stats)), then `.send().await` it (it has no `send` before).
+    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`). Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::campaigns::FetchCampaigns::location_id) on the returned [`FetchCampaigns`](builders::campaigns::FetchCampaigns) and any optional inputs ([`limit`](builders::campaigns::FetchCampaigns::limit), [`offset`](builders::campaigns::FetchCampaigns::offset), [`status`](builders::campaigns::FetchCampaigns::status), [`email_status`](builders::campaigns::FetchCampaigns::email_status), [`name`](builders::campaigns::FetchCampaigns::name), [`parent_id`](builders::campaigns::FetchCampaigns::parent_id), [`limited_fields`](builders::campaigns::FetchCampaigns::limited_fields), [`archived`](builders::campaigns::FetchCampaigns::archived), [`campaigns_only`](builders::campaigns::FetchCampaigns::campaigns_only), [`show_stats`](builders::campaigns::FetchCampaigns::show_stats)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `403`, `404` and `422`.
-    pub fn fetch_campaigns(&self) -> builders::FetchCampaigns {
-        builders::FetchCampaigns {
+    pub fn fetch_campaigns(&self) -> builders::campaigns::FetchCampaigns {
+        builders::campaigns::FetchCampaigns {
             client: self.client.clone(),
             location_id: None,
             limit: None,

@@ -33,9 +33,9 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnels based on the given query parameters.
     ///
-    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetFunnels::location_id) on the returned [`GetFunnels`](builders::GetFunnels) and any optional inputs ([`type_`](builders::GetFunnels::type_), [`category`](builders::GetFunnels::category), [`offset`](builders::GetFunnels::offset), [`limit`](builders::GetFunnels::limit), [`parent_id`](builders::GetFunnels::parent_id), [`name`](builders::GetFunnels::name)), then `.send().await` it (it has no `send` before).
-    pub fn get_funnels(&self) -> builders::GetFunnels {
-        builders::GetFunnels {
+    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetFunnels::location_id) on the returned [`GetFunnels`](builders::funnel::GetFunnels) and any optional inputs ([`type_`](builders::funnel::GetFunnels::type_), [`category`](builders::funnel::GetFunnels::category), [`offset`](builders::funnel::GetFunnels::offset), [`limit`](builders::funnel::GetFunnels::limit), [`parent_id`](builders::funnel::GetFunnels::parent_id), [`name`](builders::funnel::GetFunnels::name)), then `.send().await` it (it has no `send` before).
+    pub fn get_funnels(&self) -> builders::funnel::GetFunnels {
+        builders::funnel::GetFunnels {
             client: self.client.clone(),
             location_id: None,
             type_: None,
@@ -60,8 +60,8 @@ impl FunnelsV3Client {
     pub fn create_redirect(
         &self,
         body: types::CreateRedirectParams,
-    ) -> builders::CreateRedirect {
-        builders::CreateRedirect {
+    ) -> builders::redirect::CreateRedirect {
+        builders::redirect::CreateRedirect {
             client: self.client.clone(),
             body,
         }
@@ -71,13 +71,13 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all URL redirects based on the given query parameters.
     ///
-    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`). Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchRedirectsList::location_id), [`limit`](builders::FetchRedirectsList::limit) and [`offset`](builders::FetchRedirectsList::offset) on the returned [`FetchRedirectsList`](builders::FetchRedirectsList) and any optional inputs ([`search`](builders::FetchRedirectsList::search)), then `.send().await` it (it has no `send` before).
+    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`). Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::redirect::FetchRedirectsList::location_id), [`limit`](builders::redirect::FetchRedirectsList::limit) and [`offset`](builders::redirect::FetchRedirectsList::offset) on the returned [`FetchRedirectsList`](builders::redirect::FetchRedirectsList) and any optional inputs ([`search`](builders::redirect::FetchRedirectsList::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn fetch_redirects_list(&self) -> builders::FetchRedirectsList {
-        builders::FetchRedirectsList {
+    pub fn fetch_redirects_list(&self) -> builders::redirect::FetchRedirectsList {
+        builders::redirect::FetchRedirectsList {
             client: self.client.clone(),
             location_id: None,
             limit: None,
@@ -91,7 +91,7 @@ impl FunnelsV3Client {
     ///
     /// The "Delete Redirect By Id" API Allows deletion of a URL redirect from the system using its unique identifier. Use this endpoint to delete a URL redirect with the specified ID using details provided in the request payload.
     ///
-    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteRedirectById::location_id) on the returned [`DeleteRedirectById`](builders::DeleteRedirectById), then `.send().await` it (it has no `send` before).
+    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::redirect::DeleteRedirectById::location_id) on the returned [`DeleteRedirectById`](builders::redirect::DeleteRedirectById), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -99,8 +99,8 @@ impl FunnelsV3Client {
     pub fn delete_redirect_by_id(
         &self,
         id: impl Into<String>,
-    ) -> builders::DeleteRedirectById {
-        builders::DeleteRedirectById {
+    ) -> builders::redirect::DeleteRedirectById {
+        builders::redirect::DeleteRedirectById {
             client: self.client.clone(),
             id: id.into(),
             location_id: None,
@@ -121,8 +121,8 @@ impl FunnelsV3Client {
         &self,
         id: impl Into<String>,
         body: types::UpdateRedirectParams,
-    ) -> builders::UpdateRedirectById {
-        builders::UpdateRedirectById {
+    ) -> builders::redirect::UpdateRedirectById {
+        builders::redirect::UpdateRedirectById {
             client: self.client.clone(),
             id: id.into(),
             body,
@@ -133,9 +133,9 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetPagesByFunnelId::location_id), [`funnel_id`](builders::GetPagesByFunnelId::funnel_id), [`limit`](builders::GetPagesByFunnelId::limit) and [`offset`](builders::GetPagesByFunnelId::offset) on the returned [`GetPagesByFunnelId`](builders::GetPagesByFunnelId) and any optional inputs ([`name`](builders::GetPagesByFunnelId::name)), then `.send().await` it (it has no `send` before).
-    pub fn get_pages_by_funnel_id(&self) -> builders::GetPagesByFunnelId {
-        builders::GetPagesByFunnelId {
+    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetPagesByFunnelId::location_id), [`funnel_id`](builders::funnel::GetPagesByFunnelId::funnel_id), [`limit`](builders::funnel::GetPagesByFunnelId::limit) and [`offset`](builders::funnel::GetPagesByFunnelId::offset) on the returned [`GetPagesByFunnelId`](builders::funnel::GetPagesByFunnelId) and any optional inputs ([`name`](builders::funnel::GetPagesByFunnelId::name)), then `.send().await` it (it has no `send` before).
+    pub fn get_pages_by_funnel_id(&self) -> builders::funnel::GetPagesByFunnelId {
+        builders::funnel::GetPagesByFunnelId {
             client: self.client.clone(),
             location_id: None,
             funnel_id: None,
@@ -150,9 +150,11 @@ impl FunnelsV3Client {
     ///
     /// Retrieves count of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetPagesCountByFunnelId::location_id) and [`funnel_id`](builders::GetPagesCountByFunnelId::funnel_id) on the returned [`GetPagesCountByFunnelId`](builders::GetPagesCountByFunnelId) and any optional inputs ([`name`](builders::GetPagesCountByFunnelId::name)), then `.send().await` it (it has no `send` before).
-    pub fn get_pages_count_by_funnel_id(&self) -> builders::GetPagesCountByFunnelId {
-        builders::GetPagesCountByFunnelId {
+    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetPagesCountByFunnelId::location_id) and [`funnel_id`](builders::funnel::GetPagesCountByFunnelId::funnel_id) on the returned [`GetPagesCountByFunnelId`](builders::funnel::GetPagesCountByFunnelId) and any optional inputs ([`name`](builders::funnel::GetPagesCountByFunnelId::name)), then `.send().await` it (it has no `send` before).
+    pub fn get_pages_count_by_funnel_id(
+        &self,
+    ) -> builders::funnel::GetPagesCountByFunnelId {
+        builders::funnel::GetPagesCountByFunnelId {
             client: self.client.clone(),
             location_id: None,
             funnel_id: None,

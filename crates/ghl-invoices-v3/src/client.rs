@@ -33,13 +33,13 @@ impl InvoicesV3Client {
     ///
     /// API to get list of invoices
     ///
-    /// `GET /invoices/` (operation `list-invoices`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListInvoices::alt_id), [`alt_type`](builders::ListInvoices::alt_type), [`limit`](builders::ListInvoices::limit) and [`offset`](builders::ListInvoices::offset) on the returned [`ListInvoices`](builders::ListInvoices) and any optional inputs ([`status`](builders::ListInvoices::status), [`start_at`](builders::ListInvoices::start_at), [`end_at`](builders::ListInvoices::end_at), [`search`](builders::ListInvoices::search), [`payment_mode`](builders::ListInvoices::payment_mode), [`contact_id`](builders::ListInvoices::contact_id), [`sort_field`](builders::ListInvoices::sort_field), [`sort_order`](builders::ListInvoices::sort_order)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/` (operation `list-invoices`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::ListInvoices::alt_id), [`alt_type`](builders::invoice::ListInvoices::alt_type), [`limit`](builders::invoice::ListInvoices::limit) and [`offset`](builders::invoice::ListInvoices::offset) on the returned [`ListInvoices`](builders::invoice::ListInvoices) and any optional inputs ([`status`](builders::invoice::ListInvoices::status), [`start_at`](builders::invoice::ListInvoices::start_at), [`end_at`](builders::invoice::ListInvoices::end_at), [`search`](builders::invoice::ListInvoices::search), [`payment_mode`](builders::invoice::ListInvoices::payment_mode), [`contact_id`](builders::invoice::ListInvoices::contact_id), [`sort_field`](builders::invoice::ListInvoices::sort_field), [`sort_order`](builders::invoice::ListInvoices::sort_order)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoices(&self) -> builders::ListInvoices {
-        builders::ListInvoices {
+    pub fn list_invoices(&self) -> builders::invoice::ListInvoices {
+        builders::invoice::ListInvoices {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -69,8 +69,8 @@ impl InvoicesV3Client {
     pub fn create_invoice(
         &self,
         body: types::CreateInvoiceDto,
-    ) -> builders::CreateInvoice {
-        builders::CreateInvoice {
+    ) -> builders::invoice::CreateInvoice {
+        builders::invoice::CreateInvoice {
             client: self.client.clone(),
             body,
         }
@@ -88,8 +88,8 @@ impl InvoicesV3Client {
     pub fn create_new_estimate(
         &self,
         body: types::CreateEstimatesDto,
-    ) -> builders::CreateNewEstimate {
-        builders::CreateNewEstimate {
+    ) -> builders::estimate::CreateNewEstimate {
+        builders::estimate::CreateNewEstimate {
             client: self.client.clone(),
             body,
         }
@@ -99,13 +99,13 @@ impl InvoicesV3Client {
     ///
     /// Get a paginated list of estimates
     ///
-    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListEstimates::alt_id), [`alt_type`](builders::ListEstimates::alt_type), [`limit`](builders::ListEstimates::limit) and [`offset`](builders::ListEstimates::offset) on the returned [`ListEstimates`](builders::ListEstimates) and any optional inputs ([`start_at`](builders::ListEstimates::start_at), [`end_at`](builders::ListEstimates::end_at), [`search`](builders::ListEstimates::search), [`status`](builders::ListEstimates::status), [`contact_id`](builders::ListEstimates::contact_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimates::alt_id), [`alt_type`](builders::estimate::ListEstimates::alt_type), [`limit`](builders::estimate::ListEstimates::limit) and [`offset`](builders::estimate::ListEstimates::offset) on the returned [`ListEstimates`](builders::estimate::ListEstimates) and any optional inputs ([`start_at`](builders::estimate::ListEstimates::start_at), [`end_at`](builders::estimate::ListEstimates::end_at), [`search`](builders::estimate::ListEstimates::search), [`status`](builders::estimate::ListEstimates::status), [`contact_id`](builders::estimate::ListEstimates::contact_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_estimates(&self) -> builders::ListEstimates {
-        builders::ListEstimates {
+    pub fn list_estimates(&self) -> builders::estimate::ListEstimates {
+        builders::estimate::ListEstimates {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -124,13 +124,15 @@ impl InvoicesV3Client {
     ///
     /// Get the next estimate number for the given location
     ///
-    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GenerateEstimateNumber::alt_id) and [`alt_type`](builders::GenerateEstimateNumber::alt_type) on the returned [`GenerateEstimateNumber`](builders::GenerateEstimateNumber), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::GenerateEstimateNumber::alt_id) and [`alt_type`](builders::estimate::GenerateEstimateNumber::alt_type) on the returned [`GenerateEstimateNumber`](builders::estimate::GenerateEstimateNumber), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn generate_estimate_number(&self) -> builders::GenerateEstimateNumber {
-        builders::GenerateEstimateNumber {
+    pub fn generate_estimate_number(
+        &self,
+    ) -> builders::estimate::GenerateEstimateNumber {
+        builders::estimate::GenerateEstimateNumber {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -150,8 +152,8 @@ impl InvoicesV3Client {
     pub fn update_estimate_last_visited_at(
         &self,
         body: types::EstimateIdParam,
-    ) -> builders::UpdateEstimateLastVisitedAt {
-        builders::UpdateEstimateLastVisitedAt {
+    ) -> builders::estimate::UpdateEstimateLastVisitedAt {
+        builders::estimate::UpdateEstimateLastVisitedAt {
             client: self.client.clone(),
             body,
         }
@@ -161,13 +163,13 @@ impl InvoicesV3Client {
     ///
     /// Get a list of estimate templates or a specific template by ID
     ///
-    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListEstimateTemplates::alt_id), [`alt_type`](builders::ListEstimateTemplates::alt_type), [`limit`](builders::ListEstimateTemplates::limit) and [`offset`](builders::ListEstimateTemplates::offset) on the returned [`ListEstimateTemplates`](builders::ListEstimateTemplates) and any optional inputs ([`search`](builders::ListEstimateTemplates::search)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimateTemplates::alt_id), [`alt_type`](builders::estimate::ListEstimateTemplates::alt_type), [`limit`](builders::estimate::ListEstimateTemplates::limit) and [`offset`](builders::estimate::ListEstimateTemplates::offset) on the returned [`ListEstimateTemplates`](builders::estimate::ListEstimateTemplates) and any optional inputs ([`search`](builders::estimate::ListEstimateTemplates::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_estimate_templates(&self) -> builders::ListEstimateTemplates {
-        builders::ListEstimateTemplates {
+    pub fn list_estimate_templates(&self) -> builders::estimate::ListEstimateTemplates {
+        builders::estimate::ListEstimateTemplates {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -190,8 +192,8 @@ impl InvoicesV3Client {
     pub fn create_estimate_template(
         &self,
         body: types::EstimateTemplatesDto,
-    ) -> builders::CreateEstimateTemplate {
-        builders::CreateEstimateTemplate {
+    ) -> builders::estimate::CreateEstimateTemplate {
+        builders::estimate::CreateEstimateTemplate {
             client: self.client.clone(),
             body,
         }
@@ -201,13 +203,15 @@ impl InvoicesV3Client {
     ///
     /// Get a preview of an estimate template
     ///
-    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::PreviewEstimateTemplate::alt_id), [`alt_type`](builders::PreviewEstimateTemplate::alt_type) and [`template_id`](builders::PreviewEstimateTemplate::template_id) on the returned [`PreviewEstimateTemplate`](builders::PreviewEstimateTemplate), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::PreviewEstimateTemplate::alt_id), [`alt_type`](builders::estimate::PreviewEstimateTemplate::alt_type) and [`template_id`](builders::estimate::PreviewEstimateTemplate::template_id) on the returned [`PreviewEstimateTemplate`](builders::estimate::PreviewEstimateTemplate), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn preview_estimate_template(&self) -> builders::PreviewEstimateTemplate {
-        builders::PreviewEstimateTemplate {
+    pub fn preview_estimate_template(
+        &self,
+    ) -> builders::estimate::PreviewEstimateTemplate {
+        builders::estimate::PreviewEstimateTemplate {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -233,8 +237,8 @@ impl InvoicesV3Client {
         &self,
         template_id: impl Into<String>,
         body: types::AltDto,
-    ) -> builders::DeleteEstimateTemplate {
-        builders::DeleteEstimateTemplate {
+    ) -> builders::estimate::DeleteEstimateTemplate {
+        builders::estimate::DeleteEstimateTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
             body,
@@ -258,8 +262,8 @@ impl InvoicesV3Client {
         &self,
         template_id: impl Into<String>,
         body: types::EstimateTemplatesDto,
-    ) -> builders::UpdateEstimateTemplate {
-        builders::UpdateEstimateTemplate {
+    ) -> builders::estimate::UpdateEstimateTemplate {
+        builders::estimate::UpdateEstimateTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
             body,
@@ -283,8 +287,8 @@ impl InvoicesV3Client {
         &self,
         estimate_id: impl Into<String>,
         body: types::AltDto,
-    ) -> builders::DeleteEstimate {
-        builders::DeleteEstimate {
+    ) -> builders::estimate::DeleteEstimate {
+        builders::estimate::DeleteEstimate {
             client: self.client.clone(),
             estimate_id: estimate_id.into(),
             body,
@@ -308,8 +312,8 @@ impl InvoicesV3Client {
         &self,
         estimate_id: impl Into<String>,
         body: types::UpdateEstimateDto,
-    ) -> builders::UpdateEstimate {
-        builders::UpdateEstimate {
+    ) -> builders::estimate::UpdateEstimate {
+        builders::estimate::UpdateEstimate {
             client: self.client.clone(),
             estimate_id: estimate_id.into(),
             body,
@@ -333,8 +337,8 @@ impl InvoicesV3Client {
         &self,
         estimate_id: impl Into<String>,
         body: types::CreateInvoiceFromEstimateDto,
-    ) -> builders::CreateInvoiceFromEstimate {
-        builders::CreateInvoiceFromEstimate {
+    ) -> builders::estimate::CreateInvoiceFromEstimate {
+        builders::estimate::CreateInvoiceFromEstimate {
             client: self.client.clone(),
             estimate_id: estimate_id.into(),
             body,
@@ -358,8 +362,8 @@ impl InvoicesV3Client {
         &self,
         estimate_id: impl Into<String>,
         body: types::SendEstimateDto,
-    ) -> builders::SendEstimate {
-        builders::SendEstimate {
+    ) -> builders::estimate::SendEstimate {
+        builders::estimate::SendEstimate {
             client: self.client.clone(),
             estimate_id: estimate_id.into(),
             body,
@@ -370,13 +374,13 @@ impl InvoicesV3Client {
     ///
     /// Get the next invoice number for the given location
     ///
-    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GenerateInvoiceNumber::alt_id) and [`alt_type`](builders::GenerateInvoiceNumber::alt_type) on the returned [`GenerateInvoiceNumber`](builders::GenerateInvoiceNumber), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GenerateInvoiceNumber::alt_id) and [`alt_type`](builders::invoice::GenerateInvoiceNumber::alt_type) on the returned [`GenerateInvoiceNumber`](builders::invoice::GenerateInvoiceNumber), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn generate_invoice_number(&self) -> builders::GenerateInvoiceNumber {
-        builders::GenerateInvoiceNumber {
+    pub fn generate_invoice_number(&self) -> builders::invoice::GenerateInvoiceNumber {
+        builders::invoice::GenerateInvoiceNumber {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -388,13 +392,13 @@ impl InvoicesV3Client {
     ///
     /// API to get list of schedules
     ///
-    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListInvoiceSchedules::alt_id), [`alt_type`](builders::ListInvoiceSchedules::alt_type), [`limit`](builders::ListInvoiceSchedules::limit) and [`offset`](builders::ListInvoiceSchedules::offset) on the returned [`ListInvoiceSchedules`](builders::ListInvoiceSchedules) and any optional inputs ([`status`](builders::ListInvoiceSchedules::status), [`start_at`](builders::ListInvoiceSchedules::start_at), [`end_at`](builders::ListInvoiceSchedules::end_at), [`search`](builders::ListInvoiceSchedules::search), [`payment_mode`](builders::ListInvoiceSchedules::payment_mode)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::ListInvoiceSchedules::alt_id), [`alt_type`](builders::schedule::ListInvoiceSchedules::alt_type), [`limit`](builders::schedule::ListInvoiceSchedules::limit) and [`offset`](builders::schedule::ListInvoiceSchedules::offset) on the returned [`ListInvoiceSchedules`](builders::schedule::ListInvoiceSchedules) and any optional inputs ([`status`](builders::schedule::ListInvoiceSchedules::status), [`start_at`](builders::schedule::ListInvoiceSchedules::start_at), [`end_at`](builders::schedule::ListInvoiceSchedules::end_at), [`search`](builders::schedule::ListInvoiceSchedules::search), [`payment_mode`](builders::schedule::ListInvoiceSchedules::payment_mode)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoice_schedules(&self) -> builders::ListInvoiceSchedules {
-        builders::ListInvoiceSchedules {
+    pub fn list_invoice_schedules(&self) -> builders::schedule::ListInvoiceSchedules {
+        builders::schedule::ListInvoiceSchedules {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -421,8 +425,8 @@ impl InvoicesV3Client {
     pub fn create_invoice_schedule(
         &self,
         body: types::CreateInvoiceScheduleDto,
-    ) -> builders::CreateInvoiceSchedule {
-        builders::CreateInvoiceSchedule {
+    ) -> builders::schedule::CreateInvoiceSchedule {
+        builders::schedule::CreateInvoiceSchedule {
             client: self.client.clone(),
             body,
         }
@@ -432,7 +436,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete an schedule by schedule id
     ///
-    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::DeleteInvoiceSchedule::alt_id) and [`alt_type`](builders::DeleteInvoiceSchedule::alt_type) on the returned [`DeleteInvoiceSchedule`](builders::DeleteInvoiceSchedule), then `.send().await` it (it has no `send` before).
+    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::DeleteInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::DeleteInvoiceSchedule::alt_type) on the returned [`DeleteInvoiceSchedule`](builders::schedule::DeleteInvoiceSchedule), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -444,8 +448,8 @@ impl InvoicesV3Client {
     pub fn delete_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
-    ) -> builders::DeleteInvoiceSchedule {
-        builders::DeleteInvoiceSchedule {
+    ) -> builders::schedule::DeleteInvoiceSchedule {
+        builders::schedule::DeleteInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
             alt_id: None,
@@ -458,7 +462,7 @@ impl InvoicesV3Client {
     ///
     /// API to get an schedule by schedule id
     ///
-    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoiceSchedule::alt_id) and [`alt_type`](builders::GetInvoiceSchedule::alt_type) on the returned [`GetInvoiceSchedule`](builders::GetInvoiceSchedule), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::GetInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::GetInvoiceSchedule::alt_type) on the returned [`GetInvoiceSchedule`](builders::schedule::GetInvoiceSchedule), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -470,8 +474,8 @@ impl InvoicesV3Client {
     pub fn get_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
-    ) -> builders::GetInvoiceSchedule {
-        builders::GetInvoiceSchedule {
+    ) -> builders::schedule::GetInvoiceSchedule {
+        builders::schedule::GetInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
             alt_id: None,
@@ -497,8 +501,8 @@ impl InvoicesV3Client {
         &self,
         schedule_id: impl Into<String>,
         body: types::UpdateInvoiceScheduleDto,
-    ) -> builders::UpdateInvoiceSchedule {
-        builders::UpdateInvoiceSchedule {
+    ) -> builders::schedule::UpdateInvoiceSchedule {
+        builders::schedule::UpdateInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
             body,
@@ -522,8 +526,8 @@ impl InvoicesV3Client {
         &self,
         schedule_id: impl Into<String>,
         body: types::AutoPaymentScheduleDto,
-    ) -> builders::AutoPaymentInvoiceSchedule {
-        builders::AutoPaymentInvoiceSchedule {
+    ) -> builders::schedule::AutoPaymentInvoiceSchedule {
+        builders::schedule::AutoPaymentInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
             body,
@@ -547,8 +551,8 @@ impl InvoicesV3Client {
         &self,
         schedule_id: impl Into<String>,
         body: types::CancelInvoiceScheduleDto,
-    ) -> builders::CancelInvoiceSchedule {
-        builders::CancelInvoiceSchedule {
+    ) -> builders::schedule::CancelInvoiceSchedule {
+        builders::schedule::CancelInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
             body,
@@ -572,8 +576,8 @@ impl InvoicesV3Client {
         &self,
         schedule_id: impl Into<String>,
         body: types::ScheduleInvoiceScheduleDto,
-    ) -> builders::ScheduleInvoiceSchedule {
-        builders::ScheduleInvoiceSchedule {
+    ) -> builders::schedule::ScheduleInvoiceSchedule {
+        builders::schedule::ScheduleInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
             body,
@@ -596,8 +600,8 @@ impl InvoicesV3Client {
     pub fn update_and_schedule_invoice_schedule(
         &self,
         schedule_id: impl Into<String>,
-    ) -> builders::UpdateAndScheduleInvoiceSchedule {
-        builders::UpdateAndScheduleInvoiceSchedule {
+    ) -> builders::schedule::UpdateAndScheduleInvoiceSchedule {
+        builders::schedule::UpdateAndScheduleInvoiceSchedule {
             client: self.client.clone(),
             schedule_id: schedule_id.into(),
         }
@@ -607,13 +611,13 @@ impl InvoicesV3Client {
     ///
     /// Get the invoice settings for the given location
     ///
-    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoiceSettings::alt_id) and [`alt_type`](builders::GetInvoiceSettings::alt_type) on the returned [`GetInvoiceSettings`](builders::GetInvoiceSettings), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoiceSettings::alt_id) and [`alt_type`](builders::invoice::GetInvoiceSettings::alt_type) on the returned [`GetInvoiceSettings`](builders::invoice::GetInvoiceSettings), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_invoice_settings(&self) -> builders::GetInvoiceSettings {
-        builders::GetInvoiceSettings {
+    pub fn get_invoice_settings(&self) -> builders::invoice::GetInvoiceSettings {
+        builders::invoice::GetInvoiceSettings {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -633,8 +637,8 @@ impl InvoicesV3Client {
     pub fn update_invoice_last_visited_at(
         &self,
         body: types::PatchInvoiceStatsLastViewedDto,
-    ) -> builders::UpdateInvoiceLastVisitedAt {
-        builders::UpdateInvoiceLastVisitedAt {
+    ) -> builders::invoice::UpdateInvoiceLastVisitedAt {
+        builders::invoice::UpdateInvoiceLastVisitedAt {
             client: self.client.clone(),
             body,
         }
@@ -644,13 +648,13 @@ impl InvoicesV3Client {
     ///
     /// API to get list of templates
     ///
-    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::ListInvoiceTemplates::alt_id), [`alt_type`](builders::ListInvoiceTemplates::alt_type), [`limit`](builders::ListInvoiceTemplates::limit) and [`offset`](builders::ListInvoiceTemplates::offset) on the returned [`ListInvoiceTemplates`](builders::ListInvoiceTemplates) and any optional inputs ([`status`](builders::ListInvoiceTemplates::status), [`start_at`](builders::ListInvoiceTemplates::start_at), [`end_at`](builders::ListInvoiceTemplates::end_at), [`search`](builders::ListInvoiceTemplates::search), [`payment_mode`](builders::ListInvoiceTemplates::payment_mode)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::ListInvoiceTemplates::alt_id), [`alt_type`](builders::template::ListInvoiceTemplates::alt_type), [`limit`](builders::template::ListInvoiceTemplates::limit) and [`offset`](builders::template::ListInvoiceTemplates::offset) on the returned [`ListInvoiceTemplates`](builders::template::ListInvoiceTemplates) and any optional inputs ([`status`](builders::template::ListInvoiceTemplates::status), [`start_at`](builders::template::ListInvoiceTemplates::start_at), [`end_at`](builders::template::ListInvoiceTemplates::end_at), [`search`](builders::template::ListInvoiceTemplates::search), [`payment_mode`](builders::template::ListInvoiceTemplates::payment_mode)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoice_templates(&self) -> builders::ListInvoiceTemplates {
-        builders::ListInvoiceTemplates {
+    pub fn list_invoice_templates(&self) -> builders::template::ListInvoiceTemplates {
+        builders::template::ListInvoiceTemplates {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -677,8 +681,8 @@ impl InvoicesV3Client {
     pub fn create_invoice_template(
         &self,
         body: types::CreateInvoiceTemplateDto,
-    ) -> builders::CreateInvoiceTemplate {
-        builders::CreateInvoiceTemplate {
+    ) -> builders::template::CreateInvoiceTemplate {
+        builders::template::CreateInvoiceTemplate {
             client: self.client.clone(),
             body,
         }
@@ -688,7 +692,7 @@ impl InvoicesV3Client {
     ///
     /// API to update an template by template id
     ///
-    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::DeleteInvoiceTemplate::alt_id) and [`alt_type`](builders::DeleteInvoiceTemplate::alt_type) on the returned [`DeleteInvoiceTemplate`](builders::DeleteInvoiceTemplate), then `.send().await` it (it has no `send` before).
+    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::DeleteInvoiceTemplate::alt_id) and [`alt_type`](builders::template::DeleteInvoiceTemplate::alt_type) on the returned [`DeleteInvoiceTemplate`](builders::template::DeleteInvoiceTemplate), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -700,8 +704,8 @@ impl InvoicesV3Client {
     pub fn delete_invoice_template(
         &self,
         template_id: impl Into<String>,
-    ) -> builders::DeleteInvoiceTemplate {
-        builders::DeleteInvoiceTemplate {
+    ) -> builders::template::DeleteInvoiceTemplate {
+        builders::template::DeleteInvoiceTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
             alt_id: None,
@@ -714,7 +718,7 @@ impl InvoicesV3Client {
     ///
     /// API to get an template by template id
     ///
-    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoiceTemplate::alt_id) and [`alt_type`](builders::GetInvoiceTemplate::alt_type) on the returned [`GetInvoiceTemplate`](builders::GetInvoiceTemplate), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::GetInvoiceTemplate::alt_id) and [`alt_type`](builders::template::GetInvoiceTemplate::alt_type) on the returned [`GetInvoiceTemplate`](builders::template::GetInvoiceTemplate), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -726,8 +730,8 @@ impl InvoicesV3Client {
     pub fn get_invoice_template(
         &self,
         template_id: impl Into<String>,
-    ) -> builders::GetInvoiceTemplate {
-        builders::GetInvoiceTemplate {
+    ) -> builders::template::GetInvoiceTemplate {
+        builders::template::GetInvoiceTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
             alt_id: None,
@@ -753,8 +757,8 @@ impl InvoicesV3Client {
         &self,
         template_id: impl Into<String>,
         body: types::UpdateInvoiceTemplateDto,
-    ) -> builders::UpdateInvoiceTemplate {
-        builders::UpdateInvoiceTemplate {
+    ) -> builders::template::UpdateInvoiceTemplate {
+        builders::template::UpdateInvoiceTemplate {
             client: self.client.clone(),
             template_id: template_id.into(),
             body,
@@ -778,8 +782,8 @@ impl InvoicesV3Client {
         &self,
         template_id: impl Into<String>,
         body: types::UpdateInvoiceLateFeesConfigurationDto,
-    ) -> builders::UpdateInvoiceTemplateLateFeesConfiguration {
-        builders::UpdateInvoiceTemplateLateFeesConfiguration {
+    ) -> builders::template::UpdateInvoiceTemplateLateFeesConfiguration {
+        builders::template::UpdateInvoiceTemplateLateFeesConfiguration {
             client: self.client.clone(),
             template_id: template_id.into(),
             body,
@@ -803,8 +807,8 @@ impl InvoicesV3Client {
         &self,
         template_id: impl Into<String>,
         body: types::UpdatePaymentMethodsConfigurationDto,
-    ) -> builders::UpdateInvoicePaymentMethodsConfiguration {
-        builders::UpdateInvoicePaymentMethodsConfiguration {
+    ) -> builders::template::UpdateInvoicePaymentMethodsConfiguration {
+        builders::template::UpdateInvoicePaymentMethodsConfiguration {
             client: self.client.clone(),
             template_id: template_id.into(),
             body,
@@ -823,8 +827,8 @@ impl InvoicesV3Client {
     pub fn text2pay_invoice(
         &self,
         body: types::Text2PayDto,
-    ) -> builders::Text2payInvoice {
-        builders::Text2payInvoice {
+    ) -> builders::text2_pay::Text2payInvoice {
+        builders::text2_pay::Text2payInvoice {
             client: self.client.clone(),
             body,
         }
@@ -834,7 +838,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete invoice by invoice id
     ///
-    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::DeleteInvoice::alt_id) and [`alt_type`](builders::DeleteInvoice::alt_type) on the returned [`DeleteInvoice`](builders::DeleteInvoice), then `.send().await` it (it has no `send` before).
+    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::DeleteInvoice::alt_id) and [`alt_type`](builders::invoice::DeleteInvoice::alt_type) on the returned [`DeleteInvoice`](builders::invoice::DeleteInvoice), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -846,8 +850,8 @@ impl InvoicesV3Client {
     pub fn delete_invoice(
         &self,
         invoice_id: impl Into<String>,
-    ) -> builders::DeleteInvoice {
-        builders::DeleteInvoice {
+    ) -> builders::invoice::DeleteInvoice {
+        builders::invoice::DeleteInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
             alt_id: None,
@@ -860,7 +864,7 @@ impl InvoicesV3Client {
     ///
     /// API to get invoice by invoice id
     ///
-    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetInvoice::alt_id) and [`alt_type`](builders::GetInvoice::alt_type) on the returned [`GetInvoice`](builders::GetInvoice), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoice::alt_id) and [`alt_type`](builders::invoice::GetInvoice::alt_type) on the returned [`GetInvoice`](builders::invoice::GetInvoice), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -869,8 +873,11 @@ impl InvoicesV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_invoice(&self, invoice_id: impl Into<String>) -> builders::GetInvoice {
-        builders::GetInvoice {
+    pub fn get_invoice(
+        &self,
+        invoice_id: impl Into<String>,
+    ) -> builders::invoice::GetInvoice {
+        builders::invoice::GetInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
             alt_id: None,
@@ -896,8 +903,8 @@ impl InvoicesV3Client {
         &self,
         invoice_id: impl Into<String>,
         body: types::UpdateInvoiceDto,
-    ) -> builders::UpdateInvoice {
-        builders::UpdateInvoice {
+    ) -> builders::invoice::UpdateInvoice {
+        builders::invoice::UpdateInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
             body,
@@ -921,8 +928,8 @@ impl InvoicesV3Client {
         &self,
         invoice_id: impl Into<String>,
         body: types::UpdateInvoiceLateFeesConfigurationDto,
-    ) -> builders::UpdateInvoiceLateFeesConfiguration {
-        builders::UpdateInvoiceLateFeesConfiguration {
+    ) -> builders::invoice::UpdateInvoiceLateFeesConfiguration {
+        builders::invoice::UpdateInvoiceLateFeesConfiguration {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
             body,
@@ -946,8 +953,8 @@ impl InvoicesV3Client {
         &self,
         invoice_id: impl Into<String>,
         body: types::RecordPaymentDto,
-    ) -> builders::RecordInvoice {
-        builders::RecordInvoice {
+    ) -> builders::invoice::RecordInvoice {
+        builders::invoice::RecordInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
             body,
@@ -971,8 +978,8 @@ impl InvoicesV3Client {
         &self,
         invoice_id: impl Into<String>,
         body: types::SendInvoiceDto,
-    ) -> builders::SendInvoice {
-        builders::SendInvoice {
+    ) -> builders::invoice::SendInvoice {
+        builders::invoice::SendInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
             body,
@@ -996,8 +1003,8 @@ impl InvoicesV3Client {
         &self,
         invoice_id: impl Into<String>,
         body: types::VoidInvoiceDto,
-    ) -> builders::VoidInvoice {
-        builders::VoidInvoice {
+    ) -> builders::invoice::VoidInvoice {
+        builders::invoice::VoidInvoice {
             client: self.client.clone(),
             invoice_id: invoice_id.into(),
             body,

@@ -31,15 +31,15 @@ impl KnowledgeBaseV3Client {
 
     /// Get all knowledge bases for a location by location Id (paginated)
     ///
-    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::ListAllKnowledgeBasesPaginated::location_id) on the returned [`ListAllKnowledgeBasesPaginated`](builders::ListAllKnowledgeBasesPaginated) and any optional inputs ([`query`](builders::ListAllKnowledgeBasesPaginated::query), [`limit`](builders::ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](builders::ListAllKnowledgeBasesPaginated::last_knowledge_base_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::location_id) on the returned [`ListAllKnowledgeBasesPaginated`](builders::knowledge_base::ListAllKnowledgeBasesPaginated) and any optional inputs ([`query`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::query), [`limit`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::last_knowledge_base_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     pub fn list_all_knowledge_bases_paginated(
         &self,
-    ) -> builders::ListAllKnowledgeBasesPaginated {
-        builders::ListAllKnowledgeBasesPaginated {
+    ) -> builders::knowledge_base::ListAllKnowledgeBasesPaginated {
+        builders::knowledge_base::ListAllKnowledgeBasesPaginated {
             client: self.client.clone(),
             location_id: None,
             query: None,
@@ -59,8 +59,8 @@ impl KnowledgeBaseV3Client {
     pub fn create_knowledge_base(
         &self,
         body: types::CreateKnowledgeBaseDto,
-    ) -> builders::CreateKnowledgeBase {
-        builders::CreateKnowledgeBase {
+    ) -> builders::knowledge_base::CreateKnowledgeBase {
+        builders::knowledge_base::CreateKnowledgeBase {
             client: self.client.clone(),
             body,
         }
@@ -76,8 +76,8 @@ impl KnowledgeBaseV3Client {
     pub fn delete_trained_urls_for_knowledge_base(
         &self,
         body: types::DeleteWebsiteUrlRequestDto,
-    ) -> builders::DeleteTrainedUrlsForKnowledgeBase {
-        builders::DeleteTrainedUrlsForKnowledgeBase {
+    ) -> builders::web_crawler::DeleteTrainedUrlsForKnowledgeBase {
+        builders::web_crawler::DeleteTrainedUrlsForKnowledgeBase {
             client: self.client.clone(),
             body,
         }
@@ -85,15 +85,15 @@ impl KnowledgeBaseV3Client {
 
     /// Get all trained page links by knowledge base
     ///
-    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::knowledge_base_id) and [`location_id`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::location_id) on the returned [`GetAllWebsiteUrlsDataByKnowledgeBase`](builders::GetAllWebsiteUrlsDataByKnowledgeBase) and any optional inputs ([`page`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](builders::GetAllWebsiteUrlsDataByKnowledgeBase::query)), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::knowledge_base_id) and [`location_id`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::location_id) on the returned [`GetAllWebsiteUrlsDataByKnowledgeBase`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase) and any optional inputs ([`page`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn get_all_website_urls_data_by_knowledge_base(
         &self,
-    ) -> builders::GetAllWebsiteUrlsDataByKnowledgeBase {
-        builders::GetAllWebsiteUrlsDataByKnowledgeBase {
+    ) -> builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase {
+        builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase {
             client: self.client.clone(),
             knowledge_base_id: None,
             location_id: None,
@@ -114,8 +114,8 @@ impl KnowledgeBaseV3Client {
     pub fn discover_website(
         &self,
         body: types::DiscoverWebsiteRequestDto,
-    ) -> builders::DiscoverWebsite {
-        builders::DiscoverWebsite {
+    ) -> builders::web_crawler::DiscoverWebsite {
+        builders::web_crawler::DiscoverWebsite {
             client: self.client.clone(),
             body,
         }
@@ -123,15 +123,15 @@ impl KnowledgeBaseV3Client {
 
     /// Get crawling status for the latest operation
     ///
-    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCrawlingStatusForLatestOperation::location_id), [`operation_id`](builders::GetCrawlingStatusForLatestOperation::operation_id) and [`knowledge_base_id`](builders::GetCrawlingStatusForLatestOperation::knowledge_base_id) on the returned [`GetCrawlingStatusForLatestOperation`](builders::GetCrawlingStatusForLatestOperation), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::location_id), [`operation_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::operation_id) and [`knowledge_base_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::knowledge_base_id) on the returned [`GetCrawlingStatusForLatestOperation`](builders::web_crawler::GetCrawlingStatusForLatestOperation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
     pub fn get_crawling_status_for_latest_operation(
         &self,
-    ) -> builders::GetCrawlingStatusForLatestOperation {
-        builders::GetCrawlingStatusForLatestOperation {
+    ) -> builders::web_crawler::GetCrawlingStatusForLatestOperation {
+        builders::web_crawler::GetCrawlingStatusForLatestOperation {
             client: self.client.clone(),
             location_id: None,
             operation_id: None,
@@ -150,8 +150,8 @@ impl KnowledgeBaseV3Client {
     pub fn train_discovered_urls(
         &self,
         body: types::TrainDiscoveredUrlsDto,
-    ) -> builders::TrainDiscoveredUrls {
-        builders::TrainDiscoveredUrls {
+    ) -> builders::web_crawler::TrainDiscoveredUrls {
+        builders::web_crawler::TrainDiscoveredUrls {
             client: self.client.clone(),
             body,
         }
@@ -161,13 +161,13 @@ impl KnowledgeBaseV3Client {
     ///
     /// Retrieves FAQs for a knowledge base. Supports pagination using limit and lastFaqId parameters.
     ///
-    /// `GET /knowledge-bases/faqs` (operation `list`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::List::knowledge_base_id) and [`location_id`](builders::List::location_id) on the returned [`List`](builders::List) and any optional inputs ([`limit`](builders::List::limit), [`last_faq_id`](builders::List::last_faq_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/faqs` (operation `list`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::faqs::List::knowledge_base_id) and [`location_id`](builders::faqs::List::location_id) on the returned [`List`](builders::faqs::List) and any optional inputs ([`limit`](builders::faqs::List::limit), [`last_faq_id`](builders::faqs::List::last_faq_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
-    pub fn list(&self) -> builders::List {
-        builders::List {
+    pub fn list(&self) -> builders::faqs::List {
+        builders::faqs::List {
             client: self.client.clone(),
             knowledge_base_id: None,
             location_id: None,
@@ -184,8 +184,8 @@ impl KnowledgeBaseV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
-    pub fn create(&self, body: types::AddFaqDto) -> builders::Create {
-        builders::Create {
+    pub fn create(&self, body: types::AddFaqDto) -> builders::faqs::Create {
+        builders::faqs::Create {
             client: self.client.clone(),
             body,
         }
@@ -202,8 +202,8 @@ impl KnowledgeBaseV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401`, `422` and `500`.
-    pub fn delete(&self, id: impl Into<String>) -> builders::Delete {
-        builders::Delete {
+    pub fn delete(&self, id: impl Into<String>) -> builders::faqs::Delete {
+        builders::faqs::Delete {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -224,8 +224,8 @@ impl KnowledgeBaseV3Client {
         &self,
         id: impl Into<String>,
         body: types::UpdateFaqBodyDto,
-    ) -> builders::Update {
-        builders::Update {
+    ) -> builders::faqs::Update {
+        builders::faqs::Update {
             client: self.client.clone(),
             id: id.into(),
             body,
@@ -243,8 +243,8 @@ impl KnowledgeBaseV3Client {
         &self,
         id: impl Into<String>,
         body: types::UpdateKnowledgeBaseDto,
-    ) -> builders::UpdateKnowledgeBase {
-        builders::UpdateKnowledgeBase {
+    ) -> builders::knowledge_base::UpdateKnowledgeBase {
+        builders::knowledge_base::UpdateKnowledgeBase {
             client: self.client.clone(),
             id: id.into(),
             body,
@@ -261,8 +261,8 @@ impl KnowledgeBaseV3Client {
     pub fn delete_knowledge_base(
         &self,
         knowledge_base_id: impl Into<String>,
-    ) -> builders::DeleteKnowledgeBase {
-        builders::DeleteKnowledgeBase {
+    ) -> builders::knowledge_base::DeleteKnowledgeBase {
+        builders::knowledge_base::DeleteKnowledgeBase {
             client: self.client.clone(),
             knowledge_base_id: knowledge_base_id.into(),
         }
@@ -278,8 +278,8 @@ impl KnowledgeBaseV3Client {
     pub fn get_knowledge_base_by_id(
         &self,
         knowledge_base_id: impl Into<String>,
-    ) -> builders::GetKnowledgeBaseById {
-        builders::GetKnowledgeBaseById {
+    ) -> builders::knowledge_base::GetKnowledgeBaseById {
+        builders::knowledge_base::GetKnowledgeBaseById {
             client: self.client.clone(),
             knowledge_base_id: knowledge_base_id.into(),
         }

@@ -31,13 +31,13 @@ impl LinksV3Client {
 
     /// Get Links
     ///
-    /// `GET /links/` (operation `get-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetLinks::location_id) on the returned [`GetLinks`](builders::GetLinks), then `.send().await` it (it has no `send` before).
+    /// `GET /links/` (operation `get-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinks::location_id) on the returned [`GetLinks`](builders::trigger_links::GetLinks), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_links(&self) -> builders::GetLinks {
-        builders::GetLinks {
+    pub fn get_links(&self) -> builders::trigger_links::GetLinks {
+        builders::trigger_links::GetLinks {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -51,8 +51,11 @@ impl LinksV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn create_link(&self, body: types::LinksDto) -> builders::CreateLink {
-        builders::CreateLink {
+    pub fn create_link(
+        &self,
+        body: types::LinksDto,
+    ) -> builders::trigger_links::CreateLink {
+        builders::trigger_links::CreateLink {
             client: self.client.clone(),
             body,
         }
@@ -62,7 +65,7 @@ impl LinksV3Client {
     ///
     /// Get a single link by its ID
     ///
-    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetLinkById::location_id) on the returned [`GetLinkById`](builders::GetLinkById), then `.send().await` it (it has no `send` before).
+    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinkById::location_id) on the returned [`GetLinkById`](builders::trigger_links::GetLinkById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -71,8 +74,11 @@ impl LinksV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_link_by_id(&self, link_id: impl Into<String>) -> builders::GetLinkById {
-        builders::GetLinkById {
+    pub fn get_link_by_id(
+        &self,
+        link_id: impl Into<String>,
+    ) -> builders::trigger_links::GetLinkById {
+        builders::trigger_links::GetLinkById {
             client: self.client.clone(),
             link_id: link_id.into(),
             location_id: None,
@@ -84,13 +90,15 @@ impl LinksV3Client {
     ///
     /// Get list of links by searching
     ///
-    /// `GET /links/search` (operation `search-trigger-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchTriggerLinks::location_id) on the returned [`SearchTriggerLinks`](builders::SearchTriggerLinks) and any optional inputs ([`query`](builders::SearchTriggerLinks::query), [`skip`](builders::SearchTriggerLinks::skip), [`limit`](builders::SearchTriggerLinks::limit)), then `.send().await` it (it has no `send` before).
+    /// `GET /links/search` (operation `search-trigger-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links_search::SearchTriggerLinks::location_id) on the returned [`SearchTriggerLinks`](builders::trigger_links_search::SearchTriggerLinks) and any optional inputs ([`query`](builders::trigger_links_search::SearchTriggerLinks::query), [`skip`](builders::trigger_links_search::SearchTriggerLinks::skip), [`limit`](builders::trigger_links_search::SearchTriggerLinks::limit)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn search_trigger_links(&self) -> builders::SearchTriggerLinks {
-        builders::SearchTriggerLinks {
+    pub fn search_trigger_links(
+        &self,
+    ) -> builders::trigger_links_search::SearchTriggerLinks {
+        builders::trigger_links_search::SearchTriggerLinks {
             client: self.client.clone(),
             location_id: None,
             query: None,
@@ -111,8 +119,11 @@ impl LinksV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_link(&self, link_id: impl Into<String>) -> builders::DeleteLink {
-        builders::DeleteLink {
+    pub fn delete_link(
+        &self,
+        link_id: impl Into<String>,
+    ) -> builders::trigger_links::DeleteLink {
+        builders::trigger_links::DeleteLink {
             client: self.client.clone(),
             link_id: link_id.into(),
         }
@@ -133,8 +144,8 @@ impl LinksV3Client {
         &self,
         link_id: impl Into<String>,
         body: types::LinkUpdateDto,
-    ) -> builders::UpdateLink {
-        builders::UpdateLink {
+    ) -> builders::trigger_links::UpdateLink {
+        builders::trigger_links::UpdateLink {
             client: self.client.clone(),
             link_id: link_id.into(),
             body,

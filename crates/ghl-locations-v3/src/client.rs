@@ -50,8 +50,8 @@ impl LocationsV3Client {
     pub fn create_location(
         &self,
         body: types::CreateLocationDto,
-    ) -> builders::CreateLocation {
-        builders::CreateLocation {
+    ) -> builders::sub_account_formerly_location::CreateLocation {
+        builders::sub_account_formerly_location::CreateLocation {
             client: self.client.clone(),
             body,
         }
@@ -61,13 +61,13 @@ impl LocationsV3Client {
     ///
     /// Search Sub-Account (Formerly Location)
     ///
-    /// `GET /locations/search` (operation `search-locations`, API version `v3`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::SearchLocations) ([`company_id`](builders::SearchLocations::company_id), [`skip`](builders::SearchLocations::skip), [`limit`](builders::SearchLocations::limit), [`order`](builders::SearchLocations::order), [`email`](builders::SearchLocations::email)), then `.send().await` it.
+    /// `GET /locations/search` (operation `search-locations`, API version `v3`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::search::SearchLocations) ([`company_id`](builders::search::SearchLocations::company_id), [`skip`](builders::search::SearchLocations::skip), [`limit`](builders::search::SearchLocations::limit), [`order`](builders::search::SearchLocations::order), [`email`](builders::search::SearchLocations::email)), then `.send().await` it.
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_locations(&self) -> builders::SearchLocations {
-        builders::SearchLocations {
+    pub fn search_locations(&self) -> builders::search::SearchLocations {
+        builders::search::SearchLocations {
             client: self.client.clone(),
             company_id: None,
             skip: None,
@@ -81,7 +81,7 @@ impl LocationsV3Client {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `v3`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::DeleteLocation), then `.send().await` it (it has no `send` before).
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `v3`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -93,8 +93,8 @@ impl LocationsV3Client {
     pub fn delete_location(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::DeleteLocation {
-        builders::DeleteLocation {
+    ) -> builders::sub_account_formerly_location::DeleteLocation {
+        builders::sub_account_formerly_location::DeleteLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
             delete_twilio_account: None,
@@ -115,8 +115,11 @@ impl LocationsV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_location(&self, location_id: impl Into<String>) -> builders::GetLocation {
-        builders::GetLocation {
+    pub fn get_location(
+        &self,
+        location_id: impl Into<String>,
+    ) -> builders::sub_account_formerly_location::GetLocation {
+        builders::sub_account_formerly_location::GetLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -139,8 +142,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::UpdateLocationDto,
-    ) -> builders::PutLocation {
-        builders::PutLocation {
+    ) -> builders::sub_account_formerly_location::PutLocation {
+        builders::sub_account_formerly_location::PutLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -165,8 +168,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         type_: types::Type,
-    ) -> builders::GetConversationChannel {
-        builders::GetConversationChannel {
+    ) -> builders::conversation_channel::GetConversationChannel {
+        builders::conversation_channel::GetConversationChannel {
             client: self.client.clone(),
             location_id: location_id.into(),
             type_,
@@ -175,7 +178,7 @@ impl LocationsV3Client {
 
     /// Get Custom Fields
     ///
-    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::GetCustomFields) ([`model`](builders::GetCustomFields::model)), then `.send().await` it.
+    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::custom_field::GetCustomFields) ([`model`](builders::custom_field::GetCustomFields::model)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -187,8 +190,8 @@ impl LocationsV3Client {
     pub fn get_custom_fields(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetCustomFields {
-        builders::GetCustomFields {
+    ) -> builders::custom_field::GetCustomFields {
+        builders::custom_field::GetCustomFields {
             client: self.client.clone(),
             location_id: location_id.into(),
             model: None,
@@ -210,8 +213,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::CreateCustomFieldsDto,
-    ) -> builders::CreateCustomField {
-        builders::CreateCustomField {
+    ) -> builders::custom_field::CreateCustomField {
+        builders::custom_field::CreateCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -229,8 +232,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::FileUploadBody,
-    ) -> builders::UploadFileCustomFields {
-        builders::UploadFileCustomFields {
+    ) -> builders::custom_field::UploadFileCustomFields {
+        builders::custom_field::UploadFileCustomFields {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -253,8 +256,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteCustomField {
-        builders::DeleteCustomField {
+    ) -> builders::custom_field::DeleteCustomField {
+        builders::custom_field::DeleteCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -277,8 +280,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCustomField {
-        builders::GetCustomField {
+    ) -> builders::custom_field::GetCustomField {
+        builders::custom_field::GetCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -302,8 +305,8 @@ impl LocationsV3Client {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::UpdateCustomFieldsDto,
-    ) -> builders::UpdateCustomField {
-        builders::UpdateCustomField {
+    ) -> builders::custom_field::UpdateCustomField {
+        builders::custom_field::UpdateCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -325,8 +328,8 @@ impl LocationsV3Client {
     pub fn get_custom_values(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetCustomValues {
-        builders::GetCustomValues {
+    ) -> builders::custom_value::GetCustomValues {
+        builders::custom_value::GetCustomValues {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -347,8 +350,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::CustomValuesDto,
-    ) -> builders::CreateCustomValue {
-        builders::CreateCustomValue {
+    ) -> builders::custom_value::CreateCustomValue {
+        builders::custom_value::CreateCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -371,8 +374,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteCustomValue {
-        builders::DeleteCustomValue {
+    ) -> builders::custom_value::DeleteCustomValue {
+        builders::custom_value::DeleteCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -395,8 +398,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCustomValue {
-        builders::GetCustomValue {
+    ) -> builders::custom_value::GetCustomValue {
+        builders::custom_value::GetCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -420,8 +423,8 @@ impl LocationsV3Client {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::CustomValuesDto,
-    ) -> builders::UpdateCustomValue {
-        builders::UpdateCustomValue {
+    ) -> builders::custom_value::UpdateCustomValue {
+        builders::custom_value::UpdateCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -445,8 +448,8 @@ impl LocationsV3Client {
     pub fn get_location_permissions(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetLocationPermissions {
-        builders::GetLocationPermissions {
+    ) -> builders::permissions::GetLocationPermissions {
+        builders::permissions::GetLocationPermissions {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -469,8 +472,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::UpdatePermissionsDto,
-    ) -> builders::UpdateLocationPermissions {
-        builders::UpdateLocationPermissions {
+    ) -> builders::permissions::UpdateLocationPermissions {
+        builders::permissions::UpdateLocationPermissions {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -488,8 +491,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::RecurringTaskCreateDto,
-    ) -> builders::CreateRecurringTask {
-        builders::CreateRecurringTask {
+    ) -> builders::recurring_tasks::CreateRecurringTask {
+        builders::recurring_tasks::CreateRecurringTask {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -512,8 +515,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteRecurringTask {
-        builders::DeleteRecurringTask {
+    ) -> builders::recurring_tasks::DeleteRecurringTask {
+        builders::recurring_tasks::DeleteRecurringTask {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -536,8 +539,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetRecurringTaskById {
-        builders::GetRecurringTaskById {
+    ) -> builders::recurring_tasks::GetRecurringTaskById {
+        builders::recurring_tasks::GetRecurringTaskById {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -561,8 +564,8 @@ impl LocationsV3Client {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::RecurringTaskUpdateDto,
-    ) -> builders::UpdateRecurringTask {
-        builders::UpdateRecurringTask {
+    ) -> builders::recurring_tasks::UpdateRecurringTask {
+        builders::recurring_tasks::UpdateRecurringTask {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -586,8 +589,8 @@ impl LocationsV3Client {
     pub fn get_location_tags(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetLocationTags {
-        builders::GetLocationTags {
+    ) -> builders::tags::GetLocationTags {
+        builders::tags::GetLocationTags {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -610,8 +613,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::TagBody,
-    ) -> builders::CreateTag {
-        builders::CreateTag {
+    ) -> builders::tags::CreateTag {
+        builders::tags::CreateTag {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -634,8 +637,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         tag_id: impl Into<String>,
-    ) -> builders::DeleteTag {
-        builders::DeleteTag {
+    ) -> builders::tags::DeleteTag {
+        builders::tags::DeleteTag {
             client: self.client.clone(),
             location_id: location_id.into(),
             tag_id: tag_id.into(),
@@ -658,8 +661,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         tag_id: impl Into<String>,
-    ) -> builders::GetTagById {
-        builders::GetTagById {
+    ) -> builders::tags::GetTagById {
+        builders::tags::GetTagById {
             client: self.client.clone(),
             location_id: location_id.into(),
             tag_id: tag_id.into(),
@@ -683,8 +686,8 @@ impl LocationsV3Client {
         location_id: impl Into<String>,
         tag_id: impl Into<String>,
         body: types::TagBody,
-    ) -> builders::UpdateTag {
-        builders::UpdateTag {
+    ) -> builders::tags::UpdateTag {
+        builders::tags::UpdateTag {
             client: self.client.clone(),
             location_id: location_id.into(),
             tag_id: tag_id.into(),
@@ -709,8 +712,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::TaskSearchParamsDto,
-    ) -> builders::TaskSearch {
-        builders::TaskSearch {
+    ) -> builders::tasks_search::TaskSearch {
+        builders::tasks_search::TaskSearch {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -719,7 +722,7 @@ impl LocationsV3Client {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `v3`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::GetTemplates) and any optional inputs ([`deleted`](builders::GetTemplates::deleted), [`skip`](builders::GetTemplates::skip), [`limit`](builders::GetTemplates::limit), [`type_`](builders::GetTemplates::type_)), then `.send().await` it (it has no `send` before).
+    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `v3`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -731,8 +734,8 @@ impl LocationsV3Client {
     pub fn get_templates(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetTemplates {
-        builders::GetTemplates {
+    ) -> builders::template::GetTemplates {
+        builders::template::GetTemplates {
             client: self.client.clone(),
             location_id: location_id.into(),
             deleted: None,
@@ -760,8 +763,8 @@ impl LocationsV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteAnEmailSmsTemplate {
-        builders::DeleteAnEmailSmsTemplate {
+    ) -> builders::template::DeleteAnEmailSmsTemplate {
+        builders::template::DeleteAnEmailSmsTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -780,8 +783,8 @@ impl LocationsV3Client {
     pub fn get_timezones(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetTimezones {
-        builders::GetTimezones {
+    ) -> builders::timezone::GetTimezones {
+        builders::timezone::GetTimezones {
             client: self.client.clone(),
             location_id: location_id.into(),
         }

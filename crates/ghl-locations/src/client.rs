@@ -63,8 +63,8 @@ impl LocationsClient {
     pub fn create_location(
         &self,
         body: types::CreateLocationDto,
-    ) -> builders::CreateLocation {
-        builders::CreateLocation {
+    ) -> builders::sub_account_formerly_location::CreateLocation {
+        builders::sub_account_formerly_location::CreateLocation {
             client: self.client.clone(),
             body,
         }
@@ -74,13 +74,13 @@ impl LocationsClient {
     ///
     /// Search Sub-Account (Formerly Location)
     ///
-    /// `GET /locations/search` (operation `search-locations`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::SearchLocations) ([`company_id`](builders::SearchLocations::company_id), [`skip`](builders::SearchLocations::skip), [`limit`](builders::SearchLocations::limit), [`order`](builders::SearchLocations::order), [`email`](builders::SearchLocations::email)), then `.send().await` it.
+    /// `GET /locations/search` (operation `search-locations`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::search::SearchLocations) ([`company_id`](builders::search::SearchLocations::company_id), [`skip`](builders::search::SearchLocations::skip), [`limit`](builders::search::SearchLocations::limit), [`order`](builders::search::SearchLocations::order), [`email`](builders::search::SearchLocations::email)), then `.send().await` it.
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_locations(&self) -> builders::SearchLocations {
-        builders::SearchLocations {
+    pub fn search_locations(&self) -> builders::search::SearchLocations {
+        builders::search::SearchLocations {
             client: self.client.clone(),
             company_id: None,
             skip: None,
@@ -94,7 +94,7 @@ impl LocationsClient {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::DeleteLocation), then `.send().await` it (it has no `send` before).
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -106,8 +106,8 @@ impl LocationsClient {
     pub fn delete_location(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::DeleteLocation {
-        builders::DeleteLocation {
+    ) -> builders::sub_account_formerly_location::DeleteLocation {
+        builders::sub_account_formerly_location::DeleteLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
             delete_twilio_account: None,
@@ -128,8 +128,11 @@ impl LocationsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_location(&self, location_id: impl Into<String>) -> builders::GetLocation {
-        builders::GetLocation {
+    pub fn get_location(
+        &self,
+        location_id: impl Into<String>,
+    ) -> builders::sub_account_formerly_location::GetLocation {
+        builders::sub_account_formerly_location::GetLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -152,8 +155,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         body: types::UpdateLocationDto,
-    ) -> builders::PutLocation {
-        builders::PutLocation {
+    ) -> builders::sub_account_formerly_location::PutLocation {
+        builders::sub_account_formerly_location::PutLocation {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -162,7 +165,7 @@ impl LocationsClient {
 
     /// Get Custom Fields
     ///
-    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::GetCustomFields) ([`model`](builders::GetCustomFields::model)), then `.send().await` it.
+    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::custom_field::GetCustomFields) ([`model`](builders::custom_field::GetCustomFields::model)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -174,8 +177,8 @@ impl LocationsClient {
     pub fn get_custom_fields(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetCustomFields {
-        builders::GetCustomFields {
+    ) -> builders::custom_field::GetCustomFields {
+        builders::custom_field::GetCustomFields {
             client: self.client.clone(),
             location_id: location_id.into(),
             model: None,
@@ -197,8 +200,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         body: types::CreateCustomFieldsDto,
-    ) -> builders::CreateCustomField {
-        builders::CreateCustomField {
+    ) -> builders::custom_field::CreateCustomField {
+        builders::custom_field::CreateCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -216,8 +219,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         body: types::FileUploadBody,
-    ) -> builders::UploadFileCustomFields {
-        builders::UploadFileCustomFields {
+    ) -> builders::custom_field::UploadFileCustomFields {
+        builders::custom_field::UploadFileCustomFields {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -240,8 +243,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteCustomField {
-        builders::DeleteCustomField {
+    ) -> builders::custom_field::DeleteCustomField {
+        builders::custom_field::DeleteCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -264,8 +267,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCustomField {
-        builders::GetCustomField {
+    ) -> builders::custom_field::GetCustomField {
+        builders::custom_field::GetCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -289,8 +292,8 @@ impl LocationsClient {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::UpdateCustomFieldsDto,
-    ) -> builders::UpdateCustomField {
-        builders::UpdateCustomField {
+    ) -> builders::custom_field::UpdateCustomField {
+        builders::custom_field::UpdateCustomField {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -312,8 +315,8 @@ impl LocationsClient {
     pub fn get_custom_values(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetCustomValues {
-        builders::GetCustomValues {
+    ) -> builders::custom_value::GetCustomValues {
+        builders::custom_value::GetCustomValues {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -334,8 +337,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         body: types::CustomValuesDto,
-    ) -> builders::CreateCustomValue {
-        builders::CreateCustomValue {
+    ) -> builders::custom_value::CreateCustomValue {
+        builders::custom_value::CreateCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -358,8 +361,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteCustomValue {
-        builders::DeleteCustomValue {
+    ) -> builders::custom_value::DeleteCustomValue {
+        builders::custom_value::DeleteCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -382,8 +385,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCustomValue {
-        builders::GetCustomValue {
+    ) -> builders::custom_value::GetCustomValue {
+        builders::custom_value::GetCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -407,8 +410,8 @@ impl LocationsClient {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::CustomValuesDto,
-    ) -> builders::UpdateCustomValue {
-        builders::UpdateCustomValue {
+    ) -> builders::custom_value::UpdateCustomValue {
+        builders::custom_value::UpdateCustomValue {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -427,8 +430,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         body: types::RecurringTaskCreateDto,
-    ) -> builders::CreateRecurringTask {
-        builders::CreateRecurringTask {
+    ) -> builders::recurring_tasks::CreateRecurringTask {
+        builders::recurring_tasks::CreateRecurringTask {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -451,8 +454,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteRecurringTask {
-        builders::DeleteRecurringTask {
+    ) -> builders::recurring_tasks::DeleteRecurringTask {
+        builders::recurring_tasks::DeleteRecurringTask {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -475,8 +478,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetRecurringTaskById {
-        builders::GetRecurringTaskById {
+    ) -> builders::recurring_tasks::GetRecurringTaskById {
+        builders::recurring_tasks::GetRecurringTaskById {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -500,8 +503,8 @@ impl LocationsClient {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::RecurringTaskUpdateDto,
-    ) -> builders::UpdateRecurringTask {
-        builders::UpdateRecurringTask {
+    ) -> builders::recurring_tasks::UpdateRecurringTask {
+        builders::recurring_tasks::UpdateRecurringTask {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -525,8 +528,8 @@ impl LocationsClient {
     pub fn get_location_tags(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetLocationTags {
-        builders::GetLocationTags {
+    ) -> builders::tags::GetLocationTags {
+        builders::tags::GetLocationTags {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -549,8 +552,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         body: types::TagBody,
-    ) -> builders::CreateTag {
-        builders::CreateTag {
+    ) -> builders::tags::CreateTag {
+        builders::tags::CreateTag {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -573,8 +576,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         tag_id: impl Into<String>,
-    ) -> builders::DeleteTag {
-        builders::DeleteTag {
+    ) -> builders::tags::DeleteTag {
+        builders::tags::DeleteTag {
             client: self.client.clone(),
             location_id: location_id.into(),
             tag_id: tag_id.into(),
@@ -597,8 +600,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         tag_id: impl Into<String>,
-    ) -> builders::GetTagById {
-        builders::GetTagById {
+    ) -> builders::tags::GetTagById {
+        builders::tags::GetTagById {
             client: self.client.clone(),
             location_id: location_id.into(),
             tag_id: tag_id.into(),
@@ -622,8 +625,8 @@ impl LocationsClient {
         location_id: impl Into<String>,
         tag_id: impl Into<String>,
         body: types::TagBody,
-    ) -> builders::UpdateTag {
-        builders::UpdateTag {
+    ) -> builders::tags::UpdateTag {
+        builders::tags::UpdateTag {
             client: self.client.clone(),
             location_id: location_id.into(),
             tag_id: tag_id.into(),
@@ -648,8 +651,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         body: types::TaskSearchParamsDto,
-    ) -> builders::TaskSearch {
-        builders::TaskSearch {
+    ) -> builders::tasks_search::TaskSearch {
+        builders::tasks_search::TaskSearch {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -658,7 +661,7 @@ impl LocationsClient {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::GetTemplates) and any optional inputs ([`deleted`](builders::GetTemplates::deleted), [`skip`](builders::GetTemplates::skip), [`limit`](builders::GetTemplates::limit), [`type_`](builders::GetTemplates::type_)), then `.send().await` it (it has no `send` before).
+    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -670,8 +673,8 @@ impl LocationsClient {
     pub fn get_templates(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetTemplates {
-        builders::GetTemplates {
+    ) -> builders::template::GetTemplates {
+        builders::template::GetTemplates {
             client: self.client.clone(),
             location_id: location_id.into(),
             deleted: None,
@@ -699,8 +702,8 @@ impl LocationsClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteAnEmailSmsTemplate {
-        builders::DeleteAnEmailSmsTemplate {
+    ) -> builders::template::DeleteAnEmailSmsTemplate {
+        builders::template::DeleteAnEmailSmsTemplate {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -719,8 +722,8 @@ impl LocationsClient {
     pub fn get_timezones(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetTimezones {
-        builders::GetTimezones {
+    ) -> builders::timezone::GetTimezones {
+        builders::timezone::GetTimezones {
             client: self.client.clone(),
             location_id: location_id.into(),
         }

@@ -45,8 +45,8 @@ impl MarketplaceClient {
         &self,
         app_id: impl Into<String>,
         body: types::DeleteIntegrationBodyDto,
-    ) -> builders::UninstallApplication {
-        builders::UninstallApplication {
+    ) -> builders::app_management::UninstallApplication {
+        builders::app_management::UninstallApplication {
             client: self.client.clone(),
             app_id: app_id.into(),
             body,
@@ -69,8 +69,8 @@ impl MarketplaceClient {
     pub fn get_installer_details(
         &self,
         app_id: impl Into<String>,
-    ) -> builders::GetInstallerDetails {
-        builders::GetInstallerDetails {
+    ) -> builders::app_management::GetInstallerDetails {
+        builders::app_management::GetInstallerDetails {
             client: self.client.clone(),
             app_id: app_id.into(),
         }
@@ -94,8 +94,8 @@ impl MarketplaceClient {
         &self,
         app_id: impl Into<String>,
         location_id: impl Into<String>,
-    ) -> builders::GetRebillingConfigForApp {
-        builders::GetRebillingConfigForApp {
+    ) -> builders::app_billing_management::GetRebillingConfigForApp {
+        builders::app_billing_management::GetRebillingConfigForApp {
             client: self.client.clone(),
             app_id: app_id.into(),
             location_id: location_id.into(),
@@ -104,13 +104,13 @@ impl MarketplaceClient {
 
     /// Get all wallet charges
     ///
-    /// `GET /marketplace/billing/charges` (operation `getCharges`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCharges`](builders::GetCharges) ([`meter_id`](builders::GetCharges::meter_id), [`event_id`](builders::GetCharges::event_id), [`user_id`](builders::GetCharges::user_id), [`start_date`](builders::GetCharges::start_date), [`end_date`](builders::GetCharges::end_date), [`skip`](builders::GetCharges::skip), [`limit`](builders::GetCharges::limit)), then `.send().await` it.
+    /// `GET /marketplace/billing/charges` (operation `getCharges`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCharges`](builders::wallet_charges::GetCharges) ([`meter_id`](builders::wallet_charges::GetCharges::meter_id), [`event_id`](builders::wallet_charges::GetCharges::event_id), [`user_id`](builders::wallet_charges::GetCharges::user_id), [`start_date`](builders::wallet_charges::GetCharges::start_date), [`end_date`](builders::wallet_charges::GetCharges::end_date), [`skip`](builders::wallet_charges::GetCharges::skip), [`limit`](builders::wallet_charges::GetCharges::limit)), then `.send().await` it.
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn get_charges(&self) -> builders::GetCharges {
-        builders::GetCharges {
+    pub fn get_charges(&self) -> builders::wallet_charges::GetCharges {
+        builders::wallet_charges::GetCharges {
             client: self.client.clone(),
             meter_id: None,
             event_id: None,
@@ -129,8 +129,11 @@ impl MarketplaceClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `422`.
-    pub fn charge(&self, body: types::RaiseChargeBodyDto) -> builders::Charge {
-        builders::Charge {
+    pub fn charge(
+        &self,
+        body: types::RaiseChargeBodyDto,
+    ) -> builders::wallet_charges::Charge {
+        builders::wallet_charges::Charge {
             client: self.client.clone(),
             body,
         }
@@ -143,8 +146,8 @@ impl MarketplaceClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn has_funds(&self) -> builders::HasFunds {
-        builders::HasFunds {
+    pub fn has_funds(&self) -> builders::wallet_charges::HasFunds {
+        builders::wallet_charges::HasFunds {
             client: self.client.clone(),
         }
     }
@@ -160,8 +163,11 @@ impl MarketplaceClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `404` and `422`.
-    pub fn delete_charge(&self, charge_id: impl Into<String>) -> builders::DeleteCharge {
-        builders::DeleteCharge {
+    pub fn delete_charge(
+        &self,
+        charge_id: impl Into<String>,
+    ) -> builders::wallet_charges::DeleteCharge {
+        builders::wallet_charges::DeleteCharge {
             client: self.client.clone(),
             charge_id: charge_id.into(),
         }
@@ -181,8 +187,8 @@ impl MarketplaceClient {
     pub fn get_specific_charge(
         &self,
         charge_id: impl Into<String>,
-    ) -> builders::GetSpecificCharge {
-        builders::GetSpecificCharge {
+    ) -> builders::wallet_charges::GetSpecificCharge {
+        builders::wallet_charges::GetSpecificCharge {
             client: self.client.clone(),
             charge_id: charge_id.into(),
         }
@@ -200,8 +206,8 @@ impl MarketplaceClient {
     pub fn migrate_connection(
         &self,
         body: types::MigrateConnectionDto,
-    ) -> builders::MigrateConnection {
-        builders::MigrateConnection {
+    ) -> builders::external_auth_migration::MigrateConnection {
+        builders::external_auth_migration::MigrateConnection {
             client: self.client.clone(),
             body,
         }

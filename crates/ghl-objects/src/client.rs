@@ -33,13 +33,15 @@ impl ObjectsClient {
     ///
     /// Get all objects for a location. Supported Objects are contact, opportunity, business and custom objects.To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetObjectByLocationId::location_id) on the returned [`GetObjectByLocationId`](builders::GetObjectByLocationId), then `.send().await` it (it has no `send` before).
+    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectByLocationId::location_id) on the returned [`GetObjectByLocationId`](builders::object_schema::GetObjectByLocationId), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_object_by_location_id(&self) -> builders::GetObjectByLocationId {
-        builders::GetObjectByLocationId {
+    pub fn get_object_by_location_id(
+        &self,
+    ) -> builders::object_schema::GetObjectByLocationId {
+        builders::object_schema::GetObjectByLocationId {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -58,8 +60,8 @@ impl ObjectsClient {
     pub fn create_custom_object_schema(
         &self,
         body: types::CreateCustomObjectSchemaDto,
-    ) -> builders::CreateCustomObjectSchema {
-        builders::CreateCustomObjectSchema {
+    ) -> builders::object_schema::CreateCustomObjectSchema {
+        builders::object_schema::CreateCustomObjectSchema {
             client: self.client.clone(),
             body,
         }
@@ -69,7 +71,7 @@ impl ObjectsClient {
     ///
     /// Retrieve Object Schema by key or ID. This will return the schema of the custom object, including all its fields and properties. Supported objects include contact, opportunity, business and custom objects.To understand objects and records, please have a look the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetObjectSchemaByKey::location_id) on the returned [`GetObjectSchemaByKey`](builders::GetObjectSchemaByKey) and any optional inputs ([`fetch_properties`](builders::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it (it has no `send` before).
+    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectSchemaByKey::location_id) on the returned [`GetObjectSchemaByKey`](builders::object_schema::GetObjectSchemaByKey) and any optional inputs ([`fetch_properties`](builders::object_schema::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -81,8 +83,8 @@ impl ObjectsClient {
     pub fn get_object_schema_by_key(
         &self,
         key: impl Into<String>,
-    ) -> builders::GetObjectSchemaByKey {
-        builders::GetObjectSchemaByKey {
+    ) -> builders::object_schema::GetObjectSchemaByKey {
+        builders::object_schema::GetObjectSchemaByKey {
             client: self.client.clone(),
             key: key.into(),
             location_id: None,
@@ -108,8 +110,8 @@ impl ObjectsClient {
         &self,
         key: impl Into<String>,
         body: types::UpdateCustomObjectSchemaDto,
-    ) -> builders::UpdateCustomObject {
-        builders::UpdateCustomObject {
+    ) -> builders::object_schema::UpdateCustomObject {
+        builders::object_schema::UpdateCustomObject {
             client: self.client.clone(),
             key: key.into(),
             body,
@@ -133,8 +135,8 @@ impl ObjectsClient {
         &self,
         schema_key: impl Into<String>,
         body: types::CreateCustomObjectRecordDto,
-    ) -> builders::CreateObjectRecord {
-        builders::CreateObjectRecord {
+    ) -> builders::records::CreateObjectRecord {
+        builders::records::CreateObjectRecord {
             client: self.client.clone(),
             schema_key: schema_key.into(),
             body,
@@ -158,8 +160,8 @@ impl ObjectsClient {
         &self,
         schema_key: impl Into<String>,
         body: types::SearchRecordsBody,
-    ) -> builders::SearchObjectRecords {
-        builders::SearchObjectRecords {
+    ) -> builders::search_object_records::SearchObjectRecords {
+        builders::search_object_records::SearchObjectRecords {
             client: self.client.clone(),
             schema_key: schema_key.into(),
             body,
@@ -184,8 +186,8 @@ impl ObjectsClient {
         &self,
         schema_key: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteObjectRecord {
-        builders::DeleteObjectRecord {
+    ) -> builders::records::DeleteObjectRecord {
+        builders::records::DeleteObjectRecord {
             client: self.client.clone(),
             schema_key: schema_key.into(),
             id: id.into(),
@@ -210,8 +212,8 @@ impl ObjectsClient {
         &self,
         schema_key: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetRecordById {
-        builders::GetRecordById {
+    ) -> builders::records::GetRecordById {
+        builders::records::GetRecordById {
             client: self.client.clone(),
             schema_key: schema_key.into(),
             id: id.into(),
@@ -222,7 +224,7 @@ impl ObjectsClient {
     ///
     /// Update a Custom Object Record by Id. Supported Objects are business and custom objects. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296>
     ///
-    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::UpdateObjectRecord::location_id) on the returned [`UpdateObjectRecord`](builders::UpdateObjectRecord), then `.send().await` it (it has no `send` before).
+    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::records::UpdateObjectRecord::location_id) on the returned [`UpdateObjectRecord`](builders::records::UpdateObjectRecord), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -237,8 +239,8 @@ impl ObjectsClient {
         schema_key: impl Into<String>,
         id: impl Into<String>,
         body: types::UpdateCustomObjectRecordDto,
-    ) -> builders::UpdateObjectRecord {
-        builders::UpdateObjectRecord {
+    ) -> builders::records::UpdateObjectRecord {
+        builders::records::UpdateObjectRecord {
             client: self.client.clone(),
             schema_key: schema_key.into(),
             id: id.into(),

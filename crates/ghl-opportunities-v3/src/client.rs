@@ -39,8 +39,8 @@ impl OpportunitiesV3Client {
     pub fn create_opportunity(
         &self,
         body: types::CreateOpportunityDtoV3,
-    ) -> builders::CreateOpportunity {
-        builders::CreateOpportunity {
+    ) -> builders::opportunities::CreateOpportunity {
+        builders::opportunities::CreateOpportunity {
             client: self.client.clone(),
             body,
         }
@@ -48,13 +48,13 @@ impl OpportunitiesV3Client {
 
     /// Get lost reason
     ///
-    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetLostReason::location_id) on the returned [`GetLostReason`](builders::GetLostReason) and any optional inputs ([`name`](builders::GetLostReason::name), [`deleted`](builders::GetLostReason::deleted), [`query`](builders::GetLostReason::query), [`skip`](builders::GetLostReason::skip), [`limit`](builders::GetLostReason::limit), [`get_count`](builders::GetLostReason::get_count)), then `.send().await` it (it has no `send` before).
+    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::lost_reason::GetLostReason::location_id) on the returned [`GetLostReason`](builders::lost_reason::GetLostReason) and any optional inputs ([`name`](builders::lost_reason::GetLostReason::name), [`deleted`](builders::lost_reason::GetLostReason::deleted), [`query`](builders::lost_reason::GetLostReason::query), [`skip`](builders::lost_reason::GetLostReason::skip), [`limit`](builders::lost_reason::GetLostReason::limit), [`get_count`](builders::lost_reason::GetLostReason::get_count)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_lost_reason(&self) -> builders::GetLostReason {
-        builders::GetLostReason {
+    pub fn get_lost_reason(&self) -> builders::lost_reason::GetLostReason {
+        builders::lost_reason::GetLostReason {
             client: self.client.clone(),
             location_id: None,
             name: None,
@@ -69,13 +69,13 @@ impl OpportunitiesV3Client {
 
     /// Get Pipelines
     ///
-    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetPipelines::location_id) on the returned [`GetPipelines`](builders::GetPipelines), then `.send().await` it (it has no `send` before).
+    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::pipelines::GetPipelines::location_id) on the returned [`GetPipelines`](builders::pipelines::GetPipelines), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_pipelines(&self) -> builders::GetPipelines {
-        builders::GetPipelines {
+    pub fn get_pipelines(&self) -> builders::pipelines::GetPipelines {
+        builders::pipelines::GetPipelines {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -84,13 +84,13 @@ impl OpportunitiesV3Client {
 
     /// Search Opportunity
     ///
-    /// `GET /opportunities/search` (operation `search-opportunity`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::SearchOpportunity::location_id) on the returned [`SearchOpportunity`](builders::SearchOpportunity) and any optional inputs ([`q`](builders::SearchOpportunity::q), [`status`](builders::SearchOpportunity::status), [`campaign_id`](builders::SearchOpportunity::campaign_id), [`id`](builders::SearchOpportunity::id), [`order`](builders::SearchOpportunity::order), [`end_date`](builders::SearchOpportunity::end_date), [`start_after`](builders::SearchOpportunity::start_after), [`start_after_id`](builders::SearchOpportunity::start_after_id), [`date`](builders::SearchOpportunity::date), [`country`](builders::SearchOpportunity::country), [`page`](builders::SearchOpportunity::page), [`limit`](builders::SearchOpportunity::limit), [`get_tasks`](builders::SearchOpportunity::get_tasks), [`get_notes`](builders::SearchOpportunity::get_notes), [`get_calendar_events`](builders::SearchOpportunity::get_calendar_events), [`pipeline_id`](builders::SearchOpportunity::pipeline_id), [`pipeline_stage_id`](builders::SearchOpportunity::pipeline_stage_id), [`contact_id`](builders::SearchOpportunity::contact_id), [`assigned_to`](builders::SearchOpportunity::assigned_to)), then `.send().await` it (it has no `send` before).
+    /// `GET /opportunities/search` (operation `search-opportunity`, API version `v3`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchOpportunity::location_id) on the returned [`SearchOpportunity`](builders::search::SearchOpportunity) and any optional inputs ([`q`](builders::search::SearchOpportunity::q), [`status`](builders::search::SearchOpportunity::status), [`campaign_id`](builders::search::SearchOpportunity::campaign_id), [`id`](builders::search::SearchOpportunity::id), [`order`](builders::search::SearchOpportunity::order), [`end_date`](builders::search::SearchOpportunity::end_date), [`start_after`](builders::search::SearchOpportunity::start_after), [`start_after_id`](builders::search::SearchOpportunity::start_after_id), [`date`](builders::search::SearchOpportunity::date), [`country`](builders::search::SearchOpportunity::country), [`page`](builders::search::SearchOpportunity::page), [`limit`](builders::search::SearchOpportunity::limit), [`get_tasks`](builders::search::SearchOpportunity::get_tasks), [`get_notes`](builders::search::SearchOpportunity::get_notes), [`get_calendar_events`](builders::search::SearchOpportunity::get_calendar_events), [`pipeline_id`](builders::search::SearchOpportunity::pipeline_id), [`pipeline_stage_id`](builders::search::SearchOpportunity::pipeline_stage_id), [`contact_id`](builders::search::SearchOpportunity::contact_id), [`assigned_to`](builders::search::SearchOpportunity::assigned_to)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_opportunity(&self) -> builders::SearchOpportunity {
-        builders::SearchOpportunity {
+    pub fn search_opportunity(&self) -> builders::search::SearchOpportunity {
+        builders::search::SearchOpportunity {
             client: self.client.clone(),
             q: None,
             status: None,
@@ -128,8 +128,8 @@ impl OpportunitiesV3Client {
     pub fn search_opportunities_advanced(
         &self,
         body: types::OpportunitySearchBodyDto,
-    ) -> builders::SearchOpportunitiesAdvanced {
-        builders::SearchOpportunitiesAdvanced {
+    ) -> builders::search::SearchOpportunitiesAdvanced {
+        builders::search::SearchOpportunitiesAdvanced {
             client: self.client.clone(),
             body,
         }
@@ -145,8 +145,8 @@ impl OpportunitiesV3Client {
     pub fn upsert_opportunity(
         &self,
         body: types::UpsertOpportunityDto,
-    ) -> builders::UpsertOpportunity {
-        builders::UpsertOpportunity {
+    ) -> builders::opportunities::UpsertOpportunity {
+        builders::opportunities::UpsertOpportunity {
             client: self.client.clone(),
             body,
         }
@@ -166,8 +166,8 @@ impl OpportunitiesV3Client {
     pub fn delete_opportunity(
         &self,
         id: impl Into<String>,
-    ) -> builders::DeleteOpportunity {
-        builders::DeleteOpportunity {
+    ) -> builders::opportunities::DeleteOpportunity {
+        builders::opportunities::DeleteOpportunity {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -184,8 +184,11 @@ impl OpportunitiesV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_opportunity(&self, id: impl Into<String>) -> builders::GetOpportunity {
-        builders::GetOpportunity {
+    pub fn get_opportunity(
+        &self,
+        id: impl Into<String>,
+    ) -> builders::opportunities::GetOpportunity {
+        builders::opportunities::GetOpportunity {
             client: self.client.clone(),
             id: id.into(),
         }
@@ -206,8 +209,8 @@ impl OpportunitiesV3Client {
         &self,
         id: impl Into<String>,
         body: types::UpdateOpportunityDtoV3,
-    ) -> builders::UpdateOpportunity {
-        builders::UpdateOpportunity {
+    ) -> builders::opportunities::UpdateOpportunity {
+        builders::opportunities::UpdateOpportunity {
             client: self.client.clone(),
             id: id.into(),
             body,
@@ -218,7 +221,7 @@ impl OpportunitiesV3Client {
     ///
     /// Allows removal of one or all followers from an opportunity.
     ///
-    /// `DELETE /opportunities/{id}/followers` (operation `remove-followers-opportunity`, API version `v3`). Requires scope `opportunities.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`RemoveFollowersOpportunity`](builders::RemoveFollowersOpportunity) ([`is_remove_all_followers`](builders::RemoveFollowersOpportunity::is_remove_all_followers)), then `.send().await` it.
+    /// `DELETE /opportunities/{id}/followers` (operation `remove-followers-opportunity`, API version `v3`). Requires scope `opportunities.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`RemoveFollowersOpportunity`](builders::followers::RemoveFollowersOpportunity) ([`is_remove_all_followers`](builders::followers::RemoveFollowersOpportunity::is_remove_all_followers)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -231,8 +234,8 @@ impl OpportunitiesV3Client {
         &self,
         id: impl Into<String>,
         body: types::FollowersDto,
-    ) -> builders::RemoveFollowersOpportunity {
-        builders::RemoveFollowersOpportunity {
+    ) -> builders::followers::RemoveFollowersOpportunity {
+        builders::followers::RemoveFollowersOpportunity {
             client: self.client.clone(),
             id: id.into(),
             is_remove_all_followers: None,
@@ -255,8 +258,8 @@ impl OpportunitiesV3Client {
         &self,
         id: impl Into<String>,
         body: types::FollowersDto,
-    ) -> builders::AddFollowersOpportunity {
-        builders::AddFollowersOpportunity {
+    ) -> builders::followers::AddFollowersOpportunity {
+        builders::followers::AddFollowersOpportunity {
             client: self.client.clone(),
             id: id.into(),
             body,
@@ -278,8 +281,8 @@ impl OpportunitiesV3Client {
         &self,
         id: impl Into<String>,
         body: types::UpdateStatusDto,
-    ) -> builders::UpdateOpportunityStatus {
-        builders::UpdateOpportunityStatus {
+    ) -> builders::opportunities::UpdateOpportunityStatus {
+        builders::opportunities::UpdateOpportunityStatus {
             client: self.client.clone(),
             id: id.into(),
             body,

@@ -41,8 +41,8 @@ impl PaymentsClient {
     pub fn delete_coupon(
         &self,
         body: types::DeleteCouponParams,
-    ) -> builders::DeleteCoupon {
-        builders::DeleteCoupon {
+    ) -> builders::coupons::DeleteCoupon {
+        builders::coupons::DeleteCoupon {
             client: self.client.clone(),
             body,
         }
@@ -52,13 +52,13 @@ impl PaymentsClient {
     ///
     /// The "Get Coupon Details" API enables you to retrieve comprehensive information about a specific coupon using either its unique identifier or promotional code. Use this endpoint to view coupon parameters, usage statistics, validity periods, and other promotional details.
     ///
-    /// `GET /payments/coupon` (operation `get-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetCoupon::alt_id), [`alt_type`](builders::GetCoupon::alt_type), [`id`](builders::GetCoupon::id) and [`code`](builders::GetCoupon::code) on the returned [`GetCoupon`](builders::GetCoupon), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/coupon` (operation `get-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::coupons::GetCoupon::alt_id), [`alt_type`](builders::coupons::GetCoupon::alt_type), [`id`](builders::coupons::GetCoupon::id) and [`code`](builders::coupons::GetCoupon::code) on the returned [`GetCoupon`](builders::coupons::GetCoupon), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn get_coupon(&self) -> builders::GetCoupon {
-        builders::GetCoupon {
+    pub fn get_coupon(&self) -> builders::coupons::GetCoupon {
+        builders::coupons::GetCoupon {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -80,8 +80,8 @@ impl PaymentsClient {
     pub fn create_coupon(
         &self,
         body: types::CreateCouponParams,
-    ) -> builders::CreateCoupon {
-        builders::CreateCoupon {
+    ) -> builders::coupons::CreateCoupon {
+        builders::coupons::CreateCoupon {
             client: self.client.clone(),
             body,
         }
@@ -99,8 +99,8 @@ impl PaymentsClient {
     pub fn update_coupon(
         &self,
         body: types::UpdateCouponParams,
-    ) -> builders::UpdateCoupon {
-        builders::UpdateCoupon {
+    ) -> builders::coupons::UpdateCoupon {
+        builders::coupons::UpdateCoupon {
             client: self.client.clone(),
             body,
         }
@@ -110,13 +110,13 @@ impl PaymentsClient {
     ///
     /// The "List Coupons" API allows you to retrieve a list of all coupons available in your location. Use this endpoint to view all promotional offers and special discounts for your customers.
     ///
-    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListCoupons::alt_id) and [`alt_type`](builders::ListCoupons::alt_type) on the returned [`ListCoupons`](builders::ListCoupons) and any optional inputs ([`limit`](builders::ListCoupons::limit), [`offset`](builders::ListCoupons::offset), [`status`](builders::ListCoupons::status), [`search`](builders::ListCoupons::search)), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::coupons::ListCoupons::alt_id) and [`alt_type`](builders::coupons::ListCoupons::alt_type) on the returned [`ListCoupons`](builders::coupons::ListCoupons) and any optional inputs ([`limit`](builders::coupons::ListCoupons::limit), [`offset`](builders::coupons::ListCoupons::offset), [`status`](builders::coupons::ListCoupons::status), [`search`](builders::coupons::ListCoupons::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `422`.
-    pub fn list_coupons(&self) -> builders::ListCoupons {
-        builders::ListCoupons {
+    pub fn list_coupons(&self) -> builders::coupons::ListCoupons {
+        builders::coupons::ListCoupons {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -140,8 +140,8 @@ impl PaymentsClient {
     pub fn custom_provider_marketplace_app_update_capabilities(
         &self,
         body: types::UpdateCustomProviderCapabilitiesDto,
-    ) -> builders::CustomProviderMarketplaceAppUpdateCapabilities {
-        builders::CustomProviderMarketplaceAppUpdateCapabilities {
+    ) -> builders::custom_provider::CustomProviderMarketplaceAppUpdateCapabilities {
+        builders::custom_provider::CustomProviderMarketplaceAppUpdateCapabilities {
             client: self.client.clone(),
             body,
         }
@@ -151,13 +151,13 @@ impl PaymentsClient {
     ///
     /// API for fetching an existing payment config for given location
     ///
-    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchConfig::location_id) on the returned [`FetchConfig`](builders::FetchConfig), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::FetchConfig::location_id) on the returned [`FetchConfig`](builders::custom_provider::FetchConfig), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fetch_config(&self) -> builders::FetchConfig {
-        builders::FetchConfig {
+    pub fn fetch_config(&self) -> builders::custom_provider::FetchConfig {
+        builders::custom_provider::FetchConfig {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -168,7 +168,7 @@ impl PaymentsClient {
     ///
     /// API to create a new payment config for given location
     ///
-    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::CreateConfig::location_id) on the returned [`CreateConfig`](builders::CreateConfig), then `.send().await` it (it has no `send` before).
+    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::CreateConfig::location_id) on the returned [`CreateConfig`](builders::custom_provider::CreateConfig), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -176,8 +176,8 @@ impl PaymentsClient {
     pub fn create_config(
         &self,
         body: types::ConnectCustomProvidersConfigDto,
-    ) -> builders::CreateConfig {
-        builders::CreateConfig {
+    ) -> builders::custom_provider::CreateConfig {
+        builders::custom_provider::CreateConfig {
             client: self.client.clone(),
             location_id: None,
             body,
@@ -189,7 +189,7 @@ impl PaymentsClient {
     ///
     /// API to disconnect an existing payment config for given location
     ///
-    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DisconnectConfig::location_id) on the returned [`DisconnectConfig`](builders::DisconnectConfig), then `.send().await` it (it has no `send` before).
+    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::DisconnectConfig::location_id) on the returned [`DisconnectConfig`](builders::custom_provider::DisconnectConfig), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -197,8 +197,8 @@ impl PaymentsClient {
     pub fn disconnect_config(
         &self,
         body: types::DeleteCustomProvidersConfigDto,
-    ) -> builders::DisconnectConfig {
-        builders::DisconnectConfig {
+    ) -> builders::custom_provider::DisconnectConfig {
+        builders::custom_provider::DisconnectConfig {
             client: self.client.clone(),
             location_id: None,
             body,
@@ -210,13 +210,13 @@ impl PaymentsClient {
     ///
     /// API to delete an association for an app and location
     ///
-    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteIntegration::location_id) on the returned [`DeleteIntegration`](builders::DeleteIntegration), then `.send().await` it (it has no `send` before).
+    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::DeleteIntegration::location_id) on the returned [`DeleteIntegration`](builders::custom_provider::DeleteIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_integration(&self) -> builders::DeleteIntegration {
-        builders::DeleteIntegration {
+    pub fn delete_integration(&self) -> builders::custom_provider::DeleteIntegration {
+        builders::custom_provider::DeleteIntegration {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -227,7 +227,7 @@ impl PaymentsClient {
     ///
     /// API to create a new association for an app and location
     ///
-    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::CreateIntegration::location_id) on the returned [`CreateIntegration`](builders::CreateIntegration), then `.send().await` it (it has no `send` before).
+    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::CreateIntegration::location_id) on the returned [`CreateIntegration`](builders::custom_provider::CreateIntegration), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -235,8 +235,8 @@ impl PaymentsClient {
     pub fn create_integration(
         &self,
         body: types::CreateCustomProvidersDto,
-    ) -> builders::CreateIntegration {
-        builders::CreateIntegration {
+    ) -> builders::custom_provider::CreateIntegration {
+        builders::custom_provider::CreateIntegration {
             client: self.client.clone(),
             location_id: None,
             body,
@@ -248,13 +248,15 @@ impl PaymentsClient {
     ///
     /// The "List White-label Integration Providers" API allows to retrieve a paginated list of integration providers. Customize your results by filtering whitelabel integration providers(which are built directly on top of Authorize.net or NMI) based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve integration provider information.
     ///
-    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `2021-07-28`). Requires scope `payments/integration.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListIntegrationProviders::alt_id) and [`alt_type`](builders::ListIntegrationProviders::alt_type) on the returned [`ListIntegrationProviders`](builders::ListIntegrationProviders) and any optional inputs ([`limit`](builders::ListIntegrationProviders::limit), [`offset`](builders::ListIntegrationProviders::offset)), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `2021-07-28`). Requires scope `payments/integration.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::integrations::ListIntegrationProviders::alt_id) and [`alt_type`](builders::integrations::ListIntegrationProviders::alt_type) on the returned [`ListIntegrationProviders`](builders::integrations::ListIntegrationProviders) and any optional inputs ([`limit`](builders::integrations::ListIntegrationProviders::limit), [`offset`](builders::integrations::ListIntegrationProviders::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_integration_providers(&self) -> builders::ListIntegrationProviders {
-        builders::ListIntegrationProviders {
+    pub fn list_integration_providers(
+        &self,
+    ) -> builders::integrations::ListIntegrationProviders {
+        builders::integrations::ListIntegrationProviders {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -276,8 +278,8 @@ impl PaymentsClient {
     pub fn create_integration_provider(
         &self,
         body: types::CreateWhiteLabelIntegrationProviderDto,
-    ) -> builders::CreateIntegrationProvider {
-        builders::CreateIntegrationProvider {
+    ) -> builders::integrations::CreateIntegrationProvider {
+        builders::integrations::CreateIntegrationProvider {
             client: self.client.clone(),
             body,
         }
@@ -287,13 +289,13 @@ impl PaymentsClient {
     ///
     /// The "List Orders" API allows to retrieve a paginated list of orders. Customize your results by filtering orders based on name, alt type, order status, payment mode, date range, type of source, contact, funnel products or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve order information.
     ///
-    /// `GET /payments/orders` (operation `list-orders`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListOrders::alt_id) on the returned [`ListOrders`](builders::ListOrders) and any optional inputs ([`location_id`](builders::ListOrders::location_id), [`status`](builders::ListOrders::status), [`payment_status`](builders::ListOrders::payment_status), [`payment_mode`](builders::ListOrders::payment_mode), [`start_at`](builders::ListOrders::start_at), [`end_at`](builders::ListOrders::end_at), [`search`](builders::ListOrders::search), [`contact_id`](builders::ListOrders::contact_id), [`funnel_product_ids`](builders::ListOrders::funnel_product_ids), [`source_id`](builders::ListOrders::source_id), [`limit`](builders::ListOrders::limit), [`offset`](builders::ListOrders::offset)), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/orders` (operation `list-orders`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::orders::ListOrders::alt_id) on the returned [`ListOrders`](builders::orders::ListOrders) and any optional inputs ([`location_id`](builders::orders::ListOrders::location_id), [`status`](builders::orders::ListOrders::status), [`payment_status`](builders::orders::ListOrders::payment_status), [`payment_mode`](builders::orders::ListOrders::payment_mode), [`start_at`](builders::orders::ListOrders::start_at), [`end_at`](builders::orders::ListOrders::end_at), [`search`](builders::orders::ListOrders::search), [`contact_id`](builders::orders::ListOrders::contact_id), [`funnel_product_ids`](builders::orders::ListOrders::funnel_product_ids), [`source_id`](builders::orders::ListOrders::source_id), [`limit`](builders::orders::ListOrders::limit), [`offset`](builders::orders::ListOrders::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_orders(&self) -> builders::ListOrders {
-        builders::ListOrders {
+    pub fn list_orders(&self) -> builders::orders::ListOrders {
+        builders::orders::ListOrders {
             client: self.client.clone(),
             location_id: None,
             alt_id: None,
@@ -316,7 +318,7 @@ impl PaymentsClient {
     ///
     /// The "Get Order by ID" API allows to retrieve information for a specific order using its unique identifier. Use this endpoint to fetch details for a single order based on the provided order ID.
     ///
-    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetOrderById::alt_id) on the returned [`GetOrderById`](builders::GetOrderById) and any optional inputs ([`location_id`](builders::GetOrderById::location_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::orders::GetOrderById::alt_id) on the returned [`GetOrderById`](builders::orders::GetOrderById) and any optional inputs ([`location_id`](builders::orders::GetOrderById::location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -328,8 +330,8 @@ impl PaymentsClient {
     pub fn get_order_by_id(
         &self,
         order_id: impl Into<String>,
-    ) -> builders::GetOrderById {
-        builders::GetOrderById {
+    ) -> builders::orders::GetOrderById {
+        builders::orders::GetOrderById {
             client: self.client.clone(),
             order_id: order_id.into(),
             location_id: None,
@@ -342,7 +344,7 @@ impl PaymentsClient {
     ///
     /// List all fulfillment history of an order
     ///
-    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListOrderFulfillment::alt_id) and [`alt_type`](builders::ListOrderFulfillment::alt_type) on the returned [`ListOrderFulfillment`](builders::ListOrderFulfillment), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::order_fulfillments::ListOrderFulfillment::alt_id) and [`alt_type`](builders::order_fulfillments::ListOrderFulfillment::alt_type) on the returned [`ListOrderFulfillment`](builders::order_fulfillments::ListOrderFulfillment), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -354,8 +356,8 @@ impl PaymentsClient {
     pub fn list_order_fulfillment(
         &self,
         order_id: impl Into<String>,
-    ) -> builders::ListOrderFulfillment {
-        builders::ListOrderFulfillment {
+    ) -> builders::order_fulfillments::ListOrderFulfillment {
+        builders::order_fulfillments::ListOrderFulfillment {
             client: self.client.clone(),
             order_id: order_id.into(),
             alt_id: None,
@@ -381,8 +383,8 @@ impl PaymentsClient {
         &self,
         order_id: impl Into<String>,
         body: types::CreateFulfillmentDto,
-    ) -> builders::CreateOrderFulfillment {
-        builders::CreateOrderFulfillment {
+    ) -> builders::order_fulfillments::CreateOrderFulfillment {
+        builders::order_fulfillments::CreateOrderFulfillment {
             client: self.client.clone(),
             order_id: order_id.into(),
             body,
@@ -393,7 +395,7 @@ impl PaymentsClient {
     ///
     /// List all notes of an order
     ///
-    /// `GET /payments/orders/{orderId}/notes` (operation `list-order-notes`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListOrderNotes::alt_id) and [`alt_type`](builders::ListOrderNotes::alt_type) on the returned [`ListOrderNotes`](builders::ListOrderNotes), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/orders/{orderId}/notes` (operation `list-order-notes`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::order_notes::ListOrderNotes::alt_id) and [`alt_type`](builders::order_notes::ListOrderNotes::alt_type) on the returned [`ListOrderNotes`](builders::order_notes::ListOrderNotes), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -405,8 +407,8 @@ impl PaymentsClient {
     pub fn list_order_notes(
         &self,
         order_id: impl Into<String>,
-    ) -> builders::ListOrderNotes {
-        builders::ListOrderNotes {
+    ) -> builders::order_notes::ListOrderNotes {
+        builders::order_notes::ListOrderNotes {
             client: self.client.clone(),
             order_id: order_id.into(),
             alt_id: None,
@@ -432,8 +434,8 @@ impl PaymentsClient {
         &self,
         order_id: impl Into<String>,
         body: types::PostRecordOrderPaymentBody,
-    ) -> builders::RecordOrderPayment {
-        builders::RecordOrderPayment {
+    ) -> builders::orders::RecordOrderPayment {
+        builders::orders::RecordOrderPayment {
             client: self.client.clone(),
             order_id: order_id.into(),
             body,
@@ -444,13 +446,13 @@ impl PaymentsClient {
     ///
     /// The "List Subscriptions" API allows to retrieve a paginated list of subscriptions. Customize your results by filtering subscriptions based on name, alt type, subscription status, payment mode, date range, type of source, contact, subscription id, entity id, contact or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve subscription information.
     ///
-    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListSubscriptions::alt_id) and [`alt_type`](builders::ListSubscriptions::alt_type) on the returned [`ListSubscriptions`](builders::ListSubscriptions) and any optional inputs ([`entity_id`](builders::ListSubscriptions::entity_id), [`payment_mode`](builders::ListSubscriptions::payment_mode), [`start_at`](builders::ListSubscriptions::start_at), [`end_at`](builders::ListSubscriptions::end_at), [`entity_source_type`](builders::ListSubscriptions::entity_source_type), [`search`](builders::ListSubscriptions::search), [`contact_id`](builders::ListSubscriptions::contact_id), [`id`](builders::ListSubscriptions::id), [`limit`](builders::ListSubscriptions::limit), [`offset`](builders::ListSubscriptions::offset), [`get_payments_collected_count`](builders::ListSubscriptions::get_payments_collected_count)), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::subscriptions::ListSubscriptions::alt_id) and [`alt_type`](builders::subscriptions::ListSubscriptions::alt_type) on the returned [`ListSubscriptions`](builders::subscriptions::ListSubscriptions) and any optional inputs ([`entity_id`](builders::subscriptions::ListSubscriptions::entity_id), [`payment_mode`](builders::subscriptions::ListSubscriptions::payment_mode), [`start_at`](builders::subscriptions::ListSubscriptions::start_at), [`end_at`](builders::subscriptions::ListSubscriptions::end_at), [`entity_source_type`](builders::subscriptions::ListSubscriptions::entity_source_type), [`search`](builders::subscriptions::ListSubscriptions::search), [`contact_id`](builders::subscriptions::ListSubscriptions::contact_id), [`id`](builders::subscriptions::ListSubscriptions::id), [`limit`](builders::subscriptions::ListSubscriptions::limit), [`offset`](builders::subscriptions::ListSubscriptions::offset), [`get_payments_collected_count`](builders::subscriptions::ListSubscriptions::get_payments_collected_count)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_subscriptions(&self) -> builders::ListSubscriptions {
-        builders::ListSubscriptions {
+    pub fn list_subscriptions(&self) -> builders::subscriptions::ListSubscriptions {
+        builders::subscriptions::ListSubscriptions {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -473,7 +475,7 @@ impl PaymentsClient {
     ///
     /// The "Get Subscription by ID" API allows to retrieve information for a specific subscription using its unique identifier. Use this endpoint to fetch details for a single subscription based on the provided subscription ID.
     ///
-    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetSubscriptionById::alt_id) and [`alt_type`](builders::GetSubscriptionById::alt_type) on the returned [`GetSubscriptionById`](builders::GetSubscriptionById), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::subscriptions::GetSubscriptionById::alt_id) and [`alt_type`](builders::subscriptions::GetSubscriptionById::alt_type) on the returned [`GetSubscriptionById`](builders::subscriptions::GetSubscriptionById), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -485,8 +487,8 @@ impl PaymentsClient {
     pub fn get_subscription_by_id(
         &self,
         subscription_id: impl Into<String>,
-    ) -> builders::GetSubscriptionById {
-        builders::GetSubscriptionById {
+    ) -> builders::subscriptions::GetSubscriptionById {
+        builders::subscriptions::GetSubscriptionById {
             client: self.client.clone(),
             subscription_id: subscription_id.into(),
             alt_id: None,
@@ -499,13 +501,13 @@ impl PaymentsClient {
     ///
     /// The "List Transactions" API allows to retrieve a paginated list of transactions. Customize your results by filtering transactions based on name, alt type, transaction status, payment mode, date range, type of source, contact, subscription id, entity id or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve transaction information.
     ///
-    /// `GET /payments/transactions` (operation `list-transactions`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListTransactions::alt_id) and [`alt_type`](builders::ListTransactions::alt_type) on the returned [`ListTransactions`](builders::ListTransactions) and any optional inputs ([`location_id`](builders::ListTransactions::location_id), [`payment_mode`](builders::ListTransactions::payment_mode), [`start_at`](builders::ListTransactions::start_at), [`end_at`](builders::ListTransactions::end_at), [`entity_source_type`](builders::ListTransactions::entity_source_type), [`entity_source_sub_type`](builders::ListTransactions::entity_source_sub_type), [`search`](builders::ListTransactions::search), [`subscription_id`](builders::ListTransactions::subscription_id), [`entity_id`](builders::ListTransactions::entity_id), [`contact_id`](builders::ListTransactions::contact_id), [`limit`](builders::ListTransactions::limit), [`offset`](builders::ListTransactions::offset)), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/transactions` (operation `list-transactions`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::transactions::ListTransactions::alt_id) and [`alt_type`](builders::transactions::ListTransactions::alt_type) on the returned [`ListTransactions`](builders::transactions::ListTransactions) and any optional inputs ([`location_id`](builders::transactions::ListTransactions::location_id), [`payment_mode`](builders::transactions::ListTransactions::payment_mode), [`start_at`](builders::transactions::ListTransactions::start_at), [`end_at`](builders::transactions::ListTransactions::end_at), [`entity_source_type`](builders::transactions::ListTransactions::entity_source_type), [`entity_source_sub_type`](builders::transactions::ListTransactions::entity_source_sub_type), [`search`](builders::transactions::ListTransactions::search), [`subscription_id`](builders::transactions::ListTransactions::subscription_id), [`entity_id`](builders::transactions::ListTransactions::entity_id), [`contact_id`](builders::transactions::ListTransactions::contact_id), [`limit`](builders::transactions::ListTransactions::limit), [`offset`](builders::transactions::ListTransactions::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_transactions(&self) -> builders::ListTransactions {
-        builders::ListTransactions {
+    pub fn list_transactions(&self) -> builders::transactions::ListTransactions {
+        builders::transactions::ListTransactions {
             client: self.client.clone(),
             location_id: None,
             alt_id: None,
@@ -529,7 +531,7 @@ impl PaymentsClient {
     ///
     /// The "Get Transaction by ID" API allows to retrieve information for a specific transaction using its unique identifier. Use this endpoint to fetch details for a single transaction based on the provided transaction ID.
     ///
-    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetTransactionById::alt_id) and [`alt_type`](builders::GetTransactionById::alt_type) on the returned [`GetTransactionById`](builders::GetTransactionById) and any optional inputs ([`location_id`](builders::GetTransactionById::location_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::transactions::GetTransactionById::alt_id) and [`alt_type`](builders::transactions::GetTransactionById::alt_type) on the returned [`GetTransactionById`](builders::transactions::GetTransactionById) and any optional inputs ([`location_id`](builders::transactions::GetTransactionById::location_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -541,8 +543,8 @@ impl PaymentsClient {
     pub fn get_transaction_by_id(
         &self,
         transaction_id: impl Into<String>,
-    ) -> builders::GetTransactionById {
-        builders::GetTransactionById {
+    ) -> builders::transactions::GetTransactionById {
+        builders::transactions::GetTransactionById {
             client: self.client.clone(),
             transaction_id: transaction_id.into(),
             location_id: None,

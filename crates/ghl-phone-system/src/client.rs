@@ -33,13 +33,13 @@ impl PhoneSystemClient {
     ///
     /// Get list of number pools
     ///
-    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetNumberPoolList`](builders::GetNumberPoolList) ([`location_id`](builders::GetNumberPoolList::location_id)), then `.send().await` it.
+    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetNumberPoolList`](builders::number_pools::GetNumberPoolList) ([`location_id`](builders::number_pools::GetNumberPoolList::location_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `403`.
-    pub fn get_number_pool_list(&self) -> builders::GetNumberPoolList {
-        builders::GetNumberPoolList {
+    pub fn get_number_pool_list(&self) -> builders::number_pools::GetNumberPoolList {
+        builders::number_pools::GetNumberPoolList {
             client: self.client.clone(),
             location_id: None,
         }
@@ -49,7 +49,7 @@ impl PhoneSystemClient {
     ///
     /// Retrieve a paginated list of active phone numbers for a specific location. Supports filtering, pagination, and optional exclusion of number pool assignments.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`](builders::ActiveNumbers) ([`page_size`](builders::ActiveNumbers::page_size), [`page`](builders::ActiveNumbers::page), [`search_filter`](builders::ActiveNumbers::search_filter), [`skip_number_pool`](builders::ActiveNumbers::skip_number_pool)), then `.send().await` it.
+    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`](builders::phone_numbers::ActiveNumbers) ([`page_size`](builders::phone_numbers::ActiveNumbers::page_size), [`page`](builders::phone_numbers::ActiveNumbers::page), [`search_filter`](builders::phone_numbers::ActiveNumbers::search_filter), [`skip_number_pool`](builders::phone_numbers::ActiveNumbers::skip_number_pool)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -61,8 +61,8 @@ impl PhoneSystemClient {
     pub fn active_numbers(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::ActiveNumbers {
-        builders::ActiveNumbers {
+    ) -> builders::phone_numbers::ActiveNumbers {
+        builders::phone_numbers::ActiveNumbers {
             client: self.client.clone(),
             location_id: location_id.into(),
             page_size: None,
@@ -76,7 +76,7 @@ impl PhoneSystemClient {
     ///
     /// Search for available phone numbers to purchase for a specific location. Supports filtering by number pattern, type, and capabilities.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`country_code`](builders::AvailableNumbers::country_code) on the returned [`AvailableNumbers`](builders::AvailableNumbers) and any optional inputs ([`number_types`](builders::AvailableNumbers::number_types), [`first_part`](builders::AvailableNumbers::first_part), [`last_part`](builders::AvailableNumbers::last_part), [`anywhere`](builders::AvailableNumbers::anywhere), [`sms_enabled`](builders::AvailableNumbers::sms_enabled), [`mms_enabled`](builders::AvailableNumbers::mms_enabled), [`voice_enabled`](builders::AvailableNumbers::voice_enabled)), then `.send().await` it (it has no `send` before).
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`country_code`](builders::phone_numbers::AvailableNumbers::country_code) on the returned [`AvailableNumbers`](builders::phone_numbers::AvailableNumbers) and any optional inputs ([`number_types`](builders::phone_numbers::AvailableNumbers::number_types), [`first_part`](builders::phone_numbers::AvailableNumbers::first_part), [`last_part`](builders::phone_numbers::AvailableNumbers::last_part), [`anywhere`](builders::phone_numbers::AvailableNumbers::anywhere), [`sms_enabled`](builders::phone_numbers::AvailableNumbers::sms_enabled), [`mms_enabled`](builders::phone_numbers::AvailableNumbers::mms_enabled), [`voice_enabled`](builders::phone_numbers::AvailableNumbers::voice_enabled)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -88,8 +88,8 @@ impl PhoneSystemClient {
     pub fn available_numbers(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::AvailableNumbers {
-        builders::AvailableNumbers {
+    ) -> builders::phone_numbers::AvailableNumbers {
+        builders::phone_numbers::AvailableNumbers {
             client: self.client.clone(),
             location_id: location_id.into(),
             country_code: None,
@@ -121,8 +121,8 @@ impl PhoneSystemClient {
         &self,
         location_id: impl Into<String>,
         body: types::PurchasePhoneNumberBodyDto,
-    ) -> builders::PurchasePhoneNumber {
-        builders::PurchasePhoneNumber {
+    ) -> builders::phone_numbers::PurchasePhoneNumber {
+        builders::phone_numbers::PurchasePhoneNumber {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,

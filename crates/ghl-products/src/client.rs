@@ -33,13 +33,13 @@ impl ProductsClient {
     ///
     /// The "List Products" API allows to retrieve a paginated list of products. Customize your results by filtering products based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve product information.
     ///
-    /// `GET /products/` (operation `list-invoices`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListInvoices::location_id) on the returned [`ListInvoices`](builders::ListInvoices) and any optional inputs ([`limit`](builders::ListInvoices::limit), [`offset`](builders::ListInvoices::offset), [`search`](builders::ListInvoices::search), [`collection_ids`](builders::ListInvoices::collection_ids), [`collection_slug`](builders::ListInvoices::collection_slug), [`expand`](builders::ListInvoices::expand), [`product_ids`](builders::ListInvoices::product_ids), [`store_id`](builders::ListInvoices::store_id), [`included_in_store`](builders::ListInvoices::included_in_store), [`available_in_store`](builders::ListInvoices::available_in_store), [`sort_order`](builders::ListInvoices::sort_order)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/` (operation `list-invoices`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::ListInvoices::location_id) on the returned [`ListInvoices`](builders::products::ListInvoices) and any optional inputs ([`limit`](builders::products::ListInvoices::limit), [`offset`](builders::products::ListInvoices::offset), [`search`](builders::products::ListInvoices::search), [`collection_ids`](builders::products::ListInvoices::collection_ids), [`collection_slug`](builders::products::ListInvoices::collection_slug), [`expand`](builders::products::ListInvoices::expand), [`product_ids`](builders::products::ListInvoices::product_ids), [`store_id`](builders::products::ListInvoices::store_id), [`included_in_store`](builders::products::ListInvoices::included_in_store), [`available_in_store`](builders::products::ListInvoices::available_in_store), [`sort_order`](builders::products::ListInvoices::sort_order)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_invoices(&self) -> builders::ListInvoices {
-        builders::ListInvoices {
+    pub fn list_invoices(&self) -> builders::products::ListInvoices {
+        builders::products::ListInvoices {
             client: self.client.clone(),
             limit: None,
             offset: None,
@@ -69,8 +69,8 @@ impl ProductsClient {
     pub fn create_product(
         &self,
         body: types::CreateProductDto,
-    ) -> builders::CreateProduct {
-        builders::CreateProduct {
+    ) -> builders::products::CreateProduct {
+        builders::products::CreateProduct {
             client: self.client.clone(),
             body,
         }
@@ -85,8 +85,11 @@ impl ProductsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn bulk_update(&self, body: types::BulkUpdateDto) -> builders::BulkUpdate {
-        builders::BulkUpdate {
+    pub fn bulk_update(
+        &self,
+        body: types::BulkUpdateDto,
+    ) -> builders::products::BulkUpdate {
+        builders::products::BulkUpdate {
             client: self.client.clone(),
             body,
         }
@@ -101,8 +104,11 @@ impl ProductsClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn bulk_edit(&self, body: types::BulkEditRequestDto) -> builders::BulkEdit {
-        builders::BulkEdit {
+    pub fn bulk_edit(
+        &self,
+        body: types::BulkEditRequestDto,
+    ) -> builders::products::BulkEdit {
+        builders::products::BulkEdit {
             client: self.client.clone(),
             body,
         }
@@ -112,13 +118,13 @@ impl ProductsClient {
     ///
     /// Internal API to fetch the Product Collections
     ///
-    /// `GET /products/collections` (operation `get-product-collection`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductCollection::alt_id) and [`alt_type`](builders::GetProductCollection::alt_type) on the returned [`GetProductCollection`](builders::GetProductCollection) and any optional inputs ([`limit`](builders::GetProductCollection::limit), [`offset`](builders::GetProductCollection::offset), [`collection_ids`](builders::GetProductCollection::collection_ids), [`name`](builders::GetProductCollection::name)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/collections` (operation `get-product-collection`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::GetProductCollection::alt_id) and [`alt_type`](builders::collections::GetProductCollection::alt_type) on the returned [`GetProductCollection`](builders::collections::GetProductCollection) and any optional inputs ([`limit`](builders::collections::GetProductCollection::limit), [`offset`](builders::collections::GetProductCollection::offset), [`collection_ids`](builders::collections::GetProductCollection::collection_ids), [`name`](builders::collections::GetProductCollection::name)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_product_collection(&self) -> builders::GetProductCollection {
-        builders::GetProductCollection {
+    pub fn get_product_collection(&self) -> builders::collections::GetProductCollection {
+        builders::collections::GetProductCollection {
             client: self.client.clone(),
             limit: None,
             offset: None,
@@ -142,8 +148,8 @@ impl ProductsClient {
     pub fn create_product_collection(
         &self,
         body: types::CreateProductCollectionsDto,
-    ) -> builders::CreateProductCollection {
-        builders::CreateProductCollection {
+    ) -> builders::collections::CreateProductCollection {
+        builders::collections::CreateProductCollection {
             client: self.client.clone(),
             body,
         }
@@ -153,7 +159,7 @@ impl ProductsClient {
     ///
     /// Delete specific product collection with Id :collectionId
     ///
-    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteProductCollection::alt_id) and [`alt_type`](builders::DeleteProductCollection::alt_type) on the returned [`DeleteProductCollection`](builders::DeleteProductCollection), then `.send().await` it (it has no `send` before).
+    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::DeleteProductCollection::alt_id) and [`alt_type`](builders::collections::DeleteProductCollection::alt_type) on the returned [`DeleteProductCollection`](builders::collections::DeleteProductCollection), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -165,8 +171,8 @@ impl ProductsClient {
     pub fn delete_product_collection(
         &self,
         collection_id: impl Into<String>,
-    ) -> builders::DeleteProductCollection {
-        builders::DeleteProductCollection {
+    ) -> builders::collections::DeleteProductCollection {
+        builders::collections::DeleteProductCollection {
             client: self.client.clone(),
             collection_id: collection_id.into(),
             alt_id: None,
@@ -177,7 +183,7 @@ impl ProductsClient {
 
     /// Get Details about individual product collection
     ///
-    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductCollectionId::alt_id) on the returned [`GetProductCollectionId`](builders::GetProductCollectionId), then `.send().await` it (it has no `send` before).
+    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::GetProductCollectionId::alt_id) on the returned [`GetProductCollectionId`](builders::collections::GetProductCollectionId), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -189,8 +195,8 @@ impl ProductsClient {
     pub fn get_product_collection_id(
         &self,
         collection_id: impl Into<String>,
-    ) -> builders::GetProductCollectionId {
-        builders::GetProductCollectionId {
+    ) -> builders::collections::GetProductCollectionId {
+        builders::collections::GetProductCollectionId {
             client: self.client.clone(),
             collection_id: collection_id.into(),
             alt_id: None,
@@ -215,8 +221,8 @@ impl ProductsClient {
         &self,
         collection_id: impl Into<String>,
         body: types::UpdateProductCollectionsDto,
-    ) -> builders::UpdateProductCollection {
-        builders::UpdateProductCollection {
+    ) -> builders::collections::UpdateProductCollection {
+        builders::collections::UpdateProductCollection {
             client: self.client.clone(),
             collection_id: collection_id.into(),
             body,
@@ -227,13 +233,13 @@ impl ProductsClient {
     ///
     /// The "List Inventory API allows the user to retrieve a paginated list of inventory items. Use this endpoint to fetch details for multiple items in the inventory based on the provided query parameters.
     ///
-    /// `GET /products/inventory` (operation `get-list-inventory`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::GetListInventory::alt_id) and [`alt_type`](builders::GetListInventory::alt_type) on the returned [`GetListInventory`](builders::GetListInventory) and any optional inputs ([`limit`](builders::GetListInventory::limit), [`offset`](builders::GetListInventory::offset), [`search`](builders::GetListInventory::search)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/inventory` (operation `get-list-inventory`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::prices::GetListInventory::alt_id) and [`alt_type`](builders::prices::GetListInventory::alt_type) on the returned [`GetListInventory`](builders::prices::GetListInventory) and any optional inputs ([`limit`](builders::prices::GetListInventory::limit), [`offset`](builders::prices::GetListInventory::offset), [`search`](builders::prices::GetListInventory::search)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_list_inventory(&self) -> builders::GetListInventory {
-        builders::GetListInventory {
+    pub fn get_list_inventory(&self) -> builders::prices::GetListInventory {
+        builders::prices::GetListInventory {
             client: self.client.clone(),
             limit: None,
             offset: None,
@@ -256,8 +262,8 @@ impl ProductsClient {
     pub fn update_inventory(
         &self,
         body: types::UpdateInventoryDto,
-    ) -> builders::UpdateInventory {
-        builders::UpdateInventory {
+    ) -> builders::prices::UpdateInventory {
+        builders::prices::UpdateInventory {
             client: self.client.clone(),
             body,
         }
@@ -267,13 +273,13 @@ impl ProductsClient {
     ///
     /// API to fetch the Product Reviews
     ///
-    /// `GET /products/reviews` (operation `get-product-reviews`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductReviews::alt_id) and [`alt_type`](builders::GetProductReviews::alt_type) on the returned [`GetProductReviews`](builders::GetProductReviews) and any optional inputs ([`limit`](builders::GetProductReviews::limit), [`offset`](builders::GetProductReviews::offset), [`sort_field`](builders::GetProductReviews::sort_field), [`sort_order`](builders::GetProductReviews::sort_order), [`rating`](builders::GetProductReviews::rating), [`start_date`](builders::GetProductReviews::start_date), [`end_date`](builders::GetProductReviews::end_date), [`product_id`](builders::GetProductReviews::product_id), [`store_id`](builders::GetProductReviews::store_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/reviews` (operation `get-product-reviews`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::GetProductReviews::alt_id) and [`alt_type`](builders::reviews::GetProductReviews::alt_type) on the returned [`GetProductReviews`](builders::reviews::GetProductReviews) and any optional inputs ([`limit`](builders::reviews::GetProductReviews::limit), [`offset`](builders::reviews::GetProductReviews::offset), [`sort_field`](builders::reviews::GetProductReviews::sort_field), [`sort_order`](builders::reviews::GetProductReviews::sort_order), [`rating`](builders::reviews::GetProductReviews::rating), [`start_date`](builders::reviews::GetProductReviews::start_date), [`end_date`](builders::reviews::GetProductReviews::end_date), [`product_id`](builders::reviews::GetProductReviews::product_id), [`store_id`](builders::reviews::GetProductReviews::store_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_product_reviews(&self) -> builders::GetProductReviews {
-        builders::GetProductReviews {
+    pub fn get_product_reviews(&self) -> builders::reviews::GetProductReviews {
+        builders::reviews::GetProductReviews {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -302,8 +308,8 @@ impl ProductsClient {
     pub fn bulk_update_product_review(
         &self,
         body: types::UpdateProductReviewsDto,
-    ) -> builders::BulkUpdateProductReview {
-        builders::BulkUpdateProductReview {
+    ) -> builders::reviews::BulkUpdateProductReview {
+        builders::reviews::BulkUpdateProductReview {
             client: self.client.clone(),
             body,
         }
@@ -313,13 +319,13 @@ impl ProductsClient {
     ///
     /// API to fetch the Review Count as per status
     ///
-    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetReviewsCount::alt_id) and [`alt_type`](builders::GetReviewsCount::alt_type) on the returned [`GetReviewsCount`](builders::GetReviewsCount) and any optional inputs ([`rating`](builders::GetReviewsCount::rating), [`start_date`](builders::GetReviewsCount::start_date), [`end_date`](builders::GetReviewsCount::end_date), [`product_id`](builders::GetReviewsCount::product_id), [`store_id`](builders::GetReviewsCount::store_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::GetReviewsCount::alt_id) and [`alt_type`](builders::reviews::GetReviewsCount::alt_type) on the returned [`GetReviewsCount`](builders::reviews::GetReviewsCount) and any optional inputs ([`rating`](builders::reviews::GetReviewsCount::rating), [`start_date`](builders::reviews::GetReviewsCount::start_date), [`end_date`](builders::reviews::GetReviewsCount::end_date), [`product_id`](builders::reviews::GetReviewsCount::product_id), [`store_id`](builders::reviews::GetReviewsCount::store_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_reviews_count(&self) -> builders::GetReviewsCount {
-        builders::GetReviewsCount {
+    pub fn get_reviews_count(&self) -> builders::reviews::GetReviewsCount {
+        builders::reviews::GetReviewsCount {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -336,7 +342,7 @@ impl ProductsClient {
     ///
     /// Delete specific product review
     ///
-    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteProductReview::alt_id), [`alt_type`](builders::DeleteProductReview::alt_type) and [`product_id`](builders::DeleteProductReview::product_id) on the returned [`DeleteProductReview`](builders::DeleteProductReview), then `.send().await` it (it has no `send` before).
+    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::DeleteProductReview::alt_id), [`alt_type`](builders::reviews::DeleteProductReview::alt_type) and [`product_id`](builders::reviews::DeleteProductReview::product_id) on the returned [`DeleteProductReview`](builders::reviews::DeleteProductReview), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -348,8 +354,8 @@ impl ProductsClient {
     pub fn delete_product_review(
         &self,
         review_id: impl Into<String>,
-    ) -> builders::DeleteProductReview {
-        builders::DeleteProductReview {
+    ) -> builders::reviews::DeleteProductReview {
+        builders::reviews::DeleteProductReview {
             client: self.client.clone(),
             review_id: review_id.into(),
             alt_id: None,
@@ -376,8 +382,8 @@ impl ProductsClient {
         &self,
         review_id: impl Into<String>,
         body: types::UpdateProductReviewDto,
-    ) -> builders::UpdateProductReview {
-        builders::UpdateProductReview {
+    ) -> builders::reviews::UpdateProductReview {
+        builders::reviews::UpdateProductReview {
             client: self.client.clone(),
             review_id: review_id.into(),
             body,
@@ -401,8 +407,8 @@ impl ProductsClient {
         &self,
         store_id: impl Into<String>,
         body: types::UpdateProductStoreDto,
-    ) -> builders::UpdateStoreStatus {
-        builders::UpdateStoreStatus {
+    ) -> builders::store::UpdateStoreStatus {
+        builders::store::UpdateStoreStatus {
             client: self.client.clone(),
             store_id: store_id.into(),
             body,
@@ -426,8 +432,8 @@ impl ProductsClient {
         &self,
         store_id: impl Into<String>,
         body: types::UpdateDisplayPriorityBodyDto,
-    ) -> builders::UpdateDisplayPriority {
-        builders::UpdateDisplayPriority {
+    ) -> builders::store::UpdateDisplayPriority {
+        builders::store::UpdateDisplayPriority {
             client: self.client.clone(),
             store_id: store_id.into(),
             body,
@@ -438,7 +444,7 @@ impl ProductsClient {
     ///
     /// API to fetch the total number of products, included in the store, and excluded from the store and other stats
     ///
-    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetProductStoreStats::alt_id) and [`alt_type`](builders::GetProductStoreStats::alt_type) on the returned [`GetProductStoreStats`](builders::GetProductStoreStats) and any optional inputs ([`search`](builders::GetProductStoreStats::search), [`collection_ids`](builders::GetProductStoreStats::collection_ids)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::store::GetProductStoreStats::alt_id) and [`alt_type`](builders::store::GetProductStoreStats::alt_type) on the returned [`GetProductStoreStats`](builders::store::GetProductStoreStats) and any optional inputs ([`search`](builders::store::GetProductStoreStats::search), [`collection_ids`](builders::store::GetProductStoreStats::collection_ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -450,8 +456,8 @@ impl ProductsClient {
     pub fn get_product_store_stats(
         &self,
         store_id: impl Into<String>,
-    ) -> builders::GetProductStoreStats {
-        builders::GetProductStoreStats {
+    ) -> builders::store::GetProductStoreStats {
+        builders::store::GetProductStoreStats {
             client: self.client.clone(),
             store_id: store_id.into(),
             alt_id: None,
@@ -466,7 +472,7 @@ impl ProductsClient {
     ///
     /// The "Delete Product by ID" API allows deleting a specific product using its unique identifier. Use this endpoint to remove a product from the system.
     ///
-    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::DeleteProductById::location_id) on the returned [`DeleteProductById`](builders::DeleteProductById) and any optional inputs ([`send_wishlist_status`](builders::DeleteProductById::send_wishlist_status)), then `.send().await` it (it has no `send` before).
+    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::DeleteProductById::location_id) on the returned [`DeleteProductById`](builders::products::DeleteProductById) and any optional inputs ([`send_wishlist_status`](builders::products::DeleteProductById::send_wishlist_status)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -478,8 +484,8 @@ impl ProductsClient {
     pub fn delete_product_by_id(
         &self,
         product_id: impl Into<String>,
-    ) -> builders::DeleteProductById {
-        builders::DeleteProductById {
+    ) -> builders::products::DeleteProductById {
+        builders::products::DeleteProductById {
             client: self.client.clone(),
             product_id: product_id.into(),
             location_id: None,
@@ -492,7 +498,7 @@ impl ProductsClient {
     ///
     /// The "Get Product by ID" API allows to retrieve information for a specific product using its unique identifier. Use this endpoint to fetch details for a single product based on the provided product ID.
     ///
-    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::GetProductById::location_id) on the returned [`GetProductById`](builders::GetProductById) and any optional inputs ([`send_wishlist_status`](builders::GetProductById::send_wishlist_status)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::GetProductById::location_id) on the returned [`GetProductById`](builders::products::GetProductById) and any optional inputs ([`send_wishlist_status`](builders::products::GetProductById::send_wishlist_status)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -504,8 +510,8 @@ impl ProductsClient {
     pub fn get_product_by_id(
         &self,
         product_id: impl Into<String>,
-    ) -> builders::GetProductById {
-        builders::GetProductById {
+    ) -> builders::products::GetProductById {
+        builders::products::GetProductById {
             client: self.client.clone(),
             product_id: product_id.into(),
             location_id: None,
@@ -531,8 +537,8 @@ impl ProductsClient {
         &self,
         product_id: impl Into<String>,
         body: types::UpdateProductDto,
-    ) -> builders::UpdateProductById {
-        builders::UpdateProductById {
+    ) -> builders::products::UpdateProductById {
+        builders::products::UpdateProductById {
             client: self.client.clone(),
             product_id: product_id.into(),
             body,
@@ -543,7 +549,7 @@ impl ProductsClient {
     ///
     /// The "List Prices for a Product" API allows retrieving a paginated list of prices associated with a specific product. Customize your results by filtering prices or paginate through the list using the provided query parameters.
     ///
-    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListPricesForProduct::location_id) on the returned [`ListPricesForProduct`](builders::ListPricesForProduct) and any optional inputs ([`limit`](builders::ListPricesForProduct::limit), [`offset`](builders::ListPricesForProduct::offset), [`ids`](builders::ListPricesForProduct::ids)), then `.send().await` it (it has no `send` before).
+    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::ListPricesForProduct::location_id) on the returned [`ListPricesForProduct`](builders::prices::ListPricesForProduct) and any optional inputs ([`limit`](builders::prices::ListPricesForProduct::limit), [`offset`](builders::prices::ListPricesForProduct::offset), [`ids`](builders::prices::ListPricesForProduct::ids)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -555,8 +561,8 @@ impl ProductsClient {
     pub fn list_prices_for_product(
         &self,
         product_id: impl Into<String>,
-    ) -> builders::ListPricesForProduct {
-        builders::ListPricesForProduct {
+    ) -> builders::prices::ListPricesForProduct {
+        builders::prices::ListPricesForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             limit: None,
@@ -584,8 +590,8 @@ impl ProductsClient {
         &self,
         product_id: impl Into<String>,
         body: types::CreatePriceDto,
-    ) -> builders::CreatePriceForProduct {
-        builders::CreatePriceForProduct {
+    ) -> builders::prices::CreatePriceForProduct {
+        builders::prices::CreatePriceForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             body,
@@ -596,7 +602,7 @@ impl ProductsClient {
     ///
     /// The "Delete Price by ID for a Product" API allows deleting a specific price associated with a particular product using its unique identifier. Use this endpoint to remove a price from the system.
     ///
-    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::DeletePriceByIdForProduct::location_id) on the returned [`DeletePriceByIdForProduct`](builders::DeletePriceByIdForProduct), then `.send().await` it (it has no `send` before).
+    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::DeletePriceByIdForProduct::location_id) on the returned [`DeletePriceByIdForProduct`](builders::prices::DeletePriceByIdForProduct), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -610,8 +616,8 @@ impl ProductsClient {
         &self,
         product_id: impl Into<String>,
         price_id: impl Into<String>,
-    ) -> builders::DeletePriceByIdForProduct {
-        builders::DeletePriceByIdForProduct {
+    ) -> builders::prices::DeletePriceByIdForProduct {
+        builders::prices::DeletePriceByIdForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             price_id: price_id.into(),
@@ -624,7 +630,7 @@ impl ProductsClient {
     ///
     /// The "Get Price by ID for a Product" API allows retrieving information for a specific price associated with a particular product using its unique identifier. Use this endpoint to fetch details for a single price based on the provided price ID and product ID.
     ///
-    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::GetPriceByIdForProduct::location_id) on the returned [`GetPriceByIdForProduct`](builders::GetPriceByIdForProduct), then `.send().await` it (it has no `send` before).
+    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::GetPriceByIdForProduct::location_id) on the returned [`GetPriceByIdForProduct`](builders::prices::GetPriceByIdForProduct), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -638,8 +644,8 @@ impl ProductsClient {
         &self,
         product_id: impl Into<String>,
         price_id: impl Into<String>,
-    ) -> builders::GetPriceByIdForProduct {
-        builders::GetPriceByIdForProduct {
+    ) -> builders::prices::GetPriceByIdForProduct {
+        builders::prices::GetPriceByIdForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             price_id: price_id.into(),
@@ -667,8 +673,8 @@ impl ProductsClient {
         product_id: impl Into<String>,
         price_id: impl Into<String>,
         body: types::UpdatePriceDto,
-    ) -> builders::UpdatePriceByIdForProduct {
-        builders::UpdatePriceByIdForProduct {
+    ) -> builders::prices::UpdatePriceByIdForProduct {
+        builders::prices::UpdatePriceByIdForProduct {
             client: self.client.clone(),
             product_id: product_id.into(),
             price_id: price_id.into(),

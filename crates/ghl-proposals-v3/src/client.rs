@@ -33,13 +33,15 @@ impl ProposalsV3Client {
     ///
     /// List documents for a location
     ///
-    /// `GET /proposals/document` (operation `list-documents-contracts`, API version `v3`). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListDocumentsContracts::location_id) on the returned [`ListDocumentsContracts`](builders::ListDocumentsContracts) and any optional inputs ([`status`](builders::ListDocumentsContracts::status), [`payment_status`](builders::ListDocumentsContracts::payment_status), [`limit`](builders::ListDocumentsContracts::limit), [`skip`](builders::ListDocumentsContracts::skip), [`query`](builders::ListDocumentsContracts::query), [`date_from`](builders::ListDocumentsContracts::date_from), [`date_to`](builders::ListDocumentsContracts::date_to)), then `.send().await` it (it has no `send` before).
+    /// `GET /proposals/document` (operation `list-documents-contracts`, API version `v3`). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::documents::ListDocumentsContracts::location_id) on the returned [`ListDocumentsContracts`](builders::documents::ListDocumentsContracts) and any optional inputs ([`status`](builders::documents::ListDocumentsContracts::status), [`payment_status`](builders::documents::ListDocumentsContracts::payment_status), [`limit`](builders::documents::ListDocumentsContracts::limit), [`skip`](builders::documents::ListDocumentsContracts::skip), [`query`](builders::documents::ListDocumentsContracts::query), [`date_from`](builders::documents::ListDocumentsContracts::date_from), [`date_to`](builders::documents::ListDocumentsContracts::date_to)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
-    pub fn list_documents_contracts(&self) -> builders::ListDocumentsContracts {
-        builders::ListDocumentsContracts {
+    pub fn list_documents_contracts(
+        &self,
+    ) -> builders::documents::ListDocumentsContracts {
+        builders::documents::ListDocumentsContracts {
             client: self.client.clone(),
             location_id: None,
             status: None,
@@ -65,8 +67,8 @@ impl ProposalsV3Client {
     pub fn send_documents_contracts(
         &self,
         body: types::SendDocumentDto,
-    ) -> builders::SendDocumentsContracts {
-        builders::SendDocumentsContracts {
+    ) -> builders::documents::SendDocumentsContracts {
+        builders::documents::SendDocumentsContracts {
             client: self.client.clone(),
             body,
         }
@@ -76,15 +78,15 @@ impl ProposalsV3Client {
     ///
     /// List document contract templates for a location
     ///
-    /// `GET /proposals/templates` (operation `list-documents-contracts-templates`, API version `v3`). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::ListDocumentsContractsTemplates::location_id) on the returned [`ListDocumentsContractsTemplates`](builders::ListDocumentsContractsTemplates) and any optional inputs ([`date_from`](builders::ListDocumentsContractsTemplates::date_from), [`date_to`](builders::ListDocumentsContractsTemplates::date_to), [`type_`](builders::ListDocumentsContractsTemplates::type_), [`name`](builders::ListDocumentsContractsTemplates::name), [`is_public_document`](builders::ListDocumentsContractsTemplates::is_public_document), [`user_id`](builders::ListDocumentsContractsTemplates::user_id), [`limit`](builders::ListDocumentsContractsTemplates::limit), [`skip`](builders::ListDocumentsContractsTemplates::skip)), then `.send().await` it (it has no `send` before).
+    /// `GET /proposals/templates` (operation `list-documents-contracts-templates`, API version `v3`). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::templates::ListDocumentsContractsTemplates::location_id) on the returned [`ListDocumentsContractsTemplates`](builders::templates::ListDocumentsContractsTemplates) and any optional inputs ([`date_from`](builders::templates::ListDocumentsContractsTemplates::date_from), [`date_to`](builders::templates::ListDocumentsContractsTemplates::date_to), [`type_`](builders::templates::ListDocumentsContractsTemplates::type_), [`name`](builders::templates::ListDocumentsContractsTemplates::name), [`is_public_document`](builders::templates::ListDocumentsContractsTemplates::is_public_document), [`user_id`](builders::templates::ListDocumentsContractsTemplates::user_id), [`limit`](builders::templates::ListDocumentsContractsTemplates::limit), [`skip`](builders::templates::ListDocumentsContractsTemplates::skip)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`.
     pub fn list_documents_contracts_templates(
         &self,
-    ) -> builders::ListDocumentsContractsTemplates {
-        builders::ListDocumentsContractsTemplates {
+    ) -> builders::templates::ListDocumentsContractsTemplates {
+        builders::templates::ListDocumentsContractsTemplates {
             client: self.client.clone(),
             location_id: None,
             date_from: None,
@@ -111,8 +113,8 @@ impl ProposalsV3Client {
     pub fn send_documents_contracts_template(
         &self,
         body: types::SendDocumentFromPublicApiBodyDto,
-    ) -> builders::SendDocumentsContractsTemplate {
-        builders::SendDocumentsContractsTemplate {
+    ) -> builders::templates::SendDocumentsContractsTemplate {
+        builders::templates::SendDocumentsContractsTemplate {
             client: self.client.clone(),
             body,
         }

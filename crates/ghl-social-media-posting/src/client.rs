@@ -58,13 +58,13 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::StartFacebookOauth::location_id) and [`user_id`](builders::StartFacebookOauth::user_id) on the returned [`StartFacebookOauth`](builders::StartFacebookOauth) and any optional inputs ([`page`](builders::StartFacebookOauth::page), [`reconnect`](builders::StartFacebookOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_facebook::StartFacebookOauth::location_id) and [`user_id`](builders::oauth_facebook::StartFacebookOauth::user_id) on the returned [`StartFacebookOauth`](builders::oauth_facebook::StartFacebookOauth) and any optional inputs ([`page`](builders::oauth_facebook::StartFacebookOauth::page), [`reconnect`](builders::oauth_facebook::StartFacebookOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_facebook_oauth(&self) -> builders::StartFacebookOauth {
-        builders::StartFacebookOauth {
+    pub fn start_facebook_oauth(&self) -> builders::oauth_facebook::StartFacebookOauth {
+        builders::oauth_facebook::StartFacebookOauth {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -103,13 +103,13 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartGoogleOauth::location_id) and [`user_id`](builders::StartGoogleOauth::user_id) on the returned [`StartGoogleOauth`](builders::StartGoogleOauth) and any optional inputs ([`page`](builders::StartGoogleOauth::page), [`reconnect`](builders::StartGoogleOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_google::StartGoogleOauth::location_id) and [`user_id`](builders::oauth_google::StartGoogleOauth::user_id) on the returned [`StartGoogleOauth`](builders::oauth_google::StartGoogleOauth) and any optional inputs ([`page`](builders::oauth_google::StartGoogleOauth::page), [`reconnect`](builders::oauth_google::StartGoogleOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_google_oauth(&self) -> builders::StartGoogleOauth {
-        builders::StartGoogleOauth {
+    pub fn start_google_oauth(&self) -> builders::oauth_google::StartGoogleOauth {
+        builders::oauth_google::StartGoogleOauth {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -148,13 +148,15 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartInstagramOauth::location_id) and [`user_id`](builders::StartInstagramOauth::user_id) on the returned [`StartInstagramOauth`](builders::StartInstagramOauth) and any optional inputs ([`page`](builders::StartInstagramOauth::page), [`reconnect`](builders::StartInstagramOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_instagram::StartInstagramOauth::location_id) and [`user_id`](builders::oauth_instagram::StartInstagramOauth::user_id) on the returned [`StartInstagramOauth`](builders::oauth_instagram::StartInstagramOauth) and any optional inputs ([`page`](builders::oauth_instagram::StartInstagramOauth::page), [`reconnect`](builders::oauth_instagram::StartInstagramOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_instagram_oauth(&self) -> builders::StartInstagramOauth {
-        builders::StartInstagramOauth {
+    pub fn start_instagram_oauth(
+        &self,
+    ) -> builders::oauth_instagram::StartInstagramOauth {
+        builders::oauth_instagram::StartInstagramOauth {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -193,13 +195,13 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::StartLinkedinOauth::location_id) and [`user_id`](builders::StartLinkedinOauth::user_id) on the returned [`StartLinkedinOauth`](builders::StartLinkedinOauth) and any optional inputs ([`page`](builders::StartLinkedinOauth::page), [`reconnect`](builders::StartLinkedinOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_linked_in::StartLinkedinOauth::location_id) and [`user_id`](builders::oauth_linked_in::StartLinkedinOauth::user_id) on the returned [`StartLinkedinOauth`](builders::oauth_linked_in::StartLinkedinOauth) and any optional inputs ([`page`](builders::oauth_linked_in::StartLinkedinOauth::page), [`reconnect`](builders::oauth_linked_in::StartLinkedinOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_linkedin_oauth(&self) -> builders::StartLinkedinOauth {
-        builders::StartLinkedinOauth {
+    pub fn start_linkedin_oauth(&self) -> builders::oauth_linked_in::StartLinkedinOauth {
+        builders::oauth_linked_in::StartLinkedinOauth {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -238,13 +240,15 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartTiktokBusinessOauth::location_id) and [`user_id`](builders::StartTiktokBusinessOauth::user_id) on the returned [`StartTiktokBusinessOauth`](builders::StartTiktokBusinessOauth) and any optional inputs ([`page`](builders::StartTiktokBusinessOauth::page), [`reconnect`](builders::StartTiktokBusinessOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::user_id) on the returned [`StartTiktokBusinessOauth`](builders::oauth_tiktok::StartTiktokBusinessOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokBusinessOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokBusinessOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_tiktok_business_oauth(&self) -> builders::StartTiktokBusinessOauth {
-        builders::StartTiktokBusinessOauth {
+    pub fn start_tiktok_business_oauth(
+        &self,
+    ) -> builders::oauth_tiktok::StartTiktokBusinessOauth {
+        builders::oauth_tiktok::StartTiktokBusinessOauth {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -283,13 +287,13 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartTiktokOauth::location_id) and [`user_id`](builders::StartTiktokOauth::user_id) on the returned [`StartTiktokOauth`](builders::StartTiktokOauth) and any optional inputs ([`page`](builders::StartTiktokOauth::page), [`reconnect`](builders::StartTiktokOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokOauth::user_id) on the returned [`StartTiktokOauth`](builders::oauth_tiktok::StartTiktokOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn start_tiktok_oauth(&self) -> builders::StartTiktokOauth {
-        builders::StartTiktokOauth {
+    pub fn start_tiktok_oauth(&self) -> builders::oauth_tiktok::StartTiktokOauth {
+        builders::oauth_tiktok::StartTiktokOauth {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -318,14 +322,14 @@ impl SocialMediaPostingClient {
     ///   <span><strong>As of December 4, 2024, X (formerly Twitter) is no longer supported. We apologise for any inconvenience.</strong></span>
     /// </div></div>
     ///
-    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::StartTwitterOauth::location_id) and [`user_id`](builders::StartTwitterOauth::user_id) on the returned [`StartTwitterOauth`](builders::StartTwitterOauth) and any optional inputs ([`page`](builders::StartTwitterOauth::page), [`reconnect`](builders::StartTwitterOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_twitter::StartTwitterOauth::location_id) and [`user_id`](builders::oauth_twitter::StartTwitterOauth::user_id) on the returned [`StartTwitterOauth`](builders::oauth_twitter::StartTwitterOauth) and any optional inputs ([`page`](builders::oauth_twitter::StartTwitterOauth::page), [`reconnect`](builders::oauth_twitter::StartTwitterOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn start_twitter_oauth(&self) -> builders::StartTwitterOauth {
-        builders::StartTwitterOauth {
+    pub fn start_twitter_oauth(&self) -> builders::oauth_twitter::StartTwitterOauth {
+        builders::oauth_twitter::StartTwitterOauth {
             client: self.client.clone(),
             location_id: None,
             user_id: None,
@@ -351,8 +355,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         account_id: impl Into<String>,
-    ) -> builders::GetFacebookPageGroup {
-        builders::GetFacebookPageGroup {
+    ) -> builders::oauth_facebook::GetFacebookPageGroup {
+        builders::oauth_facebook::GetFacebookPageGroup {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -376,8 +380,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         account_id: impl Into<String>,
         body: types::AttachFbAccountDto,
-    ) -> builders::AttachFacebookPageGroup {
-        builders::AttachFacebookPageGroup {
+    ) -> builders::oauth_facebook::AttachFacebookPageGroup {
+        builders::oauth_facebook::AttachFacebookPageGroup {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -401,8 +405,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         account_id: impl Into<String>,
-    ) -> builders::GetGoogleLocations {
-        builders::GetGoogleLocations {
+    ) -> builders::oauth_google::GetGoogleLocations {
+        builders::oauth_google::GetGoogleLocations {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -426,8 +430,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         account_id: impl Into<String>,
         body: types::AttachGmbLocationDto,
-    ) -> builders::SetGoogleLocations {
-        builders::SetGoogleLocations {
+    ) -> builders::oauth_google::SetGoogleLocations {
+        builders::oauth_google::SetGoogleLocations {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -451,8 +455,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         account_id: impl Into<String>,
-    ) -> builders::GetInstagramPageGroup {
-        builders::GetInstagramPageGroup {
+    ) -> builders::oauth_instagram::GetInstagramPageGroup {
+        builders::oauth_instagram::GetInstagramPageGroup {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -476,8 +480,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         account_id: impl Into<String>,
         body: types::AttachIgAccountDto,
-    ) -> builders::AttachInstagramPageGroup {
-        builders::AttachInstagramPageGroup {
+    ) -> builders::oauth_instagram::AttachInstagramPageGroup {
+        builders::oauth_instagram::AttachInstagramPageGroup {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -501,8 +505,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         account_id: impl Into<String>,
-    ) -> builders::GetLinkedinPageProfile {
-        builders::GetLinkedinPageProfile {
+    ) -> builders::oauth_linked_in::GetLinkedinPageProfile {
+        builders::oauth_linked_in::GetLinkedinPageProfile {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -526,8 +530,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         account_id: impl Into<String>,
         body: types::AttachLinkedinAccountDto,
-    ) -> builders::AttachLinkedinPageProfile {
-        builders::AttachLinkedinPageProfile {
+    ) -> builders::oauth_linked_in::AttachLinkedinPageProfile {
+        builders::oauth_linked_in::AttachLinkedinPageProfile {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -551,8 +555,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         account_id: impl Into<String>,
-    ) -> builders::GetTiktokBusinessProfile {
-        builders::GetTiktokBusinessProfile {
+    ) -> builders::oauth_tiktok::GetTiktokBusinessProfile {
+        builders::oauth_tiktok::GetTiktokBusinessProfile {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -575,8 +579,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         account_id: impl Into<String>,
-    ) -> builders::GetTiktokProfile {
-        builders::GetTiktokProfile {
+    ) -> builders::oauth_tiktok::GetTiktokProfile {
+        builders::oauth_tiktok::GetTiktokProfile {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -600,8 +604,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         account_id: impl Into<String>,
         body: types::AttachTiktokAccountDto,
-    ) -> builders::AttachTiktokProfile {
-        builders::AttachTiktokProfile {
+    ) -> builders::oauth_tiktok::AttachTiktokProfile {
+        builders::oauth_tiktok::AttachTiktokProfile {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -643,8 +647,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         account_id: impl Into<String>,
-    ) -> builders::GetTwitterProfile {
-        builders::GetTwitterProfile {
+    ) -> builders::oauth_twitter::GetTwitterProfile {
+        builders::oauth_twitter::GetTwitterProfile {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -686,8 +690,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         account_id: impl Into<String>,
         body: types::AttachTwitterAccountDto,
-    ) -> builders::AttachTwitterProfile {
-        builders::AttachTwitterProfile {
+    ) -> builders::oauth_twitter::AttachTwitterProfile {
+        builders::oauth_twitter::AttachTwitterProfile {
             client: self.client.clone(),
             location_id: location_id.into(),
             account_id: account_id.into(),
@@ -699,13 +703,15 @@ impl SocialMediaPostingClient {
     ///
     /// Retrieve analytics data for multiple social media accounts. Provides metrics for the last 7 days with comparison to the previous 7 days. Supports filtering by platforms and specific connected accounts.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`). Set the required [`location_id`](builders::GetSocialMediaStatistics::location_id) on the returned [`GetSocialMediaStatistics`](builders::GetSocialMediaStatistics) and any optional inputs ([`body`](builders::GetSocialMediaStatistics::body)), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`). Set the required [`location_id`](builders::statistics::GetSocialMediaStatistics::location_id) on the returned [`GetSocialMediaStatistics`](builders::statistics::GetSocialMediaStatistics) and any optional inputs ([`body`](builders::statistics::GetSocialMediaStatistics::body)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_social_media_statistics(&self) -> builders::GetSocialMediaStatistics {
-        builders::GetSocialMediaStatistics {
+    pub fn get_social_media_statistics(
+        &self,
+    ) -> builders::statistics::GetSocialMediaStatistics {
+        builders::statistics::GetSocialMediaStatistics {
             client: self.client.clone(),
             location_id: None,
             body: None,
@@ -726,8 +732,11 @@ impl SocialMediaPostingClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_accounts(&self, location_id: impl Into<String>) -> builders::GetAccounts {
-        builders::GetAccounts {
+    pub fn get_accounts(
+        &self,
+        location_id: impl Into<String>,
+    ) -> builders::account::GetAccounts {
+        builders::account::GetAccounts {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -737,7 +746,7 @@ impl SocialMediaPostingClient {
     ///
     /// Delete account and account from group
     ///
-    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::DeleteAccount) ([`company_id`](builders::DeleteAccount::company_id), [`user_id`](builders::DeleteAccount::user_id)), then `.send().await` it.
+    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::account::DeleteAccount) ([`company_id`](builders::account::DeleteAccount::company_id), [`user_id`](builders::account::DeleteAccount::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -751,8 +760,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteAccount {
-        builders::DeleteAccount {
+    ) -> builders::account::DeleteAccount {
+        builders::account::DeleteAccount {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -763,7 +772,7 @@ impl SocialMediaPostingClient {
 
     /// Get categories by location id
     ///
-    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `2021-07-28`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::GetCategoriesLocationId) ([`search_text`](builders::GetCategoriesLocationId::search_text), [`limit`](builders::GetCategoriesLocationId::limit), [`skip`](builders::GetCategoriesLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `2021-07-28`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::category::GetCategoriesLocationId) ([`search_text`](builders::category::GetCategoriesLocationId::search_text), [`limit`](builders::category::GetCategoriesLocationId::limit), [`skip`](builders::category::GetCategoriesLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -775,8 +784,8 @@ impl SocialMediaPostingClient {
     pub fn get_categories_location_id(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetCategoriesLocationId {
-        builders::GetCategoriesLocationId {
+    ) -> builders::category::GetCategoriesLocationId {
+        builders::category::GetCategoriesLocationId {
             client: self.client.clone(),
             location_id: location_id.into(),
             search_text: None,
@@ -801,8 +810,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCategory {
-        builders::GetCategory {
+    ) -> builders::category::GetCategory {
+        builders::category::GetCategory {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -811,7 +820,7 @@ impl SocialMediaPostingClient {
 
     /// Get Upload Status
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetUploadStatus`](builders::GetUploadStatus) ([`skip`](builders::GetUploadStatus::skip), [`limit`](builders::GetUploadStatus::limit), [`include_users`](builders::GetUploadStatus::include_users), [`user_id`](builders::GetUploadStatus::user_id)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`user_id`](builders::csv::GetUploadStatus::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -823,8 +832,8 @@ impl SocialMediaPostingClient {
     pub fn get_upload_status(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetUploadStatus {
-        builders::GetUploadStatus {
+    ) -> builders::csv::GetUploadStatus {
+        builders::csv::GetUploadStatus {
             client: self.client.clone(),
             location_id: location_id.into(),
             skip: None,
@@ -849,8 +858,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         body: types::UploadCsvDto,
-    ) -> builders::UploadCsv {
-        builders::UploadCsv {
+    ) -> builders::csv::UploadCsv {
+        builders::csv::UploadCsv {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -874,8 +883,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         csv_id: impl Into<String>,
         post_id: impl Into<String>,
-    ) -> builders::DeleteCsvPost {
-        builders::DeleteCsvPost {
+    ) -> builders::csv::DeleteCsvPost {
+        builders::csv::DeleteCsvPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             csv_id: csv_id.into(),
@@ -898,8 +907,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteCsv {
-        builders::DeleteCsv {
+    ) -> builders::csv::DeleteCsv {
+        builders::csv::DeleteCsv {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -908,7 +917,7 @@ impl SocialMediaPostingClient {
 
     /// Get CSV Post
     ///
-    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::GetCsvPost) ([`skip`](builders::GetCsvPost::skip), [`limit`](builders::GetCsvPost::limit)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::csv::GetCsvPost) ([`skip`](builders::csv::GetCsvPost::skip), [`limit`](builders::csv::GetCsvPost::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -921,8 +930,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCsvPost {
-        builders::GetCsvPost {
+    ) -> builders::csv::GetCsvPost {
+        builders::csv::GetCsvPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -947,8 +956,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::CsvDefaultDto,
-    ) -> builders::StartCsvFinalize {
-        builders::StartCsvFinalize {
+    ) -> builders::csv::StartCsvFinalize {
+        builders::csv::StartCsvFinalize {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -977,8 +986,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         body: types::CreatePostDto,
-    ) -> builders::CreatePost {
-        builders::CreatePost {
+    ) -> builders::post::CreatePost {
+        builders::post::CreatePost {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1006,8 +1015,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         body: types::DeletePostsDto,
-    ) -> builders::BulkDeleteSocialPlannerPosts {
-        builders::BulkDeleteSocialPlannerPosts {
+    ) -> builders::post::BulkDeleteSocialPlannerPosts {
+        builders::post::BulkDeleteSocialPlannerPosts {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1031,8 +1040,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         body: types::SearchPostDto,
-    ) -> builders::GetPosts {
-        builders::GetPosts {
+    ) -> builders::post::GetPosts {
+        builders::post::GetPosts {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1055,8 +1064,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeletePost {
-        builders::DeletePost {
+    ) -> builders::post::DeletePost {
+        builders::post::DeletePost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1079,8 +1088,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetPost {
-        builders::GetPost {
+    ) -> builders::post::GetPost {
+        builders::post::GetPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1127,8 +1136,8 @@ impl SocialMediaPostingClient {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::CreatePostDto,
-    ) -> builders::EditPost {
-        builders::EditPost {
+    ) -> builders::post::EditPost {
+        builders::post::EditPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1151,8 +1160,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         body: types::SetAccountsDto,
-    ) -> builders::SetAccounts {
-        builders::SetAccounts {
+    ) -> builders::csv::SetAccounts {
+        builders::csv::SetAccounts {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1161,7 +1170,7 @@ impl SocialMediaPostingClient {
 
     /// Get tags by location id
     ///
-    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::GetTagsLocationId) ([`search_text`](builders::GetTagsLocationId::search_text), [`limit`](builders::GetTagsLocationId::limit), [`skip`](builders::GetTagsLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::tag::GetTagsLocationId) ([`search_text`](builders::tag::GetTagsLocationId::search_text), [`limit`](builders::tag::GetTagsLocationId::limit), [`skip`](builders::tag::GetTagsLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1173,8 +1182,8 @@ impl SocialMediaPostingClient {
     pub fn get_tags_location_id(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetTagsLocationId {
-        builders::GetTagsLocationId {
+    ) -> builders::tag::GetTagsLocationId {
+        builders::tag::GetTagsLocationId {
             client: self.client.clone(),
             location_id: location_id.into(),
             search_text: None,
@@ -1198,8 +1207,8 @@ impl SocialMediaPostingClient {
         &self,
         location_id: impl Into<String>,
         body: types::GetTagsByIdsDto,
-    ) -> builders::GetTagsByIds {
-        builders::GetTagsByIds {
+    ) -> builders::tag::GetTagsByIds {
+        builders::tag::GetTagsByIds {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,

@@ -41,8 +41,8 @@ impl SocialPlannerV3Client {
     pub fn create_queue(
         &self,
         body: types::CreateCategoryQueueDto,
-    ) -> builders::CreateQueue {
-        builders::CreateQueue {
+    ) -> builders::category_queue::CreateQueue {
+        builders::category_queue::CreateQueue {
             client: self.client.clone(),
             body,
         }
@@ -52,13 +52,15 @@ impl SocialPlannerV3Client {
     ///
     /// Returns categories with status: "available" (no queue), "in_queue" (active/paused queue), or "draft" (queue in draft).
     ///
-    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchAvailableCategories::location_id) on the returned [`FetchAvailableCategories`](builders::FetchAvailableCategories) and any optional inputs ([`skip`](builders::FetchAvailableCategories::skip), [`limit`](builders::FetchAvailableCategories::limit), [`q`](builders::FetchAvailableCategories::q)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchAvailableCategories::location_id) on the returned [`FetchAvailableCategories`](builders::category_queue::FetchAvailableCategories) and any optional inputs ([`skip`](builders::category_queue::FetchAvailableCategories::skip), [`limit`](builders::category_queue::FetchAvailableCategories::limit), [`q`](builders::category_queue::FetchAvailableCategories::q)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn fetch_available_categories(&self) -> builders::FetchAvailableCategories {
-        builders::FetchAvailableCategories {
+    pub fn fetch_available_categories(
+        &self,
+    ) -> builders::category_queue::FetchAvailableCategories {
+        builders::category_queue::FetchAvailableCategories {
             client: self.client.clone(),
             location_id: None,
             skip: None,
@@ -80,8 +82,8 @@ impl SocialPlannerV3Client {
     pub fn fetch_queues(
         &self,
         body: types::FetchCategoryQueuesDto,
-    ) -> builders::FetchQueues {
-        builders::FetchQueues {
+    ) -> builders::category_queue::FetchQueues {
+        builders::category_queue::FetchQueues {
             client: self.client.clone(),
             body,
         }
@@ -99,8 +101,8 @@ impl SocialPlannerV3Client {
     pub fn fetch_calendar_list(
         &self,
         body: types::CalendarListDto,
-    ) -> builders::FetchCalendarList {
-        builders::FetchCalendarList {
+    ) -> builders::category_queue::FetchCalendarList {
+        builders::category_queue::FetchCalendarList {
             client: self.client.clone(),
             body,
         }
@@ -110,7 +112,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes a post that is currently scheduled and automatically triggers the scheduling of the next available post in the queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCurrentActivePostAndScheduleNext::location_id) on the returned [`DeleteCurrentActivePostAndScheduleNext`](builders::DeleteCurrentActivePostAndScheduleNext), then `.send().await` it (it has no `send` before).
+    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext::location_id) on the returned [`DeleteCurrentActivePostAndScheduleNext`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -118,8 +120,8 @@ impl SocialPlannerV3Client {
     pub fn delete_current_active_post_and_schedule_next(
         &self,
         post_id: impl Into<String>,
-    ) -> builders::DeleteCurrentActivePostAndScheduleNext {
-        builders::DeleteCurrentActivePostAndScheduleNext {
+    ) -> builders::category_queue::DeleteCurrentActivePostAndScheduleNext {
+        builders::category_queue::DeleteCurrentActivePostAndScheduleNext {
             client: self.client.clone(),
             post_id: post_id.into(),
             location_id: None,
@@ -131,7 +133,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves the details of a single category queue by its unique ID. The response includes a count of posts within the queue that have errors.
     ///
-    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::FetchQueueById::location_id) on the returned [`FetchQueueById`](builders::FetchQueueById), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchQueueById::location_id) on the returned [`FetchQueueById`](builders::category_queue::FetchQueueById), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -139,8 +141,8 @@ impl SocialPlannerV3Client {
     pub fn fetch_queue_by_id(
         &self,
         queue_id: impl Into<String>,
-    ) -> builders::FetchQueueById {
-        builders::FetchQueueById {
+    ) -> builders::category_queue::FetchQueueById {
+        builders::category_queue::FetchQueueById {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             location_id: None,
@@ -161,8 +163,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::UpdateCategoryQueueDto,
-    ) -> builders::UpdateQueue {
-        builders::UpdateQueue {
+    ) -> builders::category_queue::UpdateQueue {
+        builders::category_queue::UpdateQueue {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -182,8 +184,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::CreateQueueItemDto,
-    ) -> builders::CreateQueueItem {
-        builders::CreateQueueItem {
+    ) -> builders::category_queue::CreateQueueItem {
+        builders::category_queue::CreateQueueItem {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -203,8 +205,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::EditSessionCalendarDto,
-    ) -> builders::FetchEditSessionCalendar {
-        builders::FetchEditSessionCalendar {
+    ) -> builders::category_queue::FetchEditSessionCalendar {
+        builders::category_queue::FetchEditSessionCalendar {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -224,8 +226,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::DiscardEditSessionDto,
-    ) -> builders::DiscardEditSession {
-        builders::DiscardEditSession {
+    ) -> builders::category_queue::DiscardEditSession {
+        builders::category_queue::DiscardEditSession {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -245,8 +247,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::SaveEditSessionDto,
-    ) -> builders::SaveEditSession {
-        builders::SaveEditSession {
+    ) -> builders::category_queue::SaveEditSession {
+        builders::category_queue::SaveEditSession {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -266,8 +268,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::StartEditSessionDto,
-    ) -> builders::StartEditSession {
-        builders::StartEditSession {
+    ) -> builders::category_queue::StartEditSession {
+        builders::category_queue::StartEditSession {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -287,8 +289,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::FetchQueueItemsDto,
-    ) -> builders::FetchQueueItems {
-        builders::FetchQueueItems {
+    ) -> builders::category_queue::FetchQueueItems {
+        builders::category_queue::FetchQueueItems {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -299,7 +301,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes an item from a specific category queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteQueueItem::location_id) on the returned [`DeleteQueueItem`](builders::DeleteQueueItem) and any optional inputs ([`session_id`](builders::DeleteQueueItem::session_id)), then `.send().await` it (it has no `send` before).
+    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteQueueItem::location_id) on the returned [`DeleteQueueItem`](builders::category_queue::DeleteQueueItem) and any optional inputs ([`session_id`](builders::category_queue::DeleteQueueItem::session_id)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -308,8 +310,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         item_id: impl Into<String>,
-    ) -> builders::DeleteQueueItem {
-        builders::DeleteQueueItem {
+    ) -> builders::category_queue::DeleteQueueItem {
+        builders::category_queue::DeleteQueueItem {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             item_id: item_id.into(),
@@ -333,8 +335,8 @@ impl SocialPlannerV3Client {
         queue_id: impl Into<String>,
         item_id: impl Into<String>,
         body: types::UpdateQueueItemDto,
-    ) -> builders::UpdateQueueItem {
-        builders::UpdateQueueItem {
+    ) -> builders::category_queue::UpdateQueueItem {
+        builders::category_queue::UpdateQueueItem {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             item_id: item_id.into(),
@@ -356,8 +358,8 @@ impl SocialPlannerV3Client {
         queue_id: impl Into<String>,
         item_id: impl Into<String>,
         body: types::CloneQueueItemDto,
-    ) -> builders::CloneQueueItem {
-        builders::CloneQueueItem {
+    ) -> builders::category_queue::CloneQueueItem {
+        builders::category_queue::CloneQueueItem {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             item_id: item_id.into(),
@@ -379,8 +381,8 @@ impl SocialPlannerV3Client {
         queue_id: impl Into<String>,
         item_id: impl Into<String>,
         body: types::ResetQueueItemDto,
-    ) -> builders::ResetQueueItem {
-        builders::ResetQueueItem {
+    ) -> builders::category_queue::ResetQueueItem {
+        builders::category_queue::ResetQueueItem {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             item_id: item_id.into(),
@@ -401,8 +403,8 @@ impl SocialPlannerV3Client {
         &self,
         queue_id: impl Into<String>,
         body: types::FetchSlotsDto,
-    ) -> builders::FetchSlots {
-        builders::FetchSlots {
+    ) -> builders::category_queue::FetchSlots {
+        builders::category_queue::FetchSlots {
             client: self.client.clone(),
             queue_id: queue_id.into(),
             body,
@@ -418,7 +420,7 @@ impl SocialPlannerV3Client {
     /// - `mentions` — supported on **Facebook**, **LinkedIn**, and **Community** only. Ignored on Instagram, TikTok, Bluesky.
     /// - `notifyAllGroupMembers` — supported on **Community** only. When `true`, all group members get a push/in-app notification (equivalent to an `@everyone` broadcast). Independent of the `mentions` array and of `@everyone` text in `content`. Default `false`.
     ///
-    /// `POST /social-media-posting/comments/{platform}` (operation `create-comment`, API version `v3`). Set the required [`location_id`](builders::CreateComment::location_id) on the returned [`CreateComment`](builders::CreateComment), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/comments/{platform}` (operation `create-comment`, API version `v3`). Set the required [`location_id`](builders::comments::CreateComment::location_id) on the returned [`CreateComment`](builders::comments::CreateComment), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -431,8 +433,8 @@ impl SocialPlannerV3Client {
         &self,
         platform: types::CreateCommentPlatform,
         body: types::CommentsCreateBodyDto,
-    ) -> builders::CreateComment {
-        builders::CreateComment {
+    ) -> builders::comments::CreateComment {
+        builders::comments::CreateComment {
             client: self.client.clone(),
             platform,
             location_id: None,
@@ -445,7 +447,7 @@ impl SocialPlannerV3Client {
     ///
     /// Paginated list of comments scoped to a post (`parentId` = postId) or a comment thread (`parentId` = commentId). Use `skip`/`limit` for pagination, `sortBy` for ordering, `originIds` to filter by connected account, and `search` for keyword search.
     ///
-    /// `POST /social-media-posting/comments/{platform}/list` (operation `get-comment-list`, API version `v3`). Set the required [`location_id`](builders::GetCommentList::location_id) on the returned [`GetCommentList`](builders::GetCommentList), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/comments/{platform}/list` (operation `get-comment-list`, API version `v3`). Set the required [`location_id`](builders::comments::GetCommentList::location_id) on the returned [`GetCommentList`](builders::comments::GetCommentList), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -458,8 +460,8 @@ impl SocialPlannerV3Client {
         &self,
         platform: types::CreateCommentPlatform,
         body: types::CommentsGetListBodyDto,
-    ) -> builders::GetCommentList {
-        builders::GetCommentList {
+    ) -> builders::comments::GetCommentList {
+        builders::comments::GetCommentList {
             client: self.client.clone(),
             platform,
             location_id: None,
@@ -474,7 +476,7 @@ impl SocialPlannerV3Client {
     ///
     /// Works for any comment level — top-level comments, replies, and replies-to-replies. **Supported platforms:** Facebook, LinkedIn, Community, TikTok, Bluesky. Instagram is not supported (passing `instagram` returns 400).
     ///
-    /// `DELETE /social-media-posting/comments/{platform}/{id}/like` (operation `delete-like`, API version `v3`). Set the required [`location_id`](builders::DeleteLike::location_id) on the returned [`DeleteLike`](builders::DeleteLike), then `.send().await` it (it has no `send` before).
+    /// `DELETE /social-media-posting/comments/{platform}/{id}/like` (operation `delete-like`, API version `v3`). Set the required [`location_id`](builders::comments::DeleteLike::location_id) on the returned [`DeleteLike`](builders::comments::DeleteLike), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -488,8 +490,8 @@ impl SocialPlannerV3Client {
         &self,
         platform: types::CreateLikePlatform,
         id: impl Into<String>,
-    ) -> builders::DeleteLike {
-        builders::DeleteLike {
+    ) -> builders::comments::DeleteLike {
+        builders::comments::DeleteLike {
             client: self.client.clone(),
             platform,
             id: id.into(),
@@ -504,7 +506,7 @@ impl SocialPlannerV3Client {
     ///
     /// Works for any comment level — top-level comments, replies, and replies-to-replies. **Supported platforms:** Facebook, LinkedIn, Community, TikTok, Bluesky. Instagram is not supported (passing `instagram` returns 400).
     ///
-    /// `POST /social-media-posting/comments/{platform}/{id}/like` (operation `create-like`, API version `v3`). Set the required [`location_id`](builders::CreateLike::location_id) on the returned [`CreateLike`](builders::CreateLike), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/comments/{platform}/{id}/like` (operation `create-like`, API version `v3`). Set the required [`location_id`](builders::comments::CreateLike::location_id) on the returned [`CreateLike`](builders::comments::CreateLike), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -518,8 +520,8 @@ impl SocialPlannerV3Client {
         &self,
         platform: types::CreateLikePlatform,
         id: impl Into<String>,
-    ) -> builders::CreateLike {
-        builders::CreateLike {
+    ) -> builders::comments::CreateLike {
+        builders::comments::CreateLike {
             client: self.client.clone(),
             platform,
             id: id.into(),
@@ -563,7 +565,7 @@ impl SocialPlannerV3Client {
     /// POST /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}
     /// ```
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}` (operation `get-oauth-accounts`, API version `v3`). Set optional inputs on the returned [`GetOauthAccounts`](builders::GetOauthAccounts) ([`search`](builders::GetOauthAccounts::search)), then `.send().await` it.
+    /// `GET /social-media-posting/oauth/{locationId}/{platform}/accounts/{accountId}` (operation `get-oauth-accounts`, API version `v3`). Set optional inputs on the returned [`GetOauthAccounts`](builders::o_auth_generic::GetOauthAccounts) ([`search`](builders::o_auth_generic::GetOauthAccounts::search)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -579,8 +581,8 @@ impl SocialPlannerV3Client {
         location_id: impl Into<String>,
         platform: types::GetOauthAccountsPlatform,
         account_id: impl Into<String>,
-    ) -> builders::GetOauthAccounts {
-        builders::GetOauthAccounts {
+    ) -> builders::o_auth_generic::GetOauthAccounts {
+        builders::o_auth_generic::GetOauthAccounts {
             client: self.client.clone(),
             location_id: location_id.into(),
             platform,
@@ -692,8 +694,8 @@ impl SocialPlannerV3Client {
         platform: types::AttachOauthAccountsPlatform,
         account_id: impl Into<String>,
         body: types::AttachOauthAccountsBody,
-    ) -> builders::AttachOauthAccounts {
-        builders::AttachOauthAccounts {
+    ) -> builders::o_auth_generic::AttachOauthAccounts {
+        builders::o_auth_generic::AttachOauthAccounts {
             client: self.client.clone(),
             location_id: location_id.into(),
             platform,
@@ -752,7 +754,7 @@ impl SocialPlannerV3Client {
     /// - **bluesky**: Currently not supported, will return an error
     /// - **tiktok-business**: Uses a separate business OAuth flow
     ///
-    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`). Set the required [`location_id`](builders::StartOauth::location_id) and [`user_id`](builders::StartOauth::user_id) on the returned [`StartOauth`](builders::StartOauth) and any optional inputs ([`page`](builders::StartOauth::page), [`reconnect`](builders::StartOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`). Set the required [`location_id`](builders::o_auth_generic::StartOauth::location_id) and [`user_id`](builders::o_auth_generic::StartOauth::user_id) on the returned [`StartOauth`](builders::o_auth_generic::StartOauth) and any optional inputs ([`page`](builders::o_auth_generic::StartOauth::page), [`reconnect`](builders::o_auth_generic::StartOauth::reconnect)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -764,8 +766,8 @@ impl SocialPlannerV3Client {
     pub fn start_oauth(
         &self,
         platform: types::GetOauthAccountsPlatform,
-    ) -> builders::StartOauth {
-        builders::StartOauth {
+    ) -> builders::o_auth_generic::StartOauth {
+        builders::o_auth_generic::StartOauth {
             client: self.client.clone(),
             platform,
             location_id: None,
@@ -780,7 +782,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve analytics data for multiple social media accounts. Supports custom date ranges for both the current period and a comparison period. If no date ranges are provided, defaults to the last 7 days (excluding today) with comparison to the previous 7 days.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetStatistics::location_id) on the returned [`GetStatistics`](builders::GetStatistics), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::statistics::GetStatistics::location_id) on the returned [`GetStatistics`](builders::statistics::GetStatistics), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
@@ -788,8 +790,8 @@ impl SocialPlannerV3Client {
     pub fn get_statistics(
         &self,
         body: types::GetStatisticsBody,
-    ) -> builders::GetStatistics {
-        builders::GetStatistics {
+    ) -> builders::statistics::GetStatistics {
+        builders::statistics::GetStatistics {
             client: self.client.clone(),
             location_id: None,
             body,
@@ -810,8 +812,11 @@ impl SocialPlannerV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_accounts(&self, location_id: impl Into<String>) -> builders::GetAccounts {
-        builders::GetAccounts {
+    pub fn get_accounts(
+        &self,
+        location_id: impl Into<String>,
+    ) -> builders::account::GetAccounts {
+        builders::account::GetAccounts {
             client: self.client.clone(),
             location_id: location_id.into(),
         }
@@ -821,7 +826,7 @@ impl SocialPlannerV3Client {
     ///
     /// Delete account and account from group
     ///
-    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::DeleteAccount) ([`company_id`](builders::DeleteAccount::company_id), [`user_id`](builders::DeleteAccount::user_id)), then `.send().await` it.
+    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::account::DeleteAccount) ([`company_id`](builders::account::DeleteAccount::company_id), [`user_id`](builders::account::DeleteAccount::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -835,8 +840,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteAccount {
-        builders::DeleteAccount {
+    ) -> builders::account::DeleteAccount {
+        builders::account::DeleteAccount {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -849,7 +854,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve all categories for a specific location with optional search and pagination
     ///
-    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::GetCategoriesLocationId) ([`search_text`](builders::GetCategoriesLocationId::search_text), [`limit`](builders::GetCategoriesLocationId::limit), [`skip`](builders::GetCategoriesLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::category::GetCategoriesLocationId) ([`search_text`](builders::category::GetCategoriesLocationId::search_text), [`limit`](builders::category::GetCategoriesLocationId::limit), [`skip`](builders::category::GetCategoriesLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -861,8 +866,8 @@ impl SocialPlannerV3Client {
     pub fn get_categories_location_id(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetCategoriesLocationId {
-        builders::GetCategoriesLocationId {
+    ) -> builders::category::GetCategoriesLocationId {
+        builders::category::GetCategoriesLocationId {
             client: self.client.clone(),
             location_id: location_id.into(),
             search_text: None,
@@ -889,8 +894,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCategory {
-        builders::GetCategory {
+    ) -> builders::category::GetCategory {
+        builders::category::GetCategory {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -901,7 +906,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get the status of all CSV imports for a location
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set the required [`user_id`](builders::GetUploadStatus::user_id) on the returned [`GetUploadStatus`](builders::GetUploadStatus) and any optional inputs ([`skip`](builders::GetUploadStatus::skip), [`limit`](builders::GetUploadStatus::limit), [`include_users`](builders::GetUploadStatus::include_users), [`is_from_template`](builders::GetUploadStatus::is_from_template)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set the required [`user_id`](builders::csv::GetUploadStatus::user_id) on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) and any optional inputs ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`is_from_template`](builders::csv::GetUploadStatus::is_from_template)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -913,8 +918,8 @@ impl SocialPlannerV3Client {
     pub fn get_upload_status(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetUploadStatus {
-        builders::GetUploadStatus {
+    ) -> builders::csv::GetUploadStatus {
+        builders::csv::GetUploadStatus {
             client: self.client.clone(),
             location_id: location_id.into(),
             skip: None,
@@ -943,8 +948,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::UploadCsvBody,
-    ) -> builders::UploadCsv {
-        builders::UploadCsv {
+    ) -> builders::csv::UploadCsv {
+        builders::csv::UploadCsv {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -971,8 +976,8 @@ impl SocialPlannerV3Client {
         location_id: impl Into<String>,
         csv_id: impl Into<String>,
         post_id: impl Into<String>,
-    ) -> builders::DeleteCsvPost {
-        builders::DeleteCsvPost {
+    ) -> builders::csv::DeleteCsvPost {
+        builders::csv::DeleteCsvPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             csv_id: csv_id.into(),
@@ -998,8 +1003,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeleteCsv {
-        builders::DeleteCsv {
+    ) -> builders::csv::DeleteCsv {
+        builders::csv::DeleteCsv {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1010,7 +1015,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get details of a specific CSV import including its posts
     ///
-    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::GetCsvPost) ([`skip`](builders::GetCsvPost::skip), [`limit`](builders::GetCsvPost::limit)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::csv::GetCsvPost) ([`skip`](builders::csv::GetCsvPost::skip), [`limit`](builders::csv::GetCsvPost::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1024,8 +1029,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetCsvPost {
-        builders::GetCsvPost {
+    ) -> builders::csv::GetCsvPost {
+        builders::csv::GetCsvPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1053,8 +1058,8 @@ impl SocialPlannerV3Client {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::CsvDefaultDto,
-    ) -> builders::StartCsvFinalize {
-        builders::StartCsvFinalize {
+    ) -> builders::csv::StartCsvFinalize {
+        builders::csv::StartCsvFinalize {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1083,8 +1088,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::CreatePostDto,
-    ) -> builders::CreatePost {
-        builders::CreatePost {
+    ) -> builders::post::CreatePost {
+        builders::post::CreatePost {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1112,8 +1117,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::DeletePostsDto,
-    ) -> builders::BulkDeleteSocialPlannerPosts {
-        builders::BulkDeleteSocialPlannerPosts {
+    ) -> builders::post::BulkDeleteSocialPlannerPosts {
+        builders::post::BulkDeleteSocialPlannerPosts {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1137,8 +1142,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::SearchPostDto,
-    ) -> builders::GetPosts {
-        builders::GetPosts {
+    ) -> builders::post::GetPosts {
+        builders::post::GetPosts {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1161,8 +1166,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::DeletePost {
-        builders::DeletePost {
+    ) -> builders::post::DeletePost {
+        builders::post::DeletePost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1185,8 +1190,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         id: impl Into<String>,
-    ) -> builders::GetPost {
-        builders::GetPost {
+    ) -> builders::post::GetPost {
+        builders::post::GetPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1233,8 +1238,8 @@ impl SocialPlannerV3Client {
         location_id: impl Into<String>,
         id: impl Into<String>,
         body: types::CreatePostDto,
-    ) -> builders::EditPost {
-        builders::EditPost {
+    ) -> builders::post::EditPost {
+        builders::post::EditPost {
             client: self.client.clone(),
             location_id: location_id.into(),
             id: id.into(),
@@ -1259,8 +1264,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::SetAccountsDto,
-    ) -> builders::SetAccounts {
-        builders::SetAccounts {
+    ) -> builders::csv::SetAccounts {
+        builders::csv::SetAccounts {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,
@@ -1271,7 +1276,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve all tags for a specific location with optional search and pagination
     ///
-    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::GetTagsLocationId) ([`search_text`](builders::GetTagsLocationId::search_text), [`limit`](builders::GetTagsLocationId::limit), [`skip`](builders::GetTagsLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::tag::GetTagsLocationId) ([`search_text`](builders::tag::GetTagsLocationId::search_text), [`limit`](builders::tag::GetTagsLocationId::limit), [`skip`](builders::tag::GetTagsLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1283,8 +1288,8 @@ impl SocialPlannerV3Client {
     pub fn get_tags_location_id(
         &self,
         location_id: impl Into<String>,
-    ) -> builders::GetTagsLocationId {
-        builders::GetTagsLocationId {
+    ) -> builders::tag::GetTagsLocationId {
+        builders::tag::GetTagsLocationId {
             client: self.client.clone(),
             location_id: location_id.into(),
             search_text: None,
@@ -1310,8 +1315,8 @@ impl SocialPlannerV3Client {
         &self,
         location_id: impl Into<String>,
         body: types::GetTagsByIdsDto,
-    ) -> builders::GetTagsByIds {
-        builders::GetTagsByIds {
+    ) -> builders::tag::GetTagsByIds {
+        builders::tag::GetTagsByIds {
             client: self.client.clone(),
             location_id: location_id.into(),
             body,

@@ -33,13 +33,15 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListShippingCarriers::alt_id) and [`alt_type`](builders::ListShippingCarriers::alt_type) on the returned [`ListShippingCarriers`](builders::ListShippingCarriers), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::ListShippingCarriers::alt_id) and [`alt_type`](builders::shipping_carrier::ListShippingCarriers::alt_type) on the returned [`ListShippingCarriers`](builders::shipping_carrier::ListShippingCarriers), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_shipping_carriers(&self) -> builders::ListShippingCarriers {
-        builders::ListShippingCarriers {
+    pub fn list_shipping_carriers(
+        &self,
+    ) -> builders::shipping_carrier::ListShippingCarriers {
+        builders::shipping_carrier::ListShippingCarriers {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -59,8 +61,8 @@ impl StoreV3Client {
     pub fn create_shipping_carrier(
         &self,
         body: types::CreateShippingCarrierDto,
-    ) -> builders::CreateShippingCarrier {
-        builders::CreateShippingCarrier {
+    ) -> builders::shipping_carrier::CreateShippingCarrier {
+        builders::shipping_carrier::CreateShippingCarrier {
             client: self.client.clone(),
             body,
         }
@@ -70,7 +72,7 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping carrier with Id :shippingCarrierId
     ///
-    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteShippingCarrier::alt_id) and [`alt_type`](builders::DeleteShippingCarrier::alt_type) on the returned [`DeleteShippingCarrier`](builders::DeleteShippingCarrier), then `.send().await` it (it has no `send` before).
+    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::DeleteShippingCarrier::alt_id) and [`alt_type`](builders::shipping_carrier::DeleteShippingCarrier::alt_type) on the returned [`DeleteShippingCarrier`](builders::shipping_carrier::DeleteShippingCarrier), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -82,8 +84,8 @@ impl StoreV3Client {
     pub fn delete_shipping_carrier(
         &self,
         shipping_carrier_id: impl Into<String>,
-    ) -> builders::DeleteShippingCarrier {
-        builders::DeleteShippingCarrier {
+    ) -> builders::shipping_carrier::DeleteShippingCarrier {
+        builders::shipping_carrier::DeleteShippingCarrier {
             client: self.client.clone(),
             shipping_carrier_id: shipping_carrier_id.into(),
             alt_id: None,
@@ -96,7 +98,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a paginated list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetShippingCarriers::alt_id) and [`alt_type`](builders::GetShippingCarriers::alt_type) on the returned [`GetShippingCarriers`](builders::GetShippingCarriers), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::GetShippingCarriers::alt_id) and [`alt_type`](builders::shipping_carrier::GetShippingCarriers::alt_type) on the returned [`GetShippingCarriers`](builders::shipping_carrier::GetShippingCarriers), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -108,8 +110,8 @@ impl StoreV3Client {
     pub fn get_shipping_carriers(
         &self,
         shipping_carrier_id: impl Into<String>,
-    ) -> builders::GetShippingCarriers {
-        builders::GetShippingCarriers {
+    ) -> builders::shipping_carrier::GetShippingCarriers {
+        builders::shipping_carrier::GetShippingCarriers {
             client: self.client.clone(),
             shipping_carrier_id: shipping_carrier_id.into(),
             alt_id: None,
@@ -135,8 +137,8 @@ impl StoreV3Client {
         &self,
         shipping_carrier_id: impl Into<String>,
         body: types::UpdateShippingCarrierDto,
-    ) -> builders::UpdateShippingCarrier {
-        builders::UpdateShippingCarrier {
+    ) -> builders::shipping_carrier::UpdateShippingCarrier {
+        builders::shipping_carrier::UpdateShippingCarrier {
             client: self.client.clone(),
             shipping_carrier_id: shipping_carrier_id.into(),
             body,
@@ -147,13 +149,13 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Zone" API allows to retrieve a list of shipping zone.
     ///
-    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListShippingZones::alt_id) and [`alt_type`](builders::ListShippingZones::alt_type) on the returned [`ListShippingZones`](builders::ListShippingZones) and any optional inputs ([`limit`](builders::ListShippingZones::limit), [`offset`](builders::ListShippingZones::offset), [`with_shipping_rate`](builders::ListShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::ListShippingZones::alt_id) and [`alt_type`](builders::shipping_zone::ListShippingZones::alt_type) on the returned [`ListShippingZones`](builders::shipping_zone::ListShippingZones) and any optional inputs ([`limit`](builders::shipping_zone::ListShippingZones::limit), [`offset`](builders::shipping_zone::ListShippingZones::offset), [`with_shipping_rate`](builders::shipping_zone::ListShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn list_shipping_zones(&self) -> builders::ListShippingZones {
-        builders::ListShippingZones {
+    pub fn list_shipping_zones(&self) -> builders::shipping_zone::ListShippingZones {
+        builders::shipping_zone::ListShippingZones {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -176,8 +178,8 @@ impl StoreV3Client {
     pub fn create_shipping_zone(
         &self,
         body: types::CreateShippingZoneDto,
-    ) -> builders::CreateShippingZone {
-        builders::CreateShippingZone {
+    ) -> builders::shipping_zone::CreateShippingZone {
+        builders::shipping_zone::CreateShippingZone {
             client: self.client.clone(),
             body,
         }
@@ -195,8 +197,8 @@ impl StoreV3Client {
     pub fn get_available_shipping_zones(
         &self,
         body: types::GetAvailableShippingRates,
-    ) -> builders::GetAvailableShippingZones {
-        builders::GetAvailableShippingZones {
+    ) -> builders::shipping_zone::GetAvailableShippingZones {
+        builders::shipping_zone::GetAvailableShippingZones {
             client: self.client.clone(),
             body,
         }
@@ -206,7 +208,7 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping zone with Id :shippingZoneId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteShippingZone::alt_id) and [`alt_type`](builders::DeleteShippingZone::alt_type) on the returned [`DeleteShippingZone`](builders::DeleteShippingZone), then `.send().await` it (it has no `send` before).
+    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::DeleteShippingZone::alt_id) and [`alt_type`](builders::shipping_zone::DeleteShippingZone::alt_type) on the returned [`DeleteShippingZone`](builders::shipping_zone::DeleteShippingZone), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -218,8 +220,8 @@ impl StoreV3Client {
     pub fn delete_shipping_zone(
         &self,
         shipping_zone_id: impl Into<String>,
-    ) -> builders::DeleteShippingZone {
-        builders::DeleteShippingZone {
+    ) -> builders::shipping_zone::DeleteShippingZone {
+        builders::shipping_zone::DeleteShippingZone {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             alt_id: None,
@@ -232,7 +234,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Zone" API allows to retrieve a paginated list of shipping zone.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetShippingZones::alt_id) and [`alt_type`](builders::GetShippingZones::alt_type) on the returned [`GetShippingZones`](builders::GetShippingZones) and any optional inputs ([`with_shipping_rate`](builders::GetShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::GetShippingZones::alt_id) and [`alt_type`](builders::shipping_zone::GetShippingZones::alt_type) on the returned [`GetShippingZones`](builders::shipping_zone::GetShippingZones) and any optional inputs ([`with_shipping_rate`](builders::shipping_zone::GetShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -244,8 +246,8 @@ impl StoreV3Client {
     pub fn get_shipping_zones(
         &self,
         shipping_zone_id: impl Into<String>,
-    ) -> builders::GetShippingZones {
-        builders::GetShippingZones {
+    ) -> builders::shipping_zone::GetShippingZones {
+        builders::shipping_zone::GetShippingZones {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             alt_id: None,
@@ -272,8 +274,8 @@ impl StoreV3Client {
         &self,
         shipping_zone_id: impl Into<String>,
         body: types::UpdateShippingZoneDto,
-    ) -> builders::UpdateShippingZone {
-        builders::UpdateShippingZone {
+    ) -> builders::shipping_zone::UpdateShippingZone {
+        builders::shipping_zone::UpdateShippingZone {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             body,
@@ -284,7 +286,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Rate" API allows to retrieve a list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::ListShippingRates::alt_id) and [`alt_type`](builders::ListShippingRates::alt_type) on the returned [`ListShippingRates`](builders::ListShippingRates) and any optional inputs ([`limit`](builders::ListShippingRates::limit), [`offset`](builders::ListShippingRates::offset)), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::ListShippingRates::alt_id) and [`alt_type`](builders::shipping_zone_rates::ListShippingRates::alt_type) on the returned [`ListShippingRates`](builders::shipping_zone_rates::ListShippingRates) and any optional inputs ([`limit`](builders::shipping_zone_rates::ListShippingRates::limit), [`offset`](builders::shipping_zone_rates::ListShippingRates::offset)), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -296,8 +298,8 @@ impl StoreV3Client {
     pub fn list_shipping_rates(
         &self,
         shipping_zone_id: impl Into<String>,
-    ) -> builders::ListShippingRates {
-        builders::ListShippingRates {
+    ) -> builders::shipping_zone_rates::ListShippingRates {
+        builders::shipping_zone_rates::ListShippingRates {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             alt_id: None,
@@ -325,8 +327,8 @@ impl StoreV3Client {
         &self,
         shipping_zone_id: impl Into<String>,
         body: types::CreateShippingRateDto,
-    ) -> builders::CreateShippingRate {
-        builders::CreateShippingRate {
+    ) -> builders::shipping_zone_rates::CreateShippingRate {
+        builders::shipping_zone_rates::CreateShippingRate {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             body,
@@ -337,7 +339,7 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping rate with Id :shippingRateId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::DeleteShippingRate::alt_id) and [`alt_type`](builders::DeleteShippingRate::alt_type) on the returned [`DeleteShippingRate`](builders::DeleteShippingRate), then `.send().await` it (it has no `send` before).
+    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::DeleteShippingRate::alt_id) and [`alt_type`](builders::shipping_zone_rates::DeleteShippingRate::alt_type) on the returned [`DeleteShippingRate`](builders::shipping_zone_rates::DeleteShippingRate), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -351,8 +353,8 @@ impl StoreV3Client {
         &self,
         shipping_zone_id: impl Into<String>,
         shipping_rate_id: impl Into<String>,
-    ) -> builders::DeleteShippingRate {
-        builders::DeleteShippingRate {
+    ) -> builders::shipping_zone_rates::DeleteShippingRate {
+        builders::shipping_zone_rates::DeleteShippingRate {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             shipping_rate_id: shipping_rate_id.into(),
@@ -366,7 +368,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Rate" API allows to retrieve a paginated list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetShippingRates::alt_id) and [`alt_type`](builders::GetShippingRates::alt_type) on the returned [`GetShippingRates`](builders::GetShippingRates), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::GetShippingRates::alt_id) and [`alt_type`](builders::shipping_zone_rates::GetShippingRates::alt_type) on the returned [`GetShippingRates`](builders::shipping_zone_rates::GetShippingRates), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -380,8 +382,8 @@ impl StoreV3Client {
         &self,
         shipping_zone_id: impl Into<String>,
         shipping_rate_id: impl Into<String>,
-    ) -> builders::GetShippingRates {
-        builders::GetShippingRates {
+    ) -> builders::shipping_zone_rates::GetShippingRates {
+        builders::shipping_zone_rates::GetShippingRates {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             shipping_rate_id: shipping_rate_id.into(),
@@ -410,8 +412,8 @@ impl StoreV3Client {
         shipping_zone_id: impl Into<String>,
         shipping_rate_id: impl Into<String>,
         body: types::UpdateShippingRateDto,
-    ) -> builders::UpdateShippingRate {
-        builders::UpdateShippingRate {
+    ) -> builders::shipping_zone_rates::UpdateShippingRate {
+        builders::shipping_zone_rates::UpdateShippingRate {
             client: self.client.clone(),
             shipping_zone_id: shipping_zone_id.into(),
             shipping_rate_id: shipping_rate_id.into(),
@@ -423,13 +425,13 @@ impl StoreV3Client {
     ///
     /// Get store settings by altId and altType.
     ///
-    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::GetStoreSettings::alt_id) and [`alt_type`](builders::GetStoreSettings::alt_type) on the returned [`GetStoreSettings`](builders::GetStoreSettings), then `.send().await` it (it has no `send` before).
+    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::store_setting::GetStoreSettings::alt_id) and [`alt_type`](builders::store_setting::GetStoreSettings::alt_type) on the returned [`GetStoreSettings`](builders::store_setting::GetStoreSettings), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_store_settings(&self) -> builders::GetStoreSettings {
-        builders::GetStoreSettings {
+    pub fn get_store_settings(&self) -> builders::store_setting::GetStoreSettings {
+        builders::store_setting::GetStoreSettings {
             client: self.client.clone(),
             alt_id: None,
             alt_type: None,
@@ -449,8 +451,8 @@ impl StoreV3Client {
     pub fn create_store_setting(
         &self,
         body: types::CreateStoreSettingDto,
-    ) -> builders::CreateStoreSetting {
-        builders::CreateStoreSetting {
+    ) -> builders::store_setting::CreateStoreSetting {
+        builders::store_setting::CreateStoreSetting {
             client: self.client.clone(),
             body,
         }

@@ -36,8 +36,11 @@ impl UsersV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn create_user(&self, body: types::CreateUserDto) -> builders::CreateUser {
-        builders::CreateUser {
+    pub fn create_user(
+        &self,
+        body: types::CreateUserDto,
+    ) -> builders::users::CreateUser {
+        builders::users::CreateUser {
             client: self.client.clone(),
             body,
         }
@@ -45,13 +48,13 @@ impl UsersV3Client {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::SearchUsers::company_id) on the returned [`SearchUsers`](builders::SearchUsers) and any optional inputs ([`query`](builders::SearchUsers::query), [`skip`](builders::SearchUsers::skip), [`limit`](builders::SearchUsers::limit), [`location_id`](builders::SearchUsers::location_id), [`type_`](builders::SearchUsers::type_), [`role`](builders::SearchUsers::role), [`ids`](builders::SearchUsers::ids), [`sort`](builders::SearchUsers::sort), [`sort_direction`](builders::SearchUsers::sort_direction), [`enabled2way_sync`](builders::SearchUsers::enabled2way_sync)), then `.send().await` it (it has no `send` before).
+    /// `GET /users/search` (operation `search-users`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::search::SearchUsers::company_id) on the returned [`SearchUsers`](builders::search::SearchUsers) and any optional inputs ([`query`](builders::search::SearchUsers::query), [`skip`](builders::search::SearchUsers::skip), [`limit`](builders::search::SearchUsers::limit), [`location_id`](builders::search::SearchUsers::location_id), [`type_`](builders::search::SearchUsers::type_), [`role`](builders::search::SearchUsers::role), [`ids`](builders::search::SearchUsers::ids), [`sort`](builders::search::SearchUsers::sort), [`sort_direction`](builders::search::SearchUsers::sort_direction), [`enabled2way_sync`](builders::search::SearchUsers::enabled2way_sync)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_users(&self) -> builders::SearchUsers {
-        builders::SearchUsers {
+    pub fn search_users(&self) -> builders::search::SearchUsers {
+        builders::search::SearchUsers {
             client: self.client.clone(),
             company_id: None,
             query: None,
@@ -80,8 +83,8 @@ impl UsersV3Client {
     pub fn filter_users_by_email(
         &self,
         body: types::FilterByEmailDto,
-    ) -> builders::FilterUsersByEmail {
-        builders::FilterUsersByEmail {
+    ) -> builders::search::FilterUsersByEmail {
+        builders::search::FilterUsersByEmail {
             client: self.client.clone(),
             body,
         }
@@ -94,8 +97,11 @@ impl UsersV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_user(&self, user_id: impl Into<String>) -> builders::DeleteUser {
-        builders::DeleteUser {
+    pub fn delete_user(
+        &self,
+        user_id: impl Into<String>,
+    ) -> builders::users::DeleteUser {
+        builders::users::DeleteUser {
             client: self.client.clone(),
             user_id: user_id.into(),
         }
@@ -112,8 +118,8 @@ impl UsersV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_user(&self, user_id: impl Into<String>) -> builders::GetUser {
-        builders::GetUser {
+    pub fn get_user(&self, user_id: impl Into<String>) -> builders::users::GetUser {
+        builders::users::GetUser {
             client: self.client.clone(),
             user_id: user_id.into(),
         }
@@ -130,8 +136,8 @@ impl UsersV3Client {
         &self,
         user_id: impl Into<String>,
         body: types::UpdateUserDto,
-    ) -> builders::UpdateUser {
-        builders::UpdateUser {
+    ) -> builders::users::UpdateUser {
+        builders::users::UpdateUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             body,

@@ -33,14 +33,14 @@ impl UsersClient {
     ///
     /// Deprecated. Use `GET /users/search` instead. Pass `locationId` as a query parameter to filter results by location, along with the required `companyId` and other search filters as needed.
     ///
-    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetUserByLocation::location_id) on the returned [`GetUserByLocation`](builders::GetUserByLocation), then `.send().await` it (it has no `send` before).
+    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::users::GetUserByLocation::location_id) on the returned [`GetUserByLocation`](builders::users::GetUserByLocation), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
     #[deprecated(note = "deprecated in the spec")]
-    pub fn get_user_by_location(&self) -> builders::GetUserByLocation {
-        builders::GetUserByLocation {
+    pub fn get_user_by_location(&self) -> builders::users::GetUserByLocation {
+        builders::users::GetUserByLocation {
             client: self.client.clone(),
             location_id: None,
             state: PhantomData,
@@ -54,8 +54,11 @@ impl UsersClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn create_user(&self, body: types::CreateUserDto) -> builders::CreateUser {
-        builders::CreateUser {
+    pub fn create_user(
+        &self,
+        body: types::CreateUserDto,
+    ) -> builders::users::CreateUser {
+        builders::users::CreateUser {
             client: self.client.clone(),
             body,
         }
@@ -63,13 +66,13 @@ impl UsersClient {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::SearchUsers::company_id) on the returned [`SearchUsers`](builders::SearchUsers) and any optional inputs ([`query`](builders::SearchUsers::query), [`skip`](builders::SearchUsers::skip), [`limit`](builders::SearchUsers::limit), [`location_id`](builders::SearchUsers::location_id), [`type_`](builders::SearchUsers::type_), [`role`](builders::SearchUsers::role), [`ids`](builders::SearchUsers::ids), [`sort`](builders::SearchUsers::sort), [`sort_direction`](builders::SearchUsers::sort_direction), [`enabled2way_sync`](builders::SearchUsers::enabled2way_sync)), then `.send().await` it (it has no `send` before).
+    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::search::SearchUsers::company_id) on the returned [`SearchUsers`](builders::search::SearchUsers) and any optional inputs ([`query`](builders::search::SearchUsers::query), [`skip`](builders::search::SearchUsers::skip), [`limit`](builders::search::SearchUsers::limit), [`location_id`](builders::search::SearchUsers::location_id), [`type_`](builders::search::SearchUsers::type_), [`role`](builders::search::SearchUsers::role), [`ids`](builders::search::SearchUsers::ids), [`sort`](builders::search::SearchUsers::sort), [`sort_direction`](builders::search::SearchUsers::sort_direction), [`enabled2way_sync`](builders::search::SearchUsers::enabled2way_sync)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn search_users(&self) -> builders::SearchUsers {
-        builders::SearchUsers {
+    pub fn search_users(&self) -> builders::search::SearchUsers {
+        builders::search::SearchUsers {
             client: self.client.clone(),
             company_id: None,
             query: None,
@@ -98,8 +101,8 @@ impl UsersClient {
     pub fn filter_users_by_email(
         &self,
         body: types::FilterByEmailDto,
-    ) -> builders::FilterUsersByEmail {
-        builders::FilterUsersByEmail {
+    ) -> builders::search::FilterUsersByEmail {
+        builders::search::FilterUsersByEmail {
             client: self.client.clone(),
             body,
         }
@@ -112,8 +115,11 @@ impl UsersClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_user(&self, user_id: impl Into<String>) -> builders::DeleteUser {
-        builders::DeleteUser {
+    pub fn delete_user(
+        &self,
+        user_id: impl Into<String>,
+    ) -> builders::users::DeleteUser {
+        builders::users::DeleteUser {
             client: self.client.clone(),
             user_id: user_id.into(),
         }
@@ -130,8 +136,8 @@ impl UsersClient {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_user(&self, user_id: impl Into<String>) -> builders::GetUser {
-        builders::GetUser {
+    pub fn get_user(&self, user_id: impl Into<String>) -> builders::users::GetUser {
+        builders::users::GetUser {
             client: self.client.clone(),
             user_id: user_id.into(),
         }
@@ -148,8 +154,8 @@ impl UsersClient {
         &self,
         user_id: impl Into<String>,
         body: types::UpdateUserDto,
-    ) -> builders::UpdateUser {
-        builders::UpdateUser {
+    ) -> builders::users::UpdateUser {
+        builders::users::UpdateUser {
             client: self.client.clone(),
             user_id: user_id.into(),
             body,

@@ -41,8 +41,8 @@ impl VoiceAiV3Client {
     pub fn create_action(
         &self,
         body: types::CreateSingleActionDto,
-    ) -> builders::CreateAction {
-        builders::CreateAction {
+    ) -> builders::actions::CreateAction {
+        builders::actions::CreateAction {
             client: self.client.clone(),
             body,
         }
@@ -52,7 +52,7 @@ impl VoiceAiV3Client {
     ///
     /// Delete an existing action from a voice AI agent. This permanently removes the action and its configuration.
     ///
-    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAction::location_id) and [`agent_id`](builders::DeleteAction::agent_id) on the returned [`DeleteAction`](builders::DeleteAction), then `.send().await` it (it has no `send` before).
+    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::actions::DeleteAction::location_id) and [`agent_id`](builders::actions::DeleteAction::agent_id) on the returned [`DeleteAction`](builders::actions::DeleteAction), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -61,8 +61,11 @@ impl VoiceAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_action(&self, action_id: impl Into<String>) -> builders::DeleteAction {
-        builders::DeleteAction {
+    pub fn delete_action(
+        &self,
+        action_id: impl Into<String>,
+    ) -> builders::actions::DeleteAction {
+        builders::actions::DeleteAction {
             client: self.client.clone(),
             action_id: action_id.into(),
             location_id: None,
@@ -75,7 +78,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve details of a specific action by its ID. Returns the action configuration including actionParameters.
     ///
-    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `v3`). Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAction::location_id) on the returned [`GetAction`](builders::GetAction), then `.send().await` it (it has no `send` before).
+    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `v3`). Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::actions::GetAction::location_id) on the returned [`GetAction`](builders::actions::GetAction), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -84,8 +87,11 @@ impl VoiceAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_action(&self, action_id: impl Into<String>) -> builders::GetAction {
-        builders::GetAction {
+    pub fn get_action(
+        &self,
+        action_id: impl Into<String>,
+    ) -> builders::actions::GetAction {
+        builders::actions::GetAction {
             client: self.client.clone(),
             action_id: action_id.into(),
             location_id: None,
@@ -110,8 +116,8 @@ impl VoiceAiV3Client {
         &self,
         action_id: impl Into<String>,
         body: types::UpdateSingleActionDto,
-    ) -> builders::UpdateAction {
-        builders::UpdateAction {
+    ) -> builders::actions::UpdateAction {
+        builders::actions::UpdateAction {
             client: self.client.clone(),
             action_id: action_id.into(),
             body,
@@ -122,13 +128,13 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve a paginated list of agents for given location.
     ///
-    /// `GET /voice-ai/agents` (operation `get-agents`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgents::location_id) on the returned [`GetAgents`](builders::GetAgents) and any optional inputs ([`page`](builders::GetAgents::page), [`page_size`](builders::GetAgents::page_size), [`query`](builders::GetAgents::query)), then `.send().await` it (it has no `send` before).
+    /// `GET /voice-ai/agents` (operation `get-agents`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::GetAgents::location_id) on the returned [`GetAgents`](builders::agents::GetAgents) and any optional inputs ([`page`](builders::agents::GetAgents::page), [`page_size`](builders::agents::GetAgents::page_size), [`query`](builders::agents::GetAgents::query)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_agents(&self) -> builders::GetAgents {
-        builders::GetAgents {
+    pub fn get_agents(&self) -> builders::agents::GetAgents {
+        builders::agents::GetAgents {
             client: self.client.clone(),
             page: None,
             page_size: None,
@@ -150,8 +156,8 @@ impl VoiceAiV3Client {
     pub fn create_agent(
         &self,
         body: types::AgentCreationRequestDto,
-    ) -> builders::CreateAgent {
-        builders::CreateAgent {
+    ) -> builders::agents::CreateAgent {
+        builders::agents::CreateAgent {
             client: self.client.clone(),
             body,
         }
@@ -161,7 +167,7 @@ impl VoiceAiV3Client {
     ///
     /// Delete a voice AI agent and all its configurations
     ///
-    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::DeleteAgent), then `.send().await` it (it has no `send` before).
+    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::agents::DeleteAgent), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -170,8 +176,11 @@ impl VoiceAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn delete_agent(&self, agent_id: impl Into<String>) -> builders::DeleteAgent {
-        builders::DeleteAgent {
+    pub fn delete_agent(
+        &self,
+        agent_id: impl Into<String>,
+    ) -> builders::agents::DeleteAgent {
+        builders::agents::DeleteAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             location_id: None,
@@ -183,7 +192,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve detailed configuration and settings for a specific voice AI agent
     ///
-    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgent::location_id) on the returned [`GetAgent`](builders::GetAgent), then `.send().await` it (it has no `send` before).
+    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::GetAgent::location_id) on the returned [`GetAgent`](builders::agents::GetAgent), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -192,8 +201,8 @@ impl VoiceAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400`, `401` and `422`.
-    pub fn get_agent(&self, agent_id: impl Into<String>) -> builders::GetAgent {
-        builders::GetAgent {
+    pub fn get_agent(&self, agent_id: impl Into<String>) -> builders::agents::GetAgent {
+        builders::agents::GetAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             location_id: None,
@@ -205,7 +214,7 @@ impl VoiceAiV3Client {
     ///
     /// Partially update an existing voice AI agent
     ///
-    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::PatchAgent::location_id) on the returned [`PatchAgent`](builders::PatchAgent), then `.send().await` it (it has no `send` before).
+    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::PatchAgent::location_id) on the returned [`PatchAgent`](builders::agents::PatchAgent), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -218,8 +227,8 @@ impl VoiceAiV3Client {
         &self,
         agent_id: impl Into<String>,
         body: types::PatchAgentDto,
-    ) -> builders::PatchAgent {
-        builders::PatchAgent {
+    ) -> builders::agents::PatchAgent {
+        builders::agents::PatchAgent {
             client: self.client.clone(),
             agent_id: agent_id.into(),
             location_id: None,
@@ -232,13 +241,13 @@ impl VoiceAiV3Client {
     ///
     /// Returns call logs for Voice AI agents scoped to a location. Supports filtering by agent, contact, call type, action types, and date range (interpreted in the provided IANA timezone). Also supports sorting and 1-based pagination.
     ///
-    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCallLogs::location_id) on the returned [`GetCallLogs`](builders::GetCallLogs) and any optional inputs ([`agent_id`](builders::GetCallLogs::agent_id), [`contact_id`](builders::GetCallLogs::contact_id), [`call_type`](builders::GetCallLogs::call_type), [`start_date`](builders::GetCallLogs::start_date), [`end_date`](builders::GetCallLogs::end_date), [`action_type`](builders::GetCallLogs::action_type), [`sort_by`](builders::GetCallLogs::sort_by), [`sort`](builders::GetCallLogs::sort), [`page`](builders::GetCallLogs::page), [`page_size`](builders::GetCallLogs::page_size)), then `.send().await` it (it has no `send` before).
+    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::dashboard::GetCallLogs::location_id) on the returned [`GetCallLogs`](builders::dashboard::GetCallLogs) and any optional inputs ([`agent_id`](builders::dashboard::GetCallLogs::agent_id), [`contact_id`](builders::dashboard::GetCallLogs::contact_id), [`call_type`](builders::dashboard::GetCallLogs::call_type), [`start_date`](builders::dashboard::GetCallLogs::start_date), [`end_date`](builders::dashboard::GetCallLogs::end_date), [`action_type`](builders::dashboard::GetCallLogs::action_type), [`sort_by`](builders::dashboard::GetCallLogs::sort_by), [`sort`](builders::dashboard::GetCallLogs::sort), [`page`](builders::dashboard::GetCallLogs::page), [`page_size`](builders::dashboard::GetCallLogs::page_size)), then `.send().await` it (it has no `send` before).
     ///
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_call_logs(&self) -> builders::GetCallLogs {
-        builders::GetCallLogs {
+    pub fn get_call_logs(&self) -> builders::dashboard::GetCallLogs {
+        builders::dashboard::GetCallLogs {
             client: self.client.clone(),
             location_id: None,
             agent_id: None,
@@ -259,7 +268,7 @@ impl VoiceAiV3Client {
     ///
     /// Returns a call log by callId.
     ///
-    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCallLog::location_id) on the returned [`GetCallLog`](builders::GetCallLog), then `.send().await` it (it has no `send` before).
+    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::dashboard::GetCallLog::location_id) on the returned [`GetCallLog`](builders::dashboard::GetCallLog), then `.send().await` it (it has no `send` before).
     ///
     /// # Arguments
     ///
@@ -268,8 +277,11 @@ impl VoiceAiV3Client {
     /// # Errors
     ///
     /// Fails with [`ghl_runtime::Error`] ([variant by status](ghl_runtime::Error#statuses)); the spec documents `400` and `401`.
-    pub fn get_call_log(&self, call_id: impl Into<String>) -> builders::GetCallLog {
-        builders::GetCallLog {
+    pub fn get_call_log(
+        &self,
+        call_id: impl Into<String>,
+    ) -> builders::dashboard::GetCallLog {
+        builders::dashboard::GetCallLog {
             client: self.client.clone(),
             call_id: call_id.into(),
             location_id: None,

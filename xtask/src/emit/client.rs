@@ -126,7 +126,16 @@ pub fn client_rs(api: &Api) -> TokenStream {
         "Client for the {} API: one method per operation of `{}`.\n\nEach method takes the operation's required inputs and returns a builder (from [`builders`](crate::builders)): set optional inputs on it, then `.send().await`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
         api.title, api.spec_path
     ));
-    let methods: Vec<TokenStream> = api.operations.iter().map(method).collect();
+    let groups = Groups::of(api);
+    let methods: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .enumerate()
+        .map(|(index, op)| {
+            let module = groups.as_ref().and_then(|groups| groups.module_of(index));
+            method(op, module)
+        })
+        .collect();
     let types_import = api
         .operations
         .iter()
@@ -164,40 +173,152 @@ pub fn client_rs(api: &Api) -> TokenStream {
 
 /// Whether some operation of `api` has a required input its builder takes by name.
 fn any_named(api: &Api) -> bool {
-    api.operations.iter().any(|op| {
-        op.params
-            .iter()
-            .any(|param| param.required && param.location != ParamLocation::Path)
-    })
+    api.operations.iter().any(has_named)
 }
 
-/// `src/builders.rs`: the builder each client method returns.
-pub fn builders_rs(api: &Api) -> TokenStream {
-    let builders: Vec<TokenStream> = api.operations.iter().map(|op| builder(api, op)).collect();
-    let types_import = api
-        .operations
+fn has_named(op: &Operation) -> bool {
+    op.params
+        .iter()
+        .any(|param| param.required && param.location != ParamLocation::Path)
+}
+
+/// The modules of `builders` when the spec tags its operations two ways or more: one per tag,
+/// in the spec's order of first use, named after it (`Calendar Events` -> `calendar_events`),
+/// `other` for untagged operations. `None`: one flat module.
+pub(super) struct Groups {
+    /// Module name, the tag it stands for, the operations (by index).
+    modules: Vec<(String, Option<String>, Vec<usize>)>,
+}
+
+impl Groups {
+    pub(super) fn of(api: &Api) -> Option<Groups> {
+        let mut modules: Vec<(String, Option<String>, Vec<usize>)> = Vec::new();
+        for (index, op) in api.operations.iter().enumerate() {
+            match modules.iter_mut().find(|(_, tag, _)| *tag == op.tag) {
+                Some((_, _, ops)) => ops.push(index),
+                None => modules.push((String::new(), op.tag.clone(), vec![index])),
+            }
+        }
+        if modules.iter().filter(|(_, tag, _)| tag.is_some()).count() < 2 {
+            return None;
+        }
+        let mut scope = crate::naming::Scope::new();
+        // Builders are re-exported beside the modules: a module may not take a builder's name
+        // (they are UpperCamelCase, modules snake_case: they cannot clash).
+        for (name, tag, _) in &mut modules {
+            let base = match tag {
+                Some(tag) => module_name(tag),
+                None => "other".to_owned(),
+            };
+            *name = scope.claim(&base);
+        }
+        Some(Groups { modules })
+    }
+
+    /// The module holding the builder of operation `index`.
+    pub(super) fn module_of(&self, index: usize) -> Option<&str> {
+        self.modules
+            .iter()
+            .find(|(_, _, ops)| ops.contains(&index))
+            .map(|(name, _, _)| name.as_str())
+    }
+}
+
+/// `Calendar Resources: Rooms & Equipments` -> `calendar_resources_rooms_equipments`; a name
+/// Rust reserves gets `_operations` after it, one that starts with a digit `tag_` before it.
+fn module_name(tag: &str) -> String {
+    let words: String = tag
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { ' ' })
+        .collect();
+    let snake = heck::ToSnakeCase::to_snake_case(words.trim());
+    if snake.is_empty() {
+        "operations".to_owned()
+    } else if snake.starts_with(|c: char| c.is_ascii_digit()) {
+        format!("tag_{snake}")
+    } else if crate::naming::is_keyword(&snake) {
+        format!("{snake}_operations")
+    } else {
+        snake
+    }
+}
+
+/// The builders of `ops`, with the imports they use.
+fn builder_items(api: &Api, ops: &[&Operation]) -> TokenStream {
+    let builders: Vec<TokenStream> = ops.iter().map(|op| builder(api, op)).collect();
+    let types_import = ops
         .iter()
         .any(|op| mentions_types(op, false, true))
         .then(|| quote! { use crate::types; });
-    let doc = inner_doc(&format!(
-        "The builder each [`{client}`](crate::{client}) method returns, one per operation: set \
-         its required inputs and any optional ones on it, then `.send().await` (or \
-         `.paginate()`, where the operation pages).",
-        client = api.client_name
-    ));
-    let typestate_import = any_named(api).then(|| {
+    let typestate_import = ops.iter().any(|op| has_named(op)).then(|| {
         quote! {
             use std::marker::PhantomData;
             use ghl_runtime::typestate::{IsSet, Set, Unset};
         }
     });
     quote! {
-        #doc
         #typestate_import
         use ghl_runtime::{CallFuture, Client, Request, Result};
         #types_import
 
         #(#builders)*
+    }
+}
+
+/// `src/builders.rs`: the builder each client method returns, in a module per spec tag where
+/// the spec tags its operations two ways or more (each re-exported here too, so that a builder's
+/// path does not move when the spec re-tags its operation).
+pub fn builders_rs(api: &Api) -> TokenStream {
+    let client = &api.client_name;
+    let Some(groups) = Groups::of(api) else {
+        let doc = inner_doc(&format!(
+            "The builder each [`{client}`](crate::{client}) method returns, one per operation: set \
+             its required inputs and any optional ones on it, then `.send().await` (or \
+             `.paginate()`, where the operation pages)."
+        ));
+        let ops: Vec<&Operation> = api.operations.iter().collect();
+        let items = builder_items(api, &ops);
+        return quote! {
+            #doc
+            #items
+        };
+    };
+    let doc = inner_doc(&format!(
+        "The builder each [`{client}`](crate::{client}) method returns, one per operation, in a \
+         module per tag of the spec: set its required inputs and any optional ones on it, then \
+         `.send().await` (or `.paginate()`, where the operation pages). Every builder is also \
+         here, at `builders::Name`: that path stays when the spec moves an operation to \
+         another tag."
+    ));
+    let modules = groups.modules.iter().map(|(name, tag, indices)| {
+        let module = format_ident!("{}", name);
+        let ops: Vec<&Operation> = indices
+            .iter()
+            .map(|&index| &api.operations[index])
+            .collect();
+        let items = builder_items(api, &ops);
+        let doc = inner_doc(&match tag {
+            Some(tag) => format!("The builders of the operations the spec tags `{tag}`."),
+            None => "The builders of the operations the spec does not tag.".to_owned(),
+        });
+        quote! {
+            pub mod #module {
+                #doc
+                #items
+            }
+        }
+    });
+    let reexports = groups.modules.iter().map(|(name, _, _)| {
+        let module = format_ident!("{}", name);
+        quote! {
+            #[doc(no_inline)]
+            pub use #module::*;
+        }
+    });
+    quote! {
+        #doc
+        #(#reexports)*
+        #(#modules)*
     }
 }
 
@@ -346,10 +467,19 @@ fn inputs(op: &Operation) -> Vec<Input> {
 }
 
 /// The client's method: takes the required inputs, returns the builder.
-fn method(op: &Operation) -> TokenStream {
+/// `module`: the module of `builders` holding the operation's builder, where they are grouped.
+fn method(op: &Operation, module: Option<&str>) -> TokenStream {
     let name = format_ident!("{}", op.fn_name);
     let builder = format_ident!("{}", op.builder);
-    let doc = doc_attrs(&method_doc(op));
+    let path = match module {
+        Some(module) => format!("builders::{module}::{}", op.builder),
+        None => format!("builders::{}", op.builder),
+    };
+    let doc = doc_attrs(&method_doc(op, &path));
+    let module = module.map(|module| {
+        let module = format_ident!("{}", module);
+        quote! { #module:: }
+    });
     let deprecated = op
         .deprecated
         .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
@@ -378,8 +508,8 @@ fn method(op: &Operation) -> TokenStream {
     quote! {
         #doc
         #deprecated
-        pub fn #name(&self, #(#args),*) -> builders::#builder {
-            builders::#builder { client: self.client.clone(), #(#values,)* #state }
+        pub fn #name(&self, #(#args),*) -> builders::#module #builder {
+            builders::#module #builder { client: self.client.clone(), #(#values,)* #state }
         }
     }
 }
@@ -670,7 +800,8 @@ fn paginate(op: &Operation, paging: &Paging, ready: Option<&TokenStream>) -> Tok
     }
 }
 
-fn method_doc(op: &Operation) -> String {
+/// `path`: the builder's path from the crate root (`builders::events::GetEvents`).
+fn method_doc(op: &Operation, path: &str) -> String {
     let mut text = String::new();
     if let Some(summary) = &op.summary {
         text.push_str(&spec_markdown(summary.trim()));
@@ -705,18 +836,12 @@ fn method_doc(op: &Operation) -> String {
         .params
         .iter()
         .filter(|param| !param.required)
-        .map(|param| {
-            format!(
-                "[`{name}`](builders::{builder}::{name})",
-                name = param.name,
-                builder = op.builder
-            )
-        })
+        .map(|param| format!("[`{name}`]({path}::{name})", name = param.name,))
         .chain(
             op.body
                 .as_ref()
                 .filter(|body| !body.required())
-                .map(|_| format!("[`body`](builders::{}::body)", op.builder)),
+                .map(|_| format!("[`body`]({path}::body)")),
         )
         .collect();
     // Where the call goes, what it needs and what it returns: one paragraph.
@@ -728,17 +853,11 @@ fn method_doc(op: &Operation) -> String {
         .params
         .iter()
         .filter(|param| param.required)
-        .map(|param| {
-            format!(
-                "[`{name}`](builders::{builder}::{name})",
-                name = param.name,
-                builder = op.builder
-            )
-        })
+        .map(|param| format!("[`{name}`]({path}::{name})", name = param.name,))
         .collect();
     if !named.is_empty() {
         text.push_str(&format!(
-            " Set the required {named} on the returned [`{builder}`](builders::{builder}){optional}, then `.send().await` it (it has no `send` before).",
+            " Set the required {named} on the returned [`{builder}`]({path}){optional}, then `.send().await` it (it has no `send` before).",
             named = english_list(&named),
             builder = op.builder,
             optional = if optional.is_empty() {
@@ -749,7 +868,7 @@ fn method_doc(op: &Operation) -> String {
         ));
     } else if !optional.is_empty() {
         text.push_str(&format!(
-            " Set optional inputs on the returned [`{builder}`](builders::{builder}) ({optional}), then `.send().await` it.",
+            " Set optional inputs on the returned [`{builder}`]({path}) ({optional}), then `.send().await` it.",
             builder = op.builder,
             optional = optional.join(", ")
         ));
@@ -809,7 +928,20 @@ fn one_line(text: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::without_summary;
+    use super::{module_name, without_summary};
+
+    #[test]
+    fn tag_modules_are_snake_case_identifiers_and_never_keywords() {
+        assert_eq!(module_name("Calendar Events"), "calendar_events");
+        assert_eq!(
+            module_name("Calendar Resources: Rooms & Equipments"),
+            "calendar_resources_rooms_equipments"
+        );
+        assert_eq!(module_name("Search"), "search");
+        assert_eq!(module_name("Type"), "type_operations");
+        assert_eq!(module_name("2FA"), "tag_2fa");
+        assert_eq!(module_name("  "), "operations");
+    }
 
     #[test]
     fn a_description_does_not_repeat_its_summary() {

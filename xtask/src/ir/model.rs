@@ -240,6 +240,8 @@ pub struct Operation {
     /// The type that collects the inputs and sends the call (`GetPost`): the client's method
     /// takes the required ones, setters the rest.
     pub builder: String,
+    /// The spec's first tag of the operation (`Calendar Events`): what groups the builders.
+    pub tag: Option<String>,
     pub body: Option<Body>,
     pub response: Response,
     /// Non-2xx responses the spec documents.

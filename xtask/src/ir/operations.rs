@@ -232,6 +232,12 @@ impl<'a> Builder<'a> {
                 path_params: ordered,
                 params,
                 builder,
+                tag: operation
+                    .tags
+                    .iter()
+                    .map(|tag| tag.trim())
+                    .find(|tag| !tag.is_empty())
+                    .map(str::to_owned),
                 body,
                 response,
                 errors,
