@@ -499,20 +499,10 @@ fn constructor(
             .iter()
             .map(|field| format!("`{}`", field.name))
             .collect();
-        let mirrors: Vec<String> = fields
-            .iter()
-            .filter_map(|field| {
-                let source = field.mirror.as_ref()?;
-                Some(format!(
-                    " `{}` is set to `{source}` (the server wants them equal).",
-                    field.name
-                ))
-            })
-            .collect();
         format!(
             "A `{name}` with its required fields ({}); set the others with the setters.{}",
             listed.join(", "),
-            mirrors.concat()
+            mirror_sentences(fields)
         )
     });
     let Some(builder) = builder else {
@@ -529,6 +519,20 @@ fn constructor(
         };
     };
     typestate_builder(name, builder, fields, &required, extra, setters.collect())
+}
+
+/// " `created_by` is set to `user_id` (...)." for each field that mirrors another.
+fn mirror_sentences(fields: &[Field]) -> String {
+    fields
+        .iter()
+        .filter_map(|field| {
+            let source = field.mirror.as_ref()?;
+            Some(format!(
+                " `{}` is set to `{source}` (the server wants them equal).",
+                field.name
+            ))
+        })
+        .collect()
 }
 
 /// `builder()` on `name`, and `builder`: one type parameter per required field, `Unset` until
@@ -612,21 +616,11 @@ fn typestate_builder(
         .iter()
         .map(|field| format!("[`{0}`]({builder}::{0})", field.name))
         .collect();
-    let mirrors: Vec<String> = fields
-        .iter()
-        .filter_map(|field| {
-            let source = field.mirror.as_ref()?;
-            Some(format!(
-                " `{}` is set to `{source}` (the server wants them equal).",
-                field.name
-            ))
-        })
-        .collect();
     let builder_fn_doc = doc_attrs(&format!(
         "A `{name}`, built by name: set its required fields ({}) on the returned [`{builder}`], \
          then [`build`]({builder}::build) it, and set the others with the setters.{}",
         listed.join(", "),
-        mirrors.concat()
+        mirror_sentences(fields)
     ));
     let builder_doc = doc_attrs(&format!(
         "Builds a [`{name}`] from its required fields, each set by name; `build` exists once \
