@@ -19,7 +19,7 @@ use crate::error::{self, excerpt};
 use crate::ratelimit::{OwnerSlot, RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
 use crate::request::{Answer, Body, TokenKinds, is_sensitive_header};
 use crate::response::Response;
-use crate::retry::{RetryBudget, RetryPolicy};
+use crate::retry::{Attempt, RetryAction, RetryBudget, RetryPolicy, classify};
 use crate::store::OwnerTokenStore;
 use crate::{
     DEFAULT_API_VERSION, DEFAULT_BASE_URL, DEFAULT_USER_AGENT, Error, Method, Request, Result,
@@ -1332,26 +1332,20 @@ impl Client {
         let inner = &self.inner;
         let retry_after = retry_after(&raw.headers);
         let err = error::from_response(request, raw.status, retry_after, &raw.body);
-        let retryable = match raw.status {
-            429 => true,
-            500 | 502 | 503 | 504 => request.is_idempotent() || inner.retry.retry_non_idempotent,
-            _ => false,
+        let answered = Attempt::Answered {
+            status: raw.status,
+            retry_after,
         };
-        if !retryable {
-            return Err(err);
-        }
-        if raw.status == 429 {
-            if let Some(ra) = retry_after {
-                if ra > inner.retry.max_retry_after {
-                    return Err(err);
-                }
+        match classify(&inner.retry, request.is_idempotent(), answered) {
+            RetryAction::Fail => Err(err),
+            RetryAction::Backoff => Ok((inner.retry.backoff(attempt), err)),
+            RetryAction::After(delay) => {
                 if let Some(slot) = slot {
-                    slot.pause(ra);
+                    slot.pause(delay);
                 }
-                return Ok((ra, err));
+                Ok((delay, err))
             }
         }
-        Ok((inner.retry.backoff(attempt), err))
     }
 
     /// A failed attempt (no answer): like [`Client::after_error_response`].
@@ -1366,17 +1360,16 @@ impl Client {
         latency_ms: u64,
     ) -> Result<(Duration, Error)> {
         tracing::debug!(attempt, latency_ms, error = %err, "ghl: request failed");
-        if matches!(err, Error::InvalidRequest { .. }) {
-            return Err(err);
-        }
+        let failed = match (&err, kind) {
+            (Error::InvalidRequest { .. }, _) => Attempt::Refused,
+            (_, FailureKind::Connect) => Attempt::NotSent,
+            (_, FailureKind::Other) => Attempt::Interrupted,
+        };
         let inner = &self.inner;
-        let retryable = kind == FailureKind::Connect
-            || request.is_idempotent()
-            || inner.retry.retry_non_idempotent;
-        if !retryable {
-            return Err(err);
+        match classify(&inner.retry, request.is_idempotent(), failed) {
+            RetryAction::Fail => Err(err),
+            RetryAction::Backoff | RetryAction::After(_) => Ok((inner.retry.backoff(attempt), err)),
         }
-        Ok((inner.retry.backoff(attempt), err))
     }
 
     /// The reqwest request of one attempt: URL, headers and body.

@@ -78,6 +78,63 @@ impl RetryPolicy {
     }
 }
 
+/// How a failed attempt ended, as far as trying again goes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Attempt {
+    /// The server answered with a status other than 2xx, maybe with a `Retry-After`.
+    Answered {
+        status: u16,
+        retry_after: Option<Duration>,
+    },
+    /// The request never reached the server (a connect failure).
+    NotSent,
+    /// It failed once the server may have seen it (a timeout, a reset mid-request).
+    Interrupted,
+    /// The client would not send it (an input check): no other attempt does better.
+    Refused,
+}
+
+/// What the attempt loop does after a failed attempt.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum RetryAction {
+    /// Report the error.
+    Fail,
+    /// Try again after the policy's backoff for this retry.
+    Backoff,
+    /// Try again after exactly this long (a 429's `Retry-After`), the owner's rate limiter
+    /// paused as long.
+    After(Duration),
+}
+
+/// Whether and when to try again: a pure function of the policy, whether the call may run
+/// twice, and how the attempt ended (the loop spends the budget and counts retries). 429 is
+/// retried after its `Retry-After` when that is within [`RetryPolicy::max_retry_after`] (else
+/// the call fails, reporting it), after the backoff without one; 500/502/503/504 and
+/// interrupted attempts only when the call may run twice; a request that never left, always.
+pub(crate) fn classify(policy: &RetryPolicy, idempotent: bool, attempt: Attempt) -> RetryAction {
+    let may_repeat = idempotent || policy.retry_non_idempotent;
+    match attempt {
+        Attempt::Refused => RetryAction::Fail,
+        Attempt::NotSent => RetryAction::Backoff,
+        Attempt::Interrupted if may_repeat => RetryAction::Backoff,
+        Attempt::Interrupted => RetryAction::Fail,
+        Attempt::Answered {
+            status: 429,
+            retry_after: Some(after),
+        } if after > policy.max_retry_after => RetryAction::Fail,
+        Attempt::Answered {
+            status: 429,
+            retry_after: Some(after),
+        } => RetryAction::After(after),
+        Attempt::Answered { status: 429, .. } => RetryAction::Backoff,
+        Attempt::Answered {
+            status: 500 | 502 | 503 | 504,
+            ..
+        } if may_repeat => RetryAction::Backoff,
+        Attempt::Answered { .. } => RetryAction::Fail,
+    }
+}
+
 /// Shared retry budget (a token bucket).
 ///
 /// Calls that succeed at once only credit it, and it is full nearly all the time: `full`
@@ -157,6 +214,57 @@ impl RetryBudget {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn classification_is_a_table() {
+        use Attempt::{Answered, Interrupted, NotSent, Refused};
+        use RetryAction::{After, Backoff, Fail};
+        let policy = RetryPolicy::default();
+        let opted_in = RetryPolicy {
+            retry_non_idempotent: true,
+            ..RetryPolicy::default()
+        };
+        let status = |status: u16| Answered {
+            status,
+            retry_after: None,
+        };
+        let after = |secs: u64| Answered {
+            status: 429,
+            retry_after: Some(Duration::from_secs(secs)),
+        };
+        // (policy, idempotent, attempt, action)
+        let table = [
+            (&policy, true, status(429), Backoff),
+            (&policy, false, status(429), Backoff),
+            (&policy, false, after(5), After(Duration::from_secs(5))),
+            (&policy, true, after(60), After(Duration::from_secs(60))),
+            (&policy, true, after(61), Fail),
+            (&policy, true, status(500), Backoff),
+            (&policy, true, status(502), Backoff),
+            (&policy, true, status(503), Backoff),
+            (&policy, true, status(504), Backoff),
+            (&policy, false, status(503), Fail),
+            (&opted_in, false, status(503), Backoff),
+            (&policy, true, status(501), Fail),
+            (&policy, true, status(400), Fail),
+            (&policy, true, status(401), Fail),
+            (&policy, true, status(404), Fail),
+            (&policy, true, status(422), Fail),
+            (&policy, false, NotSent, Backoff),
+            (&policy, true, Interrupted, Backoff),
+            (&policy, false, Interrupted, Fail),
+            (&opted_in, false, Interrupted, Backoff),
+            (&policy, true, Refused, Fail),
+        ];
+        for (policy, idempotent, attempt, action) in table {
+            assert_eq!(
+                classify(policy, idempotent, attempt),
+                action,
+                "{attempt:?}, idempotent {idempotent}, non-idempotent retries {}",
+                policy.retry_non_idempotent
+            );
+        }
+    }
 
     #[test]
     fn backoff_grows_and_is_capped() {
