@@ -3,8 +3,7 @@
 use std::fmt;
 use std::time::Duration;
 
-use crate::request::{Body, TokenKinds};
-use crate::{Method, Request};
+use crate::Method;
 
 /// How many characters of a response body an error keeps.
 pub(crate) const BODY_EXCERPT_CHARS: usize = 512;
@@ -630,15 +629,38 @@ pub(crate) fn server_messages(json: &serde_json::Value) -> Vec<String> {
     }
 }
 
-/// Classify a non-2xx answer to `request` into an [`Error`].
+/// What classifying an answer needs to know of its call, taken from the
+/// [`Request`](crate::Request) (`Request::answer_facts`): this module reads no requests.
+pub(crate) struct CallFacts {
+    pub(crate) method: Method,
+    pub(crate) path: &'static str,
+    /// The route takes agency tokens only (its spec's security).
+    pub(crate) agency_only: bool,
+    /// The answer may hold secrets (the token routes): never quoted in an error.
+    pub(crate) redact: bool,
+    /// The largest file the request uploads, the likely cause of a 413.
+    pub(crate) largest_file: Option<FileSize>,
+    /// The scopes the route requires, named by `Forbidden`.
+    pub(crate) scopes: &'static [&'static str],
+}
+
+/// A file part with its size and the cap that applies to it, as a 413 names them.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct FileSize {
+    pub(crate) field: &'static str,
+    pub(crate) size: u64,
+    pub(crate) limit: Option<u64>,
+}
+
+/// Classify a non-2xx answer to the call `request` describes into an [`Error`].
 pub(crate) fn from_response(
-    request: &Request,
+    request: &CallFacts,
     status: u16,
     retry_after: Option<Duration>,
     body: &[u8],
 ) -> Error {
     let method = request.method.clone();
-    let path = request.path_template;
+    let path = request.path;
     let json: Option<serde_json::Value> = serde_json::from_slice(body).ok();
     let messages = json.as_ref().map(server_messages).unwrap_or_default();
     let trace_id = json
@@ -649,8 +671,8 @@ pub(crate) fn from_response(
     let first = messages.first().cloned();
     let text = String::from_utf8_lossy(body);
     let lower_all = format!("{} {}", messages.join(" "), text).to_ascii_lowercase();
-    let agency_only = request.token_kinds.is_some_and(TokenKinds::agency_only);
-    let redact = request.sensitive_response();
+    let agency_only = request.agency_only;
+    let redact = request.redact;
     match status {
         422 => Error::Validation {
             method,
@@ -666,10 +688,7 @@ pub(crate) fn from_response(
             daily: false,
         },
         413 => {
-            let largest = match &request.body {
-                Body::Multipart(form) => form.largest_file(),
-                _ => None,
-            };
+            let largest = request.largest_file;
             let message = match first {
                 Some(m) => m,
                 None if !redact && !text.trim().is_empty() => excerpt(body),

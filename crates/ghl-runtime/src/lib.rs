@@ -73,6 +73,7 @@ mod retry;
 pub mod store;
 mod string_enum;
 pub mod timestamp;
+mod token;
 pub mod typestate;
 #[cfg(feature = "webhooks")]
 pub mod webhooks;

@@ -23,6 +23,7 @@ use std::num::NonZeroU32;
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
+use futures_util::future::BoxFuture;
 use governor::clock::{Clock, DefaultClock};
 use governor::{Quota, RateLimiter as Gcra};
 use reqwest::header::{HeaderMap, HeaderName};
@@ -194,11 +195,11 @@ pub trait SharedQuota: Send + Sync {
         owner: &'a str,
         max: u32,
         interval: Duration,
-    ) -> crate::store::StoreFuture<'a, Admission>;
+    ) -> BoxFuture<'a, crate::Result<Admission>>;
 
     /// Makes every process wait `delay` before the next call of `owner` (the server
     /// reported no remaining requests, or answered 429 with `Retry-After`).
-    fn pause<'a>(&'a self, owner: &'a str, delay: Duration) -> crate::store::StoreFuture<'a, ()>;
+    fn pause<'a>(&'a self, owner: &'a str, delay: Duration) -> BoxFuture<'a, crate::Result<()>>;
 }
 
 /// Why [`RateLimiter::acquire`] refused a call.

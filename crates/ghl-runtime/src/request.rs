@@ -7,6 +7,7 @@ use bytes::Bytes;
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Serialize;
 
+use crate::error::{CallFacts, FileSize};
 use crate::{Error, Method};
 
 /// Characters left as they are in a path segment: RFC 3986 unreserved characters.
@@ -780,6 +781,21 @@ impl Request {
     pub(crate) fn sensitive_response(&self) -> bool {
         self.path_template.starts_with("/oauth/")
     }
+
+    /// What classifying this call's answer needs of it ([`crate::error::CallFacts`]).
+    pub(crate) fn answer_facts(&self) -> CallFacts {
+        CallFacts {
+            method: self.method.clone(),
+            path: self.path_template,
+            agency_only: self.token_kinds.is_some_and(TokenKinds::agency_only),
+            redact: self.sensitive_response(),
+            largest_file: match &self.body {
+                Body::Multipart(form) => form.largest_file(),
+                _ => None,
+            },
+            scopes: self.scopes,
+        }
+    }
 }
 
 impl fmt::Debug for Request {
@@ -846,14 +862,6 @@ pub struct Multipart {
     /// Size caps of file parts: (content type prefix, bytes), see
     /// [`Multipart::max_file_size`].
     pub(crate) caps: Vec<(&'static str, u64)>,
-}
-
-/// A file part with its size and the cap that applies to it.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct FileSize {
-    pub(crate) field: &'static str,
-    pub(crate) size: u64,
-    pub(crate) limit: Option<u64>,
 }
 
 /// The content type a file part is sent with.

@@ -183,7 +183,7 @@ impl Client {
     ) -> Result<(Duration, Error)> {
         let inner = &self.inner;
         let retry_after = retry_after(&raw.headers);
-        let err = error::from_response(request, raw.status, retry_after, &raw.body);
+        let err = error::from_response(&request.answer_facts(), raw.status, retry_after, &raw.body);
         let answered = Attempt::Answered {
             status: raw.status,
             retry_after,

@@ -8,7 +8,7 @@ use super::file::{
     write_tokens,
 };
 use super::{OwnerTokenStore, RefreshLock, StoreFuture};
-use crate::auth::{Secret, TokenSet};
+use crate::token::{Secret, TokenSet};
 use crate::{Error, Result};
 
 /// The longest owner id a [`DirTokenStore`] takes (encoded names stay well below the

@@ -10,7 +10,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::{OwnerTokenStore, RefreshLock, StoreFuture};
-use crate::auth::{Secret, TokenSet};
+use crate::token::{Secret, TokenSet};
 use crate::{Error, Result};
 
 static TEMP_COUNTER: AtomicU64 = AtomicU64::new(0);

@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant};
 
 use super::{OwnerTokenStore, RefreshLock, StoreFuture};
-use crate::auth::{Secret, TokenSet};
+use crate::token::{Secret, TokenSet};
 
 /// An [`OwnerTokenStore`] in memory: for one process (its clients then share tokens and
 /// refreshes) and for tests. Bounded: past its capacity (100,000 owners by default) the

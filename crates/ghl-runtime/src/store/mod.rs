@@ -30,12 +30,10 @@
 //! obtained with it.
 
 use std::fmt;
-use std::future::Future;
-use std::pin::Pin;
 use std::time::Duration;
 
 use crate::Result;
-use crate::auth::{Secret, TokenSet};
+use crate::token::{Secret, TokenSet};
 
 pub(crate) mod dir;
 pub(crate) mod file;
@@ -53,8 +51,8 @@ pub(crate) use redis_store::RedisFailure;
 pub use redis_store::{RedisRateLimit, RedisTokenStore};
 
 /// The future an [`OwnerTokenStore`] method returns (boxed: the trait is used as
-/// `dyn OwnerTokenStore`).
-pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T>> + Send + 'a>>;
+/// `dyn OwnerTokenStore`): `futures`' `BoxFuture` of a [`Result`].
+pub type StoreFuture<'a, T> = futures_util::future::BoxFuture<'a, Result<T>>;
 
 /// Proof of holding an owner's refresh lock, given by [`OwnerTokenStore::try_lock`] and
 /// handed back to [`OwnerTokenStore::unlock`]: a random id, so that a holder whose lock

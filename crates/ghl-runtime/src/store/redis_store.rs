@@ -7,8 +7,8 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 
 use super::{OwnerTokenStore, RefreshLock, StoreFuture};
-use crate::auth::{Secret, TokenSet};
 use crate::ratelimit::{Admission, SharedQuota};
+use crate::token::{Secret, TokenSet};
 use crate::{Error, Result};
 
 /// Stores a token set and its fencing token, and lists its owner.
@@ -160,7 +160,7 @@ impl SharedQuota for RedisRateLimit {
         interval: Duration,
     ) -> StoreFuture<'a, Admission> {
         Box::pin(async move {
-            let day = crate::auth::unix_now() / 86_400;
+            let day = crate::token::unix_now() / 86_400;
             let mut conn = self.conn.clone();
             let answer: i64 = ADMIT
                 .key(format!("{}:rl:{owner}", self.prefix))
