@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::emit::{CrateMetadata, GeneratedFile, format_tokens, inner_doc};
 use crate::examples::{ExampleCase, ExampleStats, Instances};
-use crate::ir::{Api, Body, Operation, Param, ParamLocation, Ty};
+use crate::ir::{Api, Body, Operation, Param, Ty};
 use crate::naming;
 
 /// Where the test crate lives, relative to the workspace root.
@@ -353,7 +353,7 @@ fn operation_call<'a>(
             }
             _ => quote! { value(#json) },
         };
-        if param.location == ParamLocation::Path {
+        if !param.by_name() {
             args.push(value);
         } else {
             let setter = format_ident!("{}", param.name);

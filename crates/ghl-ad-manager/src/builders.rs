@@ -38,7 +38,7 @@ pub mod facebook_integration {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdManagerClient::fb_get_ad_accounts`](crate::AdManagerClient::fb_get_ad_accounts) call: set its required inputs ([`location_id`](FbGetAdAccounts::location_id)) and any optional ones, then [`send`](FbGetAdAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_ad_accounts`](crate::AdManagerClient::fb_get_ad_accounts) call: set its required inputs ([`location_id`](FbGetAdAccounts::location_id)) and any optional ones, then [`send`](FbGetAdAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetAdAccounts<LocationId = Unset> {
@@ -176,7 +176,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_ad_account`](crate::AdManagerClient::fb_get_ad_account) call: set its required inputs ([`location_id`](FbGetAdAccount::location_id)) and any optional ones, then [`send`](FbGetAdAccount::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_ad_account`](crate::AdManagerClient::fb_get_ad_account) call: set its required inputs ([`location_id`](FbGetAdAccount::location_id)) and any optional ones, then [`send`](FbGetAdAccount::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetAdAccount<LocationId = Unset> {
@@ -242,7 +242,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_conversation_forms`](crate::AdManagerClient::fb_get_conversation_forms) call: set its required inputs ([`location_id`](FbGetConversationForms::location_id)) and any optional ones, then [`send`](FbGetConversationForms::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_conversation_forms`](crate::AdManagerClient::fb_get_conversation_forms) call: set its required inputs ([`location_id`](FbGetConversationForms::location_id)) and any optional ones, then [`send`](FbGetConversationForms::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetConversationForms<LocationId = Unset> {
@@ -376,7 +376,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_integration`](crate::AdManagerClient::fb_get_integration) call: set its required inputs ([`location_id`](FbGetIntegration::location_id)) and any optional ones, then [`send`](FbGetIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_integration`](crate::AdManagerClient::fb_get_integration) call: set its required inputs ([`location_id`](FbGetIntegration::location_id)) and any optional ones, then [`send`](FbGetIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetIntegration<LocationId = Unset> {
@@ -476,7 +476,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_lead_form`](crate::AdManagerClient::fb_get_lead_form) call: set its required inputs ([`location_id`](FbGetLeadForm::location_id)) and any optional ones, then [`send`](FbGetLeadForm::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_lead_form`](crate::AdManagerClient::fb_get_lead_form) call: set its required inputs ([`location_id`](FbGetLeadForm::location_id)) and any optional ones, then [`send`](FbGetLeadForm::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetLeadForm<LocationId = Unset> {
@@ -542,7 +542,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_current_user`](crate::AdManagerClient::fb_get_current_user) call: set its required inputs ([`location_id`](FbGetCurrentUser::location_id)) and any optional ones, then [`send`](FbGetCurrentUser::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_current_user`](crate::AdManagerClient::fb_get_current_user) call: set its required inputs ([`location_id`](FbGetCurrentUser::location_id)) and any optional ones, then [`send`](FbGetCurrentUser::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCurrentUser<LocationId = Unset> {
@@ -605,7 +605,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_delete_page`](crate::AdManagerClient::fb_delete_page) call: set its required inputs ([`location_id`](FbDeletePage::location_id), [`page_id`](FbDeletePage::page_id)) and any optional ones, then [`send`](FbDeletePage::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_delete_page`](crate::AdManagerClient::fb_delete_page) call: set its required inputs ([`location_id`](FbDeletePage::location_id), [`page_id`](FbDeletePage::page_id)) and any optional ones, then [`send`](FbDeletePage::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbDeletePage<LocationId = Unset, PageId = Unset> {
@@ -689,7 +689,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_set_default_page`](crate::AdManagerClient::fb_set_default_page) call: set its required inputs ([`location_id`](FbSetDefaultPage::location_id)) and any optional ones, then [`send`](FbSetDefaultPage::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_set_default_page`](crate::AdManagerClient::fb_set_default_page) call: set its required inputs ([`location_id`](FbSetDefaultPage::location_id)) and any optional ones, then [`send`](FbSetDefaultPage::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbSetDefaultPage<LocationId = Unset> {
@@ -758,7 +758,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_page_lead_forms`](crate::AdManagerClient::fb_get_page_lead_forms) call: set its required inputs ([`location_id`](FbGetPageLeadForms::location_id)) and any optional ones, then [`send`](FbGetPageLeadForms::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_page_lead_forms`](crate::AdManagerClient::fb_get_page_lead_forms) call: set its required inputs ([`location_id`](FbGetPageLeadForms::location_id)) and any optional ones, then [`send`](FbGetPageLeadForms::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetPageLeadForms<LocationId = Unset> {
@@ -863,7 +863,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_instagram_accounts`](crate::AdManagerClient::fb_get_instagram_accounts) call: set its required inputs ([`location_id`](FbGetInstagramAccounts::location_id)) and any optional ones, then [`send`](FbGetInstagramAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_instagram_accounts`](crate::AdManagerClient::fb_get_instagram_accounts) call: set its required inputs ([`location_id`](FbGetInstagramAccounts::location_id)) and any optional ones, then [`send`](FbGetInstagramAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetInstagramAccounts<LocationId = Unset> {
@@ -941,7 +941,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_pages`](crate::AdManagerClient::fb_get_pages) call: set its required inputs ([`location_id`](FbGetPages::location_id)) and any optional ones, then [`send`](FbGetPages::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_pages`](crate::AdManagerClient::fb_get_pages) call: set its required inputs ([`location_id`](FbGetPages::location_id)) and any optional ones, then [`send`](FbGetPages::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetPages<LocationId = Unset> {
@@ -1365,7 +1365,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_campaign`](crate::AdManagerClient::fb_get_campaign) call: set its required inputs ([`location_id`](FbGetCampaign::location_id)) and any optional ones, then [`send`](FbGetCampaign::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_campaign`](crate::AdManagerClient::fb_get_campaign) call: set its required inputs ([`location_id`](FbGetCampaign::location_id)) and any optional ones, then [`send`](FbGetCampaign::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCampaign<LocationId = Unset> {
@@ -1660,7 +1660,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_custom_audiences`](crate::AdManagerClient::fb_get_custom_audiences) call: set its required inputs ([`location_id`](FbGetCustomAudiences::location_id), [`type_`](FbGetCustomAudiences::type_), [`ad_account_id`](FbGetCustomAudiences::ad_account_id)) and any optional ones, then [`send`](FbGetCustomAudiences::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_custom_audiences`](crate::AdManagerClient::fb_get_custom_audiences) call: set its required inputs ([`location_id`](FbGetCustomAudiences::location_id), [`type_`](FbGetCustomAudiences::type_), [`ad_account_id`](FbGetCustomAudiences::ad_account_id)) and any optional ones, then [`send`](FbGetCustomAudiences::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCustomAudiences<
@@ -1796,7 +1796,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdManagerClient::fb_delete_custom_audience`](crate::AdManagerClient::fb_delete_custom_audience) call: set its required inputs ([`location_id`](FbDeleteCustomAudience::location_id)) and any optional ones, then [`send`](FbDeleteCustomAudience::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_delete_custom_audience`](crate::AdManagerClient::fb_delete_custom_audience) call: set its required inputs ([`location_id`](FbDeleteCustomAudience::location_id)) and any optional ones, then [`send`](FbDeleteCustomAudience::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbDeleteCustomAudience<LocationId = Unset> {
@@ -1865,7 +1865,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_custom_audience_by_id`](crate::AdManagerClient::fb_get_custom_audience_by_id) call: set its required inputs ([`location_id`](FbGetCustomAudienceById::location_id)) and any optional ones, then [`send`](FbGetCustomAudienceById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_custom_audience_by_id`](crate::AdManagerClient::fb_get_custom_audience_by_id) call: set its required inputs ([`location_id`](FbGetCustomAudienceById::location_id)) and any optional ones, then [`send`](FbGetCustomAudienceById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCustomAudienceById<LocationId = Unset> {
@@ -2078,7 +2078,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_entity`](crate::AdManagerClient::fb_get_entity) call: set its required inputs ([`location_id`](FbGetEntity::location_id), [`type_`](FbGetEntity::type_), [`entity_type`](FbGetEntity::entity_type)) and any optional ones, then [`send`](FbGetEntity::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_entity`](crate::AdManagerClient::fb_get_entity) call: set its required inputs ([`location_id`](FbGetEntity::location_id), [`type_`](FbGetEntity::type_), [`entity_type`](FbGetEntity::entity_type)) and any optional ones, then [`send`](FbGetEntity::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetEntity<LocationId = Unset, Type = Unset, EntityType = Unset> {
@@ -2270,7 +2270,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_pixels`](crate::AdManagerClient::fb_get_pixels) call: set its required inputs ([`location_id`](FbGetPixels::location_id)) and any optional ones, then [`send`](FbGetPixels::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_pixels`](crate::AdManagerClient::fb_get_pixels) call: set its required inputs ([`location_id`](FbGetPixels::location_id)) and any optional ones, then [`send`](FbGetPixels::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetPixels<LocationId = Unset> {
@@ -2388,7 +2388,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdManagerClient::fb_search_targeting`](crate::AdManagerClient::fb_search_targeting) call: set its required inputs ([`type_`](FbSearchTargeting::type_), [`query`](FbSearchTargeting::query)) and any optional ones, then [`send`](FbSearchTargeting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_search_targeting`](crate::AdManagerClient::fb_search_targeting) call: set its required inputs ([`type_`](FbSearchTargeting::type_), [`query`](FbSearchTargeting::query)) and any optional ones, then [`send`](FbSearchTargeting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbSearchTargeting<Type = Unset, Query = Unset> {
@@ -2487,7 +2487,7 @@ pub mod facebook_reporting {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdManagerClient::fb_get_reporting`](crate::AdManagerClient::fb_get_reporting) call: set its required inputs ([`location_id`](FbGetReporting::location_id), [`group_by`](FbGetReporting::group_by), [`start_date`](FbGetReporting::start_date), [`end_date`](FbGetReporting::end_date), [`type_`](FbGetReporting::type_), [`fields`](FbGetReporting::fields)) and any optional ones, then [`send`](FbGetReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_reporting`](crate::AdManagerClient::fb_get_reporting) call: set its required inputs ([`location_id`](FbGetReporting::location_id), [`group_by`](FbGetReporting::group_by), [`start_date`](FbGetReporting::start_date), [`end_date`](FbGetReporting::end_date), [`type_`](FbGetReporting::type_), [`fields`](FbGetReporting::fields)) and any optional ones, then [`send`](FbGetReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetReporting<
@@ -2743,7 +2743,7 @@ pub mod facebook_reporting {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_campaign_reporting`](crate::AdManagerClient::fb_get_campaign_reporting) call: set its required inputs ([`location_id`](FbGetCampaignReporting::location_id), [`start_date`](FbGetCampaignReporting::start_date), [`end_date`](FbGetCampaignReporting::end_date)) and any optional ones, then [`send`](FbGetCampaignReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_campaign_reporting`](crate::AdManagerClient::fb_get_campaign_reporting) call: set its required inputs ([`location_id`](FbGetCampaignReporting::location_id), [`start_date`](FbGetCampaignReporting::start_date), [`end_date`](FbGetCampaignReporting::end_date)) and any optional ones, then [`send`](FbGetCampaignReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCampaignReporting<
@@ -2877,7 +2877,7 @@ pub mod facebook_reporting {
         }
     }
 
-    /// A [`AdManagerClient::fb_get_reporting_list`](crate::AdManagerClient::fb_get_reporting_list) call: set its required inputs ([`location_id`](FbGetReportingList::location_id), [`list_type`](FbGetReportingList::list_type), [`start_date`](FbGetReportingList::start_date), [`end_date`](FbGetReportingList::end_date), [`campaign_id`](FbGetReportingList::campaign_id), [`type_`](FbGetReportingList::type_)) and any optional ones, then [`send`](FbGetReportingList::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::fb_get_reporting_list`](crate::AdManagerClient::fb_get_reporting_list) call: set its required inputs ([`location_id`](FbGetReportingList::location_id), [`list_type`](FbGetReportingList::list_type), [`start_date`](FbGetReportingList::start_date), [`end_date`](FbGetReportingList::end_date), [`campaign_id`](FbGetReportingList::campaign_id), [`type_`](FbGetReportingList::type_)) and any optional ones, then [`send`](FbGetReportingList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetReportingList<
@@ -3152,7 +3152,7 @@ pub mod google_integration {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdManagerClient::google_get_ad_accounts`](crate::AdManagerClient::google_get_ad_accounts) call: set its required inputs ([`location_id`](GoogleGetAdAccounts::location_id)) and any optional ones, then [`send`](GoogleGetAdAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_ad_accounts`](crate::AdManagerClient::google_get_ad_accounts) call: set its required inputs ([`location_id`](GoogleGetAdAccounts::location_id)) and any optional ones, then [`send`](GoogleGetAdAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAdAccounts<LocationId = Unset> {
@@ -3260,7 +3260,7 @@ pub mod google_integration {
         }
     }
 
-    /// A [`AdManagerClient::google_get_ad_account_details`](crate::AdManagerClient::google_get_ad_account_details) call: set its required inputs ([`location_id`](GoogleGetAdAccountDetails::location_id)) and any optional ones, then [`send`](GoogleGetAdAccountDetails::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_ad_account_details`](crate::AdManagerClient::google_get_ad_account_details) call: set its required inputs ([`location_id`](GoogleGetAdAccountDetails::location_id)) and any optional ones, then [`send`](GoogleGetAdAccountDetails::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAdAccountDetails<LocationId = Unset> {
@@ -3329,7 +3329,7 @@ pub mod google_integration {
         }
     }
 
-    /// A [`AdManagerClient::google_get_integration`](crate::AdManagerClient::google_get_integration) call: set its required inputs ([`location_id`](GoogleGetIntegration::location_id)) and any optional ones, then [`send`](GoogleGetIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_integration`](crate::AdManagerClient::google_get_integration) call: set its required inputs ([`location_id`](GoogleGetIntegration::location_id)) and any optional ones, then [`send`](GoogleGetIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetIntegration<LocationId = Unset> {
@@ -3426,7 +3426,7 @@ pub mod google_integration {
         }
     }
 
-    /// A [`AdManagerClient::google_get_current_user`](crate::AdManagerClient::google_get_current_user) call: set its required inputs ([`location_id`](GoogleGetCurrentUser::location_id)) and any optional ones, then [`send`](GoogleGetCurrentUser::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_current_user`](crate::AdManagerClient::google_get_current_user) call: set its required inputs ([`location_id`](GoogleGetCurrentUser::location_id)) and any optional ones, then [`send`](GoogleGetCurrentUser::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetCurrentUser<LocationId = Unset> {
@@ -3529,7 +3529,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_campaign_by_id`](crate::AdManagerClient::google_get_campaign_by_id) call: set its required inputs ([`location_id`](GoogleGetCampaignById::location_id)) and any optional ones, then [`send`](GoogleGetCampaignById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_campaign_by_id`](crate::AdManagerClient::google_get_campaign_by_id) call: set its required inputs ([`location_id`](GoogleGetCampaignById::location_id)) and any optional ones, then [`send`](GoogleGetCampaignById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetCampaignById<LocationId = Unset> {
@@ -3629,7 +3629,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_assets`](crate::AdManagerClient::google_get_assets) call: set its required inputs ([`location_id`](GoogleGetAssets::location_id), [`type_`](GoogleGetAssets::type_)) and any optional ones, then [`send`](GoogleGetAssets::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_assets`](crate::AdManagerClient::google_get_assets) call: set its required inputs ([`location_id`](GoogleGetAssets::location_id), [`type_`](GoogleGetAssets::type_)) and any optional ones, then [`send`](GoogleGetAssets::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAssets<LocationId = Unset, Type = Unset> {
@@ -3764,7 +3764,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_audiences`](crate::AdManagerClient::google_get_audiences) call: set its required inputs ([`location_id`](GoogleGetAudiences::location_id)) and any optional ones, then [`send`](GoogleGetAudiences::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_audiences`](crate::AdManagerClient::google_get_audiences) call: set its required inputs ([`location_id`](GoogleGetAudiences::location_id)) and any optional ones, then [`send`](GoogleGetAudiences::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAudiences<LocationId = Unset> {
@@ -3858,7 +3858,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_audience_by_id`](crate::AdManagerClient::google_get_audience_by_id) call: set its required inputs ([`location_id`](GoogleGetAudienceById::location_id)) and any optional ones, then [`send`](GoogleGetAudienceById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_audience_by_id`](crate::AdManagerClient::google_get_audience_by_id) call: set its required inputs ([`location_id`](GoogleGetAudienceById::location_id)) and any optional ones, then [`send`](GoogleGetAudienceById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAudienceById<LocationId = Unset> {
@@ -3927,7 +3927,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_conversion_goals`](crate::AdManagerClient::google_get_conversion_goals) call: set its required inputs ([`location_id`](GoogleGetConversionGoals::location_id)) and any optional ones, then [`send`](GoogleGetConversionGoals::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_conversion_goals`](crate::AdManagerClient::google_get_conversion_goals) call: set its required inputs ([`location_id`](GoogleGetConversionGoals::location_id)) and any optional ones, then [`send`](GoogleGetConversionGoals::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetConversionGoals<LocationId = Unset> {
@@ -3993,7 +3993,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_conversions`](crate::AdManagerClient::google_get_conversions) call: set its required inputs ([`location_id`](GoogleGetConversions::location_id)) and any optional ones, then [`send`](GoogleGetConversions::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_conversions`](crate::AdManagerClient::google_get_conversions) call: set its required inputs ([`location_id`](GoogleGetConversions::location_id)) and any optional ones, then [`send`](GoogleGetConversions::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetConversions<LocationId = Unset> {
@@ -4144,7 +4144,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_delete_conversion`](crate::AdManagerClient::google_delete_conversion) call: set its required inputs ([`location_id`](GoogleDeleteConversion::location_id)) and any optional ones, then [`send`](GoogleDeleteConversion::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_delete_conversion`](crate::AdManagerClient::google_delete_conversion) call: set its required inputs ([`location_id`](GoogleDeleteConversion::location_id)) and any optional ones, then [`send`](GoogleDeleteConversion::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleDeleteConversion<LocationId = Unset> {
@@ -4213,7 +4213,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_conversion_by_id`](crate::AdManagerClient::google_get_conversion_by_id) call: set its required inputs ([`location_id`](GoogleGetConversionById::location_id)) and any optional ones, then [`send`](GoogleGetConversionById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_conversion_by_id`](crate::AdManagerClient::google_get_conversion_by_id) call: set its required inputs ([`location_id`](GoogleGetConversionById::location_id)) and any optional ones, then [`send`](GoogleGetConversionById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetConversionById<LocationId = Unset> {
@@ -4282,7 +4282,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_entity`](crate::AdManagerClient::google_get_entity) call: set its required inputs ([`location_id`](GoogleGetEntity::location_id), [`type_`](GoogleGetEntity::type_), [`entity_type`](GoogleGetEntity::entity_type)) and any optional ones, then [`send`](GoogleGetEntity::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_entity`](crate::AdManagerClient::google_get_entity) call: set its required inputs ([`location_id`](GoogleGetEntity::location_id), [`type_`](GoogleGetEntity::type_), [`entity_type`](GoogleGetEntity::entity_type)) and any optional ones, then [`send`](GoogleGetEntity::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetEntity<LocationId = Unset, Type = Unset, EntityType = Unset> {
@@ -4474,7 +4474,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_keyword_ideas`](crate::AdManagerClient::google_get_keyword_ideas) call: set its required inputs ([`location_id`](GoogleGetKeywordIdeas::location_id)) and any optional ones, then [`send`](GoogleGetKeywordIdeas::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_keyword_ideas`](crate::AdManagerClient::google_get_keyword_ideas) call: set its required inputs ([`location_id`](GoogleGetKeywordIdeas::location_id)) and any optional ones, then [`send`](GoogleGetKeywordIdeas::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetKeywordIdeas<LocationId = Unset> {
@@ -4543,7 +4543,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_segments`](crate::AdManagerClient::google_get_segments) call: set its required inputs ([`location_id`](GoogleGetSegments::location_id)) and any optional ones, then [`send`](GoogleGetSegments::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_segments`](crate::AdManagerClient::google_get_segments) call: set its required inputs ([`location_id`](GoogleGetSegments::location_id)) and any optional ones, then [`send`](GoogleGetSegments::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetSegments<LocationId = Unset> {
@@ -4615,7 +4615,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_upsert_segment`](crate::AdManagerClient::google_upsert_segment) call: set its required inputs ([`location_id`](GoogleUpsertSegment::location_id), [`type_`](GoogleUpsertSegment::type_)) and any optional ones, then [`send`](GoogleUpsertSegment::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_upsert_segment`](crate::AdManagerClient::google_upsert_segment) call: set its required inputs ([`location_id`](GoogleUpsertSegment::location_id), [`type_`](GoogleUpsertSegment::type_)) and any optional ones, then [`send`](GoogleUpsertSegment::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleUpsertSegment<LocationId = Unset, Type = Unset> {
@@ -4737,7 +4737,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_delete_segment`](crate::AdManagerClient::google_delete_segment) call: set its required inputs ([`location_id`](GoogleDeleteSegment::location_id), [`type_`](GoogleDeleteSegment::type_)) and any optional ones, then [`send`](GoogleDeleteSegment::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_delete_segment`](crate::AdManagerClient::google_delete_segment) call: set its required inputs ([`location_id`](GoogleDeleteSegment::location_id), [`type_`](GoogleDeleteSegment::type_)) and any optional ones, then [`send`](GoogleDeleteSegment::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleDeleteSegment<LocationId = Unset, Type = Unset> {
@@ -4828,7 +4828,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_segment_by_id`](crate::AdManagerClient::google_get_segment_by_id) call: set its required inputs ([`location_id`](GoogleGetSegmentById::location_id), [`type_`](GoogleGetSegmentById::type_)) and any optional ones, then [`send`](GoogleGetSegmentById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_segment_by_id`](crate::AdManagerClient::google_get_segment_by_id) call: set its required inputs ([`location_id`](GoogleGetSegmentById::location_id), [`type_`](GoogleGetSegmentById::type_)) and any optional ones, then [`send`](GoogleGetSegmentById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetSegmentById<LocationId = Unset, Type = Unset> {
@@ -4919,7 +4919,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_get_target_interests`](crate::AdManagerClient::google_get_target_interests) call: set its required inputs ([`location_id`](GoogleGetTargetInterests::location_id), [`type_`](GoogleGetTargetInterests::type_), [`advertising_channel_type`](GoogleGetTargetInterests::advertising_channel_type)) and any optional ones, then [`send`](GoogleGetTargetInterests::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_target_interests`](crate::AdManagerClient::google_get_target_interests) call: set its required inputs ([`location_id`](GoogleGetTargetInterests::location_id), [`type_`](GoogleGetTargetInterests::type_), [`advertising_channel_type`](GoogleGetTargetInterests::advertising_channel_type)) and any optional ones, then [`send`](GoogleGetTargetInterests::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetTargetInterests<
@@ -5053,7 +5053,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdManagerClient::google_search_targeting`](crate::AdManagerClient::google_search_targeting) call: set its required inputs ([`type_`](GoogleSearchTargeting::type_), [`location_id`](GoogleSearchTargeting::location_id)) and any optional ones, then [`send`](GoogleSearchTargeting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_search_targeting`](crate::AdManagerClient::google_search_targeting) call: set its required inputs ([`type_`](GoogleSearchTargeting::type_), [`location_id`](GoogleSearchTargeting::location_id)) and any optional ones, then [`send`](GoogleSearchTargeting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleSearchTargeting<Type = Unset, LocationId = Unset> {
@@ -5159,7 +5159,7 @@ pub mod google_reporting {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdManagerClient::google_get_reporting`](crate::AdManagerClient::google_get_reporting) call: set its required inputs ([`location_id`](GoogleGetReporting::location_id), [`start_date`](GoogleGetReporting::start_date), [`end_date`](GoogleGetReporting::end_date), [`type_`](GoogleGetReporting::type_), [`fields`](GoogleGetReporting::fields)) and any optional ones, then [`send`](GoogleGetReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_reporting`](crate::AdManagerClient::google_get_reporting) call: set its required inputs ([`location_id`](GoogleGetReporting::location_id), [`start_date`](GoogleGetReporting::start_date), [`end_date`](GoogleGetReporting::end_date), [`type_`](GoogleGetReporting::type_), [`fields`](GoogleGetReporting::fields)) and any optional ones, then [`send`](GoogleGetReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetReporting<
@@ -5386,7 +5386,7 @@ pub mod google_reporting {
         }
     }
 
-    /// A [`AdManagerClient::google_get_campaign_reporting`](crate::AdManagerClient::google_get_campaign_reporting) call: set its required inputs ([`location_id`](GoogleGetCampaignReporting::location_id), [`start_date`](GoogleGetCampaignReporting::start_date), [`end_date`](GoogleGetCampaignReporting::end_date)) and any optional ones, then [`send`](GoogleGetCampaignReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_campaign_reporting`](crate::AdManagerClient::google_get_campaign_reporting) call: set its required inputs ([`location_id`](GoogleGetCampaignReporting::location_id), [`start_date`](GoogleGetCampaignReporting::start_date), [`end_date`](GoogleGetCampaignReporting::end_date)) and any optional ones, then [`send`](GoogleGetCampaignReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetCampaignReporting<
@@ -5523,7 +5523,7 @@ pub mod google_reporting {
         }
     }
 
-    /// A [`AdManagerClient::google_get_reporting_list`](crate::AdManagerClient::google_get_reporting_list) call: set its required inputs ([`location_id`](GoogleGetReportingList::location_id), [`list_type`](GoogleGetReportingList::list_type), [`start_date`](GoogleGetReportingList::start_date), [`end_date`](GoogleGetReportingList::end_date), [`type_`](GoogleGetReportingList::type_)) and any optional ones, then [`send`](GoogleGetReportingList::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::google_get_reporting_list`](crate::AdManagerClient::google_get_reporting_list) call: set its required inputs ([`location_id`](GoogleGetReportingList::location_id), [`list_type`](GoogleGetReportingList::list_type), [`start_date`](GoogleGetReportingList::start_date), [`end_date`](GoogleGetReportingList::end_date), [`type_`](GoogleGetReportingList::type_)) and any optional ones, then [`send`](GoogleGetReportingList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetReportingList<
@@ -5759,7 +5759,7 @@ pub mod linked_in_integration {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdManagerClient::li_delete_ad_account`](crate::AdManagerClient::li_delete_ad_account) call: set its required inputs ([`location_id`](LiDeleteAdAccount::location_id), [`ad_account_id`](LiDeleteAdAccount::ad_account_id)) and any optional ones, then [`send`](LiDeleteAdAccount::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_delete_ad_account`](crate::AdManagerClient::li_delete_ad_account) call: set its required inputs ([`location_id`](LiDeleteAdAccount::location_id), [`ad_account_id`](LiDeleteAdAccount::ad_account_id)) and any optional ones, then [`send`](LiDeleteAdAccount::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiDeleteAdAccount<LocationId = Unset, AdAccountId = Unset> {
@@ -5847,7 +5847,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdManagerClient::li_get_ad_account_details`](crate::AdManagerClient::li_get_ad_account_details) call: set its required inputs ([`location_id`](LiGetAdAccountDetails::location_id), [`ad_account_id`](LiGetAdAccountDetails::ad_account_id)) and any optional ones, then [`send`](LiGetAdAccountDetails::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_ad_account_details`](crate::AdManagerClient::li_get_ad_account_details) call: set its required inputs ([`location_id`](LiGetAdAccountDetails::location_id), [`ad_account_id`](LiGetAdAccountDetails::ad_account_id)) and any optional ones, then [`send`](LiGetAdAccountDetails::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetAdAccountDetails<LocationId = Unset, AdAccountId = Unset> {
@@ -5935,7 +5935,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdManagerClient::li_get_ad_accounts`](crate::AdManagerClient::li_get_ad_accounts) call: set its required inputs ([`location_id`](LiGetAdAccounts::location_id)) and any optional ones, then [`send`](LiGetAdAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_ad_accounts`](crate::AdManagerClient::li_get_ad_accounts) call: set its required inputs ([`location_id`](LiGetAdAccounts::location_id)) and any optional ones, then [`send`](LiGetAdAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetAdAccounts<LocationId = Unset> {
@@ -6001,7 +6001,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdManagerClient::li_get_integration`](crate::AdManagerClient::li_get_integration) call: set its required inputs ([`location_id`](LiGetIntegration::location_id)) and any optional ones, then [`send`](LiGetIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_integration`](crate::AdManagerClient::li_get_integration) call: set its required inputs ([`location_id`](LiGetIntegration::location_id)) and any optional ones, then [`send`](LiGetIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetIntegration<LocationId = Unset> {
@@ -6101,7 +6101,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdManagerClient::li_get_current_user`](crate::AdManagerClient::li_get_current_user) call: set its required inputs ([`location_id`](LiGetCurrentUser::location_id)) and any optional ones, then [`send`](LiGetCurrentUser::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_current_user`](crate::AdManagerClient::li_get_current_user) call: set its required inputs ([`location_id`](LiGetCurrentUser::location_id)) and any optional ones, then [`send`](LiGetCurrentUser::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetCurrentUser<LocationId = Unset> {
@@ -6204,7 +6204,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdManagerClient::li_get_campaign_group`](crate::AdManagerClient::li_get_campaign_group) call: set its required inputs ([`location_id`](LiGetCampaignGroup::location_id)) and any optional ones, then [`send`](LiGetCampaignGroup::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_campaign_group`](crate::AdManagerClient::li_get_campaign_group) call: set its required inputs ([`location_id`](LiGetCampaignGroup::location_id)) and any optional ones, then [`send`](LiGetCampaignGroup::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetCampaignGroup<LocationId = Unset> {
@@ -6309,7 +6309,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdManagerClient::li_search_targeting`](crate::AdManagerClient::li_search_targeting) call: set its required inputs ([`location_id`](LiSearchTargeting::location_id), [`facet`](LiSearchTargeting::facet)) and any optional ones, then [`send`](LiSearchTargeting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_search_targeting`](crate::AdManagerClient::li_search_targeting) call: set its required inputs ([`location_id`](LiSearchTargeting::location_id), [`facet`](LiSearchTargeting::facet)) and any optional ones, then [`send`](LiSearchTargeting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiSearchTargeting<LocationId = Unset, Facet = Unset> {
@@ -6416,7 +6416,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdManagerClient::li_create_lead_form`](crate::AdManagerClient::li_create_lead_form) call: set its required inputs ([`location_id`](LiCreateLeadForm::location_id)) and any optional ones, then [`send`](LiCreateLeadForm::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_create_lead_form`](crate::AdManagerClient::li_create_lead_form) call: set its required inputs ([`location_id`](LiCreateLeadForm::location_id)) and any optional ones, then [`send`](LiCreateLeadForm::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiCreateLeadForm<LocationId = Unset> {
@@ -6488,7 +6488,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdManagerClient::li_get_lead_forms`](crate::AdManagerClient::li_get_lead_forms) call: set its required inputs ([`location_id`](LiGetLeadForms::location_id)) and any optional ones, then [`send`](LiGetLeadForms::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_lead_forms`](crate::AdManagerClient::li_get_lead_forms) call: set its required inputs ([`location_id`](LiGetLeadForms::location_id)) and any optional ones, then [`send`](LiGetLeadForms::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetLeadForms<LocationId = Unset> {
@@ -6554,7 +6554,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdManagerClient::li_update_ad_status`](crate::AdManagerClient::li_update_ad_status) call: set its required inputs ([`location_id`](LiUpdateAdStatus::location_id)) and any optional ones, then [`send`](LiUpdateAdStatus::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_update_ad_status`](crate::AdManagerClient::li_update_ad_status) call: set its required inputs ([`location_id`](LiUpdateAdStatus::location_id)) and any optional ones, then [`send`](LiUpdateAdStatus::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiUpdateAdStatus<LocationId = Unset> {
@@ -6635,7 +6635,7 @@ pub mod linked_in_reporting {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdManagerClient::li_get_ad_analytics`](crate::AdManagerClient::li_get_ad_analytics) call: set its required inputs ([`location_id`](LiGetAdAnalytics::location_id), [`start_date`](LiGetAdAnalytics::start_date), [`end_date`](LiGetAdAnalytics::end_date)) and any optional ones, then [`send`](LiGetAdAnalytics::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_ad_analytics`](crate::AdManagerClient::li_get_ad_analytics) call: set its required inputs ([`location_id`](LiGetAdAnalytics::location_id), [`start_date`](LiGetAdAnalytics::start_date), [`end_date`](LiGetAdAnalytics::end_date)) and any optional ones, then [`send`](LiGetAdAnalytics::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetAdAnalytics<LocationId = Unset, StartDate = Unset, EndDate = Unset> {
@@ -6810,7 +6810,7 @@ pub mod linked_in_reporting {
         }
     }
 
-    /// A [`AdManagerClient::li_get_campaign_group_reporting`](crate::AdManagerClient::li_get_campaign_group_reporting) call: set its required inputs ([`location_id`](LiGetCampaignGroupReporting::location_id), [`start_date`](LiGetCampaignGroupReporting::start_date), [`end_date`](LiGetCampaignGroupReporting::end_date)) and any optional ones, then [`send`](LiGetCampaignGroupReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_campaign_group_reporting`](crate::AdManagerClient::li_get_campaign_group_reporting) call: set its required inputs ([`location_id`](LiGetCampaignGroupReporting::location_id), [`start_date`](LiGetCampaignGroupReporting::start_date), [`end_date`](LiGetCampaignGroupReporting::end_date)) and any optional ones, then [`send`](LiGetCampaignGroupReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetCampaignGroupReporting<
@@ -6977,7 +6977,7 @@ pub mod linked_in_reporting {
         }
     }
 
-    /// A [`AdManagerClient::li_get_reporting_list`](crate::AdManagerClient::li_get_reporting_list) call: set its required inputs ([`location_id`](LiGetReportingList::location_id), [`list_type`](LiGetReportingList::list_type), [`campaign_id`](LiGetReportingList::campaign_id), [`campaign_group_id`](LiGetReportingList::campaign_group_id), [`start_date`](LiGetReportingList::start_date), [`end_date`](LiGetReportingList::end_date)) and any optional ones, then [`send`](LiGetReportingList::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdManagerClient::li_get_reporting_list`](crate::AdManagerClient::li_get_reporting_list) call: set its required inputs ([`location_id`](LiGetReportingList::location_id), [`list_type`](LiGetReportingList::list_type), [`campaign_id`](LiGetReportingList::campaign_id), [`campaign_group_id`](LiGetReportingList::campaign_group_id), [`start_date`](LiGetReportingList::start_date), [`end_date`](LiGetReportingList::end_date)) and any optional ones, then [`send`](LiGetReportingList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetReportingList<

@@ -38,7 +38,7 @@ pub mod facebook_integration {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdPublishingV3Client::fb_get_ad_accounts`](crate::AdPublishingV3Client::fb_get_ad_accounts) call: set its required inputs ([`location_id`](FbGetAdAccounts::location_id)) and any optional ones, then [`send`](FbGetAdAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_ad_accounts`](crate::AdPublishingV3Client::fb_get_ad_accounts) call: set its required inputs ([`location_id`](FbGetAdAccounts::location_id)) and any optional ones, then [`send`](FbGetAdAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetAdAccounts<LocationId = Unset> {
@@ -176,7 +176,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_ad_account`](crate::AdPublishingV3Client::fb_get_ad_account) call: set its required inputs ([`location_id`](FbGetAdAccount::location_id)) and any optional ones, then [`send`](FbGetAdAccount::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_ad_account`](crate::AdPublishingV3Client::fb_get_ad_account) call: set its required inputs ([`location_id`](FbGetAdAccount::location_id)) and any optional ones, then [`send`](FbGetAdAccount::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetAdAccount<LocationId = Unset> {
@@ -251,7 +251,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_conversation_forms`](crate::AdPublishingV3Client::fb_get_conversation_forms) call: set its required inputs ([`location_id`](FbGetConversationForms::location_id)) and any optional ones, then [`send`](FbGetConversationForms::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_conversation_forms`](crate::AdPublishingV3Client::fb_get_conversation_forms) call: set its required inputs ([`location_id`](FbGetConversationForms::location_id)) and any optional ones, then [`send`](FbGetConversationForms::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetConversationForms<LocationId = Unset> {
@@ -394,7 +394,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_integration`](crate::AdPublishingV3Client::fb_get_integration) call: set its required inputs ([`location_id`](FbGetIntegration::location_id)) and any optional ones, then [`send`](FbGetIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_integration`](crate::AdPublishingV3Client::fb_get_integration) call: set its required inputs ([`location_id`](FbGetIntegration::location_id)) and any optional ones, then [`send`](FbGetIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetIntegration<LocationId = Unset> {
@@ -503,7 +503,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_lead_form`](crate::AdPublishingV3Client::fb_get_lead_form) call: set its required inputs ([`location_id`](FbGetLeadForm::location_id)) and any optional ones, then [`send`](FbGetLeadForm::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_lead_form`](crate::AdPublishingV3Client::fb_get_lead_form) call: set its required inputs ([`location_id`](FbGetLeadForm::location_id)) and any optional ones, then [`send`](FbGetLeadForm::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetLeadForm<LocationId = Unset> {
@@ -578,7 +578,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_current_user`](crate::AdPublishingV3Client::fb_get_current_user) call: set its required inputs ([`location_id`](FbGetCurrentUser::location_id)) and any optional ones, then [`send`](FbGetCurrentUser::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_current_user`](crate::AdPublishingV3Client::fb_get_current_user) call: set its required inputs ([`location_id`](FbGetCurrentUser::location_id)) and any optional ones, then [`send`](FbGetCurrentUser::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCurrentUser<LocationId = Unset> {
@@ -650,7 +650,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_delete_page`](crate::AdPublishingV3Client::fb_delete_page) call: set its required inputs ([`location_id`](FbDeletePage::location_id), [`page_id`](FbDeletePage::page_id)) and any optional ones, then [`send`](FbDeletePage::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_delete_page`](crate::AdPublishingV3Client::fb_delete_page) call: set its required inputs ([`location_id`](FbDeletePage::location_id), [`page_id`](FbDeletePage::page_id)) and any optional ones, then [`send`](FbDeletePage::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbDeletePage<LocationId = Unset, PageId = Unset> {
@@ -734,7 +734,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_set_default_page`](crate::AdPublishingV3Client::fb_set_default_page) call: set its required inputs ([`location_id`](FbSetDefaultPage::location_id)) and any optional ones, then [`send`](FbSetDefaultPage::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_set_default_page`](crate::AdPublishingV3Client::fb_set_default_page) call: set its required inputs ([`location_id`](FbSetDefaultPage::location_id)) and any optional ones, then [`send`](FbSetDefaultPage::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbSetDefaultPage<LocationId = Unset> {
@@ -812,7 +812,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_page_lead_forms`](crate::AdPublishingV3Client::fb_get_page_lead_forms) call: set its required inputs ([`location_id`](FbGetPageLeadForms::location_id)) and any optional ones, then [`send`](FbGetPageLeadForms::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_page_lead_forms`](crate::AdPublishingV3Client::fb_get_page_lead_forms) call: set its required inputs ([`location_id`](FbGetPageLeadForms::location_id)) and any optional ones, then [`send`](FbGetPageLeadForms::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetPageLeadForms<LocationId = Unset> {
@@ -926,7 +926,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_instagram_accounts`](crate::AdPublishingV3Client::fb_get_instagram_accounts) call: set its required inputs ([`location_id`](FbGetInstagramAccounts::location_id)) and any optional ones, then [`send`](FbGetInstagramAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_instagram_accounts`](crate::AdPublishingV3Client::fb_get_instagram_accounts) call: set its required inputs ([`location_id`](FbGetInstagramAccounts::location_id)) and any optional ones, then [`send`](FbGetInstagramAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetInstagramAccounts<LocationId = Unset> {
@@ -1004,7 +1004,7 @@ pub mod facebook_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_pages`](crate::AdPublishingV3Client::fb_get_pages) call: set its required inputs ([`location_id`](FbGetPages::location_id)) and any optional ones, then [`send`](FbGetPages::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_pages`](crate::AdPublishingV3Client::fb_get_pages) call: set its required inputs ([`location_id`](FbGetPages::location_id)) and any optional ones, then [`send`](FbGetPages::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetPages<LocationId = Unset> {
@@ -1428,7 +1428,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_campaign`](crate::AdPublishingV3Client::fb_get_campaign) call: set its required inputs ([`location_id`](FbGetCampaign::location_id)) and any optional ones, then [`send`](FbGetCampaign::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_campaign`](crate::AdPublishingV3Client::fb_get_campaign) call: set its required inputs ([`location_id`](FbGetCampaign::location_id)) and any optional ones, then [`send`](FbGetCampaign::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCampaign<LocationId = Unset> {
@@ -1687,7 +1687,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_campaign_publishing_progress`](crate::AdPublishingV3Client::fb_get_campaign_publishing_progress) call: set its required inputs ([`location_id`](FbGetCampaignPublishingProgress::location_id)) and any optional ones, then [`send`](FbGetCampaignPublishingProgress::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_campaign_publishing_progress`](crate::AdPublishingV3Client::fb_get_campaign_publishing_progress) call: set its required inputs ([`location_id`](FbGetCampaignPublishingProgress::location_id)) and any optional ones, then [`send`](FbGetCampaignPublishingProgress::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCampaignPublishingProgress<LocationId = Unset> {
@@ -1802,7 +1802,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_custom_audiences`](crate::AdPublishingV3Client::fb_get_custom_audiences) call: set its required inputs ([`location_id`](FbGetCustomAudiences::location_id), [`type_`](FbGetCustomAudiences::type_), [`ad_account_id`](FbGetCustomAudiences::ad_account_id)) and any optional ones, then [`send`](FbGetCustomAudiences::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_custom_audiences`](crate::AdPublishingV3Client::fb_get_custom_audiences) call: set its required inputs ([`location_id`](FbGetCustomAudiences::location_id), [`type_`](FbGetCustomAudiences::type_), [`ad_account_id`](FbGetCustomAudiences::ad_account_id)) and any optional ones, then [`send`](FbGetCustomAudiences::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCustomAudiences<
@@ -1938,7 +1938,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_delete_custom_audience`](crate::AdPublishingV3Client::fb_delete_custom_audience) call: set its required inputs ([`location_id`](FbDeleteCustomAudience::location_id)) and any optional ones, then [`send`](FbDeleteCustomAudience::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_delete_custom_audience`](crate::AdPublishingV3Client::fb_delete_custom_audience) call: set its required inputs ([`location_id`](FbDeleteCustomAudience::location_id)) and any optional ones, then [`send`](FbDeleteCustomAudience::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbDeleteCustomAudience<LocationId = Unset> {
@@ -2016,7 +2016,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_custom_audience_by_id`](crate::AdPublishingV3Client::fb_get_custom_audience_by_id) call: set its required inputs ([`location_id`](FbGetCustomAudienceById::location_id)) and any optional ones, then [`send`](FbGetCustomAudienceById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_custom_audience_by_id`](crate::AdPublishingV3Client::fb_get_custom_audience_by_id) call: set its required inputs ([`location_id`](FbGetCustomAudienceById::location_id)) and any optional ones, then [`send`](FbGetCustomAudienceById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCustomAudienceById<LocationId = Unset> {
@@ -2238,7 +2238,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_entity`](crate::AdPublishingV3Client::fb_get_entity) call: set its required inputs ([`location_id`](FbGetEntity::location_id), [`type_`](FbGetEntity::type_), [`entity_type`](FbGetEntity::entity_type)) and any optional ones, then [`send`](FbGetEntity::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_entity`](crate::AdPublishingV3Client::fb_get_entity) call: set its required inputs ([`location_id`](FbGetEntity::location_id), [`type_`](FbGetEntity::type_), [`entity_type`](FbGetEntity::entity_type)) and any optional ones, then [`send`](FbGetEntity::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetEntity<LocationId = Unset, Type = Unset, EntityType = Unset> {
@@ -2430,7 +2430,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_pixels`](crate::AdPublishingV3Client::fb_get_pixels) call: set its required inputs ([`location_id`](FbGetPixels::location_id)) and any optional ones, then [`send`](FbGetPixels::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_pixels`](crate::AdPublishingV3Client::fb_get_pixels) call: set its required inputs ([`location_id`](FbGetPixels::location_id)) and any optional ones, then [`send`](FbGetPixels::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetPixels<LocationId = Unset> {
@@ -2548,7 +2548,7 @@ pub mod facebook_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_search_targeting`](crate::AdPublishingV3Client::fb_search_targeting) call: set its required inputs ([`type_`](FbSearchTargeting::type_), [`query`](FbSearchTargeting::query)) and any optional ones, then [`send`](FbSearchTargeting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_search_targeting`](crate::AdPublishingV3Client::fb_search_targeting) call: set its required inputs ([`type_`](FbSearchTargeting::type_), [`query`](FbSearchTargeting::query)) and any optional ones, then [`send`](FbSearchTargeting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbSearchTargeting<Type = Unset, Query = Unset> {
@@ -2658,7 +2658,7 @@ pub mod facebook_reporting {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdPublishingV3Client::fb_get_reporting`](crate::AdPublishingV3Client::fb_get_reporting) call: set its required inputs ([`location_id`](FbGetReporting::location_id), [`fields`](FbGetReporting::fields), [`group_by`](FbGetReporting::group_by), [`start_date`](FbGetReporting::start_date), [`end_date`](FbGetReporting::end_date), [`type_`](FbGetReporting::type_)) and any optional ones, then [`send`](FbGetReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_reporting`](crate::AdPublishingV3Client::fb_get_reporting) call: set its required inputs ([`location_id`](FbGetReporting::location_id), [`fields`](FbGetReporting::fields), [`group_by`](FbGetReporting::group_by), [`start_date`](FbGetReporting::start_date), [`end_date`](FbGetReporting::end_date), [`type_`](FbGetReporting::type_)) and any optional ones, then [`send`](FbGetReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetReporting<
@@ -2914,7 +2914,7 @@ pub mod facebook_reporting {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_campaign_reporting`](crate::AdPublishingV3Client::fb_get_campaign_reporting) call: set its required inputs ([`location_id`](FbGetCampaignReporting::location_id), [`start_date`](FbGetCampaignReporting::start_date), [`end_date`](FbGetCampaignReporting::end_date)) and any optional ones, then [`send`](FbGetCampaignReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_campaign_reporting`](crate::AdPublishingV3Client::fb_get_campaign_reporting) call: set its required inputs ([`location_id`](FbGetCampaignReporting::location_id), [`start_date`](FbGetCampaignReporting::start_date), [`end_date`](FbGetCampaignReporting::end_date)) and any optional ones, then [`send`](FbGetCampaignReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetCampaignReporting<
@@ -3048,7 +3048,7 @@ pub mod facebook_reporting {
         }
     }
 
-    /// A [`AdPublishingV3Client::fb_get_reporting_list`](crate::AdPublishingV3Client::fb_get_reporting_list) call: set its required inputs ([`location_id`](FbGetReportingList::location_id), [`list_type`](FbGetReportingList::list_type), [`start_date`](FbGetReportingList::start_date), [`end_date`](FbGetReportingList::end_date), [`type_`](FbGetReportingList::type_)) and any optional ones, then [`send`](FbGetReportingList::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::fb_get_reporting_list`](crate::AdPublishingV3Client::fb_get_reporting_list) call: set its required inputs ([`location_id`](FbGetReportingList::location_id), [`list_type`](FbGetReportingList::list_type), [`start_date`](FbGetReportingList::start_date), [`end_date`](FbGetReportingList::end_date), [`type_`](FbGetReportingList::type_)) and any optional ones, then [`send`](FbGetReportingList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FbGetReportingList<
@@ -3284,7 +3284,7 @@ pub mod google_integration {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdPublishingV3Client::google_get_ad_accounts`](crate::AdPublishingV3Client::google_get_ad_accounts) call: set its required inputs ([`location_id`](GoogleGetAdAccounts::location_id)) and any optional ones, then [`send`](GoogleGetAdAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_ad_accounts`](crate::AdPublishingV3Client::google_get_ad_accounts) call: set its required inputs ([`location_id`](GoogleGetAdAccounts::location_id)) and any optional ones, then [`send`](GoogleGetAdAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAdAccounts<LocationId = Unset> {
@@ -3392,7 +3392,7 @@ pub mod google_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_ad_account_details`](crate::AdPublishingV3Client::google_get_ad_account_details) call: set its required inputs ([`location_id`](GoogleGetAdAccountDetails::location_id)) and any optional ones, then [`send`](GoogleGetAdAccountDetails::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_ad_account_details`](crate::AdPublishingV3Client::google_get_ad_account_details) call: set its required inputs ([`location_id`](GoogleGetAdAccountDetails::location_id)) and any optional ones, then [`send`](GoogleGetAdAccountDetails::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAdAccountDetails<LocationId = Unset> {
@@ -3470,7 +3470,7 @@ pub mod google_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_integration`](crate::AdPublishingV3Client::google_get_integration) call: set its required inputs ([`location_id`](GoogleGetIntegration::location_id)) and any optional ones, then [`send`](GoogleGetIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_integration`](crate::AdPublishingV3Client::google_get_integration) call: set its required inputs ([`location_id`](GoogleGetIntegration::location_id)) and any optional ones, then [`send`](GoogleGetIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetIntegration<LocationId = Unset> {
@@ -3576,7 +3576,7 @@ pub mod google_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_current_user`](crate::AdPublishingV3Client::google_get_current_user) call: set its required inputs ([`location_id`](GoogleGetCurrentUser::location_id)) and any optional ones, then [`send`](GoogleGetCurrentUser::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_current_user`](crate::AdPublishingV3Client::google_get_current_user) call: set its required inputs ([`location_id`](GoogleGetCurrentUser::location_id)) and any optional ones, then [`send`](GoogleGetCurrentUser::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetCurrentUser<LocationId = Unset> {
@@ -3688,7 +3688,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_campaign_by_id`](crate::AdPublishingV3Client::google_get_campaign_by_id) call: set its required inputs ([`location_id`](GoogleGetCampaignById::location_id)) and any optional ones, then [`send`](GoogleGetCampaignById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_campaign_by_id`](crate::AdPublishingV3Client::google_get_campaign_by_id) call: set its required inputs ([`location_id`](GoogleGetCampaignById::location_id)) and any optional ones, then [`send`](GoogleGetCampaignById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetCampaignById<LocationId = Unset> {
@@ -3797,7 +3797,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_assets`](crate::AdPublishingV3Client::google_get_assets) call: set its required inputs ([`location_id`](GoogleGetAssets::location_id), [`type_`](GoogleGetAssets::type_)) and any optional ones, then [`send`](GoogleGetAssets::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_assets`](crate::AdPublishingV3Client::google_get_assets) call: set its required inputs ([`location_id`](GoogleGetAssets::location_id), [`type_`](GoogleGetAssets::type_)) and any optional ones, then [`send`](GoogleGetAssets::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAssets<LocationId = Unset, Type = Unset> {
@@ -3932,7 +3932,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_audiences`](crate::AdPublishingV3Client::google_get_audiences) call: set its required inputs ([`location_id`](GoogleGetAudiences::location_id)) and any optional ones, then [`send`](GoogleGetAudiences::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_audiences`](crate::AdPublishingV3Client::google_get_audiences) call: set its required inputs ([`location_id`](GoogleGetAudiences::location_id)) and any optional ones, then [`send`](GoogleGetAudiences::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAudiences<LocationId = Unset> {
@@ -4035,7 +4035,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_audience_by_id`](crate::AdPublishingV3Client::google_get_audience_by_id) call: set its required inputs ([`location_id`](GoogleGetAudienceById::location_id)) and any optional ones, then [`send`](GoogleGetAudienceById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_audience_by_id`](crate::AdPublishingV3Client::google_get_audience_by_id) call: set its required inputs ([`location_id`](GoogleGetAudienceById::location_id)) and any optional ones, then [`send`](GoogleGetAudienceById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetAudienceById<LocationId = Unset> {
@@ -4113,7 +4113,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_conversion_goals`](crate::AdPublishingV3Client::google_get_conversion_goals) call: set its required inputs ([`location_id`](GoogleGetConversionGoals::location_id)) and any optional ones, then [`send`](GoogleGetConversionGoals::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_conversion_goals`](crate::AdPublishingV3Client::google_get_conversion_goals) call: set its required inputs ([`location_id`](GoogleGetConversionGoals::location_id)) and any optional ones, then [`send`](GoogleGetConversionGoals::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetConversionGoals<LocationId = Unset> {
@@ -4188,7 +4188,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_conversions`](crate::AdPublishingV3Client::google_get_conversions) call: set its required inputs ([`location_id`](GoogleGetConversions::location_id)) and any optional ones, then [`send`](GoogleGetConversions::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_conversions`](crate::AdPublishingV3Client::google_get_conversions) call: set its required inputs ([`location_id`](GoogleGetConversions::location_id)) and any optional ones, then [`send`](GoogleGetConversions::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetConversions<LocationId = Unset> {
@@ -4339,7 +4339,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_delete_conversion`](crate::AdPublishingV3Client::google_delete_conversion) call: set its required inputs ([`location_id`](GoogleDeleteConversion::location_id)) and any optional ones, then [`send`](GoogleDeleteConversion::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_delete_conversion`](crate::AdPublishingV3Client::google_delete_conversion) call: set its required inputs ([`location_id`](GoogleDeleteConversion::location_id)) and any optional ones, then [`send`](GoogleDeleteConversion::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleDeleteConversion<LocationId = Unset> {
@@ -4417,7 +4417,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_conversion_by_id`](crate::AdPublishingV3Client::google_get_conversion_by_id) call: set its required inputs ([`location_id`](GoogleGetConversionById::location_id)) and any optional ones, then [`send`](GoogleGetConversionById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_conversion_by_id`](crate::AdPublishingV3Client::google_get_conversion_by_id) call: set its required inputs ([`location_id`](GoogleGetConversionById::location_id)) and any optional ones, then [`send`](GoogleGetConversionById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetConversionById<LocationId = Unset> {
@@ -4495,7 +4495,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_entity`](crate::AdPublishingV3Client::google_get_entity) call: set its required inputs ([`location_id`](GoogleGetEntity::location_id), [`type_`](GoogleGetEntity::type_), [`entity_type`](GoogleGetEntity::entity_type)) and any optional ones, then [`send`](GoogleGetEntity::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_entity`](crate::AdPublishingV3Client::google_get_entity) call: set its required inputs ([`location_id`](GoogleGetEntity::location_id), [`type_`](GoogleGetEntity::type_), [`entity_type`](GoogleGetEntity::entity_type)) and any optional ones, then [`send`](GoogleGetEntity::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetEntity<LocationId = Unset, Type = Unset, EntityType = Unset> {
@@ -4687,7 +4687,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_keyword_ideas`](crate::AdPublishingV3Client::google_get_keyword_ideas) call: set its required inputs ([`location_id`](GoogleGetKeywordIdeas::location_id)) and any optional ones, then [`send`](GoogleGetKeywordIdeas::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_keyword_ideas`](crate::AdPublishingV3Client::google_get_keyword_ideas) call: set its required inputs ([`location_id`](GoogleGetKeywordIdeas::location_id)) and any optional ones, then [`send`](GoogleGetKeywordIdeas::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetKeywordIdeas<LocationId = Unset> {
@@ -4765,7 +4765,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_segments`](crate::AdPublishingV3Client::google_get_segments) call: set its required inputs ([`location_id`](GoogleGetSegments::location_id)) and any optional ones, then [`send`](GoogleGetSegments::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_segments`](crate::AdPublishingV3Client::google_get_segments) call: set its required inputs ([`location_id`](GoogleGetSegments::location_id)) and any optional ones, then [`send`](GoogleGetSegments::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetSegments<LocationId = Unset> {
@@ -4837,7 +4837,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_upsert_segment`](crate::AdPublishingV3Client::google_upsert_segment) call: set its required inputs ([`location_id`](GoogleUpsertSegment::location_id), [`type_`](GoogleUpsertSegment::type_)) and any optional ones, then [`send`](GoogleUpsertSegment::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_upsert_segment`](crate::AdPublishingV3Client::google_upsert_segment) call: set its required inputs ([`location_id`](GoogleUpsertSegment::location_id), [`type_`](GoogleUpsertSegment::type_)) and any optional ones, then [`send`](GoogleUpsertSegment::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleUpsertSegment<LocationId = Unset, Type = Unset> {
@@ -4959,7 +4959,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_delete_segment`](crate::AdPublishingV3Client::google_delete_segment) call: set its required inputs ([`location_id`](GoogleDeleteSegment::location_id), [`type_`](GoogleDeleteSegment::type_)) and any optional ones, then [`send`](GoogleDeleteSegment::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_delete_segment`](crate::AdPublishingV3Client::google_delete_segment) call: set its required inputs ([`location_id`](GoogleDeleteSegment::location_id), [`type_`](GoogleDeleteSegment::type_)) and any optional ones, then [`send`](GoogleDeleteSegment::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleDeleteSegment<LocationId = Unset, Type = Unset> {
@@ -5050,7 +5050,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_segment_by_id`](crate::AdPublishingV3Client::google_get_segment_by_id) call: set its required inputs ([`location_id`](GoogleGetSegmentById::location_id), [`type_`](GoogleGetSegmentById::type_)) and any optional ones, then [`send`](GoogleGetSegmentById::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_segment_by_id`](crate::AdPublishingV3Client::google_get_segment_by_id) call: set its required inputs ([`location_id`](GoogleGetSegmentById::location_id), [`type_`](GoogleGetSegmentById::type_)) and any optional ones, then [`send`](GoogleGetSegmentById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetSegmentById<LocationId = Unset, Type = Unset> {
@@ -5141,7 +5141,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_target_interests`](crate::AdPublishingV3Client::google_get_target_interests) call: set its required inputs ([`location_id`](GoogleGetTargetInterests::location_id), [`type_`](GoogleGetTargetInterests::type_), [`advertising_channel_type`](GoogleGetTargetInterests::advertising_channel_type)) and any optional ones, then [`send`](GoogleGetTargetInterests::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_target_interests`](crate::AdPublishingV3Client::google_get_target_interests) call: set its required inputs ([`location_id`](GoogleGetTargetInterests::location_id), [`type_`](GoogleGetTargetInterests::type_), [`advertising_channel_type`](GoogleGetTargetInterests::advertising_channel_type)) and any optional ones, then [`send`](GoogleGetTargetInterests::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetTargetInterests<
@@ -5275,7 +5275,7 @@ pub mod google_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_search_targeting`](crate::AdPublishingV3Client::google_search_targeting) call: set its required inputs ([`type_`](GoogleSearchTargeting::type_), [`location_id`](GoogleSearchTargeting::location_id)) and any optional ones, then [`send`](GoogleSearchTargeting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_search_targeting`](crate::AdPublishingV3Client::google_search_targeting) call: set its required inputs ([`type_`](GoogleSearchTargeting::type_), [`location_id`](GoogleSearchTargeting::location_id)) and any optional ones, then [`send`](GoogleSearchTargeting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleSearchTargeting<Type = Unset, LocationId = Unset> {
@@ -5381,7 +5381,7 @@ pub mod google_reporting {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdPublishingV3Client::google_get_reporting`](crate::AdPublishingV3Client::google_get_reporting) call: set its required inputs ([`location_id`](GoogleGetReporting::location_id), [`fields`](GoogleGetReporting::fields), [`start_date`](GoogleGetReporting::start_date), [`end_date`](GoogleGetReporting::end_date), [`type_`](GoogleGetReporting::type_)) and any optional ones, then [`send`](GoogleGetReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_reporting`](crate::AdPublishingV3Client::google_get_reporting) call: set its required inputs ([`location_id`](GoogleGetReporting::location_id), [`fields`](GoogleGetReporting::fields), [`start_date`](GoogleGetReporting::start_date), [`end_date`](GoogleGetReporting::end_date), [`type_`](GoogleGetReporting::type_)) and any optional ones, then [`send`](GoogleGetReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetReporting<
@@ -5608,7 +5608,7 @@ pub mod google_reporting {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_campaign_reporting`](crate::AdPublishingV3Client::google_get_campaign_reporting) call: set its required inputs ([`location_id`](GoogleGetCampaignReporting::location_id), [`start_date`](GoogleGetCampaignReporting::start_date), [`end_date`](GoogleGetCampaignReporting::end_date)) and any optional ones, then [`send`](GoogleGetCampaignReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_campaign_reporting`](crate::AdPublishingV3Client::google_get_campaign_reporting) call: set its required inputs ([`location_id`](GoogleGetCampaignReporting::location_id), [`start_date`](GoogleGetCampaignReporting::start_date), [`end_date`](GoogleGetCampaignReporting::end_date)) and any optional ones, then [`send`](GoogleGetCampaignReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetCampaignReporting<
@@ -5745,7 +5745,7 @@ pub mod google_reporting {
         }
     }
 
-    /// A [`AdPublishingV3Client::google_get_reporting_list`](crate::AdPublishingV3Client::google_get_reporting_list) call: set its required inputs ([`location_id`](GoogleGetReportingList::location_id), [`list_type`](GoogleGetReportingList::list_type), [`start_date`](GoogleGetReportingList::start_date), [`end_date`](GoogleGetReportingList::end_date), [`type_`](GoogleGetReportingList::type_)) and any optional ones, then [`send`](GoogleGetReportingList::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::google_get_reporting_list`](crate::AdPublishingV3Client::google_get_reporting_list) call: set its required inputs ([`location_id`](GoogleGetReportingList::location_id), [`list_type`](GoogleGetReportingList::list_type), [`start_date`](GoogleGetReportingList::start_date), [`end_date`](GoogleGetReportingList::end_date), [`type_`](GoogleGetReportingList::type_)) and any optional ones, then [`send`](GoogleGetReportingList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GoogleGetReportingList<
@@ -5981,7 +5981,7 @@ pub mod linked_in_integration {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdPublishingV3Client::li_delete_ad_account`](crate::AdPublishingV3Client::li_delete_ad_account) call: set its required inputs ([`location_id`](LiDeleteAdAccount::location_id), [`ad_account_id`](LiDeleteAdAccount::ad_account_id)) and any optional ones, then [`send`](LiDeleteAdAccount::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_delete_ad_account`](crate::AdPublishingV3Client::li_delete_ad_account) call: set its required inputs ([`location_id`](LiDeleteAdAccount::location_id), [`ad_account_id`](LiDeleteAdAccount::ad_account_id)) and any optional ones, then [`send`](LiDeleteAdAccount::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiDeleteAdAccount<LocationId = Unset, AdAccountId = Unset> {
@@ -6069,7 +6069,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_ad_account_details`](crate::AdPublishingV3Client::li_get_ad_account_details) call: set its required inputs ([`location_id`](LiGetAdAccountDetails::location_id), [`ad_account_id`](LiGetAdAccountDetails::ad_account_id)) and any optional ones, then [`send`](LiGetAdAccountDetails::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_ad_account_details`](crate::AdPublishingV3Client::li_get_ad_account_details) call: set its required inputs ([`location_id`](LiGetAdAccountDetails::location_id), [`ad_account_id`](LiGetAdAccountDetails::ad_account_id)) and any optional ones, then [`send`](LiGetAdAccountDetails::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetAdAccountDetails<LocationId = Unset, AdAccountId = Unset> {
@@ -6157,7 +6157,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_ad_accounts`](crate::AdPublishingV3Client::li_get_ad_accounts) call: set its required inputs ([`location_id`](LiGetAdAccounts::location_id)) and any optional ones, then [`send`](LiGetAdAccounts::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_ad_accounts`](crate::AdPublishingV3Client::li_get_ad_accounts) call: set its required inputs ([`location_id`](LiGetAdAccounts::location_id)) and any optional ones, then [`send`](LiGetAdAccounts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetAdAccounts<LocationId = Unset> {
@@ -6232,7 +6232,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_integration`](crate::AdPublishingV3Client::li_get_integration) call: set its required inputs ([`location_id`](LiGetIntegration::location_id)) and any optional ones, then [`send`](LiGetIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_integration`](crate::AdPublishingV3Client::li_get_integration) call: set its required inputs ([`location_id`](LiGetIntegration::location_id)) and any optional ones, then [`send`](LiGetIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetIntegration<LocationId = Unset> {
@@ -6341,7 +6341,7 @@ pub mod linked_in_integration {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_current_user`](crate::AdPublishingV3Client::li_get_current_user) call: set its required inputs ([`location_id`](LiGetCurrentUser::location_id)) and any optional ones, then [`send`](LiGetCurrentUser::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_current_user`](crate::AdPublishingV3Client::li_get_current_user) call: set its required inputs ([`location_id`](LiGetCurrentUser::location_id)) and any optional ones, then [`send`](LiGetCurrentUser::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetCurrentUser<LocationId = Unset> {
@@ -6453,7 +6453,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_campaign_group`](crate::AdPublishingV3Client::li_get_campaign_group) call: set its required inputs ([`location_id`](LiGetCampaignGroup::location_id)) and any optional ones, then [`send`](LiGetCampaignGroup::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_campaign_group`](crate::AdPublishingV3Client::li_get_campaign_group) call: set its required inputs ([`location_id`](LiGetCampaignGroup::location_id)) and any optional ones, then [`send`](LiGetCampaignGroup::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetCampaignGroup<LocationId = Unset> {
@@ -6567,7 +6567,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_search_targeting`](crate::AdPublishingV3Client::li_search_targeting) call: set its required inputs ([`location_id`](LiSearchTargeting::location_id), [`facet`](LiSearchTargeting::facet)) and any optional ones, then [`send`](LiSearchTargeting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_search_targeting`](crate::AdPublishingV3Client::li_search_targeting) call: set its required inputs ([`location_id`](LiSearchTargeting::location_id), [`facet`](LiSearchTargeting::facet)) and any optional ones, then [`send`](LiSearchTargeting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiSearchTargeting<LocationId = Unset, Facet = Unset> {
@@ -6674,7 +6674,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_create_lead_form`](crate::AdPublishingV3Client::li_create_lead_form) call: set its required inputs ([`location_id`](LiCreateLeadForm::location_id)) and any optional ones, then [`send`](LiCreateLeadForm::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_create_lead_form`](crate::AdPublishingV3Client::li_create_lead_form) call: set its required inputs ([`location_id`](LiCreateLeadForm::location_id)) and any optional ones, then [`send`](LiCreateLeadForm::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiCreateLeadForm<LocationId = Unset> {
@@ -6755,7 +6755,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_lead_forms`](crate::AdPublishingV3Client::li_get_lead_forms) call: set its required inputs ([`location_id`](LiGetLeadForms::location_id)) and any optional ones, then [`send`](LiGetLeadForms::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_lead_forms`](crate::AdPublishingV3Client::li_get_lead_forms) call: set its required inputs ([`location_id`](LiGetLeadForms::location_id)) and any optional ones, then [`send`](LiGetLeadForms::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetLeadForms<LocationId = Unset> {
@@ -6830,7 +6830,7 @@ pub mod linked_in_ads {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_update_ad_status`](crate::AdPublishingV3Client::li_update_ad_status) call: set its required inputs ([`location_id`](LiUpdateAdStatus::location_id)) and any optional ones, then [`send`](LiUpdateAdStatus::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_update_ad_status`](crate::AdPublishingV3Client::li_update_ad_status) call: set its required inputs ([`location_id`](LiUpdateAdStatus::location_id)) and any optional ones, then [`send`](LiUpdateAdStatus::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiUpdateAdStatus<LocationId = Unset> {
@@ -6920,7 +6920,7 @@ pub mod linked_in_reporting {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AdPublishingV3Client::li_get_ad_analytics`](crate::AdPublishingV3Client::li_get_ad_analytics) call: set its required inputs ([`location_id`](LiGetAdAnalytics::location_id), [`start_date`](LiGetAdAnalytics::start_date), [`end_date`](LiGetAdAnalytics::end_date)) and any optional ones, then [`send`](LiGetAdAnalytics::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_ad_analytics`](crate::AdPublishingV3Client::li_get_ad_analytics) call: set its required inputs ([`location_id`](LiGetAdAnalytics::location_id), [`start_date`](LiGetAdAnalytics::start_date), [`end_date`](LiGetAdAnalytics::end_date)) and any optional ones, then [`send`](LiGetAdAnalytics::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetAdAnalytics<LocationId = Unset, StartDate = Unset, EndDate = Unset> {
@@ -7095,7 +7095,7 @@ pub mod linked_in_reporting {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_campaign_group_reporting`](crate::AdPublishingV3Client::li_get_campaign_group_reporting) call: set its required inputs ([`location_id`](LiGetCampaignGroupReporting::location_id), [`start_date`](LiGetCampaignGroupReporting::start_date), [`end_date`](LiGetCampaignGroupReporting::end_date)) and any optional ones, then [`send`](LiGetCampaignGroupReporting::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_campaign_group_reporting`](crate::AdPublishingV3Client::li_get_campaign_group_reporting) call: set its required inputs ([`location_id`](LiGetCampaignGroupReporting::location_id), [`start_date`](LiGetCampaignGroupReporting::start_date), [`end_date`](LiGetCampaignGroupReporting::end_date)) and any optional ones, then [`send`](LiGetCampaignGroupReporting::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetCampaignGroupReporting<
@@ -7262,7 +7262,7 @@ pub mod linked_in_reporting {
         }
     }
 
-    /// A [`AdPublishingV3Client::li_get_reporting_list`](crate::AdPublishingV3Client::li_get_reporting_list) call: set its required inputs ([`location_id`](LiGetReportingList::location_id), [`list_type`](LiGetReportingList::list_type), [`campaign_id`](LiGetReportingList::campaign_id), [`campaign_group_id`](LiGetReportingList::campaign_group_id), [`start_date`](LiGetReportingList::start_date), [`end_date`](LiGetReportingList::end_date)) and any optional ones, then [`send`](LiGetReportingList::send) it. Until every required input is set, it has no `send`.
+    /// A [`AdPublishingV3Client::li_get_reporting_list`](crate::AdPublishingV3Client::li_get_reporting_list) call: set its required inputs ([`location_id`](LiGetReportingList::location_id), [`list_type`](LiGetReportingList::list_type), [`campaign_id`](LiGetReportingList::campaign_id), [`campaign_group_id`](LiGetReportingList::campaign_group_id), [`start_date`](LiGetReportingList::start_date), [`end_date`](LiGetReportingList::end_date)) and any optional ones, then [`send`](LiGetReportingList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct LiGetReportingList<

@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`AgentStudioV3Client::get_agents`](crate::AgentStudioV3Client::get_agents) call: set its required inputs ([`location_id`](GetAgents::location_id), [`limit`](GetAgents::limit), [`offset`](GetAgents::offset)) and any optional ones, then [`send`](GetAgents::send) it. Until every required input is set, it has no `send`.
+/// A [`AgentStudioV3Client::get_agents`](crate::AgentStudioV3Client::get_agents) call: set its required inputs ([`location_id`](GetAgents::location_id), [`limit`](GetAgents::limit), [`offset`](GetAgents::offset)) and any optional ones, then [`send`](GetAgents::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgents<LocationId = Unset, Limit = Unset, Offset = Unset> {
@@ -293,7 +293,7 @@ impl PromoteAndPublish {
     }
 }
 
-/// A [`AgentStudioV3Client::delete_agent`](crate::AgentStudioV3Client::delete_agent) call: set its required inputs ([`location_id`](DeleteAgent::location_id)) and any optional ones, then [`send`](DeleteAgent::send) it. Until every required input is set, it has no `send`.
+/// A [`AgentStudioV3Client::delete_agent`](crate::AgentStudioV3Client::delete_agent) call: set its required inputs ([`location_id`](DeleteAgent::location_id)) and any optional ones, then [`send`](DeleteAgent::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteAgent<LocationId = Unset> {
@@ -366,7 +366,7 @@ impl<LocationId> DeleteAgent<LocationId> {
     }
 }
 
-/// A [`AgentStudioV3Client::get_agent_by_id`](crate::AgentStudioV3Client::get_agent_by_id) call: set its required inputs ([`location_id`](GetAgentById::location_id)) and any optional ones, then [`send`](GetAgentById::send) it. Until every required input is set, it has no `send`.
+/// A [`AgentStudioV3Client::get_agent_by_id`](crate::AgentStudioV3Client::get_agent_by_id) call: set its required inputs ([`location_id`](GetAgentById::location_id)) and any optional ones, then [`send`](GetAgentById::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgentById<LocationId = Unset> {
@@ -523,7 +523,7 @@ impl ExecuteAgent {
     }
 }
 
-/// A [`AgentStudioV3Client::get_agents_deprecated`](crate::AgentStudioV3Client::get_agents_deprecated) call: set its required inputs ([`location_id`](GetAgentsDeprecated::location_id), [`limit`](GetAgentsDeprecated::limit), [`offset`](GetAgentsDeprecated::offset)) and any optional ones, then [`send`](GetAgentsDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`AgentStudioV3Client::get_agents_deprecated`](crate::AgentStudioV3Client::get_agents_deprecated) call: set its required inputs ([`location_id`](GetAgentsDeprecated::location_id), [`limit`](GetAgentsDeprecated::limit), [`offset`](GetAgentsDeprecated::offset)) and any optional ones, then [`send`](GetAgentsDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgentsDeprecated<LocationId = Unset, Limit = Unset, Offset = Unset> {
@@ -662,7 +662,7 @@ impl<LocationId, Limit, Offset> GetAgentsDeprecated<LocationId, Limit, Offset> {
     }
 }
 
-/// A [`AgentStudioV3Client::get_agent_by_id_deprecated`](crate::AgentStudioV3Client::get_agent_by_id_deprecated) call: set its required inputs ([`location_id`](GetAgentByIdDeprecated::location_id)) and any optional ones, then [`send`](GetAgentByIdDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`AgentStudioV3Client::get_agent_by_id_deprecated`](crate::AgentStudioV3Client::get_agent_by_id_deprecated) call: set its required inputs ([`location_id`](GetAgentByIdDeprecated::location_id)) and any optional ones, then [`send`](GetAgentByIdDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAgentByIdDeprecated<LocationId = Unset> {

@@ -33,7 +33,7 @@ impl AgentStudioV3Client {
     ///
     /// Lists all active agents for the specified location. locationId is required parameter to ensure optimal performance. Supports pagination using limit and offset. Optionally filter by isPublished=true to return only agents with a published production version.
     ///
-    /// `GET /agent-studio/agent` (operation `getAgents`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgents::location_id), [`limit`](builders::GetAgents::limit) and [`offset`](builders::GetAgents::offset) on the returned [`GetAgents`](builders::GetAgents) and any optional inputs ([`is_published`](builders::GetAgents::is_published), [`source`](builders::GetAgents::source)), then `.send().await` it (it has no `send` before).
+    /// `GET /agent-studio/agent` (operation `getAgents`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgents::location_id), [`limit`](builders::GetAgents::limit) and [`offset`](builders::GetAgents::offset) on the returned [`GetAgents`](builders::GetAgents) and any optional inputs ([`is_published`](builders::GetAgents::is_published), [`source`](builders::GetAgents::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -118,7 +118,7 @@ impl AgentStudioV3Client {
     ///
     /// Deletes an agent and all its versions.
     ///
-    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::DeleteAgent) and any optional inputs ([`source`](builders::DeleteAgent::source)), then `.send().await` it (it has no `send` before).
+    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::DeleteAgent) and any optional inputs ([`source`](builders::DeleteAgent::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -137,7 +137,7 @@ impl AgentStudioV3Client {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. Returns complete agent metadata and all non-deleted versions (draft, staging, production). locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentById::location_id) on the returned [`GetAgentById`](builders::GetAgentById) and any optional inputs ([`source`](builders::GetAgentById::source)), then `.send().await` it (it has no `send` before).
+    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentById::location_id) on the returned [`GetAgentById`](builders::GetAgentById) and any optional inputs ([`source`](builders::GetAgentById::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -210,7 +210,7 @@ impl AgentStudioV3Client {
     ///
     /// Lists all active agents that have a published production version for the specified location. locationId is required parameter. Supports pagination using limit and offset.
     ///
-    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentsDeprecated::location_id), [`limit`](builders::GetAgentsDeprecated::limit) and [`offset`](builders::GetAgentsDeprecated::offset) on the returned [`GetAgentsDeprecated`](builders::GetAgentsDeprecated) and any optional inputs ([`source`](builders::GetAgentsDeprecated::source)), then `.send().await` it (it has no `send` before).
+    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentsDeprecated::location_id), [`limit`](builders::GetAgentsDeprecated::limit) and [`offset`](builders::GetAgentsDeprecated::offset) on the returned [`GetAgentsDeprecated`](builders::GetAgentsDeprecated) and any optional inputs ([`source`](builders::GetAgentsDeprecated::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -233,7 +233,7 @@ impl AgentStudioV3Client {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentByIdDeprecated::location_id) on the returned [`GetAgentByIdDeprecated`](builders::GetAgentByIdDeprecated) and any optional inputs ([`source`](builders::GetAgentByIdDeprecated::source)), then `.send().await` it (it has no `send` before).
+    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentByIdDeprecated::location_id) on the returned [`GetAgentByIdDeprecated`](builders::GetAgentByIdDeprecated) and any optional inputs ([`source`](builders::GetAgentByIdDeprecated::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

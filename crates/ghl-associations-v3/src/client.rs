@@ -33,7 +33,7 @@ impl AssociationsV3Client {
     ///
     /// Get all Associations
     ///
-    /// `GET /associations/` (operation `find-associations`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::FindAssociations::location_id), [`skip`](builders::associations::FindAssociations::skip) and [`limit`](builders::associations::FindAssociations::limit) on the returned [`FindAssociations`](builders::associations::FindAssociations), then `.send().await` it (it has no `send` before).
+    /// `GET /associations/` (operation `find-associations`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::FindAssociations::location_id), [`skip`](builders::associations::FindAssociations::skip) and [`limit`](builders::associations::FindAssociations::limit) on the returned [`FindAssociations`](builders::associations::FindAssociations), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl AssociationsV3Client {
     ///
     /// Using this api you can get standard / user defined association by key
     ///
-    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::GetAssociationKeyByKeyName::location_id) on the returned [`GetAssociationKeyByKeyName`](builders::associations::GetAssociationKeyByKeyName), then `.send().await` it (it has no `send` before).
+    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `v3`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::GetAssociationKeyByKeyName::location_id) on the returned [`GetAssociationKeyByKeyName`](builders::associations::GetAssociationKeyByKeyName), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -131,7 +131,7 @@ impl AssociationsV3Client {
     ///
     /// Get all relations by record Id
     ///
-    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `v3`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::GetRelationsByRecordId::location_id), [`skip`](builders::relations::GetRelationsByRecordId::skip) and [`limit`](builders::relations::GetRelationsByRecordId::limit) on the returned [`GetRelationsByRecordId`](builders::relations::GetRelationsByRecordId) and any optional inputs ([`association_ids`](builders::relations::GetRelationsByRecordId::association_ids)), then `.send().await` it (it has no `send` before).
+    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `v3`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::GetRelationsByRecordId::location_id), [`skip`](builders::relations::GetRelationsByRecordId::skip) and [`limit`](builders::relations::GetRelationsByRecordId::limit) on the returned [`GetRelationsByRecordId`](builders::relations::GetRelationsByRecordId) and any optional inputs ([`association_ids`](builders::relations::GetRelationsByRecordId::association_ids)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -153,7 +153,7 @@ impl AssociationsV3Client {
 
     /// Delete Relation
     ///
-    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `v3`). Requires scope `associations/relation.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::DeleteRelation::location_id) on the returned [`DeleteRelation`](builders::relations::DeleteRelation), then `.send().await` it (it has no `send` before).
+    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `v3`). Requires scope `associations/relation.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::DeleteRelation::location_id) on the returned [`DeleteRelation`](builders::relations::DeleteRelation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -17,7 +17,7 @@ pub mod associations {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`AssociationsClient::find_associations`](crate::AssociationsClient::find_associations) call: set its required inputs ([`location_id`](FindAssociations::location_id), [`skip`](FindAssociations::skip), [`limit`](FindAssociations::limit)) and any optional ones, then [`send`](FindAssociations::send) it. Until every required input is set, it has no `send`.
+    /// A [`AssociationsClient::find_associations`](crate::AssociationsClient::find_associations) call: set its required inputs ([`location_id`](FindAssociations::location_id), [`skip`](FindAssociations::skip), [`limit`](FindAssociations::limit)) and any optional ones, then [`send`](FindAssociations::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FindAssociations<LocationId = Unset, Skip = Unset, Limit = Unset> {
@@ -154,7 +154,7 @@ pub mod associations {
         }
     }
 
-    /// A [`AssociationsClient::get_association_key_by_key_name`](crate::AssociationsClient::get_association_key_by_key_name) call: set its required inputs ([`location_id`](GetAssociationKeyByKeyName::location_id)) and any optional ones, then [`send`](GetAssociationKeyByKeyName::send) it. Until every required input is set, it has no `send`.
+    /// A [`AssociationsClient::get_association_key_by_key_name`](crate::AssociationsClient::get_association_key_by_key_name) call: set its required inputs ([`location_id`](GetAssociationKeyByKeyName::location_id)) and any optional ones, then [`send`](GetAssociationKeyByKeyName::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAssociationKeyByKeyName<LocationId = Unset> {
@@ -413,7 +413,7 @@ pub mod relations {
         }
     }
 
-    /// A [`AssociationsClient::get_relations_by_record_id`](crate::AssociationsClient::get_relations_by_record_id) call: set its required inputs ([`location_id`](GetRelationsByRecordId::location_id), [`skip`](GetRelationsByRecordId::skip), [`limit`](GetRelationsByRecordId::limit)) and any optional ones, then [`send`](GetRelationsByRecordId::send) it. Until every required input is set, it has no `send`.
+    /// A [`AssociationsClient::get_relations_by_record_id`](crate::AssociationsClient::get_relations_by_record_id) call: set its required inputs ([`location_id`](GetRelationsByRecordId::location_id), [`skip`](GetRelationsByRecordId::skip), [`limit`](GetRelationsByRecordId::limit)) and any optional ones, then [`send`](GetRelationsByRecordId::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetRelationsByRecordId<LocationId = Unset, Skip = Unset, Limit = Unset> {
@@ -548,7 +548,7 @@ pub mod relations {
         }
     }
 
-    /// A [`AssociationsClient::delete_relation`](crate::AssociationsClient::delete_relation) call: set its required inputs ([`location_id`](DeleteRelation::location_id)) and any optional ones, then [`send`](DeleteRelation::send) it. Until every required input is set, it has no `send`.
+    /// A [`AssociationsClient::delete_relation`](crate::AssociationsClient::delete_relation) call: set its required inputs ([`location_id`](DeleteRelation::location_id)) and any optional ones, then [`send`](DeleteRelation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteRelation<LocationId = Unset> {

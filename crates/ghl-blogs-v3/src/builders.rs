@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`BlogsV3Client::get_all_blog_authors_by_location`](crate::BlogsV3Client::get_all_blog_authors_by_location) call: set its required inputs ([`location_id`](GetAllBlogAuthorsByLocation::location_id), [`limit`](GetAllBlogAuthorsByLocation::limit), [`offset`](GetAllBlogAuthorsByLocation::offset)) and any optional ones, then [`send`](GetAllBlogAuthorsByLocation::send) it. Until every required input is set, it has no `send`.
+/// A [`BlogsV3Client::get_all_blog_authors_by_location`](crate::BlogsV3Client::get_all_blog_authors_by_location) call: set its required inputs ([`location_id`](GetAllBlogAuthorsByLocation::location_id), [`limit`](GetAllBlogAuthorsByLocation::limit), [`offset`](GetAllBlogAuthorsByLocation::offset)) and any optional ones, then [`send`](GetAllBlogAuthorsByLocation::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllBlogAuthorsByLocation<
@@ -155,7 +155,7 @@ impl<LocationId, Limit, Offset> GetAllBlogAuthorsByLocation<LocationId, Limit, O
     }
 }
 
-/// A [`BlogsV3Client::get_all_categories_by_location`](crate::BlogsV3Client::get_all_categories_by_location) call: set its required inputs ([`location_id`](GetAllCategoriesByLocation::location_id), [`limit`](GetAllCategoriesByLocation::limit), [`offset`](GetAllCategoriesByLocation::offset)) and any optional ones, then [`send`](GetAllCategoriesByLocation::send) it. Until every required input is set, it has no `send`.
+/// A [`BlogsV3Client::get_all_categories_by_location`](crate::BlogsV3Client::get_all_categories_by_location) call: set its required inputs ([`location_id`](GetAllCategoriesByLocation::location_id), [`limit`](GetAllCategoriesByLocation::limit), [`offset`](GetAllCategoriesByLocation::offset)) and any optional ones, then [`send`](GetAllCategoriesByLocation::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetAllCategoriesByLocation<
@@ -340,7 +340,7 @@ impl CreateBlogPost {
     }
 }
 
-/// A [`BlogsV3Client::get_blog_posts`](crate::BlogsV3Client::get_blog_posts) call: set its required inputs ([`location_id`](GetBlogPosts::location_id), [`blog_id`](GetBlogPosts::blog_id), [`limit`](GetBlogPosts::limit), [`offset`](GetBlogPosts::offset)) and any optional ones, then [`send`](GetBlogPosts::send) it. Until every required input is set, it has no `send`.
+/// A [`BlogsV3Client::get_blog_posts`](crate::BlogsV3Client::get_blog_posts) call: set its required inputs ([`location_id`](GetBlogPosts::location_id), [`blog_id`](GetBlogPosts::blog_id), [`limit`](GetBlogPosts::limit), [`offset`](GetBlogPosts::offset)) and any optional ones, then [`send`](GetBlogPosts::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBlogPosts<
@@ -564,7 +564,7 @@ impl<LocationId, BlogId, Limit, Offset> GetBlogPosts<LocationId, BlogId, Limit, 
     }
 }
 
-/// A [`BlogsV3Client::check_url_slug_exists`](crate::BlogsV3Client::check_url_slug_exists) call: set its required inputs ([`url_slug`](CheckUrlSlugExists::url_slug), [`location_id`](CheckUrlSlugExists::location_id)) and any optional ones, then [`send`](CheckUrlSlugExists::send) it. Until every required input is set, it has no `send`.
+/// A [`BlogsV3Client::check_url_slug_exists`](crate::BlogsV3Client::check_url_slug_exists) call: set its required inputs ([`url_slug`](CheckUrlSlugExists::url_slug), [`location_id`](CheckUrlSlugExists::location_id)) and any optional ones, then [`send`](CheckUrlSlugExists::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CheckUrlSlugExists<UrlSlug = Unset, LocationId = Unset> {
@@ -703,7 +703,7 @@ impl UpdateBlogPost {
     }
 }
 
-/// A [`BlogsV3Client::get_blogs`](crate::BlogsV3Client::get_blogs) call: set its required inputs ([`location_id`](GetBlogs::location_id), [`skip`](GetBlogs::skip), [`limit`](GetBlogs::limit)) and any optional ones, then [`send`](GetBlogs::send) it. Until every required input is set, it has no `send`.
+/// A [`BlogsV3Client::get_blogs`](crate::BlogsV3Client::get_blogs) call: set its required inputs ([`location_id`](GetBlogs::location_id), [`skip`](GetBlogs::skip), [`limit`](GetBlogs::limit)) and any optional ones, then [`send`](GetBlogs::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBlogs<LocationId = Unset, Skip = Unset, Limit = Unset> {

@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`BusinessesV3Client::get_businesses_by_location`](crate::BusinessesV3Client::get_businesses_by_location) call: set its required inputs ([`location_id`](GetBusinessesByLocation::location_id)) and any optional ones, then [`send`](GetBusinessesByLocation::send) it. Until every required input is set, it has no `send`.
+/// A [`BusinessesV3Client::get_businesses_by_location`](crate::BusinessesV3Client::get_businesses_by_location) call: set its required inputs ([`location_id`](GetBusinessesByLocation::location_id)) and any optional ones, then [`send`](GetBusinessesByLocation::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetBusinessesByLocation<LocationId = Unset> {

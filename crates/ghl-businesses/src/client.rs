@@ -31,7 +31,7 @@ impl BusinessesClient {
 
     /// Get Businesses by Location
     ///
-    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBusinessesByLocation::location_id) on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) and any optional inputs ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it (it has no `send` before).
+    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBusinessesByLocation::location_id) on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) and any optional inputs ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

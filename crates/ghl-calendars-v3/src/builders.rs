@@ -41,7 +41,7 @@ pub mod calendars {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::get_calendars`](crate::CalendarsV3Client::get_calendars) call: set its required inputs ([`location_id`](GetCalendars::location_id)) and any optional ones, then [`send`](GetCalendars::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_calendars`](crate::CalendarsV3Client::get_calendars) call: set its required inputs ([`location_id`](GetCalendars::location_id)) and any optional ones, then [`send`](GetCalendars::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCalendars<LocationId = Unset> {
@@ -262,7 +262,7 @@ pub mod calendars {
         }
     }
 
-    /// A [`CalendarsV3Client::get_slots`](crate::CalendarsV3Client::get_slots) call: set its required inputs ([`start_date`](GetSlots::start_date), [`end_date`](GetSlots::end_date)) and any optional ones, then [`send`](GetSlots::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_slots`](crate::CalendarsV3Client::get_slots) call: set its required inputs ([`start_date`](GetSlots::start_date), [`end_date`](GetSlots::end_date)) and any optional ones, then [`send`](GetSlots::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetSlots<StartDate = Unset, EndDate = Unset> {
@@ -396,7 +396,7 @@ pub mod appointment_notes {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::get_appointment_notes`](crate::CalendarsV3Client::get_appointment_notes) call: set its required inputs ([`limit`](GetAppointmentNotes::limit), [`offset`](GetAppointmentNotes::offset)) and any optional ones, then [`send`](GetAppointmentNotes::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_appointment_notes`](crate::CalendarsV3Client::get_appointment_notes) call: set its required inputs ([`limit`](GetAppointmentNotes::limit), [`offset`](GetAppointmentNotes::offset)) and any optional ones, then [`send`](GetAppointmentNotes::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAppointmentNotes<Limit = Unset, Offset = Unset> {
@@ -656,7 +656,7 @@ pub mod calendar_events {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::get_blocked_slots`](crate::CalendarsV3Client::get_blocked_slots) call: set its required inputs ([`location_id`](GetBlockedSlots::location_id), [`start_time`](GetBlockedSlots::start_time), [`end_time`](GetBlockedSlots::end_time)) and any optional ones, then [`send`](GetBlockedSlots::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_blocked_slots`](crate::CalendarsV3Client::get_blocked_slots) call: set its required inputs ([`location_id`](GetBlockedSlots::location_id), [`start_time`](GetBlockedSlots::start_time), [`end_time`](GetBlockedSlots::end_time)) and any optional ones, then [`send`](GetBlockedSlots::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetBlockedSlots<LocationId = Unset, StartTime = Unset, EndTime = Unset> {
@@ -818,7 +818,7 @@ pub mod calendar_events {
         }
     }
 
-    /// A [`CalendarsV3Client::get_calendar_events`](crate::CalendarsV3Client::get_calendar_events) call: set its required inputs ([`location_id`](GetCalendarEvents::location_id), [`start_time`](GetCalendarEvents::start_time), [`end_time`](GetCalendarEvents::end_time)) and any optional ones, then [`send`](GetCalendarEvents::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_calendar_events`](crate::CalendarsV3Client::get_calendar_events) call: set its required inputs ([`location_id`](GetCalendarEvents::location_id), [`start_time`](GetCalendarEvents::start_time), [`end_time`](GetCalendarEvents::end_time)) and any optional ones, then [`send`](GetCalendarEvents::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCalendarEvents<
@@ -1201,7 +1201,7 @@ pub mod calendar_groups {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::get_groups`](crate::CalendarsV3Client::get_groups) call: set its required inputs ([`location_id`](GetGroups::location_id)) and any optional ones, then [`send`](GetGroups::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_groups`](crate::CalendarsV3Client::get_groups) call: set its required inputs ([`location_id`](GetGroups::location_id)) and any optional ones, then [`send`](GetGroups::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetGroups<LocationId = Unset> {
@@ -1445,7 +1445,7 @@ pub mod calendar_resources_rooms_equipments {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::fetch_calendar_resources`](crate::CalendarsV3Client::fetch_calendar_resources) call: set its required inputs ([`location_id`](FetchCalendarResources::location_id), [`limit`](FetchCalendarResources::limit), [`skip`](FetchCalendarResources::skip)) and any optional ones, then [`send`](FetchCalendarResources::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::fetch_calendar_resources`](crate::CalendarsV3Client::fetch_calendar_resources) call: set its required inputs ([`location_id`](FetchCalendarResources::location_id), [`limit`](FetchCalendarResources::limit), [`skip`](FetchCalendarResources::skip)) and any optional ones, then [`send`](FetchCalendarResources::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchCalendarResources<LocationId = Unset, Limit = Unset, Skip = Unset> {
@@ -1897,7 +1897,7 @@ pub mod availability {
         }
     }
 
-    /// A [`CalendarsV3Client::get_all_schedules`](crate::CalendarsV3Client::get_all_schedules) call: set its required inputs ([`location_id`](GetAllSchedules::location_id), [`user_id`](GetAllSchedules::user_id)) and any optional ones, then [`send`](GetAllSchedules::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_all_schedules`](crate::CalendarsV3Client::get_all_schedules) call: set its required inputs ([`location_id`](GetAllSchedules::location_id), [`user_id`](GetAllSchedules::user_id)) and any optional ones, then [`send`](GetAllSchedules::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAllSchedules<LocationId = Unset, UserId = Unset> {
@@ -2255,7 +2255,7 @@ pub mod service_bookings {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::get_service_bookings`](crate::CalendarsV3Client::get_service_bookings) call: set its required inputs ([`location_id`](GetServiceBookings::location_id), [`start_time`](GetServiceBookings::start_time), [`end_time`](GetServiceBookings::end_time)) and any optional ones, then [`send`](GetServiceBookings::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_service_bookings`](crate::CalendarsV3Client::get_service_bookings) call: set its required inputs ([`location_id`](GetServiceBookings::location_id), [`start_time`](GetServiceBookings::start_time), [`end_time`](GetServiceBookings::end_time)) and any optional ones, then [`send`](GetServiceBookings::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetServiceBookings<
@@ -2600,7 +2600,7 @@ pub mod services {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::get_services_catalog`](crate::CalendarsV3Client::get_services_catalog) call: set its required inputs ([`location_id`](GetServicesCatalog::location_id)) and any optional ones, then [`send`](GetServicesCatalog::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_services_catalog`](crate::CalendarsV3Client::get_services_catalog) call: set its required inputs ([`location_id`](GetServicesCatalog::location_id)) and any optional ones, then [`send`](GetServicesCatalog::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetServicesCatalog<LocationId = Unset> {
@@ -2833,7 +2833,7 @@ pub mod service_locations {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsV3Client::get_service_locations`](crate::CalendarsV3Client::get_service_locations) call: set its required inputs ([`location_id`](GetServiceLocations::location_id)) and any optional ones, then [`send`](GetServiceLocations::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsV3Client::get_service_locations`](crate::CalendarsV3Client::get_service_locations) call: set its required inputs ([`location_id`](GetServiceLocations::location_id)) and any optional ones, then [`send`](GetServiceLocations::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetServiceLocations<LocationId = Unset> {

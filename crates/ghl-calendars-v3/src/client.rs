@@ -33,7 +33,7 @@ impl CalendarsV3Client {
     ///
     /// Get all calendars in a location.
     ///
-    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendars::GetCalendars::location_id) on the returned [`GetCalendars`](builders::calendars::GetCalendars) and any optional inputs ([`group_id`](builders::calendars::GetCalendars::group_id), [`show_drafted`](builders::calendars::GetCalendars::show_drafted)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendars::GetCalendars::location_id) on the returned [`GetCalendars`](builders::calendars::GetCalendars) and any optional inputs ([`group_id`](builders::calendars::GetCalendars::group_id), [`show_drafted`](builders::calendars::GetCalendars::show_drafted)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl CalendarsV3Client {
     ///
     /// Get Appointment Notes
     ///
-    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`limit`](builders::appointment_notes::GetAppointmentNotes::limit) and [`offset`](builders::appointment_notes::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::appointment_notes::GetAppointmentNotes), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`limit`](builders::appointment_notes::GetAppointmentNotes::limit) and [`offset`](builders::appointment_notes::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::appointment_notes::GetAppointmentNotes), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -166,7 +166,7 @@ impl CalendarsV3Client {
 
     /// Get Blocked Slots
     ///
-    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetBlockedSlots::location_id), [`start_time`](builders::calendar_events::GetBlockedSlots::start_time) and [`end_time`](builders::calendar_events::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::calendar_events::GetBlockedSlots) and any optional inputs ([`user_id`](builders::calendar_events::GetBlockedSlots::user_id), [`calendar_id`](builders::calendar_events::GetBlockedSlots::calendar_id), [`group_id`](builders::calendar_events::GetBlockedSlots::group_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetBlockedSlots::location_id), [`start_time`](builders::calendar_events::GetBlockedSlots::start_time) and [`end_time`](builders::calendar_events::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::calendar_events::GetBlockedSlots) and any optional inputs ([`user_id`](builders::calendar_events::GetBlockedSlots::user_id), [`calendar_id`](builders::calendar_events::GetBlockedSlots::calendar_id), [`group_id`](builders::calendar_events::GetBlockedSlots::group_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -186,7 +186,7 @@ impl CalendarsV3Client {
 
     /// Get Calendar Events
     ///
-    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetCalendarEvents::location_id), [`start_time`](builders::calendar_events::GetCalendarEvents::start_time) and [`end_time`](builders::calendar_events::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::calendar_events::GetCalendarEvents) and any optional inputs ([`user_id`](builders::calendar_events::GetCalendarEvents::user_id), [`calendar_id`](builders::calendar_events::GetCalendarEvents::calendar_id), [`group_id`](builders::calendar_events::GetCalendarEvents::group_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetCalendarEvents::location_id), [`start_time`](builders::calendar_events::GetCalendarEvents::start_time) and [`end_time`](builders::calendar_events::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::calendar_events::GetCalendarEvents) and any optional inputs ([`user_id`](builders::calendar_events::GetCalendarEvents::user_id), [`calendar_id`](builders::calendar_events::GetCalendarEvents::calendar_id), [`group_id`](builders::calendar_events::GetCalendarEvents::group_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -342,7 +342,7 @@ impl CalendarsV3Client {
     ///
     /// Get all calendar groups in a location.
     ///
-    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_groups::GetGroups::location_id) on the returned [`GetGroups`](builders::calendar_groups::GetGroups), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_groups::GetGroups::location_id) on the returned [`GetGroups`](builders::calendar_groups::GetGroups), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -464,7 +464,7 @@ impl CalendarsV3Client {
     ///
     /// List calendar resources by resource type and location ID (Services V1)
     ///
-    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::location_id), [`limit`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::limit) and [`skip`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::calendar_resources_rooms_equipments::FetchCalendarResources), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::location_id), [`limit`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::limit) and [`skip`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::calendar_resources_rooms_equipments::FetchCalendarResources), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -693,7 +693,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
-    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::availability::GetAllSchedules::location_id) and [`user_id`](builders::availability::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::availability::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::availability::GetAllSchedules::calendar_id), [`skip`](builders::availability::GetAllSchedules::skip), [`limit`](builders::availability::GetAllSchedules::limit)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::availability::GetAllSchedules::location_id) and [`user_id`](builders::availability::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::availability::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::availability::GetAllSchedules::calendar_id), [`skip`](builders::availability::GetAllSchedules::skip), [`limit`](builders::availability::GetAllSchedules::limit)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -837,7 +837,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve service bookings for a location within a given date range, with an optional service location filter.
     ///
-    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_bookings::GetServiceBookings::location_id), [`start_time`](builders::service_bookings::GetServiceBookings::start_time) and [`end_time`](builders::service_bookings::GetServiceBookings::end_time) on the returned [`GetServiceBookings`](builders::service_bookings::GetServiceBookings) and any optional inputs ([`timezone`](builders::service_bookings::GetServiceBookings::timezone), [`service_location_id`](builders::service_bookings::GetServiceBookings::service_location_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_bookings::GetServiceBookings::location_id), [`start_time`](builders::service_bookings::GetServiceBookings::start_time) and [`end_time`](builders::service_bookings::GetServiceBookings::end_time) on the returned [`GetServiceBookings`](builders::service_bookings::GetServiceBookings) and any optional inputs ([`timezone`](builders::service_bookings::GetServiceBookings::timezone), [`service_location_id`](builders::service_bookings::GetServiceBookings::service_location_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -954,7 +954,7 @@ impl CalendarsV3Client {
     ///
     /// Get all services in a location.
     ///
-    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::services::GetServicesCatalog::location_id) on the returned [`GetServicesCatalog`](builders::services::GetServicesCatalog) and any optional inputs ([`service_category_id`](builders::services::GetServicesCatalog::service_category_id), [`is_private`](builders::services::GetServicesCatalog::is_private)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::services::GetServicesCatalog::location_id) on the returned [`GetServicesCatalog`](builders::services::GetServicesCatalog) and any optional inputs ([`service_category_id`](builders::services::GetServicesCatalog::service_category_id), [`is_private`](builders::services::GetServicesCatalog::is_private)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1063,7 +1063,7 @@ impl CalendarsV3Client {
     ///
     /// Get all service locations
     ///
-    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_locations::GetServiceLocations::location_id) on the returned [`GetServiceLocations`](builders::service_locations::GetServiceLocations), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_locations::GetServiceLocations::location_id) on the returned [`GetServiceLocations`](builders::service_locations::GetServiceLocations), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1243,7 +1243,7 @@ impl CalendarsV3Client {
     ///
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
-    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`start_date`](builders::calendars::GetSlots::start_date) and [`end_date`](builders::calendars::GetSlots::end_date) on the returned [`GetSlots`](builders::calendars::GetSlots) and any optional inputs ([`timezone`](builders::calendars::GetSlots::timezone), [`user_id`](builders::calendars::GetSlots::user_id), [`user_ids`](builders::calendars::GetSlots::user_ids)), then `.send().await` it (it has no `send` before).
+    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`start_date`](builders::calendars::GetSlots::start_date) and [`end_date`](builders::calendars::GetSlots::end_date) on the returned [`GetSlots`](builders::calendars::GetSlots) and any optional inputs ([`timezone`](builders::calendars::GetSlots::timezone), [`user_id`](builders::calendars::GetSlots::user_id), [`user_ids`](builders::calendars::GetSlots::user_ids)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -32,7 +32,7 @@ pub mod calendars {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsClient::get_calendars`](crate::CalendarsClient::get_calendars) call: set its required inputs ([`location_id`](GetCalendars::location_id)) and any optional ones, then [`send`](GetCalendars::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::get_calendars`](crate::CalendarsClient::get_calendars) call: set its required inputs ([`location_id`](GetCalendars::location_id)) and any optional ones, then [`send`](GetCalendars::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCalendars<LocationId = Unset> {
@@ -253,7 +253,7 @@ pub mod calendars {
         }
     }
 
-    /// A [`CalendarsClient::get_slots`](crate::CalendarsClient::get_slots) call: set its required inputs ([`start_date`](GetSlots::start_date), [`end_date`](GetSlots::end_date)) and any optional ones, then [`send`](GetSlots::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::get_slots`](crate::CalendarsClient::get_slots) call: set its required inputs ([`start_date`](GetSlots::start_date), [`end_date`](GetSlots::end_date)) and any optional ones, then [`send`](GetSlots::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetSlots<StartDate = Unset, EndDate = Unset> {
@@ -390,7 +390,7 @@ pub mod appointment_notes {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsClient::get_appointment_notes`](crate::CalendarsClient::get_appointment_notes) call: set its required inputs ([`limit`](GetAppointmentNotes::limit), [`offset`](GetAppointmentNotes::offset)) and any optional ones, then [`send`](GetAppointmentNotes::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::get_appointment_notes`](crate::CalendarsClient::get_appointment_notes) call: set its required inputs ([`limit`](GetAppointmentNotes::limit), [`offset`](GetAppointmentNotes::offset)) and any optional ones, then [`send`](GetAppointmentNotes::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAppointmentNotes<Limit = Unset, Offset = Unset> {
@@ -650,7 +650,7 @@ pub mod calendar_events {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsClient::get_blocked_slots`](crate::CalendarsClient::get_blocked_slots) call: set its required inputs ([`location_id`](GetBlockedSlots::location_id), [`start_time`](GetBlockedSlots::start_time), [`end_time`](GetBlockedSlots::end_time)) and any optional ones, then [`send`](GetBlockedSlots::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::get_blocked_slots`](crate::CalendarsClient::get_blocked_slots) call: set its required inputs ([`location_id`](GetBlockedSlots::location_id), [`start_time`](GetBlockedSlots::start_time), [`end_time`](GetBlockedSlots::end_time)) and any optional ones, then [`send`](GetBlockedSlots::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetBlockedSlots<LocationId = Unset, StartTime = Unset, EndTime = Unset> {
@@ -812,7 +812,7 @@ pub mod calendar_events {
         }
     }
 
-    /// A [`CalendarsClient::get_calendar_events`](crate::CalendarsClient::get_calendar_events) call: set its required inputs ([`location_id`](GetCalendarEvents::location_id), [`start_time`](GetCalendarEvents::start_time), [`end_time`](GetCalendarEvents::end_time)) and any optional ones, then [`send`](GetCalendarEvents::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::get_calendar_events`](crate::CalendarsClient::get_calendar_events) call: set its required inputs ([`location_id`](GetCalendarEvents::location_id), [`start_time`](GetCalendarEvents::start_time), [`end_time`](GetCalendarEvents::end_time)) and any optional ones, then [`send`](GetCalendarEvents::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCalendarEvents<
@@ -1204,7 +1204,7 @@ pub mod calendar_groups {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsClient::get_groups`](crate::CalendarsClient::get_groups) call: set its required inputs ([`location_id`](GetGroups::location_id)) and any optional ones, then [`send`](GetGroups::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::get_groups`](crate::CalendarsClient::get_groups) call: set its required inputs ([`location_id`](GetGroups::location_id)) and any optional ones, then [`send`](GetGroups::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetGroups<LocationId = Unset> {
@@ -1451,7 +1451,7 @@ pub mod calendar_resources_rooms_equipments {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`CalendarsClient::fetch_calendar_resources`](crate::CalendarsClient::fetch_calendar_resources) call: set its required inputs ([`location_id`](FetchCalendarResources::location_id), [`limit`](FetchCalendarResources::limit), [`skip`](FetchCalendarResources::skip)) and any optional ones, then [`send`](FetchCalendarResources::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::fetch_calendar_resources`](crate::CalendarsClient::fetch_calendar_resources) call: set its required inputs ([`location_id`](FetchCalendarResources::location_id), [`limit`](FetchCalendarResources::limit), [`skip`](FetchCalendarResources::skip)) and any optional ones, then [`send`](FetchCalendarResources::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchCalendarResources<LocationId = Unset, Limit = Unset, Skip = Unset> {
@@ -1800,7 +1800,7 @@ pub mod availability {
         }
     }
 
-    /// A [`CalendarsClient::get_all_schedules`](crate::CalendarsClient::get_all_schedules) call: set its required inputs ([`location_id`](GetAllSchedules::location_id), [`user_id`](GetAllSchedules::user_id)) and any optional ones, then [`send`](GetAllSchedules::send) it. Until every required input is set, it has no `send`.
+    /// A [`CalendarsClient::get_all_schedules`](crate::CalendarsClient::get_all_schedules) call: set its required inputs ([`location_id`](GetAllSchedules::location_id), [`user_id`](GetAllSchedules::user_id)) and any optional ones, then [`send`](GetAllSchedules::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAllSchedules<LocationId = Unset, UserId = Unset> {

@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`CampaignsV3Client::get_campaigns`](crate::CampaignsV3Client::get_campaigns) call: set its required inputs ([`location_id`](GetCampaigns::location_id)) and any optional ones, then [`send`](GetCampaigns::send) it. Until every required input is set, it has no `send`.
+/// A [`CampaignsV3Client::get_campaigns`](crate::CampaignsV3Client::get_campaigns) call: set its required inputs ([`location_id`](GetCampaigns::location_id)) and any optional ones, then [`send`](GetCampaigns::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCampaigns<LocationId = Unset> {

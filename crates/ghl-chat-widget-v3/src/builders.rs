@@ -173,7 +173,7 @@ impl UpdateChatWidget {
     }
 }
 
-/// A [`ChatWidgetV3Client::list_chat_widget`](crate::ChatWidgetV3Client::list_chat_widget) call: set its required inputs ([`location_id`](ListChatWidget::location_id), [`offset`](ListChatWidget::offset), [`limit`](ListChatWidget::limit)) and any optional ones, then [`send`](ListChatWidget::send) it. Until every required input is set, it has no `send`.
+/// A [`ChatWidgetV3Client::list_chat_widget`](crate::ChatWidgetV3Client::list_chat_widget) call: set its required inputs ([`location_id`](ListChatWidget::location_id), [`offset`](ListChatWidget::offset), [`limit`](ListChatWidget::limit)) and any optional ones, then [`send`](ListChatWidget::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListChatWidget<LocationId = Unset, Offset = Unset, Limit = Unset> {

@@ -153,7 +153,7 @@ impl ChatWidgetV3Client {
     ///
     /// Returns chat widgets for the sub-account with pagination and optional filters.
     ///
-    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ListChatWidget::location_id), [`offset`](builders::ListChatWidget::offset) and [`limit`](builders::ListChatWidget::limit) on the returned [`ListChatWidget`](builders::ListChatWidget) and any optional inputs ([`chat_type`](builders::ListChatWidget::chat_type), [`exclude_chat_type`](builders::ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](builders::ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](builders::ListChatWidget::all_in_one_chat_types)), then `.send().await` it (it has no `send` before).
+    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ListChatWidget::location_id), [`offset`](builders::ListChatWidget::offset) and [`limit`](builders::ListChatWidget::limit) on the returned [`ListChatWidget`](builders::ListChatWidget) and any optional inputs ([`chat_type`](builders::ListChatWidget::chat_type), [`exclude_chat_type`](builders::ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](builders::ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](builders::ListChatWidget::all_in_one_chat_types)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

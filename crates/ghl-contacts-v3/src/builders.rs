@@ -77,7 +77,7 @@ pub mod contacts {
         }
     }
 
-    /// A [`ContactsV3Client::get_contacts_by_business_id`](crate::ContactsV3Client::get_contacts_by_business_id) call: set its required inputs ([`location_id`](GetContactsByBusinessId::location_id)) and any optional ones, then [`send`](GetContactsByBusinessId::send) it. Until every required input is set, it has no `send`.
+    /// A [`ContactsV3Client::get_contacts_by_business_id`](crate::ContactsV3Client::get_contacts_by_business_id) call: set its required inputs ([`location_id`](GetContactsByBusinessId::location_id)) and any optional ones, then [`send`](GetContactsByBusinessId::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetContactsByBusinessId<LocationId = Unset> {
@@ -499,7 +499,7 @@ pub mod search {
         }
     }
 
-    /// A [`ContactsV3Client::get_duplicate_contact`](crate::ContactsV3Client::get_duplicate_contact) call: set its required inputs ([`location_id`](GetDuplicateContact::location_id)) and any optional ones, then [`send`](GetDuplicateContact::send) it. Until every required input is set, it has no `send`.
+    /// A [`ContactsV3Client::get_duplicate_contact`](crate::ContactsV3Client::get_duplicate_contact) call: set its required inputs ([`location_id`](GetDuplicateContact::location_id)) and any optional ones, then [`send`](GetDuplicateContact::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetDuplicateContact<LocationId = Unset> {

@@ -90,7 +90,7 @@ impl ContactsV3Client {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query), [`start_after`](builders::contacts::GetContactsByBusinessId::start_after)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query), [`start_after`](builders::contacts::GetContactsByBusinessId::start_after)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -157,7 +157,7 @@ impl ContactsV3Client {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

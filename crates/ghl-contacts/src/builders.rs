@@ -41,7 +41,7 @@ pub mod contacts {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ContactsClient::get_contacts`](crate::ContactsClient::get_contacts) call: set its required inputs ([`location_id`](GetContacts::location_id)) and any optional ones, then [`send`](GetContacts::send) it. Until every required input is set, it has no `send`.
+    /// A [`ContactsClient::get_contacts`](crate::ContactsClient::get_contacts) call: set its required inputs ([`location_id`](GetContacts::location_id)) and any optional ones, then [`send`](GetContacts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetContacts<LocationId = Unset> {
@@ -217,7 +217,7 @@ pub mod contacts {
         }
     }
 
-    /// A [`ContactsClient::get_contacts_by_business_id`](crate::ContactsClient::get_contacts_by_business_id) call: set its required inputs ([`location_id`](GetContactsByBusinessId::location_id)) and any optional ones, then [`send`](GetContactsByBusinessId::send) it. Until every required input is set, it has no `send`.
+    /// A [`ContactsClient::get_contacts_by_business_id`](crate::ContactsClient::get_contacts_by_business_id) call: set its required inputs ([`location_id`](GetContactsByBusinessId::location_id)) and any optional ones, then [`send`](GetContactsByBusinessId::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetContactsByBusinessId<LocationId = Unset> {
@@ -624,7 +624,7 @@ pub mod search {
         }
     }
 
-    /// A [`ContactsClient::get_duplicate_contact`](crate::ContactsClient::get_duplicate_contact) call: set its required inputs ([`location_id`](GetDuplicateContact::location_id)) and any optional ones, then [`send`](GetDuplicateContact::send) it. Until every required input is set, it has no `send`.
+    /// A [`ContactsClient::get_duplicate_contact`](crate::ContactsClient::get_duplicate_contact) call: set its required inputs ([`location_id`](GetDuplicateContact::location_id)) and any optional ones, then [`send`](GetDuplicateContact::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetDuplicateContact<LocationId = Unset> {

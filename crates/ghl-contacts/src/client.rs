@@ -33,7 +33,7 @@ impl ContactsClient {
     ///
     /// **Note:** This API endpoint is deprecated. Please use the [Search Contacts](https://marketplace.gohighlevel.com/docs/ghl/contacts/search-contacts-advanced) endpoint instead.
     ///
-    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContacts::location_id) on the returned [`GetContacts`](builders::contacts::GetContacts) and any optional inputs ([`start_after_id`](builders::contacts::GetContacts::start_after_id), [`start_after`](builders::contacts::GetContacts::start_after), [`query`](builders::contacts::GetContacts::query), [`limit`](builders::contacts::GetContacts::limit)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContacts::location_id) on the returned [`GetContacts`](builders::contacts::GetContacts) and any optional inputs ([`start_after_id`](builders::contacts::GetContacts::start_after_id), [`start_after`](builders::contacts::GetContacts::start_after), [`query`](builders::contacts::GetContacts::query), [`limit`](builders::contacts::GetContacts::limit)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -112,7 +112,7 @@ impl ContactsClient {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -174,7 +174,7 @@ impl ContactsClient {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it has no `send` before).
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

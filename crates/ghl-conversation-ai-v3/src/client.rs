@@ -276,7 +276,7 @@ impl ConversationAiV3Client {
     ///
     /// Retrieves detailed information about AI responses including the System Prompt, Conversation history, Knowledge base, website, FAQ chunks, and Rich Text chunks.
     ///
-    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `v3`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set the required [`message_id`](builders::generations::GetGenerationDetails::message_id) and [`source`](builders::generations::GetGenerationDetails::source) on the returned [`GetGenerationDetails`](builders::generations::GetGenerationDetails), then `.send().await` it (it has no `send` before).
+    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `v3`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set the required [`message_id`](builders::generations::GetGenerationDetails::message_id) and [`source`](builders::generations::GetGenerationDetails::source) on the returned [`GetGenerationDetails`](builders::generations::GetGenerationDetails), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -447,7 +447,7 @@ pub mod generations {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ConversationAiClient::get_generation_details`](crate::ConversationAiClient::get_generation_details) call: set its required inputs ([`message_id`](GetGenerationDetails::message_id), [`source`](GetGenerationDetails::source)) and any optional ones, then [`send`](GetGenerationDetails::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationAiClient::get_generation_details`](crate::ConversationAiClient::get_generation_details) call: set its required inputs ([`message_id`](GetGenerationDetails::message_id), [`source`](GetGenerationDetails::source)) and any optional ones, then [`send`](GetGenerationDetails::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetGenerationDetails<MessageId = Unset, Source = Unset> {

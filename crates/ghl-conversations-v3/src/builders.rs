@@ -280,7 +280,7 @@ pub mod messages {
         }
     }
 
-    /// A [`ConversationsV3Client::export_messages_by_location`](crate::ConversationsV3Client::export_messages_by_location) call: set its required inputs ([`location_id`](ExportMessagesByLocation::location_id)) and any optional ones, then [`send`](ExportMessagesByLocation::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsV3Client::export_messages_by_location`](crate::ConversationsV3Client::export_messages_by_location) call: set its required inputs ([`location_id`](ExportMessagesByLocation::location_id)) and any optional ones, then [`send`](ExportMessagesByLocation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ExportMessagesByLocation<LocationId = Unset> {
@@ -1126,7 +1126,7 @@ pub mod search {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ConversationsV3Client::search_conversation`](crate::ConversationsV3Client::search_conversation) call: set its required inputs ([`location_id`](SearchConversation::location_id)) and any optional ones, then [`send`](SearchConversation::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsV3Client::search_conversation`](crate::ConversationsV3Client::search_conversation) call: set its required inputs ([`location_id`](SearchConversation::location_id)) and any optional ones, then [`send`](SearchConversation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct SearchConversation<LocationId = Unset> {

@@ -286,7 +286,7 @@ pub mod messages {
         }
     }
 
-    /// A [`ConversationsClient::export_messages_by_location`](crate::ConversationsClient::export_messages_by_location) call: set its required inputs ([`location_id`](ExportMessagesByLocation::location_id)) and any optional ones, then [`send`](ExportMessagesByLocation::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsClient::export_messages_by_location`](crate::ConversationsClient::export_messages_by_location) call: set its required inputs ([`location_id`](ExportMessagesByLocation::location_id)) and any optional ones, then [`send`](ExportMessagesByLocation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ExportMessagesByLocation<LocationId = Unset> {
@@ -1057,7 +1057,7 @@ pub mod preference_management {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ConversationsClient::get_all_custom_subtypes`](crate::ConversationsClient::get_all_custom_subtypes) call: set its required inputs ([`location_id`](GetAllCustomSubtypes::location_id)) and any optional ones, then [`send`](GetAllCustomSubtypes::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsClient::get_all_custom_subtypes`](crate::ConversationsClient::get_all_custom_subtypes) call: set its required inputs ([`location_id`](GetAllCustomSubtypes::location_id)) and any optional ones, then [`send`](GetAllCustomSubtypes::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAllCustomSubtypes<LocationId = Unset> {
@@ -1121,7 +1121,7 @@ pub mod preference_management {
         }
     }
 
-    /// A [`ConversationsClient::create_custom_subtype`](crate::ConversationsClient::create_custom_subtype) call: set its required inputs ([`location_id`](CreateCustomSubtype::location_id)) and any optional ones, then [`send`](CreateCustomSubtype::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsClient::create_custom_subtype`](crate::ConversationsClient::create_custom_subtype) call: set its required inputs ([`location_id`](CreateCustomSubtype::location_id)) and any optional ones, then [`send`](CreateCustomSubtype::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct CreateCustomSubtype<LocationId = Unset> {
@@ -1188,7 +1188,7 @@ pub mod preference_management {
         }
     }
 
-    /// A [`ConversationsClient::update_custom_subtype`](crate::ConversationsClient::update_custom_subtype) call: set its required inputs ([`location_id`](UpdateCustomSubtype::location_id)) and any optional ones, then [`send`](UpdateCustomSubtype::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsClient::update_custom_subtype`](crate::ConversationsClient::update_custom_subtype) call: set its required inputs ([`location_id`](UpdateCustomSubtype::location_id)) and any optional ones, then [`send`](UpdateCustomSubtype::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct UpdateCustomSubtype<LocationId = Unset> {
@@ -1258,7 +1258,7 @@ pub mod preference_management {
         }
     }
 
-    /// A [`ConversationsClient::get_contact_unsubscription_status`](crate::ConversationsClient::get_contact_unsubscription_status) call: set its required inputs ([`location_id`](GetContactUnsubscriptionStatus::location_id), [`contact_id`](GetContactUnsubscriptionStatus::contact_id)) and any optional ones, then [`send`](GetContactUnsubscriptionStatus::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsClient::get_contact_unsubscription_status`](crate::ConversationsClient::get_contact_unsubscription_status) call: set its required inputs ([`location_id`](GetContactUnsubscriptionStatus::location_id), [`contact_id`](GetContactUnsubscriptionStatus::contact_id)) and any optional ones, then [`send`](GetContactUnsubscriptionStatus::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetContactUnsubscriptionStatus<LocationId = Unset, ContactId = Unset> {
@@ -1436,7 +1436,7 @@ pub mod search {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ConversationsClient::search_conversation`](crate::ConversationsClient::search_conversation) call: set its required inputs ([`location_id`](SearchConversation::location_id)) and any optional ones, then [`send`](SearchConversation::send) it. Until every required input is set, it has no `send`.
+    /// A [`ConversationsClient::search_conversation`](crate::ConversationsClient::search_conversation) call: set its required inputs ([`location_id`](SearchConversation::location_id)) and any optional ones, then [`send`](SearchConversation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct SearchConversation<LocationId = Unset> {

@@ -155,7 +155,7 @@ impl ConversationsClient {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -412,7 +412,7 @@ impl ConversationsClient {
     ///
     /// Get all custom subtypes for a location
     ///
-    /// `GET /conversations/preferences/custom-subtypes` (operation `get-all-custom-subtypes`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::GetAllCustomSubtypes::location_id) on the returned [`GetAllCustomSubtypes`](builders::preference_management::GetAllCustomSubtypes), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/preferences/custom-subtypes` (operation `get-all-custom-subtypes`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::GetAllCustomSubtypes::location_id) on the returned [`GetAllCustomSubtypes`](builders::preference_management::GetAllCustomSubtypes), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -431,7 +431,7 @@ impl ConversationsClient {
     ///
     /// Create a new custom subtype for a location. Requires agency or account admin role.
     ///
-    /// `POST /conversations/preferences/custom-subtypes` (operation `create-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::CreateCustomSubtype::location_id) on the returned [`CreateCustomSubtype`](builders::preference_management::CreateCustomSubtype), then `.send().await` it (it has no `send` before).
+    /// `POST /conversations/preferences/custom-subtypes` (operation `create-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::CreateCustomSubtype::location_id) on the returned [`CreateCustomSubtype`](builders::preference_management::CreateCustomSubtype), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -452,7 +452,7 @@ impl ConversationsClient {
     ///
     /// Update or archive a custom subtype. Requires agency or account admin role.
     ///
-    /// `PUT /conversations/preferences/custom-subtypes/{id}` (operation `update-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::UpdateCustomSubtype::location_id) on the returned [`UpdateCustomSubtype`](builders::preference_management::UpdateCustomSubtype), then `.send().await` it (it has no `send` before).
+    /// `PUT /conversations/preferences/custom-subtypes/{id}` (operation `update-custom-subtype`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::UpdateCustomSubtype::location_id) on the returned [`UpdateCustomSubtype`](builders::preference_management::UpdateCustomSubtype), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -479,7 +479,7 @@ impl ConversationsClient {
     ///
     /// Get all subscription statuses for a contact (all emails or specific email)
     ///
-    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::GetContactUnsubscriptionStatus::location_id) and [`contact_id`](builders::preference_management::GetContactUnsubscriptionStatus::contact_id) on the returned [`GetContactUnsubscriptionStatus`](builders::preference_management::GetContactUnsubscriptionStatus) and any optional inputs ([`email`](builders::preference_management::GetContactUnsubscriptionStatus::email)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/preferences/unsubscriptions/status` (operation `get-contact-unsubscription-status`, API version `2021-04-15`). Set the required [`location_id`](builders::preference_management::GetContactUnsubscriptionStatus::location_id) and [`contact_id`](builders::preference_management::GetContactUnsubscriptionStatus::contact_id) on the returned [`GetContactUnsubscriptionStatus`](builders::preference_management::GetContactUnsubscriptionStatus) and any optional inputs ([`email`](builders::preference_management::GetContactUnsubscriptionStatus::email)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -538,7 +538,7 @@ impl ConversationsClient {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it has no `send` before).
+    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -74,7 +74,7 @@ impl CreateCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsV3Client::delete_custom_field_folder`](crate::CustomFieldsV3Client::delete_custom_field_folder) call: set its required inputs ([`location_id`](DeleteCustomFieldFolder::location_id)) and any optional ones, then [`send`](DeleteCustomFieldFolder::send) it. Until every required input is set, it has no `send`.
+/// A [`CustomFieldsV3Client::delete_custom_field_folder`](crate::CustomFieldsV3Client::delete_custom_field_folder) call: set its required inputs ([`location_id`](DeleteCustomFieldFolder::location_id)) and any optional ones, then [`send`](DeleteCustomFieldFolder::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteCustomFieldFolder<LocationId = Unset> {
@@ -175,7 +175,7 @@ impl UpdateCustomFieldFolder {
     }
 }
 
-/// A [`CustomFieldsV3Client::get_custom_fields_by_object_key`](crate::CustomFieldsV3Client::get_custom_fields_by_object_key) call: set its required inputs ([`location_id`](GetCustomFieldsByObjectKey::location_id)) and any optional ones, then [`send`](GetCustomFieldsByObjectKey::send) it. Until every required input is set, it has no `send`.
+/// A [`CustomFieldsV3Client::get_custom_fields_by_object_key`](crate::CustomFieldsV3Client::get_custom_fields_by_object_key) call: set its required inputs ([`location_id`](GetCustomFieldsByObjectKey::location_id)) and any optional ones, then [`send`](GetCustomFieldsByObjectKey::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomFieldsByObjectKey<LocationId = Unset> {

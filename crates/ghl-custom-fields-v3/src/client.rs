@@ -86,7 +86,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it has no `send` before).
+    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -138,7 +138,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it has no `send` before).
+    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`EmailIsvV3Client::verify_email`](crate::EmailIsvV3Client::verify_email) call: set its required inputs ([`location_id`](VerifyEmail::location_id)) and any optional ones, then [`send`](VerifyEmail::send) it. Until every required input is set, it has no `send`.
+/// A [`EmailIsvV3Client::verify_email`](crate::EmailIsvV3Client::verify_email) call: set its required inputs ([`location_id`](VerifyEmail::location_id)) and any optional ones, then [`send`](VerifyEmail::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct VerifyEmail<LocationId = Unset> {

@@ -33,7 +33,7 @@ impl EmailIsvClient {
     ///
     /// Verify Email
     ///
-    /// `POST /email/verify` (operation `verify-email`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::VerifyEmail::location_id) on the returned [`VerifyEmail`](builders::VerifyEmail), then `.send().await` it (it has no `send` before).
+    /// `POST /email/verify` (operation `verify-email`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::VerifyEmail::location_id) on the returned [`VerifyEmail`](builders::VerifyEmail), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

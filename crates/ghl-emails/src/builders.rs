@@ -17,7 +17,7 @@ pub mod templates {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`EmailsClient::fetch_template`](crate::EmailsClient::fetch_template) call: set its required inputs ([`location_id`](FetchTemplate::location_id)) and any optional ones, then [`send`](FetchTemplate::send) it. Until every required input is set, it has no `send`.
+    /// A [`EmailsClient::fetch_template`](crate::EmailsClient::fetch_template) call: set its required inputs ([`location_id`](FetchTemplate::location_id)) and any optional ones, then [`send`](FetchTemplate::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchTemplate<LocationId = Unset> {
@@ -300,7 +300,7 @@ pub mod campaigns {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`EmailsClient::fetch_campaigns`](crate::EmailsClient::fetch_campaigns) call: set its required inputs ([`location_id`](FetchCampaigns::location_id)) and any optional ones, then [`send`](FetchCampaigns::send) it. Until every required input is set, it has no `send`.
+    /// A [`EmailsClient::fetch_campaigns`](crate::EmailsClient::fetch_campaigns) call: set its required inputs ([`location_id`](FetchCampaigns::location_id)) and any optional ones, then [`send`](FetchCampaigns::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchCampaigns<LocationId = Unset> {

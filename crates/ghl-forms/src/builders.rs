@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`FormsClient::get_forms`](crate::FormsClient::get_forms) call: set its required inputs ([`location_id`](GetForms::location_id)) and any optional ones, then [`send`](GetForms::send) it. Until every required input is set, it has no `send`.
+/// A [`FormsClient::get_forms`](crate::FormsClient::get_forms) call: set its required inputs ([`location_id`](GetForms::location_id)) and any optional ones, then [`send`](GetForms::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetForms<LocationId = Unset> {
@@ -116,7 +116,7 @@ impl<LocationId> GetForms<LocationId> {
     }
 }
 
-/// A [`FormsClient::get_forms_submissions`](crate::FormsClient::get_forms_submissions) call: set its required inputs ([`location_id`](GetFormsSubmissions::location_id)) and any optional ones, then [`send`](GetFormsSubmissions::send) it. Until every required input is set, it has no `send`.
+/// A [`FormsClient::get_forms_submissions`](crate::FormsClient::get_forms_submissions) call: set its required inputs ([`location_id`](GetFormsSubmissions::location_id)) and any optional ones, then [`send`](GetFormsSubmissions::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetFormsSubmissions<LocationId = Unset> {
@@ -270,7 +270,7 @@ impl<LocationId> GetFormsSubmissions<LocationId> {
     }
 }
 
-/// A [`FormsClient::upload_to_custom_fields`](crate::FormsClient::upload_to_custom_fields) call: set its required inputs ([`contact_id`](UploadToCustomFields::contact_id), [`location_id`](UploadToCustomFields::location_id)) and any optional ones, then [`send`](UploadToCustomFields::send) it. Until every required input is set, it has no `send`.
+/// A [`FormsClient::upload_to_custom_fields`](crate::FormsClient::upload_to_custom_fields) call: set its required inputs ([`contact_id`](UploadToCustomFields::contact_id), [`location_id`](UploadToCustomFields::location_id)) and any optional ones, then [`send`](UploadToCustomFields::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct UploadToCustomFields<ContactId = Unset, LocationId = Unset> {

@@ -17,7 +17,7 @@ pub mod funnel {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`FunnelsV3Client::get_funnels`](crate::FunnelsV3Client::get_funnels) call: set its required inputs ([`location_id`](GetFunnels::location_id)) and any optional ones, then [`send`](GetFunnels::send) it. Until every required input is set, it has no `send`.
+    /// A [`FunnelsV3Client::get_funnels`](crate::FunnelsV3Client::get_funnels) call: set its required inputs ([`location_id`](GetFunnels::location_id)) and any optional ones, then [`send`](GetFunnels::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetFunnels<LocationId = Unset> {
@@ -141,7 +141,7 @@ pub mod funnel {
         }
     }
 
-    /// A [`FunnelsV3Client::get_pages_by_funnel_id`](crate::FunnelsV3Client::get_pages_by_funnel_id) call: set its required inputs ([`location_id`](GetPagesByFunnelId::location_id), [`funnel_id`](GetPagesByFunnelId::funnel_id), [`limit`](GetPagesByFunnelId::limit), [`offset`](GetPagesByFunnelId::offset)) and any optional ones, then [`send`](GetPagesByFunnelId::send) it. Until every required input is set, it has no `send`.
+    /// A [`FunnelsV3Client::get_pages_by_funnel_id`](crate::FunnelsV3Client::get_pages_by_funnel_id) call: set its required inputs ([`location_id`](GetPagesByFunnelId::location_id), [`funnel_id`](GetPagesByFunnelId::funnel_id), [`limit`](GetPagesByFunnelId::limit), [`offset`](GetPagesByFunnelId::offset)) and any optional ones, then [`send`](GetPagesByFunnelId::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetPagesByFunnelId<
@@ -312,7 +312,7 @@ pub mod funnel {
         }
     }
 
-    /// A [`FunnelsV3Client::get_pages_count_by_funnel_id`](crate::FunnelsV3Client::get_pages_count_by_funnel_id) call: set its required inputs ([`location_id`](GetPagesCountByFunnelId::location_id), [`funnel_id`](GetPagesCountByFunnelId::funnel_id)) and any optional ones, then [`send`](GetPagesCountByFunnelId::send) it. Until every required input is set, it has no `send`.
+    /// A [`FunnelsV3Client::get_pages_count_by_funnel_id`](crate::FunnelsV3Client::get_pages_count_by_funnel_id) call: set its required inputs ([`location_id`](GetPagesCountByFunnelId::location_id), [`funnel_id`](GetPagesCountByFunnelId::funnel_id)) and any optional ones, then [`send`](GetPagesCountByFunnelId::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetPagesCountByFunnelId<LocationId = Unset, FunnelId = Unset> {
@@ -447,7 +447,7 @@ pub mod redirect {
         }
     }
 
-    /// A [`FunnelsV3Client::fetch_redirects_list`](crate::FunnelsV3Client::fetch_redirects_list) call: set its required inputs ([`location_id`](FetchRedirectsList::location_id), [`limit`](FetchRedirectsList::limit), [`offset`](FetchRedirectsList::offset)) and any optional ones, then [`send`](FetchRedirectsList::send) it. Until every required input is set, it has no `send`.
+    /// A [`FunnelsV3Client::fetch_redirects_list`](crate::FunnelsV3Client::fetch_redirects_list) call: set its required inputs ([`location_id`](FetchRedirectsList::location_id), [`limit`](FetchRedirectsList::limit), [`offset`](FetchRedirectsList::offset)) and any optional ones, then [`send`](FetchRedirectsList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchRedirectsList<LocationId = Unset, Limit = Unset, Offset = Unset> {
@@ -564,7 +564,7 @@ pub mod redirect {
         }
     }
 
-    /// A [`FunnelsV3Client::delete_redirect_by_id`](crate::FunnelsV3Client::delete_redirect_by_id) call: set its required inputs ([`location_id`](DeleteRedirectById::location_id)) and any optional ones, then [`send`](DeleteRedirectById::send) it. Until every required input is set, it has no `send`.
+    /// A [`FunnelsV3Client::delete_redirect_by_id`](crate::FunnelsV3Client::delete_redirect_by_id) call: set its required inputs ([`location_id`](DeleteRedirectById::location_id)) and any optional ones, then [`send`](DeleteRedirectById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteRedirectById<LocationId = Unset> {

@@ -26,7 +26,7 @@ pub mod invoice {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`InvoicesV3Client::list_invoices`](crate::InvoicesV3Client::list_invoices) call: set its required inputs ([`alt_id`](ListInvoices::alt_id), [`alt_type`](ListInvoices::alt_type), [`limit`](ListInvoices::limit), [`offset`](ListInvoices::offset)) and any optional ones, then [`send`](ListInvoices::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::list_invoices`](crate::InvoicesV3Client::list_invoices) call: set its required inputs ([`alt_id`](ListInvoices::alt_id), [`alt_type`](ListInvoices::alt_type), [`limit`](ListInvoices::limit), [`offset`](ListInvoices::offset)) and any optional ones, then [`send`](ListInvoices::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListInvoices<
@@ -341,7 +341,7 @@ pub mod invoice {
         }
     }
 
-    /// A [`InvoicesV3Client::generate_invoice_number`](crate::InvoicesV3Client::generate_invoice_number) call: set its required inputs ([`alt_id`](GenerateInvoiceNumber::alt_id), [`alt_type`](GenerateInvoiceNumber::alt_type)) and any optional ones, then [`send`](GenerateInvoiceNumber::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::generate_invoice_number`](crate::InvoicesV3Client::generate_invoice_number) call: set its required inputs ([`alt_id`](GenerateInvoiceNumber::alt_id), [`alt_type`](GenerateInvoiceNumber::alt_type)) and any optional ones, then [`send`](GenerateInvoiceNumber::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GenerateInvoiceNumber<AltId = Unset, AltType = Unset> {
@@ -428,7 +428,7 @@ pub mod invoice {
         }
     }
 
-    /// A [`InvoicesV3Client::get_invoice_settings`](crate::InvoicesV3Client::get_invoice_settings) call: set its required inputs ([`alt_id`](GetInvoiceSettings::alt_id), [`alt_type`](GetInvoiceSettings::alt_type)) and any optional ones, then [`send`](GetInvoiceSettings::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::get_invoice_settings`](crate::InvoicesV3Client::get_invoice_settings) call: set its required inputs ([`alt_id`](GetInvoiceSettings::alt_id), [`alt_type`](GetInvoiceSettings::alt_type)) and any optional ones, then [`send`](GetInvoiceSettings::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetInvoiceSettings<AltId = Unset, AltType = Unset> {
@@ -543,7 +543,7 @@ pub mod invoice {
         }
     }
 
-    /// A [`InvoicesV3Client::delete_invoice`](crate::InvoicesV3Client::delete_invoice) call: set its required inputs ([`alt_id`](DeleteInvoice::alt_id), [`alt_type`](DeleteInvoice::alt_type)) and any optional ones, then [`send`](DeleteInvoice::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::delete_invoice`](crate::InvoicesV3Client::delete_invoice) call: set its required inputs ([`alt_id`](DeleteInvoice::alt_id), [`alt_type`](DeleteInvoice::alt_type)) and any optional ones, then [`send`](DeleteInvoice::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteInvoice<AltId = Unset, AltType = Unset> {
@@ -626,7 +626,7 @@ pub mod invoice {
         }
     }
 
-    /// A [`InvoicesV3Client::get_invoice`](crate::InvoicesV3Client::get_invoice) call: set its required inputs ([`alt_id`](GetInvoice::alt_id), [`alt_type`](GetInvoice::alt_type)) and any optional ones, then [`send`](GetInvoice::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::get_invoice`](crate::InvoicesV3Client::get_invoice) call: set its required inputs ([`alt_id`](GetInvoice::alt_id), [`alt_type`](GetInvoice::alt_type)) and any optional ones, then [`send`](GetInvoice::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetInvoice<AltId = Unset, AltType = Unset> {
@@ -922,7 +922,7 @@ pub mod estimate {
         }
     }
 
-    /// A [`InvoicesV3Client::list_estimates`](crate::InvoicesV3Client::list_estimates) call: set its required inputs ([`alt_id`](ListEstimates::alt_id), [`alt_type`](ListEstimates::alt_type), [`limit`](ListEstimates::limit), [`offset`](ListEstimates::offset)) and any optional ones, then [`send`](ListEstimates::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::list_estimates`](crate::InvoicesV3Client::list_estimates) call: set its required inputs ([`alt_id`](ListEstimates::alt_id), [`alt_type`](ListEstimates::alt_type), [`limit`](ListEstimates::limit), [`offset`](ListEstimates::offset)) and any optional ones, then [`send`](ListEstimates::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListEstimates<
@@ -1154,7 +1154,7 @@ pub mod estimate {
         }
     }
 
-    /// A [`InvoicesV3Client::generate_estimate_number`](crate::InvoicesV3Client::generate_estimate_number) call: set its required inputs ([`alt_id`](GenerateEstimateNumber::alt_id), [`alt_type`](GenerateEstimateNumber::alt_type)) and any optional ones, then [`send`](GenerateEstimateNumber::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::generate_estimate_number`](crate::InvoicesV3Client::generate_estimate_number) call: set its required inputs ([`alt_id`](GenerateEstimateNumber::alt_id), [`alt_type`](GenerateEstimateNumber::alt_type)) and any optional ones, then [`send`](GenerateEstimateNumber::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GenerateEstimateNumber<AltId = Unset, AltType = Unset> {
@@ -1274,7 +1274,7 @@ pub mod estimate {
         }
     }
 
-    /// A [`InvoicesV3Client::list_estimate_templates`](crate::InvoicesV3Client::list_estimate_templates) call: set its required inputs ([`alt_id`](ListEstimateTemplates::alt_id), [`alt_type`](ListEstimateTemplates::alt_type), [`limit`](ListEstimateTemplates::limit), [`offset`](ListEstimateTemplates::offset)) and any optional ones, then [`send`](ListEstimateTemplates::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::list_estimate_templates`](crate::InvoicesV3Client::list_estimate_templates) call: set its required inputs ([`alt_id`](ListEstimateTemplates::alt_id), [`alt_type`](ListEstimateTemplates::alt_type), [`limit`](ListEstimateTemplates::limit), [`offset`](ListEstimateTemplates::offset)) and any optional ones, then [`send`](ListEstimateTemplates::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListEstimateTemplates<
@@ -1491,7 +1491,7 @@ pub mod estimate {
         }
     }
 
-    /// A [`InvoicesV3Client::preview_estimate_template`](crate::InvoicesV3Client::preview_estimate_template) call: set its required inputs ([`alt_id`](PreviewEstimateTemplate::alt_id), [`alt_type`](PreviewEstimateTemplate::alt_type), [`template_id`](PreviewEstimateTemplate::template_id)) and any optional ones, then [`send`](PreviewEstimateTemplate::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::preview_estimate_template`](crate::InvoicesV3Client::preview_estimate_template) call: set its required inputs ([`alt_id`](PreviewEstimateTemplate::alt_id), [`alt_type`](PreviewEstimateTemplate::alt_type), [`template_id`](PreviewEstimateTemplate::template_id)) and any optional ones, then [`send`](PreviewEstimateTemplate::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct PreviewEstimateTemplate<
@@ -1831,7 +1831,7 @@ pub mod schedule {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`InvoicesV3Client::list_invoice_schedules`](crate::InvoicesV3Client::list_invoice_schedules) call: set its required inputs ([`alt_id`](ListInvoiceSchedules::alt_id), [`alt_type`](ListInvoiceSchedules::alt_type), [`limit`](ListInvoiceSchedules::limit), [`offset`](ListInvoiceSchedules::offset)) and any optional ones, then [`send`](ListInvoiceSchedules::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::list_invoice_schedules`](crate::InvoicesV3Client::list_invoice_schedules) call: set its required inputs ([`alt_id`](ListInvoiceSchedules::alt_id), [`alt_type`](ListInvoiceSchedules::alt_type), [`limit`](ListInvoiceSchedules::limit), [`offset`](ListInvoiceSchedules::offset)) and any optional ones, then [`send`](ListInvoiceSchedules::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListInvoiceSchedules<
@@ -2114,7 +2114,7 @@ pub mod schedule {
         }
     }
 
-    /// A [`InvoicesV3Client::delete_invoice_schedule`](crate::InvoicesV3Client::delete_invoice_schedule) call: set its required inputs ([`alt_id`](DeleteInvoiceSchedule::alt_id), [`alt_type`](DeleteInvoiceSchedule::alt_type)) and any optional ones, then [`send`](DeleteInvoiceSchedule::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::delete_invoice_schedule`](crate::InvoicesV3Client::delete_invoice_schedule) call: set its required inputs ([`alt_id`](DeleteInvoiceSchedule::alt_id), [`alt_type`](DeleteInvoiceSchedule::alt_type)) and any optional ones, then [`send`](DeleteInvoiceSchedule::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteInvoiceSchedule<AltId = Unset, AltType = Unset> {
@@ -2205,7 +2205,7 @@ pub mod schedule {
         }
     }
 
-    /// A [`InvoicesV3Client::get_invoice_schedule`](crate::InvoicesV3Client::get_invoice_schedule) call: set its required inputs ([`alt_id`](GetInvoiceSchedule::alt_id), [`alt_type`](GetInvoiceSchedule::alt_type)) and any optional ones, then [`send`](GetInvoiceSchedule::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::get_invoice_schedule`](crate::InvoicesV3Client::get_invoice_schedule) call: set its required inputs ([`alt_id`](GetInvoiceSchedule::alt_id), [`alt_type`](GetInvoiceSchedule::alt_type)) and any optional ones, then [`send`](GetInvoiceSchedule::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetInvoiceSchedule<AltId = Unset, AltType = Unset> {
@@ -2491,7 +2491,7 @@ pub mod template {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`InvoicesV3Client::list_invoice_templates`](crate::InvoicesV3Client::list_invoice_templates) call: set its required inputs ([`alt_id`](ListInvoiceTemplates::alt_id), [`alt_type`](ListInvoiceTemplates::alt_type), [`limit`](ListInvoiceTemplates::limit), [`offset`](ListInvoiceTemplates::offset)) and any optional ones, then [`send`](ListInvoiceTemplates::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::list_invoice_templates`](crate::InvoicesV3Client::list_invoice_templates) call: set its required inputs ([`alt_id`](ListInvoiceTemplates::alt_id), [`alt_type`](ListInvoiceTemplates::alt_type), [`limit`](ListInvoiceTemplates::limit), [`offset`](ListInvoiceTemplates::offset)) and any optional ones, then [`send`](ListInvoiceTemplates::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListInvoiceTemplates<
@@ -2774,7 +2774,7 @@ pub mod template {
         }
     }
 
-    /// A [`InvoicesV3Client::delete_invoice_template`](crate::InvoicesV3Client::delete_invoice_template) call: set its required inputs ([`alt_id`](DeleteInvoiceTemplate::alt_id), [`alt_type`](DeleteInvoiceTemplate::alt_type)) and any optional ones, then [`send`](DeleteInvoiceTemplate::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::delete_invoice_template`](crate::InvoicesV3Client::delete_invoice_template) call: set its required inputs ([`alt_id`](DeleteInvoiceTemplate::alt_id), [`alt_type`](DeleteInvoiceTemplate::alt_type)) and any optional ones, then [`send`](DeleteInvoiceTemplate::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteInvoiceTemplate<AltId = Unset, AltType = Unset> {
@@ -2865,7 +2865,7 @@ pub mod template {
         }
     }
 
-    /// A [`InvoicesV3Client::get_invoice_template`](crate::InvoicesV3Client::get_invoice_template) call: set its required inputs ([`alt_id`](GetInvoiceTemplate::alt_id), [`alt_type`](GetInvoiceTemplate::alt_type)) and any optional ones, then [`send`](GetInvoiceTemplate::send) it. Until every required input is set, it has no `send`.
+    /// A [`InvoicesV3Client::get_invoice_template`](crate::InvoicesV3Client::get_invoice_template) call: set its required inputs ([`alt_id`](GetInvoiceTemplate::alt_id), [`alt_type`](GetInvoiceTemplate::alt_type)) and any optional ones, then [`send`](GetInvoiceTemplate::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetInvoiceTemplate<AltId = Unset, AltType = Unset> {

@@ -33,7 +33,7 @@ impl InvoicesClient {
     ///
     /// API to get list of invoices
     ///
-    /// `GET /invoices/` (operation `list-invoices`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::ListInvoices::alt_id), [`alt_type`](builders::invoice::ListInvoices::alt_type), [`limit`](builders::invoice::ListInvoices::limit) and [`offset`](builders::invoice::ListInvoices::offset) on the returned [`ListInvoices`](builders::invoice::ListInvoices) and any optional inputs ([`status`](builders::invoice::ListInvoices::status), [`start_at`](builders::invoice::ListInvoices::start_at), [`end_at`](builders::invoice::ListInvoices::end_at), [`search`](builders::invoice::ListInvoices::search), [`payment_mode`](builders::invoice::ListInvoices::payment_mode), [`contact_id`](builders::invoice::ListInvoices::contact_id), [`sort_field`](builders::invoice::ListInvoices::sort_field), [`sort_order`](builders::invoice::ListInvoices::sort_order)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/` (operation `list-invoices`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::ListInvoices::alt_id), [`alt_type`](builders::invoice::ListInvoices::alt_type), [`limit`](builders::invoice::ListInvoices::limit) and [`offset`](builders::invoice::ListInvoices::offset) on the returned [`ListInvoices`](builders::invoice::ListInvoices) and any optional inputs ([`status`](builders::invoice::ListInvoices::status), [`start_at`](builders::invoice::ListInvoices::start_at), [`end_at`](builders::invoice::ListInvoices::end_at), [`search`](builders::invoice::ListInvoices::search), [`payment_mode`](builders::invoice::ListInvoices::payment_mode), [`contact_id`](builders::invoice::ListInvoices::contact_id), [`sort_field`](builders::invoice::ListInvoices::sort_field), [`sort_order`](builders::invoice::ListInvoices::sort_order)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -99,7 +99,7 @@ impl InvoicesClient {
     ///
     /// Get a paginated list of estimates
     ///
-    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimates::alt_id), [`alt_type`](builders::estimate::ListEstimates::alt_type), [`limit`](builders::estimate::ListEstimates::limit) and [`offset`](builders::estimate::ListEstimates::offset) on the returned [`ListEstimates`](builders::estimate::ListEstimates) and any optional inputs ([`start_at`](builders::estimate::ListEstimates::start_at), [`end_at`](builders::estimate::ListEstimates::end_at), [`search`](builders::estimate::ListEstimates::search), [`status`](builders::estimate::ListEstimates::status), [`contact_id`](builders::estimate::ListEstimates::contact_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimates::alt_id), [`alt_type`](builders::estimate::ListEstimates::alt_type), [`limit`](builders::estimate::ListEstimates::limit) and [`offset`](builders::estimate::ListEstimates::offset) on the returned [`ListEstimates`](builders::estimate::ListEstimates) and any optional inputs ([`start_at`](builders::estimate::ListEstimates::start_at), [`end_at`](builders::estimate::ListEstimates::end_at), [`search`](builders::estimate::ListEstimates::search), [`status`](builders::estimate::ListEstimates::status), [`contact_id`](builders::estimate::ListEstimates::contact_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -124,7 +124,7 @@ impl InvoicesClient {
     ///
     /// Get the next estimate number for the given location
     ///
-    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::GenerateEstimateNumber::alt_id) and [`alt_type`](builders::estimate::GenerateEstimateNumber::alt_type) on the returned [`GenerateEstimateNumber`](builders::estimate::GenerateEstimateNumber), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::GenerateEstimateNumber::alt_id) and [`alt_type`](builders::estimate::GenerateEstimateNumber::alt_type) on the returned [`GenerateEstimateNumber`](builders::estimate::GenerateEstimateNumber), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -163,7 +163,7 @@ impl InvoicesClient {
     ///
     /// Get a list of estimate templates or a specific template by ID
     ///
-    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimateTemplates::alt_id), [`alt_type`](builders::estimate::ListEstimateTemplates::alt_type), [`limit`](builders::estimate::ListEstimateTemplates::limit) and [`offset`](builders::estimate::ListEstimateTemplates::offset) on the returned [`ListEstimateTemplates`](builders::estimate::ListEstimateTemplates) and any optional inputs ([`search`](builders::estimate::ListEstimateTemplates::search)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimateTemplates::alt_id), [`alt_type`](builders::estimate::ListEstimateTemplates::alt_type), [`limit`](builders::estimate::ListEstimateTemplates::limit) and [`offset`](builders::estimate::ListEstimateTemplates::offset) on the returned [`ListEstimateTemplates`](builders::estimate::ListEstimateTemplates) and any optional inputs ([`search`](builders::estimate::ListEstimateTemplates::search)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -203,7 +203,7 @@ impl InvoicesClient {
     ///
     /// Get a preview of an estimate template
     ///
-    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::PreviewEstimateTemplate::alt_id), [`alt_type`](builders::estimate::PreviewEstimateTemplate::alt_type) and [`template_id`](builders::estimate::PreviewEstimateTemplate::template_id) on the returned [`PreviewEstimateTemplate`](builders::estimate::PreviewEstimateTemplate), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `2021-07-28`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::PreviewEstimateTemplate::alt_id), [`alt_type`](builders::estimate::PreviewEstimateTemplate::alt_type) and [`template_id`](builders::estimate::PreviewEstimateTemplate::template_id) on the returned [`PreviewEstimateTemplate`](builders::estimate::PreviewEstimateTemplate), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -374,7 +374,7 @@ impl InvoicesClient {
     ///
     /// Get the next invoice number for the given location
     ///
-    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GenerateInvoiceNumber::alt_id) and [`alt_type`](builders::invoice::GenerateInvoiceNumber::alt_type) on the returned [`GenerateInvoiceNumber`](builders::invoice::GenerateInvoiceNumber), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GenerateInvoiceNumber::alt_id) and [`alt_type`](builders::invoice::GenerateInvoiceNumber::alt_type) on the returned [`GenerateInvoiceNumber`](builders::invoice::GenerateInvoiceNumber), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -392,7 +392,7 @@ impl InvoicesClient {
     ///
     /// API to get list of schedules
     ///
-    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `2021-07-28`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::ListInvoiceSchedules::alt_id), [`alt_type`](builders::schedule::ListInvoiceSchedules::alt_type), [`limit`](builders::schedule::ListInvoiceSchedules::limit) and [`offset`](builders::schedule::ListInvoiceSchedules::offset) on the returned [`ListInvoiceSchedules`](builders::schedule::ListInvoiceSchedules) and any optional inputs ([`status`](builders::schedule::ListInvoiceSchedules::status), [`start_at`](builders::schedule::ListInvoiceSchedules::start_at), [`end_at`](builders::schedule::ListInvoiceSchedules::end_at), [`search`](builders::schedule::ListInvoiceSchedules::search), [`payment_mode`](builders::schedule::ListInvoiceSchedules::payment_mode)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `2021-07-28`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::ListInvoiceSchedules::alt_id), [`alt_type`](builders::schedule::ListInvoiceSchedules::alt_type), [`limit`](builders::schedule::ListInvoiceSchedules::limit) and [`offset`](builders::schedule::ListInvoiceSchedules::offset) on the returned [`ListInvoiceSchedules`](builders::schedule::ListInvoiceSchedules) and any optional inputs ([`status`](builders::schedule::ListInvoiceSchedules::status), [`start_at`](builders::schedule::ListInvoiceSchedules::start_at), [`end_at`](builders::schedule::ListInvoiceSchedules::end_at), [`search`](builders::schedule::ListInvoiceSchedules::search), [`payment_mode`](builders::schedule::ListInvoiceSchedules::payment_mode)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -436,7 +436,7 @@ impl InvoicesClient {
     ///
     /// API to delete an schedule by schedule id
     ///
-    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `2021-07-28`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::DeleteInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::DeleteInvoiceSchedule::alt_type) on the returned [`DeleteInvoiceSchedule`](builders::schedule::DeleteInvoiceSchedule), then `.send().await` it (it has no `send` before).
+    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `2021-07-28`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::DeleteInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::DeleteInvoiceSchedule::alt_type) on the returned [`DeleteInvoiceSchedule`](builders::schedule::DeleteInvoiceSchedule), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -462,7 +462,7 @@ impl InvoicesClient {
     ///
     /// API to get an schedule by schedule id
     ///
-    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `2021-07-28`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::GetInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::GetInvoiceSchedule::alt_type) on the returned [`GetInvoiceSchedule`](builders::schedule::GetInvoiceSchedule), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `2021-07-28`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::GetInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::GetInvoiceSchedule::alt_type) on the returned [`GetInvoiceSchedule`](builders::schedule::GetInvoiceSchedule), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -611,7 +611,7 @@ impl InvoicesClient {
     ///
     /// Get the invoice settings for the given location
     ///
-    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoiceSettings::alt_id) and [`alt_type`](builders::invoice::GetInvoiceSettings::alt_type) on the returned [`GetInvoiceSettings`](builders::invoice::GetInvoiceSettings), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoiceSettings::alt_id) and [`alt_type`](builders::invoice::GetInvoiceSettings::alt_type) on the returned [`GetInvoiceSettings`](builders::invoice::GetInvoiceSettings), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -648,7 +648,7 @@ impl InvoicesClient {
     ///
     /// API to get list of templates
     ///
-    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `2021-07-28`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::ListInvoiceTemplates::alt_id), [`alt_type`](builders::template::ListInvoiceTemplates::alt_type), [`limit`](builders::template::ListInvoiceTemplates::limit) and [`offset`](builders::template::ListInvoiceTemplates::offset) on the returned [`ListInvoiceTemplates`](builders::template::ListInvoiceTemplates) and any optional inputs ([`status`](builders::template::ListInvoiceTemplates::status), [`start_at`](builders::template::ListInvoiceTemplates::start_at), [`end_at`](builders::template::ListInvoiceTemplates::end_at), [`search`](builders::template::ListInvoiceTemplates::search), [`payment_mode`](builders::template::ListInvoiceTemplates::payment_mode)), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `2021-07-28`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::ListInvoiceTemplates::alt_id), [`alt_type`](builders::template::ListInvoiceTemplates::alt_type), [`limit`](builders::template::ListInvoiceTemplates::limit) and [`offset`](builders::template::ListInvoiceTemplates::offset) on the returned [`ListInvoiceTemplates`](builders::template::ListInvoiceTemplates) and any optional inputs ([`status`](builders::template::ListInvoiceTemplates::status), [`start_at`](builders::template::ListInvoiceTemplates::start_at), [`end_at`](builders::template::ListInvoiceTemplates::end_at), [`search`](builders::template::ListInvoiceTemplates::search), [`payment_mode`](builders::template::ListInvoiceTemplates::payment_mode)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -692,7 +692,7 @@ impl InvoicesClient {
     ///
     /// API to update an template by template id
     ///
-    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `2021-07-28`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::DeleteInvoiceTemplate::alt_id) and [`alt_type`](builders::template::DeleteInvoiceTemplate::alt_type) on the returned [`DeleteInvoiceTemplate`](builders::template::DeleteInvoiceTemplate), then `.send().await` it (it has no `send` before).
+    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `2021-07-28`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::DeleteInvoiceTemplate::alt_id) and [`alt_type`](builders::template::DeleteInvoiceTemplate::alt_type) on the returned [`DeleteInvoiceTemplate`](builders::template::DeleteInvoiceTemplate), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -718,7 +718,7 @@ impl InvoicesClient {
     ///
     /// API to get an template by template id
     ///
-    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `2021-07-28`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::GetInvoiceTemplate::alt_id) and [`alt_type`](builders::template::GetInvoiceTemplate::alt_type) on the returned [`GetInvoiceTemplate`](builders::template::GetInvoiceTemplate), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `2021-07-28`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::GetInvoiceTemplate::alt_id) and [`alt_type`](builders::template::GetInvoiceTemplate::alt_type) on the returned [`GetInvoiceTemplate`](builders::template::GetInvoiceTemplate), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -838,7 +838,7 @@ impl InvoicesClient {
     ///
     /// API to delete invoice by invoice id
     ///
-    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `2021-07-28`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::DeleteInvoice::alt_id) and [`alt_type`](builders::invoice::DeleteInvoice::alt_type) on the returned [`DeleteInvoice`](builders::invoice::DeleteInvoice), then `.send().await` it (it has no `send` before).
+    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `2021-07-28`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::DeleteInvoice::alt_id) and [`alt_type`](builders::invoice::DeleteInvoice::alt_type) on the returned [`DeleteInvoice`](builders::invoice::DeleteInvoice), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -864,7 +864,7 @@ impl InvoicesClient {
     ///
     /// API to get invoice by invoice id
     ///
-    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoice::alt_id) and [`alt_type`](builders::invoice::GetInvoice::alt_type) on the returned [`GetInvoice`](builders::invoice::GetInvoice), then `.send().await` it (it has no `send` before).
+    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `2021-07-28`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoice::alt_id) and [`alt_type`](builders::invoice::GetInvoice::alt_type) on the returned [`GetInvoice`](builders::invoice::GetInvoice), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

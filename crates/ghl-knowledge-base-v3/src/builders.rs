@@ -20,7 +20,7 @@ pub mod knowledge_base {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`KnowledgeBaseV3Client::list_all_knowledge_bases_paginated`](crate::KnowledgeBaseV3Client::list_all_knowledge_bases_paginated) call: set its required inputs ([`location_id`](ListAllKnowledgeBasesPaginated::location_id)) and any optional ones, then [`send`](ListAllKnowledgeBasesPaginated::send) it. Until every required input is set, it has no `send`.
+    /// A [`KnowledgeBaseV3Client::list_all_knowledge_bases_paginated`](crate::KnowledgeBaseV3Client::list_all_knowledge_bases_paginated) call: set its required inputs ([`location_id`](ListAllKnowledgeBasesPaginated::location_id)) and any optional ones, then [`send`](ListAllKnowledgeBasesPaginated::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListAllKnowledgeBasesPaginated<LocationId = Unset> {
@@ -298,7 +298,7 @@ pub mod web_crawler {
         }
     }
 
-    /// A [`KnowledgeBaseV3Client::get_all_website_urls_data_by_knowledge_base`](crate::KnowledgeBaseV3Client::get_all_website_urls_data_by_knowledge_base) call: set its required inputs ([`knowledge_base_id`](GetAllWebsiteUrlsDataByKnowledgeBase::knowledge_base_id), [`location_id`](GetAllWebsiteUrlsDataByKnowledgeBase::location_id)) and any optional ones, then [`send`](GetAllWebsiteUrlsDataByKnowledgeBase::send) it. Until every required input is set, it has no `send`.
+    /// A [`KnowledgeBaseV3Client::get_all_website_urls_data_by_knowledge_base`](crate::KnowledgeBaseV3Client::get_all_website_urls_data_by_knowledge_base) call: set its required inputs ([`knowledge_base_id`](GetAllWebsiteUrlsDataByKnowledgeBase::knowledge_base_id), [`location_id`](GetAllWebsiteUrlsDataByKnowledgeBase::location_id)) and any optional ones, then [`send`](GetAllWebsiteUrlsDataByKnowledgeBase::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAllWebsiteUrlsDataByKnowledgeBase<
@@ -487,7 +487,7 @@ pub mod web_crawler {
         }
     }
 
-    /// A [`KnowledgeBaseV3Client::get_crawling_status_for_latest_operation`](crate::KnowledgeBaseV3Client::get_crawling_status_for_latest_operation) call: set its required inputs ([`location_id`](GetCrawlingStatusForLatestOperation::location_id), [`operation_id`](GetCrawlingStatusForLatestOperation::operation_id), [`knowledge_base_id`](GetCrawlingStatusForLatestOperation::knowledge_base_id)) and any optional ones, then [`send`](GetCrawlingStatusForLatestOperation::send) it. Until every required input is set, it has no `send`.
+    /// A [`KnowledgeBaseV3Client::get_crawling_status_for_latest_operation`](crate::KnowledgeBaseV3Client::get_crawling_status_for_latest_operation) call: set its required inputs ([`location_id`](GetCrawlingStatusForLatestOperation::location_id), [`operation_id`](GetCrawlingStatusForLatestOperation::operation_id), [`knowledge_base_id`](GetCrawlingStatusForLatestOperation::knowledge_base_id)) and any optional ones, then [`send`](GetCrawlingStatusForLatestOperation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCrawlingStatusForLatestOperation<
@@ -663,7 +663,7 @@ pub mod faqs {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`KnowledgeBaseV3Client::list`](crate::KnowledgeBaseV3Client::list) call: set its required inputs ([`knowledge_base_id`](List::knowledge_base_id), [`location_id`](List::location_id)) and any optional ones, then [`send`](List::send) it. Until every required input is set, it has no `send`.
+    /// A [`KnowledgeBaseV3Client::list`](crate::KnowledgeBaseV3Client::list) call: set its required inputs ([`knowledge_base_id`](List::knowledge_base_id), [`location_id`](List::location_id)) and any optional ones, then [`send`](List::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct List<KnowledgeBaseId = Unset, LocationId = Unset> {

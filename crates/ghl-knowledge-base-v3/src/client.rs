@@ -31,7 +31,7 @@ impl KnowledgeBaseV3Client {
 
     /// Get all knowledge bases for a location by location Id (paginated)
     ///
-    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::location_id) on the returned [`ListAllKnowledgeBasesPaginated`](builders::knowledge_base::ListAllKnowledgeBasesPaginated) and any optional inputs ([`query`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::query), [`limit`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::last_knowledge_base_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/` (operation `listAllKnowledgeBasesPaginated`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::location_id) on the returned [`ListAllKnowledgeBasesPaginated`](builders::knowledge_base::ListAllKnowledgeBasesPaginated) and any optional inputs ([`query`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::query), [`limit`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::limit), [`last_knowledge_base_id`](builders::knowledge_base::ListAllKnowledgeBasesPaginated::last_knowledge_base_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -85,7 +85,7 @@ impl KnowledgeBaseV3Client {
 
     /// Get all trained page links by knowledge base
     ///
-    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::knowledge_base_id) and [`location_id`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::location_id) on the returned [`GetAllWebsiteUrlsDataByKnowledgeBase`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase) and any optional inputs ([`page`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::query)), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/crawler` (operation `getAllWebsiteUrlsDataByKnowledgeBase`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::knowledge_base_id) and [`location_id`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::location_id) on the returned [`GetAllWebsiteUrlsDataByKnowledgeBase`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase) and any optional inputs ([`page`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::page), [`page_length`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::page_length), [`query`](builders::web_crawler::GetAllWebsiteUrlsDataByKnowledgeBase::query)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -123,7 +123,7 @@ impl KnowledgeBaseV3Client {
 
     /// Get crawling status for the latest operation
     ///
-    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::location_id), [`operation_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::operation_id) and [`knowledge_base_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::knowledge_base_id) on the returned [`GetCrawlingStatusForLatestOperation`](builders::web_crawler::GetCrawlingStatusForLatestOperation), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/crawler/status` (operation `getCrawlingStatusForLatestOperation`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::location_id), [`operation_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::operation_id) and [`knowledge_base_id`](builders::web_crawler::GetCrawlingStatusForLatestOperation::knowledge_base_id) on the returned [`GetCrawlingStatusForLatestOperation`](builders::web_crawler::GetCrawlingStatusForLatestOperation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -161,7 +161,7 @@ impl KnowledgeBaseV3Client {
     ///
     /// Retrieves FAQs for a knowledge base. Supports pagination using limit and lastFaqId parameters.
     ///
-    /// `GET /knowledge-bases/faqs` (operation `list`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::faqs::List::knowledge_base_id) and [`location_id`](builders::faqs::List::location_id) on the returned [`List`](builders::faqs::List) and any optional inputs ([`limit`](builders::faqs::List::limit), [`last_faq_id`](builders::faqs::List::last_faq_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /knowledge-bases/faqs` (operation `list`, API version `v3`). Takes a sub-account (location) token. Set the required [`knowledge_base_id`](builders::faqs::List::knowledge_base_id) and [`location_id`](builders::faqs::List::location_id) on the returned [`List`](builders::faqs::List) and any optional inputs ([`limit`](builders::faqs::List::limit), [`last_faq_id`](builders::faqs::List::last_faq_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

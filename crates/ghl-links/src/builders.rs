@@ -17,7 +17,7 @@ pub mod trigger_links {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`LinksClient::get_links`](crate::LinksClient::get_links) call: set its required inputs ([`location_id`](GetLinks::location_id)) and any optional ones, then [`send`](GetLinks::send) it. Until every required input is set, it has no `send`.
+    /// A [`LinksClient::get_links`](crate::LinksClient::get_links) call: set its required inputs ([`location_id`](GetLinks::location_id)) and any optional ones, then [`send`](GetLinks::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetLinks<LocationId = Unset> {
@@ -112,7 +112,7 @@ pub mod trigger_links {
         }
     }
 
-    /// A [`LinksClient::get_link_by_id`](crate::LinksClient::get_link_by_id) call: set its required inputs ([`location_id`](GetLinkById::location_id)) and any optional ones, then [`send`](GetLinkById::send) it. Until every required input is set, it has no `send`.
+    /// A [`LinksClient::get_link_by_id`](crate::LinksClient::get_link_by_id) call: set its required inputs ([`location_id`](GetLinkById::location_id)) and any optional ones, then [`send`](GetLinkById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetLinkById<LocationId = Unset> {
@@ -254,7 +254,7 @@ pub mod trigger_links_search {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`LinksClient::search_trigger_links`](crate::LinksClient::search_trigger_links) call: set its required inputs ([`location_id`](SearchTriggerLinks::location_id)) and any optional ones, then [`send`](SearchTriggerLinks::send) it. Until every required input is set, it has no `send`.
+    /// A [`LinksClient::search_trigger_links`](crate::LinksClient::search_trigger_links) call: set its required inputs ([`location_id`](SearchTriggerLinks::location_id)) and any optional ones, then [`send`](SearchTriggerLinks::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct SearchTriggerLinks<LocationId = Unset> {

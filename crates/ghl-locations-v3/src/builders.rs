@@ -80,7 +80,7 @@ pub mod sub_account_formerly_location {
         }
     }
 
-    /// A [`LocationsV3Client::delete_location`](crate::LocationsV3Client::delete_location) call: set its required inputs ([`delete_twilio_account`](DeleteLocation::delete_twilio_account)) and any optional ones, then [`send`](DeleteLocation::send) it. Until every required input is set, it has no `send`.
+    /// A [`LocationsV3Client::delete_location`](crate::LocationsV3Client::delete_location) call: set its required inputs ([`delete_twilio_account`](DeleteLocation::delete_twilio_account)) and any optional ones, then [`send`](DeleteLocation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteLocation<DeleteTwilioAccount = Unset> {
@@ -1289,7 +1289,7 @@ pub mod template {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`LocationsV3Client::get_templates`](crate::LocationsV3Client::get_templates) call: set its required inputs ([`origin_id`](GetTemplates::origin_id)) and any optional ones, then [`send`](GetTemplates::send) it. Until every required input is set, it has no `send`.
+    /// A [`LocationsV3Client::get_templates`](crate::LocationsV3Client::get_templates) call: set its required inputs ([`origin_id`](GetTemplates::origin_id)) and any optional ones, then [`send`](GetTemplates::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetTemplates<OriginId = Unset> {

@@ -94,7 +94,7 @@ impl LocationsClient {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it has no `send` before).
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -661,7 +661,7 @@ impl LocationsClient {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it has no `send` before).
+    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -39,7 +39,7 @@ impl BulkDeleteMediaObjects {
     }
 }
 
-/// A [`MediasV3Client::fetch_media_content`](crate::MediasV3Client::fetch_media_content) call: set its required inputs ([`sort_by`](FetchMediaContent::sort_by), [`sort_order`](FetchMediaContent::sort_order), [`type_`](FetchMediaContent::type_), [`alt_type`](FetchMediaContent::alt_type), [`alt_id`](FetchMediaContent::alt_id)) and any optional ones, then [`send`](FetchMediaContent::send) it. Until every required input is set, it has no `send`.
+/// A [`MediasV3Client::fetch_media_content`](crate::MediasV3Client::fetch_media_content) call: set its required inputs ([`sort_by`](FetchMediaContent::sort_by), [`sort_order`](FetchMediaContent::sort_order), [`type_`](FetchMediaContent::type_), [`alt_type`](FetchMediaContent::alt_type), [`alt_id`](FetchMediaContent::alt_id)) and any optional ones, then [`send`](FetchMediaContent::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct FetchMediaContent<
@@ -447,7 +447,7 @@ impl UploadMediaContent {
     }
 }
 
-/// A [`MediasV3Client::delete_media_content`](crate::MediasV3Client::delete_media_content) call: set its required inputs ([`alt_type`](DeleteMediaContent::alt_type), [`alt_id`](DeleteMediaContent::alt_id)) and any optional ones, then [`send`](DeleteMediaContent::send) it. Until every required input is set, it has no `send`.
+/// A [`MediasV3Client::delete_media_content`](crate::MediasV3Client::delete_media_content) call: set its required inputs ([`alt_type`](DeleteMediaContent::alt_type), [`alt_id`](DeleteMediaContent::alt_id)) and any optional ones, then [`send`](DeleteMediaContent::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct DeleteMediaContent<AltType = Unset, AltId = Unset> {

@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`OauthV3Client::get_installed_location`](crate::OauthV3Client::get_installed_location) call: set its required inputs ([`company_id`](GetInstalledLocation::company_id), [`app_id`](GetInstalledLocation::app_id)) and any optional ones, then [`send`](GetInstalledLocation::send) it. Until every required input is set, it has no `send`.
+/// A [`OauthV3Client::get_installed_location`](crate::OauthV3Client::get_installed_location) call: set its required inputs ([`company_id`](GetInstalledLocation::company_id), [`app_id`](GetInstalledLocation::app_id)) and any optional ones, then [`send`](GetInstalledLocation::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetInstalledLocation<CompanyId = Unset, AppId = Unset> {

@@ -20,7 +20,7 @@ pub mod object_schema {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ObjectsV3Client::get_object_by_location_id`](crate::ObjectsV3Client::get_object_by_location_id) call: set its required inputs ([`location_id`](GetObjectByLocationId::location_id)) and any optional ones, then [`send`](GetObjectByLocationId::send) it. Until every required input is set, it has no `send`.
+    /// A [`ObjectsV3Client::get_object_by_location_id`](crate::ObjectsV3Client::get_object_by_location_id) call: set its required inputs ([`location_id`](GetObjectByLocationId::location_id)) and any optional ones, then [`send`](GetObjectByLocationId::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetObjectByLocationId<LocationId = Unset> {
@@ -116,7 +116,7 @@ pub mod object_schema {
         }
     }
 
-    /// A [`ObjectsV3Client::get_object_schema_by_key`](crate::ObjectsV3Client::get_object_schema_by_key) call: set its required inputs ([`location_id`](GetObjectSchemaByKey::location_id)) and any optional ones, then [`send`](GetObjectSchemaByKey::send) it. Until every required input is set, it has no `send`.
+    /// A [`ObjectsV3Client::get_object_schema_by_key`](crate::ObjectsV3Client::get_object_schema_by_key) call: set its required inputs ([`location_id`](GetObjectSchemaByKey::location_id)) and any optional ones, then [`send`](GetObjectSchemaByKey::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetObjectSchemaByKey<LocationId = Unset> {
@@ -337,7 +337,7 @@ pub mod records {
         }
     }
 
-    /// A [`ObjectsV3Client::update_object_record`](crate::ObjectsV3Client::update_object_record) call: set its required inputs ([`location_id`](UpdateObjectRecord::location_id)) and any optional ones, then [`send`](UpdateObjectRecord::send) it. Until every required input is set, it has no `send`.
+    /// A [`ObjectsV3Client::update_object_record`](crate::ObjectsV3Client::update_object_record) call: set its required inputs ([`location_id`](UpdateObjectRecord::location_id)) and any optional ones, then [`send`](UpdateObjectRecord::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct UpdateObjectRecord<LocationId = Unset> {

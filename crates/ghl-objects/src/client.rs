@@ -33,7 +33,7 @@ impl ObjectsClient {
     ///
     /// Get all objects for a location. Supported Objects are contact, opportunity, business and custom objects.To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectByLocationId::location_id) on the returned [`GetObjectByLocationId`](builders::object_schema::GetObjectByLocationId), then `.send().await` it (it has no `send` before).
+    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectByLocationId::location_id) on the returned [`GetObjectByLocationId`](builders::object_schema::GetObjectByLocationId), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl ObjectsClient {
     ///
     /// Retrieve Object Schema by key or ID. This will return the schema of the custom object, including all its fields and properties. Supported objects include contact, opportunity, business and custom objects.To understand objects and records, please have a look the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectSchemaByKey::location_id) on the returned [`GetObjectSchemaByKey`](builders::object_schema::GetObjectSchemaByKey) and any optional inputs ([`fetch_properties`](builders::object_schema::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it (it has no `send` before).
+    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectSchemaByKey::location_id) on the returned [`GetObjectSchemaByKey`](builders::object_schema::GetObjectSchemaByKey) and any optional inputs ([`fetch_properties`](builders::object_schema::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -224,7 +224,7 @@ impl ObjectsClient {
     ///
     /// Update a Custom Object Record by Id. Supported Objects are business and custom objects. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296>
     ///
-    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::records::UpdateObjectRecord::location_id) on the returned [`UpdateObjectRecord`](builders::records::UpdateObjectRecord), then `.send().await` it (it has no `send` before).
+    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::records::UpdateObjectRecord::location_id) on the returned [`UpdateObjectRecord`](builders::records::UpdateObjectRecord), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -253,7 +253,7 @@ pub mod lost_reason {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`OpportunitiesV3Client::get_lost_reason`](crate::OpportunitiesV3Client::get_lost_reason) call: set its required inputs ([`location_id`](GetLostReason::location_id)) and any optional ones, then [`send`](GetLostReason::send) it. Until every required input is set, it has no `send`.
+    /// A [`OpportunitiesV3Client::get_lost_reason`](crate::OpportunitiesV3Client::get_lost_reason) call: set its required inputs ([`location_id`](GetLostReason::location_id)) and any optional ones, then [`send`](GetLostReason::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetLostReason<LocationId = Unset> {
@@ -410,7 +410,7 @@ pub mod pipelines {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`OpportunitiesV3Client::get_pipelines`](crate::OpportunitiesV3Client::get_pipelines) call: set its required inputs ([`location_id`](GetPipelines::location_id)) and any optional ones, then [`send`](GetPipelines::send) it. Until every required input is set, it has no `send`.
+    /// A [`OpportunitiesV3Client::get_pipelines`](crate::OpportunitiesV3Client::get_pipelines) call: set its required inputs ([`location_id`](GetPipelines::location_id)) and any optional ones, then [`send`](GetPipelines::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetPipelines<LocationId = Unset> {
@@ -482,7 +482,7 @@ pub mod search {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`OpportunitiesV3Client::search_opportunity`](crate::OpportunitiesV3Client::search_opportunity) call: set its required inputs ([`location_id`](SearchOpportunity::location_id)) and any optional ones, then [`send`](SearchOpportunity::send) it. Until every required input is set, it has no `send`.
+    /// A [`OpportunitiesV3Client::search_opportunity`](crate::OpportunitiesV3Client::search_opportunity) call: set its required inputs ([`location_id`](SearchOpportunity::location_id)) and any optional ones, then [`send`](SearchOpportunity::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct SearchOpportunity<LocationId = Unset> {

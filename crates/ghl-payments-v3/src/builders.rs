@@ -67,7 +67,7 @@ pub mod coupons {
         }
     }
 
-    /// A [`PaymentsV3Client::get_coupon`](crate::PaymentsV3Client::get_coupon) call: set its required inputs ([`alt_id`](GetCoupon::alt_id), [`alt_type`](GetCoupon::alt_type), [`id`](GetCoupon::id), [`code`](GetCoupon::code)) and any optional ones, then [`send`](GetCoupon::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::get_coupon`](crate::PaymentsV3Client::get_coupon) call: set its required inputs ([`alt_id`](GetCoupon::alt_id), [`alt_type`](GetCoupon::alt_type), [`id`](GetCoupon::id), [`code`](GetCoupon::code)) and any optional ones, then [`send`](GetCoupon::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCoupon<AltId = Unset, AltType = Unset, Id = Unset, Code = Unset> {
@@ -266,7 +266,7 @@ pub mod coupons {
         }
     }
 
-    /// A [`PaymentsV3Client::list_coupons`](crate::PaymentsV3Client::list_coupons) call: set its required inputs ([`alt_id`](ListCoupons::alt_id), [`alt_type`](ListCoupons::alt_type)) and any optional ones, then [`send`](ListCoupons::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::list_coupons`](crate::PaymentsV3Client::list_coupons) call: set its required inputs ([`alt_id`](ListCoupons::alt_id), [`alt_type`](ListCoupons::alt_type)) and any optional ones, then [`send`](ListCoupons::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListCoupons<AltId = Unset, AltType = Unset> {
@@ -460,7 +460,7 @@ pub mod custom_provider {
         }
     }
 
-    /// A [`PaymentsV3Client::fetch_config`](crate::PaymentsV3Client::fetch_config) call: set its required inputs ([`location_id`](FetchConfig::location_id)) and any optional ones, then [`send`](FetchConfig::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::fetch_config`](crate::PaymentsV3Client::fetch_config) call: set its required inputs ([`location_id`](FetchConfig::location_id)) and any optional ones, then [`send`](FetchConfig::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchConfig<LocationId = Unset> {
@@ -523,7 +523,7 @@ pub mod custom_provider {
         }
     }
 
-    /// A [`PaymentsV3Client::create_config`](crate::PaymentsV3Client::create_config) call: set its required inputs ([`location_id`](CreateConfig::location_id)) and any optional ones, then [`send`](CreateConfig::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::create_config`](crate::PaymentsV3Client::create_config) call: set its required inputs ([`location_id`](CreateConfig::location_id)) and any optional ones, then [`send`](CreateConfig::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct CreateConfig<LocationId = Unset> {
@@ -589,7 +589,7 @@ pub mod custom_provider {
         }
     }
 
-    /// A [`PaymentsV3Client::disconnect_config`](crate::PaymentsV3Client::disconnect_config) call: set its required inputs ([`location_id`](DisconnectConfig::location_id)) and any optional ones, then [`send`](DisconnectConfig::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::disconnect_config`](crate::PaymentsV3Client::disconnect_config) call: set its required inputs ([`location_id`](DisconnectConfig::location_id)) and any optional ones, then [`send`](DisconnectConfig::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DisconnectConfig<LocationId = Unset> {
@@ -660,7 +660,7 @@ pub mod custom_provider {
         }
     }
 
-    /// A [`PaymentsV3Client::delete_integration`](crate::PaymentsV3Client::delete_integration) call: set its required inputs ([`location_id`](DeleteIntegration::location_id)) and any optional ones, then [`send`](DeleteIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::delete_integration`](crate::PaymentsV3Client::delete_integration) call: set its required inputs ([`location_id`](DeleteIntegration::location_id)) and any optional ones, then [`send`](DeleteIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteIntegration<LocationId = Unset> {
@@ -726,7 +726,7 @@ pub mod custom_provider {
         }
     }
 
-    /// A [`PaymentsV3Client::create_integration`](crate::PaymentsV3Client::create_integration) call: set its required inputs ([`location_id`](CreateIntegration::location_id)) and any optional ones, then [`send`](CreateIntegration::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::create_integration`](crate::PaymentsV3Client::create_integration) call: set its required inputs ([`location_id`](CreateIntegration::location_id)) and any optional ones, then [`send`](CreateIntegration::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct CreateIntegration<LocationId = Unset> {
@@ -804,7 +804,7 @@ pub mod integrations {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`PaymentsV3Client::list_integration_providers`](crate::PaymentsV3Client::list_integration_providers) call: set its required inputs ([`alt_id`](ListIntegrationProviders::alt_id), [`alt_type`](ListIntegrationProviders::alt_type)) and any optional ones, then [`send`](ListIntegrationProviders::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::list_integration_providers`](crate::PaymentsV3Client::list_integration_providers) call: set its required inputs ([`alt_id`](ListIntegrationProviders::alt_id), [`alt_type`](ListIntegrationProviders::alt_type)) and any optional ones, then [`send`](ListIntegrationProviders::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListIntegrationProviders<AltId = Unset, AltType = Unset> {
@@ -964,7 +964,7 @@ pub mod orders {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`PaymentsV3Client::list_orders`](crate::PaymentsV3Client::list_orders) call: set its required inputs ([`alt_id`](ListOrders::alt_id)) and any optional ones, then [`send`](ListOrders::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::list_orders`](crate::PaymentsV3Client::list_orders) call: set its required inputs ([`alt_id`](ListOrders::alt_id)) and any optional ones, then [`send`](ListOrders::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListOrders<AltId = Unset> {
@@ -1178,7 +1178,7 @@ pub mod orders {
         }
     }
 
-    /// A [`PaymentsV3Client::get_order_by_id`](crate::PaymentsV3Client::get_order_by_id) call: set its required inputs ([`alt_id`](GetOrderById::alt_id)) and any optional ones, then [`send`](GetOrderById::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::get_order_by_id`](crate::PaymentsV3Client::get_order_by_id) call: set its required inputs ([`alt_id`](GetOrderById::alt_id)) and any optional ones, then [`send`](GetOrderById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetOrderById<AltId = Unset> {
@@ -1299,7 +1299,7 @@ pub mod order_fulfillments {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`PaymentsV3Client::list_order_fulfillment`](crate::PaymentsV3Client::list_order_fulfillment) call: set its required inputs ([`alt_id`](ListOrderFulfillment::alt_id), [`alt_type`](ListOrderFulfillment::alt_type)) and any optional ones, then [`send`](ListOrderFulfillment::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::list_order_fulfillment`](crate::PaymentsV3Client::list_order_fulfillment) call: set its required inputs ([`alt_id`](ListOrderFulfillment::alt_id), [`alt_type`](ListOrderFulfillment::alt_type)) and any optional ones, then [`send`](ListOrderFulfillment::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListOrderFulfillment<AltId = Unset, AltType = Unset> {
@@ -1433,7 +1433,7 @@ pub mod order_notes {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`PaymentsV3Client::list_order_notes`](crate::PaymentsV3Client::list_order_notes) call: set its required inputs ([`alt_id`](ListOrderNotes::alt_id), [`alt_type`](ListOrderNotes::alt_type)) and any optional ones, then [`send`](ListOrderNotes::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::list_order_notes`](crate::PaymentsV3Client::list_order_notes) call: set its required inputs ([`alt_id`](ListOrderNotes::alt_id), [`alt_type`](ListOrderNotes::alt_type)) and any optional ones, then [`send`](ListOrderNotes::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListOrderNotes<AltId = Unset, AltType = Unset> {
@@ -1523,7 +1523,7 @@ pub mod subscriptions {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`PaymentsV3Client::list_subscriptions`](crate::PaymentsV3Client::list_subscriptions) call: set its required inputs ([`alt_id`](ListSubscriptions::alt_id), [`alt_type`](ListSubscriptions::alt_type)) and any optional ones, then [`send`](ListSubscriptions::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::list_subscriptions`](crate::PaymentsV3Client::list_subscriptions) call: set its required inputs ([`alt_id`](ListSubscriptions::alt_id), [`alt_type`](ListSubscriptions::alt_type)) and any optional ones, then [`send`](ListSubscriptions::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListSubscriptions<AltId = Unset, AltType = Unset> {
@@ -1767,7 +1767,7 @@ pub mod subscriptions {
         }
     }
 
-    /// A [`PaymentsV3Client::get_subscription_by_id`](crate::PaymentsV3Client::get_subscription_by_id) call: set its required inputs ([`alt_id`](GetSubscriptionById::alt_id), [`alt_type`](GetSubscriptionById::alt_type)) and any optional ones, then [`send`](GetSubscriptionById::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::get_subscription_by_id`](crate::PaymentsV3Client::get_subscription_by_id) call: set its required inputs ([`alt_id`](GetSubscriptionById::alt_id), [`alt_type`](GetSubscriptionById::alt_type)) and any optional ones, then [`send`](GetSubscriptionById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetSubscriptionById<AltId = Unset, AltType = Unset> {
@@ -1865,7 +1865,7 @@ pub mod transactions {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`PaymentsV3Client::list_transactions`](crate::PaymentsV3Client::list_transactions) call: set its required inputs ([`alt_id`](ListTransactions::alt_id), [`alt_type`](ListTransactions::alt_type)) and any optional ones, then [`send`](ListTransactions::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::list_transactions`](crate::PaymentsV3Client::list_transactions) call: set its required inputs ([`alt_id`](ListTransactions::alt_id), [`alt_type`](ListTransactions::alt_type)) and any optional ones, then [`send`](ListTransactions::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListTransactions<AltId = Unset, AltType = Unset> {
@@ -2114,7 +2114,7 @@ pub mod transactions {
         }
     }
 
-    /// A [`PaymentsV3Client::get_transaction_by_id`](crate::PaymentsV3Client::get_transaction_by_id) call: set its required inputs ([`alt_id`](GetTransactionById::alt_id), [`alt_type`](GetTransactionById::alt_type)) and any optional ones, then [`send`](GetTransactionById::send) it. Until every required input is set, it has no `send`.
+    /// A [`PaymentsV3Client::get_transaction_by_id`](crate::PaymentsV3Client::get_transaction_by_id) call: set its required inputs ([`alt_id`](GetTransactionById::alt_id), [`alt_type`](GetTransactionById::alt_type)) and any optional ones, then [`send`](GetTransactionById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetTransactionById<AltId = Unset, AltType = Unset> {

@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`PhoneSystemV3Client::get_number_pool_list`](crate::PhoneSystemV3Client::get_number_pool_list) call: set its required inputs ([`location_id`](GetNumberPoolList::location_id)) and any optional ones, then [`send`](GetNumberPoolList::send) it. Until every required input is set, it has no `send`.
+/// A [`PhoneSystemV3Client::get_number_pool_list`](crate::PhoneSystemV3Client::get_number_pool_list) call: set its required inputs ([`location_id`](GetNumberPoolList::location_id)) and any optional ones, then [`send`](GetNumberPoolList::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetNumberPoolList<LocationId = Unset> {
@@ -172,7 +172,7 @@ impl ActiveNumbers {
     }
 }
 
-/// A [`PhoneSystemV3Client::list_available_numbers_for_a_country`](crate::PhoneSystemV3Client::list_available_numbers_for_a_country) call: set its required inputs ([`first_part`](ListAvailableNumbersForACountry::first_part), [`last_part`](ListAvailableNumbersForACountry::last_part), [`anywhere`](ListAvailableNumbersForACountry::anywhere), [`number_types`](ListAvailableNumbersForACountry::number_types), [`sms_enabled`](ListAvailableNumbersForACountry::sms_enabled), [`mms_enabled`](ListAvailableNumbersForACountry::mms_enabled), [`voice_enabled`](ListAvailableNumbersForACountry::voice_enabled), [`country_code`](ListAvailableNumbersForACountry::country_code)) and any optional ones, then [`send`](ListAvailableNumbersForACountry::send) it. Until every required input is set, it has no `send`.
+/// A [`PhoneSystemV3Client::list_available_numbers_for_a_country`](crate::PhoneSystemV3Client::list_available_numbers_for_a_country) call: set its required inputs ([`first_part`](ListAvailableNumbersForACountry::first_part), [`last_part`](ListAvailableNumbersForACountry::last_part), [`anywhere`](ListAvailableNumbersForACountry::anywhere), [`number_types`](ListAvailableNumbersForACountry::number_types), [`sms_enabled`](ListAvailableNumbersForACountry::sms_enabled), [`mms_enabled`](ListAvailableNumbersForACountry::mms_enabled), [`voice_enabled`](ListAvailableNumbersForACountry::voice_enabled), [`country_code`](ListAvailableNumbersForACountry::country_code)) and any optional ones, then [`send`](ListAvailableNumbersForACountry::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct ListAvailableNumbersForACountry<

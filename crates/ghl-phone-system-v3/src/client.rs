@@ -33,7 +33,7 @@ impl PhoneSystemV3Client {
     ///
     /// Returns number pools for the location. Requires locationId as a query parameter.
     ///
-    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetNumberPoolList::location_id) on the returned [`GetNumberPoolList`](builders::GetNumberPoolList), then `.send().await` it (it has no `send` before).
+    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetNumberPoolList::location_id) on the returned [`GetNumberPoolList`](builders::GetNumberPoolList), then `.send().await` it (it cannot be sent before).
     pub fn get_number_pool_list(&self) -> builders::GetNumberPoolList {
         builders::GetNumberPoolList {
             client: self.client.clone(),
@@ -70,7 +70,7 @@ impl PhoneSystemV3Client {
     ///
     /// Search Twilio inventory for purchasable phone numbers in a country for the given location.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`first_part`](builders::ListAvailableNumbersForACountry::first_part), [`last_part`](builders::ListAvailableNumbersForACountry::last_part), [`anywhere`](builders::ListAvailableNumbersForACountry::anywhere), [`number_types`](builders::ListAvailableNumbersForACountry::number_types), [`sms_enabled`](builders::ListAvailableNumbersForACountry::sms_enabled), [`mms_enabled`](builders::ListAvailableNumbersForACountry::mms_enabled), [`voice_enabled`](builders::ListAvailableNumbersForACountry::voice_enabled) and [`country_code`](builders::ListAvailableNumbersForACountry::country_code) on the returned [`ListAvailableNumbersForACountry`](builders::ListAvailableNumbersForACountry), then `.send().await` it (it has no `send` before).
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`first_part`](builders::ListAvailableNumbersForACountry::first_part), [`last_part`](builders::ListAvailableNumbersForACountry::last_part), [`anywhere`](builders::ListAvailableNumbersForACountry::anywhere), [`number_types`](builders::ListAvailableNumbersForACountry::number_types), [`sms_enabled`](builders::ListAvailableNumbersForACountry::sms_enabled), [`mms_enabled`](builders::ListAvailableNumbersForACountry::mms_enabled), [`voice_enabled`](builders::ListAvailableNumbersForACountry::voice_enabled) and [`country_code`](builders::ListAvailableNumbersForACountry::country_code) on the returned [`ListAvailableNumbersForACountry`](builders::ListAvailableNumbersForACountry), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -181,7 +181,7 @@ pub mod phone_numbers {
         }
     }
 
-    /// A [`PhoneSystemClient::available_numbers`](crate::PhoneSystemClient::available_numbers) call: set its required inputs ([`country_code`](AvailableNumbers::country_code)) and any optional ones, then [`send`](AvailableNumbers::send) it. Until every required input is set, it has no `send`.
+    /// A [`PhoneSystemClient::available_numbers`](crate::PhoneSystemClient::available_numbers) call: set its required inputs ([`country_code`](AvailableNumbers::country_code)) and any optional ones, then [`send`](AvailableNumbers::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct AvailableNumbers<CountryCode = Unset> {

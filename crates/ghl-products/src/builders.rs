@@ -26,7 +26,7 @@ pub mod products {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ProductsClient::list_invoices`](crate::ProductsClient::list_invoices) call: set its required inputs ([`location_id`](ListInvoices::location_id)) and any optional ones, then [`send`](ListInvoices::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::list_invoices`](crate::ProductsClient::list_invoices) call: set its required inputs ([`location_id`](ListInvoices::location_id)) and any optional ones, then [`send`](ListInvoices::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListInvoices<LocationId = Unset> {
@@ -327,7 +327,7 @@ pub mod products {
         }
     }
 
-    /// A [`ProductsClient::delete_product_by_id`](crate::ProductsClient::delete_product_by_id) call: set its required inputs ([`location_id`](DeleteProductById::location_id)) and any optional ones, then [`send`](DeleteProductById::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::delete_product_by_id`](crate::ProductsClient::delete_product_by_id) call: set its required inputs ([`location_id`](DeleteProductById::location_id)) and any optional ones, then [`send`](DeleteProductById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteProductById<LocationId = Unset> {
@@ -409,7 +409,7 @@ pub mod products {
         }
     }
 
-    /// A [`ProductsClient::get_product_by_id`](crate::ProductsClient::get_product_by_id) call: set its required inputs ([`location_id`](GetProductById::location_id)) and any optional ones, then [`send`](GetProductById::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_product_by_id`](crate::ProductsClient::get_product_by_id) call: set its required inputs ([`location_id`](GetProductById::location_id)) and any optional ones, then [`send`](GetProductById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetProductById<LocationId = Unset> {
@@ -531,7 +531,7 @@ pub mod collections {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ProductsClient::get_product_collection`](crate::ProductsClient::get_product_collection) call: set its required inputs ([`alt_id`](GetProductCollection::alt_id), [`alt_type`](GetProductCollection::alt_type)) and any optional ones, then [`send`](GetProductCollection::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_product_collection`](crate::ProductsClient::get_product_collection) call: set its required inputs ([`alt_id`](GetProductCollection::alt_id), [`alt_type`](GetProductCollection::alt_type)) and any optional ones, then [`send`](GetProductCollection::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetProductCollection<AltId = Unset, AltType = Unset> {
@@ -721,7 +721,7 @@ pub mod collections {
         }
     }
 
-    /// A [`ProductsClient::delete_product_collection`](crate::ProductsClient::delete_product_collection) call: set its required inputs ([`alt_id`](DeleteProductCollection::alt_id), [`alt_type`](DeleteProductCollection::alt_type)) and any optional ones, then [`send`](DeleteProductCollection::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::delete_product_collection`](crate::ProductsClient::delete_product_collection) call: set its required inputs ([`alt_id`](DeleteProductCollection::alt_id), [`alt_type`](DeleteProductCollection::alt_type)) and any optional ones, then [`send`](DeleteProductCollection::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteProductCollection<AltId = Unset, AltType = Unset> {
@@ -815,7 +815,7 @@ pub mod collections {
         }
     }
 
-    /// A [`ProductsClient::get_product_collection_id`](crate::ProductsClient::get_product_collection_id) call: set its required inputs ([`alt_id`](GetProductCollectionId::alt_id)) and any optional ones, then [`send`](GetProductCollectionId::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_product_collection_id`](crate::ProductsClient::get_product_collection_id) call: set its required inputs ([`alt_id`](GetProductCollectionId::alt_id)) and any optional ones, then [`send`](GetProductCollectionId::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetProductCollectionId<AltId = Unset> {
@@ -930,7 +930,7 @@ pub mod prices {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ProductsClient::get_list_inventory`](crate::ProductsClient::get_list_inventory) call: set its required inputs ([`alt_id`](GetListInventory::alt_id), [`alt_type`](GetListInventory::alt_type)) and any optional ones, then [`send`](GetListInventory::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_list_inventory`](crate::ProductsClient::get_list_inventory) call: set its required inputs ([`alt_id`](GetListInventory::alt_id), [`alt_type`](GetListInventory::alt_type)) and any optional ones, then [`send`](GetListInventory::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetListInventory<AltId = Unset, AltType = Unset> {
@@ -1098,7 +1098,7 @@ pub mod prices {
         }
     }
 
-    /// A [`ProductsClient::list_prices_for_product`](crate::ProductsClient::list_prices_for_product) call: set its required inputs ([`location_id`](ListPricesForProduct::location_id)) and any optional ones, then [`send`](ListPricesForProduct::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::list_prices_for_product`](crate::ProductsClient::list_prices_for_product) call: set its required inputs ([`location_id`](ListPricesForProduct::location_id)) and any optional ones, then [`send`](ListPricesForProduct::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListPricesForProduct<LocationId = Unset> {
@@ -1249,7 +1249,7 @@ pub mod prices {
         }
     }
 
-    /// A [`ProductsClient::delete_price_by_id_for_product`](crate::ProductsClient::delete_price_by_id_for_product) call: set its required inputs ([`location_id`](DeletePriceByIdForProduct::location_id)) and any optional ones, then [`send`](DeletePriceByIdForProduct::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::delete_price_by_id_for_product`](crate::ProductsClient::delete_price_by_id_for_product) call: set its required inputs ([`location_id`](DeletePriceByIdForProduct::location_id)) and any optional ones, then [`send`](DeletePriceByIdForProduct::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeletePriceByIdForProduct<LocationId = Unset> {
@@ -1322,7 +1322,7 @@ pub mod prices {
         }
     }
 
-    /// A [`ProductsClient::get_price_by_id_for_product`](crate::ProductsClient::get_price_by_id_for_product) call: set its required inputs ([`location_id`](GetPriceByIdForProduct::location_id)) and any optional ones, then [`send`](GetPriceByIdForProduct::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_price_by_id_for_product`](crate::ProductsClient::get_price_by_id_for_product) call: set its required inputs ([`location_id`](GetPriceByIdForProduct::location_id)) and any optional ones, then [`send`](GetPriceByIdForProduct::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetPriceByIdForProduct<LocationId = Unset> {
@@ -1443,7 +1443,7 @@ pub mod reviews {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ProductsClient::get_product_reviews`](crate::ProductsClient::get_product_reviews) call: set its required inputs ([`alt_id`](GetProductReviews::alt_id), [`alt_type`](GetProductReviews::alt_type)) and any optional ones, then [`send`](GetProductReviews::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_product_reviews`](crate::ProductsClient::get_product_reviews) call: set its required inputs ([`alt_id`](GetProductReviews::alt_id), [`alt_type`](GetProductReviews::alt_type)) and any optional ones, then [`send`](GetProductReviews::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetProductReviews<AltId = Unset, AltType = Unset> {
@@ -1699,7 +1699,7 @@ pub mod reviews {
         }
     }
 
-    /// A [`ProductsClient::get_reviews_count`](crate::ProductsClient::get_reviews_count) call: set its required inputs ([`alt_id`](GetReviewsCount::alt_id), [`alt_type`](GetReviewsCount::alt_type)) and any optional ones, then [`send`](GetReviewsCount::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_reviews_count`](crate::ProductsClient::get_reviews_count) call: set its required inputs ([`alt_id`](GetReviewsCount::alt_id), [`alt_type`](GetReviewsCount::alt_type)) and any optional ones, then [`send`](GetReviewsCount::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetReviewsCount<AltId = Unset, AltType = Unset> {
@@ -1843,7 +1843,7 @@ pub mod reviews {
         }
     }
 
-    /// A [`ProductsClient::delete_product_review`](crate::ProductsClient::delete_product_review) call: set its required inputs ([`alt_id`](DeleteProductReview::alt_id), [`alt_type`](DeleteProductReview::alt_type), [`product_id`](DeleteProductReview::product_id)) and any optional ones, then [`send`](DeleteProductReview::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::delete_product_review`](crate::ProductsClient::delete_product_review) call: set its required inputs ([`alt_id`](DeleteProductReview::alt_id), [`alt_type`](DeleteProductReview::alt_type), [`product_id`](DeleteProductReview::product_id)) and any optional ones, then [`send`](DeleteProductReview::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteProductReview<AltId = Unset, AltType = Unset, ProductId = Unset> {
@@ -2078,7 +2078,7 @@ pub mod store {
         }
     }
 
-    /// A [`ProductsClient::get_product_store_stats`](crate::ProductsClient::get_product_store_stats) call: set its required inputs ([`alt_id`](GetProductStoreStats::alt_id), [`alt_type`](GetProductStoreStats::alt_type)) and any optional ones, then [`send`](GetProductStoreStats::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProductsClient::get_product_store_stats`](crate::ProductsClient::get_product_store_stats) call: set its required inputs ([`alt_id`](GetProductStoreStats::alt_id), [`alt_type`](GetProductStoreStats::alt_type)) and any optional ones, then [`send`](GetProductStoreStats::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetProductStoreStats<AltId = Unset, AltType = Unset> {

@@ -17,7 +17,7 @@ pub mod documents {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ProposalsV3Client::list_documents_contracts`](crate::ProposalsV3Client::list_documents_contracts) call: set its required inputs ([`location_id`](ListDocumentsContracts::location_id)) and any optional ones, then [`send`](ListDocumentsContracts::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProposalsV3Client::list_documents_contracts`](crate::ProposalsV3Client::list_documents_contracts) call: set its required inputs ([`location_id`](ListDocumentsContracts::location_id)) and any optional ones, then [`send`](ListDocumentsContracts::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListDocumentsContracts<LocationId = Unset> {
@@ -220,7 +220,7 @@ pub mod templates {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`ProposalsV3Client::list_documents_contracts_templates`](crate::ProposalsV3Client::list_documents_contracts_templates) call: set its required inputs ([`location_id`](ListDocumentsContractsTemplates::location_id)) and any optional ones, then [`send`](ListDocumentsContractsTemplates::send) it. Until every required input is set, it has no `send`.
+    /// A [`ProposalsV3Client::list_documents_contracts_templates`](crate::ProposalsV3Client::list_documents_contracts_templates) call: set its required inputs ([`location_id`](ListDocumentsContractsTemplates::location_id)) and any optional ones, then [`send`](ListDocumentsContractsTemplates::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListDocumentsContractsTemplates<LocationId = Unset> {

@@ -150,7 +150,7 @@ impl EnableSaasLocationDeprecated {
     }
 }
 
-/// A [`SaasApiClient::get_location_subscription_deprecated`](crate::SaasApiClient::get_location_subscription_deprecated) call: set its required inputs ([`company_id`](GetLocationSubscriptionDeprecated::company_id)) and any optional ones, then [`send`](GetLocationSubscriptionDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasApiClient::get_location_subscription_deprecated`](crate::SaasApiClient::get_location_subscription_deprecated) call: set its required inputs ([`company_id`](GetLocationSubscriptionDeprecated::company_id)) and any optional ones, then [`send`](GetLocationSubscriptionDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscriptionDeprecated<CompanyId = Unset> {
@@ -219,7 +219,7 @@ impl<CompanyId> GetLocationSubscriptionDeprecated<CompanyId> {
     }
 }
 
-/// A [`SaasApiClient::locations_deprecated`](crate::SaasApiClient::locations_deprecated) call: set its required inputs ([`company_id`](LocationsDeprecated::company_id)) and any optional ones, then [`send`](LocationsDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasApiClient::locations_deprecated`](crate::SaasApiClient::locations_deprecated) call: set its required inputs ([`company_id`](LocationsDeprecated::company_id)) and any optional ones, then [`send`](LocationsDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LocationsDeprecated<CompanyId = Unset> {
@@ -394,7 +394,7 @@ impl GetSaasLocationsDeprecated {
     }
 }
 
-/// A [`SaasApiClient::get_saas_plan_deprecated`](crate::SaasApiClient::get_saas_plan_deprecated) call: set its required inputs ([`company_id`](GetSaasPlanDeprecated::company_id)) and any optional ones, then [`send`](GetSaasPlanDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasApiClient::get_saas_plan_deprecated`](crate::SaasApiClient::get_saas_plan_deprecated) call: set its required inputs ([`company_id`](GetSaasPlanDeprecated::company_id)) and any optional ones, then [`send`](GetSaasPlanDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlanDeprecated<CompanyId = Unset> {
@@ -659,7 +659,7 @@ impl EnableSaasLocation {
     }
 }
 
-/// A [`SaasApiClient::get_location_subscription`](crate::SaasApiClient::get_location_subscription) call: set its required inputs ([`company_id`](GetLocationSubscription::company_id)) and any optional ones, then [`send`](GetLocationSubscription::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasApiClient::get_location_subscription`](crate::SaasApiClient::get_location_subscription) call: set its required inputs ([`company_id`](GetLocationSubscription::company_id)) and any optional ones, then [`send`](GetLocationSubscription::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscription<CompanyId = Unset> {
@@ -727,7 +727,7 @@ impl<CompanyId> GetLocationSubscription<CompanyId> {
     }
 }
 
-/// A [`SaasApiClient::locations`](crate::SaasApiClient::locations) call: set its required inputs ([`customer_id`](Locations::customer_id), [`subscription_id`](Locations::subscription_id), [`company_id`](Locations::company_id)) and any optional ones, then [`send`](Locations::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasApiClient::locations`](crate::SaasApiClient::locations) call: set its required inputs ([`customer_id`](Locations::customer_id), [`subscription_id`](Locations::subscription_id), [`company_id`](Locations::company_id)) and any optional ones, then [`send`](Locations::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Locations<CustomerId = Unset, SubscriptionId = Unset, CompanyId = Unset> {
@@ -873,7 +873,7 @@ impl PauseLocation {
     }
 }
 
-/// A [`SaasApiClient::get_saas_locations`](crate::SaasApiClient::get_saas_locations) call: set its required inputs ([`page`](GetSaasLocations::page)) and any optional ones, then [`send`](GetSaasLocations::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasApiClient::get_saas_locations`](crate::SaasApiClient::get_saas_locations) call: set its required inputs ([`page`](GetSaasLocations::page)) and any optional ones, then [`send`](GetSaasLocations::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasLocations<Page = Unset> {
@@ -935,7 +935,7 @@ impl<Page> GetSaasLocations<Page> {
     }
 }
 
-/// A [`SaasApiClient::get_saas_plan`](crate::SaasApiClient::get_saas_plan) call: set its required inputs ([`company_id`](GetSaasPlan::company_id)) and any optional ones, then [`send`](GetSaasPlan::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasApiClient::get_saas_plan`](crate::SaasApiClient::get_saas_plan) call: set its required inputs ([`company_id`](GetSaasPlan::company_id)) and any optional ones, then [`send`](GetSaasPlan::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlan<CompanyId = Unset> {

@@ -223,7 +223,7 @@ impl EnableSaasLocationDeprecated {
     }
 }
 
-/// A [`SaasV3Client::get_location_subscription_deprecated`](crate::SaasV3Client::get_location_subscription_deprecated) call: set its required inputs ([`company_id`](GetLocationSubscriptionDeprecated::company_id)) and any optional ones, then [`send`](GetLocationSubscriptionDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasV3Client::get_location_subscription_deprecated`](crate::SaasV3Client::get_location_subscription_deprecated) call: set its required inputs ([`company_id`](GetLocationSubscriptionDeprecated::company_id)) and any optional ones, then [`send`](GetLocationSubscriptionDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscriptionDeprecated<CompanyId = Unset> {
@@ -292,7 +292,7 @@ impl<CompanyId> GetLocationSubscriptionDeprecated<CompanyId> {
     }
 }
 
-/// A [`SaasV3Client::locations_deprecated`](crate::SaasV3Client::locations_deprecated) call: set its required inputs ([`company_id`](LocationsDeprecated::company_id)) and any optional ones, then [`send`](LocationsDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasV3Client::locations_deprecated`](crate::SaasV3Client::locations_deprecated) call: set its required inputs ([`company_id`](LocationsDeprecated::company_id)) and any optional ones, then [`send`](LocationsDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct LocationsDeprecated<CompanyId = Unset> {
@@ -464,7 +464,7 @@ impl GetSaasLocationsDeprecated {
     }
 }
 
-/// A [`SaasV3Client::get_saas_plan_deprecated`](crate::SaasV3Client::get_saas_plan_deprecated) call: set its required inputs ([`company_id`](GetSaasPlanDeprecated::company_id)) and any optional ones, then [`send`](GetSaasPlanDeprecated::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasV3Client::get_saas_plan_deprecated`](crate::SaasV3Client::get_saas_plan_deprecated) call: set its required inputs ([`company_id`](GetSaasPlanDeprecated::company_id)) and any optional ones, then [`send`](GetSaasPlanDeprecated::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlanDeprecated<CompanyId = Unset> {
@@ -760,7 +760,7 @@ impl EnableSaasLocation {
     }
 }
 
-/// A [`SaasV3Client::get_location_subscription`](crate::SaasV3Client::get_location_subscription) call: set its required inputs ([`company_id`](GetLocationSubscription::company_id)) and any optional ones, then [`send`](GetLocationSubscription::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasV3Client::get_location_subscription`](crate::SaasV3Client::get_location_subscription) call: set its required inputs ([`company_id`](GetLocationSubscription::company_id)) and any optional ones, then [`send`](GetLocationSubscription::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLocationSubscription<CompanyId = Unset> {
@@ -825,7 +825,7 @@ impl<CompanyId> GetLocationSubscription<CompanyId> {
     }
 }
 
-/// A [`SaasV3Client::locations`](crate::SaasV3Client::locations) call: set its required inputs ([`customer_id`](Locations::customer_id), [`subscription_id`](Locations::subscription_id), [`company_id`](Locations::company_id)) and any optional ones, then [`send`](Locations::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasV3Client::locations`](crate::SaasV3Client::locations) call: set its required inputs ([`customer_id`](Locations::customer_id), [`subscription_id`](Locations::subscription_id), [`company_id`](Locations::company_id)) and any optional ones, then [`send`](Locations::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct Locations<CustomerId = Unset, SubscriptionId = Unset, CompanyId = Unset> {
@@ -971,7 +971,7 @@ impl PauseLocation {
     }
 }
 
-/// A [`SaasV3Client::get_saas_locations`](crate::SaasV3Client::get_saas_locations) call: set its required inputs ([`page`](GetSaasLocations::page)) and any optional ones, then [`send`](GetSaasLocations::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasV3Client::get_saas_locations`](crate::SaasV3Client::get_saas_locations) call: set its required inputs ([`page`](GetSaasLocations::page)) and any optional ones, then [`send`](GetSaasLocations::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasLocations<Page = Unset> {
@@ -1033,7 +1033,7 @@ impl<Page> GetSaasLocations<Page> {
     }
 }
 
-/// A [`SaasV3Client::get_saas_plan`](crate::SaasV3Client::get_saas_plan) call: set its required inputs ([`company_id`](GetSaasPlan::company_id)) and any optional ones, then [`send`](GetSaasPlan::send) it. Until every required input is set, it has no `send`.
+/// A [`SaasV3Client::get_saas_plan`](crate::SaasV3Client::get_saas_plan) call: set its required inputs ([`company_id`](GetSaasPlan::company_id)) and any optional ones, then [`send`](GetSaasPlan::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSaasPlan<CompanyId = Unset> {

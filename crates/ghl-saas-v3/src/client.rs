@@ -198,7 +198,7 @@ impl SaasV3Client {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLocationSubscriptionDeprecated::company_id) on the returned [`GetLocationSubscriptionDeprecated`](builders::GetLocationSubscriptionDeprecated), then `.send().await` it (it has no `send` before).
+    /// `GET /saas-api/public-api/get-saas-subscription/{locationId}` (operation `get-location-subscription-deprecated`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLocationSubscriptionDeprecated::company_id) on the returned [`GetLocationSubscriptionDeprecated`](builders::GetLocationSubscriptionDeprecated), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -224,7 +224,7 @@ impl SaasV3Client {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::LocationsDeprecated::company_id) on the returned [`LocationsDeprecated`](builders::LocationsDeprecated) and any optional inputs ([`customer_id`](builders::LocationsDeprecated::customer_id), [`subscription_id`](builders::LocationsDeprecated::subscription_id)), then `.send().await` it (it has no `send` before).
+    /// `GET /saas-api/public-api/locations` (operation `locations-deprecated`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::LocationsDeprecated::company_id) on the returned [`LocationsDeprecated`](builders::LocationsDeprecated) and any optional inputs ([`customer_id`](builders::LocationsDeprecated::customer_id), [`subscription_id`](builders::LocationsDeprecated::subscription_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -295,7 +295,7 @@ impl SaasV3Client {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSaasPlanDeprecated::company_id) on the returned [`GetSaasPlanDeprecated`](builders::GetSaasPlanDeprecated), then `.send().await` it (it has no `send` before).
+    /// `GET /saas-api/public-api/saas-plan/{planId}` (operation `get-saas-plan-deprecated`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSaasPlanDeprecated::company_id) on the returned [`GetSaasPlanDeprecated`](builders::GetSaasPlanDeprecated), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -473,7 +473,7 @@ impl SaasV3Client {
     ///
     /// Fetch subscription details for a specific location from location metadata
     ///
-    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLocationSubscription::company_id) on the returned [`GetLocationSubscription`](builders::GetLocationSubscription), then `.send().await` it (it has no `send` before).
+    /// `GET /saas/get-saas-subscription/{locationId}` (operation `get-location-subscription`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLocationSubscription::company_id) on the returned [`GetLocationSubscription`](builders::GetLocationSubscription), then `.send().await` it (it cannot be sent before).
     pub fn get_location_subscription(
         &self,
         location_id: impl Into<String>,
@@ -490,7 +490,7 @@ impl SaasV3Client {
     ///
     /// Get locations by stripeCustomerId or stripeSubscriptionId with companyId
     ///
-    /// `GET /saas/locations` (operation `locations`, API version `v3`). Takes an agency (company) token. Set the required [`customer_id`](builders::Locations::customer_id), [`subscription_id`](builders::Locations::subscription_id) and [`company_id`](builders::Locations::company_id) on the returned [`Locations`](builders::Locations), then `.send().await` it (it has no `send` before).
+    /// `GET /saas/locations` (operation `locations`, API version `v3`). Takes an agency (company) token. Set the required [`customer_id`](builders::Locations::customer_id), [`subscription_id`](builders::Locations::subscription_id) and [`company_id`](builders::Locations::company_id) on the returned [`Locations`](builders::Locations), then `.send().await` it (it cannot be sent before).
     pub fn locations(&self) -> builders::Locations {
         builders::Locations {
             client: self.client.clone(),
@@ -522,7 +522,7 @@ impl SaasV3Client {
     ///
     /// Fetch all SaaS-activated locations for a company with pagination
     ///
-    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `v3`). Takes an agency (company) token. Set the required [`page`](builders::GetSaasLocations::page) on the returned [`GetSaasLocations`](builders::GetSaasLocations), then `.send().await` it (it has no `send` before).
+    /// `GET /saas/saas-locations/{companyId}` (operation `get-saas-locations`, API version `v3`). Takes an agency (company) token. Set the required [`page`](builders::GetSaasLocations::page) on the returned [`GetSaasLocations`](builders::GetSaasLocations), then `.send().await` it (it cannot be sent before).
     pub fn get_saas_locations(
         &self,
         company_id: impl Into<String>,
@@ -539,7 +539,7 @@ impl SaasV3Client {
     ///
     /// Fetch a specific SaaS plan by plan ID
     ///
-    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSaasPlan::company_id) on the returned [`GetSaasPlan`](builders::GetSaasPlan), then `.send().await` it (it has no `send` before).
+    /// `GET /saas/saas-plan/{planId}` (operation `get-saas-plan`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSaasPlan::company_id) on the returned [`GetSaasPlan`](builders::GetSaasPlan), then `.send().await` it (it cannot be sent before).
     pub fn get_saas_plan(&self, plan_id: impl Into<String>) -> builders::GetSaasPlan {
         builders::GetSaasPlan {
             client: self.client.clone(),

@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`SnapshotsClient::get_custom_snapshots`](crate::SnapshotsClient::get_custom_snapshots) call: set its required inputs ([`company_id`](GetCustomSnapshots::company_id)) and any optional ones, then [`send`](GetCustomSnapshots::send) it. Until every required input is set, it has no `send`.
+/// A [`SnapshotsClient::get_custom_snapshots`](crate::SnapshotsClient::get_custom_snapshots) call: set its required inputs ([`company_id`](GetCustomSnapshots::company_id)) and any optional ones, then [`send`](GetCustomSnapshots::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetCustomSnapshots<CompanyId = Unset> {
@@ -68,7 +68,7 @@ impl<CompanyId> GetCustomSnapshots<CompanyId> {
     }
 }
 
-/// A [`SnapshotsClient::create_snapshot_share_link`](crate::SnapshotsClient::create_snapshot_share_link) call: set its required inputs ([`company_id`](CreateSnapshotShareLink::company_id)) and any optional ones, then [`send`](CreateSnapshotShareLink::send) it. Until every required input is set, it has no `send`.
+/// A [`SnapshotsClient::create_snapshot_share_link`](crate::SnapshotsClient::create_snapshot_share_link) call: set its required inputs ([`company_id`](CreateSnapshotShareLink::company_id)) and any optional ones, then [`send`](CreateSnapshotShareLink::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct CreateSnapshotShareLink<CompanyId = Unset> {
@@ -138,7 +138,7 @@ impl<CompanyId> CreateSnapshotShareLink<CompanyId> {
     }
 }
 
-/// A [`SnapshotsClient::get_snapshot_push`](crate::SnapshotsClient::get_snapshot_push) call: set its required inputs ([`company_id`](GetSnapshotPush::company_id), [`from`](GetSnapshotPush::from), [`to`](GetSnapshotPush::to), [`last_doc`](GetSnapshotPush::last_doc), [`limit`](GetSnapshotPush::limit)) and any optional ones, then [`send`](GetSnapshotPush::send) it. Until every required input is set, it has no `send`.
+/// A [`SnapshotsClient::get_snapshot_push`](crate::SnapshotsClient::get_snapshot_push) call: set its required inputs ([`company_id`](GetSnapshotPush::company_id), [`from`](GetSnapshotPush::from), [`to`](GetSnapshotPush::to), [`last_doc`](GetSnapshotPush::last_doc), [`limit`](GetSnapshotPush::limit)) and any optional ones, then [`send`](GetSnapshotPush::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSnapshotPush<
@@ -348,7 +348,7 @@ impl<
     }
 }
 
-/// A [`SnapshotsClient::get_latest_snapshot_push`](crate::SnapshotsClient::get_latest_snapshot_push) call: set its required inputs ([`company_id`](GetLatestSnapshotPush::company_id)) and any optional ones, then [`send`](GetLatestSnapshotPush::send) it. Until every required input is set, it has no `send`.
+/// A [`SnapshotsClient::get_latest_snapshot_push`](crate::SnapshotsClient::get_latest_snapshot_push) call: set its required inputs ([`company_id`](GetLatestSnapshotPush::company_id)) and any optional ones, then [`send`](GetLatestSnapshotPush::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetLatestSnapshotPush<CompanyId = Unset> {

@@ -33,7 +33,7 @@ impl SnapshotsClient {
     ///
     /// Get a list of all own and imported Snapshots
     ///
-    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::GetCustomSnapshots::company_id) on the returned [`GetCustomSnapshots`](builders::GetCustomSnapshots), then `.send().await` it (it has no `send` before).
+    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::GetCustomSnapshots::company_id) on the returned [`GetCustomSnapshots`](builders::GetCustomSnapshots), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -50,7 +50,7 @@ impl SnapshotsClient {
     ///
     /// Create a share link for snapshot
     ///
-    /// `POST /snapshots/share/link` (operation `create-snapshot-share-link`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::CreateSnapshotShareLink::company_id) on the returned [`CreateSnapshotShareLink`](builders::CreateSnapshotShareLink), then `.send().await` it (it has no `send` before).
+    /// `POST /snapshots/share/link` (operation `create-snapshot-share-link`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::CreateSnapshotShareLink::company_id) on the returned [`CreateSnapshotShareLink`](builders::CreateSnapshotShareLink), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl SnapshotsClient {
     ///
     /// Get list of sub-accounts snapshot pushed in time period
     ///
-    /// `GET /snapshots/snapshot-status/{snapshotId}` (operation `get-snapshot-push`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSnapshotPush::company_id), [`from`](builders::GetSnapshotPush::from), [`to`](builders::GetSnapshotPush::to), [`last_doc`](builders::GetSnapshotPush::last_doc) and [`limit`](builders::GetSnapshotPush::limit) on the returned [`GetSnapshotPush`](builders::GetSnapshotPush), then `.send().await` it (it has no `send` before).
+    /// `GET /snapshots/snapshot-status/{snapshotId}` (operation `get-snapshot-push`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::GetSnapshotPush::company_id), [`from`](builders::GetSnapshotPush::from), [`to`](builders::GetSnapshotPush::to), [`last_doc`](builders::GetSnapshotPush::last_doc) and [`limit`](builders::GetSnapshotPush::limit) on the returned [`GetSnapshotPush`](builders::GetSnapshotPush), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl SnapshotsClient {
     ///
     /// Get Latest Snapshot Push Status for a location id
     ///
-    /// `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}` (operation `get-latest-snapshot-push`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLatestSnapshotPush::company_id) on the returned [`GetLatestSnapshotPush`](builders::GetLatestSnapshotPush), then `.send().await` it (it has no `send` before).
+    /// `GET /snapshots/snapshot-status/{snapshotId}/location/{locationId}` (operation `get-latest-snapshot-push`, API version `2021-07-28`). Takes an agency (company) token. Set the required [`company_id`](builders::GetLatestSnapshotPush::company_id) on the returned [`GetLatestSnapshotPush`](builders::GetLatestSnapshotPush), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

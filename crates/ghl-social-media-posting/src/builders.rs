@@ -47,7 +47,7 @@ pub mod oauth_facebook {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialMediaPostingClient::start_facebook_oauth`](crate::SocialMediaPostingClient::start_facebook_oauth) call: set its required inputs ([`location_id`](StartFacebookOauth::location_id), [`user_id`](StartFacebookOauth::user_id)) and any optional ones, then [`send`](StartFacebookOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::start_facebook_oauth`](crate::SocialMediaPostingClient::start_facebook_oauth) call: set its required inputs ([`location_id`](StartFacebookOauth::location_id), [`user_id`](StartFacebookOauth::user_id)) and any optional ones, then [`send`](StartFacebookOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartFacebookOauth<LocationId = Unset, UserId = Unset> {
@@ -240,7 +240,7 @@ pub mod oauth_google {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialMediaPostingClient::start_google_oauth`](crate::SocialMediaPostingClient::start_google_oauth) call: set its required inputs ([`location_id`](StartGoogleOauth::location_id), [`user_id`](StartGoogleOauth::user_id)) and any optional ones, then [`send`](StartGoogleOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::start_google_oauth`](crate::SocialMediaPostingClient::start_google_oauth) call: set its required inputs ([`location_id`](StartGoogleOauth::location_id), [`user_id`](StartGoogleOauth::user_id)) and any optional ones, then [`send`](StartGoogleOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartGoogleOauth<LocationId = Unset, UserId = Unset> {
@@ -434,7 +434,7 @@ pub mod oauth_instagram {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialMediaPostingClient::start_instagram_oauth`](crate::SocialMediaPostingClient::start_instagram_oauth) call: set its required inputs ([`location_id`](StartInstagramOauth::location_id), [`user_id`](StartInstagramOauth::user_id)) and any optional ones, then [`send`](StartInstagramOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::start_instagram_oauth`](crate::SocialMediaPostingClient::start_instagram_oauth) call: set its required inputs ([`location_id`](StartInstagramOauth::location_id), [`user_id`](StartInstagramOauth::user_id)) and any optional ones, then [`send`](StartInstagramOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartInstagramOauth<LocationId = Unset, UserId = Unset> {
@@ -630,7 +630,7 @@ pub mod oauth_linked_in {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialMediaPostingClient::start_linkedin_oauth`](crate::SocialMediaPostingClient::start_linkedin_oauth) call: set its required inputs ([`location_id`](StartLinkedinOauth::location_id), [`user_id`](StartLinkedinOauth::user_id)) and any optional ones, then [`send`](StartLinkedinOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::start_linkedin_oauth`](crate::SocialMediaPostingClient::start_linkedin_oauth) call: set its required inputs ([`location_id`](StartLinkedinOauth::location_id), [`user_id`](StartLinkedinOauth::user_id)) and any optional ones, then [`send`](StartLinkedinOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartLinkedinOauth<LocationId = Unset, UserId = Unset> {
@@ -825,7 +825,7 @@ pub mod oauth_tiktok {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialMediaPostingClient::start_tiktok_business_oauth`](crate::SocialMediaPostingClient::start_tiktok_business_oauth) call: set its required inputs ([`location_id`](StartTiktokBusinessOauth::location_id), [`user_id`](StartTiktokBusinessOauth::user_id)) and any optional ones, then [`send`](StartTiktokBusinessOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::start_tiktok_business_oauth`](crate::SocialMediaPostingClient::start_tiktok_business_oauth) call: set its required inputs ([`location_id`](StartTiktokBusinessOauth::location_id), [`user_id`](StartTiktokBusinessOauth::user_id)) and any optional ones, then [`send`](StartTiktokBusinessOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartTiktokBusinessOauth<LocationId = Unset, UserId = Unset> {
@@ -932,7 +932,7 @@ pub mod oauth_tiktok {
         }
     }
 
-    /// A [`SocialMediaPostingClient::start_tiktok_oauth`](crate::SocialMediaPostingClient::start_tiktok_oauth) call: set its required inputs ([`location_id`](StartTiktokOauth::location_id), [`user_id`](StartTiktokOauth::user_id)) and any optional ones, then [`send`](StartTiktokOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::start_tiktok_oauth`](crate::SocialMediaPostingClient::start_tiktok_oauth) call: set its required inputs ([`location_id`](StartTiktokOauth::location_id), [`user_id`](StartTiktokOauth::user_id)) and any optional ones, then [`send`](StartTiktokOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartTiktokOauth<LocationId = Unset, UserId = Unset> {
@@ -1166,7 +1166,7 @@ pub mod oauth_twitter {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialMediaPostingClient::start_twitter_oauth`](crate::SocialMediaPostingClient::start_twitter_oauth) call: set its required inputs ([`location_id`](StartTwitterOauth::location_id), [`user_id`](StartTwitterOauth::user_id)) and any optional ones, then [`send`](StartTwitterOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::start_twitter_oauth`](crate::SocialMediaPostingClient::start_twitter_oauth) call: set its required inputs ([`location_id`](StartTwitterOauth::location_id), [`user_id`](StartTwitterOauth::user_id)) and any optional ones, then [`send`](StartTwitterOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartTwitterOauth<LocationId = Unset, UserId = Unset> {
@@ -1360,7 +1360,7 @@ pub mod statistics {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialMediaPostingClient::get_social_media_statistics`](crate::SocialMediaPostingClient::get_social_media_statistics) call: set its required inputs ([`location_id`](GetSocialMediaStatistics::location_id)) and any optional ones, then [`send`](GetSocialMediaStatistics::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialMediaPostingClient::get_social_media_statistics`](crate::SocialMediaPostingClient::get_social_media_statistics) call: set its required inputs ([`location_id`](GetSocialMediaStatistics::location_id)) and any optional ones, then [`send`](GetSocialMediaStatistics::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetSocialMediaStatistics<LocationId = Unset> {

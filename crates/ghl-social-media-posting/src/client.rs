@@ -58,7 +58,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_facebook::StartFacebookOauth::location_id) and [`user_id`](builders::oauth_facebook::StartFacebookOauth::user_id) on the returned [`StartFacebookOauth`](builders::oauth_facebook::StartFacebookOauth) and any optional inputs ([`page`](builders::oauth_facebook::StartFacebookOauth::page), [`reconnect`](builders::oauth_facebook::StartFacebookOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_facebook::StartFacebookOauth::location_id) and [`user_id`](builders::oauth_facebook::StartFacebookOauth::user_id) on the returned [`StartFacebookOauth`](builders::oauth_facebook::StartFacebookOauth) and any optional inputs ([`page`](builders::oauth_facebook::StartFacebookOauth::page), [`reconnect`](builders::oauth_facebook::StartFacebookOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -103,7 +103,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_google::StartGoogleOauth::location_id) and [`user_id`](builders::oauth_google::StartGoogleOauth::user_id) on the returned [`StartGoogleOauth`](builders::oauth_google::StartGoogleOauth) and any optional inputs ([`page`](builders::oauth_google::StartGoogleOauth::page), [`reconnect`](builders::oauth_google::StartGoogleOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_google::StartGoogleOauth::location_id) and [`user_id`](builders::oauth_google::StartGoogleOauth::user_id) on the returned [`StartGoogleOauth`](builders::oauth_google::StartGoogleOauth) and any optional inputs ([`page`](builders::oauth_google::StartGoogleOauth::page), [`reconnect`](builders::oauth_google::StartGoogleOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -148,7 +148,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_instagram::StartInstagramOauth::location_id) and [`user_id`](builders::oauth_instagram::StartInstagramOauth::user_id) on the returned [`StartInstagramOauth`](builders::oauth_instagram::StartInstagramOauth) and any optional inputs ([`page`](builders::oauth_instagram::StartInstagramOauth::page), [`reconnect`](builders::oauth_instagram::StartInstagramOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_instagram::StartInstagramOauth::location_id) and [`user_id`](builders::oauth_instagram::StartInstagramOauth::user_id) on the returned [`StartInstagramOauth`](builders::oauth_instagram::StartInstagramOauth) and any optional inputs ([`page`](builders::oauth_instagram::StartInstagramOauth::page), [`reconnect`](builders::oauth_instagram::StartInstagramOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -195,7 +195,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_linked_in::StartLinkedinOauth::location_id) and [`user_id`](builders::oauth_linked_in::StartLinkedinOauth::user_id) on the returned [`StartLinkedinOauth`](builders::oauth_linked_in::StartLinkedinOauth) and any optional inputs ([`page`](builders::oauth_linked_in::StartLinkedinOauth::page), [`reconnect`](builders::oauth_linked_in::StartLinkedinOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_linked_in::StartLinkedinOauth::location_id) and [`user_id`](builders::oauth_linked_in::StartLinkedinOauth::user_id) on the returned [`StartLinkedinOauth`](builders::oauth_linked_in::StartLinkedinOauth) and any optional inputs ([`page`](builders::oauth_linked_in::StartLinkedinOauth::page), [`reconnect`](builders::oauth_linked_in::StartLinkedinOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -240,7 +240,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::user_id) on the returned [`StartTiktokBusinessOauth`](builders::oauth_tiktok::StartTiktokBusinessOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokBusinessOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokBusinessOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::user_id) on the returned [`StartTiktokBusinessOauth`](builders::oauth_tiktok::StartTiktokBusinessOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokBusinessOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokBusinessOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -287,7 +287,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokOauth::user_id) on the returned [`StartTiktokOauth`](builders::oauth_tiktok::StartTiktokOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokOauth::user_id) on the returned [`StartTiktokOauth`](builders::oauth_tiktok::StartTiktokOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -322,7 +322,7 @@ impl SocialMediaPostingClient {
     ///   <span><strong>As of December 4, 2024, X (formerly Twitter) is no longer supported. We apologise for any inconvenience.</strong></span>
     /// </div></div>
     ///
-    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_twitter::StartTwitterOauth::location_id) and [`user_id`](builders::oauth_twitter::StartTwitterOauth::user_id) on the returned [`StartTwitterOauth`](builders::oauth_twitter::StartTwitterOauth) and any optional inputs ([`page`](builders::oauth_twitter::StartTwitterOauth::page), [`reconnect`](builders::oauth_twitter::StartTwitterOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_twitter::StartTwitterOauth::location_id) and [`user_id`](builders::oauth_twitter::StartTwitterOauth::user_id) on the returned [`StartTwitterOauth`](builders::oauth_twitter::StartTwitterOauth) and any optional inputs ([`page`](builders::oauth_twitter::StartTwitterOauth::page), [`reconnect`](builders::oauth_twitter::StartTwitterOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -703,7 +703,7 @@ impl SocialMediaPostingClient {
     ///
     /// Retrieve analytics data for multiple social media accounts. Provides metrics for the last 7 days with comparison to the previous 7 days. Supports filtering by platforms and specific connected accounts.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`). Set the required [`location_id`](builders::statistics::GetSocialMediaStatistics::location_id) on the returned [`GetSocialMediaStatistics`](builders::statistics::GetSocialMediaStatistics) and any optional inputs ([`body`](builders::statistics::GetSocialMediaStatistics::body)), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/statistics` (operation `get-social-media-statistics`, API version `2021-07-28`). Set the required [`location_id`](builders::statistics::GetSocialMediaStatistics::location_id) on the returned [`GetSocialMediaStatistics`](builders::statistics::GetSocialMediaStatistics) and any optional inputs ([`body`](builders::statistics::GetSocialMediaStatistics::body)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

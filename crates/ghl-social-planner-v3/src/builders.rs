@@ -74,7 +74,7 @@ pub mod category_queue {
         }
     }
 
-    /// A [`SocialPlannerV3Client::fetch_available_categories`](crate::SocialPlannerV3Client::fetch_available_categories) call: set its required inputs ([`location_id`](FetchAvailableCategories::location_id)) and any optional ones, then [`send`](FetchAvailableCategories::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::fetch_available_categories`](crate::SocialPlannerV3Client::fetch_available_categories) call: set its required inputs ([`location_id`](FetchAvailableCategories::location_id)) and any optional ones, then [`send`](FetchAvailableCategories::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchAvailableCategories<LocationId = Unset> {
@@ -250,7 +250,7 @@ pub mod category_queue {
         }
     }
 
-    /// A [`SocialPlannerV3Client::delete_current_active_post_and_schedule_next`](crate::SocialPlannerV3Client::delete_current_active_post_and_schedule_next) call: set its required inputs ([`location_id`](DeleteCurrentActivePostAndScheduleNext::location_id)) and any optional ones, then [`send`](DeleteCurrentActivePostAndScheduleNext::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::delete_current_active_post_and_schedule_next`](crate::SocialPlannerV3Client::delete_current_active_post_and_schedule_next) call: set its required inputs ([`location_id`](DeleteCurrentActivePostAndScheduleNext::location_id)) and any optional ones, then [`send`](DeleteCurrentActivePostAndScheduleNext::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteCurrentActivePostAndScheduleNext<LocationId = Unset> {
@@ -322,7 +322,7 @@ pub mod category_queue {
         }
     }
 
-    /// A [`SocialPlannerV3Client::fetch_queue_by_id`](crate::SocialPlannerV3Client::fetch_queue_by_id) call: set its required inputs ([`location_id`](FetchQueueById::location_id)) and any optional ones, then [`send`](FetchQueueById::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::fetch_queue_by_id`](crate::SocialPlannerV3Client::fetch_queue_by_id) call: set its required inputs ([`location_id`](FetchQueueById::location_id)) and any optional ones, then [`send`](FetchQueueById::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct FetchQueueById<LocationId = Unset> {
@@ -670,7 +670,7 @@ pub mod category_queue {
         }
     }
 
-    /// A [`SocialPlannerV3Client::delete_queue_item`](crate::SocialPlannerV3Client::delete_queue_item) call: set its required inputs ([`location_id`](DeleteQueueItem::location_id)) and any optional ones, then [`send`](DeleteQueueItem::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::delete_queue_item`](crate::SocialPlannerV3Client::delete_queue_item) call: set its required inputs ([`location_id`](DeleteQueueItem::location_id)) and any optional ones, then [`send`](DeleteQueueItem::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteQueueItem<LocationId = Unset> {
@@ -925,7 +925,7 @@ pub mod comments {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialPlannerV3Client::create_comment`](crate::SocialPlannerV3Client::create_comment) call: set its required inputs ([`location_id`](CreateComment::location_id)) and any optional ones, then [`send`](CreateComment::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::create_comment`](crate::SocialPlannerV3Client::create_comment) call: set its required inputs ([`location_id`](CreateComment::location_id)) and any optional ones, then [`send`](CreateComment::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct CreateComment<LocationId = Unset> {
@@ -993,7 +993,7 @@ pub mod comments {
         }
     }
 
-    /// A [`SocialPlannerV3Client::get_comment_list`](crate::SocialPlannerV3Client::get_comment_list) call: set its required inputs ([`location_id`](GetCommentList::location_id)) and any optional ones, then [`send`](GetCommentList::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::get_comment_list`](crate::SocialPlannerV3Client::get_comment_list) call: set its required inputs ([`location_id`](GetCommentList::location_id)) and any optional ones, then [`send`](GetCommentList::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCommentList<LocationId = Unset> {
@@ -1061,7 +1061,7 @@ pub mod comments {
         }
     }
 
-    /// A [`SocialPlannerV3Client::delete_like`](crate::SocialPlannerV3Client::delete_like) call: set its required inputs ([`location_id`](DeleteLike::location_id)) and any optional ones, then [`send`](DeleteLike::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::delete_like`](crate::SocialPlannerV3Client::delete_like) call: set its required inputs ([`location_id`](DeleteLike::location_id)) and any optional ones, then [`send`](DeleteLike::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteLike<LocationId = Unset> {
@@ -1129,7 +1129,7 @@ pub mod comments {
         }
     }
 
-    /// A [`SocialPlannerV3Client::create_like`](crate::SocialPlannerV3Client::create_like) call: set its required inputs ([`location_id`](CreateLike::location_id)) and any optional ones, then [`send`](CreateLike::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::create_like`](crate::SocialPlannerV3Client::create_like) call: set its required inputs ([`location_id`](CreateLike::location_id)) and any optional ones, then [`send`](CreateLike::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct CreateLike<LocationId = Unset> {
@@ -1290,7 +1290,7 @@ pub mod o_auth_generic {
         }
     }
 
-    /// A [`SocialPlannerV3Client::start_oauth`](crate::SocialPlannerV3Client::start_oauth) call: set its required inputs ([`location_id`](StartOauth::location_id), [`user_id`](StartOauth::user_id)) and any optional ones, then [`send`](StartOauth::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::start_oauth`](crate::SocialPlannerV3Client::start_oauth) call: set its required inputs ([`location_id`](StartOauth::location_id), [`user_id`](StartOauth::user_id)) and any optional ones, then [`send`](StartOauth::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct StartOauth<LocationId = Unset, UserId = Unset> {
@@ -1413,7 +1413,7 @@ pub mod statistics {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialPlannerV3Client::get_statistics`](crate::SocialPlannerV3Client::get_statistics) call: set its required inputs ([`location_id`](GetStatistics::location_id)) and any optional ones, then [`send`](GetStatistics::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::get_statistics`](crate::SocialPlannerV3Client::get_statistics) call: set its required inputs ([`location_id`](GetStatistics::location_id)) and any optional ones, then [`send`](GetStatistics::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetStatistics<LocationId = Unset> {
@@ -1714,7 +1714,7 @@ pub mod csv {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`SocialPlannerV3Client::get_upload_status`](crate::SocialPlannerV3Client::get_upload_status) call: set its required inputs ([`user_id`](GetUploadStatus::user_id)) and any optional ones, then [`send`](GetUploadStatus::send) it. Until every required input is set, it has no `send`.
+    /// A [`SocialPlannerV3Client::get_upload_status`](crate::SocialPlannerV3Client::get_upload_status) call: set its required inputs ([`user_id`](GetUploadStatus::user_id)) and any optional ones, then [`send`](GetUploadStatus::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetUploadStatus<UserId = Unset> {

@@ -52,7 +52,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns categories with status: "available" (no queue), "in_queue" (active/paused queue), or "draft" (queue in draft).
     ///
-    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchAvailableCategories::location_id) on the returned [`FetchAvailableCategories`](builders::category_queue::FetchAvailableCategories) and any optional inputs ([`skip`](builders::category_queue::FetchAvailableCategories::skip), [`limit`](builders::category_queue::FetchAvailableCategories::limit), [`q`](builders::category_queue::FetchAvailableCategories::q)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchAvailableCategories::location_id) on the returned [`FetchAvailableCategories`](builders::category_queue::FetchAvailableCategories) and any optional inputs ([`skip`](builders::category_queue::FetchAvailableCategories::skip), [`limit`](builders::category_queue::FetchAvailableCategories::limit), [`q`](builders::category_queue::FetchAvailableCategories::q)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -112,7 +112,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes a post that is currently scheduled and automatically triggers the scheduling of the next available post in the queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext::location_id) on the returned [`DeleteCurrentActivePostAndScheduleNext`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext), then `.send().await` it (it has no `send` before).
+    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext::location_id) on the returned [`DeleteCurrentActivePostAndScheduleNext`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -133,7 +133,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves the details of a single category queue by its unique ID. The response includes a count of posts within the queue that have errors.
     ///
-    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchQueueById::location_id) on the returned [`FetchQueueById`](builders::category_queue::FetchQueueById), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchQueueById::location_id) on the returned [`FetchQueueById`](builders::category_queue::FetchQueueById), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -301,7 +301,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes an item from a specific category queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteQueueItem::location_id) on the returned [`DeleteQueueItem`](builders::category_queue::DeleteQueueItem) and any optional inputs ([`session_id`](builders::category_queue::DeleteQueueItem::session_id)), then `.send().await` it (it has no `send` before).
+    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteQueueItem::location_id) on the returned [`DeleteQueueItem`](builders::category_queue::DeleteQueueItem) and any optional inputs ([`session_id`](builders::category_queue::DeleteQueueItem::session_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -420,7 +420,7 @@ impl SocialPlannerV3Client {
     /// - `mentions` — supported on **Facebook**, **LinkedIn**, and **Community** only. Ignored on Instagram, TikTok, Bluesky.
     /// - `notifyAllGroupMembers` — supported on **Community** only. When `true`, all group members get a push/in-app notification (equivalent to an `@everyone` broadcast). Independent of the `mentions` array and of `@everyone` text in `content`. Default `false`.
     ///
-    /// `POST /social-media-posting/comments/{platform}` (operation `create-comment`, API version `v3`). Set the required [`location_id`](builders::comments::CreateComment::location_id) on the returned [`CreateComment`](builders::comments::CreateComment), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/comments/{platform}` (operation `create-comment`, API version `v3`). Set the required [`location_id`](builders::comments::CreateComment::location_id) on the returned [`CreateComment`](builders::comments::CreateComment), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -447,7 +447,7 @@ impl SocialPlannerV3Client {
     ///
     /// Paginated list of comments scoped to a post (`parentId` = postId) or a comment thread (`parentId` = commentId). Use `skip`/`limit` for pagination, `sortBy` for ordering, `originIds` to filter by connected account, and `search` for keyword search.
     ///
-    /// `POST /social-media-posting/comments/{platform}/list` (operation `get-comment-list`, API version `v3`). Set the required [`location_id`](builders::comments::GetCommentList::location_id) on the returned [`GetCommentList`](builders::comments::GetCommentList), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/comments/{platform}/list` (operation `get-comment-list`, API version `v3`). Set the required [`location_id`](builders::comments::GetCommentList::location_id) on the returned [`GetCommentList`](builders::comments::GetCommentList), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -476,7 +476,7 @@ impl SocialPlannerV3Client {
     ///
     /// Works for any comment level — top-level comments, replies, and replies-to-replies. **Supported platforms:** Facebook, LinkedIn, Community, TikTok, Bluesky. Instagram is not supported (passing `instagram` returns 400).
     ///
-    /// `DELETE /social-media-posting/comments/{platform}/{id}/like` (operation `delete-like`, API version `v3`). Set the required [`location_id`](builders::comments::DeleteLike::location_id) on the returned [`DeleteLike`](builders::comments::DeleteLike), then `.send().await` it (it has no `send` before).
+    /// `DELETE /social-media-posting/comments/{platform}/{id}/like` (operation `delete-like`, API version `v3`). Set the required [`location_id`](builders::comments::DeleteLike::location_id) on the returned [`DeleteLike`](builders::comments::DeleteLike), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -506,7 +506,7 @@ impl SocialPlannerV3Client {
     ///
     /// Works for any comment level — top-level comments, replies, and replies-to-replies. **Supported platforms:** Facebook, LinkedIn, Community, TikTok, Bluesky. Instagram is not supported (passing `instagram` returns 400).
     ///
-    /// `POST /social-media-posting/comments/{platform}/{id}/like` (operation `create-like`, API version `v3`). Set the required [`location_id`](builders::comments::CreateLike::location_id) on the returned [`CreateLike`](builders::comments::CreateLike), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/comments/{platform}/{id}/like` (operation `create-like`, API version `v3`). Set the required [`location_id`](builders::comments::CreateLike::location_id) on the returned [`CreateLike`](builders::comments::CreateLike), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -754,7 +754,7 @@ impl SocialPlannerV3Client {
     /// - **bluesky**: Currently not supported, will return an error
     /// - **tiktok-business**: Uses a separate business OAuth flow
     ///
-    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`). Set the required [`location_id`](builders::o_auth_generic::StartOauth::location_id) and [`user_id`](builders::o_auth_generic::StartOauth::user_id) on the returned [`StartOauth`](builders::o_auth_generic::StartOauth) and any optional inputs ([`page`](builders::o_auth_generic::StartOauth::page), [`reconnect`](builders::o_auth_generic::StartOauth::reconnect)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/oauth/{platform}/start` (operation `start-oauth`, API version `v3`). Set the required [`location_id`](builders::o_auth_generic::StartOauth::location_id) and [`user_id`](builders::o_auth_generic::StartOauth::user_id) on the returned [`StartOauth`](builders::o_auth_generic::StartOauth) and any optional inputs ([`page`](builders::o_auth_generic::StartOauth::page), [`reconnect`](builders::o_auth_generic::StartOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -782,7 +782,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve analytics data for multiple social media accounts. Supports custom date ranges for both the current period and a comparison period. If no date ranges are provided, defaults to the last 7 days (excluding today) with comparison to the previous 7 days.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::statistics::GetStatistics::location_id) on the returned [`GetStatistics`](builders::statistics::GetStatistics), then `.send().await` it (it has no `send` before).
+    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::statistics::GetStatistics::location_id) on the returned [`GetStatistics`](builders::statistics::GetStatistics), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -906,7 +906,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get the status of all CSV imports for a location
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set the required [`user_id`](builders::csv::GetUploadStatus::user_id) on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) and any optional inputs ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`is_from_template`](builders::csv::GetUploadStatus::is_from_template)), then `.send().await` it (it has no `send` before).
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set the required [`user_id`](builders::csv::GetUploadStatus::user_id) on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) and any optional inputs ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`is_from_template`](builders::csv::GetUploadStatus::is_from_template)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -33,7 +33,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::ListShippingCarriers::alt_id) and [`alt_type`](builders::shipping_carrier::ListShippingCarriers::alt_type) on the returned [`ListShippingCarriers`](builders::shipping_carrier::ListShippingCarriers), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-carrier` (operation `list-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::ListShippingCarriers::alt_id) and [`alt_type`](builders::shipping_carrier::ListShippingCarriers::alt_type) on the returned [`ListShippingCarriers`](builders::shipping_carrier::ListShippingCarriers), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -72,7 +72,7 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping carrier with Id :shippingCarrierId
     ///
-    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::DeleteShippingCarrier::alt_id) and [`alt_type`](builders::shipping_carrier::DeleteShippingCarrier::alt_type) on the returned [`DeleteShippingCarrier`](builders::shipping_carrier::DeleteShippingCarrier), then `.send().await` it (it has no `send` before).
+    /// `DELETE /store/shipping-carrier/{shippingCarrierId}` (operation `delete-shipping-carrier`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::DeleteShippingCarrier::alt_id) and [`alt_type`](builders::shipping_carrier::DeleteShippingCarrier::alt_type) on the returned [`DeleteShippingCarrier`](builders::shipping_carrier::DeleteShippingCarrier), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -98,7 +98,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Carrier" API allows to retrieve a paginated list of shipping carrier.
     ///
-    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::GetShippingCarriers::alt_id) and [`alt_type`](builders::shipping_carrier::GetShippingCarriers::alt_type) on the returned [`GetShippingCarriers`](builders::shipping_carrier::GetShippingCarriers), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-carrier/{shippingCarrierId}` (operation `get-shipping-carriers`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_carrier::GetShippingCarriers::alt_id) and [`alt_type`](builders::shipping_carrier::GetShippingCarriers::alt_type) on the returned [`GetShippingCarriers`](builders::shipping_carrier::GetShippingCarriers), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -149,7 +149,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Zone" API allows to retrieve a list of shipping zone.
     ///
-    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::ListShippingZones::alt_id) and [`alt_type`](builders::shipping_zone::ListShippingZones::alt_type) on the returned [`ListShippingZones`](builders::shipping_zone::ListShippingZones) and any optional inputs ([`limit`](builders::shipping_zone::ListShippingZones::limit), [`offset`](builders::shipping_zone::ListShippingZones::offset), [`with_shipping_rate`](builders::shipping_zone::ListShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone` (operation `list-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::ListShippingZones::alt_id) and [`alt_type`](builders::shipping_zone::ListShippingZones::alt_type) on the returned [`ListShippingZones`](builders::shipping_zone::ListShippingZones) and any optional inputs ([`limit`](builders::shipping_zone::ListShippingZones::limit), [`offset`](builders::shipping_zone::ListShippingZones::offset), [`with_shipping_rate`](builders::shipping_zone::ListShippingZones::with_shipping_rate)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -208,7 +208,7 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping zone with Id :shippingZoneId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::DeleteShippingZone::alt_id) and [`alt_type`](builders::shipping_zone::DeleteShippingZone::alt_type) on the returned [`DeleteShippingZone`](builders::shipping_zone::DeleteShippingZone), then `.send().await` it (it has no `send` before).
+    /// `DELETE /store/shipping-zone/{shippingZoneId}` (operation `delete-shipping-zone`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::DeleteShippingZone::alt_id) and [`alt_type`](builders::shipping_zone::DeleteShippingZone::alt_type) on the returned [`DeleteShippingZone`](builders::shipping_zone::DeleteShippingZone), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -234,7 +234,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Zone" API allows to retrieve a paginated list of shipping zone.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::GetShippingZones::alt_id) and [`alt_type`](builders::shipping_zone::GetShippingZones::alt_type) on the returned [`GetShippingZones`](builders::shipping_zone::GetShippingZones) and any optional inputs ([`with_shipping_rate`](builders::shipping_zone::GetShippingZones::with_shipping_rate)), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone/{shippingZoneId}` (operation `get-shipping-zones`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone::GetShippingZones::alt_id) and [`alt_type`](builders::shipping_zone::GetShippingZones::alt_type) on the returned [`GetShippingZones`](builders::shipping_zone::GetShippingZones) and any optional inputs ([`with_shipping_rate`](builders::shipping_zone::GetShippingZones::with_shipping_rate)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -286,7 +286,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Rate" API allows to retrieve a list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::ListShippingRates::alt_id) and [`alt_type`](builders::shipping_zone_rates::ListShippingRates::alt_type) on the returned [`ListShippingRates`](builders::shipping_zone_rates::ListShippingRates) and any optional inputs ([`limit`](builders::shipping_zone_rates::ListShippingRates::limit), [`offset`](builders::shipping_zone_rates::ListShippingRates::offset)), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate` (operation `list-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::ListShippingRates::alt_id) and [`alt_type`](builders::shipping_zone_rates::ListShippingRates::alt_type) on the returned [`ListShippingRates`](builders::shipping_zone_rates::ListShippingRates) and any optional inputs ([`limit`](builders::shipping_zone_rates::ListShippingRates::limit), [`offset`](builders::shipping_zone_rates::ListShippingRates::offset)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -339,7 +339,7 @@ impl StoreV3Client {
     ///
     /// Delete specific shipping rate with Id :shippingRateId
     ///
-    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::DeleteShippingRate::alt_id) and [`alt_type`](builders::shipping_zone_rates::DeleteShippingRate::alt_type) on the returned [`DeleteShippingRate`](builders::shipping_zone_rates::DeleteShippingRate), then `.send().await` it (it has no `send` before).
+    /// `DELETE /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `delete-shipping-rate`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::DeleteShippingRate::alt_id) and [`alt_type`](builders::shipping_zone_rates::DeleteShippingRate::alt_type) on the returned [`DeleteShippingRate`](builders::shipping_zone_rates::DeleteShippingRate), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -368,7 +368,7 @@ impl StoreV3Client {
     ///
     /// The "List Shipping Rate" API allows to retrieve a paginated list of shipping rate.
     ///
-    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::GetShippingRates::alt_id) and [`alt_type`](builders::shipping_zone_rates::GetShippingRates::alt_type) on the returned [`GetShippingRates`](builders::shipping_zone_rates::GetShippingRates), then `.send().await` it (it has no `send` before).
+    /// `GET /store/shipping-zone/{shippingZoneId}/shipping-rate/{shippingRateId}` (operation `get-shipping-rates`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::shipping_zone_rates::GetShippingRates::alt_id) and [`alt_type`](builders::shipping_zone_rates::GetShippingRates::alt_type) on the returned [`GetShippingRates`](builders::shipping_zone_rates::GetShippingRates), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -425,7 +425,7 @@ impl StoreV3Client {
     ///
     /// Get store settings by altId and altType.
     ///
-    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::store_setting::GetStoreSettings::alt_id) and [`alt_type`](builders::store_setting::GetStoreSettings::alt_type) on the returned [`GetStoreSettings`](builders::store_setting::GetStoreSettings), then `.send().await` it (it has no `send` before).
+    /// `GET /store/store-setting` (operation `get-store-settings`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`alt_id`](builders::store_setting::GetStoreSettings::alt_id) and [`alt_type`](builders::store_setting::GetStoreSettings::alt_type) on the returned [`GetStoreSettings`](builders::store_setting::GetStoreSettings), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -23,7 +23,7 @@ pub mod shipping_carrier {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`StoreClient::list_shipping_carriers`](crate::StoreClient::list_shipping_carriers) call: set its required inputs ([`alt_id`](ListShippingCarriers::alt_id), [`alt_type`](ListShippingCarriers::alt_type)) and any optional ones, then [`send`](ListShippingCarriers::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::list_shipping_carriers`](crate::StoreClient::list_shipping_carriers) call: set its required inputs ([`alt_id`](ListShippingCarriers::alt_id), [`alt_type`](ListShippingCarriers::alt_type)) and any optional ones, then [`send`](ListShippingCarriers::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListShippingCarriers<AltId = Unset, AltType = Unset> {
@@ -142,7 +142,7 @@ pub mod shipping_carrier {
         }
     }
 
-    /// A [`StoreClient::delete_shipping_carrier`](crate::StoreClient::delete_shipping_carrier) call: set its required inputs ([`alt_id`](DeleteShippingCarrier::alt_id), [`alt_type`](DeleteShippingCarrier::alt_type)) and any optional ones, then [`send`](DeleteShippingCarrier::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::delete_shipping_carrier`](crate::StoreClient::delete_shipping_carrier) call: set its required inputs ([`alt_id`](DeleteShippingCarrier::alt_id), [`alt_type`](DeleteShippingCarrier::alt_type)) and any optional ones, then [`send`](DeleteShippingCarrier::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteShippingCarrier<AltId = Unset, AltType = Unset> {
@@ -235,7 +235,7 @@ pub mod shipping_carrier {
         }
     }
 
-    /// A [`StoreClient::get_shipping_carriers`](crate::StoreClient::get_shipping_carriers) call: set its required inputs ([`alt_id`](GetShippingCarriers::alt_id), [`alt_type`](GetShippingCarriers::alt_type)) and any optional ones, then [`send`](GetShippingCarriers::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::get_shipping_carriers`](crate::StoreClient::get_shipping_carriers) call: set its required inputs ([`alt_id`](GetShippingCarriers::alt_id), [`alt_type`](GetShippingCarriers::alt_type)) and any optional ones, then [`send`](GetShippingCarriers::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetShippingCarriers<AltId = Unset, AltType = Unset> {
@@ -373,7 +373,7 @@ pub mod shipping_zone {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`StoreClient::list_shipping_zones`](crate::StoreClient::list_shipping_zones) call: set its required inputs ([`alt_id`](ListShippingZones::alt_id), [`alt_type`](ListShippingZones::alt_type)) and any optional ones, then [`send`](ListShippingZones::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::list_shipping_zones`](crate::StoreClient::list_shipping_zones) call: set its required inputs ([`alt_id`](ListShippingZones::alt_id), [`alt_type`](ListShippingZones::alt_type)) and any optional ones, then [`send`](ListShippingZones::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListShippingZones<AltId = Unset, AltType = Unset> {
@@ -589,7 +589,7 @@ pub mod shipping_zone {
         }
     }
 
-    /// A [`StoreClient::delete_shipping_zone`](crate::StoreClient::delete_shipping_zone) call: set its required inputs ([`alt_id`](DeleteShippingZone::alt_id), [`alt_type`](DeleteShippingZone::alt_type)) and any optional ones, then [`send`](DeleteShippingZone::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::delete_shipping_zone`](crate::StoreClient::delete_shipping_zone) call: set its required inputs ([`alt_id`](DeleteShippingZone::alt_id), [`alt_type`](DeleteShippingZone::alt_type)) and any optional ones, then [`send`](DeleteShippingZone::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteShippingZone<AltId = Unset, AltType = Unset> {
@@ -680,7 +680,7 @@ pub mod shipping_zone {
         }
     }
 
-    /// A [`StoreClient::get_shipping_zones`](crate::StoreClient::get_shipping_zones) call: set its required inputs ([`alt_id`](GetShippingZones::alt_id), [`alt_type`](GetShippingZones::alt_type)) and any optional ones, then [`send`](GetShippingZones::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::get_shipping_zones`](crate::StoreClient::get_shipping_zones) call: set its required inputs ([`alt_id`](GetShippingZones::alt_id), [`alt_type`](GetShippingZones::alt_type)) and any optional ones, then [`send`](GetShippingZones::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetShippingZones<AltId = Unset, AltType = Unset> {
@@ -832,7 +832,7 @@ pub mod shipping_zone_rates {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`StoreClient::list_shipping_rates`](crate::StoreClient::list_shipping_rates) call: set its required inputs ([`alt_id`](ListShippingRates::alt_id), [`alt_type`](ListShippingRates::alt_type)) and any optional ones, then [`send`](ListShippingRates::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::list_shipping_rates`](crate::StoreClient::list_shipping_rates) call: set its required inputs ([`alt_id`](ListShippingRates::alt_id), [`alt_type`](ListShippingRates::alt_type)) and any optional ones, then [`send`](ListShippingRates::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct ListShippingRates<AltId = Unset, AltType = Unset> {
@@ -1013,7 +1013,7 @@ pub mod shipping_zone_rates {
         }
     }
 
-    /// A [`StoreClient::delete_shipping_rate`](crate::StoreClient::delete_shipping_rate) call: set its required inputs ([`alt_id`](DeleteShippingRate::alt_id), [`alt_type`](DeleteShippingRate::alt_type)) and any optional ones, then [`send`](DeleteShippingRate::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::delete_shipping_rate`](crate::StoreClient::delete_shipping_rate) call: set its required inputs ([`alt_id`](DeleteShippingRate::alt_id), [`alt_type`](DeleteShippingRate::alt_type)) and any optional ones, then [`send`](DeleteShippingRate::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteShippingRate<AltId = Unset, AltType = Unset> {
@@ -1115,7 +1115,7 @@ pub mod shipping_zone_rates {
         }
     }
 
-    /// A [`StoreClient::get_shipping_rates`](crate::StoreClient::get_shipping_rates) call: set its required inputs ([`alt_id`](GetShippingRates::alt_id), [`alt_type`](GetShippingRates::alt_type)) and any optional ones, then [`send`](GetShippingRates::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::get_shipping_rates`](crate::StoreClient::get_shipping_rates) call: set its required inputs ([`alt_id`](GetShippingRates::alt_id), [`alt_type`](GetShippingRates::alt_type)) and any optional ones, then [`send`](GetShippingRates::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetShippingRates<AltId = Unset, AltType = Unset> {
@@ -1263,7 +1263,7 @@ pub mod store_setting {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`StoreClient::get_store_settings`](crate::StoreClient::get_store_settings) call: set its required inputs ([`alt_id`](GetStoreSettings::alt_id), [`alt_type`](GetStoreSettings::alt_type)) and any optional ones, then [`send`](GetStoreSettings::send) it. Until every required input is set, it has no `send`.
+    /// A [`StoreClient::get_store_settings`](crate::StoreClient::get_store_settings) call: set its required inputs ([`alt_id`](GetStoreSettings::alt_id), [`alt_type`](GetStoreSettings::alt_type)) and any optional ones, then [`send`](GetStoreSettings::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetStoreSettings<AltId = Unset, AltType = Unset> {

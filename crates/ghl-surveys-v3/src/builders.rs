@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`SurveysV3Client::get_surveys`](crate::SurveysV3Client::get_surveys) call: set its required inputs ([`location_id`](GetSurveys::location_id)) and any optional ones, then [`send`](GetSurveys::send) it. Until every required input is set, it has no `send`.
+/// A [`SurveysV3Client::get_surveys`](crate::SurveysV3Client::get_surveys) call: set its required inputs ([`location_id`](GetSurveys::location_id)) and any optional ones, then [`send`](GetSurveys::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSurveys<LocationId = Unset> {
@@ -119,7 +119,7 @@ impl<LocationId> GetSurveys<LocationId> {
     }
 }
 
-/// A [`SurveysV3Client::get_surveys_submissions`](crate::SurveysV3Client::get_surveys_submissions) call: set its required inputs ([`location_id`](GetSurveysSubmissions::location_id)) and any optional ones, then [`send`](GetSurveysSubmissions::send) it. Until every required input is set, it has no `send`.
+/// A [`SurveysV3Client::get_surveys_submissions`](crate::SurveysV3Client::get_surveys_submissions) call: set its required inputs ([`location_id`](GetSurveysSubmissions::location_id)) and any optional ones, then [`send`](GetSurveysSubmissions::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetSurveysSubmissions<LocationId = Unset> {

@@ -156,7 +156,7 @@ pub mod search {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`UsersV3Client::search_users`](crate::UsersV3Client::search_users) call: set its required inputs ([`company_id`](SearchUsers::company_id)) and any optional ones, then [`send`](SearchUsers::send) it. Until every required input is set, it has no `send`.
+    /// A [`UsersV3Client::search_users`](crate::UsersV3Client::search_users) call: set its required inputs ([`company_id`](SearchUsers::company_id)) and any optional ones, then [`send`](SearchUsers::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct SearchUsers<CompanyId = Unset> {

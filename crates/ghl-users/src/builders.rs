@@ -17,7 +17,7 @@ pub mod users {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`UsersClient::get_user_by_location`](crate::UsersClient::get_user_by_location) call: set its required inputs ([`location_id`](GetUserByLocation::location_id)) and any optional ones, then [`send`](GetUserByLocation::send) it. Until every required input is set, it has no `send`.
+    /// A [`UsersClient::get_user_by_location`](crate::UsersClient::get_user_by_location) call: set its required inputs ([`location_id`](GetUserByLocation::location_id)) and any optional ones, then [`send`](GetUserByLocation::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetUserByLocation<LocationId = Unset> {
@@ -222,7 +222,7 @@ pub mod search {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`UsersClient::search_users`](crate::UsersClient::search_users) call: set its required inputs ([`company_id`](SearchUsers::company_id)) and any optional ones, then [`send`](SearchUsers::send) it. Until every required input is set, it has no `send`.
+    /// A [`UsersClient::search_users`](crate::UsersClient::search_users) call: set its required inputs ([`company_id`](SearchUsers::company_id)) and any optional ones, then [`send`](SearchUsers::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct SearchUsers<CompanyId = Unset> {

@@ -52,7 +52,7 @@ pub mod actions {
         }
     }
 
-    /// A [`VoiceAiV3Client::delete_action`](crate::VoiceAiV3Client::delete_action) call: set its required inputs ([`location_id`](DeleteAction::location_id), [`agent_id`](DeleteAction::agent_id)) and any optional ones, then [`send`](DeleteAction::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::delete_action`](crate::VoiceAiV3Client::delete_action) call: set its required inputs ([`location_id`](DeleteAction::location_id), [`agent_id`](DeleteAction::agent_id)) and any optional ones, then [`send`](DeleteAction::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteAction<LocationId = Unset, AgentId = Unset> {
@@ -140,7 +140,7 @@ pub mod actions {
         }
     }
 
-    /// A [`VoiceAiV3Client::get_action`](crate::VoiceAiV3Client::get_action) call: set its required inputs ([`location_id`](GetAction::location_id)) and any optional ones, then [`send`](GetAction::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::get_action`](crate::VoiceAiV3Client::get_action) call: set its required inputs ([`location_id`](GetAction::location_id)) and any optional ones, then [`send`](GetAction::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAction<LocationId = Unset> {
@@ -247,7 +247,7 @@ pub mod agents {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`VoiceAiV3Client::get_agents`](crate::VoiceAiV3Client::get_agents) call: set its required inputs ([`location_id`](GetAgents::location_id)) and any optional ones, then [`send`](GetAgents::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::get_agents`](crate::VoiceAiV3Client::get_agents) call: set its required inputs ([`location_id`](GetAgents::location_id)) and any optional ones, then [`send`](GetAgents::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAgents<LocationId = Unset> {
@@ -431,7 +431,7 @@ pub mod agents {
         }
     }
 
-    /// A [`VoiceAiV3Client::delete_agent`](crate::VoiceAiV3Client::delete_agent) call: set its required inputs ([`location_id`](DeleteAgent::location_id)) and any optional ones, then [`send`](DeleteAgent::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::delete_agent`](crate::VoiceAiV3Client::delete_agent) call: set its required inputs ([`location_id`](DeleteAgent::location_id)) and any optional ones, then [`send`](DeleteAgent::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct DeleteAgent<LocationId = Unset> {
@@ -494,7 +494,7 @@ pub mod agents {
         }
     }
 
-    /// A [`VoiceAiV3Client::get_agent`](crate::VoiceAiV3Client::get_agent) call: set its required inputs ([`location_id`](GetAgent::location_id)) and any optional ones, then [`send`](GetAgent::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::get_agent`](crate::VoiceAiV3Client::get_agent) call: set its required inputs ([`location_id`](GetAgent::location_id)) and any optional ones, then [`send`](GetAgent::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetAgent<LocationId = Unset> {
@@ -558,7 +558,7 @@ pub mod agents {
         }
     }
 
-    /// A [`VoiceAiV3Client::patch_agent`](crate::VoiceAiV3Client::patch_agent) call: set its required inputs ([`location_id`](PatchAgent::location_id)) and any optional ones, then [`send`](PatchAgent::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::patch_agent`](crate::VoiceAiV3Client::patch_agent) call: set its required inputs ([`location_id`](PatchAgent::location_id)) and any optional ones, then [`send`](PatchAgent::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct PatchAgent<LocationId = Unset> {
@@ -642,7 +642,7 @@ pub mod dashboard {
     use ghl_runtime::{CallFuture, Client, Request, Result};
     use crate::types;
 
-    /// A [`VoiceAiV3Client::get_call_logs`](crate::VoiceAiV3Client::get_call_logs) call: set its required inputs ([`location_id`](GetCallLogs::location_id)) and any optional ones, then [`send`](GetCallLogs::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::get_call_logs`](crate::VoiceAiV3Client::get_call_logs) call: set its required inputs ([`location_id`](GetCallLogs::location_id)) and any optional ones, then [`send`](GetCallLogs::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCallLogs<LocationId = Unset> {
@@ -831,7 +831,7 @@ pub mod dashboard {
         }
     }
 
-    /// A [`VoiceAiV3Client::get_call_log`](crate::VoiceAiV3Client::get_call_log) call: set its required inputs ([`location_id`](GetCallLog::location_id)) and any optional ones, then [`send`](GetCallLog::send) it. Until every required input is set, it has no `send`.
+    /// A [`VoiceAiV3Client::get_call_log`](crate::VoiceAiV3Client::get_call_log) call: set its required inputs ([`location_id`](GetCallLog::location_id)) and any optional ones, then [`send`](GetCallLog::send) it. It cannot be sent before every required input is set.
     #[derive(Debug, Clone)]
     #[must_use = "a call does nothing until it is sent"]
     pub struct GetCallLog<LocationId = Unset> {

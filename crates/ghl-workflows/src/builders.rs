@@ -8,7 +8,7 @@ use ghl_runtime::typestate::{IsSet, Set, Unset};
 use ghl_runtime::{CallFuture, Client, Request, Result};
 use crate::types;
 
-/// A [`WorkflowsClient::get_workflow`](crate::WorkflowsClient::get_workflow) call: set its required inputs ([`location_id`](GetWorkflow::location_id)) and any optional ones, then [`send`](GetWorkflow::send) it. Until every required input is set, it has no `send`.
+/// A [`WorkflowsClient::get_workflow`](crate::WorkflowsClient::get_workflow) call: set its required inputs ([`location_id`](GetWorkflow::location_id)) and any optional ones, then [`send`](GetWorkflow::send) it. It cannot be sent before every required input is set.
 #[derive(Debug, Clone)]
 #[must_use = "a call does nothing until it is sent"]
 pub struct GetWorkflow<LocationId = Unset> {

@@ -2,18 +2,18 @@
 //! with one method per operation, and the builder each method returns (the request it sends
 //! is [`super::request`]'s).
 
-use heck::ToUpperCamelCase;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{english_list, spec_markdown};
 use super::request::into_request;
 use super::{
-    Code, Conversion, date_time_arg, doc_attrs, inner_doc, mentions_local, setter_arg, ty_tokens,
+    Code, Conversion, date_time_arg, doc_attrs, inner_doc, mentions_local, setter_arg, state_param,
+    states_with, ty_tokens,
 };
 use crate::ir::{
-    Access, Api, Body, ErrorResponse, Operation, PageStyle, Paging, ParamLocation, Response, Slot,
-    Source, Ty,
+    Access, Api, Body, ErrorResponse, Operation, PageStyle, Paging, Param, ParamLocation, Response,
+    Slot, Source, Ty,
 };
 
 pub fn lib_rs(api: &Api) -> TokenStream {
@@ -102,17 +102,17 @@ pub(super) fn sibling_sentence(api: &Api, link: impl Fn(&str) -> String) -> Stri
     )
 }
 
-/// Whether the inputs of `op` (only the required ones, the method's arguments, with
-/// `required_only`), or with `answer` its answer, name a type of the crate's `types` module.
-fn mentions_types(op: &Operation, required_only: bool, answer: bool) -> bool {
+/// Whether the inputs of `op` (only the client method's arguments, path parameters and a
+/// required body, with `arguments_only`), or with `answer` its answer, name a type of the
+/// crate's `types` module.
+fn mentions_types(op: &Operation, arguments_only: bool, answer: bool) -> bool {
     op.path_params
         .iter()
-        .chain(&op.params)
-        .filter(|param| !required_only || param.required)
+        .chain(op.params.iter().filter(|_| !arguments_only))
         .any(|param| mentions_local(&param.ty))
         || match &op.body {
             Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
-                (!required_only || *required) && mentions_local(ty)
+                (!arguments_only || *required) && mentions_local(ty)
             }
             Some(Body::Multipart { .. }) => true,
             _ => false,
@@ -177,9 +177,7 @@ fn any_named(api: &Api) -> bool {
 }
 
 fn has_named(op: &Operation) -> bool {
-    op.params
-        .iter()
-        .any(|param| param.required && param.location != ParamLocation::Path)
+    op.params.iter().any(Param::by_name)
 }
 
 /// The modules of `builders` when the spec tags its operations two ways or more: one per tag,
@@ -364,38 +362,29 @@ fn input_arg(
     )
 }
 
-/// The type parameter of a named input `name` (`location_id` -> `LocationId`), kept clear of
-/// the names the builders' code uses.
-fn state_param(name: &str) -> proc_macro2::Ident {
-    const TAKEN: &[&str] = &[
-        "Box",
-        "CallFuture",
-        "Client",
-        "Err",
-        "Into",
-        "IntoIterator",
-        "IsSet",
-        "Iterator",
-        "None",
-        "Ok",
-        "Option",
-        "PhantomData",
-        "Request",
-        "Result",
-        "Self",
-        "Set",
-        "Some",
-        "String",
-        "Unset",
-        "Vec",
-    ];
-    let camel = name.trim_start_matches("r#").to_upper_camel_case();
-    if TAKEN.contains(&camel.as_str()) {
-        format_ident!("{camel}Input")
-    } else {
-        format_ident!("{camel}")
-    }
-}
+/// Names the builders' code uses, which a named input's type parameter must not shadow.
+const BUILDER_SCOPE: &[&str] = &[
+    "Box",
+    "CallFuture",
+    "Client",
+    "Err",
+    "Into",
+    "IntoIterator",
+    "IsSet",
+    "Iterator",
+    "None",
+    "Ok",
+    "Option",
+    "PhantomData",
+    "Request",
+    "Result",
+    "Self",
+    "Set",
+    "Some",
+    "String",
+    "Unset",
+    "Vec",
+];
 
 fn inputs(op: &Operation) -> Vec<Input> {
     let mut inputs = Vec::new();
@@ -412,7 +401,7 @@ fn inputs(op: &Operation) -> Vec<Input> {
             Some(doc) => format!("{} (`{}`, {where_})", spec_markdown(doc.trim()), param.wire),
             None => format!("The `{}` {where_} parameter.", param.wire),
         };
-        let named = required && param.location != ParamLocation::Path;
+        let named = param.by_name();
         let stored = param.render_ty(&Code::OUTSIDE_TYPES);
         inputs.push(Input {
             stored: if named {
@@ -420,7 +409,8 @@ fn inputs(op: &Operation) -> Vec<Input> {
             } else {
                 stored
             },
-            state: named.then(|| state_param(&param.name)),
+            state: named
+                .then(|| state_param(&param.name, "Input", |name| BUILDER_SCOPE.contains(&name))),
             ident,
             required,
             named,
@@ -531,7 +521,7 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
             .collect();
         format!(
             "{call}: set its required inputs ({}) and any optional ones, then [`send`]({name}::send) it. \
-             Until every required input is set, it has no `send`.",
+             It cannot be sent before every required input is set.",
             listed.join(", ")
         )
     } else if inputs.iter().any(|input| !input.required) {
@@ -556,34 +546,22 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         }
     });
     let idents: Vec<&proc_macro2::Ident> = inputs.iter().map(|input| &input.ident).collect();
-    let states: Vec<&proc_macro2::Ident> = named
+    let states: Vec<proc_macro2::Ident> = named
         .iter()
-        .filter_map(|input| input.state.as_ref())
+        .filter_map(|input| input.state.clone())
         .collect();
     // Each named input's setter: only while its state is `Unset`, turning it `Set`.
-    let named_setters = named.iter().map(|input| {
+    let named_setters = named.iter().enumerate().map(|(index, input)| {
         let (ident, arg) = (&input.ident, &input.arg);
         let value = input.convert.clone().unwrap_or_else(|| quote! { #ident });
         let doc = doc_attrs(&format!("{}. Required.", input.doc.trim_end_matches('.')));
-        let others: Vec<&proc_macro2::Ident> = states
+        let others = states
             .iter()
-            .copied()
-            .filter(|state| Some(*state) != input.state.as_ref())
-            .collect();
-        let before = states.iter().map(|state| {
-            if Some(*state) == input.state.as_ref() {
-                quote! { Unset }
-            } else {
-                quote! { #state }
-            }
-        });
-        let after = states.iter().map(|state| {
-            if Some(*state) == input.state.as_ref() {
-                quote! { Set }
-            } else {
-                quote! { #state }
-            }
-        });
+            .enumerate()
+            .filter(|(other, _)| *other != index)
+            .map(|(_, state)| state);
+        let before = states_with(&states, index, &quote! { Unset });
+        let after = states_with(&states, index, &quote! { Set });
         let moved = inputs.iter().map(|other| {
             let field = &other.ident;
             if other.ident == *ident {
@@ -852,12 +830,12 @@ fn method_doc(op: &Operation, path: &str) -> String {
     let named: Vec<String> = op
         .params
         .iter()
-        .filter(|param| param.required)
+        .filter(|param| param.by_name())
         .map(|param| format!("[`{name}`]({path}::{name})", name = param.name,))
         .collect();
     if !named.is_empty() {
         text.push_str(&format!(
-            " Set the required {named} on the returned [`{builder}`]({path}){optional}, then `.send().await` it (it has no `send` before).",
+            " Set the required {named} on the returned [`{builder}`]({path}){optional}, then `.send().await` it (it cannot be sent before).",
             named = english_list(&named),
             builder = op.builder,
             optional = if optional.is_empty() {

@@ -59,7 +59,7 @@ pub fn program(api: &Api) -> String {
             let setters: String = op
                 .params
                 .iter()
-                .filter(|param| param.required)
+                .filter(|param| param.by_name())
                 .filter_map(|param| Some(format!(".{}({})", param.name, placeholder(param)?)))
                 .collect();
             let call = format!(

@@ -394,6 +394,36 @@ fn date_time_arg() -> (TokenStream, Conversion) {
     )
 }
 
+/// The type parameter of a typestate builder's required input `name` (`location_id` ->
+/// `LocationId`), `suffix` appended while `taken` says the name is used where the builder is.
+fn state_param(name: &str, suffix: &str, taken: impl Fn(&str) -> bool) -> proc_macro2::Ident {
+    let mut state = heck::ToUpperCamelCase::to_upper_camel_case(name.trim_start_matches("r#"));
+    while taken(&state) {
+        state.push_str(suffix);
+    }
+    format_ident!("{state}")
+}
+
+/// A typestate builder's type arguments with the one at `index` replaced: what a setter takes
+/// (`Unset` there) or gives back (`Set`, or the value's type, there).
+fn states_with(
+    states: &[proc_macro2::Ident],
+    index: usize,
+    replacement: &TokenStream,
+) -> Vec<TokenStream> {
+    states
+        .iter()
+        .enumerate()
+        .map(|(at, state)| {
+            if at == index {
+                replacement.clone()
+            } else {
+                quote! { #state }
+            }
+        })
+        .collect()
+}
+
 /// Whether a type mentions one of this crate's own types.
 fn mentions_local(ty: &Ty) -> bool {
     match ty {

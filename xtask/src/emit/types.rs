@@ -6,7 +6,9 @@ use quote::{format_ident, quote};
 use std::collections::BTreeMap;
 
 use super::docs::{spec_markdown, usage_sentence, usages};
-use super::{Code, date_time_arg, doc_attrs, inner_doc, setter_arg, ty_tokens};
+use super::{
+    Code, date_time_arg, doc_attrs, inner_doc, setter_arg, state_param, states_with, ty_tokens,
+};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
 
@@ -350,13 +352,19 @@ struct BuilderNames {
     states: Vec<proc_macro2::Ident>,
 }
 
-/// The builder of an input struct [`Field::built_by_name`].
+/// Whether `def` is built by name: an input struct [`Field::built_by_name`], defined here (a
+/// type shared with the common crate is built there).
+fn has_builder(def: &TypeDef) -> bool {
+    matches!(&def.kind, TypeKind::Struct { fields, .. }
+        if def.input && def.shared.is_none() && Field::built_by_name(fields))
+}
+
+/// The names of `def`'s builder, if it has one ([`has_builder`]).
 fn builder_name(api: &Api, def: &TypeDef) -> Option<BuilderNames> {
     let TypeKind::Struct { fields, .. } = &def.kind else {
         return None;
     };
-    let given = Field::given(fields);
-    if !def.input || def.shared.is_some() || !Field::built_by_name(fields) {
+    if !has_builder(def) {
         return None;
     }
     const IN_SCOPE: &[&str] = &[
@@ -378,32 +386,37 @@ fn builder_name(api: &Api, def: &TypeDef) -> Option<BuilderNames> {
     let taken = |candidate: &str| {
         IN_SCOPE.contains(&candidate) || api.types.iter().any(|other| other.name == candidate)
     };
-    let free = |base: String, suffix: &str| {
-        let mut name = base;
-        while taken(&name) {
-            name.push_str(suffix);
-        }
-        format_ident!("{name}")
-    };
+    let mut builder = format!("{}Builder", def.name);
+    while taken(&builder) {
+        builder.push_str("Fields");
+    }
     Some(BuilderNames {
-        builder: free(format!("{}Builder", def.name), "Fields"),
-        states: given
+        builder: format_ident!("{builder}"),
+        states: Field::given(fields)
             .iter()
-            .map(|field| {
-                free(
-                    heck::ToUpperCamelCase::to_upper_camel_case(
-                        field.name.trim_start_matches("r#"),
-                    ),
-                    "Field",
-                )
-            })
+            .map(|field| state_param(&field.name, "Field", taken))
             .collect(),
     })
 }
 
 /// Whether a struct of `api` has a typestate builder (and `types.rs` imports its states).
 fn any_builder(api: &Api) -> bool {
-    api.types.iter().any(|def| builder_name(api, def).is_some())
+    api.types.iter().any(has_builder)
+}
+
+/// How a required field is taken, in `new` or a builder's setter: its argument's type, and the
+/// expression that turns the argument (named after the field) into the stored value (`None`:
+/// as it is).
+fn required_arg(field: &Field) -> (TokenStream, Option<TokenStream>) {
+    let ident = format_ident!("{}", field.name);
+    if field.date_time {
+        let (arg, conversion) = date_time_arg();
+        (arg, Some(conversion.apply(&ident)))
+    } else if field.ty == Ty::String && !field.boxed {
+        (quote! { impl Into<String> }, Some(quote! { #ident.into() }))
+    } else {
+        (field.render_ty(&Code::IN_TYPES), None)
+    }
 }
 
 /// `new(required...)` and a setter per optional field; for a type [`Field::built_by_name`]
@@ -418,27 +431,10 @@ fn constructor(
     let required: Vec<&Field> = Field::given(fields);
     let args = required.iter().map(|field| {
         let ident = format_ident!("{}", field.name);
-        let ty = field.render_ty(&Code::IN_TYPES);
-        if field.date_time {
-            let (arg, _) = date_time_arg();
-            quote! { #ident: #arg }
-        } else if field.ty == Ty::String && !field.boxed {
-            quote! { #ident: impl Into<String> }
-        } else {
-            quote! { #ident: #ty }
-        }
+        let (arg, _) = required_arg(field);
+        quote! { #ident: #arg }
     });
-    // A required argument as the field stores it (`None`: as it is).
-    let converted = |field: &Field| {
-        let ident = format_ident!("{}", field.name);
-        if field.date_time {
-            Some(date_time_arg().1.apply(&ident))
-        } else if field.ty == Ty::String && !field.boxed {
-            Some(quote! { #ident.into() })
-        } else {
-            None
-        }
-    };
+    let converted = |field: &Field| required_arg(field).1;
     // Fields another one mirrors: converted once, up front, then copied.
     let mirrored: Vec<&Field> = fields
         .iter()
@@ -553,35 +549,14 @@ fn typestate_builder(
         .collect();
     let setters_of_builder = required.iter().enumerate().map(|(index, field)| {
         let ident = &idents[index];
-        let stored = field.render_ty(&Code::IN_TYPES);
-        // How the argument becomes the stored value (`None`: as it is).
-        let (arg, value) = if field.date_time {
-            let (arg, conversion) = date_time_arg();
-            (arg, Some(conversion.apply(ident)))
-        } else if field.ty == Ty::String && !field.boxed {
-            (quote! { impl Into<String> }, Some(quote! { #ident.into() }))
-        } else {
-            (stored.clone(), None)
-        };
+        let (arg, value) = required_arg(field);
         let others = states
             .iter()
             .enumerate()
             .filter(|(other, _)| *other != index)
             .map(|(_, state)| state);
-        let before = states.iter().enumerate().map(|(other, state)| {
-            if other == index {
-                quote! { Unset }
-            } else {
-                quote! { #state }
-            }
-        });
-        let after = states.iter().enumerate().map(|(other, state)| {
-            if other == index {
-                stored.clone()
-            } else {
-                quote! { #state }
-            }
-        });
+        let before = states_with(states, index, &quote! { Unset });
+        let after = states_with(states, index, &field.render_ty(&Code::IN_TYPES));
         let moved = idents.iter().map(|other| match (other == ident, &value) {
             (true, Some(value)) => quote! { #other: #value },
             (true, None) => quote! { #other },

@@ -334,6 +334,14 @@ pub struct Param {
     pub date_time: bool,
 }
 
+impl Param {
+    /// A required query or header parameter: the builder takes it by name (a setter `send`
+    /// waits for), not the client's method as an argument, which path parameters are.
+    pub fn by_name(&self) -> bool {
+        self.required && self.location != ParamLocation::Path
+    }
+}
+
 #[derive(Debug, Clone, PartialEq)]
 pub enum Body {
     Json {
