@@ -7,6 +7,8 @@
 //! [`overrides`], parse; `overrides/` holds the model, `format` (the YAML files) and `apply`) ->
 //! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]; one file
 //! a concern: `model`, `shape`, `schema`, `merge`, `operations`, `cycles`, `access`, `render`) ->
+//! [`events`] (the webhook event pages, `docs/webhook events/*.md`, read into one document of
+//! schemas that takes the same path through `load` and `ir`) ->
 //! [`emit`] (tokens, formatted; [`examples`] and [`spec_tests`] make the generated test crate) ->
 //! [`write`](mod@write) (staged write, or `--check`). [`pipeline`] runs the stages end to end in memory.
 //!
@@ -25,6 +27,7 @@ pub mod bench;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;
+pub mod events;
 pub mod examples;
 pub mod ir;
 pub mod load;

@@ -12,7 +12,7 @@ use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats, TypeNames};
 use crate::overrides::OverrideFile;
 use crate::specs::{SpecFile, SpecSet};
-use crate::{load, spec_tests};
+use crate::{events, load, spec_tests};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
@@ -31,6 +31,8 @@ pub struct Generation {
     /// unless [`EmitOptions::test_crate`]).
     pub test_files: Vec<GeneratedFile>,
     pub apis: Vec<Api>,
+    /// The webhook events, when the release publishes their pages.
+    pub events: Option<events::Model>,
     pub stats: Stats,
     pub example_stats: ExampleStats,
     /// Resource -> how many overrides applied to it.
@@ -57,6 +59,8 @@ impl Generation {
 /// The model of every crate a spec set makes (the common crate first), overrides applied.
 pub struct Built {
     pub apis: Vec<Api>,
+    /// The webhook events, when the release publishes their pages.
+    pub events: Option<events::Model>,
     /// Resource -> how many overrides applied to it.
     pub overrides_applied: BTreeMap<String, usize>,
 }
@@ -71,11 +75,16 @@ pub fn build_apis(
     overrides: &[OverrideFile],
     names: &TypeNames,
 ) -> anyhow::Result<Built> {
-    let spec_resources: BTreeSet<&str> = set
+    let pages = events::read(set)?;
+    let mut spec_resources: BTreeSet<&str> = set
         .files
         .iter()
+        .filter(|file| !events::is_page(&file.path))
         .map(|file| load::resource_of(&file.path))
         .collect();
+    if pages.is_some() {
+        spec_resources.insert(load::resource_of(events::EVENTS_SPEC));
+    }
     if let Some(orphan) = overrides
         .iter()
         .find(|file| !spec_resources.contains(file.resource.as_str()))
@@ -105,7 +114,7 @@ pub fn build_apis(
     let resources: Vec<_> = set
         .files
         .iter()
-        .filter(|file| !crate::specs::is_common(&file.path))
+        .filter(|file| !crate::specs::is_common(&file.path) && !events::is_page(&file.path))
         .collect();
     if resources.is_empty() {
         bail!("{} holds no resource specs (apps/*.json)", set.origin);
@@ -166,8 +175,22 @@ pub fn build_apis(
     ir::share_enums(&mut apis, 0, &names.places(COMMON_CRATE));
     ir::mark_inputs(&mut apis, COMMON_CRATE);
     ir::pair_surfaces(&mut apis);
+    let events = match &pages {
+        Some(pages) => {
+            let resource = load::resource_of(events::EVENTS_SPEC);
+            let locked = names.places(events::EVENTS_CRATE);
+            let (model, applied) =
+                events::build(pages, overrides_for(events::EVENTS_SPEC), &locked)?;
+            if applied > 0 {
+                overrides_applied.insert(resource.to_owned(), applied);
+            }
+            Some(model)
+        }
+        None => None,
+    };
     Ok(Built {
         apis,
+        events,
         overrides_applied,
     })
 }
@@ -320,12 +343,18 @@ pub fn generate(
 ) -> anyhow::Result<Generation> {
     let Built {
         apis,
+        events,
         overrides_applied,
     } = build_apis(set, overrides, &options.type_names)?;
     let mut files = vec![GeneratedFile {
         path: TypeNames::FILE.to_owned(),
-        contents: TypeNames::of(&apis).to_json(),
+        contents: TypeNames::of(apis.iter().chain(events.as_ref().map(|model| &model.api)))
+            .to_json(),
     }];
+    // The events belong to this workspace's runtime, not to crates generated elsewhere.
+    if let Some(model) = events.as_ref().filter(|_| options.test_crate) {
+        files.extend(emit::events_files(model, &options.source)?);
+    }
     let mut stats = Stats::default();
     for api in &apis {
         stats.add(&api.stats);
@@ -370,6 +399,7 @@ pub fn generate(
         files,
         test_files,
         apis,
+        events,
         stats,
         example_stats,
         overrides_applied,

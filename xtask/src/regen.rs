@@ -202,6 +202,9 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
         outcome.unchanged += written.unchanged;
     }
     print_report(&generation.stats, &generation.example_stats);
+    if let Some(model) = &generation.events {
+        println!("{}", crate::events::report(model));
+    }
     println!("{}", paging_report(&generation.apis, &generation.stats));
     if !generation.overrides_applied.is_empty() {
         println!("{}", overrides::report(&generation.overrides_applied));

@@ -14,15 +14,19 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use anyhow::{Context, Result, anyhow, bail, ensure};
 
-/// A path component that is safe in a file path and a URL without escaping: letters, digits,
-/// `.`, `_` and `-`, and not `.` or `..`.
+/// A path component that is safe in a file path (and, spaces percent-encoded, in a URL):
+/// letters, digits, `.`, `_`, `-` and single spaces between them (HighLevel keeps its event
+/// pages in `docs/webhook events/`), and not `.` or `..`.
 pub fn is_safe_component(part: &str) -> bool {
     !part.is_empty()
         && part != "."
         && part != ".."
+        && !part.starts_with(' ')
+        && !part.ends_with(' ')
+        && !part.contains("  ")
         && part
             .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-'))
+            .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'.' | b'_' | b'-' | b' '))
 }
 
 /// A relative path of safe components separated by `/`.
@@ -41,7 +45,7 @@ pub fn join_rel(dir: &Path, rel: &str) -> PathBuf {
 pub fn ensure_safe_rel_path(path: &str) -> Result<()> {
     ensure!(
         is_safe_rel_path(path),
-        "refusing the unusual file path `{path}` (letters, digits, `.`, `_`, `-`, separated by `/`)"
+        "refusing the unusual file path `{path}` (letters, digits, `.`, `_`, `-` and single inner spaces, separated by `/`)"
     );
     Ok(())
 }
@@ -207,7 +211,19 @@ mod tests {
     fn safe_paths_stay_inside() {
         assert!(is_safe_rel_path("apps/blogs.json"));
         assert!(is_safe_rel_path("ghl-a/src/lib.rs"));
-        for bad in ["../x.json", "a//b", "/abs", "a/./b", "a b", "a\\b", ""] {
+        assert!(is_safe_rel_path("docs/webhook events/ContactCreate.md"));
+        for bad in [
+            "../x.json",
+            "a//b",
+            "/abs",
+            "a/./b",
+            " a",
+            "a /b",
+            "a  b",
+            "a\\b",
+            "a\tb",
+            "",
+        ] {
             assert!(!is_safe_rel_path(bad), "{bad}");
         }
         assert_eq!(

@@ -277,7 +277,11 @@ fn download_from(
     let final_dir = cache.join(commit);
     let staging = Staging::unique(&cache, &format!("update-{commit}"))?;
     for path in &paths {
-        let url = format!("{}/{upstream}/{commit}/{path}", raw.trim_end_matches('/'));
+        let url = format!(
+            "{}/{upstream}/{commit}/{}",
+            raw.trim_end_matches('/'),
+            specs::url_path(path)
+        );
         let bytes = specs::download(&agent, &url)?;
         staging.write(path, &bytes)?;
     }
@@ -394,6 +398,11 @@ pub fn update(root: &Path, args: &UpdateArgs) -> anyhow::Result<Option<Updated>>
     let mut bumps = BTreeMap::new();
     let mut entries = Vec::new();
     for diff in &report.crates {
+        // The events live in the hand-written runtime, whose version is the workspace's: the
+        // report says what changed, the runtime's release is bumped by hand.
+        if diff.crate_name == crate::events::EVENTS_CRATE {
+            continue;
+        }
         let current = versions
             .get(&diff.crate_name)
             .cloned()
@@ -423,7 +432,11 @@ pub fn update(root: &Path, args: &UpdateArgs) -> anyhow::Result<Option<Updated>>
         ));
         versions.insert(diff.crate_name.clone(), next);
     }
-    for name in &report.unchanged {
+    for name in report
+        .unchanged
+        .iter()
+        .filter(|name| *name != crate::events::EVENTS_CRATE)
+    {
         versions
             .entry(name.clone())
             .or_insert_with(|| default_version.clone());

@@ -28,4 +28,16 @@ fn every_resource_api_matches_its_snapshot() {
     for api in &generation.apis {
         insta::assert_snapshot!(api.crate_name.clone(), api_summary(api));
     }
+    // The webhook events: what regen reports of the pages, and their types.
+    let events = generation
+        .events
+        .expect("the pinned release has event pages");
+    insta::assert_snapshot!(
+        "webhook-events",
+        format!(
+            "{}\n\n{}",
+            xtask::events::report(&events),
+            api_summary(&events.api)
+        )
+    );
 }

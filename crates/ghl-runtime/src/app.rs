@@ -368,11 +368,11 @@ impl App {
     #[cfg(feature = "webhooks")]
     pub async fn apply_install_event(&self, event: &crate::webhooks::WebhookEvent) -> Result<()> {
         use crate::webhooks::{InstallTarget, WebhookEvent};
-        if let WebhookEvent::AppInstall(e) | WebhookEvent::AppUninstall(e) = event {
-            let app_id = self.inner.config.app_id();
-            if !e.is_for_app(app_id) {
+        let app_id = self.inner.config.app_id();
+        if let Some((event_app_id, for_this_app)) = event.install_app(app_id) {
+            if !for_this_app {
                 tracing::debug!(
-                    event_app_id = e.app_id.as_deref().unwrap_or(""),
+                    event_app_id = event_app_id.unwrap_or(""),
                     app_id,
                     "ghl: install event of another app ignored"
                 );

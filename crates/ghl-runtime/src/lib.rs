@@ -60,6 +60,11 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+// The generated webhook events name the runtime's items as every generated crate does
+// (`ghl_runtime::skip_serializing_none`); this makes those paths resolve inside the runtime.
+#[cfg(feature = "webhooks")]
+extern crate self as ghl_runtime;
+
 mod app;
 pub mod auth;
 mod client;

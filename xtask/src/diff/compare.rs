@@ -9,15 +9,19 @@ use super::types::diff_types;
 use super::{Change, Class, CrateDiff, Kind, Report, Scope, Status};
 use crate::ir::input_types;
 use crate::ir::{Api, Body, Operation, Param, ParamLocation, Response, Short, TypeNames};
-use crate::pipeline;
 use crate::specs::SpecSet;
+use crate::{events, pipeline};
 
 /// The model of every crate of a release, as published (no overrides), inline types named as
 /// `names` says (both releases with the same names, so an untouched type keeps its name).
+/// The webhook events come along as one more model, [`events::EVENTS_CRATE`]'s, with no
+/// operations: their payload types compare like any types, and [`diff_events`] adds the events.
 pub fn build(set: &SpecSet, names: &TypeNames) -> anyhow::Result<Vec<Api>> {
-    Ok(pipeline::build_apis(set, &[], names)
-        .with_context(|| format!("building the API model of {}", set.origin))?
-        .apis)
+    let built = pipeline::build_apis(set, &[], names)
+        .with_context(|| format!("building the API model of {}", set.origin))?;
+    let mut apis = built.apis;
+    apis.extend(built.events.map(|model| model.api));
+    Ok(apis)
 }
 
 /// Builds both releases (in parallel) and compares them.
@@ -114,6 +118,7 @@ pub fn compare(old_label: &str, old: &[Api], new_label: &str, new: &[Api]) -> Re
                 let inputs = inputs.get(name).unwrap_or(&no_inputs);
                 let mut changes = Vec::new();
                 diff_operations(old_api, new_api, &mut changes);
+                diff_events(old_api, new_api, &mut changes);
                 diff_types(old_api, new_api, inputs, &mut changes);
                 let Some(class) = changes.iter().map(|change| change.class).max() else {
                     report.unchanged.push(name.to_owned());
@@ -132,6 +137,50 @@ pub fn compare(old_label: &str, old: &[Api], new_label: &str, new: &[Api]) -> Re
         report.crates.push(diff);
     }
     report
+}
+
+/// The webhook events of a model: the types made from a page's schema itself (their origin is
+/// the page, with no pointer into it), by name, with their page.
+fn event_types(api: &Api) -> BTreeMap<&str, &str> {
+    api.types
+        .iter()
+        .filter(|def| events::is_page(&def.origin))
+        .map(|def| (def.name.as_str(), def.origin.as_str()))
+        .collect()
+}
+
+/// A new event page is a new `WebhookEvent` variant (additive: the enum is non-exhaustive); a
+/// page no longer published removes one (breaking).
+fn diff_events(old: &Api, new: &Api, out: &mut Vec<Change>) {
+    let (old_events, new_events) = (event_types(old), event_types(new));
+    let names: BTreeSet<&str> = old_events
+        .keys()
+        .chain(new_events.keys())
+        .copied()
+        .collect();
+    for name in names {
+        let (class, kind, detail) = match (old_events.get(name), new_events.get(name)) {
+            (None, Some(page)) => (
+                Class::Additive,
+                Kind::Added,
+                format!("new webhook event, from `{page}`"),
+            ),
+            (Some(page), None) => (
+                Class::Breaking,
+                Kind::Removed,
+                format!("webhook event removed: `{page}` is no longer published"),
+            ),
+            _ => continue,
+        };
+        out.push(Change {
+            class,
+            scope: Scope::Type,
+            kind,
+            item: format!("WebhookEvent::{name}"),
+            endpoint: None,
+            detail,
+        });
+    }
 }
 
 fn crate_change(class: Class, kind: Kind, name: &str, detail: String) -> Change {

@@ -339,3 +339,55 @@ fn a_type_that_became_an_alias_of_an_identical_new_type_is_additive() {
         "{lines:#?}"
     );
 }
+
+/// The webhook events of a release made of the given pages (name, example `type`).
+fn webhook_events(pages: &[&str]) -> Api {
+    let files = pages
+        .iter()
+        .map(|name| SpecFile {
+            path: format!("{}{name}.md", crate::events::EVENTS_DIR),
+            bytes: format!(
+                "# {name}\n\n#### Schema\n\n```json json_schema\n{{\"type\": \"object\", \"properties\": {{\"type\": {{\"type\": \"string\"}}, \"id\": {{\"type\": \"string\"}}}}}}\n```\n\n#### Example\n\n```json\n{{\"type\": \"{name}\", \"id\": \"1\"}}\n```\n"
+            )
+            .into_bytes(),
+        })
+        .collect();
+    let set = crate::specs::SpecSet {
+        origin: "test".into(),
+        commit: None,
+        files,
+    };
+    let pages = crate::events::read(&set).unwrap().unwrap();
+    let (model, _) = crate::events::build(&pages, None, &Default::default()).unwrap();
+    model.api
+}
+
+#[test]
+fn a_new_webhook_event_is_additive_and_a_removed_one_breaking() {
+    let old = webhook_events(&["NoteCreate", "TaskCreate"]);
+    let new = webhook_events(&["NoteCreate", "NoteDelete"]);
+    let report = compare("old", &[old], "new", &[new]);
+    let diff = report.crate_diff("ghl-runtime").unwrap();
+    assert_eq!(diff.class, Class::Breaking);
+    let events: Vec<(Class, &str)> = diff
+        .changes
+        .iter()
+        .filter(|change| change.item.starts_with("WebhookEvent::"))
+        .map(|change| (change.class, change.item.as_str()))
+        .collect();
+    assert_eq!(
+        events,
+        vec![
+            (Class::Additive, "WebhookEvent::NoteDelete"),
+            (Class::Breaking, "WebhookEvent::TaskCreate"),
+        ]
+    );
+
+    let same = compare(
+        "old",
+        &[webhook_events(&["NoteCreate"])],
+        "new",
+        &[webhook_events(&["NoteCreate"])],
+    );
+    assert_eq!(same.unchanged, vec!["ghl-runtime".to_owned()]);
+}

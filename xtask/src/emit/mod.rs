@@ -4,6 +4,7 @@
 
 mod client;
 mod docs;
+mod events;
 mod first_call;
 mod manifest;
 mod releases;
@@ -19,6 +20,7 @@ use quote::{format_ident, quote};
 use crate::ir::{Api, Leaf, Spelling, Ty, Wrapper};
 
 pub use docs::api_rust_examples;
+pub use events::events_files;
 pub use first_call::program as first_program;
 pub use manifest::{CrateMetadata, workspace_metadata};
 pub use releases::{CHANGELOG_DIR, VERSIONS_FILE, VersionsFile, read_versions, releases};
@@ -42,8 +44,9 @@ pub struct EmitOptions {
     pub releases: Releases,
     /// The names earlier generations gave inline types (`crates/type-names.json`).
     pub type_names: crate::ir::TypeNames,
-    /// Also generate the test crate `tests/spec-tests`: it tests this workspace's crates, so a
-    /// regen into another directory (`--out`) skips it.
+    /// Also generate what belongs to this workspace rather than to the crates: the test crate
+    /// `tests/spec-tests` and the runtime's webhook events (`ghl-runtime/src/webhooks/events.rs`
+    /// and their example tests). A regen into another directory (`--out`) skips them.
     pub test_crate: bool,
 }
 

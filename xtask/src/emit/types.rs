@@ -17,6 +17,15 @@ pub fn types_rs(api: &Api) -> TokenStream {
         "Request and response types of the {} API, one per schema of `{}`.",
         api.title, api.spec_path
     ));
+    let items = type_items(api);
+    quote! {
+        #module_doc
+        #items
+    }
+}
+
+/// The types of `api` with the imports they need, without a module doc.
+pub(super) fn type_items(api: &Api) -> TokenStream {
     // String enums get serde from the runtime's `string_enum!`.
     let uses_serde = api.types.iter().any(|def| {
         def.shared.is_none()
@@ -31,7 +40,6 @@ pub fn types_rs(api: &Api) -> TokenStream {
     let usages = usages(api);
     let items = api.types.iter().map(|def| type_def(api, def, &usages));
     quote! {
-        #module_doc
         #typestate
         #imports
         #(#items)*
@@ -289,13 +297,7 @@ fn struct_def(
             .then(|| quote! { #[serialize_always] });
         quote! { #doc #rename #always pub #ident: #ty, }
     });
-    let extra_ident = additional.map(|_| {
-        let mut scope = Scope::with_reserved(&["new"]);
-        for field in fields {
-            scope.claim(&field.name);
-        }
-        format_ident!("{}", scope.claim("additional_properties"))
-    });
+    let extra_ident = additional.map(|_| format_ident!("{}", extra_field_name(fields)));
     let extra = additional.zip(extra_ident.as_ref()).map(|(ty, ident)| {
         let ty = ty_tokens(ty, true);
         quote! {
@@ -321,6 +323,16 @@ fn struct_def(
 
         #constructor
     }
+}
+
+/// The name of the field that keeps a struct's unknown keys (`additional_properties`, unless a
+/// field of the schema has that name).
+pub(super) fn extra_field_name(fields: &[Field]) -> String {
+    let mut scope = Scope::with_reserved(&["new"]);
+    for field in fields {
+        scope.claim(&field.name);
+    }
+    scope.claim("additional_properties")
 }
 
 /// The wire name serde's `rename_all = "camelCase"` gives a field (its rule for fields: drop

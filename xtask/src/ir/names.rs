@@ -50,7 +50,7 @@ impl TypeNames {
     }
 
     /// What the models named: every inline type with all its places.
-    pub fn of(apis: &[Api]) -> TypeNames {
+    pub fn of<'a>(apis: impl IntoIterator<Item = &'a Api>) -> TypeNames {
         let mut all = BTreeMap::new();
         for api in apis {
             let names: BTreeMap<String, Vec<String>> = api

@@ -86,14 +86,30 @@ pub(super) fn fetch_into_cache(
     Ok(files)
 }
 
-/// `<base>/<owner>/<name>/<commit>/<path>`, the raw.githubusercontent.com layout.
+/// `<base>/<owner>/<name>/<commit>/<path>`, the raw.githubusercontent.com layout; the path's
+/// spaces (`docs/webhook events/`) percent-encoded.
 fn file_url(base_url: &str, lock: &Lock, path: &str) -> String {
     format!(
-        "{}/{}/{}/{path}",
+        "{}/{}/{}/{}",
         base_url.trim_end_matches('/'),
         lock.upstream,
-        lock.commit
+        lock.commit,
+        url_path(path)
     )
+}
+
+/// A release path as a URL path: every byte outside the unreserved set and `/`
+/// percent-encoded (`webhook events` -> `webhook%20events`).
+pub(crate) fn url_path(path: &str) -> String {
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        if byte.is_ascii_alphanumeric() || b"-._~/".contains(&byte) {
+            out.push(char::from(byte));
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
 }
 
 /// An HTTP client for downloads from `base_url` (also used by `specs update`).

@@ -27,7 +27,7 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, Result, anyhow, ensure};
 
 use fetch::fetch_into_cache;
-pub(crate) use fetch::{download, http_agent_for};
+pub(crate) use fetch::{download, http_agent_for, url_path};
 use lock::sha256_hex;
 pub use lock::{Lock, LockedFile};
 
@@ -76,15 +76,20 @@ pub fn is_common(path: &str) -> bool {
 }
 
 /// Whether the generator reads the release file at `path` (forward slashes, relative to the
-/// release root): the v2 specs `apps/*.json`, the v3 specs `apps/v3/*.json`, and each surface's
-/// shared schema file. Everything else in the repository (docs, examples, other folders) is not
-/// its input. The one rule for listing a checkout, a download and a commit's tree.
+/// release root): the v2 specs `apps/*.json`, the v3 specs `apps/v3/*.json`, each surface's
+/// shared schema file, and the webhook event pages `docs/webhook events/*.md`. Everything else
+/// in the repository (other docs, examples, other folders) is not its input. The one rule for
+/// listing a checkout, a download and a commit's tree.
 pub fn is_input(path: &str) -> bool {
     let spec_in = |dir: &str| {
         path.strip_prefix(dir)
             .is_some_and(|name| name.ends_with(".json") && name.len() > 5 && !name.contains('/'))
     };
-    spec_in(V3_DIR) || spec_in("apps/") || path == COMMON_SCHEMAS || path == V3_COMMON_SCHEMAS
+    spec_in(V3_DIR)
+        || spec_in("apps/")
+        || path == COMMON_SCHEMAS
+        || path == V3_COMMON_SCHEMAS
+        || crate::events::is_page(path)
 }
 
 /// The checkout that sits next to the workspace on development machines, relative to the root.
@@ -373,6 +378,24 @@ fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
             );
             inside(common, &common_full)?;
             files.push((common.to_owned(), common_full));
+        }
+    }
+    // The webhook event pages, when the release publishes them.
+    let pages = join_rel(dir, crate::events::EVENTS_DIR.trim_end_matches('/'));
+    if pages.is_dir() {
+        let entries =
+            fs::read_dir(&pages).with_context(|| format!("cannot list {}", pages.display()))?;
+        for entry in entries {
+            let entry = entry.with_context(|| format!("cannot list {}", pages.display()))?;
+            let full = entry.path();
+            let Some(name) = entry.file_name().to_str().map(str::to_owned) else {
+                continue;
+            };
+            let rel = format!("{}{name}", crate::events::EVENTS_DIR);
+            if full.is_file() && is_input(&rel) {
+                inside(&rel, &full)?;
+                files.push((rel, full));
+            }
         }
     }
     files.sort();

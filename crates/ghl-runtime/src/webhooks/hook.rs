@@ -5,7 +5,7 @@ use std::fmt;
 use std::future::Future;
 
 use super::{
-    AppInstallEvent, GHL_SIGNATURE_HEADER, HeaderMap, StatusCode, VerifiedWebhook,
+    AppInstall, AppUninstall, GHL_SIGNATURE_HEADER, HeaderMap, StatusCode, VerifiedWebhook,
     WH_SIGNATURE_HEADER, WebhookError, WebhookEvent, WebhookVerifier,
 };
 
@@ -13,7 +13,7 @@ use super::{
 /// [`WebhookVerifier::verify_with_hook`].
 ///
 /// On **`UNINSTALL`** the OAuth tokens stored for that location or company
-/// ([`AppInstallEvent::target`]) are dead: HighLevel has withdrawn the app's access, they
+/// ([`AppUninstall::target`]) are dead: HighLevel has withdrawn the app's access, they
 /// can neither be used nor refreshed, and they should be deleted (along with anything
 /// else kept for that installation). On **`INSTALL`**, record the new installation; the
 /// tokens themselves come from the OAuth code exchange, not from the webhook.
@@ -23,14 +23,10 @@ use super::{
 /// [`Error::TokenStore`](crate::Error::TokenStore).
 pub trait InstallHook: Send + Sync {
     /// The app was installed for `event.target()`.
-    fn on_install(&self, event: &AppInstallEvent)
-    -> impl Future<Output = crate::Result<()>> + Send;
+    fn on_install(&self, event: &AppInstall) -> impl Future<Output = crate::Result<()>> + Send;
     /// The app was uninstalled from `event.target()`: its stored tokens are dead; delete
     /// them.
-    fn on_uninstall(
-        &self,
-        event: &AppInstallEvent,
-    ) -> impl Future<Output = crate::Result<()>> + Send;
+    fn on_uninstall(&self, event: &AppUninstall) -> impl Future<Output = crate::Result<()>> + Send;
 }
 
 /// Why [`WebhookVerifier::verify_with_hook`] failed.
@@ -127,12 +123,10 @@ impl WebhookVerifier {
         hook: &H,
     ) -> Result<VerifiedWebhook, VerifyWithHookError> {
         let delivery = self.verify_parts(ghl_signature, wh_signature, body).await?;
-        if let (WebhookEvent::AppInstall(event) | WebhookEvent::AppUninstall(event), Some(app)) =
-            (&delivery.event, self.app())
-        {
-            if !event.is_for_app(app) {
+        if let Some(app) = self.app() {
+            if let Some((event_app_id, false)) = delivery.event.install_app(app) {
                 tracing::debug!(
-                    event_app_id = event.app_id.as_deref().unwrap_or(""),
+                    event_app_id = event_app_id.unwrap_or(""),
                     app_id = %app,
                     "ghl: install event of another app; the hook is not called"
                 );

@@ -145,7 +145,7 @@ impl WebhookVerifier {
     /// deliveries with the same key, so a webhook URL shared by several apps receives all
     /// their uninstalls, and only the `appId` tells them apart. Without it the hook sees
     /// every app's install events and must check
-    /// [`AppInstallEvent::is_for_app`](super::AppInstallEvent::is_for_app) itself. [`App::verify_webhook`](crate::App::verify_webhook)
+    /// [`AppInstall::is_for_app`](super::AppInstall::is_for_app) itself. [`App::verify_webhook`](crate::App::verify_webhook)
     /// always checks, with the app's own id.
     pub fn app_id(mut self, app_id: impl Into<String>) -> WebhookVerifier {
         self.app_id = Some(crate::auth::app_id_of(&app_id.into()).to_owned());
@@ -285,7 +285,7 @@ impl WebhookVerifier {
     ///     let handled = verifier
     ///         .handle(headers, body, |delivery| async move {
     ///             if let WebhookEvent::ContactCreate(contact) = delivery.event {
-    ///                 println!("new contact {}", contact.id);
+    ///                 println!("new contact {}", contact.id.as_deref().unwrap_or("?"));
     ///             }
     ///             Ok::<(), std::io::Error>(())
     ///         })
