@@ -8,7 +8,8 @@
 //! [`ir`] (resolve schemas and operations into a Rust-shaped model, named by [`naming`]; one file
 //! a concern: `model`, `shape`, `schema`, `merge`, `operations`, `cycles`, `access`, `render`) ->
 //! [`events`] (the webhook event pages, `docs/webhook events/*.md`, read into one document of
-//! schemas that takes the same path through `load` and `ir`) ->
+//! schemas that takes the same path through `load` and `ir`; [`scopes`], the OAuth scope table
+//! held against the specs' `security`) ->
 //! [`emit`] (tokens, formatted; [`examples`] and [`spec_tests`] make the generated test crate) ->
 //! [`write`](mod@write) (staged write, or `--check`). [`pipeline`] runs the stages end to end in memory.
 //!
@@ -37,6 +38,7 @@ pub mod pipeline;
 pub mod regen;
 pub mod release;
 pub mod safe_fs;
+pub mod scopes;
 pub mod semver;
 pub mod spec_tests;
 pub mod specs;

@@ -12,7 +12,7 @@ use crate::examples::{self, ExampleStats};
 use crate::ir::{self, Api, CommonTypes, Stats, TypeNames};
 use crate::overrides::OverrideFile;
 use crate::specs::{SpecFile, SpecSet};
-use crate::{events, load, spec_tests};
+use crate::{events, load, scopes, spec_tests};
 
 /// The file every v2 spec refers to for shared schemas.
 pub const COMMON_SPEC: &str = "common/common-schemas.json";
@@ -33,6 +33,8 @@ pub struct Generation {
     pub apis: Vec<Api>,
     /// The webhook events, when the release publishes their pages.
     pub events: Option<events::Model>,
+    /// The OAuth scopes, when the release publishes their table.
+    pub scopes: Option<(scopes::Table, scopes::Agreement)>,
     pub stats: Stats,
     pub example_stats: ExampleStats,
     /// Resource -> how many overrides applied to it.
@@ -61,6 +63,9 @@ pub struct Built {
     pub apis: Vec<Api>,
     /// The webhook events, when the release publishes their pages.
     pub events: Option<events::Model>,
+    /// The OAuth scope table with the scopes only the specs name, and how it agrees with the
+    /// specs, when the release publishes it.
+    pub scopes: Option<(scopes::Table, scopes::Agreement)>,
     /// Resource -> how many overrides applied to it.
     pub overrides_applied: BTreeMap<String, usize>,
 }
@@ -79,7 +84,7 @@ pub fn build_apis(
     let mut spec_resources: BTreeSet<&str> = set
         .files
         .iter()
-        .filter(|file| !events::is_page(&file.path))
+        .filter(|file| crate::specs::is_spec(&file.path))
         .map(|file| load::resource_of(&file.path))
         .collect();
     if pages.is_some() {
@@ -114,7 +119,7 @@ pub fn build_apis(
     let resources: Vec<_> = set
         .files
         .iter()
-        .filter(|file| !crate::specs::is_common(&file.path) && !events::is_page(&file.path))
+        .filter(|file| crate::specs::is_spec(&file.path) && !crate::specs::is_common(&file.path))
         .collect();
     if resources.is_empty() {
         bail!("{} holds no resource specs (apps/*.json)", set.origin);
@@ -188,9 +193,24 @@ pub fn build_apis(
         }
         None => None,
     };
+    let scopes = match set
+        .files
+        .iter()
+        .find(|file| file.path == scopes::SCOPES_PAGE)
+    {
+        Some(file) => {
+            let text = std::str::from_utf8(&file.bytes)
+                .with_context(|| format!("{}: the page is not UTF-8 text", file.path))?;
+            let mut table = scopes::read(&file.path, text)?;
+            let agreement = scopes::reconcile(&mut table, &apis);
+            Some((table, agreement))
+        }
+        None => None,
+    };
     Ok(Built {
         apis,
         events,
+        scopes,
         overrides_applied,
     })
 }
@@ -344,8 +364,21 @@ pub fn generate(
     let Built {
         apis,
         events,
+        scopes,
         overrides_applied,
     } = build_apis(set, overrides, &options.type_names)?;
+    // In this workspace, operation docs link the runtime's `Scope` variants.
+    let linked;
+    let options = match scopes.as_ref().filter(|_| options.test_crate) {
+        Some((table, _)) => {
+            linked = EmitOptions {
+                scope_variants: emit::scope_variant_names(table),
+                ..options.clone()
+            };
+            &linked
+        }
+        None => options,
+    };
     let mut files = vec![GeneratedFile {
         path: TypeNames::FILE.to_owned(),
         contents: TypeNames::of(apis.iter().chain(events.as_ref().map(|model| &model.api)))
@@ -354,6 +387,9 @@ pub fn generate(
     // The events belong to this workspace's runtime, not to crates generated elsewhere.
     if let Some(model) = events.as_ref().filter(|_| options.test_crate) {
         files.extend(emit::events_files(model, &options.source)?);
+    }
+    if let Some((table, _)) = scopes.as_ref().filter(|_| options.test_crate) {
+        files.push(emit::scope_file(table, &options.source)?);
     }
     let mut stats = Stats::default();
     for api in &apis {
@@ -400,6 +436,7 @@ pub fn generate(
         test_files,
         apis,
         events,
+        scopes,
         stats,
         example_stats,
         overrides_applied,

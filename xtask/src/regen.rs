@@ -120,6 +120,7 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
         releases: emit::releases(&root)?,
         type_names: type_names(&out_dir)?,
         test_crate: out_dir == default_out,
+        scope_variants: Default::default(),
     };
     let override_files = if args.no_overrides {
         Vec::new()
@@ -204,6 +205,9 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
     print_report(&generation.stats, &generation.example_stats);
     if let Some(model) = &generation.events {
         println!("{}", crate::events::report(model));
+    }
+    if let Some((table, agreement)) = &generation.scopes {
+        println!("{}", crate::scopes::report(table, agreement));
     }
     println!("{}", paging_report(&generation.apis, &generation.stats));
     if !generation.overrides_applied.is_empty() {
@@ -300,6 +304,7 @@ pub fn bench(specs_dir: Option<&Path>, runs: usize) -> anyhow::Result<ExitCode> 
         releases: emit::releases(&root)?,
         type_names: type_names(&root.join("crates"))?,
         test_crate: true,
+        scope_variants: Default::default(),
     };
     let override_files = overrides::load_dir(&root.join("overrides"))?;
     let figures = bench::measure(runs, || generate(&set, &override_files, &options))?;

@@ -40,4 +40,9 @@ fn every_resource_api_matches_its_snapshot() {
             api_summary(&events.api)
         )
     );
+    // The OAuth scopes, and where the scope table and the specs disagree.
+    let (table, agreement) = generation
+        .scopes
+        .expect("the pinned release has a scope table");
+    insta::assert_snapshot!("scopes", xtask::scopes::report(&table, &agreement));
 }

@@ -33,7 +33,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook ad accounts available for the connected user
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetAdAccounts::location_id) on the returned [`FbGetAdAccounts`](builders::facebook_integration::FbGetAdAccounts) and any optional inputs ([`type_`](builders::facebook_integration::FbGetAdAccounts::type_), [`next`](builders::facebook_integration::FbGetAdAccounts::next), [`fetch_all`](builders::facebook_integration::FbGetAdAccounts::fetch_all), [`limit`](builders::facebook_integration::FbGetAdAccounts::limit)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/ad-accounts` (operation `fb-get-ad-accounts`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetAdAccounts::location_id) on the returned [`FbGetAdAccounts`](builders::facebook_integration::FbGetAdAccounts) and any optional inputs ([`type_`](builders::facebook_integration::FbGetAdAccounts::type_), [`next`](builders::facebook_integration::FbGetAdAccounts::next), [`fetch_all`](builders::facebook_integration::FbGetAdAccounts::fetch_all), [`limit`](builders::facebook_integration::FbGetAdAccounts::limit)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -54,7 +54,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a Facebook ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-delete-ad-account`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -79,7 +79,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific Facebook ad account
     ///
-    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetAdAccount::location_id) on the returned [`FbGetAdAccount`](builders::facebook_integration::FbGetAdAccount) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetAdAccount::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/ad-accounts/{adAccountId}` (operation `fb-get-ad-account`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetAdAccount::location_id) on the returned [`FbGetAdAccount`](builders::facebook_integration::FbGetAdAccount) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetAdAccount::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -105,7 +105,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook ad
     ///
-    /// `PUT /ad-publishing/facebook/ads` (operation `fb-upsert-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/ads` (operation `fb-upsert-ad`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -124,7 +124,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook ad by ID
     ///
-    /// `DELETE /ad-publishing/facebook/ads/{adId}` (operation `fb-delete-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/ads/{adId}` (operation `fb-delete-ad`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -149,7 +149,7 @@ impl AdPublishingV3Client {
     ///
     /// Duplicate an existing Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/duplicate` (operation `fb-duplicate-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/duplicate` (operation `fb-duplicate-ad`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -172,7 +172,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause a running Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/pause` (operation `fb-pause-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/pause` (operation `fb-pause-ad`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -197,7 +197,7 @@ impl AdPublishingV3Client {
     ///
     /// Resume a paused Facebook ad
     ///
-    /// `POST /ad-publishing/facebook/ads/{adId}/resume` (operation `fb-resume-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/ads/{adId}/resume` (operation `fb-resume-ad`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -222,7 +222,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook ad set
     ///
-    /// `PUT /ad-publishing/facebook/adsets` (operation `fb-upsert-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/adsets` (operation `fb-upsert-adset`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -241,7 +241,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook ad set by ID
     ///
-    /// `DELETE /ad-publishing/facebook/adsets/{adSetId}` (operation `fb-delete-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/adsets/{adSetId}` (operation `fb-delete-adset`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -266,7 +266,7 @@ impl AdPublishingV3Client {
     ///
     /// Duplicate an existing Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adSetId}/duplicate` (operation `fb-duplicate-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adSetId}/duplicate` (operation `fb-duplicate-adset`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -289,7 +289,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause a running Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adSetId}/pause` (operation `fb-pause-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adSetId}/pause` (operation `fb-pause-adset`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -314,7 +314,7 @@ impl AdPublishingV3Client {
     ///
     /// Resume a paused Facebook ad set
     ///
-    /// `POST /ad-publishing/facebook/adsets/{adSetId}/resume` (operation `fb-resume-adset`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/adsets/{adSetId}/resume` (operation `fb-resume-adset`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -339,7 +339,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a Facebook campaign with its linked adsets and ads
     ///
-    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCampaign::location_id) on the returned [`FbGetCampaign`](builders::facebook_ads::FbGetCampaign) and any optional inputs ([`fields`](builders::facebook_ads::FbGetCampaign::fields), [`source`](builders::facebook_ads::FbGetCampaign::source)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/campaign/{campaignId}` (operation `fb-get-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCampaign::location_id) on the returned [`FbGetCampaign`](builders::facebook_ads::FbGetCampaign) and any optional inputs ([`fields`](builders::facebook_ads::FbGetCampaign::fields), [`source`](builders::facebook_ads::FbGetCampaign::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -366,7 +366,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook campaign
     ///
-    /// `PUT /ad-publishing/facebook/campaigns` (operation `fb-upsert-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/campaigns` (operation `fb-upsert-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -385,7 +385,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook campaign by ID
     ///
-    /// `DELETE /ad-publishing/facebook/campaigns/{campaignId}` (operation `fb-delete-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/campaigns/{campaignId}` (operation `fb-delete-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -410,7 +410,7 @@ impl AdPublishingV3Client {
     ///
     /// Duplicate an existing Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/duplicate` (operation `fb-duplicate-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/duplicate` (operation `fb-duplicate-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -435,7 +435,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause a running Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/pause` (operation `fb-pause-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/pause` (operation `fb-pause-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -460,7 +460,7 @@ impl AdPublishingV3Client {
     ///
     /// Publish a Facebook campaign and push it live to Facebook
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/publish` (operation `fb-publish-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/publish` (operation `fb-publish-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -485,7 +485,7 @@ impl AdPublishingV3Client {
     ///
     /// Returns Redis-backed publish progress for a campaign while it is publishing to Meta. Used by the validation funnel UI to poll step counts and completion state.
     ///
-    /// `GET /ad-publishing/facebook/campaigns/{campaignId}/publishing-progress` (operation `fb-get-campaign-publishing-progress`, API version `v3`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCampaignPublishingProgress::location_id) on the returned [`FbGetCampaignPublishingProgress`](builders::facebook_ads::FbGetCampaignPublishingProgress) and any optional inputs ([`is_draft`](builders::facebook_ads::FbGetCampaignPublishingProgress::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/campaigns/{campaignId}/publishing-progress` (operation `fb-get-campaign-publishing-progress`, API version `v3`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCampaignPublishingProgress::location_id) on the returned [`FbGetCampaignPublishingProgress`](builders::facebook_ads::FbGetCampaignPublishingProgress) and any optional inputs ([`is_draft`](builders::facebook_ads::FbGetCampaignPublishingProgress::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -511,7 +511,7 @@ impl AdPublishingV3Client {
     ///
     /// Resume a paused Facebook campaign
     ///
-    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/resume` (operation `fb-resume-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/campaigns/{campaignId}/resume` (operation `fb-resume-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -536,7 +536,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook conversation lead forms for a location
     ///
-    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetConversationForms::location_id) on the returned [`FbGetConversationForms`](builders::facebook_integration::FbGetConversationForms) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetConversationForms::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/conversation-forms` (operation `fb-get-conversation-forms`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetConversationForms::location_id) on the returned [`FbGetConversationForms`](builders::facebook_integration::FbGetConversationForms) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetConversationForms::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -556,7 +556,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a new Facebook conversation lead form
     ///
-    /// `POST /ad-publishing/facebook/conversation-forms` (operation `fb-create-conversation-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/conversation-forms` (operation `fb-create-conversation-form`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -575,7 +575,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook custom audiences for a location
     ///
-    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCustomAudiences::location_id), [`type_`](builders::facebook_ads::FbGetCustomAudiences::type_) and [`ad_account_id`](builders::facebook_ads::FbGetCustomAudiences::ad_account_id) on the returned [`FbGetCustomAudiences`](builders::facebook_ads::FbGetCustomAudiences) and any optional inputs ([`source`](builders::facebook_ads::FbGetCustomAudiences::source)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/custom-audience` (operation `fb-get-custom-audiences`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCustomAudiences::location_id), [`type_`](builders::facebook_ads::FbGetCustomAudiences::type_) and [`ad_account_id`](builders::facebook_ads::FbGetCustomAudiences::ad_account_id) on the returned [`FbGetCustomAudiences`](builders::facebook_ads::FbGetCustomAudiences) and any optional inputs ([`source`](builders::facebook_ads::FbGetCustomAudiences::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -597,7 +597,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Facebook custom audience by ID
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbDeleteCustomAudience::location_id) on the returned [`FbDeleteCustomAudience`](builders::facebook_ads::FbDeleteCustomAudience) and any optional inputs ([`is_draft`](builders::facebook_ads::FbDeleteCustomAudience::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-delete-custom-audience`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbDeleteCustomAudience::location_id) on the returned [`FbDeleteCustomAudience`](builders::facebook_ads::FbDeleteCustomAudience) and any optional inputs ([`is_draft`](builders::facebook_ads::FbDeleteCustomAudience::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -623,7 +623,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Facebook custom audience by its ID
     ///
-    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCustomAudienceById::location_id) on the returned [`FbGetCustomAudienceById`](builders::facebook_ads::FbGetCustomAudienceById) and any optional inputs ([`is_draft`](builders::facebook_ads::FbGetCustomAudienceById::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-get-custom-audience-by-id`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetCustomAudienceById::location_id) on the returned [`FbGetCustomAudienceById`](builders::facebook_ads::FbGetCustomAudienceById) and any optional inputs ([`is_draft`](builders::facebook_ads::FbGetCustomAudienceById::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -649,7 +649,7 @@ impl AdPublishingV3Client {
     ///
     /// Update name or description of a Facebook custom audience
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-update-custom-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}` (operation `fb-update-custom-audience`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -674,7 +674,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a member from a Facebook custom audience
     ///
-    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-remove-custom-audience-member`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-remove-custom-audience-member`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -699,7 +699,7 @@ impl AdPublishingV3Client {
     ///
     /// Add a member to a Facebook custom audience
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-add-custom-audience-member`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member` (operation `fb-add-custom-audience-member`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -724,7 +724,7 @@ impl AdPublishingV3Client {
     ///
     /// Add or remove members in bulk from a Facebook custom audience via CSV or smart lists
     ///
-    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch` (operation `fb-batch-update-audience-members`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/custom-audience/{audienceId}/member/batch` (operation `fb-batch-update-audience-members`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -749,7 +749,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook campaigns, adsets, or ads based on entity type
     ///
-    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetEntity::location_id), [`type_`](builders::facebook_ads::FbGetEntity::type_) and [`entity_type`](builders::facebook_ads::FbGetEntity::entity_type) on the returned [`FbGetEntity`](builders::facebook_ads::FbGetEntity) and any optional inputs ([`next`](builders::facebook_ads::FbGetEntity::next), [`fetch_all`](builders::facebook_ads::FbGetEntity::fetch_all), [`campaign_id`](builders::facebook_ads::FbGetEntity::campaign_id), [`ad_set_id`](builders::facebook_ads::FbGetEntity::ad_set_id), [`search_id`](builders::facebook_ads::FbGetEntity::search_id), [`selected_ad_account_id`](builders::facebook_ads::FbGetEntity::selected_ad_account_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/entity` (operation `fb-get-entity`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetEntity::location_id), [`type_`](builders::facebook_ads::FbGetEntity::type_) and [`entity_type`](builders::facebook_ads::FbGetEntity::entity_type) on the returned [`FbGetEntity`](builders::facebook_ads::FbGetEntity) and any optional inputs ([`next`](builders::facebook_ads::FbGetEntity::next), [`fetch_all`](builders::facebook_ads::FbGetEntity::fetch_all), [`campaign_id`](builders::facebook_ads::FbGetEntity::campaign_id), [`ad_set_id`](builders::facebook_ads::FbGetEntity::ad_set_id), [`search_id`](builders::facebook_ads::FbGetEntity::search_id), [`selected_ad_account_id`](builders::facebook_ads::FbGetEntity::selected_ad_account_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -774,7 +774,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove the Facebook ad integration from a location
     ///
-    /// `DELETE /ad-publishing/facebook/integration` (operation `fb-delete-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/facebook/integration` (operation `fb-delete-integration`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -793,7 +793,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the Facebook ad integration details for a location
     ///
-    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetIntegration::location_id) on the returned [`FbGetIntegration`](builders::facebook_integration::FbGetIntegration) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetIntegration::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/integration` (operation `fb-get-integration`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetIntegration::location_id) on the returned [`FbGetIntegration`](builders::facebook_integration::FbGetIntegration) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetIntegration::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -813,7 +813,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a Facebook ad integration for a location with page and ad account
     ///
-    /// `POST /ad-publishing/facebook/integration` (operation `fb-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/integration` (operation `fb-create-integration`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -832,7 +832,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Facebook lead form by its ID
     ///
-    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetLeadForm::location_id) on the returned [`FbGetLeadForm`](builders::facebook_integration::FbGetLeadForm) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetLeadForm::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/lead-form/{leadFormId}` (operation `fb-get-lead-form`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetLeadForm::location_id) on the returned [`FbGetLeadForm`](builders::facebook_integration::FbGetLeadForm) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetLeadForm::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -858,7 +858,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated Facebook user profile for a location
     ///
-    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetCurrentUser::location_id) on the returned [`FbGetCurrentUser`](builders::facebook_integration::FbGetCurrentUser) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetCurrentUser::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/me` (operation `fb-get-current-user`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetCurrentUser::location_id) on the returned [`FbGetCurrentUser`](builders::facebook_integration::FbGetCurrentUser) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetCurrentUser::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -878,7 +878,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a Facebook page connection from a location
     ///
-    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbDeletePage::location_id) and [`page_id`](builders::facebook_integration::FbDeletePage::page_id) on the returned [`FbDeletePage`](builders::facebook_integration::FbDeletePage), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /ad-publishing/facebook/page` (operation `fb-delete-page`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbDeletePage::location_id) and [`page_id`](builders::facebook_integration::FbDeletePage::page_id) on the returned [`FbDeletePage`](builders::facebook_integration::FbDeletePage), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -896,7 +896,7 @@ impl AdPublishingV3Client {
     ///
     /// Set the default Facebook page for a location
     ///
-    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbSetDefaultPage::location_id) on the returned [`FbSetDefaultPage`](builders::facebook_integration::FbSetDefaultPage) and any optional inputs ([`is_draft`](builders::facebook_integration::FbSetDefaultPage::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `PUT /ad-publishing/facebook/page/default` (operation `fb-set-default-page`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbSetDefaultPage::location_id) on the returned [`FbSetDefaultPage`](builders::facebook_integration::FbSetDefaultPage) and any optional inputs ([`is_draft`](builders::facebook_integration::FbSetDefaultPage::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -918,7 +918,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve lead gen forms for a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetPageLeadForms::location_id) on the returned [`FbGetPageLeadForms`](builders::facebook_integration::FbGetPageLeadForms) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetPageLeadForms::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-get-page-lead-forms`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetPageLeadForms::location_id) on the returned [`FbGetPageLeadForms`](builders::facebook_integration::FbGetPageLeadForms) and any optional inputs ([`is_draft`](builders::facebook_integration::FbGetPageLeadForms::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -944,7 +944,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a new lead gen form on a Facebook page
     ///
-    /// `POST /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-create-page-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/facebook/page/{pageId}/forms` (operation `fb-create-page-lead-form`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -969,7 +969,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Instagram accounts linked to a specific Facebook page
     ///
-    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetInstagramAccounts::location_id) on the returned [`FbGetInstagramAccounts`](builders::facebook_integration::FbGetInstagramAccounts) and any optional inputs ([`type_`](builders::facebook_integration::FbGetInstagramAccounts::type_)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/page/{pageId}/instagram` (operation `fb-get-instagram-accounts`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetInstagramAccounts::location_id) on the returned [`FbGetInstagramAccounts`](builders::facebook_integration::FbGetInstagramAccounts) and any optional inputs ([`type_`](builders::facebook_integration::FbGetInstagramAccounts::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -995,7 +995,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook pages associated with the connected account
     ///
-    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetPages::location_id) on the returned [`FbGetPages`](builders::facebook_integration::FbGetPages) and any optional inputs ([`fetch_existing`](builders::facebook_integration::FbGetPages::fetch_existing)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/pages` (operation `fb-get-pages`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_integration::FbGetPages::location_id) on the returned [`FbGetPages`](builders::facebook_integration::FbGetPages) and any optional inputs ([`fetch_existing`](builders::facebook_integration::FbGetPages::fetch_existing)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1013,7 +1013,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Facebook conversion pixels for a location
     ///
-    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetPixels::location_id) on the returned [`FbGetPixels`](builders::facebook_ads::FbGetPixels) and any optional inputs ([`channel`](builders::facebook_ads::FbGetPixels::channel), [`page_id`](builders::facebook_ads::FbGetPixels::page_id), [`ig_user_id`](builders::facebook_ads::FbGetPixels::ig_user_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/pixels` (operation `fb-get-pixels`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_ads::FbGetPixels::location_id) on the returned [`FbGetPixels`](builders::facebook_ads::FbGetPixels) and any optional inputs ([`channel`](builders::facebook_ads::FbGetPixels::channel), [`page_id`](builders::facebook_ads::FbGetPixels::page_id), [`ig_user_id`](builders::facebook_ads::FbGetPixels::ig_user_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1033,7 +1033,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Facebook conversion pixel configuration
     ///
-    /// `PUT /ad-publishing/facebook/pixels` (operation `fb-upsert-pixel`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/facebook/pixels` (operation `fb-upsert-pixel`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1052,7 +1052,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve aggregated Facebook ad reporting metrics for a location
     ///
-    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetReporting::location_id), [`fields`](builders::facebook_reporting::FbGetReporting::fields), [`group_by`](builders::facebook_reporting::FbGetReporting::group_by), [`start_date`](builders::facebook_reporting::FbGetReporting::start_date), [`end_date`](builders::facebook_reporting::FbGetReporting::end_date) and [`type_`](builders::facebook_reporting::FbGetReporting::type_) on the returned [`FbGetReporting`](builders::facebook_reporting::FbGetReporting), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/reporting` (operation `fb-get-reporting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetReporting::location_id), [`fields`](builders::facebook_reporting::FbGetReporting::fields), [`group_by`](builders::facebook_reporting::FbGetReporting::group_by), [`start_date`](builders::facebook_reporting::FbGetReporting::start_date), [`end_date`](builders::facebook_reporting::FbGetReporting::end_date) and [`type_`](builders::facebook_reporting::FbGetReporting::type_) on the returned [`FbGetReporting`](builders::facebook_reporting::FbGetReporting), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1074,7 +1074,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific Facebook campaign
     ///
-    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetCampaignReporting::location_id), [`start_date`](builders::facebook_reporting::FbGetCampaignReporting::start_date) and [`end_date`](builders::facebook_reporting::FbGetCampaignReporting::end_date) on the returned [`FbGetCampaignReporting`](builders::facebook_reporting::FbGetCampaignReporting), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/reporting/campaign/{campaignId}` (operation `fb-get-campaign-reporting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetCampaignReporting::location_id), [`start_date`](builders::facebook_reporting::FbGetCampaignReporting::start_date) and [`end_date`](builders::facebook_reporting::FbGetCampaignReporting::end_date) on the returned [`FbGetCampaignReporting`](builders::facebook_reporting::FbGetCampaignReporting), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1101,7 +1101,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of Facebook campaigns, adsets, or ads with reporting data
     ///
-    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetReportingList::location_id), [`list_type`](builders::facebook_reporting::FbGetReportingList::list_type), [`start_date`](builders::facebook_reporting::FbGetReportingList::start_date), [`end_date`](builders::facebook_reporting::FbGetReportingList::end_date) and [`type_`](builders::facebook_reporting::FbGetReportingList::type_) on the returned [`FbGetReportingList`](builders::facebook_reporting::FbGetReportingList) and any optional inputs ([`campaign_id`](builders::facebook_reporting::FbGetReportingList::campaign_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/reporting/list` (operation `fb-get-reporting-list`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::facebook_reporting::FbGetReportingList::location_id), [`list_type`](builders::facebook_reporting::FbGetReportingList::list_type), [`start_date`](builders::facebook_reporting::FbGetReportingList::start_date), [`end_date`](builders::facebook_reporting::FbGetReportingList::end_date) and [`type_`](builders::facebook_reporting::FbGetReportingList::type_) on the returned [`FbGetReportingList`](builders::facebook_reporting::FbGetReportingList) and any optional inputs ([`campaign_id`](builders::facebook_reporting::FbGetReportingList::campaign_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1125,7 +1125,7 @@ impl AdPublishingV3Client {
     ///
     /// Search Facebook geo-locations and interests for ad targeting
     ///
-    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`type_`](builders::facebook_ads::FbSearchTargeting::type_) and [`query`](builders::facebook_ads::FbSearchTargeting::query) on the returned [`FbSearchTargeting`](builders::facebook_ads::FbSearchTargeting) and any optional inputs ([`location_id`](builders::facebook_ads::FbSearchTargeting::location_id), [`search_type`](builders::facebook_ads::FbSearchTargeting::search_type)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/facebook/targeting/search` (operation `fb-search-targeting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`type_`](builders::facebook_ads::FbSearchTargeting::type_) and [`query`](builders::facebook_ads::FbSearchTargeting::query) on the returned [`FbSearchTargeting`](builders::facebook_ads::FbSearchTargeting) and any optional inputs ([`location_id`](builders::facebook_ads::FbSearchTargeting::location_id), [`search_type`](builders::facebook_ads::FbSearchTargeting::search_type)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1145,7 +1145,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetAdAccounts::location_id) on the returned [`GoogleGetAdAccounts`](builders::google_integration::GoogleGetAdAccounts) and any optional inputs ([`type_`](builders::google_integration::GoogleGetAdAccounts::type_)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/ad-accounts` (operation `google-get-ad-accounts`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetAdAccounts::location_id) on the returned [`GoogleGetAdAccounts`](builders::google_integration::GoogleGetAdAccounts) and any optional inputs ([`type_`](builders::google_integration::GoogleGetAdAccounts::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1165,7 +1165,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a Google Ads account connection from a location
     ///
-    /// `DELETE /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `DELETE /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-delete-ad-account`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1190,7 +1190,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific Google Ads account
     ///
-    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetAdAccountDetails::location_id) on the returned [`GoogleGetAdAccountDetails`](builders::google_integration::GoogleGetAdAccountDetails) and any optional inputs ([`is_draft`](builders::google_integration::GoogleGetAdAccountDetails::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/ad-accounts/{adAccountId}` (operation `google-get-ad-account-details`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetAdAccountDetails::location_id) on the returned [`GoogleGetAdAccountDetails`](builders::google_integration::GoogleGetAdAccountDetails) and any optional inputs ([`is_draft`](builders::google_integration::GoogleGetAdAccountDetails::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1216,7 +1216,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a full Google Ads campaign structure
     ///
-    /// `PUT /ad-publishing/google/ads` (operation `google-upsert-campaign`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/ads` (operation `google-upsert-campaign`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1235,7 +1235,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads campaign by ID
     ///
-    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetCampaignById::location_id) on the returned [`GoogleGetCampaignById`](builders::google_ads::GoogleGetCampaignById) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetCampaignById::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/ads/{adId}` (operation `google-get-campaign-by-id`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetCampaignById::location_id) on the returned [`GoogleGetCampaignById`](builders::google_ads::GoogleGetCampaignById) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetCampaignById::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1261,7 +1261,7 @@ impl AdPublishingV3Client {
     ///
     /// Publish a Google ad and push it live
     ///
-    /// `POST /ad-publishing/google/ads/{adId}/publish` (operation `google-publish-ad`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/ads/{adId}/publish` (operation `google-publish-ad`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1284,7 +1284,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads creative assets for a location
     ///
-    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAssets::location_id) and [`type_`](builders::google_ads::GoogleGetAssets::type_) on the returned [`GoogleGetAssets`](builders::google_ads::GoogleGetAssets) and any optional inputs ([`id`](builders::google_ads::GoogleGetAssets::id), [`advertiser_only`](builders::google_ads::GoogleGetAssets::advertiser_only)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/assets` (operation `google-get-assets`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAssets::location_id) and [`type_`](builders::google_ads::GoogleGetAssets::type_) on the returned [`GoogleGetAssets`](builders::google_ads::GoogleGetAssets) and any optional inputs ([`id`](builders::google_ads::GoogleGetAssets::id), [`advertiser_only`](builders::google_ads::GoogleGetAssets::advertiser_only)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1304,7 +1304,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update Google Ads creative assets
     ///
-    /// `POST /ad-publishing/google/assets` (operation `google-upsert-assets`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/assets` (operation `google-upsert-assets`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1323,7 +1323,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads combined audiences for a location
     ///
-    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAudiences::location_id) on the returned [`GoogleGetAudiences`](builders::google_ads::GoogleGetAudiences) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetAudiences::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/audiences` (operation `google-get-audiences`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAudiences::location_id) on the returned [`GoogleGetAudiences`](builders::google_ads::GoogleGetAudiences) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetAudiences::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1341,7 +1341,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Google Ads combined audience
     ///
-    /// `PUT /ad-publishing/google/audiences` (operation `google-upsert-audience`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/audiences` (operation `google-upsert-audience`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1360,7 +1360,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads combined audience by ID
     ///
-    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAudienceById::location_id) on the returned [`GoogleGetAudienceById`](builders::google_ads::GoogleGetAudienceById) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetAudienceById::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/audiences/{audienceId}` (operation `google-get-audience-by-id`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetAudienceById::location_id) on the returned [`GoogleGetAudienceById`](builders::google_ads::GoogleGetAudienceById) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetAudienceById::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1386,7 +1386,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads conversion goals for a location
     ///
-    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversionGoals::location_id) on the returned [`GoogleGetConversionGoals`](builders::google_ads::GoogleGetConversionGoals) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetConversionGoals::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/conversion-goals` (operation `google-get-conversion-goals`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversionGoals::location_id) on the returned [`GoogleGetConversionGoals`](builders::google_ads::GoogleGetConversionGoals) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetConversionGoals::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1406,7 +1406,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads conversion actions for a location
     ///
-    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversions::location_id) on the returned [`GoogleGetConversions`](builders::google_ads::GoogleGetConversions) and any optional inputs ([`type_`](builders::google_ads::GoogleGetConversions::type_), [`conversion_type`](builders::google_ads::GoogleGetConversions::conversion_type), [`category`](builders::google_ads::GoogleGetConversions::category), [`start_date`](builders::google_ads::GoogleGetConversions::start_date), [`end_date`](builders::google_ads::GoogleGetConversions::end_date)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/conversions` (operation `google-get-conversions`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversions::location_id) on the returned [`GoogleGetConversions`](builders::google_ads::GoogleGetConversions) and any optional inputs ([`type_`](builders::google_ads::GoogleGetConversions::type_), [`conversion_type`](builders::google_ads::GoogleGetConversions::conversion_type), [`category`](builders::google_ads::GoogleGetConversions::category), [`start_date`](builders::google_ads::GoogleGetConversions::start_date), [`end_date`](builders::google_ads::GoogleGetConversions::end_date)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1428,7 +1428,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Google Ads conversion action
     ///
-    /// `PUT /ad-publishing/google/conversions` (operation `google-upsert-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/google/conversions` (operation `google-upsert-conversion`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1447,7 +1447,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Google Ads conversion action by ID
     ///
-    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleDeleteConversion::location_id) on the returned [`GoogleDeleteConversion`](builders::google_ads::GoogleDeleteConversion) and any optional inputs ([`is_draft`](builders::google_ads::GoogleDeleteConversion::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /ad-publishing/google/conversions/{conversionId}` (operation `google-delete-conversion`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleDeleteConversion::location_id) on the returned [`GoogleDeleteConversion`](builders::google_ads::GoogleDeleteConversion) and any optional inputs ([`is_draft`](builders::google_ads::GoogleDeleteConversion::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1473,7 +1473,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads conversion action by ID
     ///
-    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversionById::location_id) on the returned [`GoogleGetConversionById`](builders::google_ads::GoogleGetConversionById) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetConversionById::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/conversions/{conversionId}` (operation `google-get-conversion-by-id`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetConversionById::location_id) on the returned [`GoogleGetConversionById`](builders::google_ads::GoogleGetConversionById) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetConversionById::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1499,7 +1499,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google campaigns, ad groups, or ads based on entity type
     ///
-    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetEntity::location_id), [`type_`](builders::google_ads::GoogleGetEntity::type_) and [`entity_type`](builders::google_ads::GoogleGetEntity::entity_type) on the returned [`GoogleGetEntity`](builders::google_ads::GoogleGetEntity) and any optional inputs ([`campaign_id`](builders::google_ads::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::google_ads::GoogleGetEntity::ad_group_id), [`search_id`](builders::google_ads::GoogleGetEntity::search_id), [`start_date`](builders::google_ads::GoogleGetEntity::start_date), [`end_date`](builders::google_ads::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::google_ads::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/entity` (operation `google-get-entity`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetEntity::location_id), [`type_`](builders::google_ads::GoogleGetEntity::type_) and [`entity_type`](builders::google_ads::GoogleGetEntity::entity_type) on the returned [`GoogleGetEntity`](builders::google_ads::GoogleGetEntity) and any optional inputs ([`campaign_id`](builders::google_ads::GoogleGetEntity::campaign_id), [`ad_group_id`](builders::google_ads::GoogleGetEntity::ad_group_id), [`search_id`](builders::google_ads::GoogleGetEntity::search_id), [`start_date`](builders::google_ads::GoogleGetEntity::start_date), [`end_date`](builders::google_ads::GoogleGetEntity::end_date), [`selected_ad_account_id`](builders::google_ads::GoogleGetEntity::selected_ad_account_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1524,7 +1524,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the Google Ads integration details for a location
     ///
-    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetIntegration::location_id) on the returned [`GoogleGetIntegration`](builders::google_integration::GoogleGetIntegration) and any optional inputs ([`is_draft`](builders::google_integration::GoogleGetIntegration::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/integration` (operation `google-get-integration`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetIntegration::location_id) on the returned [`GoogleGetIntegration`](builders::google_integration::GoogleGetIntegration) and any optional inputs ([`is_draft`](builders::google_integration::GoogleGetIntegration::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1544,7 +1544,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a Google Ads integration for a location
     ///
-    /// `POST /ad-publishing/google/integration` (operation `google-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/integration` (operation `google-create-integration`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1563,7 +1563,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve keyword suggestions for Google Ads campaigns
     ///
-    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetKeywordIdeas::location_id) on the returned [`GoogleGetKeywordIdeas`](builders::google_ads::GoogleGetKeywordIdeas) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetKeywordIdeas::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `POST /ad-publishing/google/keyword-ideas` (operation `google-get-keyword-ideas`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetKeywordIdeas::location_id) on the returned [`GoogleGetKeywordIdeas`](builders::google_ads::GoogleGetKeywordIdeas) and any optional inputs ([`is_draft`](builders::google_ads::GoogleGetKeywordIdeas::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1585,7 +1585,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated Google user info for a location
     ///
-    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetCurrentUser::location_id) on the returned [`GoogleGetCurrentUser`](builders::google_integration::GoogleGetCurrentUser) and any optional inputs ([`is_draft`](builders::google_integration::GoogleGetCurrentUser::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/me` (operation `google-get-current-user`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_integration::GoogleGetCurrentUser::location_id) on the returned [`GoogleGetCurrentUser`](builders::google_integration::GoogleGetCurrentUser) and any optional inputs ([`is_draft`](builders::google_integration::GoogleGetCurrentUser::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1605,7 +1605,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve aggregated Google Ads reporting metrics for a location
     ///
-    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetReporting::location_id), [`fields`](builders::google_reporting::GoogleGetReporting::fields), [`start_date`](builders::google_reporting::GoogleGetReporting::start_date), [`end_date`](builders::google_reporting::GoogleGetReporting::end_date) and [`type_`](builders::google_reporting::GoogleGetReporting::type_) on the returned [`GoogleGetReporting`](builders::google_reporting::GoogleGetReporting) and any optional inputs ([`group_by`](builders::google_reporting::GoogleGetReporting::group_by)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/reporting` (operation `google-get-reporting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetReporting::location_id), [`fields`](builders::google_reporting::GoogleGetReporting::fields), [`start_date`](builders::google_reporting::GoogleGetReporting::start_date), [`end_date`](builders::google_reporting::GoogleGetReporting::end_date) and [`type_`](builders::google_reporting::GoogleGetReporting::type_) on the returned [`GoogleGetReporting`](builders::google_reporting::GoogleGetReporting) and any optional inputs ([`group_by`](builders::google_reporting::GoogleGetReporting::group_by)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1629,7 +1629,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific Google campaign
     ///
-    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetCampaignReporting::location_id), [`start_date`](builders::google_reporting::GoogleGetCampaignReporting::start_date) and [`end_date`](builders::google_reporting::GoogleGetCampaignReporting::end_date) on the returned [`GoogleGetCampaignReporting`](builders::google_reporting::GoogleGetCampaignReporting), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/reporting/campaign/{campaignId}` (operation `google-get-campaign-reporting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetCampaignReporting::location_id), [`start_date`](builders::google_reporting::GoogleGetCampaignReporting::start_date) and [`end_date`](builders::google_reporting::GoogleGetCampaignReporting::end_date) on the returned [`GoogleGetCampaignReporting`](builders::google_reporting::GoogleGetCampaignReporting), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1656,7 +1656,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of Google campaigns or ad groups with reporting data
     ///
-    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetReportingList::location_id), [`list_type`](builders::google_reporting::GoogleGetReportingList::list_type), [`start_date`](builders::google_reporting::GoogleGetReportingList::start_date), [`end_date`](builders::google_reporting::GoogleGetReportingList::end_date) and [`type_`](builders::google_reporting::GoogleGetReportingList::type_) on the returned [`GoogleGetReportingList`](builders::google_reporting::GoogleGetReportingList) and any optional inputs ([`campaign_id`](builders::google_reporting::GoogleGetReportingList::campaign_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/reporting/list` (operation `google-get-reporting-list`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_reporting::GoogleGetReportingList::location_id), [`list_type`](builders::google_reporting::GoogleGetReportingList::list_type), [`start_date`](builders::google_reporting::GoogleGetReportingList::start_date), [`end_date`](builders::google_reporting::GoogleGetReportingList::end_date) and [`type_`](builders::google_reporting::GoogleGetReportingList::type_) on the returned [`GoogleGetReportingList`](builders::google_reporting::GoogleGetReportingList) and any optional inputs ([`campaign_id`](builders::google_reporting::GoogleGetReportingList::campaign_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1680,7 +1680,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve Google Ads audience segments for a location
     ///
-    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetSegments::location_id) on the returned [`GoogleGetSegments`](builders::google_ads::GoogleGetSegments) and any optional inputs ([`type_`](builders::google_ads::GoogleGetSegments::type_)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/segments` (operation `google-get-segments`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetSegments::location_id) on the returned [`GoogleGetSegments`](builders::google_ads::GoogleGetSegments) and any optional inputs ([`type_`](builders::google_ads::GoogleGetSegments::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1698,7 +1698,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a Google Ads audience segment
     ///
-    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleUpsertSegment::location_id) and [`type_`](builders::google_ads::GoogleUpsertSegment::type_) on the returned [`GoogleUpsertSegment`](builders::google_ads::GoogleUpsertSegment), then `.send().await` it (it cannot be sent before).
+    /// `PUT /ad-publishing/google/segments` (operation `google-upsert-segment`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleUpsertSegment::location_id) and [`type_`](builders::google_ads::GoogleUpsertSegment::type_) on the returned [`GoogleUpsertSegment`](builders::google_ads::GoogleUpsertSegment), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1720,7 +1720,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a job to upload users to a Google customer match list
     ///
-    /// `POST /ad-publishing/google/segments/offline-user-list-job` (operation `google-create-offline-user-list-job`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/google/segments/offline-user-list-job` (operation `google-create-offline-user-list-job`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1739,7 +1739,7 @@ impl AdPublishingV3Client {
     ///
     /// Delete a Google Ads audience segment by ID
     ///
-    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleDeleteSegment::location_id) and [`type_`](builders::google_ads::GoogleDeleteSegment::type_) on the returned [`GoogleDeleteSegment`](builders::google_ads::GoogleDeleteSegment), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /ad-publishing/google/segments/{segmentId}` (operation `google-delete-segment`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleDeleteSegment::location_id) and [`type_`](builders::google_ads::GoogleDeleteSegment::type_) on the returned [`GoogleDeleteSegment`](builders::google_ads::GoogleDeleteSegment), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1765,7 +1765,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a specific Google Ads audience segment by ID
     ///
-    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetSegmentById::location_id) and [`type_`](builders::google_ads::GoogleGetSegmentById::type_) on the returned [`GoogleGetSegmentById`](builders::google_ads::GoogleGetSegmentById), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/segments/{segmentId}` (operation `google-get-segment-by-id`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetSegmentById::location_id) and [`type_`](builders::google_ads::GoogleGetSegmentById::type_) on the returned [`GoogleGetSegmentById`](builders::google_ads::GoogleGetSegmentById), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1791,7 +1791,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve affinity and in-market audience options for Google Ads targeting
     ///
-    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetTargetInterests::location_id), [`type_`](builders::google_ads::GoogleGetTargetInterests::type_) and [`advertising_channel_type`](builders::google_ads::GoogleGetTargetInterests::advertising_channel_type) on the returned [`GoogleGetTargetInterests`](builders::google_ads::GoogleGetTargetInterests), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/target-interests` (operation `google-get-target-interests`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::google_ads::GoogleGetTargetInterests::location_id), [`type_`](builders::google_ads::GoogleGetTargetInterests::type_) and [`advertising_channel_type`](builders::google_ads::GoogleGetTargetInterests::advertising_channel_type) on the returned [`GoogleGetTargetInterests`](builders::google_ads::GoogleGetTargetInterests), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1812,7 +1812,7 @@ impl AdPublishingV3Client {
     ///
     /// Search Google geo-locations for ad targeting
     ///
-    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`type_`](builders::google_ads::GoogleSearchTargeting::type_) and [`location_id`](builders::google_ads::GoogleSearchTargeting::location_id) on the returned [`GoogleSearchTargeting`](builders::google_ads::GoogleSearchTargeting) and any optional inputs ([`query`](builders::google_ads::GoogleSearchTargeting::query)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/google/targeting/search` (operation `google-search-targeting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`type_`](builders::google_ads::GoogleSearchTargeting::type_) and [`location_id`](builders::google_ads::GoogleSearchTargeting::location_id) on the returned [`GoogleSearchTargeting`](builders::google_ads::GoogleSearchTargeting) and any optional inputs ([`query`](builders::google_ads::GoogleSearchTargeting::query)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1833,7 +1833,7 @@ impl AdPublishingV3Client {
     ///
     /// Remove a LinkedIn ad account connection from a location
     ///
-    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiDeleteAdAccount::location_id) and [`ad_account_id`](builders::linked_in_integration::LiDeleteAdAccount::ad_account_id) on the returned [`LiDeleteAdAccount`](builders::linked_in_integration::LiDeleteAdAccount), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /ad-publishing/linkedin/ad-account` (operation `li-delete-ad-account`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiDeleteAdAccount::location_id) and [`ad_account_id`](builders::linked_in_integration::LiDeleteAdAccount::ad_account_id) on the returned [`LiDeleteAdAccount`](builders::linked_in_integration::LiDeleteAdAccount), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1853,7 +1853,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve details of a specific LinkedIn ad account
     ///
-    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetAdAccountDetails::location_id) and [`ad_account_id`](builders::linked_in_integration::LiGetAdAccountDetails::ad_account_id) on the returned [`LiGetAdAccountDetails`](builders::linked_in_integration::LiGetAdAccountDetails), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/ad-account` (operation `li-get-ad-account-details`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetAdAccountDetails::location_id) and [`ad_account_id`](builders::linked_in_integration::LiGetAdAccountDetails::ad_account_id) on the returned [`LiGetAdAccountDetails`](builders::linked_in_integration::LiGetAdAccountDetails), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1873,7 +1873,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn Ads accounts available for the connected user
     ///
-    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetAdAccounts::location_id) on the returned [`LiGetAdAccounts`](builders::linked_in_integration::LiGetAdAccounts) and any optional inputs ([`is_draft`](builders::linked_in_integration::LiGetAdAccounts::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/ad-accounts` (operation `li-get-ad-accounts`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetAdAccounts::location_id) on the returned [`LiGetAdAccounts`](builders::linked_in_integration::LiGetAdAccounts) and any optional inputs ([`is_draft`](builders::linked_in_integration::LiGetAdAccounts::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1893,7 +1893,7 @@ impl AdPublishingV3Client {
     ///
     /// Create or update a LinkedIn ad campaign group with campaigns and ads
     ///
-    /// `PUT /ad-publishing/linkedin/ads` (operation `li-upsert-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `PUT /ad-publishing/linkedin/ads` (operation `li-upsert-campaign-group`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1912,7 +1912,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a LinkedIn ad campaign group by ID
     ///
-    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiGetCampaignGroup::location_id) on the returned [`LiGetCampaignGroup`](builders::linked_in_ads::LiGetCampaignGroup) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiGetCampaignGroup::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/ads/{adId}` (operation `li-get-campaign-group`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiGetCampaignGroup::location_id) on the returned [`LiGetCampaignGroup`](builders::linked_in_ads::LiGetCampaignGroup) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiGetCampaignGroup::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1938,7 +1938,7 @@ impl AdPublishingV3Client {
     ///
     /// Publish a LinkedIn ad campaign group and push it live
     ///
-    /// `POST /ad-publishing/linkedin/ads/{adId}/publish` (operation `li-publish-campaign-group`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/ads/{adId}/publish` (operation `li-publish-campaign-group`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1963,7 +1963,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the LinkedIn Ads integration details for a location
     ///
-    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetIntegration::location_id) on the returned [`LiGetIntegration`](builders::linked_in_integration::LiGetIntegration) and any optional inputs ([`is_draft`](builders::linked_in_integration::LiGetIntegration::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/integration` (operation `li-get-integration`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetIntegration::location_id) on the returned [`LiGetIntegration`](builders::linked_in_integration::LiGetIntegration) and any optional inputs ([`is_draft`](builders::linked_in_integration::LiGetIntegration::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1983,7 +1983,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a LinkedIn Ads integration for a location with ad account details
     ///
-    /// `POST /ad-publishing/linkedin/integration` (operation `li-create-integration`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token.
+    /// `POST /ad-publishing/linkedin/integration` (operation `li-create-integration`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -2002,7 +2002,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve the authenticated LinkedIn user info for a location
     ///
-    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetCurrentUser::location_id) on the returned [`LiGetCurrentUser`](builders::linked_in_integration::LiGetCurrentUser) and any optional inputs ([`is_draft`](builders::linked_in_integration::LiGetCurrentUser::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/me` (operation `li-get-current-user`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_integration::LiGetCurrentUser::location_id) on the returned [`LiGetCurrentUser`](builders::linked_in_integration::LiGetCurrentUser) and any optional inputs ([`is_draft`](builders::linked_in_integration::LiGetCurrentUser::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -2022,7 +2022,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn Ads analytics data with configurable pivot and time grouping
     ///
-    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetAdAnalytics::location_id), [`start_date`](builders::linked_in_reporting::LiGetAdAnalytics::start_date) and [`end_date`](builders::linked_in_reporting::LiGetAdAnalytics::end_date) on the returned [`LiGetAdAnalytics`](builders::linked_in_reporting::LiGetAdAnalytics) and any optional inputs ([`pivot`](builders::linked_in_reporting::LiGetAdAnalytics::pivot), [`group_by`](builders::linked_in_reporting::LiGetAdAnalytics::group_by), [`entity_urns`](builders::linked_in_reporting::LiGetAdAnalytics::entity_urns), [`fields`](builders::linked_in_reporting::LiGetAdAnalytics::fields)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/reporting` (operation `li-get-ad-analytics`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetAdAnalytics::location_id), [`start_date`](builders::linked_in_reporting::LiGetAdAnalytics::start_date) and [`end_date`](builders::linked_in_reporting::LiGetAdAnalytics::end_date) on the returned [`LiGetAdAnalytics`](builders::linked_in_reporting::LiGetAdAnalytics) and any optional inputs ([`pivot`](builders::linked_in_reporting::LiGetAdAnalytics::pivot), [`group_by`](builders::linked_in_reporting::LiGetAdAnalytics::group_by), [`entity_urns`](builders::linked_in_reporting::LiGetAdAnalytics::entity_urns), [`fields`](builders::linked_in_reporting::LiGetAdAnalytics::fields)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -2047,7 +2047,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve reporting metrics for a specific LinkedIn campaign group
     ///
-    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetCampaignGroupReporting::location_id), [`start_date`](builders::linked_in_reporting::LiGetCampaignGroupReporting::start_date) and [`end_date`](builders::linked_in_reporting::LiGetCampaignGroupReporting::end_date) on the returned [`LiGetCampaignGroupReporting`](builders::linked_in_reporting::LiGetCampaignGroupReporting) and any optional inputs ([`fields`](builders::linked_in_reporting::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::linked_in_reporting::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/reporting/campaign-group/{campaignGroupId}` (operation `li-get-campaign-group-reporting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetCampaignGroupReporting::location_id), [`start_date`](builders::linked_in_reporting::LiGetCampaignGroupReporting::start_date) and [`end_date`](builders::linked_in_reporting::LiGetCampaignGroupReporting::end_date) on the returned [`LiGetCampaignGroupReporting`](builders::linked_in_reporting::LiGetCampaignGroupReporting) and any optional inputs ([`fields`](builders::linked_in_reporting::LiGetCampaignGroupReporting::fields), [`campaign_group_id_2`](builders::linked_in_reporting::LiGetCampaignGroupReporting::campaign_group_id_2)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -2076,7 +2076,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve a list of LinkedIn campaigns or campaign groups with reporting data
     ///
-    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetReportingList::location_id), [`list_type`](builders::linked_in_reporting::LiGetReportingList::list_type), [`campaign_id`](builders::linked_in_reporting::LiGetReportingList::campaign_id), [`campaign_group_id`](builders::linked_in_reporting::LiGetReportingList::campaign_group_id), [`start_date`](builders::linked_in_reporting::LiGetReportingList::start_date) and [`end_date`](builders::linked_in_reporting::LiGetReportingList::end_date) on the returned [`LiGetReportingList`](builders::linked_in_reporting::LiGetReportingList) and any optional inputs ([`fields`](builders::linked_in_reporting::LiGetReportingList::fields)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/reporting/list` (operation `li-get-reporting-list`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_reporting::LiGetReportingList::location_id), [`list_type`](builders::linked_in_reporting::LiGetReportingList::list_type), [`campaign_id`](builders::linked_in_reporting::LiGetReportingList::campaign_id), [`campaign_group_id`](builders::linked_in_reporting::LiGetReportingList::campaign_group_id), [`start_date`](builders::linked_in_reporting::LiGetReportingList::start_date) and [`end_date`](builders::linked_in_reporting::LiGetReportingList::end_date) on the returned [`LiGetReportingList`](builders::linked_in_reporting::LiGetReportingList) and any optional inputs ([`fields`](builders::linked_in_reporting::LiGetReportingList::fields)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -2101,7 +2101,7 @@ impl AdPublishingV3Client {
     ///
     /// Search LinkedIn targeting facets such as locations, industries, and job titles
     ///
-    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiSearchTargeting::location_id) and [`facet`](builders::linked_in_ads::LiSearchTargeting::facet) on the returned [`LiSearchTargeting`](builders::linked_in_ads::LiSearchTargeting) and any optional inputs ([`query`](builders::linked_in_ads::LiSearchTargeting::query), [`q`](builders::linked_in_ads::LiSearchTargeting::q)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/targeting/search` (operation `li-search-targeting`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiSearchTargeting::location_id) and [`facet`](builders::linked_in_ads::LiSearchTargeting::facet) on the returned [`LiSearchTargeting`](builders::linked_in_ads::LiSearchTargeting) and any optional inputs ([`query`](builders::linked_in_ads::LiSearchTargeting::query), [`q`](builders::linked_in_ads::LiSearchTargeting::q)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -2121,7 +2121,7 @@ impl AdPublishingV3Client {
     ///
     /// Create a new LinkedIn lead gen form for an ad account
     ///
-    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiCreateLeadForm::location_id) on the returned [`LiCreateLeadForm`](builders::linked_in_ads::LiCreateLeadForm) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiCreateLeadForm::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `POST /ad-publishing/linkedin/{accountId}/form` (operation `li-create-lead-form`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiCreateLeadForm::location_id) on the returned [`LiCreateLeadForm`](builders::linked_in_ads::LiCreateLeadForm) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiCreateLeadForm::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -2145,7 +2145,7 @@ impl AdPublishingV3Client {
     ///
     /// Retrieve LinkedIn lead gen forms for an ad account
     ///
-    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope `adPublishing.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiGetLeadForms::location_id) on the returned [`LiGetLeadForms`](builders::linked_in_ads::LiGetLeadForms) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiGetLeadForms::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `GET /ad-publishing/linkedin/{accountId}/forms` (operation `li-get-lead-forms`, API version `2021-07-28`). Requires scope [`adPublishing.readonly`](ghl_runtime::Scope::AdPublishingReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiGetLeadForms::location_id) on the returned [`LiGetLeadForms`](builders::linked_in_ads::LiGetLeadForms) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiGetLeadForms::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -2171,7 +2171,7 @@ impl AdPublishingV3Client {
     ///
     /// Pause or resume a LinkedIn ad, campaign, or ad group
     ///
-    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope `adPublishing.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiUpdateAdStatus::location_id) on the returned [`LiUpdateAdStatus`](builders::linked_in_ads::LiUpdateAdStatus) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiUpdateAdStatus::is_draft)), then `.send().await` it (it cannot be sent before).
+    /// `PATCH /ad-publishing/linkedin/{adId}/status` (operation `li-update-ad-status`, API version `2021-07-28`). Requires scope [`adPublishing.write`](ghl_runtime::Scope::AdPublishingWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::linked_in_ads::LiUpdateAdStatus::location_id) on the returned [`LiUpdateAdStatus`](builders::linked_in_ads::LiUpdateAdStatus) and any optional inputs ([`is_draft`](builders::linked_in_ads::LiUpdateAdStatus::is_draft)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -31,7 +31,7 @@ impl AffiliateManagerV3Client {
     ///
     /// Retrieve the list of affiliates for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/affiliates` (operation `list-affiliates`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListAffiliates`](builders::affiliates::ListAffiliates) ([`query`](builders::affiliates::ListAffiliates::query), [`active`](builders::affiliates::ListAffiliates::active), [`campaign_id`](builders::affiliates::ListAffiliates::campaign_id), [`skip`](builders::affiliates::ListAffiliates::skip), [`limit`](builders::affiliates::ListAffiliates::limit), [`from_date`](builders::affiliates::ListAffiliates::from_date), [`to_date`](builders::affiliates::ListAffiliates::to_date)), then `.send().await` it.
+    /// `GET /affiliate-manager/{locationId}/affiliates` (operation `list-affiliates`, API version `v3`). Requires scope [`affiliate-manager.readonly`](ghl_runtime::Scope::AffiliateManagerReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`ListAffiliates`](builders::affiliates::ListAffiliates) ([`query`](builders::affiliates::ListAffiliates::query), [`active`](builders::affiliates::ListAffiliates::active), [`campaign_id`](builders::affiliates::ListAffiliates::campaign_id), [`skip`](builders::affiliates::ListAffiliates::skip), [`limit`](builders::affiliates::ListAffiliates::limit), [`from_date`](builders::affiliates::ListAffiliates::from_date), [`to_date`](builders::affiliates::ListAffiliates::to_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -61,7 +61,7 @@ impl AffiliateManagerV3Client {
     ///
     /// Retrieve a single affiliate by id for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}` (operation `get-affiliate`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token.
+    /// `GET /affiliate-manager/{locationId}/affiliates/{affiliateId}` (operation `get-affiliate`, API version `v3`). Requires scope [`affiliate-manager.readonly`](ghl_runtime::Scope::AffiliateManagerReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -87,7 +87,7 @@ impl AffiliateManagerV3Client {
     ///
     /// Retrieve the list of commissions for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/commissions` (operation `list-commissions`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListCommissions`](builders::commissions::ListCommissions) ([`campaign_id`](builders::commissions::ListCommissions::campaign_id), [`affiliate_id`](builders::commissions::ListCommissions::affiliate_id), [`status`](builders::commissions::ListCommissions::status), [`query`](builders::commissions::ListCommissions::query), [`skip`](builders::commissions::ListCommissions::skip), [`limit`](builders::commissions::ListCommissions::limit), [`from_date`](builders::commissions::ListCommissions::from_date), [`to_date`](builders::commissions::ListCommissions::to_date)), then `.send().await` it.
+    /// `GET /affiliate-manager/{locationId}/commissions` (operation `list-commissions`, API version `v3`). Requires scope [`affiliate-manager.readonly`](ghl_runtime::Scope::AffiliateManagerReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`ListCommissions`](builders::commissions::ListCommissions) ([`campaign_id`](builders::commissions::ListCommissions::campaign_id), [`affiliate_id`](builders::commissions::ListCommissions::affiliate_id), [`status`](builders::commissions::ListCommissions::status), [`query`](builders::commissions::ListCommissions::query), [`skip`](builders::commissions::ListCommissions::skip), [`limit`](builders::commissions::ListCommissions::limit), [`from_date`](builders::commissions::ListCommissions::from_date), [`to_date`](builders::commissions::ListCommissions::to_date)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -118,7 +118,7 @@ impl AffiliateManagerV3Client {
     ///
     /// Retrieve the list of payouts for a location.
     ///
-    /// `GET /affiliate-manager/{locationId}/payouts` (operation `list-payouts`, API version `v3`). Requires scope `affiliate-manager.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListPayouts`](builders::payouts::ListPayouts) ([`status`](builders::payouts::ListPayouts::status), [`query`](builders::payouts::ListPayouts::query), [`affiliate_id`](builders::payouts::ListPayouts::affiliate_id), [`campaign_id`](builders::payouts::ListPayouts::campaign_id), [`skip`](builders::payouts::ListPayouts::skip), [`limit`](builders::payouts::ListPayouts::limit), [`start`](builders::payouts::ListPayouts::start), [`end`](builders::payouts::ListPayouts::end)), then `.send().await` it.
+    /// `GET /affiliate-manager/{locationId}/payouts` (operation `list-payouts`, API version `v3`). Requires scope [`affiliate-manager.readonly`](ghl_runtime::Scope::AffiliateManagerReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`ListPayouts`](builders::payouts::ListPayouts) ([`status`](builders::payouts::ListPayouts::status), [`query`](builders::payouts::ListPayouts::query), [`affiliate_id`](builders::payouts::ListPayouts::affiliate_id), [`campaign_id`](builders::payouts::ListPayouts::campaign_id), [`skip`](builders::payouts::ListPayouts::skip), [`limit`](builders::payouts::ListPayouts::limit), [`start`](builders::payouts::ListPayouts::start), [`end`](builders::payouts::ListPayouts::end)), then `.send().await` it.
     ///
     /// # Arguments
     ///

@@ -33,7 +33,7 @@ impl AgentStudioV3Client {
     ///
     /// Lists all active agents for the specified location. locationId is required parameter to ensure optimal performance. Supports pagination using limit and offset. Optionally filter by isPublished=true to return only agents with a published production version.
     ///
-    /// `GET /agent-studio/agent` (operation `getAgents`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgents::location_id), [`limit`](builders::GetAgents::limit) and [`offset`](builders::GetAgents::offset) on the returned [`GetAgents`](builders::GetAgents) and any optional inputs ([`is_published`](builders::GetAgents::is_published), [`source`](builders::GetAgents::source)), then `.send().await` it (it cannot be sent before).
+    /// `GET /agent-studio/agent` (operation `getAgents`, API version `v3`). Requires scope [`agent-studio.readonly`](ghl_runtime::Scope::AgentStudioReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgents::location_id), [`limit`](builders::GetAgents::limit) and [`offset`](builders::GetAgents::offset) on the returned [`GetAgents`](builders::GetAgents) and any optional inputs ([`is_published`](builders::GetAgents::is_published), [`source`](builders::GetAgents::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -54,7 +54,7 @@ impl AgentStudioV3Client {
     ///
     /// Creates a new agent with staging version. The agent will be created with an initial staging version that can later be promoted to production.
     ///
-    /// `POST /agent-studio/agent` (operation `createAgent`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`CreateAgent`](builders::CreateAgent) ([`source`](builders::CreateAgent::source)), then `.send().await` it.
+    /// `POST /agent-studio/agent` (operation `createAgent`, API version `v3`). Requires scope [`agent-studio.write`](ghl_runtime::Scope::AgentStudioWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`CreateAgent`](builders::CreateAgent) ([`source`](builders::CreateAgent::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -74,7 +74,7 @@ impl AgentStudioV3Client {
     ///
     /// Updates a specific agent version by versionId. Supports updating nodes, edges, variables, and configuration.
     ///
-    /// `PATCH /agent-studio/agent/versions/{versionId}` (operation `updateAgentVersion`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateAgentVersion`](builders::UpdateAgentVersion) ([`source`](builders::UpdateAgentVersion::source)), then `.send().await` it.
+    /// `PATCH /agent-studio/agent/versions/{versionId}` (operation `updateAgentVersion`, API version `v3`). Requires scope [`agent-studio.write`](ghl_runtime::Scope::AgentStudioWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateAgentVersion`](builders::UpdateAgentVersion) ([`source`](builders::UpdateAgentVersion::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl AgentStudioV3Client {
     ///
     /// Promotes a draft version to production.
     ///
-    /// `POST /agent-studio/agent/versions/{versionId}/publish` (operation `promoteAndPublish`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`PromoteAndPublish`](builders::PromoteAndPublish) ([`source`](builders::PromoteAndPublish::source)), then `.send().await` it.
+    /// `POST /agent-studio/agent/versions/{versionId}/publish` (operation `promoteAndPublish`, API version `v3`). Requires scope [`agent-studio.write`](ghl_runtime::Scope::AgentStudioWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`PromoteAndPublish`](builders::PromoteAndPublish) ([`source`](builders::PromoteAndPublish::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -118,7 +118,7 @@ impl AgentStudioV3Client {
     ///
     /// Deletes an agent and all its versions.
     ///
-    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::DeleteAgent) and any optional inputs ([`source`](builders::DeleteAgent::source)), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /agent-studio/agent/{agentId}` (operation `deleteAgent`, API version `v3`). Requires scope [`agent-studio.write`](ghl_runtime::Scope::AgentStudioWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::DeleteAgent) and any optional inputs ([`source`](builders::DeleteAgent::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -137,7 +137,7 @@ impl AgentStudioV3Client {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. Returns complete agent metadata and all non-deleted versions (draft, staging, production). locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentById::location_id) on the returned [`GetAgentById`](builders::GetAgentById) and any optional inputs ([`source`](builders::GetAgentById::source)), then `.send().await` it (it cannot be sent before).
+    /// `GET /agent-studio/agent/{agentId}` (operation `getAgentById`, API version `v3`). Requires scope [`agent-studio.readonly`](ghl_runtime::Scope::AgentStudioReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentById::location_id) on the returned [`GetAgentById`](builders::GetAgentById) and any optional inputs ([`source`](builders::GetAgentById::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -159,7 +159,7 @@ impl AgentStudioV3Client {
     ///
     /// Updates agent metadata such as name, description, and status.
     ///
-    /// `PATCH /agent-studio/agent/{agentId}` (operation `updateAgentMetadata`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateAgentMetadata`](builders::UpdateAgentMetadata) ([`source`](builders::UpdateAgentMetadata::source)), then `.send().await` it.
+    /// `PATCH /agent-studio/agent/{agentId}` (operation `updateAgentMetadata`, API version `v3`). Requires scope [`agent-studio.write`](ghl_runtime::Scope::AgentStudioWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateAgentMetadata`](builders::UpdateAgentMetadata) ([`source`](builders::UpdateAgentMetadata::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -186,7 +186,7 @@ impl AgentStudioV3Client {
     /// - The API will return an `executionId` along with the agent response, which uniquely identifies this conversation session.
     /// - To continue the conversation within the same session, include the `executionId` from the previous response in subsequent requests. This allows the agent to maintain conversation context and history across multiple interactions.
     ///
-    /// `POST /agent-studio/agent/{agentId}/execute` (operation `executeAgent`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExecuteAgent`](builders::ExecuteAgent) ([`source`](builders::ExecuteAgent::source)), then `.send().await` it.
+    /// `POST /agent-studio/agent/{agentId}/execute` (operation `executeAgent`, API version `v3`). Requires scope [`agent-studio.write`](ghl_runtime::Scope::AgentStudioWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`ExecuteAgent`](builders::ExecuteAgent) ([`source`](builders::ExecuteAgent::source)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -210,7 +210,7 @@ impl AgentStudioV3Client {
     ///
     /// Lists all active agents that have a published production version for the specified location. locationId is required parameter. Supports pagination using limit and offset.
     ///
-    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentsDeprecated::location_id), [`limit`](builders::GetAgentsDeprecated::limit) and [`offset`](builders::GetAgentsDeprecated::offset) on the returned [`GetAgentsDeprecated`](builders::GetAgentsDeprecated) and any optional inputs ([`source`](builders::GetAgentsDeprecated::source)), then `.send().await` it (it cannot be sent before).
+    /// `GET /agent-studio/public-api/agents` (operation `getAgents-deprecated`, API version `v3`). Requires scope [`agent-studio.readonly`](ghl_runtime::Scope::AgentStudioReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentsDeprecated::location_id), [`limit`](builders::GetAgentsDeprecated::limit) and [`offset`](builders::GetAgentsDeprecated::offset) on the returned [`GetAgentsDeprecated`](builders::GetAgentsDeprecated) and any optional inputs ([`source`](builders::GetAgentsDeprecated::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -233,7 +233,7 @@ impl AgentStudioV3Client {
     ///
     /// Gets a specific agent by its ID for the specified location with all its versions. locationId is required parameter. The agent must have active status.
     ///
-    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `v3`). Requires scope `agent-studio.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentByIdDeprecated::location_id) on the returned [`GetAgentByIdDeprecated`](builders::GetAgentByIdDeprecated) and any optional inputs ([`source`](builders::GetAgentByIdDeprecated::source)), then `.send().await` it (it cannot be sent before).
+    /// `GET /agent-studio/public-api/agents/{agentId}` (operation `getAgentById-deprecated`, API version `v3`). Requires scope [`agent-studio.readonly`](ghl_runtime::Scope::AgentStudioReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAgentByIdDeprecated::location_id) on the returned [`GetAgentByIdDeprecated`](builders::GetAgentByIdDeprecated) and any optional inputs ([`source`](builders::GetAgentByIdDeprecated::source)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -263,7 +263,7 @@ impl AgentStudioV3Client {
     /// - The API will return an `executionId` along with the agent response, which uniquely identifies this conversation session.
     /// - To continue the conversation within the same session, include the `executionId` from the previous response in subsequent requests.
     ///
-    /// `POST /agent-studio/public-api/agents/{agentId}/execute` (operation `executeAgent-deprecated`, API version `v3`). Requires scope `agent-studio.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`ExecuteAgentDeprecated`](builders::ExecuteAgentDeprecated) ([`source`](builders::ExecuteAgentDeprecated::source)), then `.send().await` it.
+    /// `POST /agent-studio/public-api/agents/{agentId}/execute` (operation `executeAgent-deprecated`, API version `v3`). Requires scope [`agent-studio.write`](ghl_runtime::Scope::AgentStudioWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`ExecuteAgentDeprecated`](builders::ExecuteAgentDeprecated) ([`source`](builders::ExecuteAgentDeprecated::source)), then `.send().await` it.
     ///
     /// # Errors
     ///

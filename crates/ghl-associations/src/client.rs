@@ -33,7 +33,7 @@ impl AssociationsClient {
     ///
     /// Get all Associations
     ///
-    /// `GET /associations/` (operation `find-associations`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::FindAssociations::location_id), [`skip`](builders::associations::FindAssociations::skip) and [`limit`](builders::associations::FindAssociations::limit) on the returned [`FindAssociations`](builders::associations::FindAssociations), then `.send().await` it (it cannot be sent before).
+    /// `GET /associations/` (operation `find-associations`, API version `2021-07-28`). Requires scope [`associations.readonly`](ghl_runtime::Scope::AssociationsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::FindAssociations::location_id), [`skip`](builders::associations::FindAssociations::skip) and [`limit`](builders::associations::FindAssociations::limit) on the returned [`FindAssociations`](builders::associations::FindAssociations), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl AssociationsClient {
     ///
     /// Allow you to create contact - contact , contact - custom objects associations, will add more in the future.Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `POST /associations/` (operation `create-association`, API version `2021-07-28`). Requires scope `associations.write`. Takes a sub-account (location) token.
+    /// `POST /associations/` (operation `create-association`, API version `2021-07-28`). Requires scope [`associations.write`](ghl_runtime::Scope::AssociationsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl AssociationsClient {
     ///
     /// Using this api you can get standard / user defined association by key
     ///
-    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::GetAssociationKeyByKeyName::location_id) on the returned [`GetAssociationKeyByKeyName`](builders::associations::GetAssociationKeyByKeyName), then `.send().await` it (it cannot be sent before).
+    /// `GET /associations/key/{key_name}` (operation `get-association-key-by-key-name`, API version `2021-07-28`). Requires scope [`associations.readonly`](ghl_runtime::Scope::AssociationsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::associations::GetAssociationKeyByKeyName::location_id) on the returned [`GetAssociationKeyByKeyName`](builders::associations::GetAssociationKeyByKeyName), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -92,7 +92,7 @@ impl AssociationsClient {
     ///
     /// Get association by object keys like contacts, custom objects and opportunities. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `GET /associations/objectKey/{objectKey}` (operation `get-association-by-object-keys`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetAssociationByObjectKeys`](builders::associations::GetAssociationByObjectKeys) ([`location_id`](builders::associations::GetAssociationByObjectKeys::location_id)), then `.send().await` it.
+    /// `GET /associations/objectKey/{objectKey}` (operation `get-association-by-object-keys`, API version `2021-07-28`). Requires scope [`associations.readonly`](ghl_runtime::Scope::AssociationsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetAssociationByObjectKeys`](builders::associations::GetAssociationByObjectKeys) ([`location_id`](builders::associations::GetAssociationByObjectKeys::location_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -112,7 +112,7 @@ impl AssociationsClient {
     ///
     /// Create Relation.Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `POST /associations/relations` (operation `create-relation`, API version `2021-07-28`). Requires scope `associations/relation.write`. Takes a sub-account (location) token.
+    /// `POST /associations/relations` (operation `create-relation`, API version `2021-07-28`). Requires scope [`associations/relation.write`](ghl_runtime::Scope::AssociationsRelationWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -131,7 +131,7 @@ impl AssociationsClient {
     ///
     /// Get all relations by record Id
     ///
-    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `2021-07-28`). Requires scope `associations/relation.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::GetRelationsByRecordId::location_id), [`skip`](builders::relations::GetRelationsByRecordId::skip) and [`limit`](builders::relations::GetRelationsByRecordId::limit) on the returned [`GetRelationsByRecordId`](builders::relations::GetRelationsByRecordId) and any optional inputs ([`association_ids`](builders::relations::GetRelationsByRecordId::association_ids)), then `.send().await` it (it cannot be sent before).
+    /// `GET /associations/relations/{recordId}` (operation `get-relations-by-record-id`, API version `2021-07-28`). Requires scope [`associations/relation.readonly`](ghl_runtime::Scope::AssociationsRelationReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::GetRelationsByRecordId::location_id), [`skip`](builders::relations::GetRelationsByRecordId::skip) and [`limit`](builders::relations::GetRelationsByRecordId::limit) on the returned [`GetRelationsByRecordId`](builders::relations::GetRelationsByRecordId) and any optional inputs ([`association_ids`](builders::relations::GetRelationsByRecordId::association_ids)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -153,7 +153,7 @@ impl AssociationsClient {
 
     /// Delete Relation
     ///
-    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `2021-07-28`). Requires scope `associations/relation.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::DeleteRelation::location_id) on the returned [`DeleteRelation`](builders::relations::DeleteRelation), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /associations/relations/{relationId}` (operation `delete-relation`, API version `2021-07-28`). Requires scope [`associations/relation.write`](ghl_runtime::Scope::AssociationsRelationWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::relations::DeleteRelation::location_id) on the returned [`DeleteRelation`](builders::relations::DeleteRelation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -174,7 +174,7 @@ impl AssociationsClient {
     ///
     /// Delete USER_DEFINED Association By Id, deleting an association will also all the relations for that association
     ///
-    /// `DELETE /associations/{associationId}` (operation `delete-association`, API version `2021-07-28`). Requires scope `associations.write`. Takes a sub-account (location) token.
+    /// `DELETE /associations/{associationId}` (operation `delete-association`, API version `2021-07-28`). Requires scope [`associations.write`](ghl_runtime::Scope::AssociationsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -193,7 +193,7 @@ impl AssociationsClient {
     ///
     /// Using this api you can get SYSTEM_DEFINED / USER_DEFINED association by id
     ///
-    /// `GET /associations/{associationId}` (operation `get-association-by-ID`, API version `2021-07-28`). Requires scope `associations.readonly`. Takes a sub-account (location) token.
+    /// `GET /associations/{associationId}` (operation `get-association-by-ID`, API version `2021-07-28`). Requires scope [`associations.readonly`](ghl_runtime::Scope::AssociationsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -212,7 +212,7 @@ impl AssociationsClient {
     ///
     /// Update Association , Allows you to update labels of an associations. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-293776/cd0f4122abc04d3>
     ///
-    /// `PUT /associations/{associationId}` (operation `update-association`, API version `2021-07-28`). Requires scope `associations.write`. Takes a sub-account (location) token.
+    /// `PUT /associations/{associationId}` (operation `update-association`, API version `2021-07-28`). Requires scope [`associations.write`](ghl_runtime::Scope::AssociationsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

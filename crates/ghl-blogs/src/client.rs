@@ -33,7 +33,7 @@ impl BlogsClient {
     ///
     /// The "Get all authors" Api return the blog authors for a given location ID. Please use "blogs/author.readonly"
     ///
-    /// `GET /blogs/authors` (operation `get-all-blog-authors-by-location`, API version `2021-07-28`). Requires scope `blogs/author.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllBlogAuthorsByLocation::location_id), [`limit`](builders::GetAllBlogAuthorsByLocation::limit) and [`offset`](builders::GetAllBlogAuthorsByLocation::offset) on the returned [`GetAllBlogAuthorsByLocation`](builders::GetAllBlogAuthorsByLocation), then `.send().await` it (it cannot be sent before).
+    /// `GET /blogs/authors` (operation `get-all-blog-authors-by-location`, API version `2021-07-28`). Requires scope [`blogs/author.readonly`](ghl_runtime::Scope::BlogsAuthorReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllBlogAuthorsByLocation::location_id), [`limit`](builders::GetAllBlogAuthorsByLocation::limit) and [`offset`](builders::GetAllBlogAuthorsByLocation::offset) on the returned [`GetAllBlogAuthorsByLocation`](builders::GetAllBlogAuthorsByLocation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -54,7 +54,7 @@ impl BlogsClient {
     ///
     /// The "Get all categories" Api return the blog categoies for a given location ID. Please use "blogs/category.readonly"
     ///
-    /// `GET /blogs/categories` (operation `get-all-categories-by-location`, API version `2021-07-28`). Requires scope `blogs/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllCategoriesByLocation::location_id), [`limit`](builders::GetAllCategoriesByLocation::limit) and [`offset`](builders::GetAllCategoriesByLocation::offset) on the returned [`GetAllCategoriesByLocation`](builders::GetAllCategoriesByLocation), then `.send().await` it (it cannot be sent before).
+    /// `GET /blogs/categories` (operation `get-all-categories-by-location`, API version `2021-07-28`). Requires scope [`blogs/category.readonly`](ghl_runtime::Scope::BlogsCategoryReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetAllCategoriesByLocation::location_id), [`limit`](builders::GetAllCategoriesByLocation::limit) and [`offset`](builders::GetAllCategoriesByLocation::offset) on the returned [`GetAllCategoriesByLocation`](builders::GetAllCategoriesByLocation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -75,7 +75,7 @@ impl BlogsClient {
     ///
     /// The "Create Blog Post" API allows you create blog post for any given blog site. Please use blogs/post.write
     ///
-    /// `POST /blogs/posts` (operation `create-blog-post`, API version `2021-07-28`). Requires scope `blogs/post.write`. Takes a sub-account (location) token.
+    /// `POST /blogs/posts` (operation `create-blog-post`, API version `2021-07-28`). Requires scope [`blogs/post.write`](ghl_runtime::Scope::BlogsPostWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -94,7 +94,7 @@ impl BlogsClient {
     ///
     /// The "Get Blog posts by Blog ID" API allows you get blog posts for any given blog site using blog ID.Please use blogs/posts.readonly
     ///
-    /// `GET /blogs/posts/all` (operation `get-blog-posts`, API version `2021-07-28`). Requires scope `blogs/posts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlogPosts::location_id), [`blog_id`](builders::GetBlogPosts::blog_id), [`limit`](builders::GetBlogPosts::limit) and [`offset`](builders::GetBlogPosts::offset) on the returned [`GetBlogPosts`](builders::GetBlogPosts) and any optional inputs ([`search_term`](builders::GetBlogPosts::search_term), [`status`](builders::GetBlogPosts::status)), then `.send().await` it (it cannot be sent before).
+    /// `GET /blogs/posts/all` (operation `get-blog-posts`, API version `2021-07-28`). Requires scope [`blogs/posts.readonly`](ghl_runtime::Scope::BlogsPostsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlogPosts::location_id), [`blog_id`](builders::GetBlogPosts::blog_id), [`limit`](builders::GetBlogPosts::limit) and [`offset`](builders::GetBlogPosts::offset) on the returned [`GetBlogPosts`](builders::GetBlogPosts) and any optional inputs ([`search_term`](builders::GetBlogPosts::search_term), [`status`](builders::GetBlogPosts::status)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -116,7 +116,7 @@ impl BlogsClient {
     ///
     /// The "Check url slug" API allows check the blog slug validation which is needed before publishing any blog post. Please use blogs/check-slug.readonly. you can find the POST ID from the post edit url.
     ///
-    /// `GET /blogs/posts/url-slug-exists` (operation `check-url-slug-exists`, API version `2021-07-28`). Requires scope `blogs/check-slug.readonly`. Takes a sub-account (location) token. Set the required [`url_slug`](builders::CheckUrlSlugExists::url_slug) and [`location_id`](builders::CheckUrlSlugExists::location_id) on the returned [`CheckUrlSlugExists`](builders::CheckUrlSlugExists) and any optional inputs ([`post_id`](builders::CheckUrlSlugExists::post_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /blogs/posts/url-slug-exists` (operation `check-url-slug-exists`, API version `2021-07-28`). Requires scope [`blogs/check-slug.readonly`](ghl_runtime::Scope::BlogsCheckSlugReadonly). Takes a sub-account (location) token. Set the required [`url_slug`](builders::CheckUrlSlugExists::url_slug) and [`location_id`](builders::CheckUrlSlugExists::location_id) on the returned [`CheckUrlSlugExists`](builders::CheckUrlSlugExists) and any optional inputs ([`post_id`](builders::CheckUrlSlugExists::post_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -135,7 +135,7 @@ impl BlogsClient {
     ///
     /// The "Update Blog Post" API allows you update blog post for any given blog site. Please use blogs/post-update.write
     ///
-    /// `PUT /blogs/posts/{postId}` (operation `update-blog-post`, API version `2021-07-28`). Requires scope `blogs/post-update.write`. Takes a sub-account (location) token.
+    /// `PUT /blogs/posts/{postId}` (operation `update-blog-post`, API version `2021-07-28`). Requires scope [`blogs/post-update.write`](ghl_runtime::Scope::BlogsPostUpdateWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -156,7 +156,7 @@ impl BlogsClient {
     ///
     /// The "Get Blogs by Location ID" API allows you get blogs using Location ID.Please use blogs/list.readonly
     ///
-    /// `GET /blogs/site/all` (operation `get-blogs`, API version `2021-07-28`). Requires scope `blogs/list.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlogs::location_id), [`skip`](builders::GetBlogs::skip) and [`limit`](builders::GetBlogs::limit) on the returned [`GetBlogs`](builders::GetBlogs) and any optional inputs ([`search_term`](builders::GetBlogs::search_term)), then `.send().await` it (it cannot be sent before).
+    /// `GET /blogs/site/all` (operation `get-blogs`, API version `2021-07-28`). Requires scope [`blogs/list.readonly`](ghl_runtime::Scope::BlogsListReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBlogs::location_id), [`skip`](builders::GetBlogs::skip) and [`limit`](builders::GetBlogs::limit) on the returned [`GetBlogs`](builders::GetBlogs) and any optional inputs ([`search_term`](builders::GetBlogs::search_term)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

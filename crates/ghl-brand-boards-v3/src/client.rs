@@ -32,7 +32,7 @@ impl BrandBoardsV3Client {
     ///
     /// Creates a new brand board with logos, colors, and fonts
     ///
-    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `v3`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `v3`). Requires scope [`brand-boards/design-kit.write`](ghl_runtime::Scope::BrandBoardsDesignKitWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -209,7 +209,7 @@ impl BrandBoardsV3Client {
     ///
     /// Retrieves all Brand Boards for a specific location
     ///
-    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `v3`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`](builders::brand_boards::GetBrandBoardsByLocation) ([`limit`](builders::brand_boards::GetBrandBoardsByLocation::limit), [`offset`](builders::brand_boards::GetBrandBoardsByLocation::offset), [`search`](builders::brand_boards::GetBrandBoardsByLocation::search), [`deleted`](builders::brand_boards::GetBrandBoardsByLocation::deleted)), then `.send().await` it.
+    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `v3`). Requires scope [`brand-boards/design-kit.readonly`](ghl_runtime::Scope::BrandBoardsDesignKitReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`](builders::brand_boards::GetBrandBoardsByLocation) ([`limit`](builders::brand_boards::GetBrandBoardsByLocation::limit), [`offset`](builders::brand_boards::GetBrandBoardsByLocation::offset), [`search`](builders::brand_boards::GetBrandBoardsByLocation::search), [`deleted`](builders::brand_boards::GetBrandBoardsByLocation::deleted)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -236,7 +236,7 @@ impl BrandBoardsV3Client {
     ///
     /// Deletes a Brand Board
     ///
-    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `v3`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `v3`). Requires scope [`brand-boards/design-kit.write`](ghl_runtime::Scope::BrandBoardsDesignKitWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -262,7 +262,7 @@ impl BrandBoardsV3Client {
     ///
     /// Retrieves a specific Brand Board by its ID
     ///
-    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `v3`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
+    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `v3`). Requires scope [`brand-boards/design-kit.readonly`](ghl_runtime::Scope::BrandBoardsDesignKitReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -288,7 +288,7 @@ impl BrandBoardsV3Client {
     ///
     /// Updates an existing Brand Board
     ///
-    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `v3`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `v3`). Requires scope [`brand-boards/design-kit.write`](ghl_runtime::Scope::BrandBoardsDesignKitWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

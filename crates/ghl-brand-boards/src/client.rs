@@ -32,7 +32,7 @@ impl BrandBoardsClient {
     ///
     /// Creates a new brand board with logos, colors, and fonts
     ///
-    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `POST /brand-boards/` (operation `createBrandBoard`, API version `2021-07-28`). Requires scope [`brand-boards/design-kit.write`](ghl_runtime::Scope::BrandBoardsDesignKitWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -51,7 +51,7 @@ impl BrandBoardsClient {
     ///
     /// Retrieves all Brand Boards for a specific location
     ///
-    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`](builders::GetBrandBoardsByLocation) ([`limit`](builders::GetBrandBoardsByLocation::limit), [`offset`](builders::GetBrandBoardsByLocation::offset), [`search`](builders::GetBrandBoardsByLocation::search), [`deleted`](builders::GetBrandBoardsByLocation::deleted)), then `.send().await` it.
+    /// `GET /brand-boards/{locationId}` (operation `getBrandBoardsByLocation`, API version `2021-07-28`). Requires scope [`brand-boards/design-kit.readonly`](ghl_runtime::Scope::BrandBoardsDesignKitReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetBrandBoardsByLocation`](builders::GetBrandBoardsByLocation) ([`limit`](builders::GetBrandBoardsByLocation::limit), [`offset`](builders::GetBrandBoardsByLocation::offset), [`search`](builders::GetBrandBoardsByLocation::search), [`deleted`](builders::GetBrandBoardsByLocation::deleted)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -74,7 +74,7 @@ impl BrandBoardsClient {
     ///
     /// Deletes a Brand Board
     ///
-    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `DELETE /brand-boards/{locationId}/{id}` (operation `deleteBrandBoard`, API version `2021-07-28`). Requires scope [`brand-boards/design-kit.write`](ghl_runtime::Scope::BrandBoardsDesignKitWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -100,7 +100,7 @@ impl BrandBoardsClient {
     ///
     /// Retrieves a specific Brand Board by its ID
     ///
-    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.readonly`. Takes a sub-account (location) token.
+    /// `GET /brand-boards/{locationId}/{id}` (operation `getBrandBoardById`, API version `2021-07-28`). Requires scope [`brand-boards/design-kit.readonly`](ghl_runtime::Scope::BrandBoardsDesignKitReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -126,7 +126,7 @@ impl BrandBoardsClient {
     ///
     /// Updates an existing Brand Board
     ///
-    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `2021-07-28`). Requires scope `brand-boards/design-kit.write`. Takes a sub-account (location) token.
+    /// `PATCH /brand-boards/{locationId}/{id}` (operation `updateBrandBoard`, API version `2021-07-28`). Requires scope [`brand-boards/design-kit.write`](ghl_runtime::Scope::BrandBoardsDesignKitWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -31,7 +31,7 @@ impl BusinessesV3Client {
 
     /// Get Businesses by Location
     ///
-    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `v3`). Requires scope `businesses.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBusinessesByLocation::location_id) on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) and any optional inputs ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it (it cannot be sent before).
+    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `v3`). Requires scope [`businesses.readonly`](ghl_runtime::Scope::BusinessesReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBusinessesByLocation::location_id) on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) and any optional inputs ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -48,7 +48,7 @@ impl BusinessesV3Client {
 
     /// Create Business
     ///
-    /// `POST /businesses/` (operation `create-business`, API version `v3`). Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `POST /businesses/` (operation `create-business`, API version `v3`). Requires scope [`businesses.write`](ghl_runtime::Scope::BusinessesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -65,7 +65,7 @@ impl BusinessesV3Client {
 
     /// Delete Business
     ///
-    /// `DELETE /businesses/{businessId}` (operation `delete-Business`, API version `v3`). Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `DELETE /businesses/{businessId}` (operation `delete-Business`, API version `v3`). Requires scope [`businesses.write`](ghl_runtime::Scope::BusinessesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -82,7 +82,7 @@ impl BusinessesV3Client {
 
     /// Get Business
     ///
-    /// `GET /businesses/{businessId}` (operation `get-business`, API version `v3`). Requires scope `businesses.readonly`. Takes a sub-account (location) token.
+    /// `GET /businesses/{businessId}` (operation `get-business`, API version `v3`). Requires scope [`businesses.readonly`](ghl_runtime::Scope::BusinessesReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl BusinessesV3Client {
 
     /// Update Business
     ///
-    /// `PUT /businesses/{businessId}` (operation `update-business`, API version `v3`). Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `PUT /businesses/{businessId}` (operation `update-business`, API version `v3`). Requires scope [`businesses.write`](ghl_runtime::Scope::BusinessesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

@@ -31,7 +31,7 @@ impl BusinessesClient {
 
     /// Get Businesses by Location
     ///
-    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBusinessesByLocation::location_id) on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) and any optional inputs ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it (it cannot be sent before).
+    /// `GET /businesses/` (operation `get-businesses-by-location`, API version `2021-07-28`). Requires scope [`businesses.readonly`](ghl_runtime::Scope::BusinessesReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetBusinessesByLocation::location_id) on the returned [`GetBusinessesByLocation`](builders::GetBusinessesByLocation) and any optional inputs ([`limit`](builders::GetBusinessesByLocation::limit), [`skip`](builders::GetBusinessesByLocation::skip)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -48,7 +48,7 @@ impl BusinessesClient {
 
     /// Create Business
     ///
-    /// `POST /businesses/` (operation `create-business`, API version `2021-07-28`). Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `POST /businesses/` (operation `create-business`, API version `2021-07-28`). Requires scope [`businesses.write`](ghl_runtime::Scope::BusinessesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -65,7 +65,7 @@ impl BusinessesClient {
 
     /// Delete Business
     ///
-    /// `DELETE /businesses/{businessId}` (operation `delete-Business`, API version `2021-07-28`). Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `DELETE /businesses/{businessId}` (operation `delete-Business`, API version `2021-07-28`). Requires scope [`businesses.write`](ghl_runtime::Scope::BusinessesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -82,7 +82,7 @@ impl BusinessesClient {
 
     /// Get Business
     ///
-    /// `GET /businesses/{businessId}` (operation `get-business`, API version `2021-07-28`). Requires scope `businesses.readonly`. Takes a sub-account (location) token.
+    /// `GET /businesses/{businessId}` (operation `get-business`, API version `2021-07-28`). Requires scope [`businesses.readonly`](ghl_runtime::Scope::BusinessesReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl BusinessesClient {
 
     /// Update Business
     ///
-    /// `PUT /businesses/{businessId}` (operation `update-business`, API version `2021-07-28`). Requires scope `businesses.write`. Takes a sub-account (location) token.
+    /// `PUT /businesses/{businessId}` (operation `update-business`, API version `2021-07-28`). Requires scope [`businesses.write`](ghl_runtime::Scope::BusinessesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

@@ -33,7 +33,7 @@ impl CalendarsV3Client {
     ///
     /// Get all calendars in a location.
     ///
-    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendars::GetCalendars::location_id) on the returned [`GetCalendars`](builders::calendars::GetCalendars) and any optional inputs ([`group_id`](builders::calendars::GetCalendars::group_id), [`show_drafted`](builders::calendars::GetCalendars::show_drafted)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/` (operation `get-calendars`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendars::GetCalendars::location_id) on the returned [`GetCalendars`](builders::calendars::GetCalendars) and any optional inputs ([`group_id`](builders::calendars::GetCalendars::group_id), [`show_drafted`](builders::calendars::GetCalendars::show_drafted)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl CalendarsV3Client {
     ///
     /// Create calendar in a location.
     ///
-    /// `POST /calendars/` (operation `create-calendar`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/` (operation `create-calendar`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl CalendarsV3Client {
     ///
     /// Get Appointment Notes
     ///
-    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`limit`](builders::appointment_notes::GetAppointmentNotes::limit) and [`offset`](builders::appointment_notes::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::appointment_notes::GetAppointmentNotes), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set the required [`limit`](builders::appointment_notes::GetAppointmentNotes::limit) and [`offset`](builders::appointment_notes::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::appointment_notes::GetAppointmentNotes), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -95,7 +95,7 @@ impl CalendarsV3Client {
 
     /// Create Note
     ///
-    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -118,7 +118,7 @@ impl CalendarsV3Client {
 
     /// Delete Note
     ///
-    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -141,7 +141,7 @@ impl CalendarsV3Client {
 
     /// Update Note
     ///
-    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -166,7 +166,7 @@ impl CalendarsV3Client {
 
     /// Get Blocked Slots
     ///
-    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetBlockedSlots::location_id), [`start_time`](builders::calendar_events::GetBlockedSlots::start_time) and [`end_time`](builders::calendar_events::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::calendar_events::GetBlockedSlots) and any optional inputs ([`user_id`](builders::calendar_events::GetBlockedSlots::user_id), [`calendar_id`](builders::calendar_events::GetBlockedSlots::calendar_id), [`group_id`](builders::calendar_events::GetBlockedSlots::group_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetBlockedSlots::location_id), [`start_time`](builders::calendar_events::GetBlockedSlots::start_time) and [`end_time`](builders::calendar_events::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::calendar_events::GetBlockedSlots) and any optional inputs ([`user_id`](builders::calendar_events::GetBlockedSlots::user_id), [`calendar_id`](builders::calendar_events::GetBlockedSlots::calendar_id), [`group_id`](builders::calendar_events::GetBlockedSlots::group_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -186,7 +186,7 @@ impl CalendarsV3Client {
 
     /// Get Calendar Events
     ///
-    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetCalendarEvents::location_id), [`start_time`](builders::calendar_events::GetCalendarEvents::start_time) and [`end_time`](builders::calendar_events::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::calendar_events::GetCalendarEvents) and any optional inputs ([`user_id`](builders::calendar_events::GetCalendarEvents::user_id), [`calendar_id`](builders::calendar_events::GetCalendarEvents::calendar_id), [`group_id`](builders::calendar_events::GetCalendarEvents::group_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/events` (operation `get-calendar-events`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetCalendarEvents::location_id), [`start_time`](builders::calendar_events::GetCalendarEvents::start_time) and [`end_time`](builders::calendar_events::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::calendar_events::GetCalendarEvents) and any optional inputs ([`user_id`](builders::calendar_events::GetCalendarEvents::user_id), [`calendar_id`](builders::calendar_events::GetCalendarEvents::calendar_id), [`group_id`](builders::calendar_events::GetCalendarEvents::group_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -206,7 +206,7 @@ impl CalendarsV3Client {
 
     /// Create appointment
     ///
-    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -225,7 +225,7 @@ impl CalendarsV3Client {
     ///
     /// Get appointment by ID
     ///
-    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -248,7 +248,7 @@ impl CalendarsV3Client {
     ///
     /// Update appointment
     ///
-    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -273,7 +273,7 @@ impl CalendarsV3Client {
     ///
     /// Create block slot
     ///
-    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -292,7 +292,7 @@ impl CalendarsV3Client {
     ///
     /// Update block slot by ID
     ///
-    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -317,7 +317,7 @@ impl CalendarsV3Client {
     ///
     /// Delete event by ID
     ///
-    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -342,7 +342,7 @@ impl CalendarsV3Client {
     ///
     /// Get all calendar groups in a location.
     ///
-    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_groups::GetGroups::location_id) on the returned [`GetGroups`](builders::calendar_groups::GetGroups), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/groups` (operation `get-groups`, API version `v3`). Requires scope [`calendars/groups.readonly`](ghl_runtime::Scope::CalendarsGroupsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_groups::GetGroups::location_id) on the returned [`GetGroups`](builders::calendar_groups::GetGroups), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -357,7 +357,7 @@ impl CalendarsV3Client {
 
     /// Create Calendar Group
     ///
-    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `v3`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -376,7 +376,7 @@ impl CalendarsV3Client {
     ///
     /// Validate if group slug is available or not.
     ///
-    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `v3`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -393,7 +393,7 @@ impl CalendarsV3Client {
 
     /// Delete Group
     ///
-    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `v3`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -416,7 +416,7 @@ impl CalendarsV3Client {
     ///
     /// Update Group by group ID
     ///
-    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `v3`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -439,7 +439,7 @@ impl CalendarsV3Client {
 
     /// Disable Group
     ///
-    /// `PUT /calendars/groups/{groupId}/status` (operation `update-group-status`, API version `v3`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}/status` (operation `update-group-status`, API version `v3`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -464,7 +464,7 @@ impl CalendarsV3Client {
     ///
     /// List calendar resources by resource type and location ID (Services V1)
     ///
-    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::location_id), [`limit`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::limit) and [`skip`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::calendar_resources_rooms_equipments::FetchCalendarResources), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `v3`). Requires scope [`calendars/resources.readonly`](ghl_runtime::Scope::CalendarsResourcesReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::location_id), [`limit`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::limit) and [`skip`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::calendar_resources_rooms_equipments::FetchCalendarResources), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -492,7 +492,7 @@ impl CalendarsV3Client {
     ///
     /// Create calendar resource by resource type (Services V1)
     ///
-    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `v3`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `v3`). Requires scope [`calendars/resources.write`](ghl_runtime::Scope::CalendarsResourcesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -518,7 +518,7 @@ impl CalendarsV3Client {
     ///
     /// Delete calendar resource by ID (Services V1)
     ///
-    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `v3`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `v3`). Requires scope [`calendars/resources.write`](ghl_runtime::Scope::CalendarsResourcesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -545,7 +545,7 @@ impl CalendarsV3Client {
     ///
     /// Get calendar resource by ID (Services V1)
     ///
-    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `v3`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `v3`). Requires scope [`calendars/resources.readonly`](ghl_runtime::Scope::CalendarsResourcesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -572,7 +572,7 @@ impl CalendarsV3Client {
     ///
     /// Update calendar resource by ID (Services V1)
     ///
-    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `v3`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `v3`). Requires scope [`calendars/resources.write`](ghl_runtime::Scope::CalendarsResourcesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -601,7 +601,7 @@ impl CalendarsV3Client {
     ///
     /// Create new schedule with specified rules, timezone, location, user and calendar associations.
     ///
-    /// `POST /calendars/schedules` (operation `createSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/schedules` (operation `createSchedule`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -620,7 +620,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve the availability schedule for a specific event calendar. Returns the schedule associated with the calendar ID provided in the path.
     ///
-    /// `GET /calendars/schedules/event-calendar/{calendarId}` (operation `getCalendarSchedule`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/event-calendar/{calendarId}` (operation `getCalendarSchedule`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -643,7 +643,7 @@ impl CalendarsV3Client {
     ///
     /// Create a new availability schedule specifically for an event calendar. The calendar ID is provided in the path, and schedule rules and timezone are provided in the request body.
     ///
-    /// `POST /calendars/schedules/event-calendar/{calendarId}` (operation `createCalendarSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/schedules/event-calendar/{calendarId}` (operation `createCalendarSchedule`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -668,7 +668,7 @@ impl CalendarsV3Client {
     ///
     /// Update the availability schedule for a specific event calendar. Only provided fields will be updated. The calendar ID is provided in the path.
     ///
-    /// `PUT /calendars/schedules/event-calendar/{calendarId}` (operation `updateCalendarSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/event-calendar/{calendarId}` (operation `updateCalendarSchedule`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -693,7 +693,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
-    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::availability::GetAllSchedules::location_id) and [`user_id`](builders::availability::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::availability::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::availability::GetAllSchedules::calendar_id), [`skip`](builders::availability::GetAllSchedules::skip), [`limit`](builders::availability::GetAllSchedules::limit)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::availability::GetAllSchedules::location_id) and [`user_id`](builders::availability::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::availability::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::availability::GetAllSchedules::calendar_id), [`skip`](builders::availability::GetAllSchedules::skip), [`limit`](builders::availability::GetAllSchedules::limit)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -714,7 +714,7 @@ impl CalendarsV3Client {
     ///
     /// Permanently remove a schedule and all its associated rules. This action cannot be undone.
     ///
-    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -737,7 +737,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve a specific schedule by its unique identifier. Returns detailed information including rules, timezone, and associated calendars/users.
     ///
-    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -760,7 +760,7 @@ impl CalendarsV3Client {
     ///
     /// Modify an existing schedule by updating its rules, timezone, and name All fields are optional - only provided fields will be updated.
     ///
-    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -785,7 +785,7 @@ impl CalendarsV3Client {
     ///
     /// Removes the association between a team calendar and the given schedule by removing the calendarId from the schedule
     ///
-    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -811,7 +811,7 @@ impl CalendarsV3Client {
     ///
     /// Associates a calendar with the given schedule by adding the calendarId to a schedule
     ///
-    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -837,7 +837,7 @@ impl CalendarsV3Client {
     ///
     /// Retrieve service bookings for a location within a given date range, with an optional service location filter.
     ///
-    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_bookings::GetServiceBookings::location_id), [`start_time`](builders::service_bookings::GetServiceBookings::start_time) and [`end_time`](builders::service_bookings::GetServiceBookings::end_time) on the returned [`GetServiceBookings`](builders::service_bookings::GetServiceBookings) and any optional inputs ([`timezone`](builders::service_bookings::GetServiceBookings::timezone), [`service_location_id`](builders::service_bookings::GetServiceBookings::service_location_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/services/bookings` (operation `get-service-bookings`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::service_bookings::GetServiceBookings::location_id), [`start_time`](builders::service_bookings::GetServiceBookings::start_time) and [`end_time`](builders::service_bookings::GetServiceBookings::end_time) on the returned [`GetServiceBookings`](builders::service_bookings::GetServiceBookings) and any optional inputs ([`timezone`](builders::service_bookings::GetServiceBookings::timezone), [`service_location_id`](builders::service_bookings::GetServiceBookings::service_location_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -860,7 +860,7 @@ impl CalendarsV3Client {
     ///
     /// Create a new service booking
     ///
-    /// `POST /calendars/services/bookings` (operation `create-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`CreateServiceBooking`](builders::service_bookings::CreateServiceBooking) ([`override_availability`](builders::service_bookings::CreateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::service_bookings::CreateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
+    /// `POST /calendars/services/bookings` (operation `create-service-booking`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`CreateServiceBooking`](builders::service_bookings::CreateServiceBooking) ([`override_availability`](builders::service_bookings::CreateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::service_bookings::CreateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -881,7 +881,7 @@ impl CalendarsV3Client {
     ///
     /// Delete a service booking by ID
     ///
-    /// `DELETE /calendars/services/bookings/{bookingId}` (operation `delete-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/services/bookings/{bookingId}` (operation `delete-service-booking`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -904,7 +904,7 @@ impl CalendarsV3Client {
     ///
     /// Get a specific service booking by ID
     ///
-    /// `GET /calendars/services/bookings/{bookingId}` (operation `get-service-booking-by-id`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/bookings/{bookingId}` (operation `get-service-booking-by-id`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -927,7 +927,7 @@ impl CalendarsV3Client {
     ///
     /// Update an existing service booking
     ///
-    /// `PUT /calendars/services/bookings/{bookingId}` (operation `update-service-booking`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateServiceBooking`](builders::service_bookings::UpdateServiceBooking) ([`override_availability`](builders::service_bookings::UpdateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::service_bookings::UpdateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
+    /// `PUT /calendars/services/bookings/{bookingId}` (operation `update-service-booking`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`UpdateServiceBooking`](builders::service_bookings::UpdateServiceBooking) ([`override_availability`](builders::service_bookings::UpdateServiceBooking::override_availability), [`skip_scheduling_notice`](builders::service_bookings::UpdateServiceBooking::skip_scheduling_notice)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -954,7 +954,7 @@ impl CalendarsV3Client {
     ///
     /// Get all services in a location.
     ///
-    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::services::GetServicesCatalog::location_id) on the returned [`GetServicesCatalog`](builders::services::GetServicesCatalog) and any optional inputs ([`service_category_id`](builders::services::GetServicesCatalog::service_category_id), [`is_private`](builders::services::GetServicesCatalog::is_private)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/services/catalog` (operation `get-services-catalog`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::services::GetServicesCatalog::location_id) on the returned [`GetServicesCatalog`](builders::services::GetServicesCatalog) and any optional inputs ([`service_category_id`](builders::services::GetServicesCatalog::service_category_id), [`is_private`](builders::services::GetServicesCatalog::is_private)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -973,7 +973,7 @@ impl CalendarsV3Client {
     ///
     /// Create new service in a location.
     ///
-    /// `POST /calendars/services/catalog` (operation `create-service-catalog`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/services/catalog` (operation `create-service-catalog`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -992,7 +992,7 @@ impl CalendarsV3Client {
     ///
     /// Delete service by ID.
     ///
-    /// `DELETE /calendars/services/catalog/{serviceId}` (operation `delete-service-catalog`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/services/catalog/{serviceId}` (operation `delete-service-catalog`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1015,7 +1015,7 @@ impl CalendarsV3Client {
     ///
     /// Get service by ID.
     ///
-    /// `GET /calendars/services/catalog/{serviceId}` (operation `get-service-catalog-by-id`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/catalog/{serviceId}` (operation `get-service-catalog-by-id`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1038,7 +1038,7 @@ impl CalendarsV3Client {
     ///
     /// Update service by ID.
     ///
-    /// `PUT /calendars/services/catalog/{serviceId}` (operation `update-service-catalog`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/services/catalog/{serviceId}` (operation `update-service-catalog`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1063,7 +1063,7 @@ impl CalendarsV3Client {
     ///
     /// Get all service locations
     ///
-    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::service_locations::GetServiceLocations::location_id) on the returned [`GetServiceLocations`](builders::service_locations::GetServiceLocations), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/services/locations` (operation `get-service-locations`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::service_locations::GetServiceLocations::location_id) on the returned [`GetServiceLocations`](builders::service_locations::GetServiceLocations), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -1082,7 +1082,7 @@ impl CalendarsV3Client {
     ///
     /// Create a new service location
     ///
-    /// `POST /calendars/services/locations` (operation `create-service-location`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/services/locations` (operation `create-service-location`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1101,7 +1101,7 @@ impl CalendarsV3Client {
     ///
     /// Delete a service location by ID
     ///
-    /// `DELETE /calendars/services/locations/{serviceLocationId}` (operation `delete-service-location`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/services/locations/{serviceLocationId}` (operation `delete-service-location`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1124,7 +1124,7 @@ impl CalendarsV3Client {
     ///
     /// Get service location by ID
     ///
-    /// `GET /calendars/services/locations/{serviceLocationId}` (operation `get-service-location-by-id`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/services/locations/{serviceLocationId}` (operation `get-service-location-by-id`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1147,7 +1147,7 @@ impl CalendarsV3Client {
     ///
     /// Update an existing service location
     ///
-    /// `PUT /calendars/services/locations/{serviceLocationId}` (operation `update-service-location`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/services/locations/{serviceLocationId}` (operation `update-service-location`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1172,7 +1172,7 @@ impl CalendarsV3Client {
     ///
     /// Delete calendar by ID
     ///
-    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1195,7 +1195,7 @@ impl CalendarsV3Client {
     ///
     /// Get calendar by ID
     ///
-    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1218,7 +1218,7 @@ impl CalendarsV3Client {
     ///
     /// Update calendar by ID.
     ///
-    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `v3`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `v3`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1243,7 +1243,7 @@ impl CalendarsV3Client {
     ///
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
-    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`start_date`](builders::calendars::GetSlots::start_date) and [`end_date`](builders::calendars::GetSlots::end_date) on the returned [`GetSlots`](builders::calendars::GetSlots) and any optional inputs ([`timezone`](builders::calendars::GetSlots::timezone), [`user_id`](builders::calendars::GetSlots::user_id), [`user_ids`](builders::calendars::GetSlots::user_ids)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `v3`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`start_date`](builders::calendars::GetSlots::start_date) and [`end_date`](builders::calendars::GetSlots::end_date) on the returned [`GetSlots`](builders::calendars::GetSlots) and any optional inputs ([`timezone`](builders::calendars::GetSlots::timezone), [`user_id`](builders::calendars::GetSlots::user_id), [`user_ids`](builders::calendars::GetSlots::user_ids)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -1272,7 +1272,7 @@ impl CalendarsV3Client {
     ///
     /// Get calendar notifications based on query
     ///
-    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notifications`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotifications`](builders::calendar_notifications::GetEventNotifications) ([`is_active`](builders::calendar_notifications::GetEventNotifications::is_active), [`deleted`](builders::calendar_notifications::GetEventNotifications::deleted), [`limit`](builders::calendar_notifications::GetEventNotifications::limit), [`skip`](builders::calendar_notifications::GetEventNotifications::skip)), then `.send().await` it.
+    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notifications`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotifications`](builders::calendar_notifications::GetEventNotifications) ([`is_active`](builders::calendar_notifications::GetEventNotifications::is_active), [`deleted`](builders::calendar_notifications::GetEventNotifications::deleted), [`limit`](builders::calendar_notifications::GetEventNotifications::limit), [`skip`](builders::calendar_notifications::GetEventNotifications::skip)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -1295,7 +1295,7 @@ impl CalendarsV3Client {
     ///
     /// Create Calendar notifications, either one or multiple. All notification settings must be for single calendar only
     ///
-    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1316,7 +1316,7 @@ impl CalendarsV3Client {
     ///
     /// Delete notification
     ///
-    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1337,7 +1337,7 @@ impl CalendarsV3Client {
     ///
     /// Find Event notification by notificationId
     ///
-    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `v3`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `v3`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1358,7 +1358,7 @@ impl CalendarsV3Client {
     ///
     /// Update Event notification by id
     ///
-    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `v3`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `v3`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

@@ -33,7 +33,7 @@ impl CalendarsClient {
     ///
     /// Get all calendars in a location.
     ///
-    /// `GET /calendars/` (operation `get-calendars`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendars::GetCalendars::location_id) on the returned [`GetCalendars`](builders::calendars::GetCalendars) and any optional inputs ([`group_id`](builders::calendars::GetCalendars::group_id), [`show_drafted`](builders::calendars::GetCalendars::show_drafted)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/` (operation `get-calendars`, API version `2021-04-15`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendars::GetCalendars::location_id) on the returned [`GetCalendars`](builders::calendars::GetCalendars) and any optional inputs ([`group_id`](builders::calendars::GetCalendars::group_id), [`show_drafted`](builders::calendars::GetCalendars::show_drafted)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl CalendarsClient {
     ///
     /// Create calendar in a location.
     ///
-    /// `POST /calendars/` (operation `create-calendar`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/` (operation `create-calendar`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl CalendarsClient {
     ///
     /// Get Appointment Notes
     ///
-    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`limit`](builders::appointment_notes::GetAppointmentNotes::limit) and [`offset`](builders::appointment_notes::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::appointment_notes::GetAppointmentNotes), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/appointments/{appointmentId}/notes` (operation `get-appointment-notes`, API version `2021-04-15`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set the required [`limit`](builders::appointment_notes::GetAppointmentNotes::limit) and [`offset`](builders::appointment_notes::GetAppointmentNotes::offset) on the returned [`GetAppointmentNotes`](builders::appointment_notes::GetAppointmentNotes), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -95,7 +95,7 @@ impl CalendarsClient {
 
     /// Create Note
     ///
-    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/appointments/{appointmentId}/notes` (operation `create-appointment-note`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -118,7 +118,7 @@ impl CalendarsClient {
 
     /// Delete Note
     ///
-    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `delete-appointment-note`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -141,7 +141,7 @@ impl CalendarsClient {
 
     /// Update Note
     ///
-    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/appointments/{appointmentId}/notes/{noteId}` (operation `update-appointment-note`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -166,7 +166,7 @@ impl CalendarsClient {
 
     /// Get Blocked Slots
     ///
-    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetBlockedSlots::location_id), [`start_time`](builders::calendar_events::GetBlockedSlots::start_time) and [`end_time`](builders::calendar_events::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::calendar_events::GetBlockedSlots) and any optional inputs ([`user_id`](builders::calendar_events::GetBlockedSlots::user_id), [`calendar_id`](builders::calendar_events::GetBlockedSlots::calendar_id), [`group_id`](builders::calendar_events::GetBlockedSlots::group_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/blocked-slots` (operation `get-blocked-slots`, API version `2021-04-15`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetBlockedSlots::location_id), [`start_time`](builders::calendar_events::GetBlockedSlots::start_time) and [`end_time`](builders::calendar_events::GetBlockedSlots::end_time) on the returned [`GetBlockedSlots`](builders::calendar_events::GetBlockedSlots) and any optional inputs ([`user_id`](builders::calendar_events::GetBlockedSlots::user_id), [`calendar_id`](builders::calendar_events::GetBlockedSlots::calendar_id), [`group_id`](builders::calendar_events::GetBlockedSlots::group_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -186,7 +186,7 @@ impl CalendarsClient {
 
     /// Get Calendar Events
     ///
-    /// `GET /calendars/events` (operation `get-calendar-events`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetCalendarEvents::location_id), [`start_time`](builders::calendar_events::GetCalendarEvents::start_time) and [`end_time`](builders::calendar_events::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::calendar_events::GetCalendarEvents) and any optional inputs ([`user_id`](builders::calendar_events::GetCalendarEvents::user_id), [`calendar_id`](builders::calendar_events::GetCalendarEvents::calendar_id), [`group_id`](builders::calendar_events::GetCalendarEvents::group_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/events` (operation `get-calendar-events`, API version `2021-04-15`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_events::GetCalendarEvents::location_id), [`start_time`](builders::calendar_events::GetCalendarEvents::start_time) and [`end_time`](builders::calendar_events::GetCalendarEvents::end_time) on the returned [`GetCalendarEvents`](builders::calendar_events::GetCalendarEvents) and any optional inputs ([`user_id`](builders::calendar_events::GetCalendarEvents::user_id), [`calendar_id`](builders::calendar_events::GetCalendarEvents::calendar_id), [`group_id`](builders::calendar_events::GetCalendarEvents::group_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -206,7 +206,7 @@ impl CalendarsClient {
 
     /// Create appointment
     ///
-    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/appointments` (operation `create-appointment`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -225,7 +225,7 @@ impl CalendarsClient {
     ///
     /// Get appointment by ID
     ///
-    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/events/appointments/{eventId}` (operation `get-appointment`, API version `2021-04-15`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -248,7 +248,7 @@ impl CalendarsClient {
     ///
     /// Update appointment
     ///
-    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/appointments/{eventId}` (operation `edit-appointment`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -273,7 +273,7 @@ impl CalendarsClient {
     ///
     /// Create block slot
     ///
-    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/events/block-slots` (operation `create-block-slot`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -292,7 +292,7 @@ impl CalendarsClient {
     ///
     /// Update block slot by ID
     ///
-    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/events/block-slots/{eventId}` (operation `edit-block-slot`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -317,7 +317,7 @@ impl CalendarsClient {
     ///
     /// Delete event by ID
     ///
-    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/events/{eventId}` (operation `delete-event`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -342,7 +342,7 @@ impl CalendarsClient {
     ///
     /// Get all calendar groups in a location.
     ///
-    /// `GET /calendars/groups` (operation `get-groups`, API version `2021-04-15`). Requires scope `calendars/groups.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_groups::GetGroups::location_id) on the returned [`GetGroups`](builders::calendar_groups::GetGroups), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/groups` (operation `get-groups`, API version `2021-04-15`). Requires scope [`calendars/groups.readonly`](ghl_runtime::Scope::CalendarsGroupsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_groups::GetGroups::location_id) on the returned [`GetGroups`](builders::calendar_groups::GetGroups), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -357,7 +357,7 @@ impl CalendarsClient {
 
     /// Create Calendar Group
     ///
-    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups` (operation `create-calendar-group`, API version `2021-04-15`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -376,7 +376,7 @@ impl CalendarsClient {
     ///
     /// Validate if group slug is available or not.
     ///
-    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/groups/validate-slug` (operation `validate-groups-slug`, API version `2021-04-15`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -393,7 +393,7 @@ impl CalendarsClient {
 
     /// Delete Group
     ///
-    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/groups/{groupId}` (operation `delete-group`, API version `2021-04-15`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -416,7 +416,7 @@ impl CalendarsClient {
     ///
     /// Update Group by group ID
     ///
-    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}` (operation `edit-group`, API version `2021-04-15`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -439,7 +439,7 @@ impl CalendarsClient {
 
     /// Disable Group
     ///
-    /// `PUT /calendars/groups/{groupId}/status` (operation `update-group-status`, API version `2021-04-15`). Requires scope `calendars/groups.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/groups/{groupId}/status` (operation `update-group-status`, API version `2021-04-15`). Requires scope [`calendars/groups.write`](ghl_runtime::Scope::CalendarsGroupsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -464,7 +464,7 @@ impl CalendarsClient {
     ///
     /// List calendar resources by resource type and location ID
     ///
-    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `2021-04-15`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::location_id), [`limit`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::limit) and [`skip`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::calendar_resources_rooms_equipments::FetchCalendarResources), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/resources/{resourceType}` (operation `fetch-calendar-resources`, API version `2021-04-15`). Requires scope [`calendars/resources.readonly`](ghl_runtime::Scope::CalendarsResourcesReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::location_id), [`limit`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::limit) and [`skip`](builders::calendar_resources_rooms_equipments::FetchCalendarResources::skip) on the returned [`FetchCalendarResources`](builders::calendar_resources_rooms_equipments::FetchCalendarResources), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -491,7 +491,7 @@ impl CalendarsClient {
     ///
     /// Create calendar resource by resource type
     ///
-    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/resources/{resourceType}` (operation `create-calendar-resource`, API version `2021-04-15`). Requires scope [`calendars/resources.write`](ghl_runtime::Scope::CalendarsResourcesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -516,7 +516,7 @@ impl CalendarsClient {
     ///
     /// Delete calendar resource by ID
     ///
-    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/resources/{resourceType}/{id}` (operation `delete-calendar-resource`, API version `2021-04-15`). Requires scope [`calendars/resources.write`](ghl_runtime::Scope::CalendarsResourcesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -542,7 +542,7 @@ impl CalendarsClient {
     ///
     /// Get calendar resource by ID
     ///
-    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/resources/{resourceType}/{id}` (operation `get-calendar-resource`, API version `2021-04-15`). Requires scope [`calendars/resources.readonly`](ghl_runtime::Scope::CalendarsResourcesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -568,7 +568,7 @@ impl CalendarsClient {
     ///
     /// Update calendar resource by ID
     ///
-    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `2021-04-15`). Requires scope `calendars/resources.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/resources/{resourceType}/{id}` (operation `update-calendar-resource`, API version `2021-04-15`). Requires scope [`calendars/resources.write`](ghl_runtime::Scope::CalendarsResourcesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -596,7 +596,7 @@ impl CalendarsClient {
     ///
     /// Create new schedule with specified rules, timezone, location, user and calendar associations.
     ///
-    /// `POST /calendars/schedules` (operation `createSchedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/schedules` (operation `createSchedule`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -615,7 +615,7 @@ impl CalendarsClient {
     ///
     /// Retrieve user availability schedules based on various filters including location, calendar, and user. Supports pagination.
     ///
-    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::availability::GetAllSchedules::location_id) and [`user_id`](builders::availability::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::availability::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::availability::GetAllSchedules::calendar_id), [`skip`](builders::availability::GetAllSchedules::skip), [`limit`](builders::availability::GetAllSchedules::limit)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/schedules/search` (operation `getAllSchedules`, API version `2021-04-15`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::availability::GetAllSchedules::location_id) and [`user_id`](builders::availability::GetAllSchedules::user_id) on the returned [`GetAllSchedules`](builders::availability::GetAllSchedules) and any optional inputs ([`calendar_id`](builders::availability::GetAllSchedules::calendar_id), [`skip`](builders::availability::GetAllSchedules::skip), [`limit`](builders::availability::GetAllSchedules::limit)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -636,7 +636,7 @@ impl CalendarsClient {
     ///
     /// Permanently remove a schedule and all its associated rules. This action cannot be undone.
     ///
-    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}` (operation `deleteSchedule`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -659,7 +659,7 @@ impl CalendarsClient {
     ///
     /// Retrieve a specific schedule by its unique identifier. Returns detailed information including rules, timezone, and associated calendars/users.
     ///
-    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/schedules/{id}` (operation `getScheduleById`, API version `2021-04-15`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -682,7 +682,7 @@ impl CalendarsClient {
     ///
     /// Modify an existing schedule by updating its rules, timezone, and name All fields are optional - only provided fields will be updated.
     ///
-    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}` (operation `updateSchedule`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -707,7 +707,7 @@ impl CalendarsClient {
     ///
     /// Removes the association between a team calendar and the given schedule by removing the calendarId from the schedule
     ///
-    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/schedules/{id}/associations/{calendarId}` (operation `remove-calendar-from-schedule`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -733,7 +733,7 @@ impl CalendarsClient {
     ///
     /// Associates a calendar with the given schedule by adding the calendarId to a schedule
     ///
-    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/schedules/{id}/associations/{calendarId}` (operation `add-calendar-to-schedule`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -759,7 +759,7 @@ impl CalendarsClient {
     ///
     /// Delete calendar by ID
     ///
-    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}` (operation `delete-calendar`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -782,7 +782,7 @@ impl CalendarsClient {
     ///
     /// Get calendar by ID
     ///
-    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}` (operation `get-calendar`, API version `2021-04-15`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -805,7 +805,7 @@ impl CalendarsClient {
     ///
     /// Update calendar by ID.
     ///
-    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `2021-04-15`). Requires scope `calendars.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}` (operation `update-calendar`, API version `2021-04-15`). Requires scope [`calendars.write`](ghl_runtime::Scope::CalendarsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -830,7 +830,7 @@ impl CalendarsClient {
     ///
     /// Get free slots for a calendar between a date range. Optionally a consumer can also request free slots in a particular timezone and also for a particular user.
     ///
-    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `2021-04-15`). Requires scope `calendars.readonly`. Takes a sub-account (location) token. Set the required [`start_date`](builders::calendars::GetSlots::start_date) and [`end_date`](builders::calendars::GetSlots::end_date) on the returned [`GetSlots`](builders::calendars::GetSlots) and any optional inputs ([`timezone`](builders::calendars::GetSlots::timezone), [`user_id`](builders::calendars::GetSlots::user_id), [`user_ids`](builders::calendars::GetSlots::user_ids)), then `.send().await` it (it cannot be sent before).
+    /// `GET /calendars/{calendarId}/free-slots` (operation `get-slots`, API version `2021-04-15`). Requires scope [`calendars.readonly`](ghl_runtime::Scope::CalendarsReadonly). Takes a sub-account (location) token. Set the required [`start_date`](builders::calendars::GetSlots::start_date) and [`end_date`](builders::calendars::GetSlots::end_date) on the returned [`GetSlots`](builders::calendars::GetSlots) and any optional inputs ([`timezone`](builders::calendars::GetSlots::timezone), [`user_id`](builders::calendars::GetSlots::user_id), [`user_ids`](builders::calendars::GetSlots::user_ids)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -859,7 +859,7 @@ impl CalendarsClient {
     ///
     /// Get calendar notifications based on query
     ///
-    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notifications`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotifications`](builders::calendar_notifications::GetEventNotifications) ([`is_active`](builders::calendar_notifications::GetEventNotifications::is_active), [`deleted`](builders::calendar_notifications::GetEventNotifications::deleted), [`limit`](builders::calendar_notifications::GetEventNotifications::limit), [`skip`](builders::calendar_notifications::GetEventNotifications::skip)), then `.send().await` it.
+    /// `GET /calendars/{calendarId}/notifications` (operation `get-event-notifications`, API version `2021-04-15`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetEventNotifications`](builders::calendar_notifications::GetEventNotifications) ([`is_active`](builders::calendar_notifications::GetEventNotifications::is_active), [`deleted`](builders::calendar_notifications::GetEventNotifications::deleted), [`limit`](builders::calendar_notifications::GetEventNotifications::limit), [`skip`](builders::calendar_notifications::GetEventNotifications::skip)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -882,7 +882,7 @@ impl CalendarsClient {
     ///
     /// Create Calendar notifications, either one or multiple. All notification settings must be for single calendar only
     ///
-    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `POST /calendars/{calendarId}/notifications` (operation `create-event-notification`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -903,7 +903,7 @@ impl CalendarsClient {
     ///
     /// Delete notification
     ///
-    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `DELETE /calendars/{calendarId}/notifications/{notificationId}` (operation `delete-event-notification`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -924,7 +924,7 @@ impl CalendarsClient {
     ///
     /// Find Event notification by notificationId
     ///
-    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.readonly`. Takes a sub-account (location) token.
+    /// `GET /calendars/{calendarId}/notifications/{notificationId}` (operation `find-event-notification`, API version `2021-04-15`). Requires scope [`calendars/events.readonly`](ghl_runtime::Scope::CalendarsEventsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -945,7 +945,7 @@ impl CalendarsClient {
     ///
     /// Update Event notification by id
     ///
-    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `2021-04-15`). Requires scope `calendars/events.write`. Takes a sub-account (location) token.
+    /// `PUT /calendars/{calendarId}/notifications/{notificationId}` (operation `update-event-notification`, API version `2021-04-15`). Requires scope [`calendars/events.write`](ghl_runtime::Scope::CalendarsEventsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

@@ -30,7 +30,7 @@ impl CampaignsV3Client {
 
     /// Get Campaigns
     ///
-    /// `GET /campaigns/` (operation `get-campaigns`, API version `v3`). Requires scope `campaigns.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCampaigns::location_id) on the returned [`GetCampaigns`](builders::GetCampaigns) and any optional inputs ([`status`](builders::GetCampaigns::status)), then `.send().await` it (it cannot be sent before).
+    /// `GET /campaigns/` (operation `get-campaigns`, API version `v3`). Requires scope [`campaigns.readonly`](ghl_runtime::Scope::CampaignsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCampaigns::location_id) on the returned [`GetCampaigns`](builders::GetCampaigns) and any optional inputs ([`status`](builders::GetCampaigns::status)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

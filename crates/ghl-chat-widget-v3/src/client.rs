@@ -33,7 +33,7 @@ impl ChatWidgetV3Client {
     ///
     /// Creates a new chat widget for the given sub-account.
     ///
-    /// `POST /chat-widget/` (operation `createChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `POST /chat-widget/` (operation `createChatWidget`, API version `v3`). Requires scope [`chat-widget.write`](ghl_runtime::Scope::ChatWidgetWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl ChatWidgetV3Client {
     ///
     /// Creates a copy of an existing chat widget in the same sub-account.
     ///
-    /// `POST /chat-widget/clone` (operation `cloneChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `POST /chat-widget/clone` (operation `cloneChatWidget`, API version `v3`). Requires scope [`chat-widget.write`](ghl_runtime::Scope::ChatWidgetWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl ChatWidgetV3Client {
     ///
     /// Returns a single chat widget by ID.
     ///
-    /// `GET /chat-widget/data/{locationId}/{id}` (operation `getChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token.
+    /// `GET /chat-widget/data/{locationId}/{id}` (operation `getChatWidget`, API version `v3`). Requires scope [`chat-widget.readonly`](ghl_runtime::Scope::ChatWidgetReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -97,7 +97,7 @@ impl ChatWidgetV3Client {
     ///
     /// Partial update of a chat widget resource.
     ///
-    /// `PATCH /chat-widget/data/{locationId}/{id}` (operation `patchChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `PATCH /chat-widget/data/{locationId}/{id}` (operation `patchChatWidget`, API version `v3`). Requires scope [`chat-widget.write`](ghl_runtime::Scope::ChatWidgetWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -125,7 +125,7 @@ impl ChatWidgetV3Client {
     ///
     /// Full update of a chat widget resource.
     ///
-    /// `PUT /chat-widget/data/{locationId}/{id}` (operation `updateChatWidget`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `PUT /chat-widget/data/{locationId}/{id}` (operation `updateChatWidget`, API version `v3`). Requires scope [`chat-widget.write`](ghl_runtime::Scope::ChatWidgetWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -153,7 +153,7 @@ impl ChatWidgetV3Client {
     ///
     /// Returns chat widgets for the sub-account with pagination and optional filters.
     ///
-    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`). Requires scope `chat-widget.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::ListChatWidget::location_id), [`offset`](builders::ListChatWidget::offset) and [`limit`](builders::ListChatWidget::limit) on the returned [`ListChatWidget`](builders::ListChatWidget) and any optional inputs ([`chat_type`](builders::ListChatWidget::chat_type), [`exclude_chat_type`](builders::ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](builders::ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](builders::ListChatWidget::all_in_one_chat_types)), then `.send().await` it (it cannot be sent before).
+    /// `GET /chat-widget/list` (operation `listChatWidget`, API version `v3`). Requires scope [`chat-widget.readonly`](ghl_runtime::Scope::ChatWidgetReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::ListChatWidget::location_id), [`offset`](builders::ListChatWidget::offset) and [`limit`](builders::ListChatWidget::limit) on the returned [`ListChatWidget`](builders::ListChatWidget) and any optional inputs ([`chat_type`](builders::ListChatWidget::chat_type), [`exclude_chat_type`](builders::ListChatWidget::exclude_chat_type), [`voice_ai_agent_id`](builders::ListChatWidget::voice_ai_agent_id), [`all_in_one_chat_types`](builders::ListChatWidget::all_in_one_chat_types)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -197,7 +197,7 @@ impl ChatWidgetV3Client {
     ///
     /// Soft-deletes a chat widget. If it was the default, another widget may be promoted.
     ///
-    /// `DELETE /chat-widget/{locationId}/{id}` (operation `delete`, API version `v3`). Requires scope `chat-widget.write`. Takes a sub-account (location) token.
+    /// `DELETE /chat-widget/{locationId}/{id}` (operation `delete`, API version `v3`). Requires scope [`chat-widget.write`](ghl_runtime::Scope::ChatWidgetWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -31,7 +31,7 @@ impl CompaniesClient {
     ///
     /// Get Comapny
     ///
-    /// `GET /companies/{companyId}` (operation `get-company`, API version `2021-07-28`). Requires scope `companies.readonly`. Takes an agency (company) token.
+    /// `GET /companies/{companyId}` (operation `get-company`, API version `2021-07-28`). Requires scope [`companies.readonly`](ghl_runtime::Scope::CompaniesReadonly). Takes an agency (company) token.
     ///
     /// # Errors
     ///

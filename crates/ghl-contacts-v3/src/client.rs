@@ -33,7 +33,7 @@ impl ContactsV3Client {
     ///
     /// Create a new contact
     ///
-    /// `POST /contacts/` (operation `create-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/` (operation `create-contact`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -90,7 +90,7 @@ impl ContactsV3Client {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query), [`start_after`](builders::contacts::GetContactsByBusinessId::start_after)), then `.send().await` it (it cannot be sent before).
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query), [`start_after`](builders::contacts::GetContactsByBusinessId::start_after)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -138,7 +138,7 @@ impl ContactsV3Client {
     /// `.paginate()` walks every match, past the 10,000 records page numbers reach: each page
     /// after the first starts after the `searchAfter` of the last contact read.
     ///
-    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -157,7 +157,7 @@ impl ContactsV3Client {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it cannot be sent before).
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -176,7 +176,7 @@ impl ContactsV3Client {
     ///
     /// The Upsert API will adhere to the configuration defined under the "Allow Duplicate Contact" setting at the Location level. If the setting is configured to check both Email and Phone, the API will attempt to identify an existing contact based on the priority sequence specified in the setting, and will create or update the contact accordingly.<br/><br/>If two separate contacts already exist—one with the same email and another with the same phone—and an upsert request includes both the email and phone, the API will update the contact that matches the first field in the configured sequence, and ignore the second field to prevent duplication.
     ///
-    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -193,7 +193,7 @@ impl ContactsV3Client {
 
     /// Delete Contact
     ///
-    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -216,7 +216,7 @@ impl ContactsV3Client {
     ///
     /// Retrieves a contact by its unique identifier.
     ///
-    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -239,7 +239,7 @@ impl ContactsV3Client {
     ///
     /// Update a contact using contactId
     ///
-    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -262,7 +262,7 @@ impl ContactsV3Client {
 
     /// Get Appointments for Contact
     ///
-    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -285,7 +285,7 @@ impl ContactsV3Client {
     ///
     /// Removes the contact from every campaign it is enrolled in.
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/remove-all` (operation `remove-contact-from-every-campaign`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/remove-all` (operation `remove-contact-from-every-campaign`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -306,7 +306,7 @@ impl ContactsV3Client {
 
     /// Remove Contact From Campaign
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -332,7 +332,7 @@ impl ContactsV3Client {
     ///
     /// Add contact to Campaign
     ///
-    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -358,7 +358,7 @@ impl ContactsV3Client {
 
     /// Remove Followers
     ///
-    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -381,7 +381,7 @@ impl ContactsV3Client {
 
     /// Add Followers
     ///
-    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -404,7 +404,7 @@ impl ContactsV3Client {
 
     /// Get All Notes
     ///
-    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -425,7 +425,7 @@ impl ContactsV3Client {
 
     /// Create Note
     ///
-    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -448,7 +448,7 @@ impl ContactsV3Client {
 
     /// Delete Note
     ///
-    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -472,7 +472,7 @@ impl ContactsV3Client {
 
     /// Get Note
     ///
-    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -496,7 +496,7 @@ impl ContactsV3Client {
 
     /// Update Note
     ///
-    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -522,7 +522,7 @@ impl ContactsV3Client {
 
     /// Remove Tags
     ///
-    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -545,7 +545,7 @@ impl ContactsV3Client {
 
     /// Add Tags
     ///
-    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -568,7 +568,7 @@ impl ContactsV3Client {
 
     /// Get all Tasks
     ///
-    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -589,7 +589,7 @@ impl ContactsV3Client {
 
     /// Create Task
     ///
-    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -612,7 +612,7 @@ impl ContactsV3Client {
 
     /// Delete Task
     ///
-    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -636,7 +636,7 @@ impl ContactsV3Client {
 
     /// Get Task
     ///
-    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `v3`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `v3`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -660,7 +660,7 @@ impl ContactsV3Client {
 
     /// Update Task
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -686,7 +686,7 @@ impl ContactsV3Client {
 
     /// Update Task Completed
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -712,7 +712,7 @@ impl ContactsV3Client {
 
     /// Delete Contact from Workflow
     ///
-    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -738,7 +738,7 @@ impl ContactsV3Client {
 
     /// Add Contact to Workflow
     ///
-    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `v3`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `v3`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -33,7 +33,7 @@ impl ContactsClient {
     ///
     /// **Note:** This API endpoint is deprecated. Please use the [Search Contacts](https://marketplace.gohighlevel.com/docs/ghl/contacts/search-contacts-advanced) endpoint instead.
     ///
-    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContacts::location_id) on the returned [`GetContacts`](builders::contacts::GetContacts) and any optional inputs ([`start_after_id`](builders::contacts::GetContacts::start_after_id), [`start_after`](builders::contacts::GetContacts::start_after), [`query`](builders::contacts::GetContacts::query), [`limit`](builders::contacts::GetContacts::limit)), then `.send().await` it (it cannot be sent before).
+    /// `GET /contacts/` (operation `get-contacts`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContacts::location_id) on the returned [`GetContacts`](builders::contacts::GetContacts) and any optional inputs ([`start_after_id`](builders::contacts::GetContacts::start_after_id), [`start_after`](builders::contacts::GetContacts::start_after), [`query`](builders::contacts::GetContacts::query), [`limit`](builders::contacts::GetContacts::limit)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -55,7 +55,7 @@ impl ContactsClient {
     ///
     /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a>
     ///
-    /// `POST /contacts/` (operation `create-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/` (operation `create-contact`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -112,7 +112,7 @@ impl ContactsClient {
 
     /// Get Contacts By BusinessId
     ///
-    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query)), then `.send().await` it (it cannot be sent before).
+    /// `GET /contacts/business/{businessId}` (operation `get-contacts-by-businessId`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::contacts::GetContactsByBusinessId::location_id) on the returned [`GetContactsByBusinessId`](builders::contacts::GetContactsByBusinessId) and any optional inputs ([`limit`](builders::contacts::GetContactsByBusinessId::limit), [`skip`](builders::contacts::GetContactsByBusinessId::skip), [`query`](builders::contacts::GetContactsByBusinessId::query)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -155,7 +155,7 @@ impl ContactsClient {
     /// `.paginate()` walks every match, past the 10,000 records page numbers reach: each page
     /// after the first starts after the `searchAfter` of the last contact read.
     ///
-    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `POST /contacts/search` (operation `search-contacts-advanced`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -174,7 +174,7 @@ impl ContactsClient {
     ///
     /// Get Duplicate Contact.<br/><br/>If `Allow Duplicate Contact` is disabled under Settings, the global unique identifier will be used for searching the contact. If the setting is enabled, first priority for search is `email` and the second priority will be `phone`.
     ///
-    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it cannot be sent before).
+    /// `GET /contacts/search/duplicate` (operation `get-duplicate-contact`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::search::GetDuplicateContact::location_id) on the returned [`GetDuplicateContact`](builders::search::GetDuplicateContact) and any optional inputs ([`number`](builders::search::GetDuplicateContact::number), [`email`](builders::search::GetDuplicateContact::email)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -193,7 +193,7 @@ impl ContactsClient {
     ///
     /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a><br/><br/>The Upsert API will adhere to the configuration defined under the “Allow Duplicate Contact” setting at the Location level. If the setting is configured to check both Email and Phone, the API will attempt to identify an existing contact based on the priority sequence specified in the setting, and will create or update the contact accordingly.<br/><br/>If two separate contacts already exist—one with the same email and another with the same phone—and an upsert request includes both the email and phone, the API will update the contact that matches the first field in the configured sequence, and ignore the second field to prevent duplication.
     ///
-    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/upsert` (operation `upsert-contact`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -210,7 +210,7 @@ impl ContactsClient {
 
     /// Delete Contact
     ///
-    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}` (operation `delete-contact`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -231,7 +231,7 @@ impl ContactsClient {
 
     /// Get Contact
     ///
-    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}` (operation `get-contact`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -254,7 +254,7 @@ impl ContactsClient {
     ///
     /// Please find the list of acceptable values for the `country` field  <a href="https://highlevel.stoplight.io/docs/integrations/ZG9jOjI4MzUzNDIy-country-list" target="_blank">here</a>
     ///
-    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}` (operation `update-contact`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -277,7 +277,7 @@ impl ContactsClient {
 
     /// Get Appointments for Contact
     ///
-    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/appointments` (operation `get-appointments-for-contact`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -298,7 +298,7 @@ impl ContactsClient {
 
     /// Remove Contact From Every Campaign
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/removeAll` (operation `remove-contact-from-every-campaign`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/removeAll` (operation `remove-contact-from-every-campaign`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -319,7 +319,7 @@ impl ContactsClient {
 
     /// Remove Contact From Campaign
     ///
-    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/campaigns/{campaignId}` (operation `remove-contact-from-campaign`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -345,7 +345,7 @@ impl ContactsClient {
     ///
     /// Add contact to Campaign
     ///
-    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/campaigns/{campaignId}` (operation `add-contact-to-campaign`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -371,7 +371,7 @@ impl ContactsClient {
 
     /// Remove Followers
     ///
-    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/followers` (operation `remove-followers-contact`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -394,7 +394,7 @@ impl ContactsClient {
 
     /// Add Followers
     ///
-    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/followers` (operation `add-followers-contact`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -417,7 +417,7 @@ impl ContactsClient {
 
     /// Get All Notes
     ///
-    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes` (operation `get-all-notes`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -438,7 +438,7 @@ impl ContactsClient {
 
     /// Create Note
     ///
-    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/notes` (operation `create-note`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -461,7 +461,7 @@ impl ContactsClient {
 
     /// Delete Note
     ///
-    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/notes/{id}` (operation `delete-note`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -485,7 +485,7 @@ impl ContactsClient {
 
     /// Get Note
     ///
-    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/notes/{id}` (operation `get-note`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -509,7 +509,7 @@ impl ContactsClient {
 
     /// Update Note
     ///
-    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/notes/{id}` (operation `update-note`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -535,7 +535,7 @@ impl ContactsClient {
 
     /// Remove Tags
     ///
-    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tags` (operation `remove-tags`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -558,7 +558,7 @@ impl ContactsClient {
 
     /// Add Tags
     ///
-    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tags` (operation `add-tags`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -581,7 +581,7 @@ impl ContactsClient {
 
     /// Get all Tasks
     ///
-    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks` (operation `get-all-tasks`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -602,7 +602,7 @@ impl ContactsClient {
 
     /// Create Task
     ///
-    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/tasks` (operation `create-task`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -625,7 +625,7 @@ impl ContactsClient {
 
     /// Delete Task
     ///
-    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/tasks/{taskId}` (operation `delete-task`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -649,7 +649,7 @@ impl ContactsClient {
 
     /// Get Task
     ///
-    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `2021-07-28`). Requires scope `contacts.readonly`. Takes a sub-account (location) token.
+    /// `GET /contacts/{contactId}/tasks/{taskId}` (operation `get-task`, API version `2021-07-28`). Requires scope [`contacts.readonly`](ghl_runtime::Scope::ContactsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -673,7 +673,7 @@ impl ContactsClient {
 
     /// Update Task
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}` (operation `update-task`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -699,7 +699,7 @@ impl ContactsClient {
 
     /// Update Task Completed
     ///
-    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `PUT /contacts/{contactId}/tasks/{taskId}/completed` (operation `update-task-completed`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -725,7 +725,7 @@ impl ContactsClient {
 
     /// Delete Contact from Workflow
     ///
-    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `DELETE /contacts/{contactId}/workflow/{workflowId}` (operation `delete-contact-from-workflow`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -751,7 +751,7 @@ impl ContactsClient {
 
     /// Add Contact to Workflow
     ///
-    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `2021-07-28`). Requires scope `contacts.write`. Takes a sub-account (location) token.
+    /// `POST /contacts/{contactId}/workflow/{workflowId}` (operation `add-contact-to-workflow`, API version `2021-07-28`). Requires scope [`contacts.write`](ghl_runtime::Scope::ContactsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

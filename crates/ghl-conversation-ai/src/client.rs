@@ -33,7 +33,7 @@ impl ConversationAiClient {
     ///
     /// Creates a new AI agent for the location. The agent will be created with the specified configuration including name, role, actions, and behavior settings.
     ///
-    /// `POST /conversation-ai/agents` (operation `create-agent`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `POST /conversation-ai/agents` (operation `create-agent`, API version `2021-04-15`). Requires scope [`conversation-ai.write`](ghl_runtime::Scope::ConversationAiWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl ConversationAiClient {
     ///
     /// Searches for AI agents based on various criteria including name, status, and configuration. Supports advanced filtering and full-text search capabilities.
     ///
-    /// `GET /conversation-ai/agents/search` (operation `search-agent`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`SearchAgent`](builders::agents::SearchAgent) ([`start_after`](builders::agents::SearchAgent::start_after), [`limit`](builders::agents::SearchAgent::limit), [`query`](builders::agents::SearchAgent::query)), then `.send().await` it.
+    /// `GET /conversation-ai/agents/search` (operation `search-agent`, API version `2021-04-15`). Requires scope [`conversation-ai.readonly`](ghl_runtime::Scope::ConversationAiReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`SearchAgent`](builders::agents::SearchAgent) ([`start_after`](builders::agents::SearchAgent::start_after), [`limit`](builders::agents::SearchAgent::limit), [`query`](builders::agents::SearchAgent::query)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -70,7 +70,7 @@ impl ConversationAiClient {
     ///
     /// Deletes an AI agent permanently. This action cannot be undone. All associated configurations and conversation history will be removed.
     ///
-    /// `DELETE /conversation-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversation-ai/agents/{agentId}` (operation `delete-agent`, API version `2021-04-15`). Requires scope [`conversation-ai.write`](ghl_runtime::Scope::ConversationAiWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -93,7 +93,7 @@ impl ConversationAiClient {
     ///
     /// Retrieves a specific AI agent by its ID. Returns the complete agent configuration including name, status, actions, and settings.
     ///
-    /// `GET /conversation-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/agents/{agentId}` (operation `get-agent`, API version `2021-04-15`). Requires scope [`conversation-ai.readonly`](ghl_runtime::Scope::ConversationAiReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -113,7 +113,7 @@ impl ConversationAiClient {
     ///
     /// Updates an existing AI agent's configuration. All fields in the agent configuration can be updated including name, status, actions, and behavior settings.
     ///
-    /// `PUT /conversation-ai/agents/{agentId}` (operation `update-agent`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `PUT /conversation-ai/agents/{agentId}` (operation `update-agent`, API version `2021-04-15`). Requires scope [`conversation-ai.write`](ghl_runtime::Scope::ConversationAiWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -138,7 +138,7 @@ impl ConversationAiClient {
     ///
     /// Creates and attach a new action for an AI agent. Actions define specific tasks or behaviors that the agent can perform, such as booking appointments, sending follow-ups, or collecting information.
     ///
-    /// `POST /conversation-ai/agents/{agentId}/actions` (operation `create-action`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `POST /conversation-ai/agents/{agentId}/actions` (operation `create-action`, API version `2021-04-15`). Requires scope [`conversation-ai.write`](ghl_runtime::Scope::ConversationAiWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -159,7 +159,7 @@ impl ConversationAiClient {
     ///
     /// List for actions for an agent
     ///
-    /// `GET /conversation-ai/agents/{agentId}/actions/list` (operation `list-actions`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/agents/{agentId}/actions/list` (operation `list-actions`, API version `2021-04-15`). Requires scope [`conversation-ai.readonly`](ghl_runtime::Scope::ConversationAiReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -178,7 +178,7 @@ impl ConversationAiClient {
     ///
     /// Permanently deletes an action. This will remove the action from all associated agents and cannot be undone.
     ///
-    /// `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `delete-action`, API version `2021-04-15`). Requires scope [`conversation-ai.write`](ghl_runtime::Scope::ConversationAiWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -203,7 +203,7 @@ impl ConversationAiClient {
     ///
     /// Retrieves detailed information about a specific action using its unique identifier. Returns the action configuration, associated agents, and performance metrics.
     ///
-    /// `GET /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `get-action-by-id`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `get-action-by-id`, API version `2021-04-15`). Requires scope [`conversation-ai.readonly`](ghl_runtime::Scope::ConversationAiReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -228,7 +228,7 @@ impl ConversationAiClient {
     ///
     /// Updates an existing action's configuration. This includes modifying the action name, description, trigger conditions, and behavior settings.
     ///
-    /// `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `update-action`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `PUT /conversation-ai/agents/{agentId}/actions/{actionId}` (operation `update-action`, API version `2021-04-15`). Requires scope [`conversation-ai.write`](ghl_runtime::Scope::ConversationAiWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -255,7 +255,7 @@ impl ConversationAiClient {
     ///
     /// Update the followup settings for an action
     ///
-    /// `PATCH /conversation-ai/agents/{agentId}/followup-settings` (operation `update-followup-settings`, API version `2021-04-15`). Requires scope `conversation-ai.write`. Takes a sub-account (location) token.
+    /// `PATCH /conversation-ai/agents/{agentId}/followup-settings` (operation `update-followup-settings`, API version `2021-04-15`). Requires scope [`conversation-ai.write`](ghl_runtime::Scope::ConversationAiWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -276,7 +276,7 @@ impl ConversationAiClient {
     ///
     /// Retrieves detailed information about AI responses including the System Prompt, Conversation history, Knowledge base, website, FAQ chunks, and Rich Text chunks.
     ///
-    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `2021-04-15`). Requires scope `conversation-ai.readonly`. Takes a sub-account (location) token. Set the required [`message_id`](builders::generations::GetGenerationDetails::message_id) and [`source`](builders::generations::GetGenerationDetails::source) on the returned [`GetGenerationDetails`](builders::generations::GetGenerationDetails), then `.send().await` it (it cannot be sent before).
+    /// `GET /conversation-ai/generations` (operation `get-generation-details`, API version `2021-04-15`). Requires scope [`conversation-ai.readonly`](ghl_runtime::Scope::ConversationAiReadonly). Takes a sub-account (location) token. Set the required [`message_id`](builders::generations::GetGenerationDetails::message_id) and [`source`](builders::generations::GetGenerationDetails::source) on the returned [`GetGenerationDetails`](builders::generations::GetGenerationDetails), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -33,7 +33,7 @@ impl ConversationsV3Client {
     ///
     /// Creates a new conversation with the data provided
     ///
-    /// `POST /conversations/` (operation `create-conversation`, API version `v3`). Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/` (operation `create-conversation`, API version `v3`). Requires scope [`conversations.write`](ghl_runtime::Scope::ConversationsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl ConversationsV3Client {
     ///
     /// Get the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `v3`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -78,7 +78,7 @@ impl ConversationsV3Client {
     ///
     /// Download the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `v3`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -104,7 +104,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to send a new message.
     ///
-    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -123,7 +123,7 @@ impl ConversationsV3Client {
     ///
     /// Post the messageId for the API to delete a scheduled email message. <br />
     ///
-    /// `DELETE /conversations/messages/email/{emailMessageId}/schedule` (operation `cancel-scheduled-email-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/messages/email/{emailMessageId}/schedule` (operation `cancel-scheduled-email-message`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -140,7 +140,7 @@ impl ConversationsV3Client {
 
     /// Get email by Id
     ///
-    /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/email/{id}` (operation `get-email-by-id`, API version `2021-04-15`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     pub fn get_email_by_id(
         &self,
         id: impl Into<String>,
@@ -178,7 +178,7 @@ impl ConversationsV3Client {
     /// ### Timestamps
     /// The API automatically records server-side timestamps on first occurrence for `delivered`, `opened`, and `clicked` events. Subsequent updates to these counters do not overwrite the original timestamp.
     ///
-    /// `PUT /conversations/messages/email/{id}/status` (operation `update-email-message-status`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/email/{id}/status` (operation `update-email-message-status`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -203,7 +203,7 @@ impl ConversationsV3Client {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it cannot be sent before).
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `v3`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -231,7 +231,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to add a new inbound message. <br />
     ///
-    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -250,7 +250,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to add a new outbound call.
     ///
-    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -271,7 +271,7 @@ impl ConversationsV3Client {
     ///
     /// This endpoint is internal-only and is not supported for OAuth or public API integrations. It will be removed from the public OpenAPI specification in a future release.
     ///
-    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -291,7 +291,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "fileAttachment". <br /><br /> The allowed file types are: <br/> <ul><li>JPG</li><li>JPEG</li><li>PNG</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>PDF</li><li>DOC</li><li>DOCX</li><li>TXT</li><li>MP3</li><li>WAV</li></ul> <br /><br /> The API will return an object with the URLs
     ///
-    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -312,7 +312,7 @@ impl ConversationsV3Client {
     ///
     /// This endpoint is internal-only and is not supported for OAuth or public API integrations. It will be removed from the public OpenAPI specification in a future release.
     ///
-    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -334,7 +334,7 @@ impl ConversationsV3Client {
     ///
     /// This endpoint is internal-only and is not supported for OAuth or public API integrations. It will be removed from the public OpenAPI specification in a future release.
     ///
-    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -354,7 +354,7 @@ impl ConversationsV3Client {
     ///
     /// Get message by message id.
     ///
-    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `v3`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -370,7 +370,7 @@ impl ConversationsV3Client {
     ///
     /// Set attachments on an existing message (replaces existing). Maximum 5 URLs. Supported for TYPE_CUSTOM_CALL (34) and TYPE_CALL (1) with subType EXTERNAL_CALL.
     ///
-    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -395,7 +395,7 @@ impl ConversationsV3Client {
     ///
     /// Get the recording for a message by passing the message id
     ///
-    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `v3`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -421,7 +421,7 @@ impl ConversationsV3Client {
     ///
     /// Post the messageId for the API to delete a scheduled message. <br />
     ///
-    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -444,7 +444,7 @@ impl ConversationsV3Client {
     ///
     /// Post the necessary fields for the API to update message status.
     ///
-    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `v3`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `v3`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -469,7 +469,7 @@ impl ConversationsV3Client {
     ///
     /// Agent/AI-Bot will call this when they are typing a message in live chat message
     ///
-    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `v3`). Requires scope `conversations/livechat.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `v3`). Requires scope [`conversations/livechat.write`](ghl_runtime::Scope::ConversationsLivechatWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -488,7 +488,7 @@ impl ConversationsV3Client {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it cannot be sent before).
+    /// `GET /conversations/search` (operation `search-conversation`, API version `v3`). Requires scope [`conversations.readonly`](ghl_runtime::Scope::ConversationsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -525,7 +525,7 @@ impl ConversationsV3Client {
     ///
     /// Delete the conversation details based on the conversation ID
     ///
-    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `v3`). Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `v3`). Requires scope [`conversations.write`](ghl_runtime::Scope::ConversationsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -548,7 +548,7 @@ impl ConversationsV3Client {
     ///
     /// Get the conversation details based on the conversation ID
     ///
-    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `v3`). Requires scope `conversations.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `v3`). Requires scope [`conversations.readonly`](ghl_runtime::Scope::ConversationsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -571,7 +571,7 @@ impl ConversationsV3Client {
     ///
     /// Update the conversation details based on the conversation ID
     ///
-    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `v3`). Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `v3`). Requires scope [`conversations.write`](ghl_runtime::Scope::ConversationsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -596,7 +596,7 @@ impl ConversationsV3Client {
     ///
     /// Get messages by conversation id.
     ///
-    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `v3`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::messages::GetMessages) ([`last_message_id`](builders::messages::GetMessages::last_message_id), [`limit`](builders::messages::GetMessages::limit), [`type_`](builders::messages::GetMessages::type_)), then `.send().await` it.
+    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `v3`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::messages::GetMessages) ([`last_message_id`](builders::messages::GetMessages::last_message_id), [`limit`](builders::messages::GetMessages::limit), [`type_`](builders::messages::GetMessages::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///

@@ -33,7 +33,7 @@ impl ConversationsClient {
     ///
     /// Creates a new conversation with the data provided
     ///
-    /// `POST /conversations/` (operation `create-conversation`, API version `2021-04-15`). Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/` (operation `create-conversation`, API version `2021-04-15`). Requires scope [`conversations.write`](ghl_runtime::Scope::ConversationsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl ConversationsClient {
     ///
     /// Get the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription` (operation `get-message-transcription`, API version `2021-04-15`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -78,7 +78,7 @@ impl ConversationsClient {
     ///
     /// Download the recording transcription for a message by passing the message id
     ///
-    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/locations/{locationId}/messages/{messageId}/transcription/download` (operation `download-message-transcription`, API version `2021-04-15`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -104,7 +104,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to send a new message.
     ///
-    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages` (operation `send-a-new-message`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -155,7 +155,7 @@ impl ConversationsClient {
     ///
     /// Export messages for a specific location with cursor-based pagination support. Response includes messageType (string), source, and subType fields. The channel parameter is optional - if not provided, all non-email message types will be returned including activity messages (opportunity updates, appointments, etc.).
     ///
-    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it cannot be sent before).
+    /// `GET /conversations/messages/export` (operation `export-messages-by-location`, API version `2021-04-15`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::messages::ExportMessagesByLocation::location_id) on the returned [`ExportMessagesByLocation`](builders::messages::ExportMessagesByLocation) and any optional inputs ([`limit`](builders::messages::ExportMessagesByLocation::limit), [`cursor`](builders::messages::ExportMessagesByLocation::cursor), [`sort_by`](builders::messages::ExportMessagesByLocation::sort_by), [`sort_order`](builders::messages::ExportMessagesByLocation::sort_order), [`conversation_id`](builders::messages::ExportMessagesByLocation::conversation_id), [`contact_id`](builders::messages::ExportMessagesByLocation::contact_id), [`channel`](builders::messages::ExportMessagesByLocation::channel), [`start_date`](builders::messages::ExportMessagesByLocation::start_date), [`end_date`](builders::messages::ExportMessagesByLocation::end_date)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -183,7 +183,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to add a new inbound message. <br />
     ///
-    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/inbound` (operation `add-an-inbound-message`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -202,7 +202,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to add a new outbound call.
     ///
-    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/outbound` (operation `add-an-outbound-message`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -221,7 +221,7 @@ impl ConversationsClient {
     ///
     /// Post a reply to a customer review on Google My Business
     ///
-    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/review-reply` (operation `send-review-reply`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -240,7 +240,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "fileAttachment". <br /><br /> The allowed file types are: <br/> <ul><li>JPG</li><li>JPEG</li><li>PNG</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>PDF</li><li>DOC</li><li>DOCX</li><li>TXT</li><li>MP3</li><li>WAV</li></ul> <br /><br /> The API will return an object with the URLs
     ///
-    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload` (operation `upload-file-attachments`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -259,7 +259,7 @@ impl ConversationsClient {
     ///
     /// Validates the uploaded file in GCS and returns the public URL. Call this endpoint after successfully uploading the file to the signed URL.
     ///
-    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/complete` (operation `complete-file-upload`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -278,7 +278,7 @@ impl ConversationsClient {
     ///
     /// Generates a signed URL for direct file upload to Google Cloud Storage. Returns a signed URL valid for 15 minutes. Upload file via PUT request, then call /complete to finalize.
     ///
-    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/messages/upload/initiate` (operation `initiate-file-upload`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -297,7 +297,7 @@ impl ConversationsClient {
     ///
     /// Get message by message id.
     ///
-    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{id}` (operation `get-message`, API version `2021-04-15`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -313,7 +313,7 @@ impl ConversationsClient {
     ///
     /// Set attachments on an existing message (replaces existing). Maximum 5 URLs. Supported for TYPE_CUSTOM_CALL (34) and TYPE_CALL (1) with subType EXTERNAL_CALL.
     ///
-    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/attachments` (operation `add-message-attachments`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -338,7 +338,7 @@ impl ConversationsClient {
     ///
     /// Get the recording for a message by passing the message id
     ///
-    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/messages/{messageId}/locations/{locationId}/recording` (operation `get-message-recording`, API version `2021-04-15`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -364,7 +364,7 @@ impl ConversationsClient {
     ///
     /// Post the messageId for the API to delete a scheduled message. <br />
     ///
-    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/messages/{messageId}/schedule` (operation `cancel-scheduled-message`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -387,7 +387,7 @@ impl ConversationsClient {
     ///
     /// Post the necessary fields for the API to update message status.
     ///
-    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `2021-04-15`). Requires scope `conversations/message.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/messages/{messageId}/status` (operation `update-message-status`, API version `2021-04-15`). Requires scope [`conversations/message.write`](ghl_runtime::Scope::ConversationsMessageWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -519,7 +519,7 @@ impl ConversationsClient {
     ///
     /// Agent/AI-Bot will call this when they are typing a message in live chat message
     ///
-    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `2021-04-15`). Requires scope `conversations/livechat.write`. Takes a sub-account (location) token.
+    /// `POST /conversations/providers/live-chat/typing` (operation `live-chat-agent-typing`, API version `2021-04-15`). Requires scope [`conversations/livechat.write`](ghl_runtime::Scope::ConversationsLivechatWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -538,7 +538,7 @@ impl ConversationsClient {
     ///
     /// Returns a list of all conversations matching the search criteria along with the sort and filter options selected.
     ///
-    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it cannot be sent before).
+    /// `GET /conversations/search` (operation `search-conversation`, API version `2021-04-15`). Requires scope [`conversations.readonly`](ghl_runtime::Scope::ConversationsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchConversation::location_id) on the returned [`SearchConversation`](builders::search::SearchConversation) and any optional inputs ([`contact_id`](builders::search::SearchConversation::contact_id), [`assigned_to`](builders::search::SearchConversation::assigned_to), [`followers`](builders::search::SearchConversation::followers), [`mentions`](builders::search::SearchConversation::mentions), [`query`](builders::search::SearchConversation::query), [`sort`](builders::search::SearchConversation::sort), [`start_after_date`](builders::search::SearchConversation::start_after_date), [`id`](builders::search::SearchConversation::id), [`limit`](builders::search::SearchConversation::limit), [`last_message_type`](builders::search::SearchConversation::last_message_type), [`last_message_action`](builders::search::SearchConversation::last_message_action), [`last_message_direction`](builders::search::SearchConversation::last_message_direction), [`status`](builders::search::SearchConversation::status), [`sort_by`](builders::search::SearchConversation::sort_by), [`sort_score_profile`](builders::search::SearchConversation::sort_score_profile), [`score_profile`](builders::search::SearchConversation::score_profile), [`score_profile_min`](builders::search::SearchConversation::score_profile_min), [`score_profile_max`](builders::search::SearchConversation::score_profile_max), [`start_date`](builders::search::SearchConversation::start_date), [`end_date`](builders::search::SearchConversation::end_date)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -575,7 +575,7 @@ impl ConversationsClient {
     ///
     /// Delete the conversation details based on the conversation ID
     ///
-    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `2021-04-15`). Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `DELETE /conversations/{conversationId}` (operation `delete-conversation`, API version `2021-04-15`). Requires scope [`conversations.write`](ghl_runtime::Scope::ConversationsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -598,7 +598,7 @@ impl ConversationsClient {
     ///
     /// Get the conversation details based on the conversation ID
     ///
-    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `2021-04-15`). Requires scope `conversations.readonly`. Takes a sub-account (location) token.
+    /// `GET /conversations/{conversationId}` (operation `get-conversation`, API version `2021-04-15`). Requires scope [`conversations.readonly`](ghl_runtime::Scope::ConversationsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -621,7 +621,7 @@ impl ConversationsClient {
     ///
     /// Update the conversation details based on the conversation ID
     ///
-    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `2021-04-15`). Requires scope `conversations.write`. Takes a sub-account (location) token.
+    /// `PUT /conversations/{conversationId}` (operation `update-conversation`, API version `2021-04-15`). Requires scope [`conversations.write`](ghl_runtime::Scope::ConversationsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -646,7 +646,7 @@ impl ConversationsClient {
     ///
     /// Get messages by conversation id.
     ///
-    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `2021-04-15`). Requires scope `conversations/message.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::messages::GetMessages) ([`last_message_id`](builders::messages::GetMessages::last_message_id), [`limit`](builders::messages::GetMessages::limit), [`type_`](builders::messages::GetMessages::type_)), then `.send().await` it.
+    /// `GET /conversations/{conversationId}/messages` (operation `get-messages`, API version `2021-04-15`). Requires scope [`conversations/message.readonly`](ghl_runtime::Scope::ConversationsMessageReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetMessages`](builders::messages::GetMessages) ([`last_message_id`](builders::messages::GetMessages::last_message_id), [`limit`](builders::messages::GetMessages::limit), [`type_`](builders::messages::GetMessages::type_)), then `.send().await` it.
     ///
     /// # Arguments
     ///

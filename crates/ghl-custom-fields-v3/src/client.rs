@@ -38,7 +38,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `POST /custom-fields/` (operation `create-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/` (operation `create-custom-field`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -62,7 +62,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -86,7 +86,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -112,7 +112,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -138,7 +138,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it cannot be sent before).
+    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `v3`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -168,7 +168,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -192,7 +192,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `v3`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -216,7 +216,7 @@ impl CustomFieldsV3Client {
     ///  Only supports Custom Objects and Company (Business) today. Will be extended to other Standard Objects in the future.
     ///  :::
     ///
-    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

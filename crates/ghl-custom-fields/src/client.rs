@@ -55,7 +55,7 @@ impl CustomFieldsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /custom-fields/` (operation `create-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/` (operation `create-custom-field`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -96,7 +96,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /custom-fields/folder` (operation `create-custom-field-folder`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -137,7 +137,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /custom-fields/folder/{id}` (operation `delete-custom-field-folder`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::DeleteCustomFieldFolder::location_id) on the returned [`DeleteCustomFieldFolder`](builders::DeleteCustomFieldFolder), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -180,7 +180,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/folder/{id}` (operation `update-custom-field-folder`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -223,7 +223,7 @@ impl CustomFieldsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it cannot be sent before).
+    /// `GET /custom-fields/object-key/{objectKey}` (operation `get-custom-fields-by-object-key`, API version `2021-07-28`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetCustomFieldsByObjectKey::location_id) on the returned [`GetCustomFieldsByObjectKey`](builders::GetCustomFieldsByObjectKey), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -270,7 +270,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `DELETE /custom-fields/{id}` (operation `delete-custom-field`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -311,7 +311,7 @@ impl CustomFieldsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token.
+    /// `GET /custom-fields/{id}` (operation `get-custom-field-by-id`, API version `2021-07-28`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -352,7 +352,7 @@ impl CustomFieldsClient {
     ///     </div>
     ///   </div>
     ///
-    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `PUT /custom-fields/{id}` (operation `update-custom-field`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

@@ -32,7 +32,7 @@ impl CustomMenusClient {
     ///
     /// Fetches a collection of custom menus based on specified criteria. This endpoint allows clients to retrieve custom menu configurations, which may include menu items, categories, and associated metadata. The response can be tailored using query parameters for filtering, sorting, and pagination.
     ///
-    /// `GET /custom-menus/` (operation `get-custom-menus`, API version `2021-07-28`). Requires scope `custom-menu-link.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`GetCustomMenus`](builders::GetCustomMenus) ([`location_id`](builders::GetCustomMenus::location_id), [`skip`](builders::GetCustomMenus::skip), [`limit`](builders::GetCustomMenus::limit), [`query`](builders::GetCustomMenus::query), [`show_on_company`](builders::GetCustomMenus::show_on_company)), then `.send().await` it.
+    /// `GET /custom-menus/` (operation `get-custom-menus`, API version `2021-07-28`). Requires scope [`custom-menu-link.readonly`](ghl_runtime::Scope::CustomMenuLinkReadonly). Takes an agency (company) token. Set optional inputs on the returned [`GetCustomMenus`](builders::GetCustomMenus) ([`location_id`](builders::GetCustomMenus::location_id), [`skip`](builders::GetCustomMenus::skip), [`limit`](builders::GetCustomMenus::limit), [`query`](builders::GetCustomMenus::query), [`show_on_company`](builders::GetCustomMenus::show_on_company)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl CustomMenusClient {
     ///
     /// Creates a new custom menu for a company. Requires authentication and proper permissions. For Icon Usage Details please refer to  <https://doc.clickup.com/8631005/d/h/87cpx-243696/d60fa70db6b92b2>
     ///
-    /// `POST /custom-menus/` (operation `create-custom-menu`, API version `2021-07-28`). Requires scope `custom-menu-link.write`. Takes an agency (company) token.
+    /// `POST /custom-menus/` (operation `create-custom-menu`, API version `2021-07-28`). Requires scope [`custom-menu-link.write`](ghl_runtime::Scope::CustomMenuLinkWrite). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl CustomMenusClient {
     ///
     /// Removes a specific custom menu from the system. This operation requires authentication and proper permissions. The custom menu is identified by its unique ID, and the operation is performed within the context of a specific company.
     ///
-    /// `DELETE /custom-menus/{customMenuId}` (operation `delete-custom-menu`, API version `2021-07-28`). Requires scope `custom-menu-link.write`. Takes an agency (company) token.
+    /// `DELETE /custom-menus/{customMenuId}` (operation `delete-custom-menu`, API version `2021-07-28`). Requires scope [`custom-menu-link.write`](ghl_runtime::Scope::CustomMenuLinkWrite). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -94,7 +94,7 @@ impl CustomMenusClient {
     ///
     /// Fetches a single custom menus based on id. This endpoint allows clients to retrieve custom menu configurations, which may include menu items, categories, and associated metadata
     ///
-    /// `GET /custom-menus/{customMenuId}` (operation `get-custom-menu-by-id`, API version `2021-07-28`). Requires scope `custom-menu-link.readonly`. Takes an agency (company) token.
+    /// `GET /custom-menus/{customMenuId}` (operation `get-custom-menu-by-id`, API version `2021-07-28`). Requires scope [`custom-menu-link.readonly`](ghl_runtime::Scope::CustomMenuLinkReadonly). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -117,7 +117,7 @@ impl CustomMenusClient {
     ///
     /// Updates an existing custom menu for a given company. Requires authentication and proper permissions.
     ///
-    /// `PUT /custom-menus/{customMenuId}` (operation `update-custom-menu`, API version `2021-07-28`). Requires scope `custom-menu-link.write`. Takes an agency (company) token.
+    /// `PUT /custom-menus/{customMenuId}` (operation `update-custom-menu`, API version `2021-07-28`). Requires scope [`custom-menu-link.write`](ghl_runtime::Scope::CustomMenuLinkWrite). Takes an agency (company) token.
     ///
     /// # Arguments
     ///

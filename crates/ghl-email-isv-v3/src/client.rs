@@ -33,7 +33,7 @@ impl EmailIsvV3Client {
     ///
     /// Verify Email
     ///
-    /// `POST /email/verify` (operation `verify-email`, API version `v3`). Requires scope `lc-email.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::VerifyEmail::location_id) on the returned [`VerifyEmail`](builders::VerifyEmail), then `.send().await` it (it cannot be sent before).
+    /// `POST /email/verify` (operation `verify-email`, API version `v3`). Requires scope [`lc-email.readonly`](ghl_runtime::Scope::LcEmailReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::VerifyEmail::location_id) on the returned [`VerifyEmail`](builders::VerifyEmail), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

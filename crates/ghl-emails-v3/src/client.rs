@@ -32,7 +32,7 @@ impl EmailsV3Client {
     ///
     /// Get list of bulk action campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions` (operation `list-bulk-action-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListBulkActionCampaigns`](builders::campaigns::ListBulkActionCampaigns) ([`limit`](builders::campaigns::ListBulkActionCampaigns::limit), [`offset`](builders::campaigns::ListBulkActionCampaigns::offset), [`search`](builders::campaigns::ListBulkActionCampaigns::search), [`date_from`](builders::campaigns::ListBulkActionCampaigns::date_from), [`date_to`](builders::campaigns::ListBulkActionCampaigns::date_to), [`status`](builders::campaigns::ListBulkActionCampaigns::status)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions` (operation `list-bulk-action-campaigns`, API version `v3`). Requires scope [`emails/campaigns.readonly`](ghl_runtime::Scope::EmailsCampaignsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`ListBulkActionCampaigns`](builders::campaigns::ListBulkActionCampaigns) ([`limit`](builders::campaigns::ListBulkActionCampaigns::limit), [`offset`](builders::campaigns::ListBulkActionCampaigns::offset), [`search`](builders::campaigns::ListBulkActionCampaigns::search), [`date_from`](builders::campaigns::ListBulkActionCampaigns::date_from), [`date_to`](builders::campaigns::ListBulkActionCampaigns::date_to), [`status`](builders::campaigns::ListBulkActionCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -61,7 +61,7 @@ impl EmailsV3Client {
     ///
     /// Get a single bulk action campaign by its ID
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions/{campaignId}` (operation `get-bulk-action-campaign`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/bulk-actions/{campaignId}` (operation `get-bulk-action-campaign`, API version `v3`). Requires scope [`emails/campaigns.readonly`](ghl_runtime::Scope::EmailsCampaignsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -87,7 +87,7 @@ impl EmailsV3Client {
     ///
     /// Get list of email campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/emails` (operation `list-email-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailCampaigns`](builders::campaigns::ListEmailCampaigns) ([`limit`](builders::campaigns::ListEmailCampaigns::limit), [`offset`](builders::campaigns::ListEmailCampaigns::offset), [`search`](builders::campaigns::ListEmailCampaigns::search), [`status`](builders::campaigns::ListEmailCampaigns::status)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/emails` (operation `list-email-campaigns`, API version `v3`). Requires scope [`emails/campaigns.readonly`](ghl_runtime::Scope::EmailsCampaignsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailCampaigns`](builders::campaigns::ListEmailCampaigns) ([`limit`](builders::campaigns::ListEmailCampaigns::limit), [`offset`](builders::campaigns::ListEmailCampaigns::offset), [`search`](builders::campaigns::ListEmailCampaigns::search), [`status`](builders::campaigns::ListEmailCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -114,7 +114,7 @@ impl EmailsV3Client {
     ///
     /// Create a new email campaign
     ///
-    /// `POST /emails/locations/{locationId}/campaigns/emails` (operation `create-email-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/campaigns/emails` (operation `create-email-campaign`, API version `v3`). Requires scope [`emails/campaigns.write`](ghl_runtime::Scope::EmailsCampaignsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -139,7 +139,7 @@ impl EmailsV3Client {
     ///
     /// Delete a campaign
     ///
-    /// `DELETE /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `delete-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `DELETE /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `delete-campaign`, API version `v3`). Requires scope [`emails/campaigns.write`](ghl_runtime::Scope::EmailsCampaignsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -165,7 +165,7 @@ impl EmailsV3Client {
     ///
     /// Get a single email campaign by its ID
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `get-email-campaign`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `get-email-campaign`, API version `v3`). Requires scope [`emails/campaigns.readonly`](ghl_runtime::Scope::EmailsCampaignsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -191,7 +191,7 @@ impl EmailsV3Client {
     ///
     /// Update an email campaign draft
     ///
-    /// `PATCH /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `update-email-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `PATCH /emails/locations/{locationId}/campaigns/emails/{campaignId}` (operation `update-email-campaign`, API version `v3`). Requires scope [`emails/campaigns.write`](ghl_runtime::Scope::EmailsCampaignsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -219,7 +219,7 @@ impl EmailsV3Client {
     ///
     /// Schedule or start an email campaign. The campaign must be in draft, cancelled, or paused status.
     ///
-    /// `POST /emails/locations/{locationId}/campaigns/emails/{campaignId}/schedule` (operation `schedule-campaign`, API version `v3`). Requires scope `emails/campaigns.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/campaigns/emails/{campaignId}/schedule` (operation `schedule-campaign`, API version `v3`). Requires scope [`emails/campaigns.write`](ghl_runtime::Scope::EmailsCampaignsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -247,7 +247,7 @@ impl EmailsV3Client {
     ///
     /// Get statistics for email campaigns, workflows, or bulk actions
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}` (operation `get-campaign-stats`, API version `v3`). Requires scope `emails/stats.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCampaignStats`](builders::statistics::GetCampaignStats) ([`sub_source_id`](builders::statistics::GetCampaignStats::sub_source_id)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/stats/{source}/{sourceId}` (operation `get-campaign-stats`, API version `v3`). Requires scope [`emails/stats.readonly`](ghl_runtime::Scope::EmailsStatsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCampaignStats`](builders::statistics::GetCampaignStats) ([`sub_source_id`](builders::statistics::GetCampaignStats::sub_source_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -277,7 +277,7 @@ impl EmailsV3Client {
     ///
     /// Get list of workflow campaigns for a location
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/workflows` (operation `list-workflow-campaigns`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListWorkflowCampaigns`](builders::campaigns::ListWorkflowCampaigns) ([`limit`](builders::campaigns::ListWorkflowCampaigns::limit), [`offset`](builders::campaigns::ListWorkflowCampaigns::offset), [`search`](builders::campaigns::ListWorkflowCampaigns::search), [`status`](builders::campaigns::ListWorkflowCampaigns::status)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/campaigns/workflows` (operation `list-workflow-campaigns`, API version `v3`). Requires scope [`emails/campaigns.readonly`](ghl_runtime::Scope::EmailsCampaignsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`ListWorkflowCampaigns`](builders::campaigns::ListWorkflowCampaigns) ([`limit`](builders::campaigns::ListWorkflowCampaigns::limit), [`offset`](builders::campaigns::ListWorkflowCampaigns::offset), [`search`](builders::campaigns::ListWorkflowCampaigns::search), [`status`](builders::campaigns::ListWorkflowCampaigns::status)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -304,7 +304,7 @@ impl EmailsV3Client {
     ///
     /// Get a single workflow campaign by its ID
     ///
-    /// `GET /emails/locations/{locationId}/campaigns/workflows/{campaignId}` (operation `get-workflow-campaign`, API version `v3`). Requires scope `emails/campaigns.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/campaigns/workflows/{campaignId}` (operation `get-workflow-campaign`, API version `v3`). Requires scope [`emails/campaigns.readonly`](ghl_runtime::Scope::EmailsCampaignsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -330,7 +330,7 @@ impl EmailsV3Client {
     ///
     /// Get list of templates by location
     ///
-    /// `GET /emails/locations/{locationId}/templates` (operation `list-email-templates`, API version `v3`). Requires scope `emails/templates.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailTemplates`](builders::templates::ListEmailTemplates) ([`limit`](builders::templates::ListEmailTemplates::limit), [`offset`](builders::templates::ListEmailTemplates::offset), [`search`](builders::templates::ListEmailTemplates::search), [`sort_by`](builders::templates::ListEmailTemplates::sort_by), [`sort_order`](builders::templates::ListEmailTemplates::sort_order), [`archived`](builders::templates::ListEmailTemplates::archived), [`folder_id`](builders::templates::ListEmailTemplates::folder_id), [`include`](builders::templates::ListEmailTemplates::include)), then `.send().await` it.
+    /// `GET /emails/locations/{locationId}/templates` (operation `list-email-templates`, API version `v3`). Requires scope [`emails/templates.readonly`](ghl_runtime::Scope::EmailsTemplatesReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`ListEmailTemplates`](builders::templates::ListEmailTemplates) ([`limit`](builders::templates::ListEmailTemplates::limit), [`offset`](builders::templates::ListEmailTemplates::offset), [`search`](builders::templates::ListEmailTemplates::search), [`sort_by`](builders::templates::ListEmailTemplates::sort_by), [`sort_order`](builders::templates::ListEmailTemplates::sort_order), [`archived`](builders::templates::ListEmailTemplates::archived), [`folder_id`](builders::templates::ListEmailTemplates::folder_id), [`include`](builders::templates::ListEmailTemplates::include)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -361,7 +361,7 @@ impl EmailsV3Client {
     ///
     /// Create a new email template
     ///
-    /// `POST /emails/locations/{locationId}/templates` (operation `create-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/templates` (operation `create-email-template`, API version `v3`). Requires scope [`emails/templates.write`](ghl_runtime::Scope::EmailsTemplatesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -386,7 +386,7 @@ impl EmailsV3Client {
     ///
     /// Create a new template folder
     ///
-    /// `POST /emails/locations/{locationId}/templates/folders` (operation `create-template-folder`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/templates/folders` (operation `create-template-folder`, API version `v3`). Requires scope [`emails/templates.write`](ghl_runtime::Scope::EmailsTemplatesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -411,7 +411,7 @@ impl EmailsV3Client {
     ///
     /// Import a template from a provider URL
     ///
-    /// `POST /emails/locations/{locationId}/templates/import` (operation `import-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `POST /emails/locations/{locationId}/templates/import` (operation `import-email-template`, API version `v3`). Requires scope [`emails/templates.write`](ghl_runtime::Scope::EmailsTemplatesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -434,7 +434,7 @@ impl EmailsV3Client {
 
     /// Delete a template
     ///
-    /// `DELETE /emails/locations/{locationId}/templates/{templateId}` (operation `delete-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `DELETE /emails/locations/{locationId}/templates/{templateId}` (operation `delete-email-template`, API version `v3`). Requires scope [`emails/templates.write`](ghl_runtime::Scope::EmailsTemplatesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -460,7 +460,7 @@ impl EmailsV3Client {
     ///
     /// Get a single email template by its ID
     ///
-    /// `GET /emails/locations/{locationId}/templates/{templateId}` (operation `get-email-template`, API version `v3`). Requires scope `emails/templates.readonly`. Takes a sub-account (location) token.
+    /// `GET /emails/locations/{locationId}/templates/{templateId}` (operation `get-email-template`, API version `v3`). Requires scope [`emails/templates.readonly`](ghl_runtime::Scope::EmailsTemplatesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -486,7 +486,7 @@ impl EmailsV3Client {
     ///
     /// Update email template
     ///
-    /// `PATCH /emails/locations/{locationId}/templates/{templateId}` (operation `update-email-template`, API version `v3`). Requires scope `emails/templates.write`. Takes a sub-account (location) token.
+    /// `PATCH /emails/locations/{locationId}/templates/{templateId}` (operation `update-email-template`, API version `v3`). Requires scope [`emails/templates.write`](ghl_runtime::Scope::EmailsTemplatesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

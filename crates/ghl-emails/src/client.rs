@@ -33,7 +33,7 @@ impl EmailsClient {
     ///
     /// Fetch email templates by location id
     ///
-    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`). Requires scope `emails/builder.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::templates::FetchTemplate::location_id) on the returned [`FetchTemplate`](builders::templates::FetchTemplate) and any optional inputs ([`limit`](builders::templates::FetchTemplate::limit), [`offset`](builders::templates::FetchTemplate::offset), [`search`](builders::templates::FetchTemplate::search), [`sort_by_date`](builders::templates::FetchTemplate::sort_by_date), [`archived`](builders::templates::FetchTemplate::archived), [`builder_version`](builders::templates::FetchTemplate::builder_version), [`name`](builders::templates::FetchTemplate::name), [`parent_id`](builders::templates::FetchTemplate::parent_id), [`origin_id`](builders::templates::FetchTemplate::origin_id), [`templates_only`](builders::templates::FetchTemplate::templates_only)), then `.send().await` it (it cannot be sent before).
+    /// `GET /emails/builder` (operation `fetch-template`, API version `2021-07-28`). Requires scope [`emails/builder.readonly`](ghl_runtime::Scope::EmailsBuilderReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::templates::FetchTemplate::location_id) on the returned [`FetchTemplate`](builders::templates::FetchTemplate) and any optional inputs ([`limit`](builders::templates::FetchTemplate::limit), [`offset`](builders::templates::FetchTemplate::offset), [`search`](builders::templates::FetchTemplate::search), [`sort_by_date`](builders::templates::FetchTemplate::sort_by_date), [`archived`](builders::templates::FetchTemplate::archived), [`builder_version`](builders::templates::FetchTemplate::builder_version), [`name`](builders::templates::FetchTemplate::name), [`parent_id`](builders::templates::FetchTemplate::parent_id), [`origin_id`](builders::templates::FetchTemplate::origin_id), [`templates_only`](builders::templates::FetchTemplate::templates_only)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -58,7 +58,7 @@ impl EmailsClient {
 
     /// Create a new template
     ///
-    /// `POST /emails/builder` (operation `create-template`, API version `2021-07-28`). Requires scope `emails/builder.write`. Takes a sub-account (location) token.
+    /// `POST /emails/builder` (operation `create-template`, API version `2021-07-28`). Requires scope [`emails/builder.write`](ghl_runtime::Scope::EmailsBuilderWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -75,7 +75,7 @@ impl EmailsClient {
 
     /// Update a template
     ///
-    /// `POST /emails/builder/data` (operation `update-template`, API version `2021-07-28`). Requires scope `emails/builder.write`. Takes a sub-account (location) token.
+    /// `POST /emails/builder/data` (operation `update-template`, API version `2021-07-28`). Requires scope [`emails/builder.write`](ghl_runtime::Scope::EmailsBuilderWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -111,7 +111,7 @@ impl EmailsClient {
 
     /// Get Campaigns
     ///
-    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`). Requires scope `emails/schedule.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::campaigns::FetchCampaigns::location_id) on the returned [`FetchCampaigns`](builders::campaigns::FetchCampaigns) and any optional inputs ([`limit`](builders::campaigns::FetchCampaigns::limit), [`offset`](builders::campaigns::FetchCampaigns::offset), [`status`](builders::campaigns::FetchCampaigns::status), [`email_status`](builders::campaigns::FetchCampaigns::email_status), [`name`](builders::campaigns::FetchCampaigns::name), [`parent_id`](builders::campaigns::FetchCampaigns::parent_id), [`limited_fields`](builders::campaigns::FetchCampaigns::limited_fields), [`archived`](builders::campaigns::FetchCampaigns::archived), [`campaigns_only`](builders::campaigns::FetchCampaigns::campaigns_only), [`show_stats`](builders::campaigns::FetchCampaigns::show_stats)), then `.send().await` it (it cannot be sent before).
+    /// `GET /emails/schedule` (operation `fetch-campaigns`, API version `2021-07-28`). Requires scope [`emails/schedule.readonly`](ghl_runtime::Scope::EmailsScheduleReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::campaigns::FetchCampaigns::location_id) on the returned [`FetchCampaigns`](builders::campaigns::FetchCampaigns) and any optional inputs ([`limit`](builders::campaigns::FetchCampaigns::limit), [`offset`](builders::campaigns::FetchCampaigns::offset), [`status`](builders::campaigns::FetchCampaigns::status), [`email_status`](builders::campaigns::FetchCampaigns::email_status), [`name`](builders::campaigns::FetchCampaigns::name), [`parent_id`](builders::campaigns::FetchCampaigns::parent_id), [`limited_fields`](builders::campaigns::FetchCampaigns::limited_fields), [`archived`](builders::campaigns::FetchCampaigns::archived), [`campaigns_only`](builders::campaigns::FetchCampaigns::campaigns_only), [`show_stats`](builders::campaigns::FetchCampaigns::show_stats)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -30,7 +30,7 @@ impl FormsV3Client {
 
     /// Get Forms
     ///
-    /// `GET /forms/` (operation `get-forms`, API version `v3`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetForms::location_id) on the returned [`GetForms`](builders::GetForms) and any optional inputs ([`skip`](builders::GetForms::skip), [`limit`](builders::GetForms::limit), [`type_`](builders::GetForms::type_)), then `.send().await` it (it cannot be sent before).
+    /// `GET /forms/` (operation `get-forms`, API version `v3`). Requires scope [`forms.readonly`](ghl_runtime::Scope::FormsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetForms::location_id) on the returned [`GetForms`](builders::GetForms) and any optional inputs ([`skip`](builders::GetForms::skip), [`limit`](builders::GetForms::limit), [`type_`](builders::GetForms::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -48,7 +48,7 @@ impl FormsV3Client {
 
     /// Get Forms Submissions
     ///
-    /// `GET /forms/submissions` (operation `get-forms-submissions`, API version `v3`). Requires scope `forms.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetFormsSubmissions::location_id) on the returned [`GetFormsSubmissions`](builders::GetFormsSubmissions) and any optional inputs ([`page`](builders::GetFormsSubmissions::page), [`limit`](builders::GetFormsSubmissions::limit), [`form_id`](builders::GetFormsSubmissions::form_id), [`q`](builders::GetFormsSubmissions::q), [`start_at`](builders::GetFormsSubmissions::start_at), [`end_at`](builders::GetFormsSubmissions::end_at)), then `.send().await` it (it cannot be sent before).
+    /// `GET /forms/submissions` (operation `get-forms-submissions`, API version `v3`). Requires scope [`forms.readonly`](ghl_runtime::Scope::FormsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetFormsSubmissions::location_id) on the returned [`GetFormsSubmissions`](builders::GetFormsSubmissions) and any optional inputs ([`page`](builders::GetFormsSubmissions::page), [`limit`](builders::GetFormsSubmissions::limit), [`form_id`](builders::GetFormsSubmissions::form_id), [`q`](builders::GetFormsSubmissions::q), [`start_at`](builders::GetFormsSubmissions::start_at), [`end_at`](builders::GetFormsSubmissions::end_at)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl FormsV3Client {
     ///
     /// Post the necessary fields for the API to upload files. The files need to be a buffer with the key "< custom_field_id >_< file_id >". <br /> Here custom field id is the ID of your custom field and file id is a randomly generated id (or uuid) <br /> There is support for multiple file uploads as well. Have multiple fields in the format mentioned.<br />File size is limited to 50 MB.<br /><br /> The allowed file types are: <br/> <ul><li>PDF</li><li>DOCX</li><li>DOC</li><li>JPG</li><li>JPEG</li><li>PNG</li><li>GIF</li><li>CSV</li><li>XLSX</li><li>XLS</li><li>MP4</li><li>MPEG</li><li>ZIP</li><li>RAR</li><li>TXT</li><li>SVG</li></ul> <br /><br /> The API will return the updated contact object.
     ///
-    /// `POST /forms/upload-custom-files` (operation `upload-to-custom-fields`, API version `v3`). Requires scope `forms.write`. Takes a sub-account (location) token. Set the required [`contact_id`](builders::UploadToCustomFields::contact_id) and [`location_id`](builders::UploadToCustomFields::location_id) on the returned [`UploadToCustomFields`](builders::UploadToCustomFields), then `.send().await` it (it cannot be sent before).
+    /// `POST /forms/upload-custom-files` (operation `upload-to-custom-fields`, API version `v3`). Requires scope [`forms.write`](ghl_runtime::Scope::FormsWrite). Takes a sub-account (location) token. Set the required [`contact_id`](builders::UploadToCustomFields::contact_id) and [`location_id`](builders::UploadToCustomFields::location_id) on the returned [`UploadToCustomFields`](builders::UploadToCustomFields), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -52,7 +52,7 @@ impl FunnelsV3Client {
     ///
     /// The "Create Redirect" API Allows adding a new url redirect to the system. Use this endpoint to create a url redirect with the specified details. Ensure that the required information is provided in the request payload.
     ///
-    /// `POST /funnels/lookup/redirect` (operation `create-redirect`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
+    /// `POST /funnels/lookup/redirect` (operation `create-redirect`, API version `v3`). Requires scope [`funnels/redirect.write`](ghl_runtime::Scope::FunnelsRedirectWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all URL redirects based on the given query parameters.
     ///
-    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`). Requires scope `funnels/redirect.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::redirect::FetchRedirectsList::location_id), [`limit`](builders::redirect::FetchRedirectsList::limit) and [`offset`](builders::redirect::FetchRedirectsList::offset) on the returned [`FetchRedirectsList`](builders::redirect::FetchRedirectsList) and any optional inputs ([`search`](builders::redirect::FetchRedirectsList::search)), then `.send().await` it (it cannot be sent before).
+    /// `GET /funnels/lookup/redirect/list` (operation `fetch-redirects-list`, API version `v3`). Requires scope [`funnels/redirect.readonly`](ghl_runtime::Scope::FunnelsRedirectReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::redirect::FetchRedirectsList::location_id), [`limit`](builders::redirect::FetchRedirectsList::limit) and [`offset`](builders::redirect::FetchRedirectsList::offset) on the returned [`FetchRedirectsList`](builders::redirect::FetchRedirectsList) and any optional inputs ([`search`](builders::redirect::FetchRedirectsList::search)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -91,7 +91,7 @@ impl FunnelsV3Client {
     ///
     /// The "Delete Redirect By Id" API Allows deletion of a URL redirect from the system using its unique identifier. Use this endpoint to delete a URL redirect with the specified ID using details provided in the request payload.
     ///
-    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::redirect::DeleteRedirectById::location_id) on the returned [`DeleteRedirectById`](builders::redirect::DeleteRedirectById), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /funnels/lookup/redirect/{id}` (operation `delete-redirect-by-id`, API version `v3`). Requires scope [`funnels/redirect.write`](ghl_runtime::Scope::FunnelsRedirectWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::redirect::DeleteRedirectById::location_id) on the returned [`DeleteRedirectById`](builders::redirect::DeleteRedirectById), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -112,7 +112,7 @@ impl FunnelsV3Client {
     ///
     /// The "Update Redirect By Id" API Allows updating an existing URL redirect in the system. Use this endpoint to modify a URL redirect with the specified ID using details provided in the request payload.
     ///
-    /// `PATCH /funnels/lookup/redirect/{id}` (operation `update-redirect-by-id`, API version `v3`). Requires scope `funnels/redirect.write`. Takes a sub-account (location) token.
+    /// `PATCH /funnels/lookup/redirect/{id}` (operation `update-redirect-by-id`, API version `v3`). Requires scope [`funnels/redirect.write`](ghl_runtime::Scope::FunnelsRedirectWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

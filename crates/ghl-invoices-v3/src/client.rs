@@ -33,7 +33,7 @@ impl InvoicesV3Client {
     ///
     /// API to get list of invoices
     ///
-    /// `GET /invoices/` (operation `list-invoices`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::ListInvoices::alt_id), [`alt_type`](builders::invoice::ListInvoices::alt_type), [`limit`](builders::invoice::ListInvoices::limit) and [`offset`](builders::invoice::ListInvoices::offset) on the returned [`ListInvoices`](builders::invoice::ListInvoices) and any optional inputs ([`status`](builders::invoice::ListInvoices::status), [`start_at`](builders::invoice::ListInvoices::start_at), [`end_at`](builders::invoice::ListInvoices::end_at), [`search`](builders::invoice::ListInvoices::search), [`payment_mode`](builders::invoice::ListInvoices::payment_mode), [`contact_id`](builders::invoice::ListInvoices::contact_id), [`sort_field`](builders::invoice::ListInvoices::sort_field), [`sort_order`](builders::invoice::ListInvoices::sort_order)), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/` (operation `list-invoices`, API version `v3`). Requires scope [`invoices.readonly`](ghl_runtime::Scope::InvoicesReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::ListInvoices::alt_id), [`alt_type`](builders::invoice::ListInvoices::alt_type), [`limit`](builders::invoice::ListInvoices::limit) and [`offset`](builders::invoice::ListInvoices::offset) on the returned [`ListInvoices`](builders::invoice::ListInvoices) and any optional inputs ([`status`](builders::invoice::ListInvoices::status), [`start_at`](builders::invoice::ListInvoices::start_at), [`end_at`](builders::invoice::ListInvoices::end_at), [`search`](builders::invoice::ListInvoices::search), [`payment_mode`](builders::invoice::ListInvoices::payment_mode), [`contact_id`](builders::invoice::ListInvoices::contact_id), [`sort_field`](builders::invoice::ListInvoices::sort_field), [`sort_order`](builders::invoice::ListInvoices::sort_order)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -61,7 +61,7 @@ impl InvoicesV3Client {
     ///
     /// API to create an invoice
     ///
-    /// `POST /invoices/` (operation `create-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/` (operation `create-invoice`, API version `v3`). Requires scope [`invoices.write`](ghl_runtime::Scope::InvoicesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -80,7 +80,7 @@ impl InvoicesV3Client {
     ///
     /// Create a new estimate with the provided details
     ///
-    /// `POST /invoices/estimate` (operation `create-new-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate` (operation `create-new-estimate`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -99,7 +99,7 @@ impl InvoicesV3Client {
     ///
     /// Get a paginated list of estimates
     ///
-    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimates::alt_id), [`alt_type`](builders::estimate::ListEstimates::alt_type), [`limit`](builders::estimate::ListEstimates::limit) and [`offset`](builders::estimate::ListEstimates::offset) on the returned [`ListEstimates`](builders::estimate::ListEstimates) and any optional inputs ([`start_at`](builders::estimate::ListEstimates::start_at), [`end_at`](builders::estimate::ListEstimates::end_at), [`search`](builders::estimate::ListEstimates::search), [`status`](builders::estimate::ListEstimates::status), [`contact_id`](builders::estimate::ListEstimates::contact_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/estimate/list` (operation `list-estimates`, API version `v3`). Requires scope [`invoices/estimate.readonly`](ghl_runtime::Scope::InvoicesEstimateReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimates::alt_id), [`alt_type`](builders::estimate::ListEstimates::alt_type), [`limit`](builders::estimate::ListEstimates::limit) and [`offset`](builders::estimate::ListEstimates::offset) on the returned [`ListEstimates`](builders::estimate::ListEstimates) and any optional inputs ([`start_at`](builders::estimate::ListEstimates::start_at), [`end_at`](builders::estimate::ListEstimates::end_at), [`search`](builders::estimate::ListEstimates::search), [`status`](builders::estimate::ListEstimates::status), [`contact_id`](builders::estimate::ListEstimates::contact_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -124,7 +124,7 @@ impl InvoicesV3Client {
     ///
     /// Get the next estimate number for the given location
     ///
-    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::GenerateEstimateNumber::alt_id) and [`alt_type`](builders::estimate::GenerateEstimateNumber::alt_type) on the returned [`GenerateEstimateNumber`](builders::estimate::GenerateEstimateNumber), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/estimate/number/generate` (operation `generate-estimate-number`, API version `v3`). Requires scope [`invoices/estimate.readonly`](ghl_runtime::Scope::InvoicesEstimateReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::GenerateEstimateNumber::alt_id) and [`alt_type`](builders::estimate::GenerateEstimateNumber::alt_type) on the returned [`GenerateEstimateNumber`](builders::estimate::GenerateEstimateNumber), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -163,7 +163,7 @@ impl InvoicesV3Client {
     ///
     /// Get a list of estimate templates or a specific template by ID
     ///
-    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimateTemplates::alt_id), [`alt_type`](builders::estimate::ListEstimateTemplates::alt_type), [`limit`](builders::estimate::ListEstimateTemplates::limit) and [`offset`](builders::estimate::ListEstimateTemplates::offset) on the returned [`ListEstimateTemplates`](builders::estimate::ListEstimateTemplates) and any optional inputs ([`search`](builders::estimate::ListEstimateTemplates::search)), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/estimate/template` (operation `list-estimate-templates`, API version `v3`). Requires scope [`invoices/estimate.readonly`](ghl_runtime::Scope::InvoicesEstimateReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::ListEstimateTemplates::alt_id), [`alt_type`](builders::estimate::ListEstimateTemplates::alt_type), [`limit`](builders::estimate::ListEstimateTemplates::limit) and [`offset`](builders::estimate::ListEstimateTemplates::offset) on the returned [`ListEstimateTemplates`](builders::estimate::ListEstimateTemplates) and any optional inputs ([`search`](builders::estimate::ListEstimateTemplates::search)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -184,7 +184,7 @@ impl InvoicesV3Client {
     ///
     /// Create a new estimate template
     ///
-    /// `POST /invoices/estimate/template` (operation `create-estimate-template`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate/template` (operation `create-estimate-template`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -203,7 +203,7 @@ impl InvoicesV3Client {
     ///
     /// Get a preview of an estimate template
     ///
-    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`). Requires scope `invoices/estimate.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::PreviewEstimateTemplate::alt_id), [`alt_type`](builders::estimate::PreviewEstimateTemplate::alt_type) and [`template_id`](builders::estimate::PreviewEstimateTemplate::template_id) on the returned [`PreviewEstimateTemplate`](builders::estimate::PreviewEstimateTemplate), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/estimate/template/preview` (operation `preview-estimate-template`, API version `v3`). Requires scope [`invoices/estimate.readonly`](ghl_runtime::Scope::InvoicesEstimateReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::estimate::PreviewEstimateTemplate::alt_id), [`alt_type`](builders::estimate::PreviewEstimateTemplate::alt_type) and [`template_id`](builders::estimate::PreviewEstimateTemplate::template_id) on the returned [`PreviewEstimateTemplate`](builders::estimate::PreviewEstimateTemplate), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -224,7 +224,7 @@ impl InvoicesV3Client {
     ///
     /// Delete an existing estimate template
     ///
-    /// `DELETE /invoices/estimate/template/{templateId}` (operation `delete-estimate-template`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/estimate/template/{templateId}` (operation `delete-estimate-template`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -249,7 +249,7 @@ impl InvoicesV3Client {
     ///
     /// Update an existing estimate template
     ///
-    /// `PUT /invoices/estimate/template/{templateId}` (operation `update-estimate-template`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/estimate/template/{templateId}` (operation `update-estimate-template`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -274,7 +274,7 @@ impl InvoicesV3Client {
     ///
     /// Delete an existing estimate
     ///
-    /// `DELETE /invoices/estimate/{estimateId}` (operation `delete-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /invoices/estimate/{estimateId}` (operation `delete-estimate`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -299,7 +299,7 @@ impl InvoicesV3Client {
     ///
     /// Update an existing estimate with new details
     ///
-    /// `PUT /invoices/estimate/{estimateId}` (operation `update-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/estimate/{estimateId}` (operation `update-estimate`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -324,7 +324,7 @@ impl InvoicesV3Client {
     ///
     /// Create a new invoice from an existing estimate
     ///
-    /// `POST /invoices/estimate/{estimateId}/invoice` (operation `create-invoice-from-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate/{estimateId}/invoice` (operation `create-invoice-from-estimate`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -349,7 +349,7 @@ impl InvoicesV3Client {
     ///
     /// API to send estimate by estimate id
     ///
-    /// `POST /invoices/estimate/{estimateId}/send` (operation `send-estimate`, API version `v3`). Requires scope `invoices/estimate.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/estimate/{estimateId}/send` (operation `send-estimate`, API version `v3`). Requires scope [`invoices/estimate.write`](ghl_runtime::Scope::InvoicesEstimateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -374,7 +374,7 @@ impl InvoicesV3Client {
     ///
     /// Get the next invoice number for the given location
     ///
-    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GenerateInvoiceNumber::alt_id) and [`alt_type`](builders::invoice::GenerateInvoiceNumber::alt_type) on the returned [`GenerateInvoiceNumber`](builders::invoice::GenerateInvoiceNumber), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/generate-invoice-number` (operation `generate-invoice-number`, API version `v3`). Requires scope [`invoices.readonly`](ghl_runtime::Scope::InvoicesReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GenerateInvoiceNumber::alt_id) and [`alt_type`](builders::invoice::GenerateInvoiceNumber::alt_type) on the returned [`GenerateInvoiceNumber`](builders::invoice::GenerateInvoiceNumber), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -392,7 +392,7 @@ impl InvoicesV3Client {
     ///
     /// API to get list of schedules
     ///
-    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::ListInvoiceSchedules::alt_id), [`alt_type`](builders::schedule::ListInvoiceSchedules::alt_type), [`limit`](builders::schedule::ListInvoiceSchedules::limit) and [`offset`](builders::schedule::ListInvoiceSchedules::offset) on the returned [`ListInvoiceSchedules`](builders::schedule::ListInvoiceSchedules) and any optional inputs ([`status`](builders::schedule::ListInvoiceSchedules::status), [`start_at`](builders::schedule::ListInvoiceSchedules::start_at), [`end_at`](builders::schedule::ListInvoiceSchedules::end_at), [`search`](builders::schedule::ListInvoiceSchedules::search), [`payment_mode`](builders::schedule::ListInvoiceSchedules::payment_mode)), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/schedule` (operation `list-invoice-schedules`, API version `v3`). Requires scope [`invoices/schedule.readonly`](ghl_runtime::Scope::InvoicesScheduleReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::ListInvoiceSchedules::alt_id), [`alt_type`](builders::schedule::ListInvoiceSchedules::alt_type), [`limit`](builders::schedule::ListInvoiceSchedules::limit) and [`offset`](builders::schedule::ListInvoiceSchedules::offset) on the returned [`ListInvoiceSchedules`](builders::schedule::ListInvoiceSchedules) and any optional inputs ([`status`](builders::schedule::ListInvoiceSchedules::status), [`start_at`](builders::schedule::ListInvoiceSchedules::start_at), [`end_at`](builders::schedule::ListInvoiceSchedules::end_at), [`search`](builders::schedule::ListInvoiceSchedules::search), [`payment_mode`](builders::schedule::ListInvoiceSchedules::payment_mode)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -417,7 +417,7 @@ impl InvoicesV3Client {
     ///
     /// API to create an invoice Schedule
     ///
-    /// `POST /invoices/schedule` (operation `create-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule` (operation `create-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.write`](ghl_runtime::Scope::InvoicesScheduleWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -436,7 +436,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete an schedule by schedule id
     ///
-    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::DeleteInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::DeleteInvoiceSchedule::alt_type) on the returned [`DeleteInvoiceSchedule`](builders::schedule::DeleteInvoiceSchedule), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /invoices/schedule/{scheduleId}` (operation `delete-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.write`](ghl_runtime::Scope::InvoicesScheduleWrite). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::DeleteInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::DeleteInvoiceSchedule::alt_type) on the returned [`DeleteInvoiceSchedule`](builders::schedule::DeleteInvoiceSchedule), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -462,7 +462,7 @@ impl InvoicesV3Client {
     ///
     /// API to get an schedule by schedule id
     ///
-    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::GetInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::GetInvoiceSchedule::alt_type) on the returned [`GetInvoiceSchedule`](builders::schedule::GetInvoiceSchedule), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/schedule/{scheduleId}` (operation `get-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.readonly`](ghl_runtime::Scope::InvoicesScheduleReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::schedule::GetInvoiceSchedule::alt_id) and [`alt_type`](builders::schedule::GetInvoiceSchedule::alt_type) on the returned [`GetInvoiceSchedule`](builders::schedule::GetInvoiceSchedule), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -488,7 +488,7 @@ impl InvoicesV3Client {
     ///
     /// API to update an schedule by schedule id
     ///
-    /// `PUT /invoices/schedule/{scheduleId}` (operation `update-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/schedule/{scheduleId}` (operation `update-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.write`](ghl_runtime::Scope::InvoicesScheduleWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -513,7 +513,7 @@ impl InvoicesV3Client {
     ///
     /// API to manage auto payment for a schedule
     ///
-    /// `POST /invoices/schedule/{scheduleId}/auto-payment` (operation `auto-payment-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/auto-payment` (operation `auto-payment-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.write`](ghl_runtime::Scope::InvoicesScheduleWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -538,7 +538,7 @@ impl InvoicesV3Client {
     ///
     /// API to cancel a scheduled invoice by schedule id
     ///
-    /// `POST /invoices/schedule/{scheduleId}/cancel` (operation `cancel-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/cancel` (operation `cancel-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.write`](ghl_runtime::Scope::InvoicesScheduleWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -563,7 +563,7 @@ impl InvoicesV3Client {
     ///
     /// API to schedule an schedule invoice to start sending to the customer
     ///
-    /// `POST /invoices/schedule/{scheduleId}/schedule` (operation `schedule-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/schedule` (operation `schedule-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.write`](ghl_runtime::Scope::InvoicesScheduleWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -588,7 +588,7 @@ impl InvoicesV3Client {
     ///
     /// API to update scheduled recurring invoice
     ///
-    /// `POST /invoices/schedule/{scheduleId}/updateAndSchedule` (operation `update-and-schedule-invoice-schedule`, API version `v3`). Requires scope `invoices/schedule.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/schedule/{scheduleId}/updateAndSchedule` (operation `update-and-schedule-invoice-schedule`, API version `v3`). Requires scope [`invoices/schedule.write`](ghl_runtime::Scope::InvoicesScheduleWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -611,7 +611,7 @@ impl InvoicesV3Client {
     ///
     /// Get the invoice settings for the given location
     ///
-    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoiceSettings::alt_id) and [`alt_type`](builders::invoice::GetInvoiceSettings::alt_type) on the returned [`GetInvoiceSettings`](builders::invoice::GetInvoiceSettings), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/settings` (operation `get-invoice-settings`, API version `v3`). Requires scope [`invoices.readonly`](ghl_runtime::Scope::InvoicesReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoiceSettings::alt_id) and [`alt_type`](builders::invoice::GetInvoiceSettings::alt_type) on the returned [`GetInvoiceSettings`](builders::invoice::GetInvoiceSettings), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -648,7 +648,7 @@ impl InvoicesV3Client {
     ///
     /// API to get list of templates
     ///
-    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::ListInvoiceTemplates::alt_id), [`alt_type`](builders::template::ListInvoiceTemplates::alt_type), [`limit`](builders::template::ListInvoiceTemplates::limit) and [`offset`](builders::template::ListInvoiceTemplates::offset) on the returned [`ListInvoiceTemplates`](builders::template::ListInvoiceTemplates) and any optional inputs ([`status`](builders::template::ListInvoiceTemplates::status), [`start_at`](builders::template::ListInvoiceTemplates::start_at), [`end_at`](builders::template::ListInvoiceTemplates::end_at), [`search`](builders::template::ListInvoiceTemplates::search), [`payment_mode`](builders::template::ListInvoiceTemplates::payment_mode)), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/template` (operation `list-invoice-templates`, API version `v3`). Requires scope [`invoices/template.readonly`](ghl_runtime::Scope::InvoicesTemplateReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::ListInvoiceTemplates::alt_id), [`alt_type`](builders::template::ListInvoiceTemplates::alt_type), [`limit`](builders::template::ListInvoiceTemplates::limit) and [`offset`](builders::template::ListInvoiceTemplates::offset) on the returned [`ListInvoiceTemplates`](builders::template::ListInvoiceTemplates) and any optional inputs ([`status`](builders::template::ListInvoiceTemplates::status), [`start_at`](builders::template::ListInvoiceTemplates::start_at), [`end_at`](builders::template::ListInvoiceTemplates::end_at), [`search`](builders::template::ListInvoiceTemplates::search), [`payment_mode`](builders::template::ListInvoiceTemplates::payment_mode)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -673,7 +673,7 @@ impl InvoicesV3Client {
     ///
     /// API to create a template
     ///
-    /// `POST /invoices/template` (operation `create-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/template` (operation `create-invoice-template`, API version `v3`). Requires scope [`invoices/template.write`](ghl_runtime::Scope::InvoicesTemplateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -692,7 +692,7 @@ impl InvoicesV3Client {
     ///
     /// API to update an template by template id
     ///
-    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::DeleteInvoiceTemplate::alt_id) and [`alt_type`](builders::template::DeleteInvoiceTemplate::alt_type) on the returned [`DeleteInvoiceTemplate`](builders::template::DeleteInvoiceTemplate), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /invoices/template/{templateId}` (operation `delete-invoice-template`, API version `v3`). Requires scope [`invoices/template.write`](ghl_runtime::Scope::InvoicesTemplateWrite). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::DeleteInvoiceTemplate::alt_id) and [`alt_type`](builders::template::DeleteInvoiceTemplate::alt_type) on the returned [`DeleteInvoiceTemplate`](builders::template::DeleteInvoiceTemplate), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -718,7 +718,7 @@ impl InvoicesV3Client {
     ///
     /// API to get an template by template id
     ///
-    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`). Requires scope `invoices/template.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::GetInvoiceTemplate::alt_id) and [`alt_type`](builders::template::GetInvoiceTemplate::alt_type) on the returned [`GetInvoiceTemplate`](builders::template::GetInvoiceTemplate), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/template/{templateId}` (operation `get-invoice-template`, API version `v3`). Requires scope [`invoices/template.readonly`](ghl_runtime::Scope::InvoicesTemplateReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::template::GetInvoiceTemplate::alt_id) and [`alt_type`](builders::template::GetInvoiceTemplate::alt_type) on the returned [`GetInvoiceTemplate`](builders::template::GetInvoiceTemplate), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -744,7 +744,7 @@ impl InvoicesV3Client {
     ///
     /// API to update an template by template id
     ///
-    /// `PUT /invoices/template/{templateId}` (operation `update-invoice-template`, API version `v3`). Requires scope `invoices/template.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/template/{templateId}` (operation `update-invoice-template`, API version `v3`). Requires scope [`invoices/template.write`](ghl_runtime::Scope::InvoicesTemplateWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -819,7 +819,7 @@ impl InvoicesV3Client {
     ///
     /// API to create or update a text2pay invoice
     ///
-    /// `POST /invoices/text2pay` (operation `text2pay-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) token.
+    /// `POST /invoices/text2pay` (operation `text2pay-invoice`, API version `v3`). Requires scope [`invoices.write`](ghl_runtime::Scope::InvoicesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -838,7 +838,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete invoice by invoice id
     ///
-    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::DeleteInvoice::alt_id) and [`alt_type`](builders::invoice::DeleteInvoice::alt_type) on the returned [`DeleteInvoice`](builders::invoice::DeleteInvoice), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /invoices/{invoiceId}` (operation `delete-invoice`, API version `v3`). Requires scope [`invoices.write`](ghl_runtime::Scope::InvoicesWrite). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::DeleteInvoice::alt_id) and [`alt_type`](builders::invoice::DeleteInvoice::alt_type) on the returned [`DeleteInvoice`](builders::invoice::DeleteInvoice), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -864,7 +864,7 @@ impl InvoicesV3Client {
     ///
     /// API to get invoice by invoice id
     ///
-    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`). Requires scope `invoices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoice::alt_id) and [`alt_type`](builders::invoice::GetInvoice::alt_type) on the returned [`GetInvoice`](builders::invoice::GetInvoice), then `.send().await` it (it cannot be sent before).
+    /// `GET /invoices/{invoiceId}` (operation `get-invoice`, API version `v3`). Requires scope [`invoices.readonly`](ghl_runtime::Scope::InvoicesReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::invoice::GetInvoice::alt_id) and [`alt_type`](builders::invoice::GetInvoice::alt_type) on the returned [`GetInvoice`](builders::invoice::GetInvoice), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -890,7 +890,7 @@ impl InvoicesV3Client {
     ///
     /// API to update invoice by invoice id
     ///
-    /// `PUT /invoices/{invoiceId}` (operation `update-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /invoices/{invoiceId}` (operation `update-invoice`, API version `v3`). Requires scope [`invoices.write`](ghl_runtime::Scope::InvoicesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -940,7 +940,7 @@ impl InvoicesV3Client {
     ///
     /// API to record manual payment for an invoice by invoice id
     ///
-    /// `POST /invoices/{invoiceId}/record-payment` (operation `record-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/{invoiceId}/record-payment` (operation `record-invoice`, API version `v3`). Requires scope [`invoices.write`](ghl_runtime::Scope::InvoicesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -965,7 +965,7 @@ impl InvoicesV3Client {
     ///
     /// API to send invoice by invoice id
     ///
-    /// `POST /invoices/{invoiceId}/send` (operation `send-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/{invoiceId}/send` (operation `send-invoice`, API version `v3`). Requires scope [`invoices.write`](ghl_runtime::Scope::InvoicesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -990,7 +990,7 @@ impl InvoicesV3Client {
     ///
     /// API to delete invoice by invoice id
     ///
-    /// `POST /invoices/{invoiceId}/void` (operation `void-invoice`, API version `v3`). Requires scope `invoices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /invoices/{invoiceId}/void` (operation `void-invoice`, API version `v3`). Requires scope [`invoices.write`](ghl_runtime::Scope::InvoicesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///

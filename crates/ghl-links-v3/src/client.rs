@@ -31,7 +31,7 @@ impl LinksV3Client {
 
     /// Get Links
     ///
-    /// `GET /links/` (operation `get-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinks::location_id) on the returned [`GetLinks`](builders::trigger_links::GetLinks), then `.send().await` it (it cannot be sent before).
+    /// `GET /links/` (operation `get-links`, API version `v3`). Requires scope [`links.readonly`](ghl_runtime::Scope::LinksReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinks::location_id) on the returned [`GetLinks`](builders::trigger_links::GetLinks), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -46,7 +46,7 @@ impl LinksV3Client {
 
     /// Create Link
     ///
-    /// `POST /links/` (operation `create-link`, API version `v3`). Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `POST /links/` (operation `create-link`, API version `v3`). Requires scope [`links.write`](ghl_runtime::Scope::LinksWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -65,7 +65,7 @@ impl LinksV3Client {
     ///
     /// Get a single link by its ID
     ///
-    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinkById::location_id) on the returned [`GetLinkById`](builders::trigger_links::GetLinkById), then `.send().await` it (it cannot be sent before).
+    /// `GET /links/id/{linkId}` (operation `get-link-by-id`, API version `v3`). Requires scope [`links.readonly`](ghl_runtime::Scope::LinksReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinkById::location_id) on the returned [`GetLinkById`](builders::trigger_links::GetLinkById), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -90,7 +90,7 @@ impl LinksV3Client {
     ///
     /// Get list of links by searching
     ///
-    /// `GET /links/search` (operation `search-trigger-links`, API version `v3`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links_search::SearchTriggerLinks::location_id) on the returned [`SearchTriggerLinks`](builders::trigger_links_search::SearchTriggerLinks) and any optional inputs ([`query`](builders::trigger_links_search::SearchTriggerLinks::query), [`skip`](builders::trigger_links_search::SearchTriggerLinks::skip), [`limit`](builders::trigger_links_search::SearchTriggerLinks::limit)), then `.send().await` it (it cannot be sent before).
+    /// `GET /links/search` (operation `search-trigger-links`, API version `v3`). Requires scope [`links.readonly`](ghl_runtime::Scope::LinksReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links_search::SearchTriggerLinks::location_id) on the returned [`SearchTriggerLinks`](builders::trigger_links_search::SearchTriggerLinks) and any optional inputs ([`query`](builders::trigger_links_search::SearchTriggerLinks::query), [`skip`](builders::trigger_links_search::SearchTriggerLinks::skip), [`limit`](builders::trigger_links_search::SearchTriggerLinks::limit)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -110,7 +110,7 @@ impl LinksV3Client {
 
     /// Delete Link
     ///
-    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `v3`). Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `v3`). Requires scope [`links.write`](ghl_runtime::Scope::LinksWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -131,7 +131,7 @@ impl LinksV3Client {
 
     /// Update Link
     ///
-    /// `PUT /links/{linkId}` (operation `update-link`, API version `v3`). Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `PUT /links/{linkId}` (operation `update-link`, API version `v3`). Requires scope [`links.write`](ghl_runtime::Scope::LinksWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -31,7 +31,7 @@ impl LinksClient {
 
     /// Get Links
     ///
-    /// `GET /links/` (operation `get-links`, API version `2021-07-28`). Requires scope `links.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinks::location_id) on the returned [`GetLinks`](builders::trigger_links::GetLinks), then `.send().await` it (it cannot be sent before).
+    /// `GET /links/` (operation `get-links`, API version `2021-07-28`). Requires scope [`links.readonly`](ghl_runtime::Scope::LinksReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::trigger_links::GetLinks::location_id) on the returned [`GetLinks`](builders::trigger_links::GetLinks), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -46,7 +46,7 @@ impl LinksClient {
 
     /// Create Link
     ///
-    /// `POST /links/` (operation `create-link`, API version `2021-07-28`). Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `POST /links/` (operation `create-link`, API version `2021-07-28`). Requires scope [`links.write`](ghl_runtime::Scope::LinksWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -110,7 +110,7 @@ impl LinksClient {
 
     /// Delete Link
     ///
-    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `2021-07-28`). Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `DELETE /links/{linkId}` (operation `delete-link`, API version `2021-07-28`). Requires scope [`links.write`](ghl_runtime::Scope::LinksWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -131,7 +131,7 @@ impl LinksClient {
 
     /// Update Link
     ///
-    /// `PUT /links/{linkId}` (operation `update-link`, API version `2021-07-28`). Requires scope `links.write`. Takes a sub-account (location) token.
+    /// `PUT /links/{linkId}` (operation `update-link`, API version `2021-07-28`). Requires scope [`links.write`](ghl_runtime::Scope::LinksWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -42,7 +42,7 @@ impl LocationsV3Client {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /locations/` (operation `create-location`, API version `v3`). Requires scope `locations.write`. Takes an agency (company) token.
+    /// `POST /locations/` (operation `create-location`, API version `v3`). Requires scope [`locations.write`](ghl_runtime::Scope::LocationsWrite). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -61,7 +61,7 @@ impl LocationsV3Client {
     ///
     /// Search Sub-Account (Formerly Location)
     ///
-    /// `GET /locations/search` (operation `search-locations`, API version `v3`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::search::SearchLocations) ([`company_id`](builders::search::SearchLocations::company_id), [`skip`](builders::search::SearchLocations::skip), [`limit`](builders::search::SearchLocations::limit), [`order`](builders::search::SearchLocations::order), [`email`](builders::search::SearchLocations::email)), then `.send().await` it.
+    /// `GET /locations/search` (operation `search-locations`, API version `v3`). Requires scope [`locations.readonly`](ghl_runtime::Scope::LocationsReadonly). Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::search::SearchLocations) ([`company_id`](builders::search::SearchLocations::company_id), [`skip`](builders::search::SearchLocations::skip), [`limit`](builders::search::SearchLocations::limit), [`order`](builders::search::SearchLocations::order), [`email`](builders::search::SearchLocations::email)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -81,7 +81,7 @@ impl LocationsV3Client {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `v3`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `v3`). Requires scope [`locations.internal-access-only`](ghl_runtime::Scope::LocationsInternalAccessOnly). Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -106,7 +106,7 @@ impl LocationsV3Client {
     ///
     /// Get details of a Sub-Account (Formerly Location) by passing the sub-account id
     ///
-    /// `GET /locations/{locationId}` (operation `get-location`, API version `v3`). Requires scope `locations.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /locations/{locationId}` (operation `get-location`, API version `v3`). Requires scope [`locations.readonly`](ghl_runtime::Scope::LocationsReadonly). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -129,7 +129,7 @@ impl LocationsV3Client {
     ///
     /// Update a Sub-Account (Formerly Location) based on the data provided
     ///
-    /// `PUT /locations/{locationId}` (operation `put-location`, API version `v3`). Requires scope `locations.write`. Takes an agency (company) token.
+    /// `PUT /locations/{locationId}` (operation `put-location`, API version `v3`). Requires scope [`locations.write`](ghl_runtime::Scope::LocationsWrite). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -154,7 +154,7 @@ impl LocationsV3Client {
     ///
     /// Get the conversation channel providers configured for a location by type (SMS or Email)
     ///
-    /// `GET /locations/{locationId}/conversationChannels/{type}` (operation `get-conversation-channel`, API version `v3`). Requires scope `locations.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/conversationChannels/{type}` (operation `get-conversation-channel`, API version `v3`). Requires scope [`locations.readonly`](ghl_runtime::Scope::LocationsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -178,7 +178,7 @@ impl LocationsV3Client {
 
     /// Get Custom Fields
     ///
-    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `v3`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::custom_field::GetCustomFields) ([`model`](builders::custom_field::GetCustomFields::model)), then `.send().await` it.
+    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `v3`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::custom_field::GetCustomFields) ([`model`](builders::custom_field::GetCustomFields::model)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -200,7 +200,7 @@ impl LocationsV3Client {
 
     /// Create Custom Field
     ///
-    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -223,7 +223,7 @@ impl LocationsV3Client {
 
     /// Uploads File to customFields
     ///
-    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `v3`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -316,7 +316,7 @@ impl LocationsV3Client {
 
     /// Get Custom Values
     ///
-    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `v3`). Requires scope `locations/customValues.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `v3`). Requires scope [`locations/customValues.readonly`](ghl_runtime::Scope::LocationsCustomValuesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -337,7 +337,7 @@ impl LocationsV3Client {
 
     /// Create Custom Value
     ///
-    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `v3`). Requires scope `locations/customValues.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `v3`). Requires scope [`locations/customValues.write`](ghl_runtime::Scope::LocationsCustomValuesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -436,7 +436,7 @@ impl LocationsV3Client {
     ///
     /// Get Sub-Account (Formerly Location) permissions
     ///
-    /// `GET /locations/{locationId}/permissions` (operation `get-location-permissions`, API version `v3`). Requires scope `locations/write`. Takes an agency (company) token.
+    /// `GET /locations/{locationId}/permissions` (operation `get-location-permissions`, API version `v3`). Requires scope [`locations/write`](ghl_runtime::Scope::LocationsWrite2). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -459,7 +459,7 @@ impl LocationsV3Client {
     ///
     /// Update Sub-Account (Formerly Location) permissions
     ///
-    /// `PUT /locations/{locationId}/permissions` (operation `update-location-permissions`, API version `v3`). Requires scope `locations/write`. Takes an agency (company) token.
+    /// `PUT /locations/{locationId}/permissions` (operation `update-location-permissions`, API version `v3`). Requires scope [`locations/write`](ghl_runtime::Scope::LocationsWrite2). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -577,7 +577,7 @@ impl LocationsV3Client {
     ///
     /// Get Sub-Account (Formerly Location) Tags
     ///
-    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `v3`). Requires scope `locations/tags.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `v3`). Requires scope [`locations/tags.readonly`](ghl_runtime::Scope::LocationsTagsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -600,7 +600,7 @@ impl LocationsV3Client {
     ///
     /// Create tag
     ///
-    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `v3`). Requires scope `locations/tags.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `v3`). Requires scope [`locations/tags.write`](ghl_runtime::Scope::LocationsTagsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -699,7 +699,7 @@ impl LocationsV3Client {
     ///
     /// Task Search
     ///
-    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `v3`). Requires scope `locations/tasks.readonly`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `v3`). Requires scope [`locations/tasks.readonly`](ghl_runtime::Scope::LocationsTasksReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -722,7 +722,7 @@ impl LocationsV3Client {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `v3`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it cannot be sent before).
+    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `v3`). Requires scope [`locations/templates.readonly`](ghl_runtime::Scope::LocationsTemplatesReadonly). Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -775,7 +775,7 @@ impl LocationsV3Client {
     ///
     /// Fetch the available timezones
     ///
-    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `v3`). Requires scope `locations.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `v3`). Requires scope [`locations.readonly`](ghl_runtime::Scope::LocationsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

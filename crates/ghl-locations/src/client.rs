@@ -55,7 +55,7 @@ impl LocationsClient {
     ///                   </div>
     ///                 </div>
     ///
-    /// `POST /locations/` (operation `create-location`, API version `2021-07-28`). Requires scope `locations.write`. Takes an agency (company) token.
+    /// `POST /locations/` (operation `create-location`, API version `2021-07-28`). Requires scope [`locations.write`](ghl_runtime::Scope::LocationsWrite). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -74,7 +74,7 @@ impl LocationsClient {
     ///
     /// Search Sub-Account (Formerly Location)
     ///
-    /// `GET /locations/search` (operation `search-locations`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::search::SearchLocations) ([`company_id`](builders::search::SearchLocations::company_id), [`skip`](builders::search::SearchLocations::skip), [`limit`](builders::search::SearchLocations::limit), [`order`](builders::search::SearchLocations::order), [`email`](builders::search::SearchLocations::email)), then `.send().await` it.
+    /// `GET /locations/search` (operation `search-locations`, API version `2021-07-28`). Requires scope [`locations.readonly`](ghl_runtime::Scope::LocationsReadonly). Takes an agency (company) token. Set optional inputs on the returned [`SearchLocations`](builders::search::SearchLocations) ([`company_id`](builders::search::SearchLocations::company_id), [`skip`](builders::search::SearchLocations::skip), [`limit`](builders::search::SearchLocations::limit), [`order`](builders::search::SearchLocations::order), [`email`](builders::search::SearchLocations::email)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -94,7 +94,7 @@ impl LocationsClient {
     ///
     /// Delete a Sub-Account (Formerly Location) from the Agency
     ///
-    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope `locations.internal-access-only`. Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /locations/{locationId}` (operation `delete-location`, API version `2021-07-28`). Requires scope [`locations.internal-access-only`](ghl_runtime::Scope::LocationsInternalAccessOnly). Takes an agency (company) token. Set the required [`delete_twilio_account`](builders::sub_account_formerly_location::DeleteLocation::delete_twilio_account) on the returned [`DeleteLocation`](builders::sub_account_formerly_location::DeleteLocation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -119,7 +119,7 @@ impl LocationsClient {
     ///
     /// Get details of a Sub-Account (Formerly Location) by passing the sub-account id
     ///
-    /// `GET /locations/{locationId}` (operation `get-location`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /locations/{locationId}` (operation `get-location`, API version `2021-07-28`). Requires scope [`locations.readonly`](ghl_runtime::Scope::LocationsReadonly). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -142,7 +142,7 @@ impl LocationsClient {
     ///
     /// Update a Sub-Account (Formerly Location) based on the data provided
     ///
-    /// `PUT /locations/{locationId}` (operation `put-location`, API version `2021-07-28`). Requires scope `locations.write`. Takes an agency (company) token.
+    /// `PUT /locations/{locationId}` (operation `put-location`, API version `2021-07-28`). Requires scope [`locations.write`](ghl_runtime::Scope::LocationsWrite). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -165,7 +165,7 @@ impl LocationsClient {
 
     /// Get Custom Fields
     ///
-    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `2021-07-28`). Requires scope `locations/customFields.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::custom_field::GetCustomFields) ([`model`](builders::custom_field::GetCustomFields::model)), then `.send().await` it.
+    /// `GET /locations/{locationId}/customFields` (operation `get-custom-fields`, API version `2021-07-28`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCustomFields`](builders::custom_field::GetCustomFields) ([`model`](builders::custom_field::GetCustomFields::model)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -187,7 +187,7 @@ impl LocationsClient {
 
     /// Create Custom Field
     ///
-    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields` (operation `create-custom-field`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -210,7 +210,7 @@ impl LocationsClient {
 
     /// Uploads File to customFields
     ///
-    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `2021-07-28`). Requires scope `locations/customFields.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customFields/upload` (operation `upload-file-customFields`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -303,7 +303,7 @@ impl LocationsClient {
 
     /// Get Custom Values
     ///
-    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `2021-07-28`). Requires scope `locations/customValues.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues` (operation `get-custom-values`, API version `2021-07-28`). Requires scope [`locations/customValues.readonly`](ghl_runtime::Scope::LocationsCustomValuesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -324,7 +324,7 @@ impl LocationsClient {
 
     /// Create Custom Value
     ///
-    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `2021-07-28`). Requires scope `locations/customValues.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/customValues` (operation `create-custom-value`, API version `2021-07-28`). Requires scope [`locations/customValues.write`](ghl_runtime::Scope::LocationsCustomValuesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -516,7 +516,7 @@ impl LocationsClient {
     ///
     /// Get Sub-Account (Formerly Location) Tags
     ///
-    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `2021-07-28`). Requires scope `locations/tags.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags` (operation `get-location-tags`, API version `2021-07-28`). Requires scope [`locations/tags.readonly`](ghl_runtime::Scope::LocationsTagsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -539,7 +539,7 @@ impl LocationsClient {
     ///
     /// Create tag
     ///
-    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `2021-07-28`). Requires scope `locations/tags.write`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tags` (operation `create-tag`, API version `2021-07-28`). Requires scope [`locations/tags.write`](ghl_runtime::Scope::LocationsTagsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -638,7 +638,7 @@ impl LocationsClient {
     ///
     /// Task Search
     ///
-    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `2021-07-28`). Requires scope `locations/tasks.readonly`. Takes a sub-account (location) token.
+    /// `POST /locations/{locationId}/tasks/search` (operation `task-search`, API version `2021-07-28`). Requires scope [`locations/tasks.readonly`](ghl_runtime::Scope::LocationsTasksReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -661,7 +661,7 @@ impl LocationsClient {
 
     /// GET all or email/sms templates
     ///
-    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope `locations/templates.readonly`. Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it cannot be sent before).
+    /// `GET /locations/{locationId}/templates` (operation `get-templates`, API version `2021-07-28`). Requires scope [`locations/templates.readonly`](ghl_runtime::Scope::LocationsTemplatesReadonly). Takes a sub-account (location) token. Set the required [`origin_id`](builders::template::GetTemplates::origin_id) on the returned [`GetTemplates`](builders::template::GetTemplates) and any optional inputs ([`deleted`](builders::template::GetTemplates::deleted), [`skip`](builders::template::GetTemplates::skip), [`limit`](builders::template::GetTemplates::limit), [`type_`](builders::template::GetTemplates::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -714,7 +714,7 @@ impl LocationsClient {
     ///
     /// Fetch the available timezones
     ///
-    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `2021-07-28`). Requires scope `locations.readonly`. Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/timezones` (operation `get-timezones`, API version `2021-07-28`). Requires scope [`locations.readonly`](ghl_runtime::Scope::LocationsReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

@@ -32,7 +32,7 @@ impl MarketplaceClient {
     ///
     /// Uninstalls an application from your company or a specific location. This will remove the application`s access and stop all its functionalities
     ///
-    /// `DELETE /marketplace/app/{appId}/installations` (operation `uninstall-application`, API version `2021-07-28`). Requires scope `oauth.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /marketplace/app/{appId}/installations` (operation `uninstall-application`, API version `2021-07-28`). Requires scope [`oauth.write`](ghl_runtime::Scope::OauthWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -57,7 +57,7 @@ impl MarketplaceClient {
     ///
     /// Fetches installer details for the authenticated user. This endpoint returns information about the company, location, user, and installation details associated with the current OAuth token.
     ///
-    /// `GET /marketplace/app/{appId}/installations` (operation `get-installer-details`, API version `2021-07-28`). Requires scope `marketplace-installer-details.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /marketplace/app/{appId}/installations` (operation `get-installer-details`, API version `2021-07-28`). Requires scope [`marketplace-installer-details.readonly`](ghl_runtime::Scope::MarketplaceInstallerDetailsReadonly). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -80,7 +80,7 @@ impl MarketplaceClient {
     ///
     /// Get rebilling config for an app subscription and usage plans for the authenticated sub-account. This endpoint returns the subscription and usage plans for an app.
     ///
-    /// `GET /marketplace/app/{appId}/rebilling-config/location/{locationId}` (operation `get-rebilling-config-for-app`, API version `2021-07-28`). Requires scope `oauth.readonly`. Takes a sub-account (location) token.
+    /// `GET /marketplace/app/{appId}/rebilling-config/location/{locationId}` (operation `get-rebilling-config-for-app`, API version `2021-07-28`). Requires scope [`oauth.readonly`](ghl_runtime::Scope::OauthReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -104,7 +104,7 @@ impl MarketplaceClient {
 
     /// Get all wallet charges
     ///
-    /// `GET /marketplace/billing/charges` (operation `getCharges`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCharges`](builders::wallet_charges::GetCharges) ([`meter_id`](builders::wallet_charges::GetCharges::meter_id), [`event_id`](builders::wallet_charges::GetCharges::event_id), [`user_id`](builders::wallet_charges::GetCharges::user_id), [`start_date`](builders::wallet_charges::GetCharges::start_date), [`end_date`](builders::wallet_charges::GetCharges::end_date), [`skip`](builders::wallet_charges::GetCharges::skip), [`limit`](builders::wallet_charges::GetCharges::limit)), then `.send().await` it.
+    /// `GET /marketplace/billing/charges` (operation `getCharges`, API version `2021-07-28`). Requires scope [`charges.readonly`](ghl_runtime::Scope::ChargesReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCharges`](builders::wallet_charges::GetCharges) ([`meter_id`](builders::wallet_charges::GetCharges::meter_id), [`event_id`](builders::wallet_charges::GetCharges::event_id), [`user_id`](builders::wallet_charges::GetCharges::user_id), [`start_date`](builders::wallet_charges::GetCharges::start_date), [`end_date`](builders::wallet_charges::GetCharges::end_date), [`skip`](builders::wallet_charges::GetCharges::skip), [`limit`](builders::wallet_charges::GetCharges::limit)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -124,7 +124,7 @@ impl MarketplaceClient {
 
     /// Create a new wallet charge
     ///
-    /// `POST /marketplace/billing/charges` (operation `charge`, API version `2021-07-28`). Requires scope `charges.write`. Takes a sub-account (location) token.
+    /// `POST /marketplace/billing/charges` (operation `charge`, API version `2021-07-28`). Requires scope [`charges.write`](ghl_runtime::Scope::ChargesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -141,7 +141,7 @@ impl MarketplaceClient {
 
     /// Check if account has sufficient funds
     ///
-    /// `GET /marketplace/billing/charges/has-funds` (operation `hasFunds`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token.
+    /// `GET /marketplace/billing/charges/has-funds` (operation `hasFunds`, API version `2021-07-28`). Requires scope [`charges.readonly`](ghl_runtime::Scope::ChargesReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -154,7 +154,7 @@ impl MarketplaceClient {
 
     /// Delete a wallet charge
     ///
-    /// `DELETE /marketplace/billing/charges/{chargeId}` (operation `deleteCharge`, API version `2021-07-28`). Requires scope `charges.write`. Takes a sub-account (location) token.
+    /// `DELETE /marketplace/billing/charges/{chargeId}` (operation `deleteCharge`, API version `2021-07-28`). Requires scope [`charges.write`](ghl_runtime::Scope::ChargesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -175,7 +175,7 @@ impl MarketplaceClient {
 
     /// Get specific wallet charge details
     ///
-    /// `GET /marketplace/billing/charges/{chargeId}` (operation `getSpecificCharge`, API version `2021-07-28`). Requires scope `charges.readonly`. Takes a sub-account (location) token.
+    /// `GET /marketplace/billing/charges/{chargeId}` (operation `getSpecificCharge`, API version `2021-07-28`). Requires scope [`charges.readonly`](ghl_runtime::Scope::ChargesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -198,7 +198,7 @@ impl MarketplaceClient {
     ///
     /// Migrates an external authentication connection credentials (basic or oauth2) for a specific app and location. This endpoint validates the app configuration, stores credentials safely in CRM's native encrypted storage. With this the lifecycle of the token is managed by CRM.
     ///
-    /// `POST /marketplace/external-auth/migration` (operation `migrateConnection`, API version `2021-07-28`). Requires scope `marketplace-external-auth-migration.write`. Takes a sub-account (location) token.
+    /// `POST /marketplace/external-auth/migration` (operation `migrateConnection`, API version `2021-07-28`). Requires scope [`marketplace-external-auth-migration.write`](ghl_runtime::Scope::MarketplaceExternalAuthMigrationWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

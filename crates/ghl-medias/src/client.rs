@@ -48,7 +48,7 @@ impl MediasClient {
     ///
     /// Fetches list of files and folders from the media storage
     ///
-    /// `GET /medias/files` (operation `fetch-media-content`, API version `2021-07-28`). Requires scope `medias.readonly`. Takes a sub-account (location) token. Set the required [`sort_by`](builders::FetchMediaContent::sort_by), [`sort_order`](builders::FetchMediaContent::sort_order), [`type_`](builders::FetchMediaContent::type_), [`alt_type`](builders::FetchMediaContent::alt_type) and [`alt_id`](builders::FetchMediaContent::alt_id) on the returned [`FetchMediaContent`](builders::FetchMediaContent) and any optional inputs ([`offset`](builders::FetchMediaContent::offset), [`limit`](builders::FetchMediaContent::limit), [`query`](builders::FetchMediaContent::query), [`parent_id`](builders::FetchMediaContent::parent_id), [`fetch_all`](builders::FetchMediaContent::fetch_all)), then `.send().await` it (it cannot be sent before).
+    /// `GET /medias/files` (operation `fetch-media-content`, API version `2021-07-28`). Requires scope [`medias.readonly`](ghl_runtime::Scope::MediasReadonly). Takes a sub-account (location) token. Set the required [`sort_by`](builders::FetchMediaContent::sort_by), [`sort_order`](builders::FetchMediaContent::sort_order), [`type_`](builders::FetchMediaContent::type_), [`alt_type`](builders::FetchMediaContent::alt_type) and [`alt_id`](builders::FetchMediaContent::alt_id) on the returned [`FetchMediaContent`](builders::FetchMediaContent) and any optional inputs ([`offset`](builders::FetchMediaContent::offset), [`limit`](builders::FetchMediaContent::limit), [`query`](builders::FetchMediaContent::query), [`parent_id`](builders::FetchMediaContent::parent_id), [`fetch_all`](builders::FetchMediaContent::fetch_all)), then `.send().await` it (it cannot be sent before).
     pub fn fetch_media_content(&self) -> builders::FetchMediaContent {
         builders::FetchMediaContent {
             client: self.client.clone(),
@@ -100,7 +100,7 @@ impl MediasClient {
     ///
     /// If hosted is set to true then fileUrl is required. Else file is required. If adding a file, maximum allowed is 25 MB
     ///
-    /// `POST /medias/upload-file` (operation `upload-media-content`, API version `2021-07-28`). Requires scope `medias.write`. Takes a sub-account (location) token.
+    /// `POST /medias/upload-file` (operation `upload-media-content`, API version `2021-07-28`). Requires scope [`medias.write`](ghl_runtime::Scope::MediasWrite). Takes a sub-account (location) token.
     pub fn upload_media_content(
         &self,
         body: types::UploadMediaContentBody,
@@ -115,7 +115,7 @@ impl MediasClient {
     ///
     /// Deletes specific file or folder from the media storage
     ///
-    /// `DELETE /medias/{id}` (operation `delete-media-content`, API version `2021-07-28`). Requires scope `medias.write`. Takes a sub-account (location) token. Set the required [`alt_type`](builders::DeleteMediaContent::alt_type) and [`alt_id`](builders::DeleteMediaContent::alt_id) on the returned [`DeleteMediaContent`](builders::DeleteMediaContent), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /medias/{id}` (operation `delete-media-content`, API version `2021-07-28`). Requires scope [`medias.write`](ghl_runtime::Scope::MediasWrite). Takes a sub-account (location) token. Set the required [`alt_type`](builders::DeleteMediaContent::alt_type) and [`alt_id`](builders::DeleteMediaContent::alt_id) on the returned [`DeleteMediaContent`](builders::DeleteMediaContent), then `.send().await` it (it cannot be sent before).
     pub fn delete_media_content(
         &self,
         id: impl Into<String>,

@@ -33,7 +33,7 @@ impl OauthV3Client {
     ///
     /// This API allows you fetch location where app is installed upon
     ///
-    /// `GET /oauth/installed-locations` (operation `get-installed-location`, API version `v3`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set the required [`company_id`](builders::GetInstalledLocation::company_id) and [`app_id`](builders::GetInstalledLocation::app_id) on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) and any optional inputs ([`page_size`](builders::GetInstalledLocation::page_size), [`page_token`](builders::GetInstalledLocation::page_token), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`restrict_to_user_locations`](builders::GetInstalledLocation::restrict_to_user_locations), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /oauth/installed-locations` (operation `get-installed-location`, API version `v3`). Requires scope [`oauth.readonly`](ghl_runtime::Scope::OauthReadonly). Takes an agency (company) token. Set the required [`company_id`](builders::GetInstalledLocation::company_id) and [`app_id`](builders::GetInstalledLocation::app_id) on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) and any optional inputs ([`page_size`](builders::GetInstalledLocation::page_size), [`page_token`](builders::GetInstalledLocation::page_token), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`restrict_to_user_locations`](builders::GetInstalledLocation::restrict_to_user_locations), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -60,7 +60,7 @@ impl OauthV3Client {
     ///
     /// This API allows you to generate locationAccessToken from AgencyAccessToken
     ///
-    /// `POST /oauth/location-token` (operation `get-location-access-token`, API version `v3`). Requires scope `oauth.write`. Takes an agency (company) token.
+    /// `POST /oauth/location-token` (operation `get-location-access-token`, API version `v3`). Requires scope [`oauth.write`](ghl_runtime::Scope::OauthWrite). Takes an agency (company) token.
     ///
     /// # Errors
     ///

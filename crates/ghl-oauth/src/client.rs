@@ -33,7 +33,7 @@ impl OauthClient {
     ///
     /// This API allows you fetch location where app is installed upon
     ///
-    /// `GET /oauth/installedLocations` (operation `get-installed-location`, API version `2021-07-28`). Requires scope `oauth.readonly`. Takes an agency (company) token. Set the required [`company_id`](builders::GetInstalledLocation::company_id) and [`app_id`](builders::GetInstalledLocation::app_id) on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) and any optional inputs ([`skip`](builders::GetInstalledLocation::skip), [`limit`](builders::GetInstalledLocation::limit), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /oauth/installedLocations` (operation `get-installed-location`, API version `2021-07-28`). Requires scope [`oauth.readonly`](ghl_runtime::Scope::OauthReadonly). Takes an agency (company) token. Set the required [`company_id`](builders::GetInstalledLocation::company_id) and [`app_id`](builders::GetInstalledLocation::app_id) on the returned [`GetInstalledLocation`](builders::GetInstalledLocation) and any optional inputs ([`skip`](builders::GetInstalledLocation::skip), [`limit`](builders::GetInstalledLocation::limit), [`query`](builders::GetInstalledLocation::query), [`is_installed`](builders::GetInstalledLocation::is_installed), [`version_id`](builders::GetInstalledLocation::version_id), [`on_trial`](builders::GetInstalledLocation::on_trial), [`plan_id`](builders::GetInstalledLocation::plan_id), [`location_id`](builders::GetInstalledLocation::location_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -59,7 +59,7 @@ impl OauthClient {
     ///
     /// This API allows you to generate locationAccessToken from AgencyAccessToken
     ///
-    /// `POST /oauth/locationToken` (operation `get-location-access-token`, API version `2021-07-28`). Requires scope `oauth.write`. Takes an agency (company) token.
+    /// `POST /oauth/locationToken` (operation `get-location-access-token`, API version `2021-07-28`). Requires scope [`oauth.write`](ghl_runtime::Scope::OauthWrite). Takes an agency (company) token.
     ///
     /// # Errors
     ///

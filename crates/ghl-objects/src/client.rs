@@ -33,7 +33,7 @@ impl ObjectsClient {
     ///
     /// Get all objects for a location. Supported Objects are contact, opportunity, business and custom objects.To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectByLocationId::location_id) on the returned [`GetObjectByLocationId`](builders::object_schema::GetObjectByLocationId), then `.send().await` it (it cannot be sent before).
+    /// `GET /objects/` (operation `get-object-by-location-id`, API version `2021-07-28`). Requires scope [`objects/schema.readonly`](ghl_runtime::Scope::ObjectsSchemaReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectByLocationId::location_id) on the returned [`GetObjectByLocationId`](builders::object_schema::GetObjectByLocationId), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl ObjectsClient {
     ///
     /// Allows you to create a custom object schema. To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `POST /objects/` (operation `create-custom-object-schema`, API version `2021-07-28`). Requires scope `objects/schema.write`. Takes an agency (company) token.
+    /// `POST /objects/` (operation `create-custom-object-schema`, API version `2021-07-28`). Requires scope [`objects/schema.write`](ghl_runtime::Scope::ObjectsSchemaWrite). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -71,7 +71,7 @@ impl ObjectsClient {
     ///
     /// Retrieve Object Schema by key or ID. This will return the schema of the custom object, including all its fields and properties. Supported objects include contact, opportunity, business and custom objects.To understand objects and records, please have a look the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`). Requires scope `objects/schema.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectSchemaByKey::location_id) on the returned [`GetObjectSchemaByKey`](builders::object_schema::GetObjectSchemaByKey) and any optional inputs ([`fetch_properties`](builders::object_schema::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it (it cannot be sent before).
+    /// `GET /objects/{key}` (operation `get-object-schema-by-key`, API version `2021-07-28`). Requires scope [`objects/schema.readonly`](ghl_runtime::Scope::ObjectsSchemaReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::object_schema::GetObjectSchemaByKey::location_id) on the returned [`GetObjectSchemaByKey`](builders::object_schema::GetObjectSchemaByKey) and any optional inputs ([`fetch_properties`](builders::object_schema::GetObjectSchemaByKey::fetch_properties)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -97,7 +97,7 @@ impl ObjectsClient {
     ///
     /// Update Custom Object Schema  or standard object's like contact, opportunity, business searchable fields. To understand objects and records, please have a look at the documentation here : <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0>
     ///
-    /// `PUT /objects/{key}` (operation `update-custom-object`, API version `2021-07-28`). Requires scope `objects/schema.write`. Takes a sub-account (location) token.
+    /// `PUT /objects/{key}` (operation `update-custom-object`, API version `2021-07-28`). Requires scope [`objects/schema.write`](ghl_runtime::Scope::ObjectsSchemaWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -122,7 +122,7 @@ impl ObjectsClient {
     ///
     /// Create a Custom Object Record. Supported Objects business and custom objects. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296>
     ///
-    /// `POST /objects/{schemaKey}/records` (operation `create-object-record`, API version `2021-07-28`). Requires scope `objects/record.write`. Takes a sub-account (location) token.
+    /// `POST /objects/{schemaKey}/records` (operation `create-object-record`, API version `2021-07-28`). Requires scope [`objects/record.write`](ghl_runtime::Scope::ObjectsRecordWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -147,7 +147,7 @@ impl ObjectsClient {
     ///
     /// Supported Objects are custom objects and standard objects like "business". Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-379336>
     ///
-    /// `POST /objects/{schemaKey}/records/search` (operation `search-object-records`, API version `2021-07-28`). Requires scope `objects/record.readonly`. Takes a sub-account (location) token.
+    /// `POST /objects/{schemaKey}/records/search` (operation `search-object-records`, API version `2021-07-28`). Requires scope [`objects/record.readonly`](ghl_runtime::Scope::ObjectsRecordReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -31,7 +31,7 @@ impl OpportunitiesClient {
 
     /// Create Opportunity
     ///
-    /// `POST /opportunities/` (operation `create-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `POST /opportunities/` (operation `create-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.write`](ghl_runtime::Scope::OpportunitiesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -48,7 +48,7 @@ impl OpportunitiesClient {
 
     /// Get lost reason
     ///
-    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::lost_reason::GetLostReason::location_id) on the returned [`GetLostReason`](builders::lost_reason::GetLostReason) and any optional inputs ([`name`](builders::lost_reason::GetLostReason::name), [`deleted`](builders::lost_reason::GetLostReason::deleted), [`query`](builders::lost_reason::GetLostReason::query), [`skip`](builders::lost_reason::GetLostReason::skip), [`limit`](builders::lost_reason::GetLostReason::limit), [`get_count`](builders::lost_reason::GetLostReason::get_count)), then `.send().await` it (it cannot be sent before).
+    /// `GET /opportunities/lost-reason` (operation `get-lost-reason`, API version `2021-07-28`). Requires scope [`opportunities.readonly`](ghl_runtime::Scope::OpportunitiesReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::lost_reason::GetLostReason::location_id) on the returned [`GetLostReason`](builders::lost_reason::GetLostReason) and any optional inputs ([`name`](builders::lost_reason::GetLostReason::name), [`deleted`](builders::lost_reason::GetLostReason::deleted), [`query`](builders::lost_reason::GetLostReason::query), [`skip`](builders::lost_reason::GetLostReason::skip), [`limit`](builders::lost_reason::GetLostReason::limit), [`get_count`](builders::lost_reason::GetLostReason::get_count)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -69,7 +69,7 @@ impl OpportunitiesClient {
 
     /// Get Pipelines
     ///
-    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::pipelines::GetPipelines::location_id) on the returned [`GetPipelines`](builders::pipelines::GetPipelines), then `.send().await` it (it cannot be sent before).
+    /// `GET /opportunities/pipelines` (operation `get-pipelines`, API version `2021-07-28`). Requires scope [`opportunities.readonly`](ghl_runtime::Scope::OpportunitiesReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::pipelines::GetPipelines::location_id) on the returned [`GetPipelines`](builders::pipelines::GetPipelines), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -84,7 +84,7 @@ impl OpportunitiesClient {
 
     /// Search Opportunity
     ///
-    /// `GET /opportunities/search` (operation `search-opportunity`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchOpportunity::location_id) on the returned [`SearchOpportunity`](builders::search::SearchOpportunity) and any optional inputs ([`q`](builders::search::SearchOpportunity::q), [`pipeline_id`](builders::search::SearchOpportunity::pipeline_id), [`pipeline_stage_id`](builders::search::SearchOpportunity::pipeline_stage_id), [`contact_id`](builders::search::SearchOpportunity::contact_id), [`status`](builders::search::SearchOpportunity::status), [`assigned_to`](builders::search::SearchOpportunity::assigned_to), [`campaign_id`](builders::search::SearchOpportunity::campaign_id), [`id`](builders::search::SearchOpportunity::id), [`order`](builders::search::SearchOpportunity::order), [`end_date`](builders::search::SearchOpportunity::end_date), [`start_after`](builders::search::SearchOpportunity::start_after), [`start_after_id`](builders::search::SearchOpportunity::start_after_id), [`date`](builders::search::SearchOpportunity::date), [`country`](builders::search::SearchOpportunity::country), [`page`](builders::search::SearchOpportunity::page), [`limit`](builders::search::SearchOpportunity::limit), [`get_tasks`](builders::search::SearchOpportunity::get_tasks), [`get_notes`](builders::search::SearchOpportunity::get_notes), [`get_calendar_events`](builders::search::SearchOpportunity::get_calendar_events)), then `.send().await` it (it cannot be sent before).
+    /// `GET /opportunities/search` (operation `search-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.readonly`](ghl_runtime::Scope::OpportunitiesReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::search::SearchOpportunity::location_id) on the returned [`SearchOpportunity`](builders::search::SearchOpportunity) and any optional inputs ([`q`](builders::search::SearchOpportunity::q), [`pipeline_id`](builders::search::SearchOpportunity::pipeline_id), [`pipeline_stage_id`](builders::search::SearchOpportunity::pipeline_stage_id), [`contact_id`](builders::search::SearchOpportunity::contact_id), [`status`](builders::search::SearchOpportunity::status), [`assigned_to`](builders::search::SearchOpportunity::assigned_to), [`campaign_id`](builders::search::SearchOpportunity::campaign_id), [`id`](builders::search::SearchOpportunity::id), [`order`](builders::search::SearchOpportunity::order), [`end_date`](builders::search::SearchOpportunity::end_date), [`start_after`](builders::search::SearchOpportunity::start_after), [`start_after_id`](builders::search::SearchOpportunity::start_after_id), [`date`](builders::search::SearchOpportunity::date), [`country`](builders::search::SearchOpportunity::country), [`page`](builders::search::SearchOpportunity::page), [`limit`](builders::search::SearchOpportunity::limit), [`get_tasks`](builders::search::SearchOpportunity::get_tasks), [`get_notes`](builders::search::SearchOpportunity::get_notes), [`get_calendar_events`](builders::search::SearchOpportunity::get_calendar_events)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -120,7 +120,7 @@ impl OpportunitiesClient {
     ///
     /// Search Opportunities based on combinations of advanced filters. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-424216/7bf11bc9b94f80f>
     ///
-    /// `POST /opportunities/search` (operation `search-opportunities-advanced`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
+    /// `POST /opportunities/search` (operation `search-opportunities-advanced`, API version `2021-07-28`). Requires scope [`opportunities.readonly`](ghl_runtime::Scope::OpportunitiesReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -137,7 +137,7 @@ impl OpportunitiesClient {
 
     /// Upsert Opportunity
     ///
-    /// `POST /opportunities/upsert` (operation `Upsert-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `POST /opportunities/upsert` (operation `Upsert-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.write`](ghl_runtime::Scope::OpportunitiesWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -154,7 +154,7 @@ impl OpportunitiesClient {
 
     /// Delete Opportunity
     ///
-    /// `DELETE /opportunities/{id}` (operation `delete-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `DELETE /opportunities/{id}` (operation `delete-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.write`](ghl_runtime::Scope::OpportunitiesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -175,7 +175,7 @@ impl OpportunitiesClient {
 
     /// Get Opportunity
     ///
-    /// `GET /opportunities/{id}` (operation `get-opportunity`, API version `2021-07-28`). Requires scope `opportunities.readonly`. Takes a sub-account (location) token.
+    /// `GET /opportunities/{id}` (operation `get-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.readonly`](ghl_runtime::Scope::OpportunitiesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -196,7 +196,7 @@ impl OpportunitiesClient {
 
     /// Update Opportunity
     ///
-    /// `PUT /opportunities/{id}` (operation `update-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `PUT /opportunities/{id}` (operation `update-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.write`](ghl_runtime::Scope::OpportunitiesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -221,7 +221,7 @@ impl OpportunitiesClient {
     ///
     /// Allows removal of one or all followers from an opportunity.
     ///
-    /// `DELETE /opportunities/{id}/followers` (operation `remove-followers-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token. Set optional inputs on the returned [`RemoveFollowersOpportunity`](builders::followers::RemoveFollowersOpportunity) ([`is_remove_all_followers`](builders::followers::RemoveFollowersOpportunity::is_remove_all_followers)), then `.send().await` it.
+    /// `DELETE /opportunities/{id}/followers` (operation `remove-followers-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.write`](ghl_runtime::Scope::OpportunitiesWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`RemoveFollowersOpportunity`](builders::followers::RemoveFollowersOpportunity) ([`is_remove_all_followers`](builders::followers::RemoveFollowersOpportunity::is_remove_all_followers)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -245,7 +245,7 @@ impl OpportunitiesClient {
 
     /// Add Followers
     ///
-    /// `POST /opportunities/{id}/followers` (operation `add-followers-opportunity`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `POST /opportunities/{id}/followers` (operation `add-followers-opportunity`, API version `2021-07-28`). Requires scope [`opportunities.write`](ghl_runtime::Scope::OpportunitiesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -268,7 +268,7 @@ impl OpportunitiesClient {
 
     /// Update Opportunity Status
     ///
-    /// `PUT /opportunities/{id}/status` (operation `update-opportunity-status`, API version `2021-07-28`). Requires scope `opportunities.write`. Takes a sub-account (location) token.
+    /// `PUT /opportunities/{id}/status` (operation `update-opportunity-status`, API version `2021-07-28`). Requires scope [`opportunities.write`](ghl_runtime::Scope::OpportunitiesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

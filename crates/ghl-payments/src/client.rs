@@ -33,7 +33,7 @@ impl PaymentsClient {
     ///
     /// The "Delete Coupon" API allows you to permanently remove a coupon from your system using its unique identifier. Use this endpoint to discontinue promotional offers or clean up unused coupons. Note that this action cannot be undone.
     ///
-    /// `DELETE /payments/coupon` (operation `delete-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
+    /// `DELETE /payments/coupon` (operation `delete-coupon`, API version `2021-07-28`). Requires scope [`payments/coupons.write`](ghl_runtime::Scope::PaymentsCouponsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl PaymentsClient {
     ///
     /// The "Get Coupon Details" API enables you to retrieve comprehensive information about a specific coupon using either its unique identifier or promotional code. Use this endpoint to view coupon parameters, usage statistics, validity periods, and other promotional details.
     ///
-    /// `GET /payments/coupon` (operation `get-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::coupons::GetCoupon::alt_id), [`alt_type`](builders::coupons::GetCoupon::alt_type), [`id`](builders::coupons::GetCoupon::id) and [`code`](builders::coupons::GetCoupon::code) on the returned [`GetCoupon`](builders::coupons::GetCoupon), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/coupon` (operation `get-coupon`, API version `2021-07-28`). Requires scope [`payments/coupons.readonly`](ghl_runtime::Scope::PaymentsCouponsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::coupons::GetCoupon::alt_id), [`alt_type`](builders::coupons::GetCoupon::alt_type), [`id`](builders::coupons::GetCoupon::id) and [`code`](builders::coupons::GetCoupon::code) on the returned [`GetCoupon`](builders::coupons::GetCoupon), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -72,7 +72,7 @@ impl PaymentsClient {
     ///
     /// The "Create Coupon" API allows you to create a new promotional coupon with customizable parameters such as discount amount, validity period, usage limits, and applicable products. Use this endpoint to set up promotional offers and special discounts for your customers.
     ///
-    /// `POST /payments/coupon` (operation `create-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
+    /// `POST /payments/coupon` (operation `create-coupon`, API version `2021-07-28`). Requires scope [`payments/coupons.write`](ghl_runtime::Scope::PaymentsCouponsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -91,7 +91,7 @@ impl PaymentsClient {
     ///
     /// The "Update Coupon" API enables you to modify existing coupon details such as discount values, validity periods, usage limits, and other promotional parameters. Use this endpoint to adjust or extend promotional offers for your customers.
     ///
-    /// `PUT /payments/coupon` (operation `update-coupon`, API version `2021-07-28`). Requires scope `payments/coupons.write`. Takes a sub-account (location) token.
+    /// `PUT /payments/coupon` (operation `update-coupon`, API version `2021-07-28`). Requires scope [`payments/coupons.write`](ghl_runtime::Scope::PaymentsCouponsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -110,7 +110,7 @@ impl PaymentsClient {
     ///
     /// The "List Coupons" API allows you to retrieve a list of all coupons available in your location. Use this endpoint to view all promotional offers and special discounts for your customers.
     ///
-    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `2021-07-28`). Requires scope `payments/coupons.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::coupons::ListCoupons::alt_id) and [`alt_type`](builders::coupons::ListCoupons::alt_type) on the returned [`ListCoupons`](builders::coupons::ListCoupons) and any optional inputs ([`limit`](builders::coupons::ListCoupons::limit), [`offset`](builders::coupons::ListCoupons::offset), [`status`](builders::coupons::ListCoupons::status), [`search`](builders::coupons::ListCoupons::search)), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/coupon/list` (operation `list-coupons`, API version `2021-07-28`). Requires scope [`payments/coupons.readonly`](ghl_runtime::Scope::PaymentsCouponsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::coupons::ListCoupons::alt_id) and [`alt_type`](builders::coupons::ListCoupons::alt_type) on the returned [`ListCoupons`](builders::coupons::ListCoupons) and any optional inputs ([`limit`](builders::coupons::ListCoupons::limit), [`offset`](builders::coupons::ListCoupons::offset), [`status`](builders::coupons::ListCoupons::status), [`search`](builders::coupons::ListCoupons::search)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -132,7 +132,7 @@ impl PaymentsClient {
     ///
     /// Toggle capabilities for the marketplace app tied to the OAuth client
     ///
-    /// `PUT /payments/custom-provider/capabilities` (operation `custom-provider-marketplace-app-update-capabilities`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token.
+    /// `PUT /payments/custom-provider/capabilities` (operation `custom-provider-marketplace-app-update-capabilities`, API version `2021-07-28`). Requires scope [`payments/custom-provider.write`](ghl_runtime::Scope::PaymentsCustomProviderWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -151,7 +151,7 @@ impl PaymentsClient {
     ///
     /// API for fetching an existing payment config for given location
     ///
-    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::FetchConfig::location_id) on the returned [`FetchConfig`](builders::custom_provider::FetchConfig), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/custom-provider/connect` (operation `fetch-config`, API version `2021-07-28`). Requires scope [`payments/custom-provider.readonly`](ghl_runtime::Scope::PaymentsCustomProviderReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::FetchConfig::location_id) on the returned [`FetchConfig`](builders::custom_provider::FetchConfig), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -168,7 +168,7 @@ impl PaymentsClient {
     ///
     /// API to create a new payment config for given location
     ///
-    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::CreateConfig::location_id) on the returned [`CreateConfig`](builders::custom_provider::CreateConfig), then `.send().await` it (it cannot be sent before).
+    /// `POST /payments/custom-provider/connect` (operation `create-config`, API version `2021-07-28`). Requires scope [`payments/custom-provider.write`](ghl_runtime::Scope::PaymentsCustomProviderWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::CreateConfig::location_id) on the returned [`CreateConfig`](builders::custom_provider::CreateConfig), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -189,7 +189,7 @@ impl PaymentsClient {
     ///
     /// API to disconnect an existing payment config for given location
     ///
-    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::DisconnectConfig::location_id) on the returned [`DisconnectConfig`](builders::custom_provider::DisconnectConfig), then `.send().await` it (it cannot be sent before).
+    /// `POST /payments/custom-provider/disconnect` (operation `disconnect-config`, API version `2021-07-28`). Requires scope [`payments/custom-provider.write`](ghl_runtime::Scope::PaymentsCustomProviderWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::DisconnectConfig::location_id) on the returned [`DisconnectConfig`](builders::custom_provider::DisconnectConfig), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -210,7 +210,7 @@ impl PaymentsClient {
     ///
     /// API to delete an association for an app and location
     ///
-    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::DeleteIntegration::location_id) on the returned [`DeleteIntegration`](builders::custom_provider::DeleteIntegration), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /payments/custom-provider/provider` (operation `delete-integration`, API version `2021-07-28`). Requires scope [`payments/custom-provider.write`](ghl_runtime::Scope::PaymentsCustomProviderWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::DeleteIntegration::location_id) on the returned [`DeleteIntegration`](builders::custom_provider::DeleteIntegration), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -227,7 +227,7 @@ impl PaymentsClient {
     ///
     /// API to create a new association for an app and location
     ///
-    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `2021-07-28`). Requires scope `payments/custom-provider.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::CreateIntegration::location_id) on the returned [`CreateIntegration`](builders::custom_provider::CreateIntegration), then `.send().await` it (it cannot be sent before).
+    /// `POST /payments/custom-provider/provider` (operation `create-integration`, API version `2021-07-28`). Requires scope [`payments/custom-provider.write`](ghl_runtime::Scope::PaymentsCustomProviderWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::custom_provider::CreateIntegration::location_id) on the returned [`CreateIntegration`](builders::custom_provider::CreateIntegration), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -248,7 +248,7 @@ impl PaymentsClient {
     ///
     /// The "List White-label Integration Providers" API allows to retrieve a paginated list of integration providers. Customize your results by filtering whitelabel integration providers(which are built directly on top of Authorize.net or NMI) based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve integration provider information.
     ///
-    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `2021-07-28`). Requires scope `payments/integration.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::integrations::ListIntegrationProviders::alt_id) and [`alt_type`](builders::integrations::ListIntegrationProviders::alt_type) on the returned [`ListIntegrationProviders`](builders::integrations::ListIntegrationProviders) and any optional inputs ([`limit`](builders::integrations::ListIntegrationProviders::limit), [`offset`](builders::integrations::ListIntegrationProviders::offset)), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/integrations/provider/whitelabel` (operation `list-integration-providers`, API version `2021-07-28`). Requires scope [`payments/integration.readonly`](ghl_runtime::Scope::PaymentsIntegrationReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::integrations::ListIntegrationProviders::alt_id) and [`alt_type`](builders::integrations::ListIntegrationProviders::alt_type) on the returned [`ListIntegrationProviders`](builders::integrations::ListIntegrationProviders) and any optional inputs ([`limit`](builders::integrations::ListIntegrationProviders::limit), [`offset`](builders::integrations::ListIntegrationProviders::offset)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -270,7 +270,7 @@ impl PaymentsClient {
     ///
     /// The "Create White-label Integration Provider" API allows adding a new payment provider integration to the system which is built on top of Authorize.net or NMI. Use this endpoint to create a integration provider with the specified details. Ensure that the required information is provided in the request payload. This endpoint can be only invoked using marketplace-app token
     ///
-    /// `POST /payments/integrations/provider/whitelabel` (operation `create-integration provider`, API version `2021-07-28`). Requires scope `payments/integration.write`. Takes a sub-account (location) token.
+    /// `POST /payments/integrations/provider/whitelabel` (operation `create-integration provider`, API version `2021-07-28`). Requires scope [`payments/integration.write`](ghl_runtime::Scope::PaymentsIntegrationWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -289,7 +289,7 @@ impl PaymentsClient {
     ///
     /// The "List Orders" API allows to retrieve a paginated list of orders. Customize your results by filtering orders based on name, alt type, order status, payment mode, date range, type of source, contact, funnel products or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve order information.
     ///
-    /// `GET /payments/orders` (operation `list-orders`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::orders::ListOrders::alt_id) on the returned [`ListOrders`](builders::orders::ListOrders) and any optional inputs ([`location_id`](builders::orders::ListOrders::location_id), [`status`](builders::orders::ListOrders::status), [`payment_status`](builders::orders::ListOrders::payment_status), [`payment_mode`](builders::orders::ListOrders::payment_mode), [`start_at`](builders::orders::ListOrders::start_at), [`end_at`](builders::orders::ListOrders::end_at), [`search`](builders::orders::ListOrders::search), [`contact_id`](builders::orders::ListOrders::contact_id), [`funnel_product_ids`](builders::orders::ListOrders::funnel_product_ids), [`source_id`](builders::orders::ListOrders::source_id), [`limit`](builders::orders::ListOrders::limit), [`offset`](builders::orders::ListOrders::offset)), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/orders` (operation `list-orders`, API version `2021-07-28`). Requires scope [`payments/orders.readonly`](ghl_runtime::Scope::PaymentsOrdersReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::orders::ListOrders::alt_id) on the returned [`ListOrders`](builders::orders::ListOrders) and any optional inputs ([`location_id`](builders::orders::ListOrders::location_id), [`status`](builders::orders::ListOrders::status), [`payment_status`](builders::orders::ListOrders::payment_status), [`payment_mode`](builders::orders::ListOrders::payment_mode), [`start_at`](builders::orders::ListOrders::start_at), [`end_at`](builders::orders::ListOrders::end_at), [`search`](builders::orders::ListOrders::search), [`contact_id`](builders::orders::ListOrders::contact_id), [`funnel_product_ids`](builders::orders::ListOrders::funnel_product_ids), [`source_id`](builders::orders::ListOrders::source_id), [`limit`](builders::orders::ListOrders::limit), [`offset`](builders::orders::ListOrders::offset)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -318,7 +318,7 @@ impl PaymentsClient {
     ///
     /// The "Get Order by ID" API allows to retrieve information for a specific order using its unique identifier. Use this endpoint to fetch details for a single order based on the provided order ID.
     ///
-    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::orders::GetOrderById::alt_id) on the returned [`GetOrderById`](builders::orders::GetOrderById) and any optional inputs ([`location_id`](builders::orders::GetOrderById::location_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/orders/{orderId}` (operation `get-order-by-id`, API version `2021-07-28`). Requires scope [`payments/orders.readonly`](ghl_runtime::Scope::PaymentsOrdersReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::orders::GetOrderById::alt_id) on the returned [`GetOrderById`](builders::orders::GetOrderById) and any optional inputs ([`location_id`](builders::orders::GetOrderById::location_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -344,7 +344,7 @@ impl PaymentsClient {
     ///
     /// List all fulfillment history of an order
     ///
-    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `2021-07-28`). Requires scope `payments/orders.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::order_fulfillments::ListOrderFulfillment::alt_id) and [`alt_type`](builders::order_fulfillments::ListOrderFulfillment::alt_type) on the returned [`ListOrderFulfillment`](builders::order_fulfillments::ListOrderFulfillment), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/orders/{orderId}/fulfillments` (operation `list-order-fulfillment`, API version `2021-07-28`). Requires scope [`payments/orders.readonly`](ghl_runtime::Scope::PaymentsOrdersReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::order_fulfillments::ListOrderFulfillment::alt_id) and [`alt_type`](builders::order_fulfillments::ListOrderFulfillment::alt_type) on the returned [`ListOrderFulfillment`](builders::order_fulfillments::ListOrderFulfillment), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -370,7 +370,7 @@ impl PaymentsClient {
     ///
     /// The "Order Fulfillment" API facilitates the process of fulfilling an order.
     ///
-    /// `POST /payments/orders/{orderId}/fulfillments` (operation `create-order-fulfillment`, API version `2021-07-28`). Requires scope `payments/orders.write`. Takes a sub-account (location) token.
+    /// `POST /payments/orders/{orderId}/fulfillments` (operation `create-order-fulfillment`, API version `2021-07-28`). Requires scope [`payments/orders.write`](ghl_runtime::Scope::PaymentsOrdersWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -421,7 +421,7 @@ impl PaymentsClient {
     ///
     /// The "Record Order Payment" API allows to record a payment for an order. Use this endpoint to record payment for an order and update the order status to "Paid".
     ///
-    /// `POST /payments/orders/{orderId}/record-payment` (operation `record-order-payment`, API version `2021-07-28`). Requires scope `payments/orders.collectPayment`. Takes a sub-account (location) token.
+    /// `POST /payments/orders/{orderId}/record-payment` (operation `record-order-payment`, API version `2021-07-28`). Requires scope [`payments/orders.collectPayment`](ghl_runtime::Scope::PaymentsOrdersCollectPayment). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -446,7 +446,7 @@ impl PaymentsClient {
     ///
     /// The "List Subscriptions" API allows to retrieve a paginated list of subscriptions. Customize your results by filtering subscriptions based on name, alt type, subscription status, payment mode, date range, type of source, contact, subscription id, entity id, contact or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve subscription information.
     ///
-    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::subscriptions::ListSubscriptions::alt_id) and [`alt_type`](builders::subscriptions::ListSubscriptions::alt_type) on the returned [`ListSubscriptions`](builders::subscriptions::ListSubscriptions) and any optional inputs ([`entity_id`](builders::subscriptions::ListSubscriptions::entity_id), [`payment_mode`](builders::subscriptions::ListSubscriptions::payment_mode), [`start_at`](builders::subscriptions::ListSubscriptions::start_at), [`end_at`](builders::subscriptions::ListSubscriptions::end_at), [`entity_source_type`](builders::subscriptions::ListSubscriptions::entity_source_type), [`search`](builders::subscriptions::ListSubscriptions::search), [`contact_id`](builders::subscriptions::ListSubscriptions::contact_id), [`id`](builders::subscriptions::ListSubscriptions::id), [`limit`](builders::subscriptions::ListSubscriptions::limit), [`offset`](builders::subscriptions::ListSubscriptions::offset), [`get_payments_collected_count`](builders::subscriptions::ListSubscriptions::get_payments_collected_count)), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/subscriptions` (operation `list-subscriptions`, API version `2021-07-28`). Requires scope [`payments/subscriptions.readonly`](ghl_runtime::Scope::PaymentsSubscriptionsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::subscriptions::ListSubscriptions::alt_id) and [`alt_type`](builders::subscriptions::ListSubscriptions::alt_type) on the returned [`ListSubscriptions`](builders::subscriptions::ListSubscriptions) and any optional inputs ([`entity_id`](builders::subscriptions::ListSubscriptions::entity_id), [`payment_mode`](builders::subscriptions::ListSubscriptions::payment_mode), [`start_at`](builders::subscriptions::ListSubscriptions::start_at), [`end_at`](builders::subscriptions::ListSubscriptions::end_at), [`entity_source_type`](builders::subscriptions::ListSubscriptions::entity_source_type), [`search`](builders::subscriptions::ListSubscriptions::search), [`contact_id`](builders::subscriptions::ListSubscriptions::contact_id), [`id`](builders::subscriptions::ListSubscriptions::id), [`limit`](builders::subscriptions::ListSubscriptions::limit), [`offset`](builders::subscriptions::ListSubscriptions::offset), [`get_payments_collected_count`](builders::subscriptions::ListSubscriptions::get_payments_collected_count)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -475,7 +475,7 @@ impl PaymentsClient {
     ///
     /// The "Get Subscription by ID" API allows to retrieve information for a specific subscription using its unique identifier. Use this endpoint to fetch details for a single subscription based on the provided subscription ID.
     ///
-    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `2021-07-28`). Requires scope `payments/subscriptions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::subscriptions::GetSubscriptionById::alt_id) and [`alt_type`](builders::subscriptions::GetSubscriptionById::alt_type) on the returned [`GetSubscriptionById`](builders::subscriptions::GetSubscriptionById), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/subscriptions/{subscriptionId}` (operation `get-subscription-by-id`, API version `2021-07-28`). Requires scope [`payments/subscriptions.readonly`](ghl_runtime::Scope::PaymentsSubscriptionsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::subscriptions::GetSubscriptionById::alt_id) and [`alt_type`](builders::subscriptions::GetSubscriptionById::alt_type) on the returned [`GetSubscriptionById`](builders::subscriptions::GetSubscriptionById), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -501,7 +501,7 @@ impl PaymentsClient {
     ///
     /// The "List Transactions" API allows to retrieve a paginated list of transactions. Customize your results by filtering transactions based on name, alt type, transaction status, payment mode, date range, type of source, contact, subscription id, entity id or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve transaction information.
     ///
-    /// `GET /payments/transactions` (operation `list-transactions`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::transactions::ListTransactions::alt_id) and [`alt_type`](builders::transactions::ListTransactions::alt_type) on the returned [`ListTransactions`](builders::transactions::ListTransactions) and any optional inputs ([`location_id`](builders::transactions::ListTransactions::location_id), [`payment_mode`](builders::transactions::ListTransactions::payment_mode), [`start_at`](builders::transactions::ListTransactions::start_at), [`end_at`](builders::transactions::ListTransactions::end_at), [`entity_source_type`](builders::transactions::ListTransactions::entity_source_type), [`entity_source_sub_type`](builders::transactions::ListTransactions::entity_source_sub_type), [`search`](builders::transactions::ListTransactions::search), [`subscription_id`](builders::transactions::ListTransactions::subscription_id), [`entity_id`](builders::transactions::ListTransactions::entity_id), [`contact_id`](builders::transactions::ListTransactions::contact_id), [`limit`](builders::transactions::ListTransactions::limit), [`offset`](builders::transactions::ListTransactions::offset)), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/transactions` (operation `list-transactions`, API version `2021-07-28`). Requires scope [`payments/transactions.readonly`](ghl_runtime::Scope::PaymentsTransactionsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::transactions::ListTransactions::alt_id) and [`alt_type`](builders::transactions::ListTransactions::alt_type) on the returned [`ListTransactions`](builders::transactions::ListTransactions) and any optional inputs ([`location_id`](builders::transactions::ListTransactions::location_id), [`payment_mode`](builders::transactions::ListTransactions::payment_mode), [`start_at`](builders::transactions::ListTransactions::start_at), [`end_at`](builders::transactions::ListTransactions::end_at), [`entity_source_type`](builders::transactions::ListTransactions::entity_source_type), [`entity_source_sub_type`](builders::transactions::ListTransactions::entity_source_sub_type), [`search`](builders::transactions::ListTransactions::search), [`subscription_id`](builders::transactions::ListTransactions::subscription_id), [`entity_id`](builders::transactions::ListTransactions::entity_id), [`contact_id`](builders::transactions::ListTransactions::contact_id), [`limit`](builders::transactions::ListTransactions::limit), [`offset`](builders::transactions::ListTransactions::offset)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -531,7 +531,7 @@ impl PaymentsClient {
     ///
     /// The "Get Transaction by ID" API allows to retrieve information for a specific transaction using its unique identifier. Use this endpoint to fetch details for a single transaction based on the provided transaction ID.
     ///
-    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `2021-07-28`). Requires scope `payments/transactions.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::transactions::GetTransactionById::alt_id) and [`alt_type`](builders::transactions::GetTransactionById::alt_type) on the returned [`GetTransactionById`](builders::transactions::GetTransactionById) and any optional inputs ([`location_id`](builders::transactions::GetTransactionById::location_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /payments/transactions/{transactionId}` (operation `get-transaction-by-id`, API version `2021-07-28`). Requires scope [`payments/transactions.readonly`](ghl_runtime::Scope::PaymentsTransactionsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::transactions::GetTransactionById::alt_id) and [`alt_type`](builders::transactions::GetTransactionById::alt_type) on the returned [`GetTransactionById`](builders::transactions::GetTransactionById) and any optional inputs ([`location_id`](builders::transactions::GetTransactionById::location_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -33,7 +33,7 @@ impl PhoneSystemV3Client {
     ///
     /// Returns number pools for the location. Requires locationId as a query parameter.
     ///
-    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetNumberPoolList::location_id) on the returned [`GetNumberPoolList`](builders::GetNumberPoolList), then `.send().await` it (it cannot be sent before).
+    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope [`numberpools.read`](ghl_runtime::Scope::NumberpoolsRead). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetNumberPoolList::location_id) on the returned [`GetNumberPoolList`](builders::GetNumberPoolList), then `.send().await` it (it cannot be sent before).
     pub fn get_number_pool_list(&self) -> builders::GetNumberPoolList {
         builders::GetNumberPoolList {
             client: self.client.clone(),
@@ -46,7 +46,7 @@ impl PhoneSystemV3Client {
     ///
     /// List active numbers. With `version: v3`, the HTTP 200 body is the standard success envelope (`status`, `data`, `message`, `statusCode`). The v3 list payload is under `data`; `isUnderGhl` is renamed to `isUnderLc` per AIP naming convention.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `v3`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`](builders::ActiveNumbers) ([`page_size`](builders::ActiveNumbers::page_size), [`page`](builders::ActiveNumbers::page), [`search_filter`](builders::ActiveNumbers::search_filter), [`skip_number_pool`](builders::ActiveNumbers::skip_number_pool), [`include_rcs_sender_ids`](builders::ActiveNumbers::include_rcs_sender_ids)), then `.send().await` it.
+    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `v3`). Requires scope [`phonenumbers.read`](ghl_runtime::Scope::PhonenumbersRead). Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`](builders::ActiveNumbers) ([`page_size`](builders::ActiveNumbers::page_size), [`page`](builders::ActiveNumbers::page), [`search_filter`](builders::ActiveNumbers::search_filter), [`skip_number_pool`](builders::ActiveNumbers::skip_number_pool), [`include_rcs_sender_ids`](builders::ActiveNumbers::include_rcs_sender_ids)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -70,7 +70,7 @@ impl PhoneSystemV3Client {
     ///
     /// Search Twilio inventory for purchasable phone numbers in a country for the given location.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`first_part`](builders::ListAvailableNumbersForACountry::first_part), [`last_part`](builders::ListAvailableNumbersForACountry::last_part), [`anywhere`](builders::ListAvailableNumbersForACountry::anywhere), [`number_types`](builders::ListAvailableNumbersForACountry::number_types), [`sms_enabled`](builders::ListAvailableNumbersForACountry::sms_enabled), [`mms_enabled`](builders::ListAvailableNumbersForACountry::mms_enabled), [`voice_enabled`](builders::ListAvailableNumbersForACountry::voice_enabled) and [`country_code`](builders::ListAvailableNumbersForACountry::country_code) on the returned [`ListAvailableNumbersForACountry`](builders::ListAvailableNumbersForACountry), then `.send().await` it (it cannot be sent before).
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `listAvailableNumbersForACountry`, API version `2021-07-28`). Requires scope [`phonenumbers.read`](ghl_runtime::Scope::PhonenumbersRead). Takes a sub-account (location) token. Set the required [`first_part`](builders::ListAvailableNumbersForACountry::first_part), [`last_part`](builders::ListAvailableNumbersForACountry::last_part), [`anywhere`](builders::ListAvailableNumbersForACountry::anywhere), [`number_types`](builders::ListAvailableNumbersForACountry::number_types), [`sms_enabled`](builders::ListAvailableNumbersForACountry::sms_enabled), [`mms_enabled`](builders::ListAvailableNumbersForACountry::mms_enabled), [`voice_enabled`](builders::ListAvailableNumbersForACountry::voice_enabled) and [`country_code`](builders::ListAvailableNumbersForACountry::country_code) on the returned [`ListAvailableNumbersForACountry`](builders::ListAvailableNumbersForACountry), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -98,7 +98,7 @@ impl PhoneSystemV3Client {
     ///
     /// Purchase number for location. With `version: v3`, the HTTP 201 body is the standard success envelope (`status`, `data`, `message`, `statusCode`). The v3 purchase fields live under `data`: `number`, `locationId`, `id`, and `underLcAccount` (renamed from under_ghl_account).
     ///
-    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-number-for-location`, API version `v3`). Requires scope `phonenumbers.write`. Takes a sub-account (location) token.
+    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-number-for-location`, API version `v3`). Requires scope [`phonenumbers.write`](ghl_runtime::Scope::PhonenumbersWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

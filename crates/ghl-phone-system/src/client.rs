@@ -33,7 +33,7 @@ impl PhoneSystemClient {
     ///
     /// Get list of number pools
     ///
-    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope `numberpools.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetNumberPoolList`](builders::number_pools::GetNumberPoolList) ([`location_id`](builders::number_pools::GetNumberPoolList::location_id)), then `.send().await` it.
+    /// `GET /phone-system/number-pools` (operation `getNumberPoolList`, API version `2021-07-28`). Requires scope [`numberpools.read`](ghl_runtime::Scope::NumberpoolsRead). Takes a sub-account (location) token. Set optional inputs on the returned [`GetNumberPoolList`](builders::number_pools::GetNumberPoolList) ([`location_id`](builders::number_pools::GetNumberPoolList::location_id)), then `.send().await` it.
     ///
     /// # Errors
     ///
@@ -49,7 +49,7 @@ impl PhoneSystemClient {
     ///
     /// Retrieve a paginated list of active phone numbers for a specific location. Supports filtering, pagination, and optional exclusion of number pool assignments.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`](builders::phone_numbers::ActiveNumbers) ([`page_size`](builders::phone_numbers::ActiveNumbers::page_size), [`page`](builders::phone_numbers::ActiveNumbers::page), [`search_filter`](builders::phone_numbers::ActiveNumbers::search_filter), [`skip_number_pool`](builders::phone_numbers::ActiveNumbers::skip_number_pool)), then `.send().await` it.
+    /// `GET /phone-system/numbers/location/{locationId}` (operation `active-numbers`, API version `2021-07-28`). Requires scope [`phonenumbers.read`](ghl_runtime::Scope::PhonenumbersRead). Takes a sub-account (location) token. Set optional inputs on the returned [`ActiveNumbers`](builders::phone_numbers::ActiveNumbers) ([`page_size`](builders::phone_numbers::ActiveNumbers::page_size), [`page`](builders::phone_numbers::ActiveNumbers::page), [`search_filter`](builders::phone_numbers::ActiveNumbers::search_filter), [`skip_number_pool`](builders::phone_numbers::ActiveNumbers::skip_number_pool)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -76,7 +76,7 @@ impl PhoneSystemClient {
     ///
     /// Search for available phone numbers to purchase for a specific location. Supports filtering by number pattern, type, and capabilities.
     ///
-    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`). Requires scope `phonenumbers.read`. Takes a sub-account (location) token. Set the required [`country_code`](builders::phone_numbers::AvailableNumbers::country_code) on the returned [`AvailableNumbers`](builders::phone_numbers::AvailableNumbers) and any optional inputs ([`number_types`](builders::phone_numbers::AvailableNumbers::number_types), [`first_part`](builders::phone_numbers::AvailableNumbers::first_part), [`last_part`](builders::phone_numbers::AvailableNumbers::last_part), [`anywhere`](builders::phone_numbers::AvailableNumbers::anywhere), [`sms_enabled`](builders::phone_numbers::AvailableNumbers::sms_enabled), [`mms_enabled`](builders::phone_numbers::AvailableNumbers::mms_enabled), [`voice_enabled`](builders::phone_numbers::AvailableNumbers::voice_enabled)), then `.send().await` it (it cannot be sent before).
+    /// `GET /phone-system/numbers/location/{locationId}/available` (operation `available-numbers`, API version `2021-07-28`). Requires scope [`phonenumbers.read`](ghl_runtime::Scope::PhonenumbersRead). Takes a sub-account (location) token. Set the required [`country_code`](builders::phone_numbers::AvailableNumbers::country_code) on the returned [`AvailableNumbers`](builders::phone_numbers::AvailableNumbers) and any optional inputs ([`number_types`](builders::phone_numbers::AvailableNumbers::number_types), [`first_part`](builders::phone_numbers::AvailableNumbers::first_part), [`last_part`](builders::phone_numbers::AvailableNumbers::last_part), [`anywhere`](builders::phone_numbers::AvailableNumbers::anywhere), [`sms_enabled`](builders::phone_numbers::AvailableNumbers::sms_enabled), [`mms_enabled`](builders::phone_numbers::AvailableNumbers::mms_enabled), [`voice_enabled`](builders::phone_numbers::AvailableNumbers::voice_enabled)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -108,7 +108,7 @@ impl PhoneSystemClient {
     ///
     /// Purchase a phone number for a specific location.
     ///
-    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-phone-number`, API version `2021-07-28`). Requires scope `phonenumbers.write`. Takes a sub-account (location) token.
+    /// `POST /phone-system/numbers/location/{locationId}/purchase` (operation `purchase-phone-number`, API version `2021-07-28`). Requires scope [`phonenumbers.write`](ghl_runtime::Scope::PhonenumbersWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -33,7 +33,7 @@ impl ProductsClient {
     ///
     /// The "List Products" API allows to retrieve a paginated list of products. Customize your results by filtering products based on name or paginate through the list using the provided query parameters. This endpoint provides a straightforward way to explore and retrieve product information.
     ///
-    /// `GET /products/` (operation `list-invoices`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::ListInvoices::location_id) on the returned [`ListInvoices`](builders::products::ListInvoices) and any optional inputs ([`limit`](builders::products::ListInvoices::limit), [`offset`](builders::products::ListInvoices::offset), [`search`](builders::products::ListInvoices::search), [`collection_ids`](builders::products::ListInvoices::collection_ids), [`collection_slug`](builders::products::ListInvoices::collection_slug), [`expand`](builders::products::ListInvoices::expand), [`product_ids`](builders::products::ListInvoices::product_ids), [`store_id`](builders::products::ListInvoices::store_id), [`included_in_store`](builders::products::ListInvoices::included_in_store), [`available_in_store`](builders::products::ListInvoices::available_in_store), [`sort_order`](builders::products::ListInvoices::sort_order)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/` (operation `list-invoices`, API version `2021-07-28`). Requires scope [`products.readonly`](ghl_runtime::Scope::ProductsReadonly). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::ListInvoices::location_id) on the returned [`ListInvoices`](builders::products::ListInvoices) and any optional inputs ([`limit`](builders::products::ListInvoices::limit), [`offset`](builders::products::ListInvoices::offset), [`search`](builders::products::ListInvoices::search), [`collection_ids`](builders::products::ListInvoices::collection_ids), [`collection_slug`](builders::products::ListInvoices::collection_slug), [`expand`](builders::products::ListInvoices::expand), [`product_ids`](builders::products::ListInvoices::product_ids), [`store_id`](builders::products::ListInvoices::store_id), [`included_in_store`](builders::products::ListInvoices::included_in_store), [`available_in_store`](builders::products::ListInvoices::available_in_store), [`sort_order`](builders::products::ListInvoices::sort_order)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -61,7 +61,7 @@ impl ProductsClient {
     ///
     /// The "Create Product" API allows adding a new product to the system. Use this endpoint to create a product with the specified details. Ensure that the required information is provided in the request payload.
     ///
-    /// `POST /products/` (operation `create-product`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token.
+    /// `POST /products/` (operation `create-product`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -80,7 +80,7 @@ impl ProductsClient {
     ///
     /// API to bulk update products (price, availability, collections, delete)
     ///
-    /// `POST /products/bulk-update` (operation `bulkUpdate`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `POST /products/bulk-update` (operation `bulkUpdate`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -118,7 +118,7 @@ impl ProductsClient {
     ///
     /// Internal API to fetch the Product Collections
     ///
-    /// `GET /products/collections` (operation `get-product-collection`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::GetProductCollection::alt_id) and [`alt_type`](builders::collections::GetProductCollection::alt_type) on the returned [`GetProductCollection`](builders::collections::GetProductCollection) and any optional inputs ([`limit`](builders::collections::GetProductCollection::limit), [`offset`](builders::collections::GetProductCollection::offset), [`collection_ids`](builders::collections::GetProductCollection::collection_ids), [`name`](builders::collections::GetProductCollection::name)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/collections` (operation `get-product-collection`, API version `2021-07-28`). Requires scope [`products/collection.readonly`](ghl_runtime::Scope::ProductsCollectionReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::GetProductCollection::alt_id) and [`alt_type`](builders::collections::GetProductCollection::alt_type) on the returned [`GetProductCollection`](builders::collections::GetProductCollection) and any optional inputs ([`limit`](builders::collections::GetProductCollection::limit), [`offset`](builders::collections::GetProductCollection::offset), [`collection_ids`](builders::collections::GetProductCollection::collection_ids), [`name`](builders::collections::GetProductCollection::name)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -140,7 +140,7 @@ impl ProductsClient {
     ///
     /// Create a new Product Collection for a specific location
     ///
-    /// `POST /products/collections` (operation `create-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token.
+    /// `POST /products/collections` (operation `create-product-collection`, API version `2021-07-28`). Requires scope [`products/collection.write`](ghl_runtime::Scope::ProductsCollectionWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -159,7 +159,7 @@ impl ProductsClient {
     ///
     /// Delete specific product collection with Id :collectionId
     ///
-    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::DeleteProductCollection::alt_id) and [`alt_type`](builders::collections::DeleteProductCollection::alt_type) on the returned [`DeleteProductCollection`](builders::collections::DeleteProductCollection), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /products/collections/{collectionId}` (operation `delete-product-collection`, API version `2021-07-28`). Requires scope [`products/collection.write`](ghl_runtime::Scope::ProductsCollectionWrite). Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::DeleteProductCollection::alt_id) and [`alt_type`](builders::collections::DeleteProductCollection::alt_type) on the returned [`DeleteProductCollection`](builders::collections::DeleteProductCollection), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -183,7 +183,7 @@ impl ProductsClient {
 
     /// Get Details about individual product collection
     ///
-    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `2021-07-28`). Requires scope `products/collection.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::GetProductCollectionId::alt_id) on the returned [`GetProductCollectionId`](builders::collections::GetProductCollectionId), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/collections/{collectionId}` (operation `get-product-collection-id`, API version `2021-07-28`). Requires scope [`products/collection.readonly`](ghl_runtime::Scope::ProductsCollectionReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::collections::GetProductCollectionId::alt_id) on the returned [`GetProductCollectionId`](builders::collections::GetProductCollectionId), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -208,7 +208,7 @@ impl ProductsClient {
     ///
     /// Update a specific product collection with Id :collectionId
     ///
-    /// `PUT /products/collections/{collectionId}` (operation `update-product-collection`, API version `2021-07-28`). Requires scope `products/collection.write`. Takes a sub-account (location) token.
+    /// `PUT /products/collections/{collectionId}` (operation `update-product-collection`, API version `2021-07-28`). Requires scope [`products/collection.write`](ghl_runtime::Scope::ProductsCollectionWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -233,7 +233,7 @@ impl ProductsClient {
     ///
     /// The "List Inventory API allows the user to retrieve a paginated list of inventory items. Use this endpoint to fetch details for multiple items in the inventory based on the provided query parameters.
     ///
-    /// `GET /products/inventory` (operation `get-list-inventory`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::prices::GetListInventory::alt_id) and [`alt_type`](builders::prices::GetListInventory::alt_type) on the returned [`GetListInventory`](builders::prices::GetListInventory) and any optional inputs ([`limit`](builders::prices::GetListInventory::limit), [`offset`](builders::prices::GetListInventory::offset), [`search`](builders::prices::GetListInventory::search)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/inventory` (operation `get-list-inventory`, API version `2021-07-28`). Requires scope [`products/prices.readonly`](ghl_runtime::Scope::ProductsPricesReadonly). Takes a sub-account (location) or agency token. Set the required [`alt_id`](builders::prices::GetListInventory::alt_id) and [`alt_type`](builders::prices::GetListInventory::alt_type) on the returned [`GetListInventory`](builders::prices::GetListInventory) and any optional inputs ([`limit`](builders::prices::GetListInventory::limit), [`offset`](builders::prices::GetListInventory::offset), [`search`](builders::prices::GetListInventory::search)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -254,7 +254,7 @@ impl ProductsClient {
     ///
     /// The Update Inventory API allows the user to bulk update the inventory for multiple items. Use this endpoint to update the available quantity and out-of-stock purchase settings for multiple items in the inventory.
     ///
-    /// `POST /products/inventory` (operation `update-inventory`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /products/inventory` (operation `update-inventory`, API version `2021-07-28`). Requires scope [`products/prices.write`](ghl_runtime::Scope::ProductsPricesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -273,7 +273,7 @@ impl ProductsClient {
     ///
     /// API to fetch the Product Reviews
     ///
-    /// `GET /products/reviews` (operation `get-product-reviews`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::GetProductReviews::alt_id) and [`alt_type`](builders::reviews::GetProductReviews::alt_type) on the returned [`GetProductReviews`](builders::reviews::GetProductReviews) and any optional inputs ([`limit`](builders::reviews::GetProductReviews::limit), [`offset`](builders::reviews::GetProductReviews::offset), [`sort_field`](builders::reviews::GetProductReviews::sort_field), [`sort_order`](builders::reviews::GetProductReviews::sort_order), [`rating`](builders::reviews::GetProductReviews::rating), [`start_date`](builders::reviews::GetProductReviews::start_date), [`end_date`](builders::reviews::GetProductReviews::end_date), [`product_id`](builders::reviews::GetProductReviews::product_id), [`store_id`](builders::reviews::GetProductReviews::store_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/reviews` (operation `get-product-reviews`, API version `2021-07-28`). Requires scope [`products.readonly`](ghl_runtime::Scope::ProductsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::GetProductReviews::alt_id) and [`alt_type`](builders::reviews::GetProductReviews::alt_type) on the returned [`GetProductReviews`](builders::reviews::GetProductReviews) and any optional inputs ([`limit`](builders::reviews::GetProductReviews::limit), [`offset`](builders::reviews::GetProductReviews::offset), [`sort_field`](builders::reviews::GetProductReviews::sort_field), [`sort_order`](builders::reviews::GetProductReviews::sort_order), [`rating`](builders::reviews::GetProductReviews::rating), [`start_date`](builders::reviews::GetProductReviews::start_date), [`end_date`](builders::reviews::GetProductReviews::end_date), [`product_id`](builders::reviews::GetProductReviews::product_id), [`store_id`](builders::reviews::GetProductReviews::store_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -300,7 +300,7 @@ impl ProductsClient {
     ///
     /// Update one or multiple product reviews: status, reply, etc.
     ///
-    /// `POST /products/reviews/bulk-update` (operation `bulk-update-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `POST /products/reviews/bulk-update` (operation `bulk-update-product-review`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -319,7 +319,7 @@ impl ProductsClient {
     ///
     /// API to fetch the Review Count as per status
     ///
-    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::GetReviewsCount::alt_id) and [`alt_type`](builders::reviews::GetReviewsCount::alt_type) on the returned [`GetReviewsCount`](builders::reviews::GetReviewsCount) and any optional inputs ([`rating`](builders::reviews::GetReviewsCount::rating), [`start_date`](builders::reviews::GetReviewsCount::start_date), [`end_date`](builders::reviews::GetReviewsCount::end_date), [`product_id`](builders::reviews::GetReviewsCount::product_id), [`store_id`](builders::reviews::GetReviewsCount::store_id)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/reviews/count` (operation `get-reviews-count`, API version `2021-07-28`). Requires scope [`products.readonly`](ghl_runtime::Scope::ProductsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::GetReviewsCount::alt_id) and [`alt_type`](builders::reviews::GetReviewsCount::alt_type) on the returned [`GetReviewsCount`](builders::reviews::GetReviewsCount) and any optional inputs ([`rating`](builders::reviews::GetReviewsCount::rating), [`start_date`](builders::reviews::GetReviewsCount::start_date), [`end_date`](builders::reviews::GetReviewsCount::end_date), [`product_id`](builders::reviews::GetReviewsCount::product_id), [`store_id`](builders::reviews::GetReviewsCount::store_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -342,7 +342,7 @@ impl ProductsClient {
     ///
     /// Delete specific product review
     ///
-    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::DeleteProductReview::alt_id), [`alt_type`](builders::reviews::DeleteProductReview::alt_type) and [`product_id`](builders::reviews::DeleteProductReview::product_id) on the returned [`DeleteProductReview`](builders::reviews::DeleteProductReview), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /products/reviews/{reviewId}` (operation `delete-product-review`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) token. Set the required [`alt_id`](builders::reviews::DeleteProductReview::alt_id), [`alt_type`](builders::reviews::DeleteProductReview::alt_type) and [`product_id`](builders::reviews::DeleteProductReview::product_id) on the returned [`DeleteProductReview`](builders::reviews::DeleteProductReview), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -369,7 +369,7 @@ impl ProductsClient {
     ///
     /// Update status, reply, etc of a particular review
     ///
-    /// `PUT /products/reviews/{reviewId}` (operation `update-product-review`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `PUT /products/reviews/{reviewId}` (operation `update-product-review`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -394,7 +394,7 @@ impl ProductsClient {
     ///
     /// API to update the status of products in a particular store
     ///
-    /// `POST /products/store/{storeId}` (operation `update-store-status`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) token.
+    /// `POST /products/store/{storeId}` (operation `update-store-status`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -444,7 +444,7 @@ impl ProductsClient {
     ///
     /// API to fetch the total number of products, included in the store, and excluded from the store and other stats
     ///
-    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) token. Set the required [`alt_id`](builders::store::GetProductStoreStats::alt_id) and [`alt_type`](builders::store::GetProductStoreStats::alt_type) on the returned [`GetProductStoreStats`](builders::store::GetProductStoreStats) and any optional inputs ([`search`](builders::store::GetProductStoreStats::search), [`collection_ids`](builders::store::GetProductStoreStats::collection_ids)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/store/{storeId}/stats` (operation `get-product-store-stats`, API version `2021-07-28`). Requires scope [`products.readonly`](ghl_runtime::Scope::ProductsReadonly). Takes a sub-account (location) token. Set the required [`alt_id`](builders::store::GetProductStoreStats::alt_id) and [`alt_type`](builders::store::GetProductStoreStats::alt_type) on the returned [`GetProductStoreStats`](builders::store::GetProductStoreStats) and any optional inputs ([`search`](builders::store::GetProductStoreStats::search), [`collection_ids`](builders::store::GetProductStoreStats::collection_ids)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -472,7 +472,7 @@ impl ProductsClient {
     ///
     /// The "Delete Product by ID" API allows deleting a specific product using its unique identifier. Use this endpoint to remove a product from the system.
     ///
-    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::DeleteProductById::location_id) on the returned [`DeleteProductById`](builders::products::DeleteProductById) and any optional inputs ([`send_wishlist_status`](builders::products::DeleteProductById::send_wishlist_status)), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /products/{productId}` (operation `delete-product-by-id`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::DeleteProductById::location_id) on the returned [`DeleteProductById`](builders::products::DeleteProductById) and any optional inputs ([`send_wishlist_status`](builders::products::DeleteProductById::send_wishlist_status)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -498,7 +498,7 @@ impl ProductsClient {
     ///
     /// The "Get Product by ID" API allows to retrieve information for a specific product using its unique identifier. Use this endpoint to fetch details for a single product based on the provided product ID.
     ///
-    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `2021-07-28`). Requires scope `products.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::GetProductById::location_id) on the returned [`GetProductById`](builders::products::GetProductById) and any optional inputs ([`send_wishlist_status`](builders::products::GetProductById::send_wishlist_status)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/{productId}` (operation `get-product-by-id`, API version `2021-07-28`). Requires scope [`products.readonly`](ghl_runtime::Scope::ProductsReadonly). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::products::GetProductById::location_id) on the returned [`GetProductById`](builders::products::GetProductById) and any optional inputs ([`send_wishlist_status`](builders::products::GetProductById::send_wishlist_status)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -524,7 +524,7 @@ impl ProductsClient {
     ///
     /// The "Update Product by ID" API allows modifying information for a specific product using its unique identifier. Use this endpoint to update details for a single product based on the provided product ID.
     ///
-    /// `PUT /products/{productId}` (operation `update-product-by-id`, API version `2021-07-28`). Requires scope `products.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /products/{productId}` (operation `update-product-by-id`, API version `2021-07-28`). Requires scope [`products.write`](ghl_runtime::Scope::ProductsWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -549,7 +549,7 @@ impl ProductsClient {
     ///
     /// The "List Prices for a Product" API allows retrieving a paginated list of prices associated with a specific product. Customize your results by filtering prices or paginate through the list using the provided query parameters.
     ///
-    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::ListPricesForProduct::location_id) on the returned [`ListPricesForProduct`](builders::prices::ListPricesForProduct) and any optional inputs ([`limit`](builders::prices::ListPricesForProduct::limit), [`offset`](builders::prices::ListPricesForProduct::offset), [`ids`](builders::prices::ListPricesForProduct::ids)), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/{productId}/price` (operation `list-prices-for-product`, API version `2021-07-28`). Requires scope [`products/prices.readonly`](ghl_runtime::Scope::ProductsPricesReadonly). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::ListPricesForProduct::location_id) on the returned [`ListPricesForProduct`](builders::prices::ListPricesForProduct) and any optional inputs ([`limit`](builders::prices::ListPricesForProduct::limit), [`offset`](builders::prices::ListPricesForProduct::offset), [`ids`](builders::prices::ListPricesForProduct::ids)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -577,7 +577,7 @@ impl ProductsClient {
     ///
     /// The "Create Price for a Product" API allows adding a new price associated with a specific product to the system. Use this endpoint to create a price with the specified details for a particular product. Ensure that the required information is provided in the request payload.
     ///
-    /// `POST /products/{productId}/price` (operation `create-price-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `POST /products/{productId}/price` (operation `create-price-for-product`, API version `2021-07-28`). Requires scope [`products/prices.write`](ghl_runtime::Scope::ProductsPricesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -602,7 +602,7 @@ impl ProductsClient {
     ///
     /// The "Delete Price by ID for a Product" API allows deleting a specific price associated with a particular product using its unique identifier. Use this endpoint to remove a price from the system.
     ///
-    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::DeletePriceByIdForProduct::location_id) on the returned [`DeletePriceByIdForProduct`](builders::prices::DeletePriceByIdForProduct), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /products/{productId}/price/{priceId}` (operation `delete-price-by-id-for-product`, API version `2021-07-28`). Requires scope [`products/prices.write`](ghl_runtime::Scope::ProductsPricesWrite). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::DeletePriceByIdForProduct::location_id) on the returned [`DeletePriceByIdForProduct`](builders::prices::DeletePriceByIdForProduct), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -630,7 +630,7 @@ impl ProductsClient {
     ///
     /// The "Get Price by ID for a Product" API allows retrieving information for a specific price associated with a particular product using its unique identifier. Use this endpoint to fetch details for a single price based on the provided price ID and product ID.
     ///
-    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.readonly`. Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::GetPriceByIdForProduct::location_id) on the returned [`GetPriceByIdForProduct`](builders::prices::GetPriceByIdForProduct), then `.send().await` it (it cannot be sent before).
+    /// `GET /products/{productId}/price/{priceId}` (operation `get-price-by-id-for-product`, API version `2021-07-28`). Requires scope [`products/prices.readonly`](ghl_runtime::Scope::ProductsPricesReadonly). Takes a sub-account (location) or agency token. Set the required [`location_id`](builders::prices::GetPriceByIdForProduct::location_id) on the returned [`GetPriceByIdForProduct`](builders::prices::GetPriceByIdForProduct), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -658,7 +658,7 @@ impl ProductsClient {
     ///
     /// The "Update Price by ID for a Product" API allows modifying information for a specific price associated with a particular product using its unique identifier. Use this endpoint to update details for a single price based on the provided price ID and product ID.
     ///
-    /// `PUT /products/{productId}/price/{priceId}` (operation `update-price-by-id-for-product`, API version `2021-07-28`). Requires scope `products/prices.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /products/{productId}/price/{priceId}` (operation `update-price-by-id-for-product`, API version `2021-07-28`). Requires scope [`products/prices.write`](ghl_runtime::Scope::ProductsPricesWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///

@@ -53,6 +53,11 @@ pub use crate::store::{FileTokenStore, MemoryTokenStore};
 /// one.
 pub const DEFAULT_MARKETPLACE_URL: &str = "https://marketplace.gohighlevel.com";
 
+/// The scopes an install URL asks for.
+fn scope_names<S: Clone + Into<crate::Scope>>(scopes: &[S]) -> Vec<crate::Scope> {
+    scopes.iter().cloned().map(Into::into).collect()
+}
+
 /// The marketplace page that asks the user to choose a location and grant the scopes.
 const CHOOSE_LOCATION_PATH: &str = "/oauth/chooselocation";
 
@@ -171,11 +176,14 @@ impl OAuthConfig {
     /// Fails with [`Error::Config`] when no redirect URI is set, no scope is given, or the
     /// marketplace URL is not an `http(s)` URL.
     ///
+    /// The scopes are [`Scope`](crate::Scope)s, or their names (`"contacts.readonly"`): each
+    /// operation's docs link the scope it requires.
+    ///
     /// ```
-    /// use ghl_runtime::auth::OAuthConfig;
+    /// use ghl_runtime::{Scope, auth::OAuthConfig};
     /// let url = OAuthConfig::new("app-id", "secret")
     ///     .redirect_uri("https://example.com/cb")
-    ///     .install_url(&["contacts.readonly", "invoices/template.write"])?;
+    ///     .install_url(&[Scope::ContactsReadonly, Scope::InvoicesTemplateWrite])?;
     /// assert_eq!(
     ///     url,
     ///     "https://marketplace.gohighlevel.com/oauth/chooselocation?response_type=code\
@@ -184,18 +192,22 @@ impl OAuthConfig {
     /// );
     /// # Ok::<(), ghl_runtime::Error>(())
     /// ```
-    pub fn install_url(&self, scopes: &[&str]) -> Result<String> {
-        self.build_install_url(scopes, None)
+    pub fn install_url<S: Clone + Into<crate::Scope>>(&self, scopes: &[S]) -> Result<String> {
+        self.build_install_url(&scope_names(scopes), None)
     }
 
     /// [`install_url`](OAuthConfig::install_url) with a `state` parameter, which the
     /// marketplace hands back to the redirect URI unchanged: a value bound to the user's
     /// session lets the callback check that it answers an installation it started.
-    pub fn install_url_with_state(&self, scopes: &[&str], state: &str) -> Result<String> {
-        self.build_install_url(scopes, Some(state))
+    pub fn install_url_with_state<S: Clone + Into<crate::Scope>>(
+        &self,
+        scopes: &[S],
+        state: &str,
+    ) -> Result<String> {
+        self.build_install_url(&scope_names(scopes), Some(state))
     }
 
-    fn build_install_url(&self, scopes: &[&str], state: Option<&str>) -> Result<String> {
+    fn build_install_url(&self, scopes: &[crate::Scope], state: Option<&str>) -> Result<String> {
         let Some(redirect_uri) = self.redirect_uri.as_deref() else {
             return Err(Error::config(
                 "the install URL needs the app's redirect URI: set it with OAuthConfig::redirect_uri (the one registered for the app in the marketplace)",
@@ -203,7 +215,7 @@ impl OAuthConfig {
         };
         let scopes: Vec<&str> = scopes
             .iter()
-            .map(|s| s.trim())
+            .map(|s| s.as_str().trim())
             .filter(|s| !s.is_empty())
             .collect();
         if scopes.is_empty() {

@@ -8,7 +8,7 @@ use ghl_runtime::auth::{OAuthConfig, Secret, TokenSet, UserType};
 use ghl_runtime::store::{
     FileTokenStore, MemoryTokenStore, OwnerTokenStore, RefreshLock, StoreFuture,
 };
-use ghl_runtime::{Client, Error, Method, Request, RetryPolicy, TokenKinds};
+use ghl_runtime::{Client, Error, Method, Request, RetryPolicy, Scope, TokenKinds};
 use wiremock::matchers::{body_string_contains, header, method, path};
 use wiremock::{Mock, MockServer, ResponseTemplate};
 
@@ -740,6 +740,34 @@ fn install_url_is_built_and_encoded() {
 }
 
 #[test]
+fn install_url_takes_scopes_or_their_names() {
+    let typed = config()
+        .install_url(&[Scope::ContactsReadonly, Scope::InvoicesTemplateWrite])
+        .unwrap();
+    let named = config()
+        .install_url(&["contacts.readonly", "invoices/template.write"])
+        .unwrap();
+    assert_eq!(typed, named);
+    assert!(typed.contains("&scope=contacts.readonly%20invoices%2Ftemplate.write"));
+    // A scope this release does not know yet is passed as named.
+    let unknown = config()
+        .install_url(&[Scope::from("brand-new.readonly")])
+        .unwrap();
+    assert!(unknown.ends_with("&scope=brand-new.readonly"), "{unknown}");
+    assert_eq!(Scope::ContactsReadonly.as_str(), "contacts.readonly");
+    assert_eq!(
+        Scope::ContactsReadonly.token_kinds(),
+        Some(TokenKinds::LOCATION)
+    );
+    assert!(
+        Scope::ContactsReadonly
+            .webhook_events()
+            .contains(&"ContactCreate")
+    );
+    assert!(Scope::ALL.contains(&Scope::MediasWrite));
+}
+
+#[test]
 fn install_url_needs_a_redirect_uri_and_scopes() {
     let err = OAuthConfig::new("id", SECRET)
         .install_url(&["contacts.readonly"])
@@ -749,7 +777,7 @@ fn install_url_needs_a_redirect_uri_and_scopes() {
         err.to_string().contains("OAuthConfig::redirect_uri"),
         "{err}"
     );
-    let err = config().install_url(&[]).unwrap_err();
+    let err = config().install_url::<Scope>(&[]).unwrap_err();
     assert!(err.to_string().contains("at least one scope"), "{err}");
     let err = config()
         .marketplace_url("ftp://example.com")

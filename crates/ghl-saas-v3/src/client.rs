@@ -109,7 +109,7 @@ impl SaasV3Client {
     ///
     /// Fetch the wallet balance for a specific location. Returns a resource object with balance details.
     ///
-    /// `GET /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance` (operation `getLocationWalletBalance`, API version `v3`). Requires scope `saas/company.read`. Takes an agency (company) token.
+    /// `GET /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance` (operation `getLocationWalletBalance`, API version `v3`). Requires scope [`saas/company.read`](ghl_runtime::Scope::SaasCompanyRead). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -135,7 +135,7 @@ impl SaasV3Client {
     ///
     /// Update the wallet balance or complimentary credit settings for a specific location. Supports partial updates via updateMask field (AIP-134 compliant).
     ///
-    /// `POST /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance/complimentary-credits` (operation `updateLocationWalletBalance`, API version `v3`). Requires scope `saas/company.write`. Takes an agency (company) token.
+    /// `POST /saas-api/public-api/companies/{companyId}/locations/{locationId}/wallet-balance/complimentary-credits` (operation `updateLocationWalletBalance`, API version `v3`). Requires scope [`saas/company.write`](ghl_runtime::Scope::SaasCompanyWrite). Takes an agency (company) token.
     ///
     /// # Arguments
     ///
@@ -388,7 +388,7 @@ impl SaasV3Client {
     ///
     /// Marks a SaaS sub-account as awaiting rebilling attach and optionally stores the rebilling configuration that should be applied when the rebilling config is created. Sets payment_pending on the sub-account. Only allowed when the sub-account is in setup_pending state.
     ///
-    /// `POST /saas/allow-attach-rebilling/{locationId}` (operation `allow-attach-rebilling`, API version `v3`). Requires scope `saas/company.read`. Takes an agency (company) token.
+    /// `POST /saas/allow-attach-rebilling/{locationId}` (operation `allow-attach-rebilling`, API version `v3`). Requires scope [`saas/company.read`](ghl_runtime::Scope::SaasCompanyRead). Takes an agency (company) token.
     ///
     /// # Arguments
     ///

@@ -103,7 +103,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_google::StartGoogleOauth::location_id) and [`user_id`](builders::oauth_google::StartGoogleOauth::user_id) on the returned [`StartGoogleOauth`](builders::oauth_google::StartGoogleOauth) and any optional inputs ([`page`](builders::oauth_google::StartGoogleOauth::page), [`reconnect`](builders::oauth_google::StartGoogleOauth::reconnect)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/oauth/google/start` (operation `start-google-oauth`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_google::StartGoogleOauth::location_id) and [`user_id`](builders::oauth_google::StartGoogleOauth::user_id) on the returned [`StartGoogleOauth`](builders::oauth_google::StartGoogleOauth) and any optional inputs ([`page`](builders::oauth_google::StartGoogleOauth::page), [`reconnect`](builders::oauth_google::StartGoogleOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -148,7 +148,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_instagram::StartInstagramOauth::location_id) and [`user_id`](builders::oauth_instagram::StartInstagramOauth::user_id) on the returned [`StartInstagramOauth`](builders::oauth_instagram::StartInstagramOauth) and any optional inputs ([`page`](builders::oauth_instagram::StartInstagramOauth::page), [`reconnect`](builders::oauth_instagram::StartInstagramOauth::reconnect)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/oauth/instagram/start` (operation `start-instagram-oauth`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_instagram::StartInstagramOauth::location_id) and [`user_id`](builders::oauth_instagram::StartInstagramOauth::user_id) on the returned [`StartInstagramOauth`](builders::oauth_instagram::StartInstagramOauth) and any optional inputs ([`page`](builders::oauth_instagram::StartInstagramOauth::page), [`reconnect`](builders::oauth_instagram::StartInstagramOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -240,7 +240,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::user_id) on the returned [`StartTiktokBusinessOauth`](builders::oauth_tiktok::StartTiktokBusinessOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokBusinessOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokBusinessOauth::reconnect)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/oauth/tiktok-business/start` (operation `start-tiktok-business-oauth`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokBusinessOauth::user_id) on the returned [`StartTiktokBusinessOauth`](builders::oauth_tiktok::StartTiktokBusinessOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokBusinessOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokBusinessOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -287,7 +287,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokOauth::user_id) on the returned [`StartTiktokOauth`](builders::oauth_tiktok::StartTiktokOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokOauth::reconnect)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/oauth/tiktok/start` (operation `start-tiktok-oauth`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_tiktok::StartTiktokOauth::location_id) and [`user_id`](builders::oauth_tiktok::StartTiktokOauth::user_id) on the returned [`StartTiktokOauth`](builders::oauth_tiktok::StartTiktokOauth) and any optional inputs ([`page`](builders::oauth_tiktok::StartTiktokOauth::page), [`reconnect`](builders::oauth_tiktok::StartTiktokOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -322,7 +322,7 @@ impl SocialMediaPostingClient {
     ///   <span><strong>As of December 4, 2024, X (formerly Twitter) is no longer supported. We apologise for any inconvenience.</strong></span>
     /// </div></div>
     ///
-    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope `socialplanner/oauth.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_twitter::StartTwitterOauth::location_id) and [`user_id`](builders::oauth_twitter::StartTwitterOauth::user_id) on the returned [`StartTwitterOauth`](builders::oauth_twitter::StartTwitterOauth) and any optional inputs ([`page`](builders::oauth_twitter::StartTwitterOauth::page), [`reconnect`](builders::oauth_twitter::StartTwitterOauth::reconnect)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/oauth/twitter/start` (operation `start-twitter-oauth`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_twitter::StartTwitterOauth::location_id) and [`user_id`](builders::oauth_twitter::StartTwitterOauth::user_id) on the returned [`StartTwitterOauth`](builders::oauth_twitter::StartTwitterOauth) and any optional inputs ([`page`](builders::oauth_twitter::StartTwitterOauth::page), [`reconnect`](builders::oauth_twitter::StartTwitterOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -723,7 +723,7 @@ impl SocialMediaPostingClient {
     ///
     /// Get list of accounts and groups
     ///
-    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-accounts`, API version `2021-07-28`). Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-accounts`, API version `2021-07-28`). Requires scope [`socialplanner/account.readonly`](ghl_runtime::Scope::SocialplannerAccountReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -772,7 +772,7 @@ impl SocialMediaPostingClient {
 
     /// Get categories by location id
     ///
-    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `2021-07-28`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::category::GetCategoriesLocationId) ([`search_text`](builders::category::GetCategoriesLocationId::search_text), [`limit`](builders::category::GetCategoriesLocationId::limit), [`skip`](builders::category::GetCategoriesLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `2021-07-28`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::category::GetCategoriesLocationId) ([`search_text`](builders::category::GetCategoriesLocationId::search_text), [`limit`](builders::category::GetCategoriesLocationId::limit), [`skip`](builders::category::GetCategoriesLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -845,7 +845,7 @@ impl SocialMediaPostingClient {
 
     /// Upload CSV
     ///
-    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `2021-07-28`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `2021-07-28`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -973,7 +973,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
-    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `2021-07-28`). Requires scope `socialplanner/post.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `2021-07-28`). Requires scope [`socialplanner/post.write`](ghl_runtime::Scope::SocialplannerPostWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1027,7 +1027,7 @@ impl SocialMediaPostingClient {
     ///
     /// Get Posts
     ///
-    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `2021-07-28`). Requires scope `socialplanner/post.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `2021-07-28`). Requires scope [`socialplanner/post.readonly`](ghl_runtime::Scope::SocialplannerPostReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1147,7 +1147,7 @@ impl SocialMediaPostingClient {
 
     /// Set Accounts
     ///
-    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `2021-07-28`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `2021-07-28`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -33,7 +33,7 @@ impl SocialPlannerV3Client {
     ///
     /// Creates a queue in draft status for a category. Published posts are auto-added. Use update endpoint to activate.
     ///
-    /// `POST /social-media-posting/category/queues` (operation `createQueue`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues` (operation `createQueue`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns categories with status: "available" (no queue), "in_queue" (active/paused queue), or "draft" (queue in draft).
     ///
-    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchAvailableCategories::location_id) on the returned [`FetchAvailableCategories`](builders::category_queue::FetchAvailableCategories) and any optional inputs ([`skip`](builders::category_queue::FetchAvailableCategories::skip), [`limit`](builders::category_queue::FetchAvailableCategories::limit), [`q`](builders::category_queue::FetchAvailableCategories::q)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/category/queues/available-categories` (operation `fetchAvailableCategories`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchAvailableCategories::location_id) on the returned [`FetchAvailableCategories`](builders::category_queue::FetchAvailableCategories) and any optional inputs ([`skip`](builders::category_queue::FetchAvailableCategories::skip), [`limit`](builders::category_queue::FetchAvailableCategories::limit), [`q`](builders::category_queue::FetchAvailableCategories::q)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -74,7 +74,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves a paginated list of all category queues for a given location, excluding any that have been marked as deleted.
     ///
-    /// `POST /social-media-posting/category/queues/list` (operation `fetchQueues`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/list` (operation `fetchQueues`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -93,7 +93,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns scheduled posts from active queues within a date range. Supports filtering by categories and accounts.
     ///
-    /// `POST /social-media-posting/category/queues/list/calendar` (operation `fetchCalendarList`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/list/calendar` (operation `fetchCalendarList`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -112,7 +112,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes a post that is currently scheduled and automatically triggers the scheduling of the next available post in the queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext::location_id) on the returned [`DeleteCurrentActivePostAndScheduleNext`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /social-media-posting/category/queues/{postId}/active-post` (operation `deleteCurrentActivePostAndScheduleNext`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext::location_id) on the returned [`DeleteCurrentActivePostAndScheduleNext`](builders::category_queue::DeleteCurrentActivePostAndScheduleNext), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -133,7 +133,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves the details of a single category queue by its unique ID. The response includes a count of posts within the queue that have errors.
     ///
-    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchQueueById::location_id) on the returned [`FetchQueueById`](builders::category_queue::FetchQueueById), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/category/queues/{queueId}` (operation `fetchQueueById`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::FetchQueueById::location_id) on the returned [`FetchQueueById`](builders::category_queue::FetchQueueById), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -154,7 +154,7 @@ impl SocialPlannerV3Client {
     ///
     /// Updates queue status (active/paused/deleted), time slots, or skip dates.
     ///
-    /// `PUT /social-media-posting/category/queues/{queueId}` (operation `updateQueue`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/category/queues/{queueId}` (operation `updateQueue`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -175,7 +175,7 @@ impl SocialPlannerV3Client {
     ///
     /// Adds a new post item to a queue. Use sessionId for edit session or directToQueue for immediate addition.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/create/item` (operation `createQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/create/item` (operation `createQueueItem`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -196,7 +196,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieves a calendar preview of scheduled posts based on draft items within an edit session. This shows how posts would be scheduled if changes were saved.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/calendar` (operation `fetchEditSessionCalendar`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/calendar` (operation `fetchEditSessionCalendar`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -217,7 +217,7 @@ impl SocialPlannerV3Client {
     ///
     /// Cancels the edit session and deletes all staged changes without affecting the live queue.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/discard` (operation `discardEditSession`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/discard` (operation `discardEditSession`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -238,7 +238,7 @@ impl SocialPlannerV3Client {
     ///
     /// Applies all staged changes to the live queue and closes the edit session.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/save` (operation `saveEditSession`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/save` (operation `saveEditSession`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -259,7 +259,7 @@ impl SocialPlannerV3Client {
     ///
     /// Creates a draft copy of queue items for editing. Changes are staged until saved or discarded.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/edit/start` (operation `startEditSession`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/edit/start` (operation `startEditSession`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -280,7 +280,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns paginated queue items. Pass sessionId to get draft items from an edit session instead of live items.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/items` (operation `fetchQueueItems`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/items` (operation `fetchQueueItems`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -301,7 +301,7 @@ impl SocialPlannerV3Client {
     ///
     /// Deletes an item from a specific category queue.
     ///
-    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteQueueItem::location_id) on the returned [`DeleteQueueItem`](builders::category_queue::DeleteQueueItem) and any optional inputs ([`session_id`](builders::category_queue::DeleteQueueItem::session_id)), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `deleteQueueItem`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::category_queue::DeleteQueueItem::location_id) on the returned [`DeleteQueueItem`](builders::category_queue::DeleteQueueItem) and any optional inputs ([`session_id`](builders::category_queue::DeleteQueueItem::session_id)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -325,7 +325,7 @@ impl SocialPlannerV3Client {
     ///
     /// Updates the content or variations of a specific item within a category queue.
     ///
-    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `updateQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}` (operation `updateQueueItem`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -348,7 +348,7 @@ impl SocialPlannerV3Client {
     ///
     /// Duplicates an existing queue item at a specified order position. Requires an active edit session.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/items/{itemId}/clone` (operation `cloneQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/items/{itemId}/clone` (operation `cloneQueueItem`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -371,7 +371,7 @@ impl SocialPlannerV3Client {
     ///
     /// Resets a specific queue item to its original state, discarding any modifications made.
     ///
-    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}/reset` (operation `resetQueueItem`, API version `v3`). Requires scope `socialplanner/category.write`. Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/category/queues/{queueId}/items/{itemId}/reset` (operation `resetQueueItem`, API version `v3`). Requires scope [`socialplanner/category.write`](ghl_runtime::Scope::SocialplannerCategoryWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -394,7 +394,7 @@ impl SocialPlannerV3Client {
     ///
     /// Returns paginated slot information (scheduledDateTime, isSkipped) for queue items. Pass sessionId to get slots for draft items, or omit for live items. Call this after mutations to refresh slot data.
     ///
-    /// `POST /social-media-posting/category/queues/{queueId}/slots` (operation `fetchSlots`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/category/queues/{queueId}/slots` (operation `fetchSlots`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -782,7 +782,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve analytics data for multiple social media accounts. Supports custom date ranges for both the current period and a comparison period. If no date ranges are provided, defaults to the last 7 days (excluding today) with comparison to the previous 7 days.
     ///
-    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope `socialplanner/statistics.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::statistics::GetStatistics::location_id) on the returned [`GetStatistics`](builders::statistics::GetStatistics), then `.send().await` it (it cannot be sent before).
+    /// `POST /social-media-posting/statistics` (operation `get-statistics`, API version `v3`). Requires scope [`socialplanner/statistics.readonly`](ghl_runtime::Scope::SocialplannerStatisticsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::statistics::GetStatistics::location_id) on the returned [`GetStatistics`](builders::statistics::GetStatistics), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -803,7 +803,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get list of accounts and groups
     ///
-    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-accounts`, API version `v3`). Requires scope `socialplanner/account.readonly`. Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/accounts` (operation `get-accounts`, API version `v3`). Requires scope [`socialplanner/account.readonly`](ghl_runtime::Scope::SocialplannerAccountReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -854,7 +854,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve all categories for a specific location with optional search and pagination
     ///
-    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `v3`). Requires scope `socialplanner/category.readonly`. Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::category::GetCategoriesLocationId) ([`search_text`](builders::category::GetCategoriesLocationId::search_text), [`limit`](builders::category::GetCategoriesLocationId::limit), [`skip`](builders::category::GetCategoriesLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/categories` (operation `get-categories-location-id`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCategoriesLocationId`](builders::category::GetCategoriesLocationId) ([`search_text`](builders::category::GetCategoriesLocationId::search_text), [`limit`](builders::category::GetCategoriesLocationId::limit), [`skip`](builders::category::GetCategoriesLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -935,7 +935,7 @@ impl SocialPlannerV3Client {
     ///
     /// Upload a CSV file containing social media posts for bulk scheduling
     ///
-    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `v3`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/csv` (operation `upload-csv`, API version `v3`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1075,7 +1075,7 @@ impl SocialPlannerV3Client {
     ///
     ///   Link: [Platform Limitations](https://help.leadconnectorhq.com/support/solutions/articles/48001240003-social-planner-image-video-content-and-api-limitations "Social Planner Help")
     ///
-    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `v3`). Requires scope `socialplanner/post.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts` (operation `create-post`, API version `v3`). Requires scope [`socialplanner/post.write`](ghl_runtime::Scope::SocialplannerPostWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1129,7 +1129,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get Posts
     ///
-    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `v3`). Requires scope `socialplanner/post.readonly`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts/list` (operation `get-posts`, API version `v3`). Requires scope [`socialplanner/post.readonly`](ghl_runtime::Scope::SocialplannerPostReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1251,7 +1251,7 @@ impl SocialPlannerV3Client {
     ///
     /// Set social media accounts for a CSV import to publish posts to
     ///
-    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `v3`). Requires scope `socialplanner/csv.write`. Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/set-accounts` (operation `set-accounts`, API version `v3`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -30,7 +30,7 @@ impl SurveysV3Client {
 
     /// Get Surveys
     ///
-    /// `GET /surveys/` (operation `get-surveys`, API version `v3`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetSurveys::location_id) on the returned [`GetSurveys`](builders::GetSurveys) and any optional inputs ([`skip`](builders::GetSurveys::skip), [`limit`](builders::GetSurveys::limit), [`type_`](builders::GetSurveys::type_)), then `.send().await` it (it cannot be sent before).
+    /// `GET /surveys/` (operation `get-surveys`, API version `v3`). Requires scope [`surveys.readonly`](ghl_runtime::Scope::SurveysReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetSurveys::location_id) on the returned [`GetSurveys`](builders::GetSurveys) and any optional inputs ([`skip`](builders::GetSurveys::skip), [`limit`](builders::GetSurveys::limit), [`type_`](builders::GetSurveys::type_)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -48,7 +48,7 @@ impl SurveysV3Client {
 
     /// Get Surveys Submissions
     ///
-    /// `GET /surveys/submissions` (operation `get-surveys-submissions`, API version `v3`). Requires scope `surveys.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetSurveysSubmissions::location_id) on the returned [`GetSurveysSubmissions`](builders::GetSurveysSubmissions) and any optional inputs ([`page`](builders::GetSurveysSubmissions::page), [`limit`](builders::GetSurveysSubmissions::limit), [`survey_id`](builders::GetSurveysSubmissions::survey_id), [`q`](builders::GetSurveysSubmissions::q), [`start_at`](builders::GetSurveysSubmissions::start_at), [`end_at`](builders::GetSurveysSubmissions::end_at)), then `.send().await` it (it cannot be sent before).
+    /// `GET /surveys/submissions` (operation `get-surveys-submissions`, API version `v3`). Requires scope [`surveys.readonly`](ghl_runtime::Scope::SurveysReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetSurveysSubmissions::location_id) on the returned [`GetSurveysSubmissions`](builders::GetSurveysSubmissions) and any optional inputs ([`page`](builders::GetSurveysSubmissions::page), [`limit`](builders::GetSurveysSubmissions::limit), [`survey_id`](builders::GetSurveysSubmissions::survey_id), [`q`](builders::GetSurveysSubmissions::q), [`start_at`](builders::GetSurveysSubmissions::start_at), [`end_at`](builders::GetSurveysSubmissions::end_at)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -31,7 +31,7 @@ impl UsersV3Client {
 
     /// Create User
     ///
-    /// `POST /users/` (operation `create-user`, API version `v3`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `POST /users/` (operation `create-user`, API version `v3`). Requires scope [`users.write`](ghl_runtime::Scope::UsersWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -48,7 +48,7 @@ impl UsersV3Client {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::search::SearchUsers::company_id) on the returned [`SearchUsers`](builders::search::SearchUsers) and any optional inputs ([`query`](builders::search::SearchUsers::query), [`skip`](builders::search::SearchUsers::skip), [`limit`](builders::search::SearchUsers::limit), [`location_id`](builders::search::SearchUsers::location_id), [`type_`](builders::search::SearchUsers::type_), [`role`](builders::search::SearchUsers::role), [`ids`](builders::search::SearchUsers::ids), [`sort`](builders::search::SearchUsers::sort), [`sort_direction`](builders::search::SearchUsers::sort_direction), [`enabled2way_sync`](builders::search::SearchUsers::enabled2way_sync)), then `.send().await` it (it cannot be sent before).
+    /// `GET /users/search` (operation `search-users`, API version `v3`). Requires scope [`users.readonly`](ghl_runtime::Scope::UsersReadonly). Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::search::SearchUsers::company_id) on the returned [`SearchUsers`](builders::search::SearchUsers) and any optional inputs ([`query`](builders::search::SearchUsers::query), [`skip`](builders::search::SearchUsers::skip), [`limit`](builders::search::SearchUsers::limit), [`location_id`](builders::search::SearchUsers::location_id), [`type_`](builders::search::SearchUsers::type_), [`role`](builders::search::SearchUsers::role), [`ids`](builders::search::SearchUsers::ids), [`sort`](builders::search::SearchUsers::sort), [`sort_direction`](builders::search::SearchUsers::sort_direction), [`enabled2way_sync`](builders::search::SearchUsers::enabled2way_sync)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -75,7 +75,7 @@ impl UsersV3Client {
     ///
     /// Filter users by company ID, deleted status, and email array
     ///
-    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `v3`). Requires scope `users.readonly`. Takes an agency (company) token.
+    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `v3`). Requires scope [`users.readonly`](ghl_runtime::Scope::UsersReadonly). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -92,7 +92,7 @@ impl UsersV3Client {
 
     /// Delete User
     ///
-    /// `DELETE /users/{userId}` (operation `delete-user`, API version `v3`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /users/{userId}` (operation `delete-user`, API version `v3`). Requires scope [`users.write`](ghl_runtime::Scope::UsersWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -109,7 +109,7 @@ impl UsersV3Client {
 
     /// Get User
     ///
-    /// `GET /users/{userId}` (operation `get-user`, API version `v3`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /users/{userId}` (operation `get-user`, API version `v3`). Requires scope [`users.readonly`](ghl_runtime::Scope::UsersReadonly). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -127,7 +127,7 @@ impl UsersV3Client {
 
     /// Update User
     ///
-    /// `PUT /users/{userId}` (operation `update-user`, API version `v3`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /users/{userId}` (operation `update-user`, API version `v3`). Requires scope [`users.write`](ghl_runtime::Scope::UsersWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///

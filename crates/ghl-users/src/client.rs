@@ -33,7 +33,7 @@ impl UsersClient {
     ///
     /// Deprecated. Use `GET /users/search` instead. Pass `locationId` as a query parameter to filter results by location, along with the required `companyId` and other search filters as needed.
     ///
-    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::users::GetUserByLocation::location_id) on the returned [`GetUserByLocation`](builders::users::GetUserByLocation), then `.send().await` it (it cannot be sent before).
+    /// `GET /users/` (operation `get-user-by-location`, API version `2021-07-28`). Requires scope [`users.readonly`](ghl_runtime::Scope::UsersReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::users::GetUserByLocation::location_id) on the returned [`GetUserByLocation`](builders::users::GetUserByLocation), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -49,7 +49,7 @@ impl UsersClient {
 
     /// Create User
     ///
-    /// `POST /users/` (operation `create-user`, API version `2021-07-28`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `POST /users/` (operation `create-user`, API version `2021-07-28`). Requires scope [`users.write`](ghl_runtime::Scope::UsersWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -66,7 +66,7 @@ impl UsersClient {
 
     /// Search Users
     ///
-    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::search::SearchUsers::company_id) on the returned [`SearchUsers`](builders::search::SearchUsers) and any optional inputs ([`query`](builders::search::SearchUsers::query), [`skip`](builders::search::SearchUsers::skip), [`limit`](builders::search::SearchUsers::limit), [`location_id`](builders::search::SearchUsers::location_id), [`type_`](builders::search::SearchUsers::type_), [`role`](builders::search::SearchUsers::role), [`ids`](builders::search::SearchUsers::ids), [`sort`](builders::search::SearchUsers::sort), [`sort_direction`](builders::search::SearchUsers::sort_direction), [`enabled2way_sync`](builders::search::SearchUsers::enabled2way_sync)), then `.send().await` it (it cannot be sent before).
+    /// `GET /users/search` (operation `search-users`, API version `2021-07-28`). Requires scope [`users.readonly`](ghl_runtime::Scope::UsersReadonly). Takes a sub-account (location) or agency token. Set the required [`company_id`](builders::search::SearchUsers::company_id) on the returned [`SearchUsers`](builders::search::SearchUsers) and any optional inputs ([`query`](builders::search::SearchUsers::query), [`skip`](builders::search::SearchUsers::skip), [`limit`](builders::search::SearchUsers::limit), [`location_id`](builders::search::SearchUsers::location_id), [`type_`](builders::search::SearchUsers::type_), [`role`](builders::search::SearchUsers::role), [`ids`](builders::search::SearchUsers::ids), [`sort`](builders::search::SearchUsers::sort), [`sort_direction`](builders::search::SearchUsers::sort_direction), [`enabled2way_sync`](builders::search::SearchUsers::enabled2way_sync)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -93,7 +93,7 @@ impl UsersClient {
     ///
     /// Filter users by company ID, deleted status, and email array
     ///
-    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `2021-07-28`). Requires scope `users.readonly`. Takes an agency (company) token.
+    /// `POST /users/search/filter-by-email` (operation `filter-users-by-email`, API version `2021-07-28`). Requires scope [`users.readonly`](ghl_runtime::Scope::UsersReadonly). Takes an agency (company) token.
     ///
     /// # Errors
     ///
@@ -110,7 +110,7 @@ impl UsersClient {
 
     /// Delete User
     ///
-    /// `DELETE /users/{userId}` (operation `delete-user`, API version `2021-07-28`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `DELETE /users/{userId}` (operation `delete-user`, API version `2021-07-28`). Requires scope [`users.write`](ghl_runtime::Scope::UsersWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///
@@ -127,7 +127,7 @@ impl UsersClient {
 
     /// Get User
     ///
-    /// `GET /users/{userId}` (operation `get-user`, API version `2021-07-28`). Requires scope `users.readonly`. Takes a sub-account (location) or agency token.
+    /// `GET /users/{userId}` (operation `get-user`, API version `2021-07-28`). Requires scope [`users.readonly`](ghl_runtime::Scope::UsersReadonly). Takes a sub-account (location) or agency token.
     ///
     /// # Arguments
     ///
@@ -145,7 +145,7 @@ impl UsersClient {
 
     /// Update User
     ///
-    /// `PUT /users/{userId}` (operation `update-user`, API version `2021-07-28`). Requires scope `users.write`. Takes a sub-account (location) or agency token.
+    /// `PUT /users/{userId}` (operation `update-user`, API version `2021-07-28`). Requires scope [`users.write`](ghl_runtime::Scope::UsersWrite). Takes a sub-account (location) or agency token.
     ///
     /// # Errors
     ///

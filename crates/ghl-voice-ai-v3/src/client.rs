@@ -33,7 +33,7 @@ impl VoiceAiV3Client {
     ///
     /// Create a new action for a voice AI agent. Actions define specific behaviors and capabilities for the agent during calls.
     ///
-    /// `POST /voice-ai/actions` (operation `create-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
+    /// `POST /voice-ai/actions` (operation `create-action`, API version `v3`). Requires scope [`voice-ai-agent-goals.write`](ghl_runtime::Scope::VoiceAiAgentGoalsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -52,7 +52,7 @@ impl VoiceAiV3Client {
     ///
     /// Delete an existing action from a voice AI agent. This permanently removes the action and its configuration.
     ///
-    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::actions::DeleteAction::location_id) and [`agent_id`](builders::actions::DeleteAction::agent_id) on the returned [`DeleteAction`](builders::actions::DeleteAction), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /voice-ai/actions/{actionId}` (operation `delete-action`, API version `v3`). Requires scope [`voice-ai-agent-goals.write`](ghl_runtime::Scope::VoiceAiAgentGoalsWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::actions::DeleteAction::location_id) and [`agent_id`](builders::actions::DeleteAction::agent_id) on the returned [`DeleteAction`](builders::actions::DeleteAction), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -78,7 +78,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve details of a specific action by its ID. Returns the action configuration including actionParameters.
     ///
-    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `v3`). Requires scope `voice-ai-agent-goals.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::actions::GetAction::location_id) on the returned [`GetAction`](builders::actions::GetAction), then `.send().await` it (it cannot be sent before).
+    /// `GET /voice-ai/actions/{actionId}` (operation `get-action`, API version `v3`). Requires scope [`voice-ai-agent-goals.readonly`](ghl_runtime::Scope::VoiceAiAgentGoalsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::actions::GetAction::location_id) on the returned [`GetAction`](builders::actions::GetAction), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -103,7 +103,7 @@ impl VoiceAiV3Client {
     ///
     /// Update an existing action for a voice AI agent. Modifies the behavior and configuration of an agent action.
     ///
-    /// `PUT /voice-ai/actions/{actionId}` (operation `update-action`, API version `v3`). Requires scope `voice-ai-agent-goals.write`. Takes a sub-account (location) token.
+    /// `PUT /voice-ai/actions/{actionId}` (operation `update-action`, API version `v3`). Requires scope [`voice-ai-agent-goals.write`](ghl_runtime::Scope::VoiceAiAgentGoalsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -128,7 +128,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve a paginated list of agents for given location.
     ///
-    /// `GET /voice-ai/agents` (operation `get-agents`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::GetAgents::location_id) on the returned [`GetAgents`](builders::agents::GetAgents) and any optional inputs ([`page`](builders::agents::GetAgents::page), [`page_size`](builders::agents::GetAgents::page_size), [`query`](builders::agents::GetAgents::query)), then `.send().await` it (it cannot be sent before).
+    /// `GET /voice-ai/agents` (operation `get-agents`, API version `v3`). Requires scope [`voice-ai-agents.readonly`](ghl_runtime::Scope::VoiceAiAgentsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::GetAgents::location_id) on the returned [`GetAgents`](builders::agents::GetAgents) and any optional inputs ([`page`](builders::agents::GetAgents::page), [`page_size`](builders::agents::GetAgents::page_size), [`query`](builders::agents::GetAgents::query)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -148,7 +148,7 @@ impl VoiceAiV3Client {
     ///
     /// Create a new voice AI agent configuration and settings
     ///
-    /// `POST /voice-ai/agents` (operation `create-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token.
+    /// `POST /voice-ai/agents` (operation `create-agent`, API version `v3`). Requires scope [`voice-ai-agents.write`](ghl_runtime::Scope::VoiceAiAgentsWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -167,7 +167,7 @@ impl VoiceAiV3Client {
     ///
     /// Delete a voice AI agent and all its configurations
     ///
-    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::agents::DeleteAgent), then `.send().await` it (it cannot be sent before).
+    /// `DELETE /voice-ai/agents/{agentId}` (operation `delete-agent`, API version `v3`). Requires scope [`voice-ai-agents.write`](ghl_runtime::Scope::VoiceAiAgentsWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::DeleteAgent::location_id) on the returned [`DeleteAgent`](builders::agents::DeleteAgent), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -192,7 +192,7 @@ impl VoiceAiV3Client {
     ///
     /// Retrieve detailed configuration and settings for a specific voice AI agent
     ///
-    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `v3`). Requires scope `voice-ai-agents.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::GetAgent::location_id) on the returned [`GetAgent`](builders::agents::GetAgent), then `.send().await` it (it cannot be sent before).
+    /// `GET /voice-ai/agents/{agentId}` (operation `get-agent`, API version `v3`). Requires scope [`voice-ai-agents.readonly`](ghl_runtime::Scope::VoiceAiAgentsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::GetAgent::location_id) on the returned [`GetAgent`](builders::agents::GetAgent), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -214,7 +214,7 @@ impl VoiceAiV3Client {
     ///
     /// Partially update an existing voice AI agent
     ///
-    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `v3`). Requires scope `voice-ai-agents.write`. Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::PatchAgent::location_id) on the returned [`PatchAgent`](builders::agents::PatchAgent), then `.send().await` it (it cannot be sent before).
+    /// `PATCH /voice-ai/agents/{agentId}` (operation `patch-agent`, API version `v3`). Requires scope [`voice-ai-agents.write`](ghl_runtime::Scope::VoiceAiAgentsWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::agents::PatchAgent::location_id) on the returned [`PatchAgent`](builders::agents::PatchAgent), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -241,7 +241,7 @@ impl VoiceAiV3Client {
     ///
     /// Returns call logs for Voice AI agents scoped to a location. Supports filtering by agent, contact, call type, action types, and date range (interpreted in the provided IANA timezone). Also supports sorting and 1-based pagination.
     ///
-    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::dashboard::GetCallLogs::location_id) on the returned [`GetCallLogs`](builders::dashboard::GetCallLogs) and any optional inputs ([`agent_id`](builders::dashboard::GetCallLogs::agent_id), [`contact_id`](builders::dashboard::GetCallLogs::contact_id), [`call_type`](builders::dashboard::GetCallLogs::call_type), [`start_date`](builders::dashboard::GetCallLogs::start_date), [`end_date`](builders::dashboard::GetCallLogs::end_date), [`action_type`](builders::dashboard::GetCallLogs::action_type), [`sort_by`](builders::dashboard::GetCallLogs::sort_by), [`sort`](builders::dashboard::GetCallLogs::sort), [`page`](builders::dashboard::GetCallLogs::page), [`page_size`](builders::dashboard::GetCallLogs::page_size)), then `.send().await` it (it cannot be sent before).
+    /// `GET /voice-ai/dashboard/call-logs` (operation `get-call-logs`, API version `v3`). Requires scope [`voice-ai-dashboard.readonly`](ghl_runtime::Scope::VoiceAiDashboardReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::dashboard::GetCallLogs::location_id) on the returned [`GetCallLogs`](builders::dashboard::GetCallLogs) and any optional inputs ([`agent_id`](builders::dashboard::GetCallLogs::agent_id), [`contact_id`](builders::dashboard::GetCallLogs::contact_id), [`call_type`](builders::dashboard::GetCallLogs::call_type), [`start_date`](builders::dashboard::GetCallLogs::start_date), [`end_date`](builders::dashboard::GetCallLogs::end_date), [`action_type`](builders::dashboard::GetCallLogs::action_type), [`sort_by`](builders::dashboard::GetCallLogs::sort_by), [`sort`](builders::dashboard::GetCallLogs::sort), [`page`](builders::dashboard::GetCallLogs::page), [`page_size`](builders::dashboard::GetCallLogs::page_size)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -268,7 +268,7 @@ impl VoiceAiV3Client {
     ///
     /// Returns a call log by callId.
     ///
-    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `v3`). Requires scope `voice-ai-dashboard.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::dashboard::GetCallLog::location_id) on the returned [`GetCallLog`](builders::dashboard::GetCallLog), then `.send().await` it (it cannot be sent before).
+    /// `GET /voice-ai/dashboard/call-logs/{callId}` (operation `getCallLog`, API version `v3`). Requires scope [`voice-ai-dashboard.readonly`](ghl_runtime::Scope::VoiceAiDashboardReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::dashboard::GetCallLog::location_id) on the returned [`GetCallLog`](builders::dashboard::GetCallLog), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

@@ -30,7 +30,7 @@ impl WorkflowsClient {
 
     /// Get Workflow
     ///
-    /// `GET /workflows/` (operation `get-workflow`, API version `2021-07-28`). Requires scope `workflows.readonly`. Takes a sub-account (location) token. Set the required [`location_id`](builders::GetWorkflow::location_id) on the returned [`GetWorkflow`](builders::GetWorkflow), then `.send().await` it (it cannot be sent before).
+    /// `GET /workflows/` (operation `get-workflow`, API version `2021-07-28`). Requires scope [`workflows.readonly`](ghl_runtime::Scope::WorkflowsReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::GetWorkflow::location_id) on the returned [`GetWorkflow`](builders::GetWorkflow), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

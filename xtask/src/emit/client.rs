@@ -2,6 +2,8 @@
 //! with one method per operation, and the builder each method returns (the request it sends
 //! is [`super::request`]'s).
 
+use std::collections::BTreeMap;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -120,7 +122,8 @@ fn mentions_types(op: &Operation, arguments_only: bool, answer: bool) -> bool {
         || (answer && matches!(&op.response, Response::Json(ty) if mentions_local(ty)))
 }
 
-pub fn client_rs(api: &Api) -> TokenStream {
+/// `scopes`: OAuth scope -> its variant of `ghl_runtime::Scope`, for links (may be empty).
+pub fn client_rs(api: &Api, scopes: &BTreeMap<String, String>) -> TokenStream {
     let client = format_ident!("{}", api.client_name);
     let client_doc = doc_attrs(&format!(
         "Client for the {} API: one method per operation of `{}`.\n\nEach method takes the operation's required inputs and returns a builder (from [`builders`](crate::builders)): set optional inputs on it, then `.send().await`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
@@ -133,7 +136,7 @@ pub fn client_rs(api: &Api) -> TokenStream {
         .enumerate()
         .map(|(index, op)| {
             let module = groups.as_ref().and_then(|groups| groups.module_of(index));
-            method(op, module)
+            method(op, module, scopes)
         })
         .collect();
     let types_import = api
@@ -458,14 +461,14 @@ fn inputs(op: &Operation) -> Vec<Input> {
 
 /// The client's method: takes the required inputs, returns the builder.
 /// `module`: the module of `builders` holding the operation's builder, where they are grouped.
-fn method(op: &Operation, module: Option<&str>) -> TokenStream {
+fn method(op: &Operation, module: Option<&str>, scopes: &BTreeMap<String, String>) -> TokenStream {
     let name = format_ident!("{}", op.fn_name);
     let builder = format_ident!("{}", op.builder);
     let path = match module {
         Some(module) => format!("builders::{module}::{}", op.builder),
         None => format!("builders::{}", op.builder),
     };
-    let doc = doc_attrs(&method_doc(op, &path));
+    let doc = doc_attrs(&method_doc(op, &path, scopes));
     let module = module.map(|module| {
         let module = format_ident!("{}", module);
         quote! { #module:: }
@@ -779,7 +782,7 @@ fn paginate(op: &Operation, paging: &Paging, ready: Option<&TokenStream>) -> Tok
 }
 
 /// `path`: the builder's path from the crate root (`builders::events::GetEvents`).
-fn method_doc(op: &Operation, path: &str) -> String {
+fn method_doc(op: &Operation, path: &str, scopes: &BTreeMap<String, String>) -> String {
     let mut text = String::new();
     if let Some(summary) = &op.summary {
         text.push_str(&spec_markdown(summary.trim()));
@@ -823,7 +826,7 @@ fn method_doc(op: &Operation, path: &str) -> String {
         )
         .collect();
     // Where the call goes, what it needs and what it returns: one paragraph.
-    if let Some(access) = access_doc(&op.access) {
+    if let Some(access) = access_doc(&op.access, scopes) {
         text.push(' ');
         text.push_str(&access);
     }
@@ -883,12 +886,20 @@ fn without_summary<'a>(description: &'a str, summary: Option<&str>) -> &'a str {
     }
 }
 
-/// "Requires scope `x` (or `y`). Takes a sub-account (location) or agency token."
-fn access_doc(access: &Access) -> Option<String> {
+/// "Requires scope `x` (or `y`). Takes a sub-account (location) or agency token.", each scope
+/// a link to its `ghl_runtime::Scope` variant when `scopes` names one.
+fn access_doc(access: &Access, scopes: &BTreeMap<String, String>) -> Option<String> {
     let mut sentences = Vec::new();
+    let scope = |name: &String| match scopes.get(name) {
+        Some(variant) => format!("[`{name}`](ghl_runtime::Scope::{variant})"),
+        None => format!("`{name}`"),
+    };
     if let Some((first, rest)) = access.scopes.split_first() {
-        let others: String = rest.iter().map(|scope| format!(" or `{scope}`")).collect();
-        sentences.push(format!("Requires scope `{first}`{others}."));
+        let others: String = rest
+            .iter()
+            .map(|name| format!(" or {}", scope(name)))
+            .collect();
+        sentences.push(format!("Requires scope {}{others}.", scope(first)));
     }
     let tokens = match (access.location, access.agency) {
         (true, true) => Some("a sub-account (location) or agency token"),

@@ -9,6 +9,7 @@ mod first_call;
 mod manifest;
 mod releases;
 mod request;
+mod scopes;
 mod types;
 
 use std::collections::BTreeMap;
@@ -24,6 +25,7 @@ pub use events::events_files;
 pub use first_call::program as first_program;
 pub use manifest::{CrateMetadata, workspace_metadata};
 pub use releases::{CHANGELOG_DIR, VERSIONS_FILE, VersionsFile, read_versions, releases};
+pub use scopes::{scope_file, variant_names as scope_variant_names};
 
 /// A file to write, relative to the output directory (e.g. `ghl-blogs/src/lib.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -48,6 +50,9 @@ pub struct EmitOptions {
     /// `tests/spec-tests` and the runtime's webhook events (`ghl-runtime/src/webhooks/events.rs`
     /// and their example tests). A regen into another directory (`--out`) skips them.
     pub test_crate: bool,
+    /// OAuth scope -> its variant of the runtime's `Scope`, which operation docs link to (empty:
+    /// no links).
+    pub scope_variants: BTreeMap<String, String>,
 }
 
 /// What `specs/versions.toml` and `specs/changelog/` say about each generated crate.
@@ -117,7 +122,10 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
     }
     if !api.operations.is_empty() {
         files.push(source("src/builders.rs", client::builders_rs(api))?);
-        files.push(source("src/client.rs", client::client_rs(api))?);
+        files.push(source(
+            "src/client.rs",
+            client::client_rs(api, &options.scope_variants),
+        )?);
     }
     Ok(files)
 }

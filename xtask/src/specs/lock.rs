@@ -14,9 +14,9 @@ use crate::safe_fs::{is_safe_component, is_safe_rel_path, write_atomic};
 
 const LOCK_HEADER: &str = "\
 # Pinned input of the generator: the GoHighLevel OpenAPI specs (v2: apps/*.json plus
-# common/common-schemas.json; v3: apps/v3/*.json plus apps/v3/common/common-schemas.json) and
-# the webhook event pages (docs/webhook events/*.md) at one upstream commit, with the sha256 of
-# every file.
+# common/common-schemas.json; v3: apps/v3/*.json plus apps/v3/common/common-schemas.json), the
+# webhook event pages (docs/webhook events/*.md) and the OAuth scope table
+# (docs/oauth/Scopes.md) at one upstream commit, with the sha256 of every file.
 # The spec files are data and are not committed; `cargo xtask regen` fetches or finds them
 # and refuses to run if any byte differs from this lock.
 # Generated: `cargo xtask specs update` rewrites this file. Do not edit by hand.

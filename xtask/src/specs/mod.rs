@@ -77,7 +77,8 @@ pub fn is_common(path: &str) -> bool {
 
 /// Whether the generator reads the release file at `path` (forward slashes, relative to the
 /// release root): the v2 specs `apps/*.json`, the v3 specs `apps/v3/*.json`, each surface's
-/// shared schema file, and the webhook event pages `docs/webhook events/*.md`. Everything else
+/// shared schema file, the webhook event pages `docs/webhook events/*.md` and the OAuth scope
+/// table `docs/oauth/Scopes.md`. Everything else
 /// in the repository (other docs, examples, other folders) is not its input. The one rule for
 /// listing a checkout, a download and a commit's tree.
 pub fn is_input(path: &str) -> bool {
@@ -90,6 +91,13 @@ pub fn is_input(path: &str) -> bool {
         || path == COMMON_SCHEMAS
         || path == V3_COMMON_SCHEMAS
         || crate::events::is_page(path)
+        || path == crate::scopes::SCOPES_PAGE
+}
+
+/// Whether the input file at `path` is an OpenAPI document (a resource spec or a shared schema
+/// file), not one of HighLevel's docs pages the generator also reads.
+pub fn is_spec(path: &str) -> bool {
+    is_input(path) && path.ends_with(".json")
 }
 
 /// The checkout that sits next to the workspace on development machines, relative to the root.
@@ -397,6 +405,12 @@ fn list_input_files(dir: &Path) -> Result<Vec<(String, PathBuf)>> {
                 files.push((rel, full));
             }
         }
+    }
+    // The OAuth scope table, when the release publishes it.
+    let scopes = join_rel(dir, crate::scopes::SCOPES_PAGE);
+    if scopes.is_file() {
+        inside(crate::scopes::SCOPES_PAGE, &scopes)?;
+        files.push((crate::scopes::SCOPES_PAGE.to_owned(), scopes));
     }
     files.sort();
     Ok(files)

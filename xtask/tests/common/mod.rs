@@ -55,6 +55,7 @@ pub fn options() -> EmitOptions {
         releases: Default::default(),
         type_names: Default::default(),
         test_crate: true,
+        scope_variants: Default::default(),
     }
 }
 

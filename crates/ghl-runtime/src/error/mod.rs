@@ -259,6 +259,33 @@ impl Error {
         }
     }
 
+    /// For [`Forbidden`](Error::Forbidden): the scopes the route requires (any one suffices),
+    /// as [`Scope`](crate::Scope)s to add to the app's install URL. Empty for other errors and
+    /// when the spec names none.
+    ///
+    /// ```
+    /// use ghl_runtime::{Error, Method, Scope};
+    /// let error = Error::Forbidden {
+    ///     method: Method::GET,
+    ///     path: "/contacts/{contactId}",
+    ///     required_scopes: &["contacts.readonly"],
+    ///     message: None,
+    ///     trace_id: None,
+    /// };
+    /// assert_eq!(error.required_scopes(), [Scope::ContactsReadonly]);
+    /// ```
+    pub fn required_scopes(&self) -> Vec<crate::Scope> {
+        match self {
+            Error::Forbidden {
+                required_scopes, ..
+            } => required_scopes
+                .iter()
+                .map(|name| crate::Scope::from(*name))
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The server's `traceId`, when the error response carried one.
     pub fn trace_id(&self) -> Option<&str> {
         match self {
