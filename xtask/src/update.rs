@@ -560,6 +560,9 @@ mod tests {
             { "path": "apps/v3/common/common-schemas.json", "type": "blob" },
             { "path": "apps/v3/examples/post.json", "type": "blob" },
             { "path": "common/common-schemas.json", "type": "blob" },
+            { "path": "docs/oauth/Scopes.md", "type": "blob" },
+            { "path": "docs/oauth/Other.md", "type": "blob" },
+            { "path": "docs/webhook events/NoteCreate.md", "type": "blob" },
             { "path": "README.md", "type": "blob" },
         ] });
         let routes = BTreeMap::from([
@@ -580,8 +583,17 @@ mod tests {
                 format!("/o/r/{commit}/common/common-schemas.json"),
                 b"{\"c\":1}".to_vec(),
             ),
+            (
+                format!("/o/r/{commit}/docs/oauth/Scopes.md"),
+                b"| S |".to_vec(),
+            ),
+            // The space in the folder's name is percent-encoded in the URL.
+            (
+                format!("/o/r/{commit}/docs/webhook%20events/NoteCreate.md"),
+                b"# Note".to_vec(),
+            ),
         ]);
-        let base = serve(routes, 5);
+        let base = serve(routes, 7);
         let paths = input_paths(&tree, "tree").unwrap();
         assert_eq!(
             paths,
@@ -589,7 +601,9 @@ mod tests {
                 "apps/blogs.json",
                 "apps/v3/blogs-v3.json",
                 "apps/v3/common/common-schemas.json",
-                "common/common-schemas.json"
+                "common/common-schemas.json",
+                "docs/oauth/Scopes.md",
+                "docs/webhook events/NoteCreate.md"
             ]
         );
         let tmp = tempfile::tempdir().unwrap();
@@ -600,7 +614,11 @@ mod tests {
             b"{\"v\":3}"
         );
         assert!(!dir.join("apps/v3/examples").exists());
+        assert_eq!(
+            fs::read(dir.join("docs/webhook events/NoteCreate.md")).unwrap(),
+            b"# Note"
+        );
         let lock = Lock::from_dir("o/r", &commit, &dir).unwrap();
-        assert_eq!(lock.files.len(), 4);
+        assert_eq!(lock.files.len(), 6);
     }
 }

@@ -113,6 +113,20 @@ pub fn read(set: &SpecSet) -> anyhow::Result<Option<Pages>> {
         })?;
         let examples: Vec<&Value> = page.examples.iter().map(|example| &example.value).collect();
         schema::items_from_examples(&mut merged, &examples, &mut repairs);
+        if let Some(Value::Object(properties)) = merged.get_mut("properties") {
+            for (name, doc) in &page.field_docs {
+                // One bullet is a sentence, not a list.
+                let doc = match doc.strip_prefix("- ") {
+                    Some(sentence) if !doc.contains('\n') => sentence,
+                    _ => doc,
+                };
+                if let Some(Value::Object(property)) = properties.get_mut(name) {
+                    property
+                        .entry("description")
+                        .or_insert_with(|| Value::String(doc.to_owned()));
+                }
+            }
+        }
         if let Some(object) = merged.as_object_mut() {
             if let Some(summary) = &page.summary {
                 object

@@ -31,6 +31,10 @@ pub struct Page {
     pub schemas: Vec<(usize, Value)>,
     /// The example payloads, in page order.
     pub examples: Vec<Example>,
+    /// What the page says of each top-level field, by wire name: under a `` ### `name` ``
+    /// heading (its bullets, less the `Type:`, `Required:`, `Format:` and `Default:` ones) or in
+    /// a `| Field | Type | Description |` table.
+    pub field_docs: BTreeMap<String, String>,
 }
 
 /// One example payload of a page.
@@ -72,6 +76,8 @@ pub fn read(path: &str, text: &str, repairs: &mut Repairs) -> anyhow::Result<Pag
     let mut heading = String::new();
     let mut lead = None;
     let mut blocks = Vec::new();
+    let mut field: Option<String> = None;
+    let mut field_docs: BTreeMap<String, String> = BTreeMap::new();
     while index < lines.len() {
         let line = lines[index];
         let trimmed = line.trim();
@@ -116,6 +122,7 @@ pub fn read(path: &str, text: &str, repairs: &mut Repairs) -> anyhow::Result<Pag
                 title = Some(text);
                 summary_open = true;
             } else {
+                field = field_name(&text).map(str::to_owned);
                 heading = text;
                 // The first paragraph may sit under an "Overview" heading.
                 summary_open = summary.is_none();
@@ -134,6 +141,21 @@ pub fn read(path: &str, text: &str, repairs: &mut Repairs) -> anyhow::Result<Pag
                 summary = Some(joined);
             }
             lead = Some(trimmed.trim_start_matches(['-', '*', ' ']).to_owned());
+            if let Some(name) = &field {
+                let text = trimmed.trim_start_matches(['-', '*', ' ']);
+                let kept = !["Type:", "Required:", "Format:", "Default:"]
+                    .iter()
+                    .any(|label| text.starts_with(label));
+                if kept {
+                    let doc = field_docs.entry(name.clone()).or_default();
+                    if !doc.is_empty() {
+                        doc.push('\n');
+                    }
+                    doc.push_str(trimmed);
+                }
+            } else if let Some((name, doc)) = table_field(trimmed) {
+                field_docs.insert(name.to_owned(), doc.to_owned());
+            }
         }
         index += 1;
     }
@@ -147,6 +169,7 @@ pub fn read(path: &str, text: &str, repairs: &mut Repairs) -> anyhow::Result<Pag
         summary,
         schemas: Vec::new(),
         examples: Vec::new(),
+        field_docs,
     };
     for block in blocks {
         classify(&mut page, block, repairs)?;
@@ -164,6 +187,21 @@ pub fn read(path: &str, text: &str, repairs: &mut Repairs) -> anyhow::Result<Pag
         );
     }
     Ok(page)
+}
+
+/// `name` of a `` `name` `` heading.
+fn field_name(heading: &str) -> Option<&str> {
+    let name = heading.strip_prefix('`')?.strip_suffix('`')?;
+    (!name.is_empty() && !name.contains(['`', ' '])).then_some(name)
+}
+
+/// `(name, description)` of a `` | `name` | type | description | `` table row.
+fn table_field(line: &str) -> Option<(&str, &str)> {
+    let cells: Vec<&str> = line.trim_matches('|').split('|').map(str::trim).collect();
+    let [name, _, description] = cells[..] else {
+        return None;
+    };
+    Some((field_name(name)?, description)).filter(|(_, description)| !description.is_empty())
 }
 
 fn skip_front_matter(lines: &[&str]) -> usize {
@@ -331,6 +369,22 @@ mod tests {
         assert_eq!(
             repairs["example fence with the JSON on its opening line"],
             1
+        );
+    }
+
+    #[test]
+    fn field_descriptions_come_from_headings_and_tables() {
+        let text = "# Record\n\n## Schema\n\n```json json_schema\n{\"type\": \"object\"}\n```\n\n## Field Descriptions\n\n### `key`\n- Type: `string`\n- Required: yes\n- Unique key of the object.\n- **`singular`**: one.\n\n## Explanation of Fields\n\n| Field | Type | Description |\n|---|---|---|\n| `owners` | `array` | Who owns it. |\n| Not a field | x | y |\n";
+        let page = read("docs/webhook events/R.md", text, &mut Repairs::new()).unwrap();
+        assert_eq!(
+            page.field_docs,
+            BTreeMap::from([
+                (
+                    "key".to_owned(),
+                    "- Unique key of the object.\n- **`singular`**: one.".to_owned()
+                ),
+                ("owners".to_owned(), "Who owns it.".to_owned()),
+            ])
         );
     }
 

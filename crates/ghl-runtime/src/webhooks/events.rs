@@ -236,21 +236,21 @@ pub type AppointmentUpdate = AppointmentCreate;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AssociationCreate {
-    /// The `id` field.
+    /// Unique identifier for the association.
     pub id: Option<String>,
-    /// The `associationType` field.
+    /// Specifies the type of association (e.g., `USER_DEFINED` or `SYSTEM_DEFINED`).
     pub association_type: Option<String>,
-    /// The `firstObjectKey` field.
+    /// Key representing the first object in the association.
     pub first_object_key: Option<String>,
-    /// The `firstObjectLabel` field.
+    /// Readable label for the first object.
     pub first_object_label: Option<String>,
-    /// The `secondObjectKey` field.
+    /// Key representing the second object in the association.
     pub second_object_key: Option<String>,
-    /// The `secondObjectLabel` field.
+    /// Readable label for the second object.
     pub second_object_label: Option<String>,
-    /// The `key` field.
+    /// Unique key assigned to the association.
     pub key: Option<String>,
-    /// The `locationId` field.
+    /// Identifies the location associated with the created association.
     pub location_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -265,25 +265,25 @@ pub struct AssociationCreate {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct AssociationDelete {
-    /// The `id` field.
+    /// Unique identifier for the association.
     pub id: Option<String>,
-    /// The `associationType` field.
+    /// Specifies the type of association (e.g., `USER_DEFINED` or `SYSTEM_DEFINED`).
     pub association_type: Option<String>,
-    /// The `firstObjectKey` field.
+    /// Key representing the first object in the association.
     pub first_object_key: Option<String>,
-    /// The `firstObjectLabel` field.
+    /// Human-readable label for the first object.
     pub first_object_label: Option<String>,
-    /// The `firstObjectToSecondObjectCardinality` field.
+    /// Indicates the relationship between the first and second object (e.g., `MANY_TO_MANY`).
     pub first_object_to_second_object_cardinality: Option<String>,
-    /// The `secondObjectKey` field.
+    /// Key representing the second object in the association.
     pub second_object_key: Option<String>,
-    /// The `secondObjectLabel` field.
+    /// Human-readable label for the second object.
     pub second_object_label: Option<String>,
-    /// The `secondObjectToFirstObjectCardinality` field.
+    /// Defines the reverse relationship between objects.
     pub second_object_to_first_object_cardinality: Option<String>,
-    /// The `key` field.
+    /// Unique key assigned to the association.
     pub key: Option<String>,
-    /// The `locationId` field.
+    /// Identifies the location associated with the created association.
     pub location_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -1175,25 +1175,27 @@ pub type NoteUpdate = NoteCreate;
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct ObjectSchemaCreate {
-    /// The `labels` field.
+    /// An object that defines the human-readable names associated with the custom object.
+    /// - **`singular`**: The name of the object in singular form (e.g., `"pet"`).
+    /// - **`plural`**: The name of the object in plural form (e.g., `"pets"`).
     pub labels: serde_json::Value,
-    /// The `description` field.
+    /// A brief explanation of the custom object.
     pub description: Option<String>,
-    /// The `searchableProperties` field.
+    /// List of properties that are indexed for search.
     pub searchable_properties: Option<Vec<String>>,
-    /// The `primaryDisplayProperty` field.
+    /// The key property used to display the custom object.
     pub primary_display_property: String,
-    /// The `key` field.
+    /// Unique identifier for the custom object type.
     pub key: String,
-    /// The `locationId` field.
+    /// Identifies the location associated with the custom object.
     pub location_id: String,
-    /// The `createdBy` field.
+    /// Metadata about the user who created the object.
     pub created_by: Option<serde_json::Value>,
-    /// The `updatedBy` field.
+    /// Metadata about the user who last updated the object.
     pub updated_by: Option<serde_json::Value>,
-    /// The `timestamp` field.
+    /// The date and time when the object was created.
     pub timestamp: Option<String>,
-    /// The `objectType` field.
+    /// Specifies the type of object, currently supports only `USER_DEFINED`.
     pub object_type: Option<ObjectType>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -1206,7 +1208,7 @@ pub struct ObjectSchemaCreate {
 pub type ObjectSchemaUpdate = ObjectSchemaCreate;
 
 ghl_runtime::string_enum! {
-    /// The `objectType` field of [`ObjectSchemaCreate`].
+    /// Specifies the type of object, currently supports only `USER_DEFINED`.
     ///
     /// Schema: `docs/webhook events/ObjectSchemaCreate.md#/properties/objectType` and 1 identical schema (`docs/webhook events/ObjectSchemaUpdate.md#/properties/objectType`)
     pub enum ObjectType {
@@ -1677,19 +1679,21 @@ ghl_runtime::string_enum! {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RecordCreate {
-    /// The `type` field.
+    /// Indicates the type of record created.
     pub type_: Option<String>,
-    /// The `locationId` field.
+    /// Identifies the location associated with the created record.
     pub location_id: Option<String>,
-    /// The `owners` field.
+    /// Represents the unique identifiers of users who own the record.
     pub owners: Option<Vec<String>>,
-    /// The `followers` field.
+    /// List of users who are following the record for updates.
     pub followers: Option<Vec<String>>,
-    /// The `properties` field.
+    /// - Contains key-value pairs representing additional details about the record.
+    /// - **`key`**: The property name.
+    /// - **`valueString`**: The corresponding value as a string.
     pub properties: Option<Vec<PropertiesItem>>,
-    /// The `id` field.
+    /// Unique identifier for the created record.
     pub id: Option<String>,
-    /// The `timestamp` field.
+    /// Represents the date and time when the record was created.
     pub timestamp: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
@@ -1731,19 +1735,19 @@ pub struct Recurring {
 #[serde(rename_all = "camelCase")]
 #[non_exhaustive]
 pub struct RelationCreate {
-    /// The `id` field.
+    /// Unique identifier for the created association.
     pub id: Option<String>,
-    /// The `firstObjectKey` field.
+    /// Key representing the first object in the association.
     pub first_object_key: Option<String>,
-    /// The `firstRecordId` field.
+    /// Identifier of the first object’s specific record.
     pub first_record_id: Option<String>,
-    /// The `secondObjectKey` field.
+    /// Key representing the second object in the association.
     pub second_object_key: Option<String>,
-    /// The `secondRecordId` field.
+    /// Identifier of the second object’s specific record.
     pub second_record_id: Option<String>,
-    /// The `associationId` field.
+    /// Unique identifier for the association that was created.
     pub association_id: Option<String>,
-    /// The `locationId` field.
+    /// Identifies the location associated with the created association.
     pub location_id: Option<String>,
     /// Keys the schema does not name.
     #[serde(flatten)]
