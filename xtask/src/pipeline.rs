@@ -202,7 +202,15 @@ pub fn build_apis(
             let text = std::str::from_utf8(&file.bytes)
                 .with_context(|| format!("{}: the page is not UTF-8 text", file.path))?;
             let mut table = scopes::read(&file.path, text)?;
-            let agreement = scopes::reconcile(&mut table, &apis);
+            let mut agreement = scopes::reconcile(&mut table, &apis);
+            if let Some(model) = &events {
+                let types = model
+                    .events
+                    .iter()
+                    .map(|event| (event.stem.clone(), event.event_type.clone()))
+                    .collect();
+                scopes::name_events(&mut table, &types, &mut agreement);
+            }
             Some((table, agreement))
         }
         None => None,

@@ -182,6 +182,33 @@ pub struct Agreement {
     pub different: Vec<(String, String, Vec<String>, Vec<String>)>,
     /// Table routes no spec has.
     pub table_only: Vec<(String, String)>,
+    /// Webhook events the table names that are no event page's and no event's `type`:
+    /// (scope, name).
+    pub unknown_events: Vec<(String, String)>,
+}
+
+/// Says each webhook event of the table by its `type`: the table names some by their page
+/// (`ConversationUnreadWebhook` for `type` `ConversationUnreadUpdate`). `events`: page name ->
+/// `type`. Names that are neither are kept as written and listed in `agreement`.
+pub fn name_events(
+    table: &mut Table,
+    events: &BTreeMap<String, String>,
+    agreement: &mut Agreement,
+) {
+    let types: BTreeSet<&String> = events.values().collect();
+    for scope in &mut table.scopes {
+        for event in &mut scope.events {
+            if types.contains(event) {
+                continue;
+            }
+            match events.get(event.as_str()) {
+                Some(event_type) => *event = event_type.clone(),
+                None => agreement
+                    .unknown_events
+                    .push((scope.name.clone(), event.clone())),
+            }
+        }
+    }
 }
 
 /// Holds the table against the operations of `apis`; adds the scopes the specs name but the
@@ -268,6 +295,11 @@ pub fn report(table: &Table, agreement: &Agreement) -> String {
     for (route, scope) in &agreement.table_only {
         text.push_str(&format!("\n  {route} (`{scope}`): in no spec"));
     }
+    for (scope, event) in &agreement.unknown_events {
+        text.push_str(&format!(
+            "\n  webhook event `{event}` (`{scope}`): no event page has that name or `type`"
+        ));
+    }
     text
 }
 
@@ -294,6 +326,26 @@ mod tests {
             BTreeSet::from(["Agency".to_owned(), "Sub-Account".to_owned()])
         );
         assert_eq!(table.repairs["route without its leading `/`"], 1);
+    }
+
+    #[test]
+    fn events_are_named_by_their_type() {
+        let mut table = read("S.md", PAGE).unwrap();
+        table.scopes[0].events = vec!["ContactCreate".into(), "Unread".into(), "Gone".into()];
+        let events = BTreeMap::from([
+            ("ContactCreate".to_owned(), "ContactCreate".to_owned()),
+            ("Unread".to_owned(), "UnreadUpdate".to_owned()),
+        ]);
+        let mut agreement = Agreement::default();
+        name_events(&mut table, &events, &mut agreement);
+        assert_eq!(
+            table.scopes[0].events,
+            vec!["ContactCreate", "UnreadUpdate", "Gone"]
+        );
+        assert_eq!(
+            agreement.unknown_events,
+            vec![("contacts.readonly".to_owned(), "Gone".to_owned())]
+        );
     }
 
     #[test]

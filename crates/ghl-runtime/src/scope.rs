@@ -80,7 +80,7 @@ ghl_runtime::string_enum! {
         ///
         /// Routes: `GET /conversations/:conversationsId`, `GET /conversations/search`.
         ///
-        /// Webhook events: `ConversationUnreadWebhook`.
+        /// Webhook events: `ConversationUnreadUpdate`.
         ConversationsReadonly = "conversations.readonly",
         /// Access: Sub-Account.
         ///
@@ -652,7 +652,7 @@ impl Scope {
                     "TaskDelete",
                 ]
             }
-            Scope::ConversationsReadonly => &["ConversationUnreadWebhook"],
+            Scope::ConversationsReadonly => &["ConversationUnreadUpdate"],
             Scope::ConversationsMessageReadonly => &["InboundMessage", "OutboundMessage"],
             Scope::ConversationsMessageWrite => &["ConversationProviderOutboundMessage"],
             Scope::LocationsReadonly => &["LocationCreate", "LocationUpdate"],
