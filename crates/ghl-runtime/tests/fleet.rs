@@ -11,8 +11,9 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use ghl_runtime::auth::{OAuthConfig, Secret, TokenSet};
+use ghl_runtime::ratelimit::RedisRateLimit;
 use ghl_runtime::ratelimit::{RateLimitConfig, RateLimiter};
-use ghl_runtime::store::{OwnerTokenStore, RedisRateLimit, RedisTokenStore};
+use ghl_runtime::store::{OwnerTokenStore, RedisTokenStore};
 use ghl_runtime::{App, Client, Method, Request, RetryPolicy};
 use tokio::io::{AsyncBufReadExt as _, AsyncReadExt as _, AsyncWriteExt as _, BufReader};
 use tokio::net::{TcpListener, TcpStream};

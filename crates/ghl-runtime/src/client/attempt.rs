@@ -94,8 +94,9 @@ impl Client {
             let mut retries = 0u32;
             loop {
                 let attempt = retries + 1;
+                // Admit: the owner's rate limit. Nearly always admitted at once; only a wait
+                // needs the (boxed) future.
                 if let Some(slot) = &slot {
-                    // Nearly always admitted at once; only a wait needs the (boxed) future.
                     let admitted = match slot.try_acquire() {
                         Some(admitted) => admitted,
                         None => Box::pin(slot.acquire()).await,
@@ -104,11 +105,13 @@ impl Client {
                         return Err(daily_quota_exhausted(request, retry_after));
                     }
                 }
-                // Built for every attempt (retries are rare, and wait far longer than
-                // building takes), after any wait so it is not held across one.
+                // Authorize: the request with its bearer token, built for every attempt
+                // (retries are rare, and wait far longer than building takes), after any wait
+                // so it is not held across one.
                 let http_request = self.http_request(request, &bearer)?;
                 // The clock is only read for a subscriber that records the latency.
                 let started = (!recorder.is_disabled()).then(Instant::now);
+                // Send: the request, then the whole body.
                 let outcome = 'attempt: {
                     let (status, headers, response) = match inner.http.execute(http_request).await {
                         Ok(response) => split_response(response),
@@ -126,6 +129,8 @@ impl Client {
                 let latency_ms = started.map_or(0, |t| t.elapsed().as_millis() as u64);
                 recorder.record("attempt", attempt);
                 recorder.record("latency_ms", latency_ms);
+                // Classify: a 2xx is the answer; anything else is an error to give up with,
+                // or to retry after a delay (`retry::classify`).
                 let (delay, last) = match outcome {
                     Outcome::Response(raw) => {
                         recorder.record("status", raw.status);
@@ -145,6 +150,7 @@ impl Client {
                         self.after_failure(request, err, kind, attempt, latency_ms)?
                     }
                 };
+                // Back off: within the retry limit and the retry budget.
                 if retries >= inner.retry.max_retries {
                     return Err(last);
                 }

@@ -1,5 +1,6 @@
 //! Every variant says what happened and what to do: the texts, checked against samples.
 
+use super::display::human_bytes;
 use super::*;
 
 /// Which variant an error is; exhaustive, so a new variant does not compile until it

@@ -48,7 +48,15 @@ pub use memory::{MemoryOwnerStore, MemoryTokenStore};
 #[cfg(all(feature = "redis", feature = "webhooks"))]
 pub(crate) use redis_store::RedisFailure;
 #[cfg(feature = "redis")]
-pub use redis_store::{RedisRateLimit, RedisTokenStore};
+pub use redis_store::RedisTokenStore;
+#[cfg(feature = "redis")]
+pub(crate) use redis_store::redis_error;
+
+/// Moved to [`ratelimit::RedisRateLimit`](crate::ratelimit::RedisRateLimit), beside the
+/// limiter it serves.
+#[cfg(feature = "redis")]
+#[deprecated(since = "0.1.1", note = "use ghl_runtime::ratelimit::RedisRateLimit")]
+pub type RedisRateLimit = crate::ratelimit::RedisRateLimit;
 
 /// The future an [`OwnerTokenStore`] method returns (boxed: the trait is used as
 /// `dyn OwnerTokenStore`): `futures`' `BoxFuture` of a [`Result`].

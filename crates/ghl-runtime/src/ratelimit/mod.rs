@@ -17,6 +17,9 @@
 //! [`Client::rate_limits`](crate::Client::rate_limits). One limiter can be shared by several
 //! clients (e.g. several tokens for the same location) with
 //! [`ClientBuilder::rate_limiter`](crate::ClientBuilder::rate_limiter).
+//!
+//! Across processes, [`RateLimiter::shared`] counts through a [`SharedQuota`]: `RedisRateLimit`
+//! (feature `redis`, in `redis_quota.rs`) keeps it in Redis.
 
 use std::collections::HashMap;
 use std::num::NonZeroU32;
@@ -24,8 +27,13 @@ use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant, SystemTime};
 
 use futures_util::future::BoxFuture;
+
+#[cfg(feature = "redis")]
+mod redis_quota;
 use governor::clock::{Clock, DefaultClock};
 use governor::{Quota, RateLimiter as Gcra};
+#[cfg(feature = "redis")]
+pub use redis_quota::RedisRateLimit;
 use reqwest::header::{HeaderMap, HeaderName};
 
 type DirectLimiter = Gcra<
