@@ -10,9 +10,8 @@
 use std::fs;
 use std::io::{self, Write as _};
 use std::path::{Path, PathBuf};
-use std::time::{SystemTime, UNIX_EPOCH};
 
-use anyhow::{Context, Result, anyhow, bail, ensure};
+use anyhow::{Context, Result, anyhow, ensure};
 
 /// A path component that is safe in a file path (and, spaces percent-encoded, in a URL):
 /// letters, digits, `.`, `_`, `-` and single spaces between them (HighLevel keeps its event
@@ -72,19 +71,18 @@ pub fn write_atomic(path: &Path, bytes: &[u8]) -> Result<()> {
         _ => Path::new("."),
     };
     fs::create_dir_all(parent).with_context(|| format!("cannot create {}", parent.display()))?;
-    let name = path
-        .file_name()
-        .ok_or_else(|| anyhow!("{} has no file name", path.display()))?;
-    let tmp = parent.join(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = write_synced(&tmp, bytes).and_then(|()| fs::rename(&tmp, path));
-    if result.is_err() {
-        let _ = fs::remove_file(&tmp);
-    }
-    result.with_context(|| format!("cannot write {}", path.display()))?;
+    // `tempfile` removes the temporary file unless it is persisted (renamed over `path`).
+    let write = || -> io::Result<()> {
+        let mut tmp = tempfile::Builder::new()
+            .prefix(".")
+            .suffix(".tmp")
+            .tempfile_in(parent)?;
+        tmp.write_all(bytes)?;
+        tmp.as_file().sync_all()?;
+        tmp.persist(path).map_err(|e| e.error)?;
+        Ok(())
+    };
+    write().with_context(|| format!("cannot write {}", path.display()))?;
     sync_dir(parent);
     Ok(())
 }
@@ -98,28 +96,17 @@ pub struct Staging {
 }
 
 impl Staging {
-    /// A new directory `.<label>-<pid>-<nanos>-<n>` in `parent` (created if missing), private to
-    /// this run.
+    /// A new directory `.<label>-<random>` in `parent` (created if missing), private to this
+    /// run (`tempfile`: created exclusively, mode 0700 on Unix).
     pub fn unique(parent: &Path, label: &str) -> Result<Staging> {
         fs::create_dir_all(parent)
             .with_context(|| format!("cannot create {}", parent.display()))?;
-        let nanos = SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |elapsed| elapsed.subsec_nanos());
-        for attempt in 0..100u32 {
-            let path = parent.join(format!(".{label}-{}-{nanos}-{attempt}", std::process::id()));
-            match fs::create_dir(&path) {
-                Ok(()) => return Ok(Staging { path, armed: true }),
-                Err(error) if error.kind() == io::ErrorKind::AlreadyExists => {}
-                Err(error) => {
-                    return Err(error).with_context(|| format!("cannot create {}", path.display()));
-                }
-            }
-        }
-        bail!(
-            "cannot create a staging directory in {}: too many leftovers",
-            parent.display()
-        )
+        let path = tempfile::Builder::new()
+            .prefix(&format!(".{label}-"))
+            .tempdir_in(parent)
+            .with_context(|| format!("cannot create a staging directory in {}", parent.display()))?
+            .keep();
+        Ok(Staging { path, armed: true })
     }
 
     /// The directory `path`, emptied of whatever an interrupted earlier run left there.
