@@ -17,8 +17,8 @@ use crate::auth::{
 };
 use crate::error::{self, excerpt};
 use crate::ratelimit::{OwnerSlot, RateLimitConfig, RateLimitSnapshot, RateLimiter, Refusal};
+use crate::request::Response;
 use crate::request::{Answer, Body, TokenKinds, is_sensitive_header};
-use crate::response::Response;
 use crate::retry::{Attempt, RetryAction, RetryBudget, RetryPolicy, classify};
 use crate::store::OwnerTokenStore;
 use crate::{

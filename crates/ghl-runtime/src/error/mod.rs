@@ -322,7 +322,13 @@ impl std::error::Error for Error {
 
 mod classify;
 mod display;
+#[cfg(feature = "redis")]
+mod redis;
 #[cfg(test)]
 mod tests;
 
 pub(crate) use classify::{CallFacts, FileSize, excerpt, from_response};
+#[cfg(all(feature = "redis", feature = "webhooks"))]
+pub(crate) use redis::RedisFailure;
+#[cfg(feature = "redis")]
+pub(crate) use redis::redis_error;

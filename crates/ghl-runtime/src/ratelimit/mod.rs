@@ -33,7 +33,7 @@ mod redis_quota;
 use governor::clock::{Clock, DefaultClock};
 use governor::{Quota, RateLimiter as Gcra};
 #[cfg(feature = "redis")]
-pub use redis_quota::RedisRateLimit;
+pub use redis_quota::{RedisRateLimit, RedisSource};
 use reqwest::header::{HeaderMap, HeaderName};
 
 type DirectLimiter = Gcra<

@@ -1,5 +1,5 @@
 //! [`RedisRateLimit`]: the shared quota of [`super::RateLimiter::shared`] kept in Redis, on a
-//! [`RedisTokenStore`]'s connection (feature `redis`).
+//! [`RedisSource`]'s connection (a `RedisTokenStore`'s, usually; feature `redis`).
 
 use std::fmt;
 use std::sync::LazyLock;
@@ -10,7 +10,17 @@ use redis::aio::ConnectionManager;
 
 use super::{Admission, SharedQuota};
 use crate::Result;
-use crate::store::{RedisTokenStore, RefreshLock, redis_error};
+use crate::error::redis_error;
+
+/// Where a [`RedisRateLimit`] counts: a Redis connection and the prefix of its keys.
+/// [`RedisTokenStore`](crate::store::RedisTokenStore) is one, so that the quota lives beside
+/// the tokens; implement it to count on a connection of your own.
+pub trait RedisSource {
+    /// The connection (multiplexed: clones share it).
+    fn connection(&self) -> &ConnectionManager;
+    /// The prefix of every key (`{prefix}:rl:{owner}`, ...).
+    fn key_prefix(&self) -> &str;
+}
 
 static ADMIT: LazyLock<redis::Script> = LazyLock::new(|| {
     redis::Script::new(
@@ -87,8 +97,9 @@ impl fmt::Debug for RedisRateLimit {
 }
 
 impl RedisRateLimit {
-    /// A shared quota on `store`'s connection and key prefix; daily cap 200,000 per owner.
-    pub fn new(store: &RedisTokenStore) -> RedisRateLimit {
+    /// A shared quota on `store`'s connection and key prefix (a
+    /// [`RedisTokenStore`](crate::store::RedisTokenStore)); daily cap 200,000 per owner.
+    pub fn new(store: &impl RedisSource) -> RedisRateLimit {
         RedisRateLimit {
             conn: store.connection().clone(),
             prefix: store.key_prefix().to_owned(),
@@ -127,7 +138,12 @@ impl SharedQuota for RedisRateLimit {
                 .key(format!("{}:rl-day:{owner}:{day}", self.prefix))
                 .arg(max.max(1))
                 .arg((interval + self.margin).as_millis() as u64)
-                .arg(RefreshLock::random().id())
+                // A member unique to this admission (two in one millisecond stay two).
+                .arg(format!(
+                    "{:016x}{:016x}",
+                    fastrand::u64(..),
+                    fastrand::u64(..)
+                ))
                 .arg(self.daily_max)
                 .invoke_async(&mut conn)
                 .await

@@ -1,4 +1,6 @@
-//! [`Request`]: one HTTP call as a generated operation describes it.
+//! [`Request`]: one HTTP call as a generated operation describes it, and what comes back
+//! ([`Response`]). The query serializer is in `query`, multipart bodies in `multipart`, the
+//! answer with its status and headers in `response`.
 
 use std::fmt;
 
@@ -10,10 +12,12 @@ use crate::{Error, Method};
 
 mod multipart;
 mod query;
+mod response;
 
 pub use multipart::{FilePart, Multipart};
 pub use query::encode_path_segment;
 pub(crate) use query::push_scalars;
+pub use response::Response;
 
 /// The body of a request, kept in a form that can be sent again on a retry.
 #[derive(Clone)]

@@ -45,12 +45,8 @@ pub use dir::DirTokenStore;
 pub use file::FileTokenStore;
 pub use memory::{MemoryOwnerStore, MemoryTokenStore};
 /// For the Redis dedupe store of `webhooks`.
-#[cfg(all(feature = "redis", feature = "webhooks"))]
-pub(crate) use redis_store::RedisFailure;
 #[cfg(feature = "redis")]
 pub use redis_store::RedisTokenStore;
-#[cfg(feature = "redis")]
-pub(crate) use redis_store::redis_error;
 
 /// Moved to [`ratelimit::RedisRateLimit`](crate::ratelimit::RedisRateLimit), beside the
 /// limiter it serves.

@@ -7,6 +7,8 @@ use std::time::Duration;
 use redis::aio::ConnectionManager;
 
 use super::{OwnerTokenStore, RefreshLock, StoreFuture};
+use crate::error::redis_error;
+use crate::ratelimit::RedisSource;
 use crate::token::{Secret, TokenSet};
 use crate::{Error, Result};
 
@@ -79,37 +81,6 @@ impl fmt::Debug for RedisTokenStore {
     }
 }
 
-/// A Redis failure without anything Redis sent back that could quote a stored value.
-#[derive(Debug)]
-pub(crate) struct RedisFailure(String);
-
-impl fmt::Display for RedisFailure {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RedisFailure {}
-
-impl RedisFailure {
-    pub(crate) fn of(e: &redis::RedisError) -> RedisFailure {
-        // Connection-level errors carry the OS error; others (type or server errors) may
-        // quote a value, so only their kind is kept.
-        if e.is_io_error() || e.is_connection_refusal() || e.is_timeout() {
-            RedisFailure(e.to_string())
-        } else {
-            RedisFailure(format!("redis error ({:?})", e.kind()))
-        }
-    }
-}
-
-pub(crate) fn redis_error(what: &str, e: &redis::RedisError) -> Error {
-    Error::TokenStore {
-        message: format!("redis: {what}"),
-        source: Box::new(RedisFailure::of(e)),
-    }
-}
-
 impl RedisTokenStore {
     /// Connects to `url` (`redis://[user:password@]host:port/db`). Fails with
     /// [`Error::TokenStore`] when the URL is invalid or the server unreachable.
@@ -169,6 +140,18 @@ impl RedisTokenStore {
             message: "cannot encode a token set".to_owned(),
             source: Box::new(e),
         })
+    }
+}
+
+/// A [`RedisRateLimit`](crate::ratelimit::RedisRateLimit) on the store's connection and key
+/// prefix.
+impl RedisSource for RedisTokenStore {
+    fn connection(&self) -> &ConnectionManager {
+        &self.conn
+    }
+
+    fn key_prefix(&self) -> &str {
+        &self.prefix
     }
 }
 

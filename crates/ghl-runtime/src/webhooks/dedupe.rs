@@ -217,7 +217,7 @@ mod redis_dedupe {
 
     fn failure(what: &str, e: &redis::RedisError) -> WebhookError {
         WebhookError::DedupeStore {
-            reason: format!("redis: {what}: {}", crate::store::RedisFailure::of(e)),
+            reason: format!("redis: {what}: {}", crate::error::RedisFailure::of(e)),
         }
     }
 
