@@ -442,7 +442,7 @@ pub fn report(model: &Model) -> String {
     }
     if !contradictions.is_empty() {
         text.push_str(&format!(
-            "\nwebhook event examples whose `type` is not their event's ({}), following overrides/webhook-events.yaml:",
+            "\nwebhook event examples whose `type` is not their event's ({}), following overrides/webhook-events.yaml (or, without it, the page's file name):",
             contradictions.len()
         ));
         for contradiction in contradictions {

@@ -108,7 +108,9 @@
 //! # }
 //! ```
 //!
-//! Neither errors nor `Debug` output of events contain the webhook body.
+//! Neither errors nor the `Debug` output of a [`WebhookEvent`] or a [`VerifiedWebhook`] contain
+//! the webhook body (they show the event's `type`); a payload type's own `Debug` shows its
+//! fields, like the API's types: log the event, not the payload.
 
 use std::fmt;
 
