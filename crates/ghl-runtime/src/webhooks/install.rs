@@ -43,46 +43,43 @@ fn target_of<'a>(
     }
 }
 
-impl AppInstall {
-    /// True when this event is about the app `app_id`: its `appId` equals `app_id`, which
-    /// may also be given as the app's OAuth client id (see
-    /// [`app_id_of`](crate::auth::app_id_of)). An event without an `appId` belongs to no
-    /// app known here: false.
-    ///
-    /// HighLevel signs every app's deliveries with the same key, so a webhook URL shared by
-    /// several apps receives their installs and uninstalls alike: act on this app's only.
-    pub fn is_for_app(&self, app_id: &str) -> bool {
-        is_for(self.app_id.as_deref(), app_id)
-    }
+/// `is_for_app` and `target` for an install event type (both carry `appId`, `locationId`,
+/// `companyId` and keep `installType` among their unknown keys).
+macro_rules! install_event {
+    ($event:ty, $whose:literal) => {
+        impl $event {
+            /// True when this event is about the app `app_id`: its `appId` equals `app_id`,
+            /// which may also be given as the app's OAuth client id (see
+            /// [`app_id_of`](crate::auth::app_id_of)). An event without an `appId` belongs to
+            /// no app known here: false.
+            ///
+            /// HighLevel signs every app's deliveries with the same key, so a webhook URL
+            /// shared by several apps receives their installs and uninstalls alike: act on
+            /// this app's only.
+            pub fn is_for_app(&self, app_id: &str) -> bool {
+                is_for(self.app_id.as_deref(), app_id)
+            }
 
-    /// Whose installation this is: the location for a location install, the company for an
-    /// agency install (`installType` `Company`, or only a `companyId`). `None` when the
-    /// payload names neither.
-    pub fn target(&self) -> Option<InstallTarget<'_>> {
-        target_of(
-            self.location_id.as_deref(),
-            self.company_id.as_deref(),
-            &self.additional_properties,
-        )
-    }
+            #[doc = $whose]
+            /// the location for a location install, the company for an agency install
+            /// (`installType` `Company`, or only a `companyId`). `None` when the payload names
+            /// neither.
+            pub fn target(&self) -> Option<InstallTarget<'_>> {
+                target_of(
+                    self.location_id.as_deref(),
+                    self.company_id.as_deref(),
+                    &self.additional_properties,
+                )
+            }
+        }
+    };
 }
 
-impl AppUninstall {
-    /// True when this event is about the app `app_id` (see [`AppInstall::is_for_app`]).
-    pub fn is_for_app(&self, app_id: &str) -> bool {
-        is_for(self.app_id.as_deref(), app_id)
-    }
-
-    /// Whose installation ended: the location, or the company for an agency uninstall (see
-    /// [`AppInstall::target`]). Its stored tokens are dead.
-    pub fn target(&self) -> Option<InstallTarget<'_>> {
-        target_of(
-            self.location_id.as_deref(),
-            self.company_id.as_deref(),
-            &self.additional_properties,
-        )
-    }
-}
+install_event!(AppInstall, "Whose installation this is:");
+install_event!(
+    AppUninstall,
+    "Whose installation ended (its stored tokens are dead):"
+);
 
 impl WebhookEvent {
     /// For an `INSTALL` or `UNINSTALL`: the event's `appId` and whether it is the app
