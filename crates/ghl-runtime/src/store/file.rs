@@ -40,22 +40,35 @@ pub(crate) fn file_error(
     }
 }
 
-/// Writes `bytes` to `path` atomically: to a new temporary file in `dir` (`tempfile`: a
-/// random name, mode 0600 on Unix, removed if anything fails before the rename), synced,
-/// renamed over `path`, then the directory synced where the platform allows it.
-pub(crate) fn write_atomically(dir: &Path, path: &Path, bytes: &[u8]) -> std::io::Result<()> {
-    let mut file = tempfile::Builder::new()
-        .prefix(".tokens.")
-        .suffix(".tmp")
-        .tempfile_in(dir)?;
-    file.write_all(bytes)?;
-    file.as_file().sync_all()?;
-    file.persist(path).map_err(|e| e.error)?;
-    // Make the rename durable where the platform allows syncing a directory.
-    if let Ok(d) = std::fs::File::open(dir) {
-        let _ = d.sync_all();
-    }
-    Ok(())
+/// Writes `bytes` to `path` atomically: to a new temporary file `.{name}.{pid}.{n}.tmp` in
+/// `dir` (mode 0600 on Unix), synced, renamed over `path`, then the directory synced where
+/// the platform allows it. The temporary file is removed on failure.
+pub(crate) fn write_atomically(
+    dir: &Path,
+    name: &str,
+    path: &Path,
+    bytes: &[u8],
+) -> std::io::Result<()> {
+    let tmp = dir.join(format!(
+        ".{name}.{}.{}.tmp",
+        std::process::id(),
+        TEMP_COUNTER.fetch_add(1, Ordering::Relaxed)
+    ));
+    let write = || -> std::io::Result<()> {
+        let mut file = create_private(&tmp)?;
+        file.write_all(bytes)?;
+        file.sync_all()?;
+        drop(file);
+        std::fs::rename(&tmp, path)?;
+        // Make the rename durable where the platform allows syncing a directory.
+        if let Ok(d) = std::fs::File::open(dir) {
+            let _ = d.sync_all();
+        }
+        Ok(())
+    };
+    write().inspect_err(|_| {
+        let _ = std::fs::remove_file(&tmp);
+    })
 }
 
 /// Creates a new file readable only by its owner (on Unix); fails if it exists.
@@ -88,7 +101,11 @@ pub(crate) fn write_tokens(dir: &Path, path: &Path, tokens: &TokenSet) -> Result
     let json =
         serde_json::to_vec_pretty(tokens).map_err(|e| file_error("cannot encode", path, e))?;
     ensure_dir(dir)?;
-    write_atomically(dir, path, &json).map_err(|e| file_error("cannot write", path, e))
+    let name = path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| "tokens".to_owned());
+    write_atomically(dir, &name, path, &json).map_err(|e| file_error("cannot write", path, e))
 }
 
 /// Deletes `path`; `Ok(true)` when it existed.
