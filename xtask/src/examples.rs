@@ -11,6 +11,7 @@ use std::collections::{BTreeMap, BTreeSet};
 
 use serde_json::{Map, Value};
 
+use crate::diagnostics::pointer_push;
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind};
 
 /// Nesting deeper than this is not assembled (and cycles end here).
@@ -36,10 +37,220 @@ pub struct ExampleStats {
     pub mismatched: usize,
 }
 
-struct Collector<'a> {
+/// How an example's `null` counts when it is held against a type.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Nulls {
+    /// It reads as `None`: fine wherever the field may be absent (the example has to parse).
+    Parse,
+    /// It has to come back: only a required field that may be null serializes one (the example
+    /// has to survive a round trip).
+    RoundTrip,
+}
+
+/// Where a value sits in the example, rendered as a JSON pointer only for a misfit.
+#[derive(Clone, Copy)]
+enum At<'p> {
+    Root,
+    Key(&'p At<'p>, &'p str),
+    Index(&'p At<'p>, usize),
+}
+
+impl At<'_> {
+    fn pointer(&self) -> String {
+        match self {
+            At::Root => String::new(),
+            At::Key(parent, key) => pointer_push(&parent.pointer(), key),
+            At::Index(parent, index) => pointer_push(&parent.pointer(), &index.to_string()),
+        }
+    }
+}
+
+/// The generated types of some crates, by crate and name: what examples are held against.
+pub struct Types<'a> {
     /// crate name -> type name -> definition.
-    types: BTreeMap<&'a str, BTreeMap<&'a str, &'a TypeDef>>,
+    by_crate: BTreeMap<&'a str, BTreeMap<&'a str, &'a TypeDef>>,
     common_crate: Option<&'a str>,
+}
+
+impl<'a> Types<'a> {
+    /// The types of `apis`; the one without operations is the common crate.
+    pub fn of(apis: &'a [Api]) -> Types<'a> {
+        Types {
+            by_crate: apis
+                .iter()
+                .map(|api| {
+                    let types = api
+                        .types
+                        .iter()
+                        .map(|def| (def.name.as_str(), def))
+                        .collect();
+                    (api.crate_name.as_str(), types)
+                })
+                .collect(),
+            common_crate: apis
+                .iter()
+                .find(|api| api.operations.is_empty())
+                .map(|api| api.crate_name.as_str()),
+        }
+    }
+
+    fn lookup(&self, krate: &str, ty: &Ty) -> Option<(&'a str, &'a TypeDef)> {
+        let (krate, name) = match ty {
+            Ty::Named(name) => (krate, name.as_str()),
+            Ty::Common(name) => (self.common_crate?, name.as_str()),
+            _ => return None,
+        };
+        let (krate, types) = self.by_crate.get_key_value(krate)?;
+        types.get(name).map(|def| (*krate, *def))
+    }
+
+    /// Where `value` does not fit `ty` of crate `krate` as generated: JSON pointers into
+    /// `value`, each with what was expected; empty when it deserializes (and, keys the types do
+    /// not name being kept only where a struct keeps them, serializes back to itself).
+    pub fn misfits(&self, krate: &str, value: &Value, ty: &Ty, nulls: Nulls) -> Vec<String> {
+        let mut out = Vec::new();
+        self.walk(krate, value, ty, At::Root, 0, nulls, &mut out);
+        out
+    }
+
+    /// Whether `value` fits `ty` (see [`Types::misfits`]), counting from `depth`.
+    fn fits(&self, krate: &str, value: &Value, ty: &Ty, depth: usize) -> bool {
+        let mut out = Vec::new();
+        self.walk(krate, value, ty, At::Root, depth, Nulls::Parse, &mut out);
+        out.is_empty()
+    }
+
+    #[allow(
+        clippy::too_many_arguments,
+        reason = "one recursive walk; its state is its arguments"
+    )]
+    fn walk(
+        &self,
+        krate: &str,
+        value: &Value,
+        ty: &Ty,
+        at: At<'_>,
+        depth: usize,
+        nulls: Nulls,
+        out: &mut Vec<String>,
+    ) {
+        let mut miss = |expected: &str| {
+            let pointer = at.pointer();
+            let pointer = if pointer.is_empty() {
+                "/".to_owned()
+            } else {
+                pointer
+            };
+            out.push(format!(
+                "{pointer}: {expected} expected, the example has {value}"
+            ));
+        };
+        if depth > MAX_DEPTH {
+            miss("less nesting");
+            return;
+        }
+        match ty {
+            Ty::Value => {}
+            Ty::String if !value.is_string() => miss("a string"),
+            Ty::Number if !value.is_number() => miss("a number"),
+            Ty::Integer if !(value.is_i64() || value.is_u64()) => miss("an integer"),
+            Ty::Boolean if !value.is_boolean() => miss("a boolean"),
+            Ty::String | Ty::Number | Ty::Integer | Ty::Boolean => {}
+            Ty::File => miss("a file"),
+            Ty::Array(item) => match value.as_array() {
+                Some(items) => {
+                    for (index, entry) in items.iter().enumerate() {
+                        let at = At::Index(&at, index);
+                        self.walk(krate, entry, item, at, depth + 1, nulls, out);
+                    }
+                }
+                None => miss("a list"),
+            },
+            Ty::Map(inner) => match value.as_object() {
+                Some(map) => {
+                    for (key, entry) in map {
+                        let at = At::Key(&at, key);
+                        self.walk(krate, entry, inner, at, depth + 1, nulls, out);
+                    }
+                }
+                None => miss("an object"),
+            },
+            Ty::Named(_) | Ty::Common(_) => {
+                let Some((krate, def)) = self.lookup(krate, ty) else {
+                    miss("a type this crate does not define");
+                    return;
+                };
+                match &def.kind {
+                    TypeKind::Enum { .. } if !value.is_string() => miss("a string"),
+                    TypeKind::Enum { .. } => {}
+                    TypeKind::Alias(inner) => {
+                        self.walk(krate, value, inner, at, depth + 1, nulls, out)
+                    }
+                    TypeKind::Untagged { variants } => {
+                        let fits_one = variants.iter().any(|(_, inner)| {
+                            let mut none = Vec::new();
+                            self.walk(krate, value, inner, at, depth + 1, nulls, &mut none);
+                            none.is_empty()
+                        });
+                        if !fits_one {
+                            miss("one of the variants");
+                        }
+                    }
+                    TypeKind::Struct { fields, additional } => {
+                        let Some(object) = value.as_object() else {
+                            miss("an object");
+                            return;
+                        };
+                        for field in fields {
+                            let present = object.get(&field.wire);
+                            let at = At::Key(&at, &field.wire);
+                            let problem = match present {
+                                None if !field.optional() => Some("a required field is absent"),
+                                Some(Value::Null) if !field.optional() => {
+                                    Some("null where a value is required")
+                                }
+                                // A required field that may be null is sent as null; any other
+                                // null reads as `None` and is not sent back.
+                                Some(Value::Null)
+                                    if nulls == Nulls::RoundTrip && !field.required =>
+                                {
+                                    Some("null reads as `None` and is not sent back")
+                                }
+                                None | Some(Value::Null) => None,
+                                Some(present) => {
+                                    self.walk(krate, present, &field.ty, at, depth + 1, nulls, out);
+                                    None
+                                }
+                            };
+                            if let Some(problem) = problem {
+                                let pointer = at.pointer();
+                                out.push(format!("{pointer}: {problem}"));
+                            }
+                        }
+                        for (key, entry) in object {
+                            if fields.iter().any(|field| &field.wire == key) {
+                                continue;
+                            }
+                            let at = At::Key(&at, key);
+                            match additional {
+                                Some(extra) => {
+                                    self.walk(krate, entry, extra, at, depth + 1, nulls, out)
+                                }
+                                None => out.push(format!(
+                                    "{}: a key the type does not name, and it keeps no others",
+                                    at.pointer()
+                                )),
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+}
+
+struct Collector<'a> {
+    types: Types<'a>,
     memo: BTreeMap<(String, String), Option<Value>>,
     in_progress: BTreeSet<(String, String)>,
     counted: BTreeSet<(String, String)>,
@@ -48,66 +259,11 @@ struct Collector<'a> {
 
 impl<'a> Collector<'a> {
     fn lookup(&self, krate: &str, ty: &Ty) -> Option<(&'a str, &'a TypeDef)> {
-        let (krate, name) = match ty {
-            Ty::Named(name) => (krate, name.as_str()),
-            Ty::Common(name) => (self.common_crate?, name.as_str()),
-            _ => return None,
-        };
-        let (krate, types) = self.types.get_key_value(krate)?;
-        types.get(name).map(|def| (*krate, *def))
+        self.types.lookup(krate, ty)
     }
 
-    /// Whether `value` deserializes into `ty` as generated and, keys the types do not name being
-    /// dropped on the way, serializes back to itself only when it has none of those.
     fn fits(&self, krate: &str, value: &Value, ty: &Ty, depth: usize) -> bool {
-        if depth > MAX_DEPTH {
-            return false;
-        }
-        match ty {
-            Ty::Value => true,
-            Ty::String => value.is_string(),
-            Ty::Number => value.is_number(),
-            Ty::Integer => value.is_i64() || value.is_u64(),
-            Ty::Boolean => value.is_boolean(),
-            Ty::File => false,
-            Ty::Array(item) => value
-                .as_array()
-                .is_some_and(|items| items.iter().all(|v| self.fits(krate, v, item, depth + 1))),
-            Ty::Map(inner) => value
-                .as_object()
-                .is_some_and(|map| map.values().all(|v| self.fits(krate, v, inner, depth + 1))),
-            Ty::Named(_) | Ty::Common(_) => {
-                let Some((krate, def)) = self.lookup(krate, ty) else {
-                    return false;
-                };
-                match &def.kind {
-                    TypeKind::Enum { .. } => value.is_string(),
-                    TypeKind::Alias(inner) => self.fits(krate, value, inner, depth + 1),
-                    TypeKind::Untagged { variants } => variants
-                        .iter()
-                        .any(|(_, inner)| self.fits(krate, value, inner, depth + 1)),
-                    TypeKind::Struct { fields, additional } => {
-                        let Some(object) = value.as_object() else {
-                            return false;
-                        };
-                        let known: BTreeSet<&str> =
-                            fields.iter().map(|f| f.wire.as_str()).collect();
-                        fields.iter().all(|field| match object.get(&field.wire) {
-                            None => field.optional(),
-                            Some(Value::Null) => field.optional(),
-                            Some(present) => self.fits(krate, present, &field.ty, depth + 1),
-                        }) && object
-                            .iter()
-                            .filter(|(key, _)| !known.contains(key.as_str()))
-                            .all(|(_, v)| {
-                                additional
-                                    .as_ref()
-                                    .is_some_and(|extra| self.fits(krate, v, extra, depth + 1))
-                            })
-                    }
-                }
-            }
-        }
+        self.types.fits(krate, value, ty, depth)
     }
 
     /// A value for `ty` built from spec examples, if any example contributes to it.
@@ -262,21 +418,7 @@ impl<'a> Instances<'a> {
 
 fn collector(apis: &[Api]) -> Collector<'_> {
     Collector {
-        types: apis
-            .iter()
-            .map(|api| {
-                let types = api
-                    .types
-                    .iter()
-                    .map(|def| (def.name.as_str(), def))
-                    .collect();
-                (api.crate_name.as_str(), types)
-            })
-            .collect(),
-        common_crate: apis
-            .iter()
-            .find(|api| api.operations.is_empty())
-            .map(|api| api.crate_name.as_str()),
+        types: Types::of(apis),
         memo: BTreeMap::new(),
         in_progress: BTreeSet::new(),
         counted: BTreeSet::new(),
@@ -322,5 +464,60 @@ fn case(api: &Api, def: &TypeDef, value: Value, round_trip: bool) -> ExampleCase
         origin: def.origin.clone(),
         value,
         round_trip,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::{Nulls, Types};
+    use crate::ir::Ty;
+    use crate::ir::testing::build;
+
+    #[test]
+    fn misfits_name_the_place_and_nulls_count_by_the_policy() {
+        let mut api = build(
+            json!({
+                "Thing": { "type": "object", "required": ["id"], "properties": {
+                    "id": { "type": "string" },
+                    "size": { "type": "number" },
+                    "tags": { "type": "array", "items": { "type": "string" } },
+                    "note": { "type": "string" }
+                }}
+            }),
+            json!({}),
+        );
+        api.crate_name = "ghl-things".to_owned();
+        let apis = [api];
+        let types = Types::of(&apis);
+        let thing = Ty::Named("Thing".to_owned());
+        let check =
+            |value: serde_json::Value, nulls| types.misfits("ghl-things", &value, &thing, nulls);
+        assert!(check(json!({"id": "a", "size": 2, "tags": ["x"]}), Nulls::Parse).is_empty());
+        assert_eq!(
+            check(
+                json!({"id": "a", "size": "2", "tags": ["x", 3]}),
+                Nulls::Parse
+            ),
+            vec![
+                "/size: a number expected, the example has \"2\"",
+                "/tags/1: a string expected, the example has 3",
+            ]
+        );
+        assert_eq!(
+            check(json!({"size": 1}), Nulls::Parse),
+            vec!["/id: a required field is absent"]
+        );
+        // A null for an optional field parses, but does not come back.
+        assert!(check(json!({"id": "a", "note": null}), Nulls::Parse).is_empty());
+        assert_eq!(
+            check(json!({"id": "a", "note": null}), Nulls::RoundTrip),
+            vec!["/note: null reads as `None` and is not sent back"]
+        );
+        assert_eq!(
+            check(json!({"id": null}), Nulls::Parse),
+            vec!["/id: null where a value is required"]
+        );
     }
 }

@@ -13,6 +13,7 @@ use crate::ir::{Api, Stats, TypeNames};
 use crate::overrides;
 use crate::pipeline::generate;
 use crate::specs::{self, SpecSet};
+use crate::summary::counts;
 use crate::{bench, spec_tests, write};
 
 #[derive(clap::Args, Debug)]
@@ -229,22 +230,12 @@ pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
 /// What the generator absorbed and where it fell back to `Value`, one line each.
 fn print_report(stats: &Stats, examples: &ExampleStats) {
     if !stats.repairs.is_empty() {
-        let repairs: Vec<String> = stats
-            .repairs
-            .iter()
-            .map(|(kind, count)| format!("{kind} ({count})"))
-            .collect();
-        println!("absorbed spec defects: {}", repairs.join(", "));
+        println!("absorbed spec defects: {}", counts(&stats.repairs));
     }
     if !stats.value_fallbacks.is_empty() {
-        let fallbacks: Vec<String> = stats
-            .value_fallbacks
-            .iter()
-            .map(|(kind, count)| format!("{kind} ({count})"))
-            .collect();
         println!(
             "serde_json::Value where the spec says nothing usable: {}",
-            fallbacks.join(", ")
+            counts(&stats.value_fallbacks)
         );
     }
     println!(

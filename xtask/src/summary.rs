@@ -6,6 +6,18 @@ use std::fmt::Write as _;
 
 use crate::ir::{Api, Body, Field, Operation, ParamLocation, Response, Short, TypeKind};
 
+/// Counts by kind as one line: `trailing comma (1), Date type (2)`, or `none`.
+pub fn counts(by_kind: &std::collections::BTreeMap<&str, usize>) -> String {
+    if by_kind.is_empty() {
+        return "none".to_owned();
+    }
+    let parts: Vec<String> = by_kind
+        .iter()
+        .map(|(kind, count)| format!("{kind} ({count})"))
+        .collect();
+    parts.join(", ")
+}
+
 fn field_line(field: &Field) -> String {
     let ty = field.render_ty(&Short);
     let wire = if field.wire == field.name {

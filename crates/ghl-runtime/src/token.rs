@@ -205,3 +205,8 @@ pub(crate) fn unix_now() -> u64 {
         .map(|d| d.as_secs())
         .unwrap_or(0)
 }
+
+/// A random 128-bit id in hex: a refresh lock's, or a rate-limit admission's in Redis.
+pub(crate) fn random_id() -> String {
+    format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..))
+}

@@ -13,7 +13,6 @@
 //!
 //! [`page`] reads one page; [`schema`] makes its JSON Schema an OpenAPI 3.0 schema.
 
-mod fit;
 mod page;
 mod schema;
 
@@ -103,50 +102,7 @@ pub fn read(set: &SpecSet) -> anyhow::Result<Option<Pages>> {
     let stems: BTreeSet<&str> = pages.iter().map(|page| page.stem.as_str()).collect();
     let mut schemas = Map::new();
     for page in &pages {
-        let mut merged = merged_schema(page, &mut repairs);
-        let pointer = format!("/components/schemas/{}", page.stem);
-        schema::normalize(&mut merged, "", &mut repairs).map_err(|error| {
-            anyhow::anyhow!(
-                "{}: the schema block at {error} (read as {EVENTS_SPEC}#{pointer})",
-                page.path
-            )
-        })?;
-        let examples: Vec<&Value> = page.examples.iter().map(|example| &example.value).collect();
-        schema::items_from_examples(&mut merged, &examples, &mut repairs);
-        if let Some(Value::Object(properties)) = merged.get_mut("properties") {
-            for (name, doc) in &page.field_docs {
-                // One bullet is a sentence, not a list.
-                let doc = match doc.strip_prefix("- ") {
-                    Some(sentence) if !doc.contains('\n') => sentence,
-                    _ => doc,
-                };
-                if let Some(Value::Object(property)) = properties.get_mut(name) {
-                    property
-                        .entry("description")
-                        .or_insert_with(|| Value::String(doc.to_owned()));
-                }
-            }
-        }
-        if let Some(object) = merged.as_object_mut() {
-            if let Some(summary) = &page.summary {
-                object
-                    .entry("description")
-                    .or_insert_with(|| Value::String(summary.clone()));
-            }
-            match inferred_type(page, &stems) {
-                Inferred::Type(event_type) => {
-                    object.insert(EXT_EVENT_TYPE.to_owned(), Value::String(event_type));
-                }
-                Inferred::FileName => {
-                    object.insert(EXT_EVENT_TYPE.to_owned(), Value::String(page.stem.clone()));
-                    *repairs
-                        .entry("event type from the page's file name (no example gives one)")
-                        .or_default() += 1;
-                }
-                Inferred::Unsaid => {}
-            }
-        }
-        schemas.insert(page.stem.clone(), merged);
+        schemas.insert(page.stem.clone(), page_schema(page, &stems, &mut repairs)?);
     }
     let document = json!({
         "openapi": "3.0.3",
@@ -167,6 +123,60 @@ pub fn read(set: &SpecSet) -> anyhow::Result<Option<Pages>> {
             bytes,
         },
     }))
+}
+
+/// A page's payload schema as OpenAPI: its blocks merged and normalized, lists typed from its
+/// examples, its docs (first paragraph, field descriptions) and its event type
+/// ([`EXT_EVENT_TYPE`], when the page says it).
+fn page_schema(
+    page: &Page,
+    stems: &BTreeSet<&str>,
+    repairs: &mut Repairs,
+) -> anyhow::Result<Value> {
+    let mut merged = merged_schema(page, repairs);
+    let pointer = format!("/components/schemas/{}", page.stem);
+    schema::normalize(&mut merged, "", repairs).map_err(|error| {
+        anyhow::anyhow!(
+            "{}: the schema block at {error} (read as {EVENTS_SPEC}#{pointer})",
+            page.path
+        )
+    })?;
+    let examples: Vec<&Value> = page.examples.iter().map(|example| &example.value).collect();
+    schema::items_from_examples(&mut merged, &examples, repairs);
+    if let Some(Value::Object(properties)) = merged.get_mut("properties") {
+        for (name, doc) in &page.field_docs {
+            // One bullet is a sentence, not a list.
+            let doc = match doc.strip_prefix("- ") {
+                Some(sentence) if !doc.contains('\n') => sentence,
+                _ => doc,
+            };
+            if let Some(Value::Object(property)) = properties.get_mut(name) {
+                property
+                    .entry("description")
+                    .or_insert_with(|| Value::String(doc.to_owned()));
+            }
+        }
+    }
+    if let Some(object) = merged.as_object_mut() {
+        if let Some(summary) = &page.summary {
+            object
+                .entry("description")
+                .or_insert_with(|| Value::String(summary.clone()));
+        }
+        match inferred_type(page, stems) {
+            Inferred::Type(event_type) => {
+                object.insert(EXT_EVENT_TYPE.to_owned(), Value::String(event_type));
+            }
+            Inferred::FileName => {
+                object.insert(EXT_EVENT_TYPE.to_owned(), Value::String(page.stem.clone()));
+                *repairs
+                    .entry("event type from the page's file name (no example gives one)")
+                    .or_default() += 1;
+            }
+            Inferred::Unsaid => {}
+        }
+    }
+    Ok(merged)
 }
 
 /// The page's schema: its one block, or its blocks' properties together (a message page has a
@@ -358,7 +368,7 @@ pub fn build(
         event.type_name = def.name.clone();
         let mut found = Vec::new();
         for (index, example) in event.examples.iter().enumerate() {
-            for misfit in fit::misfits(&api, &def.name, &example.value) {
+            for misfit in example_misfits(&api, &def.name, &example.value) {
                 found.push((
                     index,
                     format!(
@@ -393,23 +403,41 @@ pub fn build(
     Ok((Model { api, events }, loaded.overrides_applied))
 }
 
+/// Where an example payload would not survive the payload type `name` whole. As the runtime
+/// does with a delivery, a top-level key sent as `null` is kept among the unknown keys, so it
+/// survives; a `null` deeper down reads as `None` and would be lost.
+fn example_misfits(api: &Api, name: &str, example: &Value) -> Vec<String> {
+    let Some(object) = example.as_object() else {
+        return vec!["/: an object expected".to_owned()];
+    };
+    let mut present = object.clone();
+    present.retain(|_, value| !value.is_null());
+    crate::examples::Types::of(std::slice::from_ref(api)).misfits(
+        &api.crate_name,
+        &Value::Object(present),
+        &crate::ir::Ty::Named(name.to_owned()),
+        crate::examples::Nulls::RoundTrip,
+    )
+}
+
 /// What `regen` says about the events: how many, what was repaired, and every example that
 /// gives another `type` than its event's (following `overrides/webhook-events.yaml`).
 pub fn report(model: &Model) -> String {
-    let examples: usize = model.events.iter().map(|event| event.examples.len()).sum();
+    // Examples that would not survive the types (only without an override file) are not tested.
+    let examples: usize = model
+        .events
+        .iter()
+        .map(|event| {
+            let untested: BTreeSet<usize> = event.misfits.iter().map(|(at, _)| *at).collect();
+            event.examples.len() - untested.len()
+        })
+        .sum();
     let structs = model
         .api
         .types
         .iter()
         .filter(|def| !matches!(def.kind, TypeKind::Alias(_)))
         .count();
-    let repairs: Vec<String> = model
-        .api
-        .stats
-        .repairs
-        .iter()
-        .map(|(kind, count)| format!("{kind} ({count})"))
-        .collect();
     let contradictions: Vec<&String> = model
         .events
         .iter()
@@ -420,11 +448,7 @@ pub fn report(model: &Model) -> String {
          tested; page defects absorbed: {}",
         model.events.len(),
         model.api.types.len(),
-        if repairs.is_empty() {
-            "none".to_owned()
-        } else {
-            repairs.join(", ")
-        }
+        crate::summary::counts(&model.api.stats.repairs)
     );
     let misfits: Vec<&String> = model
         .events

@@ -139,11 +139,7 @@ impl SharedQuota for RedisRateLimit {
                 .arg(max.max(1))
                 .arg((interval + self.margin).as_millis() as u64)
                 // A member unique to this admission (two in one millisecond stay two).
-                .arg(format!(
-                    "{:016x}{:016x}",
-                    fastrand::u64(..),
-                    fastrand::u64(..)
-                ))
+                .arg(crate::token::random_id())
                 .arg(self.daily_max)
                 .invoke_async(&mut conn)
                 .await

@@ -70,7 +70,7 @@ impl RefreshLock {
     /// A new random lock id (128 bits).
     pub fn random() -> RefreshLock {
         RefreshLock {
-            id: format!("{:016x}{:016x}", fastrand::u64(..), fastrand::u64(..)),
+            id: crate::token::random_id(),
         }
     }
 

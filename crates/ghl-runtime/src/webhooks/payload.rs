@@ -20,48 +20,45 @@ pub trait Payload: DeserializeOwned {
 /// `object` as `T`: the keys sent as `null`, and those whose value does not fit their field, are
 /// set aside and put among the unknown keys of the result. `Err` gives the object back when
 /// even what is left does not make a `T` (a required key missing or misfit).
-pub fn parse<T: Payload>(mut object: Map<String, Value>) -> Result<T, Map<String, Value>> {
-    let mut aside = Map::new();
-    let nulls: Vec<String> = object
-        .iter()
-        .filter(|(_, value)| value.is_null())
-        .map(|(key, _)| key.clone())
-        .collect();
-    for key in nulls {
-        if let Some(value) = object.remove(&key) {
-            aside.insert(key, value);
+pub fn parse<T: Payload>(object: Map<String, Value>) -> Result<T, Map<String, Value>> {
+    let (mut aside, present): (Map<String, Value>, Map<String, Value>) =
+        object.into_iter().partition(|(_, value)| value.is_null());
+    // Deserialized from a reference: the payload is not copied on the common path.
+    let mut present = Value::Object(present);
+    if let Ok(mut parsed) = T::deserialize(&present) {
+        parsed.unknown_keys().extend(aside);
+        return Ok(parsed);
+    }
+    if let Value::Object(object) = &mut present {
+        // Which keys break it: each on its own (every documented field is optional).
+        let misfits: Vec<String> = object
+            .iter()
+            .filter(|(key, value)| {
+                let alone = Map::from_iter([((*key).clone(), (*value).clone())]);
+                T::deserialize(Value::Object(alone)).is_err()
+            })
+            .map(|(key, _)| key.clone())
+            .collect();
+        for key in misfits {
+            if let Some(value) = object.remove(&key) {
+                aside.insert(key, value);
+            }
         }
     }
-    let whole = T::deserialize(Value::Object(object.clone()));
-    let mut parsed = match whole {
-        Ok(parsed) => parsed,
-        Err(_) => {
-            // Which keys break it: each on its own (every documented field is optional).
-            let misfits: Vec<String> = object
-                .iter()
-                .filter(|(key, value)| {
-                    let mut alone = Map::new();
-                    alone.insert((*key).clone(), (*value).clone());
-                    T::deserialize(Value::Object(alone)).is_err()
-                })
-                .map(|(key, _)| key.clone())
-                .collect();
-            for key in misfits {
-                if let Some(value) = object.remove(&key) {
-                    aside.insert(key, value);
-                }
-            }
-            match T::deserialize(Value::Object(object.clone())) {
-                Ok(parsed) => parsed,
-                Err(_) => {
-                    object.extend(aside);
-                    return Err(object);
-                }
-            }
+    match T::deserialize(&present) {
+        Ok(mut parsed) => {
+            parsed.unknown_keys().extend(aside);
+            Ok(parsed)
         }
-    };
-    parsed.unknown_keys().extend(aside);
-    Ok(parsed)
+        Err(_) => {
+            let mut whole = match present {
+                Value::Object(object) => object,
+                _ => Map::new(),
+            };
+            whole.extend(aside);
+            Err(whole)
+        }
+    }
 }
 
 #[cfg(test)]
