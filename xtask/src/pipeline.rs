@@ -202,7 +202,7 @@ pub fn build_apis(
             let text = std::str::from_utf8(&file.bytes)
                 .with_context(|| format!("{}: the page is not UTF-8 text", file.path))?;
             let mut table = scopes::read(&file.path, text)?;
-            let mut agreement = scopes::reconcile(&mut table, &apis);
+            let mut agreement = scopes::reconcile(&mut table, &mut apis);
             if let Some(model) = &events {
                 let types = model
                     .events

@@ -4,8 +4,8 @@
 //!
 //! The specs and the table do not always agree. The rule: an operation requires what its spec's
 //! `security` says (the spec is per operation and published with it; the table is one hand-kept
-//! page), and the report lists every route the table gives another scope, and every route of the
-//! table no spec has. A scope a spec requires that the table does not list is a `Scope` variant
+//! page); where the spec names no scope, the table's is the operation's. The report lists every
+//! route the table gives another scope, and every route of the table no spec has. A scope a spec requires that the table does not list is a `Scope` variant
 //! too, documented as such, so that every scope an operation names has a variant.
 //!
 //! The table is Markdown with one obvious reading where it slips, repaired and counted: a route
@@ -177,6 +177,8 @@ pub fn route_key(method: &str, path: &str) -> String {
 pub struct Agreement {
     /// Routes both name with the same scope.
     pub same: usize,
+    /// Routes the table gives a scope and whose spec requires none.
+    pub spec_silent: usize,
     /// Routes both name, the table with another scope: (route, table's scope, spec's scopes,
     /// crates).
     pub different: Vec<(String, String, Vec<String>, Vec<String>)>,
@@ -211,22 +213,25 @@ pub fn name_events(
     }
 }
 
-/// Holds the table against the operations of `apis`; adds the scopes the specs name but the
-/// table does not (as [`Scope::spec_only`]).
-pub fn reconcile(table: &mut Table, apis: &[Api]) -> Agreement {
+/// Holds the table against the operations of `apis`: an operation whose spec requires no scope
+/// takes the table's; the scopes the specs name but the table does not are added to it (as
+/// [`Scope::spec_only`]).
+pub fn reconcile(table: &mut Table, apis: &mut [Api]) -> Agreement {
     // Route key -> (spec scopes, crates).
     let mut routes: BTreeMap<String, (BTreeSet<String>, BTreeSet<String>)> = BTreeMap::new();
-    let mut named: BTreeSet<&str> = BTreeSet::new();
-    for api in apis {
+    let mut named: BTreeSet<String> = BTreeSet::new();
+    for api in apis.iter() {
         for op in &api.operations {
             let entry = routes
                 .entry(route_key(op.method.as_str(), &op.path))
                 .or_default();
             entry.0.extend(op.access.scopes.iter().cloned());
             entry.1.insert(api.crate_name.clone());
-            named.extend(op.access.scopes.iter().map(String::as_str));
+            named.extend(op.access.scopes.iter().cloned());
         }
     }
+    // Routes whose spec requires no scope: the table's scopes (any one suffices).
+    let mut filled: BTreeMap<String, Vec<String>> = BTreeMap::new();
     let mut agreement = Agreement::default();
     for scope in &table.scopes {
         for route in &scope.routes {
@@ -235,9 +240,14 @@ pub fn reconcile(table: &mut Table, apis: &[Api]) -> Agreement {
                 None => agreement
                     .table_only
                     .push((route.clone(), scope.name.clone())),
-                Some((scopes, _)) if scopes.contains(&scope.name) || scopes.is_empty() => {
-                    agreement.same += 1;
+                Some((scopes, _)) if scopes.is_empty() => {
+                    agreement.spec_silent += 1;
+                    filled
+                        .entry(route_key(method, path))
+                        .or_default()
+                        .push(scope.name.clone());
                 }
+                Some((scopes, _)) if scopes.contains(&scope.name) => agreement.same += 1,
                 Some((scopes, crates)) => agreement.different.push((
                     route.clone(),
                     scope.name.clone(),
@@ -247,11 +257,18 @@ pub fn reconcile(table: &mut Table, apis: &[Api]) -> Agreement {
             }
         }
     }
+    for op in apis.iter_mut().flat_map(|api| api.operations.iter_mut()) {
+        if op.access.scopes.is_empty() {
+            if let Some(scopes) = filled.get(&route_key(op.method.as_str(), &op.path)) {
+                op.access.scopes = scopes.clone();
+            }
+        }
+    }
     let listed: BTreeSet<String> = table.scopes.iter().map(|s| s.name.clone()).collect();
     for name in named {
-        if !listed.contains(name) {
+        if !listed.contains(&name) {
             table.scopes.push(Scope {
-                name: name.to_owned(),
+                name,
                 line: 0,
                 routes: Vec::new(),
                 events: Vec::new(),
@@ -266,24 +283,16 @@ pub fn reconcile(table: &mut Table, apis: &[Api]) -> Agreement {
 /// What `regen` says about the scopes.
 pub fn report(table: &Table, agreement: &Agreement) -> String {
     let spec_only = table.scopes.iter().filter(|scope| scope.spec_only).count();
-    let repairs: Vec<String> = table
-        .repairs
-        .iter()
-        .map(|(kind, count)| format!("{kind} ({count})"))
-        .collect();
     let mut text = format!(
         "OAuth scopes: {} from {SCOPES_PAGE} and {spec_only} only the specs name; {} routes the \
-         table and the specs give the same scope, {} another (the spec's is required), {} in no \
-         spec; page defects absorbed: {}",
+         table and the specs give the same scope, {} whose spec names none (the table's is \
+         required), {} another (the spec's is required), {} in no spec; page defects absorbed: {}",
         table.scopes.len() - spec_only,
         agreement.same,
+        agreement.spec_silent,
         agreement.different.len(),
         agreement.table_only.len(),
-        if repairs.is_empty() {
-            "none".to_owned()
-        } else {
-            repairs.join(", ")
-        }
+        crate::summary::counts(&table.repairs)
     );
     for (route, table_scope, spec_scopes, crates) in &agreement.different {
         text.push_str(&format!(
@@ -326,6 +335,42 @@ mod tests {
             BTreeSet::from(["Agency".to_owned(), "Sub-Account".to_owned()])
         );
         assert_eq!(table.repairs["route without its leading `/`"], 1);
+    }
+
+    #[test]
+    fn an_operation_whose_spec_names_no_scope_takes_the_tables() {
+        let paths = serde_json::json!({
+            "/contacts/{contactId}": { "get": {
+                "operationId": "get-contact",
+                "responses": { "200": { "description": "ok" } }
+            }},
+            "/users/": { "post": {
+                "operationId": "create-user",
+                "security": [{ "Location-Access": ["users.admin"] }],
+                "responses": { "200": { "description": "ok" } }
+            }}
+        });
+        let mut apis = [crate::ir::testing::build(serde_json::json!({}), paths)];
+        let mut table = read("S.md", PAGE).unwrap();
+        let agreement = reconcile(&mut table, &mut apis);
+        let scopes = |id: &str| {
+            let op = apis[0].operations.iter().find(|op| op.operation_id == id);
+            op.map(|op| op.access.scopes.clone()).unwrap_or_default()
+        };
+        assert_eq!(scopes("get-contact"), vec!["contacts.readonly"]);
+        assert_eq!(
+            scopes("create-user"),
+            vec!["users.admin"],
+            "the spec's stays"
+        );
+        assert_eq!(agreement.spec_silent, 1);
+        assert_eq!(agreement.different.len(), 1);
+        assert!(
+            table
+                .scopes
+                .iter()
+                .any(|scope| scope.name == "users.admin" && scope.spec_only)
+        );
     }
 
     #[test]

@@ -30,6 +30,7 @@ impl ImportCourses {
         let Self { client, body } = self;
         let request = Request::post("/courses/courses-exporter/public/import", "v3")
             .ignore_body()
+            .scopes(&["courses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))

@@ -32,7 +32,7 @@ impl CoursesV3Client {
     ///
     /// Import Courses through public channels
     ///
-    /// `POST /courses/courses-exporter/public/import` (operation `import-courses`, API version `v3`). Takes a sub-account (location) token.
+    /// `POST /courses/courses-exporter/public/import` (operation `import-courses`, API version `v3`). Requires scope [`courses.write`](ghl_runtime::Scope::CoursesWrite). Takes a sub-account (location) token.
     pub fn import_courses(
         &self,
         body: types::PublicExporterPayload,

@@ -33,6 +33,7 @@ impl ImportCourses {
                 "2021-07-28",
             )
             .ignore_body()
+            .scopes(&["courses.write"])
             .token_kinds(ghl_runtime::TokenKinds::LOCATION);
         let request = request.json(&body);
         Ok((client, request))

@@ -286,6 +286,7 @@ pub mod templates {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("templateId", &template_id)
+                .scopes(&["emails/builder.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }

@@ -92,7 +92,7 @@ impl EmailsClient {
 
     /// Delete a template
     ///
-    /// `DELETE /emails/builder/{locationId}/{templateId}` (operation `delete-template`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /emails/builder/{locationId}/{templateId}` (operation `delete-template`, API version `2021-07-28`). Requires scope [`emails/builder.write`](ghl_runtime::Scope::EmailsBuilderWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///

@@ -33,7 +33,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnels based on the given query parameters.
     ///
-    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetFunnels::location_id) on the returned [`GetFunnels`](builders::funnel::GetFunnels) and any optional inputs ([`type_`](builders::funnel::GetFunnels::type_), [`category`](builders::funnel::GetFunnels::category), [`offset`](builders::funnel::GetFunnels::offset), [`limit`](builders::funnel::GetFunnels::limit), [`parent_id`](builders::funnel::GetFunnels::parent_id), [`name`](builders::funnel::GetFunnels::name)), then `.send().await` it (it cannot be sent before).
+    /// `GET /funnels/funnel/list` (operation `getFunnels`, API version `2021-07-28`). Requires scope [`funnels/funnel.readonly`](ghl_runtime::Scope::FunnelsFunnelReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetFunnels::location_id) on the returned [`GetFunnels`](builders::funnel::GetFunnels) and any optional inputs ([`type_`](builders::funnel::GetFunnels::type_), [`category`](builders::funnel::GetFunnels::category), [`offset`](builders::funnel::GetFunnels::offset), [`limit`](builders::funnel::GetFunnels::limit), [`parent_id`](builders::funnel::GetFunnels::parent_id), [`name`](builders::funnel::GetFunnels::name)), then `.send().await` it (it cannot be sent before).
     pub fn get_funnels(&self) -> builders::funnel::GetFunnels {
         builders::funnel::GetFunnels {
             client: self.client.clone(),
@@ -133,7 +133,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves a list of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetPagesByFunnelId::location_id), [`funnel_id`](builders::funnel::GetPagesByFunnelId::funnel_id), [`limit`](builders::funnel::GetPagesByFunnelId::limit) and [`offset`](builders::funnel::GetPagesByFunnelId::offset) on the returned [`GetPagesByFunnelId`](builders::funnel::GetPagesByFunnelId) and any optional inputs ([`name`](builders::funnel::GetPagesByFunnelId::name)), then `.send().await` it (it cannot be sent before).
+    /// `GET /funnels/page` (operation `getPagesByFunnelId`, API version `2021-07-28`). Requires scope [`funnels/page.readonly`](ghl_runtime::Scope::FunnelsPageReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetPagesByFunnelId::location_id), [`funnel_id`](builders::funnel::GetPagesByFunnelId::funnel_id), [`limit`](builders::funnel::GetPagesByFunnelId::limit) and [`offset`](builders::funnel::GetPagesByFunnelId::offset) on the returned [`GetPagesByFunnelId`](builders::funnel::GetPagesByFunnelId) and any optional inputs ([`name`](builders::funnel::GetPagesByFunnelId::name)), then `.send().await` it (it cannot be sent before).
     pub fn get_pages_by_funnel_id(&self) -> builders::funnel::GetPagesByFunnelId {
         builders::funnel::GetPagesByFunnelId {
             client: self.client.clone(),
@@ -150,7 +150,7 @@ impl FunnelsV3Client {
     ///
     /// Retrieves count of all funnel pages based on the given query parameters.
     ///
-    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetPagesCountByFunnelId::location_id) and [`funnel_id`](builders::funnel::GetPagesCountByFunnelId::funnel_id) on the returned [`GetPagesCountByFunnelId`](builders::funnel::GetPagesCountByFunnelId) and any optional inputs ([`name`](builders::funnel::GetPagesCountByFunnelId::name)), then `.send().await` it (it cannot be sent before).
+    /// `GET /funnels/page/count` (operation `getPagesCountByFunnelId`, API version `2021-07-28`). Requires scope [`funnels/pagecount.readonly`](ghl_runtime::Scope::FunnelsPagecountReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::funnel::GetPagesCountByFunnelId::location_id) and [`funnel_id`](builders::funnel::GetPagesCountByFunnelId::funnel_id) on the returned [`GetPagesCountByFunnelId`](builders::funnel::GetPagesCountByFunnelId) and any optional inputs ([`name`](builders::funnel::GetPagesCountByFunnelId::name)), then `.send().await` it (it cannot be sent before).
     pub fn get_pages_count_by_funnel_id(
         &self,
     ) -> builders::funnel::GetPagesCountByFunnelId {

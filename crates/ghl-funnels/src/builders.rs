@@ -136,6 +136,7 @@ pub mod funnel {
                 .query_opt("limit", limit.as_ref())
                 .query_opt("parentId", parent_id.as_ref())
                 .query_opt("name", name.as_ref())
+                .scopes(&["funnels/funnel.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -307,6 +308,7 @@ pub mod funnel {
                 .query_opt("name", name.as_ref())
                 .query("limit", &limit)
                 .query("offset", &offset)
+                .scopes(&["funnels/page.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -401,6 +403,7 @@ pub mod funnel {
                 .query("locationId", &location_id)
                 .query("funnelId", &funnel_id)
                 .query_opt("name", name.as_ref())
+                .scopes(&["funnels/pagecount.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }

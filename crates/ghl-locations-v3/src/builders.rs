@@ -530,6 +530,7 @@ pub mod custom_field {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customFields.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -565,6 +566,7 @@ pub mod custom_field {
             let request = Request::get("/locations/{locationId}/customFields/{id}", "v3")
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customFields.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -601,6 +603,7 @@ pub mod custom_field {
             let request = Request::put("/locations/{locationId}/customFields/{id}", "v3")
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customFields.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -721,6 +724,7 @@ pub mod custom_value {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customValues.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -756,6 +760,7 @@ pub mod custom_value {
             let request = Request::get("/locations/{locationId}/customValues/{id}", "v3")
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customValues.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -792,6 +797,7 @@ pub mod custom_value {
             let request = Request::put("/locations/{locationId}/customValues/{id}", "v3")
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customValues.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -1138,6 +1144,7 @@ pub mod tags {
             let request = Request::delete("/locations/{locationId}/tags/{tagId}", "v3")
                 .path_param("locationId", &location_id)
                 .path_param("tagId", &tag_id)
+                .scopes(&["locations/tags.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1173,6 +1180,7 @@ pub mod tags {
             let request = Request::get("/locations/{locationId}/tags/{tagId}", "v3")
                 .path_param("locationId", &location_id)
                 .path_param("tagId", &tag_id)
+                .scopes(&["locations/tags.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1209,6 +1217,7 @@ pub mod tags {
             let request = Request::put("/locations/{locationId}/tags/{tagId}", "v3")
                 .path_param("locationId", &location_id)
                 .path_param("tagId", &tag_id)
+                .scopes(&["locations/tags.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))

@@ -242,7 +242,7 @@ impl LocationsV3Client {
 
     /// Delete Custom Field
     ///
-    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `v3`). Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -266,7 +266,7 @@ impl LocationsV3Client {
 
     /// Get Custom Field
     ///
-    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `v3`). Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `v3`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -290,7 +290,7 @@ impl LocationsV3Client {
 
     /// Update Custom Field
     ///
-    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `v3`). Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `v3`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -360,7 +360,7 @@ impl LocationsV3Client {
 
     /// Delete Custom Value
     ///
-    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `v3`). Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `v3`). Requires scope [`locations/customValues.write`](ghl_runtime::Scope::LocationsCustomValuesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -384,7 +384,7 @@ impl LocationsV3Client {
 
     /// Get Custom Value
     ///
-    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `v3`). Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `v3`). Requires scope [`locations/customValues.readonly`](ghl_runtime::Scope::LocationsCustomValuesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -408,7 +408,7 @@ impl LocationsV3Client {
 
     /// Update Custom Value
     ///
-    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `v3`). Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `v3`). Requires scope [`locations/customValues.write`](ghl_runtime::Scope::LocationsCustomValuesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -623,7 +623,7 @@ impl LocationsV3Client {
 
     /// Delete tag
     ///
-    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `v3`). Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `v3`). Requires scope [`locations/tags.write`](ghl_runtime::Scope::LocationsTagsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -647,7 +647,7 @@ impl LocationsV3Client {
 
     /// Get tag by id
     ///
-    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `v3`). Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `v3`). Requires scope [`locations/tags.readonly`](ghl_runtime::Scope::LocationsTagsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -671,7 +671,7 @@ impl LocationsV3Client {
 
     /// Update tag
     ///
-    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `v3`). Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `v3`). Requires scope [`locations/tags.write`](ghl_runtime::Scope::LocationsTagsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -482,6 +482,7 @@ pub mod custom_field {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customFields.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -520,6 +521,7 @@ pub mod custom_field {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customFields.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -559,6 +561,7 @@ pub mod custom_field {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customFields.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -685,6 +688,7 @@ pub mod custom_value {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customValues.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -723,6 +727,7 @@ pub mod custom_value {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customValues.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -762,6 +767,7 @@ pub mod custom_value {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["locations/customValues.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -1041,6 +1047,7 @@ pub mod tags {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("tagId", &tag_id)
+                .scopes(&["locations/tags.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1079,6 +1086,7 @@ pub mod tags {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("tagId", &tag_id)
+                .scopes(&["locations/tags.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1118,6 +1126,7 @@ pub mod tags {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("tagId", &tag_id)
+                .scopes(&["locations/tags.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))

@@ -229,7 +229,7 @@ impl LocationsClient {
 
     /// Delete Custom Field
     ///
-    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customFields/{id}` (operation `delete-custom-field`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -253,7 +253,7 @@ impl LocationsClient {
 
     /// Get Custom Field
     ///
-    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customFields/{id}` (operation `get-custom-field`, API version `2021-07-28`). Requires scope [`locations/customFields.readonly`](ghl_runtime::Scope::LocationsCustomFieldsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -277,7 +277,7 @@ impl LocationsClient {
 
     /// Update Custom Field
     ///
-    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customFields/{id}` (operation `update-custom-field`, API version `2021-07-28`). Requires scope [`locations/customFields.write`](ghl_runtime::Scope::LocationsCustomFieldsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -347,7 +347,7 @@ impl LocationsClient {
 
     /// Delete Custom Value
     ///
-    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/customValues/{id}` (operation `delete-custom-value`, API version `2021-07-28`). Requires scope [`locations/customValues.write`](ghl_runtime::Scope::LocationsCustomValuesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -371,7 +371,7 @@ impl LocationsClient {
 
     /// Get Custom Value
     ///
-    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/customValues/{id}` (operation `get-custom-value`, API version `2021-07-28`). Requires scope [`locations/customValues.readonly`](ghl_runtime::Scope::LocationsCustomValuesReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -395,7 +395,7 @@ impl LocationsClient {
 
     /// Update Custom Value
     ///
-    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/customValues/{id}` (operation `update-custom-value`, API version `2021-07-28`). Requires scope [`locations/customValues.write`](ghl_runtime::Scope::LocationsCustomValuesWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -562,7 +562,7 @@ impl LocationsClient {
 
     /// Delete tag
     ///
-    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /locations/{locationId}/tags/{tagId}` (operation `delete-tag`, API version `2021-07-28`). Requires scope [`locations/tags.write`](ghl_runtime::Scope::LocationsTagsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -586,7 +586,7 @@ impl LocationsClient {
 
     /// Get tag by id
     ///
-    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /locations/{locationId}/tags/{tagId}` (operation `get-tag-by-id`, API version `2021-07-28`). Requires scope [`locations/tags.readonly`](ghl_runtime::Scope::LocationsTagsReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -610,7 +610,7 @@ impl LocationsClient {
 
     /// Update tag
     ///
-    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `PUT /locations/{locationId}/tags/{tagId}` (operation `update-tag`, API version `2021-07-28`). Requires scope [`locations/tags.write`](ghl_runtime::Scope::LocationsTagsWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -299,6 +299,7 @@ pub mod records {
             let request = Request::delete("/objects/{schemaKey}/records/{id}", "v3")
                 .path_param("schemaKey", &schema_key)
                 .path_param("id", &id)
+                .scopes(&["objects/record.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -332,6 +333,7 @@ pub mod records {
             let request = Request::get("/objects/{schemaKey}/records/{id}", "v3")
                 .path_param("schemaKey", &schema_key)
                 .path_param("id", &id)
+                .scopes(&["objects/record.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -403,6 +405,7 @@ pub mod records {
                 .path_param("schemaKey", &schema_key)
                 .path_param("id", &id)
                 .query("locationId", &location_id)
+                .scopes(&["objects/record.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))

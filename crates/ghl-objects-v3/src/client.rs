@@ -172,7 +172,7 @@ impl ObjectsV3Client {
     ///
     /// Delete Record By Id . Supported Objects are business and custom objects.
     ///
-    /// `DELETE /objects/{schemaKey}/records/{id}` (operation `delete-object-record`, API version `v3`). Takes a sub-account (location) token.
+    /// `DELETE /objects/{schemaKey}/records/{id}` (operation `delete-object-record`, API version `v3`). Requires scope [`objects/record.write`](ghl_runtime::Scope::ObjectsRecordWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -198,7 +198,7 @@ impl ObjectsV3Client {
     ///
     /// Allows you to get a Standard Object like business and custom object record by Id
     ///
-    /// `GET /objects/{schemaKey}/records/{id}` (operation `get-record-by-id`, API version `v3`). Takes a sub-account (location) token.
+    /// `GET /objects/{schemaKey}/records/{id}` (operation `get-record-by-id`, API version `v3`). Requires scope [`objects/record.readonly`](ghl_runtime::Scope::ObjectsRecordReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -224,7 +224,7 @@ impl ObjectsV3Client {
     ///
     /// Update a Custom Object Record by Id. Supported Objects are business and custom objects. Documentation Link - <https://doc.clickup.com/8631005/d/h/87cpx-277156/93bf0c2e23177b0/87cpx-376296>
     ///
-    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `v3`). Takes a sub-account (location) token. Set the required [`location_id`](builders::records::UpdateObjectRecord::location_id) on the returned [`UpdateObjectRecord`](builders::records::UpdateObjectRecord), then `.send().await` it (it cannot be sent before).
+    /// `PUT /objects/{schemaKey}/records/{id}` (operation `update-object-record`, API version `v3`). Requires scope [`objects/record.write`](ghl_runtime::Scope::ObjectsRecordWrite). Takes a sub-account (location) token. Set the required [`location_id`](builders::records::UpdateObjectRecord::location_id) on the returned [`UpdateObjectRecord`](builders::records::UpdateObjectRecord), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///

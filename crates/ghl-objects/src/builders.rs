@@ -302,6 +302,7 @@ pub mod records {
                 )
                 .path_param("schemaKey", &schema_key)
                 .path_param("id", &id)
+                .scopes(&["objects/record.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -335,6 +336,7 @@ pub mod records {
             let request = Request::get("/objects/{schemaKey}/records/{id}", "2021-07-28")
                 .path_param("schemaKey", &schema_key)
                 .path_param("id", &id)
+                .scopes(&["objects/record.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -406,6 +408,7 @@ pub mod records {
                 .path_param("schemaKey", &schema_key)
                 .path_param("id", &id)
                 .query("locationId", &location_id)
+                .scopes(&["objects/record.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))

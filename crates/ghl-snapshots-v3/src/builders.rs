@@ -63,6 +63,7 @@ impl<CompanyId> GetCustomSnapshots<CompanyId> {
         };
         let request = Request::get("/snapshots/", "v3")
             .query("companyId", &company_id)
+            .scopes(&["snapshots.readonly"])
             .token_kinds(ghl_runtime::TokenKinds::AGENCY);
         Ok((client, request))
     }

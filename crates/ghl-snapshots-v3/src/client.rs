@@ -33,7 +33,7 @@ impl SnapshotsV3Client {
     ///
     /// Get a list of all own and imported Snapshots
     ///
-    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `v3`). Takes an agency (company) token. Set the required [`company_id`](builders::GetCustomSnapshots::company_id) on the returned [`GetCustomSnapshots`](builders::GetCustomSnapshots), then `.send().await` it (it cannot be sent before).
+    /// `GET /snapshots/` (operation `get-custom-snapshots`, API version `v3`). Requires scope [`snapshots.readonly`](ghl_runtime::Scope::SnapshotsReadonly). Takes an agency (company) token. Set the required [`company_id`](builders::GetCustomSnapshots::company_id) on the returned [`GetCustomSnapshots`](builders::GetCustomSnapshots), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///

@@ -148,6 +148,7 @@ pub mod oauth_facebook {
                 .query_opt("page", page.as_ref())
                 .query_opt("reconnect", reconnect.as_ref())
                 .ignore_body()
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -186,6 +187,7 @@ pub mod oauth_facebook {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -225,6 +227,7 @@ pub mod oauth_facebook {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -380,6 +383,7 @@ pub mod oauth_google {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -419,6 +423,7 @@ pub mod oauth_google {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -574,6 +579,7 @@ pub mod oauth_instagram {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -615,6 +621,7 @@ pub mod oauth_instagram {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -731,6 +738,7 @@ pub mod oauth_linked_in {
                 .query_opt("page", page.as_ref())
                 .query_opt("reconnect", reconnect.as_ref())
                 .ignore_body()
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -769,6 +777,7 @@ pub mod oauth_linked_in {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -810,6 +819,7 @@ pub mod oauth_linked_in {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -1074,6 +1084,7 @@ pub mod oauth_tiktok {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1110,6 +1121,7 @@ pub mod oauth_tiktok {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1151,6 +1163,7 @@ pub mod oauth_tiktok {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -1305,7 +1318,8 @@ pub mod oauth_twitter {
                     "2021-07-28",
                 )
                 .path_param("locationId", &location_id)
-                .path_param("accountId", &account_id);
+                .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.readonly"]);
             Ok((client, request))
         }
     }
@@ -1345,7 +1359,8 @@ pub mod oauth_twitter {
                     "2021-07-28",
                 )
                 .path_param("locationId", &location_id)
-                .path_param("accountId", &account_id);
+                .path_param("accountId", &account_id)
+                .scopes(&["socialplanner/oauth.write"]);
             let request = request.json(&body);
             Ok((client, request))
         }
@@ -1532,6 +1547,7 @@ pub mod account {
                 .path_param("id", &id)
                 .query_opt("companyId", company_id.as_ref())
                 .query_opt("userId", user_id.as_ref())
+                .scopes(&["socialplanner/account.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1654,6 +1670,7 @@ pub mod category {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/category.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1727,6 +1744,7 @@ pub mod csv {
                 .query_opt("limit", limit.as_ref())
                 .query_opt("includeUsers", include_users.as_ref())
                 .query_opt("userId", user_id.as_ref())
+                .scopes(&["socialplanner/csv.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1804,6 +1822,7 @@ pub mod csv {
                 .path_param("locationId", &location_id)
                 .path_param("csvId", &csv_id)
                 .path_param("postId", &post_id)
+                .scopes(&["socialplanner/csv.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1840,6 +1859,7 @@ pub mod csv {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/csv.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1892,6 +1912,7 @@ pub mod csv {
                 .path_param("id", &id)
                 .query_opt("skip", skip.as_ref())
                 .query_opt("limit", limit.as_ref())
+                .scopes(&["socialplanner/csv.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1929,6 +1950,7 @@ pub mod csv {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/csv.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -2054,7 +2076,8 @@ pub mod post {
                     "/social-media-posting/{locationId}/posts/bulk-delete",
                     "2021-07-28",
                 )
-                .path_param("locationId", &location_id);
+                .path_param("locationId", &location_id)
+                .scopes(&["socialplanner/csv.write"]);
             let request = request.json(&body);
             Ok((client, request))
         }
@@ -2153,6 +2176,7 @@ pub mod post {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/post.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -2190,6 +2214,7 @@ pub mod post {
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
                 .unwrap_at("/results/post")
+                .scopes(&["socialplanner/post.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -2229,6 +2254,7 @@ pub mod post {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/post.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -2317,6 +2343,7 @@ pub mod tag {
                 .query_opt("searchText", search_text.as_ref())
                 .query_opt("limit", limit.as_ref())
                 .query_opt("skip", skip.as_ref())
+                .scopes(&["socialplanner/tag.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -2352,6 +2379,7 @@ pub mod tag {
                     "2021-07-28",
                 )
                 .path_param("locationId", &location_id)
+                .scopes(&["socialplanner/tag.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))

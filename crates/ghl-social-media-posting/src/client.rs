@@ -58,7 +58,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_facebook::StartFacebookOauth::location_id) and [`user_id`](builders::oauth_facebook::StartFacebookOauth::user_id) on the returned [`StartFacebookOauth`](builders::oauth_facebook::StartFacebookOauth) and any optional inputs ([`page`](builders::oauth_facebook::StartFacebookOauth::page), [`reconnect`](builders::oauth_facebook::StartFacebookOauth::reconnect)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/oauth/facebook/start` (operation `start-facebook-oauth`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_facebook::StartFacebookOauth::location_id) and [`user_id`](builders::oauth_facebook::StartFacebookOauth::user_id) on the returned [`StartFacebookOauth`](builders::oauth_facebook::StartFacebookOauth) and any optional inputs ([`page`](builders::oauth_facebook::StartFacebookOauth::page), [`reconnect`](builders::oauth_facebook::StartFacebookOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -195,7 +195,7 @@ impl SocialMediaPostingClient {
     ///
     ///   Method: GET
     ///
-    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_linked_in::StartLinkedinOauth::location_id) and [`user_id`](builders::oauth_linked_in::StartLinkedinOauth::user_id) on the returned [`StartLinkedinOauth`](builders::oauth_linked_in::StartLinkedinOauth) and any optional inputs ([`page`](builders::oauth_linked_in::StartLinkedinOauth::page), [`reconnect`](builders::oauth_linked_in::StartLinkedinOauth::reconnect)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/oauth/linkedin/start` (operation `start-linkedin-oauth`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token. Set the required [`location_id`](builders::oauth_linked_in::StartLinkedinOauth::location_id) and [`user_id`](builders::oauth_linked_in::StartLinkedinOauth::user_id) on the returned [`StartLinkedinOauth`](builders::oauth_linked_in::StartLinkedinOauth) and any optional inputs ([`page`](builders::oauth_linked_in::StartLinkedinOauth::page), [`reconnect`](builders::oauth_linked_in::StartLinkedinOauth::reconnect)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Errors
     ///
@@ -341,7 +341,7 @@ impl SocialMediaPostingClient {
 
     /// Get facebook pages
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `get-facebook-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `get-facebook-page-group`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -365,7 +365,7 @@ impl SocialMediaPostingClient {
 
     /// Attach facebook pages
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `attach-facebook-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/facebook/accounts/{accountId}` (operation `attach-facebook-page-group`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.write`](ghl_runtime::Scope::SocialplannerOauthWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -391,7 +391,7 @@ impl SocialMediaPostingClient {
 
     /// Get google business locations
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `get-google-locations`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `get-google-locations`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -415,7 +415,7 @@ impl SocialMediaPostingClient {
 
     /// Set google business locations
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `set-google-locations`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/google/locations/{accountId}` (operation `set-google-locations`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.write`](ghl_runtime::Scope::SocialplannerOauthWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -441,7 +441,7 @@ impl SocialMediaPostingClient {
 
     /// Get Instagram Professional Accounts
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `get-instagram-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `get-instagram-page-group`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -465,7 +465,7 @@ impl SocialMediaPostingClient {
 
     /// Attach Instagram Professional Accounts
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `attach-instagram-page-group`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/instagram/accounts/{accountId}` (operation `attach-instagram-page-group`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.write`](ghl_runtime::Scope::SocialplannerOauthWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -491,7 +491,7 @@ impl SocialMediaPostingClient {
 
     /// Get Linkedin pages and profile
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `get-linkedin-page-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `get-linkedin-page-profile`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -515,7 +515,7 @@ impl SocialMediaPostingClient {
 
     /// Attach linkedin pages and profile
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `attach-linkedin-page-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/linkedin/accounts/{accountId}` (operation `attach-linkedin-page-profile`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.write`](ghl_runtime::Scope::SocialplannerOauthWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -541,7 +541,7 @@ impl SocialMediaPostingClient {
 
     /// Get Tiktok Business profile
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}` (operation `get-tiktok-business-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/tiktok-business/accounts/{accountId}` (operation `get-tiktok-business-profile`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -565,7 +565,7 @@ impl SocialMediaPostingClient {
 
     /// Get Tiktok profile
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `get-tiktok-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `get-tiktok-profile`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -589,7 +589,7 @@ impl SocialMediaPostingClient {
 
     /// Attach Tiktok profile
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `attach-tiktok-profile`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/oauth/{locationId}/tiktok/accounts/{accountId}` (operation `attach-tiktok-profile`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.write`](ghl_runtime::Scope::SocialplannerOauthWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -632,7 +632,7 @@ impl SocialMediaPostingClient {
     ///   <span><strong>As of December 4, 2024, X (formerly Twitter) is no longer supported. We apologise for any inconvenience.</strong></span>
     /// </div></div>
     ///
-    /// `GET /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}` (operation `get-twitter-profile`, API version `2021-07-28`).
+    /// `GET /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}` (operation `get-twitter-profile`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.readonly`](ghl_runtime::Scope::SocialplannerOauthReadonly).
     ///
     /// # Arguments
     ///
@@ -674,7 +674,7 @@ impl SocialMediaPostingClient {
     ///   <span><strong>As of December 4, 2024, X (formerly Twitter) is no longer supported. We apologise for any inconvenience.</strong></span>
     /// </div></div>
     ///
-    /// `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}` (operation `attach-twitter-profile`, API version `2021-07-28`).
+    /// `POST /social-media-posting/oauth/{locationId}/twitter/accounts/{accountId}` (operation `attach-twitter-profile`, API version `2021-07-28`). Requires scope [`socialplanner/oauth.write`](ghl_runtime::Scope::SocialplannerOauthWrite).
     ///
     /// # Arguments
     ///
@@ -746,7 +746,7 @@ impl SocialMediaPostingClient {
     ///
     /// Delete account and account from group
     ///
-    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::account::DeleteAccount) ([`company_id`](builders::account::DeleteAccount::company_id), [`user_id`](builders::account::DeleteAccount::user_id)), then `.send().await` it.
+    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `2021-07-28`). Requires scope [`socialplanner/account.write`](ghl_runtime::Scope::SocialplannerAccountWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::account::DeleteAccount) ([`company_id`](builders::account::DeleteAccount::company_id), [`user_id`](builders::account::DeleteAccount::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -796,7 +796,7 @@ impl SocialMediaPostingClient {
 
     /// Get categories by id
     ///
-    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-category`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-category`, API version `2021-07-28`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -820,7 +820,7 @@ impl SocialMediaPostingClient {
 
     /// Get Upload Status
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`user_id`](builders::csv::GetUploadStatus::user_id)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `2021-07-28`). Requires scope [`socialplanner/csv.readonly`](ghl_runtime::Scope::SocialplannerCsvReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`user_id`](builders::csv::GetUploadStatus::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -868,7 +868,7 @@ impl SocialMediaPostingClient {
 
     /// Delete CSV Post
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `2021-07-28`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -894,7 +894,7 @@ impl SocialMediaPostingClient {
 
     /// Delete CSV
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `2021-07-28`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -917,7 +917,7 @@ impl SocialMediaPostingClient {
 
     /// Get CSV Post
     ///
-    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::csv::GetCsvPost) ([`skip`](builders::csv::GetCsvPost::skip), [`limit`](builders::csv::GetCsvPost::limit)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `2021-07-28`). Requires scope [`socialplanner/csv.readonly`](ghl_runtime::Scope::SocialplannerCsvReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::csv::GetCsvPost) ([`skip`](builders::csv::GetCsvPost::skip), [`limit`](builders::csv::GetCsvPost::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -942,7 +942,7 @@ impl SocialMediaPostingClient {
 
     /// Start CSV Finalize
     ///
-    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `2021-07-28`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1006,7 +1006,7 @@ impl SocialMediaPostingClient {
     /// 2.However, It will only get deleted in Highlevel database but still
     ///                    it is recommended to be cautious of this operation.
     ///
-    /// `POST /social-media-posting/{locationId}/posts/bulk-delete` (operation `bulk-delete-social-planner-posts`, API version `2021-07-28`).
+    /// `POST /social-media-posting/{locationId}/posts/bulk-delete` (operation `bulk-delete-social-planner-posts`, API version `2021-07-28`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite).
     ///
     /// # Errors
     ///
@@ -1050,7 +1050,7 @@ impl SocialMediaPostingClient {
 
     /// Delete Post
     ///
-    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `2021-07-28`). Requires scope [`socialplanner/post.write`](ghl_runtime::Scope::SocialplannerPostWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1074,7 +1074,7 @@ impl SocialMediaPostingClient {
 
     /// Get post
     ///
-    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `2021-07-28`). Requires scope [`socialplanner/post.readonly`](ghl_runtime::Scope::SocialplannerPostReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1121,7 +1121,7 @@ impl SocialMediaPostingClient {
     /// }
     /// ```
     ///
-    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `2021-07-28`). Requires scope [`socialplanner/post.write`](ghl_runtime::Scope::SocialplannerPostWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1170,7 +1170,7 @@ impl SocialMediaPostingClient {
 
     /// Get tags by location id
     ///
-    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `2021-07-28`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::tag::GetTagsLocationId) ([`search_text`](builders::tag::GetTagsLocationId::search_text), [`limit`](builders::tag::GetTagsLocationId::limit), [`skip`](builders::tag::GetTagsLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `2021-07-28`). Requires scope [`socialplanner/tag.readonly`](ghl_runtime::Scope::SocialplannerTagReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::tag::GetTagsLocationId) ([`search_text`](builders::tag::GetTagsLocationId::search_text), [`limit`](builders::tag::GetTagsLocationId::limit), [`skip`](builders::tag::GetTagsLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1194,7 +1194,7 @@ impl SocialMediaPostingClient {
 
     /// Get tags by ids
     ///
-    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `2021-07-28`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `2021-07-28`). Requires scope [`socialplanner/tag.readonly`](ghl_runtime::Scope::SocialplannerTagReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///

@@ -1578,6 +1578,7 @@ pub mod account {
                 .path_param("id", &id)
                 .query_opt("companyId", company_id.as_ref())
                 .query_opt("userId", user_id.as_ref())
+                .scopes(&["socialplanner/account.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1700,6 +1701,7 @@ pub mod category {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/category.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1817,6 +1819,7 @@ pub mod csv {
                 .query_opt("includeUsers", include_users.as_ref())
                 .query_opt("isFromTemplate", is_from_template.as_ref())
                 .query("userId", &user_id)
+                .scopes(&["socialplanner/csv.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1890,6 +1893,7 @@ pub mod csv {
                 .path_param("locationId", &location_id)
                 .path_param("csvId", &csv_id)
                 .path_param("postId", &post_id)
+                .scopes(&["socialplanner/csv.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1926,6 +1930,7 @@ pub mod csv {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/csv.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -1978,6 +1983,7 @@ pub mod csv {
                 .path_param("id", &id)
                 .query_opt("skip", skip.as_ref())
                 .query_opt("limit", limit.as_ref())
+                .scopes(&["socialplanner/csv.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -2015,6 +2021,7 @@ pub mod csv {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/csv.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -2138,6 +2145,7 @@ pub mod post {
                     "v3",
                 )
                 .path_param("locationId", &location_id)
+                .scopes(&["socialplanner/csv.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -2237,6 +2245,7 @@ pub mod post {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/post.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -2274,6 +2283,7 @@ pub mod post {
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
                 .unwrap_at("/results/post")
+                .scopes(&["socialplanner/post.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -2313,6 +2323,7 @@ pub mod post {
                 )
                 .path_param("locationId", &location_id)
                 .path_param("id", &id)
+                .scopes(&["socialplanner/post.write"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))
@@ -2398,6 +2409,7 @@ pub mod tag {
                 .query_opt("searchText", search_text.as_ref())
                 .query_opt("limit", limit.as_ref())
                 .query_opt("skip", skip.as_ref())
+                .scopes(&["socialplanner/tag.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             Ok((client, request))
         }
@@ -2433,6 +2445,7 @@ pub mod tag {
                     "v3",
                 )
                 .path_param("locationId", &location_id)
+                .scopes(&["socialplanner/tag.readonly"])
                 .token_kinds(ghl_runtime::TokenKinds::LOCATION);
             let request = request.json(&body);
             Ok((client, request))

@@ -826,7 +826,7 @@ impl SocialPlannerV3Client {
     ///
     /// Delete account and account from group
     ///
-    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::account::DeleteAccount) ([`company_id`](builders::account::DeleteAccount::company_id), [`user_id`](builders::account::DeleteAccount::user_id)), then `.send().await` it.
+    /// `DELETE /social-media-posting/{locationId}/accounts/{id}` (operation `delete-account`, API version `v3`). Requires scope [`socialplanner/account.write`](ghl_runtime::Scope::SocialplannerAccountWrite). Takes a sub-account (location) token. Set optional inputs on the returned [`DeleteAccount`](builders::account::DeleteAccount) ([`company_id`](builders::account::DeleteAccount::company_id), [`user_id`](builders::account::DeleteAccount::user_id)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -880,7 +880,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve a specific category by its ID
     ///
-    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-category`, API version `v3`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/categories/{id}` (operation `get-category`, API version `v3`). Requires scope [`socialplanner/category.readonly`](ghl_runtime::Scope::SocialplannerCategoryReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -906,7 +906,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get the status of all CSV imports for a location
     ///
-    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Takes a sub-account (location) token. Set the required [`user_id`](builders::csv::GetUploadStatus::user_id) on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) and any optional inputs ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`is_from_template`](builders::csv::GetUploadStatus::is_from_template)), then `.send().await` it (it cannot be sent before).
+    /// `GET /social-media-posting/{locationId}/csv` (operation `get-upload-status`, API version `v3`). Requires scope [`socialplanner/csv.readonly`](ghl_runtime::Scope::SocialplannerCsvReadonly). Takes a sub-account (location) token. Set the required [`user_id`](builders::csv::GetUploadStatus::user_id) on the returned [`GetUploadStatus`](builders::csv::GetUploadStatus) and any optional inputs ([`skip`](builders::csv::GetUploadStatus::skip), [`limit`](builders::csv::GetUploadStatus::limit), [`include_users`](builders::csv::GetUploadStatus::include_users), [`is_from_template`](builders::csv::GetUploadStatus::is_from_template)), then `.send().await` it (it cannot be sent before).
     ///
     /// # Arguments
     ///
@@ -960,7 +960,7 @@ impl SocialPlannerV3Client {
     ///
     /// Delete a specific post from a CSV import
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `v3`). Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{csvId}/post/{postId}` (operation `delete-csv-post`, API version `v3`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -989,7 +989,7 @@ impl SocialPlannerV3Client {
     ///
     /// Delete a CSV import and all its associated posts
     ///
-    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `v3`). Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/csv/{id}` (operation `delete-csv`, API version `v3`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1015,7 +1015,7 @@ impl SocialPlannerV3Client {
     ///
     /// Get details of a specific CSV import including its posts
     ///
-    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::csv::GetCsvPost) ([`skip`](builders::csv::GetCsvPost::skip), [`limit`](builders::csv::GetCsvPost::limit)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/csv/{id}` (operation `get-csv-post`, API version `v3`). Requires scope [`socialplanner/csv.readonly`](ghl_runtime::Scope::SocialplannerCsvReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetCsvPost`](builders::csv::GetCsvPost) ([`skip`](builders::csv::GetCsvPost::skip), [`limit`](builders::csv::GetCsvPost::limit)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1043,7 +1043,7 @@ impl SocialPlannerV3Client {
     ///
     /// Finalize a CSV import and schedule all posts for publishing
     ///
-    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `v3`). Takes a sub-account (location) token.
+    /// `PATCH /social-media-posting/{locationId}/csv/{id}` (operation `start-csv-finalize`, API version `v3`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1108,7 +1108,7 @@ impl SocialPlannerV3Client {
     /// 2.However, It will only get deleted in CRM database but still
     ///                    it is recommended to be cautious of this operation.
     ///
-    /// `POST /social-media-posting/{locationId}/posts/bulk-delete` (operation `bulk-delete-social-planner-posts`, API version `v3`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/posts/bulk-delete` (operation `bulk-delete-social-planner-posts`, API version `v3`). Requires scope [`socialplanner/csv.write`](ghl_runtime::Scope::SocialplannerCsvWrite). Takes a sub-account (location) token.
     ///
     /// # Errors
     ///
@@ -1152,7 +1152,7 @@ impl SocialPlannerV3Client {
 
     /// Delete Post
     ///
-    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `v3`). Takes a sub-account (location) token.
+    /// `DELETE /social-media-posting/{locationId}/posts/{id}` (operation `delete-post`, API version `v3`). Requires scope [`socialplanner/post.write`](ghl_runtime::Scope::SocialplannerPostWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1176,7 +1176,7 @@ impl SocialPlannerV3Client {
 
     /// Get post
     ///
-    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `v3`). Takes a sub-account (location) token.
+    /// `GET /social-media-posting/{locationId}/posts/{id}` (operation `get-post`, API version `v3`). Requires scope [`socialplanner/post.readonly`](ghl_runtime::Scope::SocialplannerPostReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1223,7 +1223,7 @@ impl SocialPlannerV3Client {
     /// }
     /// ```
     ///
-    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `v3`). Takes a sub-account (location) token.
+    /// `PUT /social-media-posting/{locationId}/posts/{id}` (operation `edit-post`, API version `v3`). Requires scope [`socialplanner/post.write`](ghl_runtime::Scope::SocialplannerPostWrite). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
@@ -1276,7 +1276,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve all tags for a specific location with optional search and pagination
     ///
-    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `v3`). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::tag::GetTagsLocationId) ([`search_text`](builders::tag::GetTagsLocationId::search_text), [`limit`](builders::tag::GetTagsLocationId::limit), [`skip`](builders::tag::GetTagsLocationId::skip)), then `.send().await` it.
+    /// `GET /social-media-posting/{locationId}/tags` (operation `get-tags-location-id`, API version `v3`). Requires scope [`socialplanner/tag.readonly`](ghl_runtime::Scope::SocialplannerTagReadonly). Takes a sub-account (location) token. Set optional inputs on the returned [`GetTagsLocationId`](builders::tag::GetTagsLocationId) ([`search_text`](builders::tag::GetTagsLocationId::search_text), [`limit`](builders::tag::GetTagsLocationId::limit), [`skip`](builders::tag::GetTagsLocationId::skip)), then `.send().await` it.
     ///
     /// # Arguments
     ///
@@ -1302,7 +1302,7 @@ impl SocialPlannerV3Client {
     ///
     /// Retrieve specific tags by their IDs
     ///
-    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `v3`). Takes a sub-account (location) token.
+    /// `POST /social-media-posting/{locationId}/tags/details` (operation `get-tags-by-ids`, API version `v3`). Requires scope [`socialplanner/tag.readonly`](ghl_runtime::Scope::SocialplannerTagReadonly). Takes a sub-account (location) token.
     ///
     /// # Arguments
     ///
