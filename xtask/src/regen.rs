@@ -37,6 +37,10 @@ pub struct RegenArgs {
     /// Generate from the specs exactly as published (e.g. an older release the overrides do not fit).
     #[arg(long)]
     pub no_overrides: bool,
+    /// Also lay out every item the generator writes as text with prettyplease, and fail where the
+    /// two differ (slower; CI runs it over the real specs).
+    #[arg(long)]
+    pub verify_layout: bool,
 }
 
 pub fn workspace_root() -> PathBuf {
@@ -101,6 +105,7 @@ pub fn type_names(out_dir: &Path) -> anyhow::Result<TypeNames> {
 /// [`run`] for the workspace at `root` (its `Cargo.toml`, `specs/`, `overrides/`, `crates/`).
 pub fn run_in(root: &Path, args: &RegenArgs) -> anyhow::Result<ExitCode> {
     let started = Instant::now();
+    emit::verify_layout(args.verify_layout);
     let root = root.to_path_buf();
     let default_out = root.join("crates");
     let out_dir = match &args.out {

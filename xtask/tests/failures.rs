@@ -38,6 +38,7 @@ fn regen(specs: &Path, out: &Path) -> anyhow::Result<std::process::ExitCode> {
         check: false,
         overrides: None,
         no_overrides: true,
+        verify_layout: false,
     })
 }
 

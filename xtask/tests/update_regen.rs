@@ -36,6 +36,7 @@ fn regen(root: &Path, specs: &Path) -> anyhow::Result<ExitCode> {
             check: false,
             overrides: None,
             no_overrides: false,
+            verify_layout: true,
         },
     )
 }
@@ -199,6 +200,7 @@ fn update_then_regen_from_the_older_release_to_the_pinned_one() {
             check: true,
             overrides: None,
             no_overrides: false,
+            verify_layout: true,
         },
     )
     .unwrap();

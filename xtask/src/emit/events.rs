@@ -11,6 +11,7 @@ use proc_macro2::{Literal, TokenStream};
 use quote::{format_ident, quote};
 use serde_json::Value;
 
+use super::text::Source;
 use super::types::{extra_field_name, type_items};
 use super::{GeneratedFile, doc_attrs, format_file, inner_doc};
 use crate::events::{EVENTS_DIR, EVENTS_FILE, EXAMPLES_FILE, Event, Model};
@@ -34,7 +35,7 @@ pub fn events_files(model: &Model, source: &str) -> anyhow::Result<Vec<Generated
     ])
 }
 
-fn events_rs(model: &Model) -> anyhow::Result<TokenStream> {
+fn events_rs(model: &Model) -> anyhow::Result<Source> {
     let module_doc = inner_doc(&format!(
         "The events HighLevel delivers to an app's webhook URL: a type per event page it \
          publishes ({} pages, `{EVENTS_DIR}*.md`), generated from the pages' schemas, and \
@@ -58,9 +59,9 @@ fn events_rs(model: &Model) -> anyhow::Result<TokenStream> {
         .map(|event| event.event_type.as_str())
         .collect();
     let payload_impls = payload_impls(model)?;
-    Ok(quote! {
-        #module_doc
-        #types
+    let mut source = Source::from(module_doc);
+    source.append(types);
+    source.tokens(quote! {
 
         /// A verified delivery's payload, told apart by its `type`: a variant per event
         /// HighLevel publishes a page for, holding the payload's type, and
@@ -126,7 +127,8 @@ fn events_rs(model: &Model) -> anyhow::Result<TokenStream> {
         }
 
         #(#payload_impls)*
-    })
+    });
+    Ok(source)
 }
 
 fn variant(event: &Event) -> TokenStream {

@@ -1,6 +1,8 @@
-//! Stage 4: turn the model of a crate into files. Code is built as tokens with `quote`, parsed
-//! into a `syn::File` and formatted with prettyplease, so output never depends on hand-kept
-//! whitespace and is byte-identical from run to run.
+//! Stage 4: turn the model of a crate into files. Items of a fixed shape (types, their
+//! constructors and setters) are written as text in the layout prettyplease gives them
+//! ([`text`]); the rest is built as tokens with `quote`, parsed into a `syn::File` and formatted
+//! with prettyplease. Output never depends on hand-kept whitespace and is byte-identical from run
+//! to run.
 
 mod client;
 mod docs;
@@ -10,11 +12,11 @@ mod manifest;
 mod releases;
 mod request;
 mod scopes;
+mod text;
 mod types;
 
 use std::collections::BTreeMap;
 
-use anyhow::Context;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
@@ -26,6 +28,9 @@ pub use first_call::program as first_program;
 pub use manifest::{CrateMetadata, workspace_metadata};
 pub use releases::{CHANGELOG_DIR, VERSIONS_FILE, VersionsFile, read_versions, releases};
 pub use scopes::{scope_file, variant_names as scope_variant_names};
+pub use text::verify_layout;
+
+use text::{CodeText, Source};
 
 /// A file to write, relative to the output directory (e.g. `ghl-blogs/src/lib.rs`).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -88,10 +93,10 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
     );
     let dir = &api.crate_name;
     // A source file of the crate, formatted.
-    let source = |file: &str, tokens: TokenStream| -> anyhow::Result<GeneratedFile> {
+    let source = |file: &str, code: Source| -> anyhow::Result<GeneratedFile> {
         Ok(GeneratedFile {
             path: format!("{dir}/{file}"),
-            contents: format_file(&header, tokens, &api.spec_path, file)?,
+            contents: format_file(&header, code, &api.spec_path, file)?,
         })
     };
     let mut files = vec![
@@ -103,7 +108,7 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
             path: format!("{dir}/README.md"),
             contents: manifest::readme(api, options),
         },
-        source("src/lib.rs", client::lib_rs(api))?,
+        source("src/lib.rs", client::lib_rs(api).into())?,
         source("src/types.rs", types::types_rs(api))?,
     ];
     if let Some(changelog) = options.releases.changelogs.get(&api.crate_name) {
@@ -121,10 +126,10 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
         });
     }
     if !api.operations.is_empty() {
-        files.push(source("src/builders.rs", client::builders_rs(api))?);
+        files.push(source("src/builders.rs", client::builders_rs(api).into())?);
         files.push(source(
             "src/client.rs",
-            client::client_rs(api, &options.scope_variants),
+            client::client_rs(api, &options.scope_variants).into(),
         )?);
     }
     Ok(files)
@@ -138,17 +143,14 @@ pub fn format_tokens(tokens: TokenStream, file: &str) -> anyhow::Result<String> 
 
 fn format_file(
     header: &str,
-    tokens: TokenStream,
+    code: impl Into<Source>,
     spec: &str,
     file: &str,
 ) -> anyhow::Result<String> {
-    // A parse failure here is a generator bug, not a spec problem: say which output broke.
-    let parsed: syn::File = syn::parse2(tokens).with_context(|| {
-        format!("generated {file} for {spec} is not valid Rust (generator bug)")
-    })?;
+    let code = code.into().format(&format!("{file} for {spec}"))?;
     Ok(format!(
         "{header}{}",
-        space_items(&wrap_string_enums(&prettyplease::unparse(&parsed)))
+        space_items(&wrap_string_enums(&code))
     ))
 }
 
@@ -271,9 +273,6 @@ struct Code {
 }
 
 impl Code {
-    const IN_TYPES: Code = Code {
-        in_types_module: true,
-    };
     const OUTSIDE_TYPES: Code = Code {
         in_types_module: false,
     };
@@ -338,6 +337,23 @@ enum Conversion {
 }
 
 impl Conversion {
+    /// The stored value, from the argument `arg`, as text.
+    fn apply_text(self, arg: &str) -> String {
+        match self {
+            Conversion::AsIs => arg.to_owned(),
+            Conversion::Into => format!("{arg}.into()"),
+            Conversion::Collect => format!("{arg}.into_iter().collect()"),
+            Conversion::CollectInto => format!("{arg}.into_iter().map(Into::into).collect()"),
+            Conversion::Timestamp => format!("ghl_runtime::Timestamp::text({arg})"),
+            Conversion::CollectPairs => {
+                format!("{arg}.into_iter().map(|(key, value)| (key.into(), value)).collect()")
+            }
+            Conversion::CollectPairsInto => format!(
+                "{arg}.into_iter().map(|(key, value)| (key.into(), value.into())).collect()"
+            ),
+        }
+    }
+
     /// The stored value, from the argument `ident`.
     fn apply(self, ident: &proc_macro2::Ident) -> TokenStream {
         match self {
@@ -394,6 +410,54 @@ fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, Conversion) {
         }
         _ => (quote! { impl Into<#inner> }, Conversion::Into),
     }
+}
+
+/// [`setter_arg`] as text.
+fn setter_arg_text(ty: &Ty, in_types_module: bool) -> (String, Conversion) {
+    let spelling = if in_types_module {
+        CodeText::IN_TYPES
+    } else {
+        CodeText::OUTSIDE_TYPES
+    };
+    let inner = ty.render(&spelling);
+    let plain = |ty: &Ty| matches!(ty, Ty::Integer | Ty::Number | Ty::Boolean);
+    match ty {
+        Ty::Integer | Ty::Number | Ty::Boolean => (inner, Conversion::AsIs),
+        Ty::Array(item) if plain(item) => (
+            format!("impl IntoIterator<Item = {}>", item.render(&spelling)),
+            Conversion::Collect,
+        ),
+        Ty::Array(item) => (
+            format!(
+                "impl IntoIterator<Item = impl Into<{}>>",
+                item.render(&spelling)
+            ),
+            Conversion::CollectInto,
+        ),
+        Ty::Map(value) if plain(value) => (
+            format!(
+                "impl IntoIterator<Item = (impl Into<String>, {})>",
+                value.render(&spelling)
+            ),
+            Conversion::CollectPairs,
+        ),
+        Ty::Map(value) => (
+            format!(
+                "impl IntoIterator<Item = (impl Into<String>, impl Into<{}>)>",
+                value.render(&spelling)
+            ),
+            Conversion::CollectPairsInto,
+        ),
+        _ => (format!("impl Into<{inner}>"), Conversion::Into),
+    }
+}
+
+/// [`date_time_arg`] as text.
+fn date_time_arg_text() -> (String, Conversion) {
+    (
+        "impl Into<ghl_runtime::Timestamp>".to_owned(),
+        Conversion::Timestamp,
+    )
 }
 
 /// How a setter or a required argument takes a `date-time` string: text as written or a time

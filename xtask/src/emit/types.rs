@@ -1,31 +1,33 @@
 //! `src/types.rs` of a generated crate: one Rust type per schema.
 
-use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use std::collections::BTreeMap;
 
 use super::docs::{spec_markdown, usage_sentence, usages};
-use super::{
-    Code, date_time_arg, doc_attrs, inner_doc, setter_arg, state_param, states_with, ty_tokens,
-};
+use super::text::{self, CodeText, Source};
+use super::{date_time_arg_text, setter_arg_text, state_param};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
 
-pub fn types_rs(api: &Api) -> TokenStream {
-    let module_doc = inner_doc(&format!(
-        "Request and response types of the {} API, one per schema of `{}`.",
-        api.title, api.spec_path
-    ));
-    let items = type_items(api);
-    quote! {
-        #module_doc
-        #items
-    }
+pub fn types_rs(api: &Api) -> Source {
+    let mut head = String::new();
+    text::inner_doc(
+        &mut head,
+        0,
+        &format!(
+            "Request and response types of the {} API, one per schema of `{}`.",
+            api.title, api.spec_path
+        ),
+    );
+    let mut source = Source::default();
+    source.text(head);
+    source.append(type_items(api));
+    source
 }
 
 /// The types of `api` with the imports they need, without a module doc.
-pub(super) fn type_items(api: &Api) -> TokenStream {
+pub(super) fn type_items(api: &Api) -> Source {
     // String enums get serde from the runtime's `string_enum!`.
     let uses_serde = api.types.iter().any(|def| {
         def.shared.is_none()
@@ -34,20 +36,24 @@ pub(super) fn type_items(api: &Api) -> TokenStream {
                 TypeKind::Struct { .. } | TypeKind::Untagged { .. }
             )
     });
-    let imports = uses_serde.then(|| quote! { use serde::{Deserialize, Serialize}; });
-    let typestate =
-        any_builder(api).then(|| quote! { use ghl_runtime::typestate::{Given, Unset}; });
-    let usages = usages(api);
-    let items = api.types.iter().map(|def| type_def(api, def, &usages));
-    quote! {
-        #typestate
-        #imports
-        #(#items)*
+    let mut imports = String::new();
+    if any_builder(api) {
+        imports.push_str("use ghl_runtime::typestate::{Given, Unset};\n");
     }
+    if uses_serde {
+        imports.push_str("use serde::{Deserialize, Serialize};\n");
+    }
+    let mut source = Source::default();
+    source.text(imports);
+    let usages = usages(api);
+    for def in &api.types {
+        type_def(api, def, &usages, &mut source);
+    }
+    source
 }
 
 /// The spec's description, else where the type is used, then where it comes from.
-fn type_doc(def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> TokenStream {
+fn type_doc(def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> String {
     let summary = match &def.doc {
         Some(doc) if !doc.trim().is_empty() => spec_markdown(doc.trim()),
         _ => usages
@@ -60,7 +66,7 @@ fn type_doc(def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> TokenStrea
         1 => format!(" and 1 identical schema (`{}`)", def.also[0]),
         more => format!(" and {more} identical schemas"),
     };
-    doc_attrs(&format!("{summary}\n\nSchema: `{}`{places}", def.origin))
+    format!("{summary}\n\nSchema: `{}`{places}", def.origin)
 }
 
 /// The last segment of a JSON pointer, unescaped: the schema's name in its spec.
@@ -69,35 +75,37 @@ fn schema_name(origin: &str) -> String {
     segment.replace("~1", "/").replace("~0", "~")
 }
 
-fn type_def(api: &Api, def: &TypeDef, usages: &BTreeMap<String, Vec<String>>) -> TokenStream {
-    let name = format_ident!("{}", def.name);
+fn type_def(api: &Api, def: &TypeDef, usages: &BTreeMap<String, Vec<String>>, source: &mut Source) {
+    let name = &def.name;
     if let Some(shared) = &def.shared {
         // Identical in several crates: defined once in the common crate, its docs come along.
-        let shared = format_ident!("{}", shared);
-        return if shared == name {
-            quote! { pub use ghl_common::types::#name; }
+        source.text(if shared == name {
+            format!("pub use ghl_common::types::{name};\n")
         } else {
-            quote! { pub use ghl_common::types::#shared as #name; }
-        };
+            format!("pub use ghl_common::types::{shared} as {name};\n")
+        });
+        return;
     }
-    let doc = type_doc(def, usages);
+    let mut doc = String::new();
+    text::doc(&mut doc, 0, &type_doc(def, usages));
     match &def.kind {
         TypeKind::Struct { fields, additional } => {
             let builder = builder_name(api, def);
             struct_def(
-                &doc,
-                &name,
+                source,
+                doc,
+                name,
                 fields,
                 additional.as_ref(),
                 def.input,
                 builder.as_ref(),
-            )
+            );
         }
-        TypeKind::Enum { variants } => enum_def(&doc, &name, variants),
-        TypeKind::Untagged { variants } => untagged_def(api, &doc, &name, variants),
+        TypeKind::Enum { variants } => source.text(enum_def(doc, name, variants)),
+        TypeKind::Untagged { variants } => untagged_def(source, api, doc, name, variants),
         TypeKind::Alias(ty) => {
-            let ty = ty_tokens(ty, true);
-            quote! { #doc pub type #name = #ty; }
+            let ty = ty.render(&CodeText::IN_TYPES);
+            source.text(format!("{doc}pub type {name} = {ty};\n"));
         }
     }
 }
@@ -137,36 +145,40 @@ fn unaliased(api: &Api, ty: &Ty) -> Ty {
 /// or more variants are structs, they are tried in order of how many of the object's keys they
 /// name (ties keep the spec's order).
 fn untagged_def(
+    source: &mut Source,
     api: &Api,
-    doc: &TokenStream,
-    name: &proc_macro2::Ident,
+    mut doc: String,
+    name: &str,
     variants: &[(String, Ty)],
-) -> TokenStream {
-    let idents: Vec<_> = variants
-        .iter()
-        .map(|(variant, _)| format_ident!("{}", variant))
-        .collect();
-    let tys: Vec<_> = variants.iter().map(|(_, ty)| ty_tokens(ty, true)).collect();
-    let docs: Vec<_> = variants
-        .iter()
-        .map(|(_, ty)| doc_attrs(&untagged_variant_doc(ty)))
-        .collect();
+) {
     let fields: Vec<Option<Vec<&str>>> = variants
         .iter()
         .map(|(_, ty)| variant_fields(api, ty))
         .collect();
-    let conversions = variant_conversions(api, name, variants);
-    if fields.iter().filter(|fields| fields.is_some()).count() < 2 {
-        return quote! {
-            #doc
-            #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-            #[serde(untagged)]
-            #[non_exhaustive]
-            pub enum #name { #( #docs #idents(#tys), )* }
-
-            #conversions
-        };
+    let picks_by_keys = fields.iter().filter(|fields| fields.is_some()).count() >= 2;
+    doc.push_str(if picks_by_keys {
+        "#[derive(Debug, Clone, PartialEq, Serialize)]\n"
+    } else {
+        "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n"
+    });
+    doc.push_str("#[serde(untagged)]\n#[non_exhaustive]\n");
+    let mut item = doc;
+    item.push_str(&format!("pub enum {name} {{\n"));
+    for (variant, ty) in variants {
+        text::doc(&mut item, 1, &untagged_variant_doc(ty));
+        let ty = ty.render(&CodeText::IN_TYPES);
+        item.push_str(&format!("    {variant}({ty}),\n"));
     }
+    item.push_str("}\n");
+    source.text(item);
+    if !picks_by_keys {
+        variant_conversions(source, api, name, variants);
+        return;
+    }
+    let idents: Vec<_> = variants
+        .iter()
+        .map(|(variant, _)| format_ident!("{}", variant))
+        .collect();
     let field_lists = fields.iter().map(|fields| {
         let fields = fields.clone().unwrap_or_default();
         quote! { &[#(#fields),*] }
@@ -174,14 +186,9 @@ fn untagged_def(
     let count = proc_macro2::Literal::usize_unsuffixed(variants.len());
     let indices = (0..variants.len()).map(proc_macro2::Literal::usize_unsuffixed);
     let message = format!("the value matches no variant of {name}");
-    quote! {
-        #doc
-        #[derive(Debug, Clone, PartialEq, Serialize)]
-        #[serde(untagged)]
-        #[non_exhaustive]
-        pub enum #name { #( #docs #idents(#tys), )* }
-
-        impl<'de> Deserialize<'de> for #name {
+    let ident = format_ident!("{}", name);
+    source.tokens(quote! {
+        impl<'de> Deserialize<'de> for #ident {
             fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
                 const FIELDS: [&[&str]; #count] = [#(#field_lists),*];
                 let value = serde_json::Value::deserialize(deserializer)?;
@@ -202,40 +209,30 @@ fn untagged_def(
                 Err(serde::de::Error::custom(#message))
             }
         }
-
-        #conversions
-    }
+    });
+    variant_conversions(source, api, name, variants);
 }
 
 /// `From` each variant's value, so a caller writes `condition.into()` where the one-of is
 /// expected. A type two variants hold (two shapes the spec names apart) gets none: which
 /// variant it means is the caller's to say.
-fn variant_conversions(
-    api: &Api,
-    name: &proc_macro2::Ident,
-    variants: &[(String, Ty)],
-) -> TokenStream {
+fn variant_conversions(source: &mut Source, api: &Api, name: &str, variants: &[(String, Ty)]) {
     // Through aliases (identical schemas merged into one type): `TextField` may be
     // `LargeTextField`, and one type cannot convert into two variants.
     let resolved: Vec<Ty> = variants.iter().map(|(_, ty)| unaliased(api, ty)).collect();
-    let impls = variants
+    for ((variant, ty), _) in variants
         .iter()
         .zip(&resolved)
         .filter(|(_, ty)| resolved.iter().filter(|other| other == ty).count() == 1)
-        .map(|((variant, ty), _)| {
-            let ident = format_ident!("{}", variant);
-            let ty_tokens = ty_tokens(ty, true);
-            let doc = doc_attrs(&format!("The [`{name}::{variant}`] variant."));
-            quote! {
-                impl From<#ty_tokens> for #name {
-                    #doc
-                    fn from(value: #ty_tokens) -> Self {
-                        Self::#ident(value)
-                    }
-                }
-            }
-        });
-    quote! { #(#impls)* }
+    {
+        let ty = ty.render(&CodeText::IN_TYPES);
+        let mut item = format!("impl From<{ty}> for {name} {{\n");
+        text::doc(&mut item, 1, &format!("The [`{name}::{variant}`] variant."));
+        item.push_str(&format!(
+            "    fn from(value: {ty}) -> Self {{\n        Self::{variant}(value)\n    }}\n}}\n"
+        ));
+        source.text(item);
+    }
 }
 
 /// One line for a variant of a `oneOf`/`anyOf`: what it holds.
@@ -252,13 +249,14 @@ fn untagged_variant_doc(ty: &Ty) -> String {
 /// one, since callers cannot write it as a literal. Other structs do not derive `Default`: one
 /// that gains a required field would silently lose it.
 fn struct_def(
-    doc: &TokenStream,
-    name: &proc_macro2::Ident,
+    source: &mut Source,
+    mut item: String,
+    name: &str,
     fields: &[Field],
     additional: Option<&Ty>,
     input: bool,
     builder: Option<&BuilderNames>,
-) -> TokenStream {
+) {
     // `rename_all = "camelCase"` when it leaves fewer fields to rename one by one, as a person
     // would write it: most wire names are camelCase.
     let renamed_plain = fields
@@ -275,53 +273,64 @@ fn struct_def(
     let skips_none = fields
         .iter()
         .any(|field| field.optional() && !field.required);
-    let skip_none = skips_none.then(|| quote! { #[ghl_runtime::skip_serializing_none] });
-    let rename_all = camel.then(|| quote! { #[serde(rename_all = "camelCase")] });
-    let rendered = fields.iter().map(|field| {
-        let doc = doc_attrs(&match field.doc.as_deref().map(str::trim) {
-            Some(doc) if !doc.is_empty() => spec_markdown(doc),
-            _ => format!("The `{}` field.", field.wire),
-        });
-        let ident = format_ident!("{}", field.name);
-        let ty = field.render_ty(&Code::IN_TYPES);
-        let wire = &field.wire;
+    if skips_none {
+        item.push_str("#[ghl_runtime::skip_serializing_none]\n");
+    }
+    // An input with nothing required starts empty: `new()`, and `Default` beside it. (A
+    // required field added later changes `new`'s arguments anyway: the diff calls it breaking.)
+    item.push_str(if input && fields.iter().all(Field::optional) {
+        "#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]\n"
+    } else {
+        "#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]\n"
+    });
+    if camel {
+        item.push_str("#[serde(rename_all = \"camelCase\")]\n");
+    }
+    item.push_str("#[non_exhaustive]\n");
+    let extra_name = additional.map(|_| extra_field_name(fields));
+    if fields.is_empty() && extra_name.is_none() {
+        item.push_str(&format!("pub struct {name} {{}}\n"));
+    } else {
+        item.push_str(&format!("pub struct {name} {{\n"));
+    }
+    for field in fields {
+        text::doc(
+            &mut item,
+            1,
+            &match field.doc.as_deref().map(str::trim) {
+                Some(doc) if !doc.is_empty() => spec_markdown(doc),
+                _ => format!("The `{}` field.", field.wire),
+            },
+        );
         let implied = if camel {
             camel_case(&field.name)
         } else {
             field.name.clone()
         };
-        let rename = (implied != field.wire).then(|| quote! { #[serde(rename = #wire)] });
+        if implied != field.wire {
+            let wire = text::string_literal(&field.wire);
+            item.push_str(&format!("    #[serde(rename = {wire})]\n"));
+        }
         // `skip_serializing_none` leaves every `None` out; a required field that may be `null`
         // is sent as `null` (it means "clear").
-        let always = (skips_none && field.optional() && field.required)
-            .then(|| quote! { #[serialize_always] });
-        quote! { #doc #rename #always pub #ident: #ty, }
-    });
-    let extra_ident = additional.map(|_| format_ident!("{}", extra_field_name(fields)));
-    let extra = additional.zip(extra_ident.as_ref()).map(|(ty, ident)| {
-        let ty = ty_tokens(ty, true);
-        quote! {
-            /// Keys the schema does not name.
-            #[serde(flatten)]
-            pub #ident: std::collections::BTreeMap<String, #ty>,
+        if skips_none && field.optional() && field.required {
+            item.push_str("    #[serialize_always]\n");
         }
-    });
-    let constructor = input.then(|| constructor(name, fields, extra_ident.as_ref(), builder));
-    // An input with nothing required starts empty: `new()`, and `Default` beside it. (A
-    // required field added later changes `new`'s arguments anyway: the diff calls it breaking.)
-    let default = (input && fields.iter().all(Field::optional)).then(|| quote! { Default, });
-    quote! {
-        #doc
-        #skip_none
-        #[derive(Debug, Clone, PartialEq, #default Serialize, Deserialize)]
-        #rename_all
-        #[non_exhaustive]
-        pub struct #name {
-            #(#rendered)*
-            #extra
-        }
-
-        #constructor
+        let ty = field.render_ty(&CodeText::IN_TYPES);
+        item.push_str(&format!("    pub {}: {ty},\n", field.name));
+    }
+    if let (Some(ty), Some(extra)) = (additional, &extra_name) {
+        let ty = ty.render(&CodeText::IN_TYPES);
+        item.push_str(&format!(
+            "    /// Keys the schema does not name.\n    #[serde(flatten)]\n    pub {extra}: std::collections::BTreeMap<String, {ty}>,\n"
+        ));
+    }
+    if !(fields.is_empty() && extra_name.is_none()) {
+        item.push_str("}\n");
+    }
+    source.text(item);
+    if input {
+        constructor(source, name, fields, extra_name.as_deref(), builder);
     }
 }
 
@@ -358,10 +367,10 @@ fn camel_case(field: &str) -> String {
 /// The names of an input struct's typestate builder (see [`constructor`]).
 struct BuilderNames {
     /// `{Name}Builder`, or `{Name}FieldsBuilder` where the crate has a type of that name.
-    builder: proc_macro2::Ident,
+    builder: String,
     /// One type parameter per required field, in [`Field::given`] order: the field's name in
     /// UpperCamelCase, `Field` appended while that names something `types.rs` has in scope.
-    states: Vec<proc_macro2::Ident>,
+    states: Vec<String>,
 }
 
 /// Whether `def` is built by name: an input struct [`Field::built_by_name`], defined here (a
@@ -403,10 +412,10 @@ fn builder_name(api: &Api, def: &TypeDef) -> Option<BuilderNames> {
         builder.push_str("Fields");
     }
     Some(BuilderNames {
-        builder: format_ident!("{builder}"),
+        builder,
         states: Field::given(fields)
             .iter()
-            .map(|field| state_param(&field.name, "Field", taken))
+            .map(|field| state_param(&field.name, "Field", taken).to_string())
             .collect(),
     })
 }
@@ -419,15 +428,17 @@ fn any_builder(api: &Api) -> bool {
 /// How a required field is taken, in `new` or a builder's setter: its argument's type, and the
 /// expression that turns the argument (named after the field) into the stored value (`None`:
 /// as it is).
-fn required_arg(field: &Field) -> (TokenStream, Option<TokenStream>) {
-    let ident = format_ident!("{}", field.name);
+fn required_arg(field: &Field) -> (String, Option<String>) {
     if field.date_time {
-        let (arg, conversion) = date_time_arg();
-        (arg, Some(conversion.apply(&ident)))
+        let (arg, conversion) = date_time_arg_text();
+        (arg, Some(conversion.apply_text(&field.name)))
     } else if field.ty == Ty::String && !field.boxed {
-        (quote! { impl Into<String> }, Some(quote! { #ident.into() }))
+        (
+            "impl Into<String>".to_owned(),
+            Some(format!("{}.into()", field.name)),
+        )
     } else {
-        (field.render_ty(&Code::IN_TYPES), None)
+        (field.render_ty(&CodeText::IN_TYPES), None)
     }
 }
 
@@ -435,18 +446,77 @@ fn required_arg(field: &Field) -> (TokenStream, Option<TokenStream>) {
 /// (`builder`), `builder()` instead of `new`: a typestate builder with a setter per required
 /// field and `build()` once each is given, so that no two values of one type can be swapped.
 fn constructor(
-    name: &proc_macro2::Ident,
+    source: &mut Source,
+    name: &str,
     fields: &[Field],
-    extra: Option<&proc_macro2::Ident>,
+    extra: Option<&str>,
     builder: Option<&BuilderNames>,
-) -> TokenStream {
+) {
     let required: Vec<&Field> = Field::given(fields);
-    let args = required.iter().map(|field| {
-        let ident = format_ident!("{}", field.name);
-        let (arg, _) = required_arg(field);
-        quote! { #ident: #arg }
-    });
-    let converted = |field: &Field| required_arg(field).1;
+    let extra = extra.map(|extra| format!("{extra}: std::collections::BTreeMap::new()"));
+    source.line(format!("impl {name} {{"));
+    let Some(builder) = builder else {
+        source.text_at(new_fn(name, fields, &required, extra.as_ref()), 1);
+        setters(source, fields);
+        source.line("}".to_owned());
+        return;
+    };
+    let listed: Vec<String> = required
+        .iter()
+        .map(|field| format!("[`{0}`]({1}::{0})", field.name, builder.builder))
+        .collect();
+    let mut item = String::new();
+    text::doc(
+        &mut item,
+        1,
+        &format!(
+            "A `{name}`, built by name: set its required fields ({}) on the returned [`{1}`], \
+             then [`build`]({1}::build) it, and set the others with the setters.{2}",
+            listed.join(", "),
+            builder.builder,
+            mirror_sentences(fields)
+        ),
+    );
+    let unset: Vec<String> = required
+        .iter()
+        .map(|field| format!("{}: Unset", field.name))
+        .collect();
+    item.push_str(&format!(
+        "    pub fn builder() -> {0} {{\n        {1}\n    }}\n",
+        builder.builder,
+        text::struct_expr(&builder.builder, &unset, 2)
+    ));
+    source.text_at(item, 1);
+    setters(source, fields);
+    source.line("}".to_owned());
+    typestate_builder(source, name, builder, fields, &required, extra.as_ref());
+}
+
+/// `new`, taking the required fields (see [`constructor`]).
+fn new_fn(name: &str, fields: &[Field], required: &[&Field], extra: Option<&String>) -> String {
+    let mut item = String::new();
+    text::doc(
+        &mut item,
+        1,
+        &if required.is_empty() {
+            format!("An empty `{name}`: set what you need with the setters.")
+        } else {
+            let listed: Vec<String> = required
+                .iter()
+                .map(|field| format!("`{}`", field.name))
+                .collect();
+            format!(
+                "A `{name}` with its required fields ({}); set the others with the setters.{}",
+                listed.join(", "),
+                mirror_sentences(fields)
+            )
+        },
+    );
+    let args: Vec<String> = required
+        .iter()
+        .map(|field| format!("{}: {}", field.name, required_arg(field).0))
+        .collect();
+    item.push_str(&format!("    pub fn new({}) -> Self {{\n", args.join(", ")));
     // Fields another one mirrors: converted once, up front, then copied.
     let mirrored: Vec<&Field> = fields
         .iter()
@@ -456,77 +526,56 @@ fn constructor(
                 .any(|other| other.mirror.as_deref() == Some(field.name.as_str()))
         })
         .collect();
-    let bindings = mirrored.iter().map(|field| {
-        let ident = format_ident!("{}", field.name);
-        let ty = field.render_ty(&Code::IN_TYPES);
-        let value = converted(field).unwrap_or_else(|| quote! { #ident });
-        quote! { let #ident: #ty = #value; }
-    });
-    let values = fields.iter().map(|field| {
-        let ident = format_ident!("{}", field.name);
-        if field.optional() {
-            quote! { #ident: None }
-        } else if let Some(source) = &field.mirror {
-            let source = format_ident!("{}", source);
-            quote! { #ident: #source.clone() }
-        } else if let Some(value) =
-            converted(field).filter(|_| !mirrored.iter().any(|source| source.name == field.name))
-        {
-            quote! { #ident: #value }
-        } else {
-            quote! { #ident }
-        }
-    });
-    let extra = extra.map(|ident| quote! { #ident: std::collections::BTreeMap::new(), });
-    let setters = fields.iter().filter(|field| field.optional()).map(|field| {
-        let ident = format_ident!("{}", field.name);
-        let (arg, conversion) = if field.date_time {
-            date_time_arg()
-        } else {
-            setter_arg(&field.ty, true)
-        };
-        let value = conversion.apply(&ident);
-        let value = if field.boxed {
-            quote! { Box::new(#value) }
-        } else {
-            value
-        };
-        let doc = doc_attrs(&format!("Sets [`{}`](Self::{}).", field.name, field.name));
-        quote! {
-            #doc
-            pub fn #ident(mut self, #ident: #arg) -> Self {
-                self.#ident = Some(#value);
-                self
+    for field in &mirrored {
+        let ty = field.render_ty(&CodeText::IN_TYPES);
+        let value = required_arg(field).1.unwrap_or_else(|| field.name.clone());
+        item.push_str(&format!("        let {}: {ty} = {value};\n", field.name));
+    }
+    let mut values: Vec<String> = fields
+        .iter()
+        .map(|field| {
+            if field.optional() {
+                format!("{}: None", field.name)
+            } else if let Some(source) = &field.mirror {
+                format!("{}: {source}.clone()", field.name)
+            } else if let Some(value) = required_arg(field)
+                .1
+                .filter(|_| !mirrored.iter().any(|source| source.name == field.name))
+            {
+                format!("{}: {value}", field.name)
+            } else {
+                field.name.clone()
             }
-        }
-    });
-    let new_doc = doc_attrs(&if required.is_empty() {
-        format!("An empty `{name}`: set what you need with the setters.")
-    } else {
-        let listed: Vec<String> = required
-            .iter()
-            .map(|field| format!("`{}`", field.name))
-            .collect();
-        format!(
-            "A `{name}` with its required fields ({}); set the others with the setters.{}",
-            listed.join(", "),
-            mirror_sentences(fields)
-        )
-    });
-    let Some(builder) = builder else {
-        return quote! {
-            impl #name {
-                #new_doc
-                pub fn new(#(#args),*) -> Self {
-                    #(#bindings)*
-                    Self { #(#values,)* #extra }
-                }
+        })
+        .collect();
+    values.extend(extra.cloned());
+    item.push_str(&format!(
+        "        {}\n    }}\n",
+        text::struct_expr("Self", &values, 2)
+    ));
+    item
+}
 
-                #(#setters)*
-            }
+/// A setter per optional field, each its own item in the `impl` block.
+fn setters(source: &mut Source, fields: &[Field]) {
+    for field in fields.iter().filter(|field| field.optional()) {
+        let name = &field.name;
+        let (arg, conversion) = if field.date_time {
+            date_time_arg_text()
+        } else {
+            setter_arg_text(&field.ty, true)
         };
-    };
-    typestate_builder(name, builder, fields, &required, extra, setters.collect())
+        let mut value = conversion.apply_text(name);
+        if field.boxed {
+            value = format!("Box::new({value})");
+        }
+        let mut item = String::new();
+        text::doc(&mut item, 1, &format!("Sets [`{name}`](Self::{name})."));
+        item.push_str(&format!(
+            "    pub fn {name}(mut self, {name}: {arg}) -> Self {{\n        self.{name} = Some({value});\n        self\n    }}\n"
+        ));
+        source.text_at(item, 1);
+    }
 }
 
 /// " `created_by` is set to `user_id` (...)." for each field that mirrors another.
@@ -543,122 +592,144 @@ fn mirror_sentences(fields: &[Field]) -> String {
         .collect()
 }
 
-/// `builder()` on `name`, and `builder`: one type parameter per required field, `Unset` until
-/// its setter stores the value there, and `build()` where each holds its value ([`Given`]).
+/// `builder`: one type parameter per required field, `Unset` until its setter stores the value
+/// there, and `build()` where each holds its value ([`Given`]).
 fn typestate_builder(
-    name: &proc_macro2::Ident,
+    source: &mut Source,
+    name: &str,
     names: &BuilderNames,
     fields: &[Field],
     required: &[&Field],
-    extra: Option<TokenStream>,
-    setters: Vec<TokenStream>,
-) -> TokenStream {
+    extra: Option<&String>,
+) {
     let builder = &names.builder;
     let states = &names.states;
-    let idents: Vec<proc_macro2::Ident> = required
+    let mut item = String::new();
+    text::doc(
+        &mut item,
+        0,
+        &format!(
+            "Builds a [`{name}`] from its required fields, each set by name; `build` exists once \
+             every one is."
+        ),
+    );
+    let defaults: Vec<String> = states
         .iter()
-        .map(|field| format_ident!("{}", field.name))
+        .map(|state| format!("{state} = Unset"))
         .collect();
-    let setters_of_builder = required.iter().enumerate().map(|(index, field)| {
-        let ident = &idents[index];
+    item.push_str(&format!(
+        "#[derive(Debug, Clone)]\n#[must_use = \"a builder makes nothing until it is built\"]\npub struct {builder}<{}> {{\n",
+        defaults.join(", ")
+    ));
+    for (field, state) in required.iter().zip(states) {
+        item.push_str(&format!("    {}: {state},\n", field.name));
+    }
+    item.push_str("}\n");
+    source.text(item);
+    for (index, field) in required.iter().enumerate() {
         let (arg, value) = required_arg(field);
-        let others = states
+        let others: Vec<&str> = states
             .iter()
             .enumerate()
             .filter(|(other, _)| *other != index)
-            .map(|(_, state)| state);
-        let before = states_with(states, index, &quote! { Unset });
-        let after = states_with(states, index, &field.render_ty(&Code::IN_TYPES));
-        let moved = idents.iter().map(|other| match (other == ident, &value) {
-            (true, Some(value)) => quote! { #other: #value },
-            (true, None) => quote! { #other },
-            (false, _) => quote! { #other: self.#other },
-        });
-        let doc = doc_attrs(&format!("Sets [`{0}`]({name}::{0}).", field.name));
-        quote! {
-            impl<#(#others),*> #builder<#(#before),*> {
-                #doc
-                pub fn #ident(self, #ident: #arg) -> #builder<#(#after),*> {
-                    #builder { #(#moved),* }
-                }
-            }
-        }
-    });
-    let bounds = required.iter().zip(states).map(|(field, state)| {
-        let stored = field.render_ty(&Code::IN_TYPES);
-        quote! { #state: Given<#stored> }
-    });
-    let values = fields.iter().map(|field| {
-        let ident = format_ident!("{}", field.name);
-        if field.optional() {
-            quote! { #ident: None }
-        } else if let Some(source) = &field.mirror {
-            let source = format_ident!("{}", source);
-            quote! { #ident: #source.clone() }
+            .map(|(_, state)| state.as_str())
+            .collect();
+        let with = |replacement: &str| -> String {
+            let list: Vec<&str> = states
+                .iter()
+                .enumerate()
+                .map(|(at, state)| {
+                    if at == index {
+                        replacement
+                    } else {
+                        state.as_str()
+                    }
+                })
+                .collect();
+            list.join(", ")
+        };
+        let stored = field.render_ty(&CodeText::IN_TYPES);
+        let moved: Vec<String> = required
+            .iter()
+            .map(|other| match (other.name == field.name, &value) {
+                (true, Some(value)) => format!("{}: {value}", other.name),
+                (true, None) => other.name.clone(),
+                (false, _) => format!("{0}: self.{0}", other.name),
+            })
+            .collect();
+        let generics = if others.is_empty() {
+            String::new()
         } else {
-            quote! { #ident }
-        }
-    });
-    let listed: Vec<String> = required
-        .iter()
-        .map(|field| format!("[`{0}`]({builder}::{0})", field.name))
-        .collect();
-    let builder_fn_doc = doc_attrs(&format!(
-        "A `{name}`, built by name: set its required fields ({}) on the returned [`{builder}`], \
-         then [`build`]({builder}::build) it, and set the others with the setters.{}",
-        listed.join(", "),
-        mirror_sentences(fields)
-    ));
-    let builder_doc = doc_attrs(&format!(
-        "Builds a [`{name}`] from its required fields, each set by name; `build` exists once \
-         every one is."
-    ));
-    quote! {
-        impl #name {
-            #builder_fn_doc
-            pub fn builder() -> #builder {
-                #builder { #(#idents: Unset),* }
-            }
-
-            #(#setters)*
-        }
-
-        #builder_doc
-        #[derive(Debug, Clone)]
-        #[must_use = "a builder makes nothing until it is built"]
-        pub struct #builder<#(#states = Unset),*> {
-            #(#idents: #states,)*
-        }
-
-        #(#setters_of_builder)*
-
-        impl<#(#states),*> #builder<#(#states),*> {
-            /// The value, once every required field is set.
-            pub fn build(self) -> #name where #(#bounds),* {
-                #( let #idents = self.#idents.given(); )*
-                #name { #(#values,)* #extra }
-            }
-        }
+            format!("<{}>", others.join(", "))
+        };
+        let mut item = format!("impl{generics} {builder}<{}> {{\n", with("Unset"));
+        text::doc(
+            &mut item,
+            1,
+            &format!("Sets [`{0}`]({name}::{0}).", field.name),
+        );
+        item.push_str(&format!(
+            "    pub fn {0}(self, {0}: {arg}) -> {builder}<{1}> {{\n        {2}\n    }}\n}}\n",
+            field.name,
+            with(&stored),
+            text::struct_expr(builder, &moved, 2)
+        ));
+        source.text(item);
     }
+    let bounds: Vec<String> = required
+        .iter()
+        .zip(states)
+        .map(|(field, state)| {
+            format!(
+                "        {state}: Given<{}>,\n",
+                field.render_ty(&CodeText::IN_TYPES)
+            )
+        })
+        .collect();
+    let mut values: Vec<String> = fields
+        .iter()
+        .map(|field| {
+            if field.optional() {
+                format!("{}: None", field.name)
+            } else if let Some(source) = &field.mirror {
+                format!("{}: {source}.clone()", field.name)
+            } else {
+                field.name.clone()
+            }
+        })
+        .collect();
+    values.extend(extra.cloned());
+    let states = states.join(", ");
+    let mut item = format!(
+        "impl<{states}> {builder}<{states}> {{\n    /// The value, once every required field is set.\n    pub fn build(self) -> {name}\n    where\n{}    {{\n",
+        bounds.concat()
+    );
+    for field in required {
+        item.push_str(&format!(
+            "        let {0} = self.{0}.given();\n",
+            field.name
+        ));
+    }
+    item.push_str(&format!(
+        "        {}\n    }}\n}}\n",
+        text::struct_expr(name, &values, 2)
+    ));
+    source.text(item);
 }
 
 /// A string enum, written as `ghl_runtime::string_enum! { pub enum X { A = "a", ... } }`: the
 /// runtime's macro adds `Unknown(String)`, `as_str`, the conversions and serde, the same for
 /// every enum. prettyplease does not lay out macro bodies, so the enum goes through it as a
 /// plain item marked `#[string_enum]`, and [`super::wrap_string_enums`] puts it in the macro.
-fn enum_def(doc: &TokenStream, name: &proc_macro2::Ident, variants: &[Variant]) -> TokenStream {
-    let idents = variants
-        .iter()
-        .map(|variant| format_ident!("{}", variant.name));
-    let wires = variants.iter().map(|variant| variant.wire.as_str());
+fn enum_def(mut item: String, name: &str, variants: &[Variant]) -> String {
     // Each variant's doc, its wire value, comes from the macro.
-    quote! {
-        #doc
-        #[string_enum]
-        pub enum #name {
-            #( #idents = #wires, )*
-        }
+    item.push_str(&format!("#[string_enum]\npub enum {name} {{\n"));
+    for variant in variants {
+        let wire = text::string_literal(&variant.wire);
+        item.push_str(&format!("    {} = {wire},\n", variant.name));
     }
+    item.push_str("}\n");
+    item
 }
 
 #[cfg(test)]

@@ -1,0 +1,402 @@
+//! Generated Rust written directly as text, in the layout prettyplease gives the same code.
+//!
+//! Building tokens with `quote`, parsing them into a `syn::File` and printing that with
+//! prettyplease was most of `regen`'s time. An item whose shape is fixed (a struct with a field
+//! per line, a setter) is written here as the text prettyplease would print for it; prettyplease
+//! only decides where to break a line that is too long, so an item with a line longer than its
+//! margin goes through it after all ([`Source`] does that), and the output stays what it was.
+//! `regen --verify-layout` sends every item through prettyplease and fails on any difference:
+//! CI runs it over the real specs.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+
+use anyhow::Context;
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{Leaf, Spelling, Wrapper};
+
+/// prettyplease's margin: a line longer than this may be broken, a shorter one never is (its
+/// `MARGIN`; it counts bytes).
+const MARGIN: usize = 89;
+
+/// Set by `regen --verify-layout`: every text item is laid out by prettyplease too, and a
+/// difference is an error.
+static VERIFY: AtomicBool = AtomicBool::new(false);
+
+/// Makes every later [`Source::format`] check its text items against prettyplease.
+pub fn verify_layout(on: bool) {
+    VERIFY.store(on, Ordering::Relaxed);
+}
+
+/// The code of a generated file, in order: items written as text, and tokens.
+#[derive(Default)]
+pub(super) struct Source {
+    parts: Vec<Part>,
+}
+
+enum Part {
+    /// Whole items at nesting `depth`, indented for it, in prettyplease's layout when each line
+    /// fits its margin.
+    Text { text: String, depth: usize },
+    /// Items as tokens, for prettyplease to lay out at nesting `depth`.
+    Tokens { tokens: TokenStream, depth: usize },
+    /// A line that opens or closes a nesting level (`pub mod x {`, `}`), as it is.
+    Line(String),
+}
+
+impl From<TokenStream> for Source {
+    fn from(tokens: TokenStream) -> Self {
+        let mut source = Source::default();
+        source.tokens(tokens);
+        source
+    }
+}
+
+impl Source {
+    /// Items written as text at the top level (see [`Source::text_at`]).
+    pub fn text(&mut self, text: String) {
+        self.text_at(text, 0);
+    }
+
+    /// Items written as text at nesting `depth` (each line indented by four spaces a level, no
+    /// blank lines: those come later, from `space_items`).
+    pub fn text_at(&mut self, text: String, depth: usize) {
+        if !text.is_empty() {
+            self.parts.push(Part::Text { text, depth });
+        }
+    }
+
+    /// Items as tokens at the top level.
+    pub fn tokens(&mut self, tokens: TokenStream) {
+        self.tokens_at(tokens, 0);
+    }
+
+    /// Items as tokens at nesting `depth`; joined with the tokens just before at the same depth.
+    pub fn tokens_at(&mut self, tokens: TokenStream, depth: usize) {
+        if tokens.is_empty() {
+            return;
+        }
+        if let Some(Part::Tokens {
+            tokens: last,
+            depth: last_depth,
+        }) = self.parts.last_mut()
+            && *last_depth == depth
+        {
+            last.extend(tokens);
+            return;
+        }
+        self.parts.push(Part::Tokens { tokens, depth });
+    }
+
+    /// A line that opens or closes a nesting level, with its indentation.
+    pub fn line(&mut self, line: String) {
+        self.parts.push(Part::Line(line));
+    }
+
+    /// Everything of `other`, after what is here.
+    pub fn append(&mut self, other: Source) {
+        for part in other.parts {
+            match part {
+                Part::Tokens { tokens, depth } => self.tokens_at(tokens, depth),
+                part => self.parts.push(part),
+            }
+        }
+    }
+
+    /// The laid-out code. `what` names the output in errors.
+    pub fn format(self, what: &str) -> anyhow::Result<String> {
+        self.format_checked(what, VERIFY.load(Ordering::Relaxed))
+    }
+
+    /// [`Source::format`]; with `verify`, every text item is compared with prettyplease's layout.
+    fn format_checked(self, what: &str, verify: bool) -> anyhow::Result<String> {
+        let mut code = String::new();
+        for part in self.parts {
+            match part {
+                Part::Line(line) => {
+                    code.push_str(&line);
+                    code.push('\n');
+                }
+                Part::Tokens { tokens, depth } => {
+                    code.push_str(&pretty(nest(tokens, depth), depth, what)?);
+                }
+                Part::Text { text, depth } => {
+                    if fits(&text) && !verify {
+                        code.push_str(&text);
+                        continue;
+                    }
+                    let tokens: TokenStream = text.parse().map_err(|error| {
+                        anyhow::anyhow!("{what}: generated text does not lex as Rust: {error}")
+                    })?;
+                    let laid_out = pretty(nest(tokens, depth), depth, what)?;
+                    if verify && fits(&text) && laid_out != text {
+                        anyhow::bail!(
+                            "{what}: the generator wrote text prettyplease lays out differently \
+                             (generator bug):\n{}",
+                            first_difference(&text, &laid_out)
+                        );
+                    }
+                    code.push_str(&laid_out);
+                }
+            }
+        }
+        Ok(code)
+    }
+}
+
+/// Whether no line of `text` is longer than prettyplease's margin (doc comments aside: it never
+/// breaks them).
+fn fits(text: &str) -> bool {
+    text.lines().all(|line| {
+        line.len() <= MARGIN || {
+            let line = line.trim_start();
+            line.starts_with("///") || line.starts_with("//!")
+        }
+    })
+}
+
+/// `tokens` inside `depth` modules, so that prettyplease lays them out where they will stand.
+fn nest(tokens: TokenStream, depth: usize) -> TokenStream {
+    (0..depth).fold(tokens, |inner, _| quote! { mod nest { #inner } })
+}
+
+/// prettyplease's layout of `tokens`, without the `depth` wrapping lines [`nest`] added.
+fn pretty(tokens: TokenStream, depth: usize, what: &str) -> anyhow::Result<String> {
+    // A parse failure here is a generator bug, not a spec problem: say which output broke.
+    let parsed: syn::File = syn::parse2(tokens)
+        .with_context(|| format!("generated {what} is not valid Rust (generator bug)"))?;
+    let printed = prettyplease::unparse(&parsed);
+    if depth == 0 {
+        return Ok(printed);
+    }
+    let lines: Vec<&str> = printed.lines().collect();
+    let inner = lines
+        .get(depth..lines.len().saturating_sub(depth))
+        .unwrap_or_default();
+    let mut out = String::with_capacity(printed.len());
+    for line in inner {
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// The first line where `written` and `laid_out` differ, both versions, for the error.
+fn first_difference(written: &str, laid_out: &str) -> String {
+    let mut written_lines = written.lines();
+    let mut laid_out_lines = laid_out.lines();
+    let mut number = 1;
+    loop {
+        match (written_lines.next(), laid_out_lines.next()) {
+            (Some(a), Some(b)) if a == b => number += 1,
+            (a, b) => {
+                return format!(
+                    "line {number} of the item:\n  written:     {}\n  prettyplease: {}",
+                    a.unwrap_or("(end)"),
+                    b.unwrap_or("(end)")
+                );
+            }
+        }
+    }
+}
+
+/// `///` lines of `text` (see [`super::doc_lines`]) at `depth`, as prettyplease prints
+/// `#[doc = " line"]` attributes.
+pub(super) fn doc(out: &mut String, depth: usize, text: &str) {
+    comment(out, depth, "///", text);
+}
+
+/// `//!` lines of `text` at `depth`: a module's docs.
+pub(super) fn inner_doc(out: &mut String, depth: usize, text: &str) {
+    comment(out, depth, "//!", text);
+}
+
+fn comment(out: &mut String, depth: usize, marker: &str, text: &str) {
+    for line in super::doc_lines(text) {
+        indent(out, depth);
+        out.push_str(marker);
+        out.push_str(&line);
+        out.push('\n');
+    }
+}
+
+/// Four spaces a level.
+pub(super) fn indent(out: &mut String, depth: usize) {
+    for _ in 0..depth {
+        out.push_str("    ");
+    }
+}
+
+/// A struct expression, `path { fields }`, its first line not indented and the others for
+/// `depth`, laid out as prettyplease lays it out: on one line when the line is at most 35 wide
+/// (prettyplease's limit is 34 before the closing brace), else a field per line.
+pub(super) fn struct_expr(path: &str, fields: &[String], depth: usize) -> String {
+    if fields.is_empty() {
+        return format!("{path} {{}}");
+    }
+    let one_line = format!("{path} {{ {} }}", fields.join(", "));
+    if one_line.len() <= 35 {
+        return one_line;
+    }
+    let mut out = format!("{path} {{\n");
+    for field in fields {
+        indent(&mut out, depth + 1);
+        out.push_str(field);
+        out.push_str(",\n");
+    }
+    indent(&mut out, depth);
+    out.push('}');
+    out
+}
+
+/// `value` as a Rust string literal, escaped as `quote` escapes it.
+pub(super) fn string_literal(value: &str) -> String {
+    proc_macro2::Literal::string(value).to_string()
+}
+
+/// How generated code writes a type as text: the same paths as [`super::Code`] gives tokens,
+/// spaced as prettyplease prints them.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct CodeText {
+    in_types_module: bool,
+}
+
+impl CodeText {
+    pub(super) const IN_TYPES: CodeText = CodeText {
+        in_types_module: true,
+    };
+    pub(super) const OUTSIDE_TYPES: CodeText = CodeText {
+        in_types_module: false,
+    };
+}
+
+impl Spelling for CodeText {
+    type Out = String;
+
+    fn leaf(&self, leaf: Leaf<'_>) -> String {
+        match leaf {
+            Leaf::String => "String".to_owned(),
+            Leaf::Number => "f64".to_owned(),
+            Leaf::Integer => "i64".to_owned(),
+            Leaf::Boolean => "bool".to_owned(),
+            Leaf::Value => "serde_json::Value".to_owned(),
+            Leaf::File => "ghl_runtime::FilePart".to_owned(),
+            Leaf::Named(name) if self.in_types_module => name.to_owned(),
+            Leaf::Named(name) => format!("types::{name}"),
+            Leaf::Common(name) => format!("ghl_common::types::{name}"),
+        }
+    }
+
+    fn wrap(&self, wrapper: Wrapper, inner: String) -> String {
+        match wrapper {
+            Wrapper::Vec => format!("Vec<{inner}>"),
+            Wrapper::Map => format!("std::collections::BTreeMap<String, {inner}>"),
+            Wrapper::Box => format!("Box<{inner}>"),
+            Wrapper::Option => format!("Option<{inner}>"),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::ir::Ty;
+
+    fn laid_out(text: &str, depth: usize) -> String {
+        let tokens: TokenStream = text.parse().unwrap();
+        pretty(nest(tokens, depth), depth, "a test").unwrap()
+    }
+
+    #[test]
+    fn text_that_fits_is_what_prettyplease_prints() {
+        let text = "/// A thing.\n#[derive(Debug)]\npub struct A {\n    /// The `b` field.\n    pub b: Option<Vec<String>>,\n}\n";
+        assert!(fits(text));
+        assert_eq!(laid_out(text, 0), text);
+        let nested =
+            "    /// A thing.\n    pub type A = std::collections::BTreeMap<String, i64>;\n";
+        assert_eq!(laid_out(nested, 1), nested);
+    }
+
+    #[test]
+    fn a_line_past_the_margin_goes_to_prettyplease() {
+        let long = format!(
+            "pub fn f(self, first_argument: {0}, second_argument: {0}) -> Self {{\n    self\n}}\n",
+            "impl Into<String>"
+        );
+        assert!(!fits(&long));
+        let mut source = Source::default();
+        source.text(long);
+        let code = source.format("a test").unwrap();
+        assert!(code.starts_with("pub fn f(\n    self,\n    first_argument: impl Into<String>,"));
+        // Long doc lines are never broken.
+        assert!(fits(&format!("/// {}\n", "word ".repeat(40))));
+    }
+
+    #[test]
+    fn verification_names_the_first_difference() {
+        let mut source = Source::default();
+        source.text("pub struct A { pub b: u8 }\n".to_owned());
+        let error = source
+            .format_checked("a test", true)
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("line 1"), "{error}");
+        assert!(error.contains("prettyplease: pub struct A {"), "{error}");
+    }
+
+    #[test]
+    fn tokens_and_text_keep_their_order() {
+        let mut source = Source::from(quote! { pub struct A; });
+        source.text("pub struct B;\n".to_owned());
+        source.tokens(quote! { pub struct C; });
+        source.line("mod d {".to_owned());
+        source.tokens_at(quote! { pub struct E; }, 1);
+        source.line("}".to_owned());
+        assert_eq!(
+            source.format("a test").unwrap(),
+            "pub struct A;\npub struct B;\npub struct C;\nmod d {\n    pub struct E;\n}\n"
+        );
+    }
+
+    #[test]
+    fn docs_and_types_read_as_prettyplease_prints_them() {
+        let mut out = String::new();
+        doc(&mut out, 1, "First.\n\nSecond  ");
+        assert_eq!(out, "    /// First.\n    ///\n    /// Second\n");
+        let ty = Ty::Array(Box::new(Ty::Map(Box::new(Ty::Named("Post".into())))));
+        assert_eq!(
+            ty.render(&CodeText::OUTSIDE_TYPES),
+            "Vec<std::collections::BTreeMap<String, types::Post>>"
+        );
+        assert_eq!(string_literal("a \"b\"\n"), "\"a \\\"b\\\"\\n\"");
+    }
+
+    #[test]
+    fn struct_expressions_break_past_prettyplease_width() {
+        let short = vec!["a: 1".to_owned(), "b".to_owned()];
+        assert_eq!(struct_expr("Self", &short, 2), "Self { a: 1, b }");
+        let body = format!("fn f() -> S {{\n    {}\n}}\n", struct_expr("S", &short, 1));
+        assert_eq!(laid_out(&body, 0), body);
+        let long: Vec<String> = ["first: 1", "second: 2", "third: 3", "d"]
+            .map(str::to_owned)
+            .to_vec();
+        let broken = struct_expr("Self", &long, 1);
+        assert_eq!(
+            broken,
+            "Self {\n        first: 1,\n        second: 2,\n        third: 3,\n        d,\n    }"
+        );
+        let body = format!("fn f() -> S {{\n    {broken}\n}}\n");
+        assert_eq!(laid_out(&body, 0), body);
+        // 35 wide stays on one line, 36 does not.
+        let edge = |name: &str| struct_expr("Self", &[format!("{name}: 1")], 1);
+        let at = edge(&"x".repeat(35 - "Self {  }: 1".len()));
+        assert_eq!(at.len(), 35);
+        let at_body = format!("fn f() -> S {{\n    {at}\n}}\n");
+        assert_eq!(laid_out(&at_body, 0), at_body);
+        let past = edge(&"x".repeat(36 - "Self {  }: 1".len()));
+        assert!(past.contains('\n'));
+        let past_body = format!("fn f() -> S {{\n    {past}\n}}\n");
+        assert_eq!(laid_out(&past_body, 0), past_body);
+    }
+}
