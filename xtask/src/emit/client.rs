@@ -9,13 +9,14 @@ use quote::{format_ident, quote};
 
 use super::docs::{english_list, spec_markdown};
 use super::request::into_request;
+use super::text::{self, CodeText, Source};
 use super::{
-    Code, Conversion, date_time_arg, doc_attrs, inner_doc, mentions_local, setter_arg, state_param,
-    states_with, ty_tokens,
+    Conversion, date_time_arg, doc_attrs, inner_doc, mentions_local, setter_arg, state_param,
+    ty_tokens,
 };
 use crate::ir::{
     Access, Api, Body, ErrorResponse, Operation, PageStyle, Paging, Param, ParamLocation, Response,
-    Slot, Source, Ty,
+    Slot, Source as PageSource, Ty,
 };
 
 pub fn lib_rs(api: &Api) -> TokenStream {
@@ -123,55 +124,48 @@ fn mentions_types(op: &Operation, arguments_only: bool, answer: bool) -> bool {
 }
 
 /// `scopes`: OAuth scope -> its variant of `ghl_runtime::Scope`, for links (may be empty).
-pub fn client_rs(api: &Api, scopes: &BTreeMap<String, String>) -> TokenStream {
-    let client = format_ident!("{}", api.client_name);
-    let client_doc = doc_attrs(&format!(
-        "Client for the {} API: one method per operation of `{}`.\n\nEach method takes the operation's required inputs and returns a builder (from [`builders`](crate::builders)): set optional inputs on it, then `.send().await`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
-        api.title, api.spec_path
-    ));
-    let groups = Groups::of(api);
-    let methods: Vec<TokenStream> = api
-        .operations
-        .iter()
-        .enumerate()
-        .map(|(index, op)| {
-            let module = groups.as_ref().and_then(|groups| groups.module_of(index));
-            method(op, module, scopes)
-        })
-        .collect();
-    let types_import = api
+pub fn client_rs(api: &Api, scopes: &BTreeMap<String, String>) -> Source {
+    let client = &api.client_name;
+    let mut head =
+        "//! The resource client: one method per operation, each returning its builder.\n"
+            .to_owned();
+    if any_named(api) {
+        head.push_str("use std::marker::PhantomData;\n");
+    }
+    head.push_str("use ghl_runtime::Client;\nuse crate::builders;\n");
+    if api
         .operations
         .iter()
         .any(|op| mentions_types(op, true, false))
-        .then(|| quote! { use crate::types; });
-    let phantom_import = any_named(api).then(|| quote! { use std::marker::PhantomData; });
-    quote! {
-        //! The resource client: one method per operation, each returning its builder.
-        #phantom_import
-        use ghl_runtime::Client;
-        use crate::builders;
-        #types_import
-
-        #client_doc
-        #[derive(Clone, Debug)]
-        pub struct #client {
-            client: Client,
-        }
-
-        impl #client {
-            /// Wraps a configured [`ghl_runtime::Client`].
-            pub fn new(client: Client) -> Self {
-                Self { client }
-            }
-
-            /// The underlying runtime client.
-            pub fn client(&self) -> &Client {
-                &self.client
-            }
-
-            #(#methods)*
-        }
+    {
+        head.push_str("use crate::types;\n");
     }
+    text::doc(
+        &mut head,
+        0,
+        &format!(
+            "Client for the {} API: one method per operation of `{}`.\n\nEach method takes the operation's required inputs and returns a builder (from [`builders`](crate::builders)): set optional inputs on it, then `.send().await`.\n\nCheap to clone; clones share the connection pool, auth and rate limits of the [`ghl_runtime::Client`] they wrap.",
+            api.title, api.spec_path
+        ),
+    );
+    head.push_str(&format!(
+        "#[derive(Clone, Debug)]\npub struct {client} {{\n    client: Client,\n}}\n"
+    ));
+    let mut source = Source::default();
+    source.text(head);
+    source.open(&format!("impl {client}"), 0);
+    source.text_at(
+        "    /// Wraps a configured [`ghl_runtime::Client`].\n    pub fn new(client: Client) -> Self {\n        Self { client }\n    }\n    /// The underlying runtime client.\n    pub fn client(&self) -> &Client {\n        &self.client\n    }\n"
+            .to_owned(),
+        1,
+    );
+    let groups = Groups::of(api);
+    for (index, op) in api.operations.iter().enumerate() {
+        let module = groups.as_ref().and_then(|groups| groups.module_of(index));
+        source.text_at(method(op, module, scopes), 1);
+    }
+    source.close();
+    source
 }
 
 /// Whether some operation of `api` has a required input its builder takes by name.
@@ -244,90 +238,92 @@ fn module_name(tag: &str) -> String {
     }
 }
 
-/// The builders of `ops`, with the imports they use.
-fn builder_items(api: &Api, ops: &[&Operation]) -> TokenStream {
-    let builders: Vec<TokenStream> = ops.iter().map(|op| builder(api, op)).collect();
-    let types_import = ops
-        .iter()
-        .any(|op| mentions_types(op, false, true))
-        .then(|| quote! { use crate::types; });
-    let typestate_import = ops.iter().any(|op| has_named(op)).then(|| {
-        quote! {
-            use std::marker::PhantomData;
-            use ghl_runtime::typestate::{IsSet, Set, Unset};
-        }
-    });
-    quote! {
-        #typestate_import
-        use ghl_runtime::{CallFuture, Client, Request, Result};
-        #types_import
-
-        #(#builders)*
+/// The builders of `ops`, with the imports they use, at `depth`.
+fn builder_items(source: &mut Source, api: &Api, ops: &[&Operation], depth: usize) {
+    let mut imports = String::new();
+    let mut import = |line: &str| {
+        text::indent(&mut imports, depth);
+        imports.push_str(line);
+        imports.push('\n');
+    };
+    if ops.iter().any(|op| has_named(op)) {
+        import("use std::marker::PhantomData;");
+        import("use ghl_runtime::typestate::{IsSet, Set, Unset};");
+    }
+    import("use ghl_runtime::{CallFuture, Client, Request, Result};");
+    if ops.iter().any(|op| mentions_types(op, false, true)) {
+        import("use crate::types;");
+    }
+    source.text_at(imports, depth);
+    for op in ops {
+        builder(source, api, op, depth);
     }
 }
 
 /// `src/builders.rs`: the builder each client method returns, in a module per spec tag where
 /// the spec tags its operations two ways or more (each re-exported here too, so that a builder's
 /// path does not move when the spec re-tags its operation).
-pub fn builders_rs(api: &Api) -> TokenStream {
+pub fn builders_rs(api: &Api) -> Source {
     let client = &api.client_name;
+    let mut source = Source::default();
+    let mut head = String::new();
     let Some(groups) = Groups::of(api) else {
-        let doc = inner_doc(&format!(
-            "The builder each [`{client}`](crate::{client}) method returns, one per operation: set \
-             its required inputs and any optional ones on it, then `.send().await` (or \
-             `.paginate()`, where the operation pages)."
-        ));
+        text::inner_doc(
+            &mut head,
+            0,
+            &format!(
+                "The builder each [`{client}`](crate::{client}) method returns, one per operation: \
+                 set its required inputs and any optional ones on it, then `.send().await` (or \
+                 `.paginate()`, where the operation pages)."
+            ),
+        );
+        source.text(head);
         let ops: Vec<&Operation> = api.operations.iter().collect();
-        let items = builder_items(api, &ops);
-        return quote! {
-            #doc
-            #items
-        };
+        builder_items(&mut source, api, &ops, 0);
+        return source;
     };
-    let doc = inner_doc(&format!(
-        "The builder each [`{client}`](crate::{client}) method returns, one per operation, in a \
-         module per tag of the spec: set its required inputs and any optional ones on it, then \
-         `.send().await` (or `.paginate()`, where the operation pages). Every builder is also \
-         here, at `builders::Name`: that path stays when the spec moves an operation to \
-         another tag."
-    ));
-    let modules = groups.modules.iter().map(|(name, tag, indices)| {
-        let module = format_ident!("{}", name);
+    text::inner_doc(
+        &mut head,
+        0,
+        &format!(
+            "The builder each [`{client}`](crate::{client}) method returns, one per operation, in \
+             a module per tag of the spec: set its required inputs and any optional ones on it, \
+             then `.send().await` (or `.paginate()`, where the operation pages). Every builder is \
+             also here, at `builders::Name`: that path stays when the spec moves an operation to \
+             another tag."
+        ),
+    );
+    for (name, _, _) in &groups.modules {
+        head.push_str(&format!("#[doc(no_inline)]\npub use {name}::*;\n"));
+    }
+    source.text(head);
+    for (name, tag, indices) in &groups.modules {
         let ops: Vec<&Operation> = indices
             .iter()
             .map(|&index| &api.operations[index])
             .collect();
-        let items = builder_items(api, &ops);
-        let doc = inner_doc(&match tag {
-            Some(tag) => format!("The builders of the operations the spec tags `{tag}`."),
-            None => "The builders of the operations the spec does not tag.".to_owned(),
-        });
-        quote! {
-            pub mod #module {
-                #doc
-                #items
-            }
-        }
-    });
-    let reexports = groups.modules.iter().map(|(name, _, _)| {
-        let module = format_ident!("{}", name);
-        quote! {
-            #[doc(no_inline)]
-            pub use #module::*;
-        }
-    });
-    quote! {
-        #doc
-        #(#reexports)*
-        #(#modules)*
+        source.open(&format!("pub mod {name}"), 0);
+        let mut doc = String::new();
+        text::inner_doc(
+            &mut doc,
+            1,
+            &match tag {
+                Some(tag) => format!("The builders of the operations the spec tags `{tag}`."),
+                None => "The builders of the operations the spec does not tag.".to_owned(),
+            },
+        );
+        source.text_at(doc, 1);
+        builder_items(&mut source, api, &ops, 1);
+        source.close();
     }
+    source
 }
 
 /// One input of an operation's builder: a path, query or header parameter, or the body.
 struct Input {
-    ident: proc_macro2::Ident,
+    name: String,
     /// The type it is kept as in the builder.
-    stored: TokenStream,
+    stored: String,
     /// Required (a method argument, or a setter `send` waits for) or optional (a setter).
     required: bool,
     /// A required input the builder takes by name, not as a method argument: a required query
@@ -335,33 +331,35 @@ struct Input {
     /// its setter turns from `Unset` to `Set` (see `ghl_runtime::typestate`).
     named: bool,
     /// The type parameter of a named input: its name in UpperCamelCase.
-    state: Option<proc_macro2::Ident>,
+    state: Option<String>,
     /// Required: the argument's type and how it becomes the stored value (`None`: as it is).
     /// Optional: the setter's argument type and how it becomes the stored value (`Some(...)`
     /// added).
-    arg: TokenStream,
-    convert: Option<TokenStream>,
+    arg: String,
+    convert: Option<String>,
     doc: String,
 }
 
+impl Input {
+    /// The stored value, from the argument of the same name.
+    fn value(&self) -> String {
+        self.convert.clone().unwrap_or_else(|| self.name.clone())
+    }
+}
+
 /// Required: `impl Into<String>` for strings, `T` otherwise. Optional: see [`setter_arg`].
-fn input_arg(
-    ty: &Ty,
-    date_time: bool,
-    required: bool,
-    ident: &proc_macro2::Ident,
-) -> (TokenStream, Option<TokenStream>) {
+fn input_arg(ty: &Ty, date_time: bool, required: bool, name: &str) -> (String, Option<String>) {
     if date_time {
         let (arg, conversion) = date_time_arg();
-        return (arg, Some(conversion.apply(ident)));
+        return (arg, Some(conversion.apply(name)));
     }
     if required && *ty != Ty::String {
-        return (ty_tokens(ty, false), None);
+        return (ty.render(&CodeText::OUTSIDE_TYPES), None);
     }
     let (arg, conversion) = setter_arg(ty, false);
     (
         arg,
-        (conversion != Conversion::AsIs).then(|| conversion.apply(ident)),
+        (conversion != Conversion::AsIs).then(|| conversion.apply(name)),
     )
 }
 
@@ -392,9 +390,8 @@ const BUILDER_SCOPE: &[&str] = &[
 fn inputs(op: &Operation) -> Vec<Input> {
     let mut inputs = Vec::new();
     for param in op.path_params.iter().chain(&op.params) {
-        let ident = format_ident!("{}", param.name);
         let required = param.required;
-        let (arg, convert) = input_arg(&param.ty, param.date_time, required, &ident);
+        let (arg, convert) = input_arg(&param.ty, param.date_time, required, &param.name);
         let where_ = match param.location {
             ParamLocation::Path => "path",
             ParamLocation::Header => "header",
@@ -405,16 +402,17 @@ fn inputs(op: &Operation) -> Vec<Input> {
             None => format!("The `{}` {where_} parameter.", param.wire),
         };
         let named = param.by_name();
-        let stored = param.render_ty(&Code::OUTSIDE_TYPES);
+        let stored = param.render_ty(&CodeText::OUTSIDE_TYPES);
         inputs.push(Input {
             stored: if named {
-                quote! { Option<#stored> }
+                format!("Option<{stored}>")
             } else {
                 stored
             },
-            state: named
-                .then(|| state_param(&param.name, "Input", |name| BUILDER_SCOPE.contains(&name))),
-            ident,
+            state: named.then(|| {
+                state_param(&param.name, "Input", |name| BUILDER_SCOPE.contains(&name)).to_string()
+            }),
+            name: param.name.clone(),
             required,
             named,
             arg,
@@ -422,17 +420,13 @@ fn inputs(op: &Operation) -> Vec<Input> {
             doc,
         });
     }
-    let ident = format_ident!("body");
     let body = match &op.body {
         Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
-            Some((ty_tokens(ty, false), *required))
+            Some((ty.render(&CodeText::OUTSIDE_TYPES), *required))
         }
-        Some(Body::Multipart { ty }) => {
-            let ty = format_ident!("{}", ty);
-            Some((quote! { types::#ty }, true))
-        }
-        Some(Body::MultipartRaw) => Some((quote! { ghl_runtime::Multipart }, true)),
-        Some(Body::Bytes { required, .. }) => Some((quote! { Vec<u8> }, *required)),
+        Some(Body::Multipart { ty }) => Some((format!("types::{ty}"), true)),
+        Some(Body::MultipartRaw) => Some(("ghl_runtime::Multipart".to_owned(), true)),
+        Some(Body::Bytes { required, .. }) => Some(("Vec<u8>".to_owned(), *required)),
         None => None,
     };
     if let Some((ty, required)) = body {
@@ -440,13 +434,13 @@ fn inputs(op: &Operation) -> Vec<Input> {
             (ty.clone(), ty, None)
         } else {
             (
-                quote! { Option<#ty> },
-                quote! { impl Into<#ty> },
-                Some(quote! { body.into() }),
+                format!("Option<{ty}>"),
+                format!("impl Into<{ty}>"),
+                Some("body.into()".to_owned()),
             )
         };
         inputs.push(Input {
-            ident,
+            name: "body".to_owned(),
             stored,
             required,
             named: false,
@@ -461,55 +455,55 @@ fn inputs(op: &Operation) -> Vec<Input> {
 
 /// The client's method: takes the required inputs, returns the builder.
 /// `module`: the module of `builders` holding the operation's builder, where they are grouped.
-fn method(op: &Operation, module: Option<&str>, scopes: &BTreeMap<String, String>) -> TokenStream {
-    let name = format_ident!("{}", op.fn_name);
-    let builder = format_ident!("{}", op.builder);
+fn method(op: &Operation, module: Option<&str>, scopes: &BTreeMap<String, String>) -> String {
     let path = match module {
         Some(module) => format!("builders::{module}::{}", op.builder),
         None => format!("builders::{}", op.builder),
     };
-    let doc = doc_attrs(&method_doc(op, &path, scopes));
-    let module = module.map(|module| {
-        let module = format_ident!("{}", module);
-        quote! { #module:: }
-    });
-    let deprecated = op
-        .deprecated
-        .then(|| quote! { #[deprecated(note = "deprecated in the spec")] });
-    let inputs = inputs(op);
-    let args = inputs
-        .iter()
-        .filter(|input| input.required && !input.named)
-        .map(|input| {
-            let (ident, arg) = (&input.ident, &input.arg);
-            quote! { #ident: #arg }
-        });
-    let state = inputs
-        .iter()
-        .any(|input| input.named)
-        .then(|| quote! { state: PhantomData, });
-    let values = inputs.iter().map(|input| {
-        let ident = &input.ident;
-        if !input.required || input.named {
-            quote! { #ident: None }
-        } else if let Some(convert) = &input.convert {
-            quote! { #ident: #convert }
-        } else {
-            quote! { #ident }
-        }
-    });
-    quote! {
-        #doc
-        #deprecated
-        pub fn #name(&self, #(#args),*) -> builders::#module #builder {
-            builders::#module #builder { client: self.client.clone(), #(#values,)* #state }
-        }
+    let mut item = String::new();
+    text::doc(&mut item, 1, &method_doc(op, &path, scopes));
+    if op.deprecated {
+        item.push_str("    #[deprecated(note = \"deprecated in the spec\")]\n");
     }
+    let inputs = inputs(op);
+    let mut params = vec!["&self".to_owned()];
+    params.extend(
+        inputs
+            .iter()
+            .filter(|input| input.required && !input.named)
+            .map(|input| format!("{}: {}", input.name, input.arg)),
+    );
+    let mut values = vec!["client: self.client.clone()".to_owned()];
+    values.extend(inputs.iter().map(|input| {
+        if !input.required || input.named {
+            format!("{}: None", input.name)
+        } else if let Some(convert) = &input.convert {
+            format!("{}: {convert}", input.name)
+        } else {
+            input.name.clone()
+        }
+    }));
+    if inputs.iter().any(|input| input.named) {
+        values.push("state: PhantomData".to_owned());
+    }
+    text::signature(
+        &mut item,
+        1,
+        &format!("pub fn {}", op.fn_name),
+        &params,
+        &format!("-> {path}"),
+        &[],
+    );
+    item.push_str(&format!(
+        "        {}\n    }}\n",
+        text::struct_expr(&path, &values, 2)
+    ));
+    item
 }
 
-/// The builder of one operation: its inputs, a setter per optional one, and `send`.
-fn builder(api: &Api, op: &Operation) -> TokenStream {
-    let name = format_ident!("{}", op.builder);
+/// The builder of one operation, at `depth`: its inputs, a setter per optional one, and `send`.
+fn builder(source: &mut Source, api: &Api, op: &Operation, depth: usize) {
+    let name = &op.builder;
     let inputs = inputs(op);
     let call = format!(
         "A [`{client}::{method}`](crate::{client}::{method}) call",
@@ -517,159 +511,250 @@ fn builder(api: &Api, op: &Operation) -> TokenStream {
         method = op.fn_name
     );
     let named: Vec<&Input> = inputs.iter().filter(|input| input.named).collect();
-    let doc = doc_attrs(&if !named.is_empty() {
-        let listed: Vec<String> = named
-            .iter()
-            .map(|input| format!("[`{0}`]({name}::{0})", input.ident))
-            .collect();
-        format!(
-            "{call}: set its required inputs ({}) and any optional ones, then [`send`]({name}::send) it. \
-             It cannot be sent before every required input is set.",
-            listed.join(", ")
-        )
-    } else if inputs.iter().any(|input| !input.required) {
-        format!("{call}: set optional inputs, then [`send`]({name}::send) it.")
-    } else {
-        format!("{call}, ready to [`send`]({name}::send).")
-    });
-    let fields = inputs.iter().map(|input| {
-        let (ident, stored) = (&input.ident, &input.stored);
-        quote! { pub(crate) #ident: #stored, }
-    });
-    let setters = inputs.iter().filter(|input| !input.required).map(|input| {
-        let (ident, arg) = (&input.ident, &input.arg);
-        let value = input.convert.clone().unwrap_or_else(|| quote! { #ident });
-        let doc = doc_attrs(&input.doc);
-        quote! {
-            #doc
-            pub fn #ident(mut self, #ident: #arg) -> Self {
-                self.#ident = Some(#value);
-                self
-            }
-        }
-    });
-    let idents: Vec<&proc_macro2::Ident> = inputs.iter().map(|input| &input.ident).collect();
-    let states: Vec<proc_macro2::Ident> = named
+    let mut item = String::new();
+    text::doc(
+        &mut item,
+        depth,
+        &if !named.is_empty() {
+            let listed: Vec<String> = named
+                .iter()
+                .map(|input| format!("[`{0}`]({name}::{0})", input.name))
+                .collect();
+            format!(
+                "{call}: set its required inputs ({}) and any optional ones, then [`send`]({name}::send) it. \
+                 It cannot be sent before every required input is set.",
+                listed.join(", ")
+            )
+        } else if inputs.iter().any(|input| !input.required) {
+            format!("{call}: set optional inputs, then [`send`]({name}::send) it.")
+        } else {
+            format!("{call}, ready to [`send`]({name}::send).")
+        },
+    );
+    let line = |item: &mut String, extra: usize, text: &str| {
+        text::indent(item, depth + extra);
+        item.push_str(text);
+        item.push('\n');
+    };
+    line(&mut item, 0, "#[derive(Debug, Clone)]");
+    line(
+        &mut item,
+        0,
+        "#[must_use = \"a call does nothing until it is sent\"]",
+    );
+    let states: Vec<&str> = named
         .iter()
-        .filter_map(|input| input.state.clone())
+        .filter_map(|input| input.state.as_deref())
         .collect();
+    if named.is_empty() {
+        line(&mut item, 0, &format!("pub struct {name} {{"));
+    } else {
+        let defaults: Vec<String> = states
+            .iter()
+            .map(|state| format!("{state} = Unset"))
+            .collect();
+        let defaults: Vec<&str> = defaults.iter().map(String::as_str).collect();
+        text::generic_header(
+            &mut item,
+            depth,
+            &format!("pub struct {name}"),
+            &defaults,
+            " {",
+        );
+    }
+    line(&mut item, 1, "pub(crate) client: Client,");
+    for input in &inputs {
+        line(
+            &mut item,
+            1,
+            &format!("pub(crate) {}: {},", input.name, input.stored),
+        );
+    }
+    if !named.is_empty() {
+        let tuple = match states.as_slice() {
+            [one] => format!("({one},)"),
+            more => format!("({})", more.join(", ")),
+        };
+        line(
+            &mut item,
+            1,
+            &format!("pub(crate) state: PhantomData<{tuple}>,"),
+        );
+    }
+    line(&mut item, 0, "}");
+    source.text_at(item, depth);
     // Each named input's setter: only while its state is `Unset`, turning it `Set`.
-    let named_setters = named.iter().enumerate().map(|(index, input)| {
-        let (ident, arg) = (&input.ident, &input.arg);
-        let value = input.convert.clone().unwrap_or_else(|| quote! { #ident });
-        let doc = doc_attrs(&format!("{}. Required.", input.doc.trim_end_matches('.')));
-        let others = states
+    for (index, input) in named.iter().enumerate() {
+        let with = |replacement: &str| -> String {
+            let list: Vec<&str> = states
+                .iter()
+                .enumerate()
+                .map(|(at, state)| if at == index { replacement } else { state })
+                .collect();
+            list.join(", ")
+        };
+        let others: Vec<&str> = states
             .iter()
             .enumerate()
             .filter(|(other, _)| *other != index)
-            .map(|(_, state)| state);
-        let before = states_with(&states, index, &quote! { Unset });
-        let after = states_with(&states, index, &quote! { Set });
-        let moved = inputs.iter().map(|other| {
-            let field = &other.ident;
-            if other.ident == *ident {
-                quote! { #field: Some(#value) }
+            .map(|(_, state)| *state)
+            .collect();
+        let mut item = String::new();
+        text::generic_header(
+            &mut item,
+            depth,
+            "impl",
+            &others,
+            &format!(" {name}<{}> {{", with("Unset")),
+        );
+        text::doc(
+            &mut item,
+            depth + 1,
+            &format!("{}. Required.", input.doc.trim_end_matches('.')),
+        );
+        text::signature(
+            &mut item,
+            depth + 1,
+            &format!("pub fn {}", input.name),
+            &["self".to_owned(), format!("{}: {}", input.name, input.arg)],
+            &format!("-> {name}<{}>", with("Set")),
+            &[],
+        );
+        let mut moved = vec!["client: self.client".to_owned()];
+        moved.extend(inputs.iter().map(|other| {
+            if other.name == input.name {
+                format!("{}: Some({})", other.name, input.value())
             } else {
-                quote! { #field: self.#field }
+                format!("{0}: self.{0}", other.name)
             }
-        });
-        quote! {
-            impl<#(#others),*> #name<#(#before),*> {
-                #doc
-                pub fn #ident(self, #ident: #arg) -> #name<#(#after),*> {
-                    #name {
-                        client: self.client,
-                        #(#moved,)*
-                        state: PhantomData,
-                    }
-                }
-            }
-        }
-    });
-    let into_request = into_request(api, op);
+        }));
+        moved.push("state: PhantomData".to_owned());
+        line(&mut item, 2, &text::struct_expr(name, &moved, depth + 2));
+        line(&mut item, 1, "}");
+        line(&mut item, 0, "}");
+        source.text_at(item, depth);
+    }
+    if named.is_empty() {
+        source.open(&format!("impl {name}"), depth);
+    } else {
+        let states = states.join(", ");
+        source.open(&format!("impl<{states}> {name}<{states}>"), depth);
+    }
+    for input in inputs.iter().filter(|input| !input.required) {
+        let mut item = String::new();
+        text::doc(&mut item, depth + 1, &input.doc);
+        text::signature(
+            &mut item,
+            depth + 1,
+            &format!("pub fn {}", input.name),
+            &[
+                "mut self".to_owned(),
+                format!("{}: {}", input.name, input.arg),
+            ],
+            "-> Self",
+            &[],
+        );
+        line(
+            &mut item,
+            2,
+            &format!("self.{} = Some({});", input.name, input.value()),
+        );
+        line(&mut item, 2, "self");
+        line(&mut item, 1, "}");
+        source.text_at(item, depth + 1);
+    }
     let ret = match &op.response {
-        Response::Json(ty) => ty_tokens(ty, false),
-        Response::Empty => quote! { () },
+        Response::Json(ty) => ty.render(&CodeText::OUTSIDE_TYPES),
+        Response::Empty => "()".to_owned(),
     };
+    // With named inputs, each sending method waits for all of them: a `where` clause per method
+    // (not a bounded `impl`), so that a call missing one is told which (E0277 names the bound).
+    let bounds: Vec<String> = states
+        .iter()
+        .map(|state| format!("{state}: IsSet"))
+        .collect();
+    let mut sending = String::new();
+    line(
+        &mut sending,
+        1,
+        "/// Sends the call and decodes the answer.",
+    );
+    text::signature(
+        &mut sending,
+        depth + 1,
+        "pub fn send",
+        &["self".to_owned()],
+        &format!("-> impl CallFuture<{ret}>"),
+        &bounds,
+    );
+    line(
+        &mut sending,
+        2,
+        "Client::send_prepared(self.into_request())",
+    );
+    line(&mut sending, 1, "}");
+    source.text_at(sending, depth + 1);
+    let mut with_response = String::new();
+    line(
+        &mut with_response,
+        1,
+        "/// Like [`send`](Self::send), with the answer's status, headers and `traceId`.",
+    );
+    text::signature(
+        &mut with_response,
+        depth + 1,
+        "pub fn send_with_response",
+        &["self".to_owned()],
+        &format!("-> impl CallFuture<ghl_runtime::Response<{ret}>>"),
+        &bounds,
+    );
+    line(
+        &mut with_response,
+        2,
+        "Client::send_prepared_with_response(self.into_request())",
+    );
+    line(&mut with_response, 1, "}");
+    source.text_at(with_response, depth + 1);
+    let state_idents: Vec<proc_macro2::Ident> = states
+        .iter()
+        .map(|state| format_ident!("{}", state))
+        .collect();
+    let ready = (!named.is_empty()).then(|| quote! { where #(#state_idents: IsSet),* });
+    if let Some(paging) = &op.paging {
+        source.tokens_at(paginate(op, paging, ready.as_ref()), depth + 1);
+    }
     // Named inputs are `Option`s the type parameters vouch for: `send` exists once all are set.
     let unwrap_named = (!named.is_empty()).then(|| {
-        let named_idents = named.iter().map(|input| &input.ident);
-        let named_again = named.iter().map(|input| &input.ident);
+        let named_idents: Vec<proc_macro2::Ident> = named
+            .iter()
+            .map(|input| format_ident!("{}", input.name))
+            .collect();
         let fn_name = &op.fn_name;
         quote! {
-            let (#(Some(#named_idents)),*,) = (#(#named_again),*,) else {
+            let (#(Some(#named_idents)),*,) = (#(#named_idents),*,) else {
                 return Err(ghl_runtime::Error::invalid_request(#fn_name, "a required input is not set"));
             };
         }
     });
-    let state_field = (!named.is_empty()).then(|| {
-        quote! { pub(crate) state: PhantomData<(#(#states,)*)>, }
-    });
+    let idents: Vec<proc_macro2::Ident> = inputs
+        .iter()
+        .map(|input| format_ident!("{}", input.name))
+        .collect();
     let state_pattern = (!named.is_empty()).then(|| quote! { state: _, });
-    // With named inputs, each sending method waits for all of them: a `where` clause per method
-    // (not a bounded `impl`), so that a call missing one is told which (E0277 names the bound).
-    let ready = (!named.is_empty()).then(|| quote! { where #(#states: IsSet),* });
-    let paginate = op
-        .paging
-        .as_ref()
-        .map(|paging| paginate(op, paging, ready.as_ref()));
-    let sending = quote! {
-        /// Sends the call and decodes the answer.
-        pub fn send(self) -> impl CallFuture<#ret> #ready {
-            Client::send_prepared(self.into_request())
-        }
-
-        /// Like [`send`](Self::send), with the answer's status, headers and `traceId`.
-        pub fn send_with_response(self) -> impl CallFuture<ghl_runtime::Response<#ret>> #ready {
-            Client::send_prepared_with_response(self.into_request())
-        }
-
-        #paginate
-
-        /// Checks the inputs and builds the HTTP request.
-        fn into_request(self) -> Result<(Client, Request)> #ready {
-            let Self { client, #(#idents,)* #state_pattern } = self;
-            #unwrap_named
-            #into_request
-            Ok((client, request))
-        }
-    };
-    let attributes = quote! {
-        #doc
-        #[derive(Debug, Clone)]
-        #[must_use = "a call does nothing until it is sent"]
-    };
-    if named.is_empty() {
-        return quote! {
-            #attributes
-            pub struct #name {
-                pub(crate) client: Client,
-                #(#fields)*
+    let into_request = into_request(api, op);
+    source.tokens_at(
+        quote! {
+            /// Checks the inputs and builds the HTTP request.
+            fn into_request(self) -> Result<(Client, Request)> #ready {
+                let Self { client, #(#idents,)* #state_pattern } = self;
+                #unwrap_named
+                #into_request
+                Ok((client, request))
             }
-
-            impl #name {
-                #(#setters)*
-
-                #sending
-            }
-        };
-    }
-    quote! {
-        #attributes
-        pub struct #name<#(#states = Unset),*> {
-            pub(crate) client: Client,
-            #(#fields)*
-            #state_field
-        }
-
-        #(#named_setters)*
-
-        impl<#(#states),*> #name<#(#states),*> {
-            #(#setters)*
-
-            #sending
-        }
-    }
+        },
+        depth + 1,
+    );
+    source.close();
 }
 
 /// `paginate()`: every page, or every item, as a stream (see `ghl_runtime::Paginator`).
@@ -707,8 +792,10 @@ fn paginate(op: &Operation, paging: &Paging, ready: Option<&TokenStream>) -> Tok
             let pairs = next.iter().map(|(to, from)| {
                 let to = slot(to);
                 let from = match from {
-                    Source::Page(pointer) => quote! { ghl_runtime::paging::Source::Page(#pointer) },
-                    Source::LastItem(pointer) => {
+                    PageSource::Page(pointer) => {
+                        quote! { ghl_runtime::paging::Source::Page(#pointer) }
+                    }
+                    PageSource::LastItem(pointer) => {
                         quote! { ghl_runtime::paging::Source::LastItem(#pointer) }
                     }
                 };
@@ -721,8 +808,8 @@ fn paginate(op: &Operation, paging: &Paging, ready: Option<&TokenStream>) -> Tok
             let sources: Vec<String> = next
                 .iter()
                 .map(|(to, from)| match from {
-                    Source::Page(pointer) => format!("{} from `{pointer}`", input(to)),
-                    Source::LastItem(pointer) => {
+                    PageSource::Page(pointer) => format!("{} from `{pointer}`", input(to)),
+                    PageSource::LastItem(pointer) => {
                         format!("{} from the last item's `{pointer}`", input(to))
                     }
                 })

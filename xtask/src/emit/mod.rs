@@ -126,10 +126,10 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
         });
     }
     if !api.operations.is_empty() {
-        files.push(source("src/builders.rs", client::builders_rs(api).into())?);
+        files.push(source("src/builders.rs", client::builders_rs(api))?);
         files.push(source(
             "src/client.rs",
-            client::client_rs(api, &options.scope_variants).into(),
+            client::client_rs(api, &options.scope_variants),
         )?);
     }
     Ok(files)
@@ -272,12 +272,6 @@ struct Code {
     in_types_module: bool,
 }
 
-impl Code {
-    const OUTSIDE_TYPES: Code = Code {
-        in_types_module: false,
-    };
-}
-
 impl Spelling for Code {
     type Out = TokenStream;
 
@@ -337,8 +331,8 @@ enum Conversion {
 }
 
 impl Conversion {
-    /// The stored value, from the argument `arg`, as text.
-    fn apply_text(self, arg: &str) -> String {
+    /// The stored value, from the argument `arg`.
+    fn apply(self, arg: &str) -> String {
         match self {
             Conversion::AsIs => arg.to_owned(),
             Conversion::Into => format!("{arg}.into()"),
@@ -353,23 +347,6 @@ impl Conversion {
             ),
         }
     }
-
-    /// The stored value, from the argument `ident`.
-    fn apply(self, ident: &proc_macro2::Ident) -> TokenStream {
-        match self {
-            Conversion::AsIs => quote! { #ident },
-            Conversion::Into => quote! { #ident.into() },
-            Conversion::Collect => quote! { #ident.into_iter().collect() },
-            Conversion::CollectInto => quote! { #ident.into_iter().map(Into::into).collect() },
-            Conversion::Timestamp => quote! { ghl_runtime::Timestamp::text(#ident) },
-            Conversion::CollectPairs => {
-                quote! { #ident.into_iter().map(|(key, value)| (key.into(), value)).collect() }
-            }
-            Conversion::CollectPairsInto => quote! {
-                #ident.into_iter().map(|(key, value)| (key.into(), value.into())).collect()
-            },
-        }
-    }
 }
 
 /// How a setter takes a value of `ty`: numbers and booleans as they are (with `impl Into<i64>` an
@@ -378,42 +355,7 @@ impl Conversion {
 /// as any iterable of (key, value) pairs (`.custom([("plan", "gold")])`),
 /// anything else as `impl Into<_>`. The argument's type, and how it becomes the stored value.
 /// A `date-time` string goes through [`date_time_arg`] instead.
-fn setter_arg(ty: &Ty, in_types_module: bool) -> (TokenStream, Conversion) {
-    let inner = ty_tokens(ty, in_types_module);
-    match ty {
-        Ty::Integer | Ty::Number | Ty::Boolean => (inner, Conversion::AsIs),
-        Ty::Array(item) => {
-            let item_tokens = ty_tokens(item, in_types_module);
-            match **item {
-                Ty::Integer | Ty::Number | Ty::Boolean => (
-                    quote! { impl IntoIterator<Item = #item_tokens> },
-                    Conversion::Collect,
-                ),
-                _ => (
-                    quote! { impl IntoIterator<Item = impl Into<#item_tokens>> },
-                    Conversion::CollectInto,
-                ),
-            }
-        }
-        Ty::Map(value) => {
-            let value_tokens = ty_tokens(value, in_types_module);
-            match **value {
-                Ty::Integer | Ty::Number | Ty::Boolean => (
-                    quote! { impl IntoIterator<Item = (impl Into<String>, #value_tokens)> },
-                    Conversion::CollectPairs,
-                ),
-                _ => (
-                    quote! { impl IntoIterator<Item = (impl Into<String>, impl Into<#value_tokens>)> },
-                    Conversion::CollectPairsInto,
-                ),
-            }
-        }
-        _ => (quote! { impl Into<#inner> }, Conversion::Into),
-    }
-}
-
-/// [`setter_arg`] as text.
-fn setter_arg_text(ty: &Ty, in_types_module: bool) -> (String, Conversion) {
+fn setter_arg(ty: &Ty, in_types_module: bool) -> (String, Conversion) {
     let spelling = if in_types_module {
         CodeText::IN_TYPES
     } else {
@@ -452,19 +394,11 @@ fn setter_arg_text(ty: &Ty, in_types_module: bool) -> (String, Conversion) {
     }
 }
 
-/// [`date_time_arg`] as text.
-fn date_time_arg_text() -> (String, Conversion) {
-    (
-        "impl Into<ghl_runtime::Timestamp>".to_owned(),
-        Conversion::Timestamp,
-    )
-}
-
 /// How a setter or a required argument takes a `date-time` string: text as written or a time
 /// value, stored as the text it sends.
-fn date_time_arg() -> (TokenStream, Conversion) {
+fn date_time_arg() -> (String, Conversion) {
     (
-        quote! { impl Into<ghl_runtime::Timestamp> },
+        "impl Into<ghl_runtime::Timestamp>".to_owned(),
         Conversion::Timestamp,
     )
 }
@@ -477,26 +411,6 @@ fn state_param(name: &str, suffix: &str, taken: impl Fn(&str) -> bool) -> proc_m
         state.push_str(suffix);
     }
     format_ident!("{state}")
-}
-
-/// A typestate builder's type arguments with the one at `index` replaced: what a setter takes
-/// (`Unset` there) or gives back (`Set`, or the value's type, there).
-fn states_with(
-    states: &[proc_macro2::Ident],
-    index: usize,
-    replacement: &TokenStream,
-) -> Vec<TokenStream> {
-    states
-        .iter()
-        .enumerate()
-        .map(|(at, state)| {
-            if at == index {
-                replacement.clone()
-            } else {
-                quote! { #state }
-            }
-        })
-        .collect()
 }
 
 /// Whether a type mentions one of this crate's own types.

@@ -41,8 +41,11 @@ enum Part {
     Text { text: String, depth: usize },
     /// Items as tokens, for prettyplease to lay out at nesting `depth`.
     Tokens { tokens: TokenStream, depth: usize },
-    /// A line that opens or closes a nesting level (`pub mod x {`, `}`), as it is.
-    Line(String),
+    /// The line that opens a block of items (`impl X {`, `pub mod x {`) at nesting `depth`,
+    /// indented, without its brace.
+    Open { header: String, depth: usize },
+    /// The end of the innermost open block.
+    Close,
 }
 
 impl From<TokenStream> for Source {
@@ -89,9 +92,23 @@ impl Source {
         self.parts.push(Part::Tokens { tokens, depth });
     }
 
-    /// A line that opens or closes a nesting level, with its indentation.
-    pub fn line(&mut self, line: String) {
-        self.parts.push(Part::Line(line));
+    /// Opens a block of items at `depth`: `header` is its first line without indentation or
+    /// brace (`impl<A> X<A>`). Items inside go at `depth + 1`; [`Source::close`] ends it. A
+    /// header too long for the margin sends the whole block through prettyplease.
+    pub fn open(&mut self, header: &str, depth: usize) {
+        let mut line = String::new();
+        indent(&mut line, depth);
+        line.push_str(header);
+        line.push_str(" {");
+        self.parts.push(Part::Open {
+            header: line,
+            depth,
+        });
+    }
+
+    /// Ends the block [`Source::open`] began.
+    pub fn close(&mut self) {
+        self.parts.push(Part::Close);
     }
 
     /// Everything of `other`, after what is here.
@@ -109,40 +126,107 @@ impl Source {
         self.format_checked(what, VERIFY.load(Ordering::Relaxed))
     }
 
-    /// [`Source::format`]; with `verify`, every text item is compared with prettyplease's layout.
+    /// [`Source::format`]; with `verify`, every text item and block is compared with
+    /// prettyplease's layout.
     fn format_checked(self, what: &str, verify: bool) -> anyhow::Result<String> {
-        let mut code = String::new();
-        for part in self.parts {
-            match part {
-                Part::Line(line) => {
-                    code.push_str(&line);
-                    code.push('\n');
-                }
-                Part::Tokens { tokens, depth } => {
-                    code.push_str(&pretty(nest(tokens, depth), depth, what)?);
-                }
-                Part::Text { text, depth } => {
-                    if fits(&text) && !verify {
-                        code.push_str(&text);
-                        continue;
-                    }
-                    let tokens: TokenStream = text.parse().map_err(|error| {
-                        anyhow::anyhow!("{what}: generated text does not lex as Rust: {error}")
-                    })?;
-                    let laid_out = pretty(nest(tokens, depth), depth, what)?;
-                    if verify && fits(&text) && laid_out != text {
-                        anyhow::bail!(
-                            "{what}: the generator wrote text prettyplease lays out differently \
-                             (generator bug):\n{}",
-                            first_difference(&text, &laid_out)
-                        );
-                    }
-                    code.push_str(&laid_out);
-                }
+        let mut parts = self.parts.into_iter();
+        let code = format_parts(&mut parts, what, verify)?;
+        match parts.next() {
+            None => Ok(code),
+            Some(_) => {
+                anyhow::bail!("{what}: a block is closed that was never opened (generator bug)")
             }
         }
-        Ok(code)
     }
+}
+
+/// Lays out `parts` up to the end of the block they are in (a [`Part::Close`], consumed) or
+/// their end.
+fn format_parts(
+    parts: &mut std::vec::IntoIter<Part>,
+    what: &str,
+    verify: bool,
+) -> anyhow::Result<String> {
+    let mut code = String::new();
+    while let Some(part) = parts.next() {
+        match part {
+            Part::Close => return Ok(code),
+            Part::Tokens { tokens, depth } => {
+                code.push_str(&pretty(nest(tokens, depth), depth, what)?);
+            }
+            Part::Text { text, depth } => code.push_str(&checked(text, depth, what, verify)?),
+            Part::Open { header, depth } => {
+                let mut block = open_line(header, depth, what)?;
+                block.push_str(&format_parts(parts, what, verify)?);
+                indent(&mut block, depth);
+                block.push_str("}\n");
+                if verify {
+                    let laid_out = relaid(&block, depth, what)?;
+                    if laid_out != block {
+                        anyhow::bail!(
+                            "{what}: the generator wrote a block prettyplease lays out \
+                             differently (generator bug):\n{}",
+                            first_difference(&block, &laid_out)
+                        );
+                    }
+                }
+                code.push_str(&block);
+            }
+        }
+    }
+    Ok(code)
+}
+
+/// A block's first line (`header`, ending in `{`), with its newline: as it is when it fits, else
+/// as prettyplease breaks it. Only the header goes through prettyplease, in a block with one
+/// small item: what the block holds does not change how its first line breaks.
+fn open_line(header: String, depth: usize, what: &str) -> anyhow::Result<String> {
+    if fits(&header) {
+        return Ok(header + "\n");
+    }
+    let mut probe = header;
+    probe.push('\n');
+    indent(&mut probe, depth + 1);
+    probe.push_str("fn probe() {}\n");
+    indent(&mut probe, depth);
+    probe.push_str("}\n");
+    let laid_out = relaid(&probe, depth, what)?;
+    let lines: Vec<&str> = laid_out.lines().collect();
+    let mut out = String::with_capacity(laid_out.len());
+    for line in lines
+        .get(..lines.len().saturating_sub(2))
+        .unwrap_or_default()
+    {
+        out.push_str(line);
+        out.push('\n');
+    }
+    Ok(out)
+}
+
+/// prettyplease's layout of `text`, items at `depth`.
+fn relaid(text: &str, depth: usize, what: &str) -> anyhow::Result<String> {
+    let tokens: TokenStream = text.parse().map_err(|error| {
+        anyhow::anyhow!("{what}: generated text does not lex as Rust (generator bug): {error}")
+    })?;
+    pretty(nest(tokens, depth), depth, what)
+}
+
+/// `text` (items at `depth`) as prettyplease lays it out: as it is when every line fits (and,
+/// with `verify`, prettyplease agrees), else prettyplease's layout.
+fn checked(text: String, depth: usize, what: &str, verify: bool) -> anyhow::Result<String> {
+    let fits = fits(&text);
+    if fits && !verify {
+        return Ok(text);
+    }
+    let laid_out = relaid(&text, depth, what)?;
+    if fits && laid_out != text {
+        anyhow::bail!(
+            "{what}: the generator wrote text prettyplease lays out differently (generator \
+             bug):\n{}",
+            first_difference(&text, &laid_out)
+        );
+    }
+    Ok(laid_out)
 }
 
 /// Whether no line of `text` is longer than prettyplease's margin (doc comments aside: it never
@@ -226,6 +310,125 @@ pub(super) fn indent(out: &mut String, depth: usize) {
     for _ in 0..depth {
         out.push_str("    ");
     }
+}
+
+/// A function's signature at `depth`, through its opening brace: `head` (`pub fn name`), the
+/// parameters, `ret` (`-> T`, or empty) and the `where` bounds. On one line when that fits the
+/// margin, else a parameter per line, as prettyplease breaks it. (A line still too long sends
+/// the item through prettyplease: see [`Source`].)
+pub(super) fn signature(
+    out: &mut String,
+    depth: usize,
+    head: &str,
+    params: &[String],
+    ret: &str,
+    bounds: &[String],
+) {
+    let ret = if ret.is_empty() {
+        String::new()
+    } else {
+        format!(" {ret}")
+    };
+    let open = if bounds.is_empty() { " {" } else { "" };
+    let one_line = format!("{head}({}){ret}{open}", params.join(", "));
+    indent(out, depth);
+    if depth * 4 + one_line.len() <= MARGIN || params.is_empty() {
+        out.push_str(&one_line);
+    } else {
+        out.push_str(head);
+        out.push_str("(\n");
+        for param in params {
+            indent(out, depth + 1);
+            out.push_str(param);
+            out.push_str(",\n");
+        }
+        indent(out, depth);
+        out.push(')');
+        match generic_args(&ret) {
+            // prettyplease breaks the return type's type arguments next, one a line.
+            Some((head, args)) if depth * 4 + 1 + ret.len() + open.len() > MARGIN => {
+                out.push_str(head);
+                out.push_str("<\n");
+                for arg in args {
+                    indent(out, depth + 1);
+                    out.push_str(arg);
+                    out.push_str(",\n");
+                }
+                indent(out, depth);
+                out.push('>');
+            }
+            _ => out.push_str(&ret),
+        }
+        out.push_str(open);
+    }
+    out.push('\n');
+    if !bounds.is_empty() {
+        indent(out, depth);
+        out.push_str("where\n");
+        for bound in bounds {
+            indent(out, depth + 1);
+            out.push_str(bound);
+            out.push_str(",\n");
+        }
+        indent(out, depth);
+        out.push_str("{\n");
+    }
+}
+
+/// The first line of an item with generic parameters at `depth`: `{before}<{params}>{after}`
+/// (`impl<A, B> X<A, B> {`, `pub struct X<A = Unset> {`), without `<>` when there are none. On
+/// one line when it fits the margin, else a parameter per line, as prettyplease breaks it.
+pub(super) fn generic_header(
+    out: &mut String,
+    depth: usize,
+    before: &str,
+    params: &[&str],
+    after: &str,
+) {
+    indent(out, depth);
+    out.push_str(before);
+    if params.is_empty() {
+        out.push_str(after);
+    } else if depth * 4 + before.len() + params.join(", ").len() + 2 + after.len() <= MARGIN {
+        out.push('<');
+        out.push_str(&params.join(", "));
+        out.push('>');
+        out.push_str(after);
+    } else {
+        out.push_str("<\n");
+        for param in params {
+            indent(out, depth + 1);
+            out.push_str(param);
+            out.push_str(",\n");
+        }
+        indent(out, depth);
+        out.push('>');
+        out.push_str(after);
+    }
+    out.push('\n');
+}
+
+/// A type that ends in type arguments, split there: `Name<A, B<C>>` -> (`Name`, [`A`, `B<C>`]).
+fn generic_args(ty: &str) -> Option<(&str, Vec<&str>)> {
+    let inner = ty.strip_suffix('>')?;
+    let open = inner.find('<')?;
+    let (head, args) = (&inner[..open], &inner[open + 1..]);
+    let mut split = Vec::new();
+    let (mut depth, mut start) = (0usize, 0);
+    for (at, ch) in args.char_indices() {
+        match ch {
+            '<' | '(' => depth += 1,
+            '>' | ')' => depth = depth.checked_sub(1)?,
+            ',' if depth == 0 => {
+                split.push(args[start..at].trim());
+                start = at + 1;
+            }
+            _ => {}
+        }
+    }
+    (depth == 0).then_some(())?;
+    split.push(args[start..].trim());
+    Some((head, split))
 }
 
 /// A struct expression, `path { fields }`, its first line not indented and the others for
@@ -334,6 +537,28 @@ mod tests {
     }
 
     #[test]
+    fn a_block_whose_header_is_too_long_goes_to_prettyplease() {
+        let params: Vec<String> = (0..12).map(|n| format!("Parameter{n}")).collect();
+        let header = format!("impl<{0}> Thing<{0}>", params.join(", "));
+        let mut source = Source::default();
+        source.open(&header, 0);
+        source.text_at(
+            "    pub fn f(self) -> Self {\n        self\n    }\n".to_owned(),
+            1,
+        );
+        source.tokens_at(quote! { fn g(&self) {} }, 1);
+        source.close();
+        let code = source.format_checked("a test", true).unwrap();
+        assert!(code.starts_with("impl<\n    Parameter0,\n"), "{code}");
+        assert!(
+            code.contains(
+                "    pub fn f(self) -> Self {\n        self\n    }\n    fn g(&self) {}\n}\n"
+            ),
+            "{code}"
+        );
+    }
+
+    #[test]
     fn verification_names_the_first_difference() {
         let mut source = Source::default();
         source.text("pub struct A { pub b: u8 }\n".to_owned());
@@ -350,9 +575,9 @@ mod tests {
         let mut source = Source::from(quote! { pub struct A; });
         source.text("pub struct B;\n".to_owned());
         source.tokens(quote! { pub struct C; });
-        source.line("mod d {".to_owned());
+        source.open("mod d", 0);
         source.tokens_at(quote! { pub struct E; }, 1);
-        source.line("}".to_owned());
+        source.close();
         assert_eq!(
             source.format("a test").unwrap(),
             "pub struct A;\npub struct B;\npub struct C;\nmod d {\n    pub struct E;\n}\n"
@@ -370,6 +595,85 @@ mod tests {
             "Vec<std::collections::BTreeMap<String, types::Post>>"
         );
         assert_eq!(string_literal("a \"b\"\n"), "\"a \\\"b\\\"\\n\"");
+    }
+
+    #[test]
+    fn signatures_break_a_parameter_a_line() {
+        let params = ["self".to_owned(), "value: impl Into<String>".to_owned()];
+        let mut short = String::new();
+        signature(&mut short, 0, "pub fn f", &params, "-> Self", &[]);
+        assert_eq!(
+            short,
+            "pub fn f(self, value: impl Into<String>) -> Self {\n"
+        );
+        let item = format!("{short}    self\n}}\n");
+        assert_eq!(laid_out(&item, 0), item);
+        let mut long = String::new();
+        let name = format!("pub fn {}", "f".repeat(50));
+        signature(
+            &mut long,
+            1,
+            &name,
+            &params,
+            "-> Self",
+            &["A: IsSet".to_owned()],
+        );
+        let item = format!("{long}        self\n    }}\n");
+        assert!(item.contains("(\n        self,\n        value: impl Into<String>,\n    ) -> Self\n    where\n        A: IsSet,\n    {\n"));
+        assert_eq!(laid_out(&item, 1), item);
+    }
+
+    #[test]
+    fn long_return_types_break_their_type_arguments() {
+        let mut item = String::new();
+        let ret = format!(
+            "-> impl CallFuture<ghl_runtime::Response<types::{}>>",
+            "Long".repeat(10)
+        );
+        signature(
+            &mut item,
+            1,
+            "pub fn send_with_response",
+            &["self".to_owned()],
+            &ret,
+            &["A: IsSet".to_owned()],
+        );
+        item.push_str("        todo!()\n    }\n");
+        assert!(
+            item.contains(") -> impl CallFuture<\n        ghl_runtime::Response<types::"),
+            "{item}"
+        );
+        assert_eq!(laid_out(&item, 1), item);
+        assert_eq!(
+            generic_args("A<B, C<D, E>>"),
+            Some(("A", vec!["B", "C<D, E>"]))
+        );
+        assert_eq!(generic_args("Self"), None);
+    }
+
+    #[test]
+    fn long_generic_headers_break_a_parameter_a_line() {
+        let params: Vec<String> = (0..6).map(|n| format!("Parameter{n}")).collect();
+        let params: Vec<&str> = params.iter().map(String::as_str).collect();
+        let mut item = String::new();
+        let after = format!(" Thing<Unset, {}> {{", params[1..].join(", "));
+        generic_header(&mut item, 0, "impl", &params[1..], &after);
+        item.push_str("    fn f() {}\n}\n");
+        assert!(item.starts_with("impl<\n    Parameter1,\n"), "{item}");
+        assert_eq!(laid_out(&item, 0), item);
+        let mut short = String::new();
+        generic_header(&mut short, 1, "pub struct Thing", &params[..2], " {");
+        assert_eq!(short, "    pub struct Thing<Parameter0, Parameter1> {\n");
+        let defaults: Vec<String> = params.iter().map(|p| format!("{p} = Unset")).collect();
+        let defaults: Vec<&str> = defaults.iter().map(String::as_str).collect();
+        let mut item = String::new();
+        generic_header(&mut item, 0, "pub struct Thing", &defaults, " {");
+        item.push_str("    a: Parameter0,\n}\n");
+        assert!(
+            item.starts_with("pub struct Thing<\n    Parameter0 = Unset,\n"),
+            "{item}"
+        );
+        assert_eq!(laid_out(&item, 0), item);
     }
 
     #[test]

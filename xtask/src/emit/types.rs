@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 
 use super::docs::{spec_markdown, usage_sentence, usages};
 use super::text::{self, CodeText, Source};
-use super::{date_time_arg_text, setter_arg_text, state_param};
+use super::{date_time_arg, setter_arg, state_param};
 use crate::ir::{Api, Field, Ty, TypeDef, TypeKind, Variant};
 use crate::naming::Scope;
 
@@ -430,8 +430,8 @@ fn any_builder(api: &Api) -> bool {
 /// as it is).
 fn required_arg(field: &Field) -> (String, Option<String>) {
     if field.date_time {
-        let (arg, conversion) = date_time_arg_text();
-        (arg, Some(conversion.apply_text(&field.name)))
+        let (arg, conversion) = date_time_arg();
+        (arg, Some(conversion.apply(&field.name)))
     } else if field.ty == Ty::String && !field.boxed {
         (
             "impl Into<String>".to_owned(),
@@ -454,11 +454,11 @@ fn constructor(
 ) {
     let required: Vec<&Field> = Field::given(fields);
     let extra = extra.map(|extra| format!("{extra}: std::collections::BTreeMap::new()"));
-    source.line(format!("impl {name} {{"));
+    source.open(&format!("impl {name}"), 0);
     let Some(builder) = builder else {
         source.text_at(new_fn(name, fields, &required, extra.as_ref()), 1);
         setters(source, fields);
-        source.line("}".to_owned());
+        source.close();
         return;
     };
     let listed: Vec<String> = required
@@ -488,7 +488,7 @@ fn constructor(
     ));
     source.text_at(item, 1);
     setters(source, fields);
-    source.line("}".to_owned());
+    source.close();
     typestate_builder(source, name, builder, fields, &required, extra.as_ref());
 }
 
@@ -516,7 +516,7 @@ fn new_fn(name: &str, fields: &[Field], required: &[&Field], extra: Option<&Stri
         .iter()
         .map(|field| format!("{}: {}", field.name, required_arg(field).0))
         .collect();
-    item.push_str(&format!("    pub fn new({}) -> Self {{\n", args.join(", ")));
+    text::signature(&mut item, 1, "pub fn new", &args, "-> Self", &[]);
     // Fields another one mirrors: converted once, up front, then copied.
     let mirrored: Vec<&Field> = fields
         .iter()
@@ -561,18 +561,26 @@ fn setters(source: &mut Source, fields: &[Field]) {
     for field in fields.iter().filter(|field| field.optional()) {
         let name = &field.name;
         let (arg, conversion) = if field.date_time {
-            date_time_arg_text()
+            date_time_arg()
         } else {
-            setter_arg_text(&field.ty, true)
+            setter_arg(&field.ty, true)
         };
-        let mut value = conversion.apply_text(name);
+        let mut value = conversion.apply(name);
         if field.boxed {
             value = format!("Box::new({value})");
         }
         let mut item = String::new();
         text::doc(&mut item, 1, &format!("Sets [`{name}`](Self::{name})."));
+        text::signature(
+            &mut item,
+            1,
+            &format!("pub fn {name}"),
+            &["mut self".to_owned(), format!("{name}: {arg}")],
+            "-> Self",
+            &[],
+        );
         item.push_str(&format!(
-            "    pub fn {name}(mut self, {name}: {arg}) -> Self {{\n        self.{name} = Some({value});\n        self\n    }}\n"
+            "        self.{name} = Some({value});\n        self\n    }}\n"
         ));
         source.text_at(item, 1);
     }
@@ -617,10 +625,17 @@ fn typestate_builder(
         .iter()
         .map(|state| format!("{state} = Unset"))
         .collect();
-    item.push_str(&format!(
-        "#[derive(Debug, Clone)]\n#[must_use = \"a builder makes nothing until it is built\"]\npub struct {builder}<{}> {{\n",
-        defaults.join(", ")
-    ));
+    let defaults: Vec<&str> = defaults.iter().map(String::as_str).collect();
+    item.push_str(
+        "#[derive(Debug, Clone)]\n#[must_use = \"a builder makes nothing until it is built\"]\n",
+    );
+    text::generic_header(
+        &mut item,
+        0,
+        &format!("pub struct {builder}"),
+        &defaults,
+        " {",
+    );
     for (field, state) in required.iter().zip(states) {
         item.push_str(&format!("    {}: {state},\n", field.name));
     }
@@ -657,21 +672,29 @@ fn typestate_builder(
                 (false, _) => format!("{0}: self.{0}", other.name),
             })
             .collect();
-        let generics = if others.is_empty() {
-            String::new()
-        } else {
-            format!("<{}>", others.join(", "))
-        };
-        let mut item = format!("impl{generics} {builder}<{}> {{\n", with("Unset"));
+        let mut item = String::new();
+        text::generic_header(
+            &mut item,
+            0,
+            "impl",
+            &others,
+            &format!(" {builder}<{}> {{", with("Unset")),
+        );
         text::doc(
             &mut item,
             1,
             &format!("Sets [`{0}`]({name}::{0}).", field.name),
         );
+        text::signature(
+            &mut item,
+            1,
+            &format!("pub fn {}", field.name),
+            &["self".to_owned(), format!("{}: {arg}", field.name)],
+            &format!("-> {builder}<{}>", with(&stored)),
+            &[],
+        );
         item.push_str(&format!(
-            "    pub fn {0}(self, {0}: {arg}) -> {builder}<{1}> {{\n        {2}\n    }}\n}}\n",
-            field.name,
-            with(&stored),
+            "        {}\n    }}\n}}\n",
             text::struct_expr(builder, &moved, 2)
         ));
         source.text(item);
@@ -699,11 +722,19 @@ fn typestate_builder(
         })
         .collect();
     values.extend(extra.cloned());
-    let states = states.join(", ");
-    let mut item = format!(
-        "impl<{states}> {builder}<{states}> {{\n    /// The value, once every required field is set.\n    pub fn build(self) -> {name}\n    where\n{}    {{\n",
-        bounds.concat()
+    let params: Vec<&str> = states.iter().map(String::as_str).collect();
+    let mut item = String::new();
+    text::generic_header(
+        &mut item,
+        0,
+        "impl",
+        &params,
+        &format!(" {builder}<{}> {{", states.join(", ")),
     );
+    item.push_str(&format!(
+        "    /// The value, once every required field is set.\n    pub fn build(self) -> {name}\n    where\n{}    {{\n",
+        bounds.concat()
+    ));
     for field in required {
         item.push_str(&format!(
             "        let {0} = self.{0}.given();\n",
