@@ -13,7 +13,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::emit::{CrateMetadata, GeneratedFile, format_tokens, inner_doc};
+use crate::emit::{CrateMetadata, GeneratedFile, Source, format_tokens, inner_doc, text};
 use crate::examples::{ExampleCase, ExampleStats, Instances};
 use crate::ir::{Api, Body, Operation, Param, Ty};
 use crate::naming;
@@ -69,9 +69,9 @@ pub fn emit_part(
     metadata: &CrateMetadata,
 ) -> anyhow::Result<GeneratedFile> {
     let dir = TEST_CRATE_DIR;
-    let source = |name: &str, tokens: TokenStream| -> anyhow::Result<GeneratedFile> {
+    let source = |name: &str, code: Source| -> anyhow::Result<GeneratedFile> {
         let path = format!("{dir}/src/{name}");
-        let contents = format_tokens(tokens, &format!("{TEST_CRATE_PARENT}/{path}"))?;
+        let contents = format_tokens(code, &format!("{TEST_CRATE_PARENT}/{path}"))?;
         Ok(GeneratedFile { path, contents })
     };
     match part {
@@ -79,11 +79,11 @@ pub fn emit_part(
             path: format!("{dir}/Cargo.toml"),
             contents: manifest(apis, metadata),
         }),
-        Part::Lib => source("lib.rs", lib_rs()),
+        Part::Lib => source("lib.rs", lib_rs().into()),
         Part::Examples => source("examples.rs", examples_rs(cases, stats)),
-        Part::Operations => source("operations.rs", operations_rs(apis)?),
-        Part::FirstCalls => source("first_calls.rs", first_calls_rs(apis)?),
-        Part::DocExamples => source("doc_examples.rs", doc_examples_rs(apis)?),
+        Part::Operations => source("operations.rs", operations_rs(apis)?.into()),
+        Part::FirstCalls => source("first_calls.rs", first_calls_rs(apis)?.into()),
+        Part::DocExamples => source("doc_examples.rs", doc_examples_rs(apis)?.into()),
     }
 }
 
@@ -202,7 +202,7 @@ fn doc_examples_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
     })
 }
 
-fn examples_rs(cases: &[ExampleCase], stats: &ExampleStats) -> TokenStream {
+fn examples_rs(cases: &[ExampleCase], stats: &ExampleStats) -> Source {
     let mut by_crate: BTreeMap<&str, Vec<&ExampleCase>> = BTreeMap::new();
     for case in cases {
         by_crate
@@ -210,27 +210,6 @@ fn examples_rs(cases: &[ExampleCase], stats: &ExampleStats) -> TokenStream {
             .or_default()
             .push(case);
     }
-    let tests = by_crate.iter().map(|(krate, cases)| {
-        let ident = test_ident(krate);
-        let crate_ident = format_ident!("{}", naming::crate_ident(krate));
-        let checks = cases.iter().map(|case| {
-            let ty = format_ident!("{}", case.type_name);
-            let origin = &case.origin;
-            let json = case.value.to_string();
-            let check = if case.round_trip {
-                quote! { round_trip }
-            } else {
-                quote! { parses }
-            };
-            quote! { #check::<#crate_ident::types::#ty>(#origin, #json); }
-        });
-        quote! {
-            #[test]
-            fn #ident() {
-                #(#checks)*
-            }
-        }
-    });
     let doc = inner_doc(&format!(
         "The specs' own examples, deserialized into the generated types and serialized back.\n\n\
          {} instances assembled from {} examples that match their schema; {} examples contradict \
@@ -239,7 +218,7 @@ fn examples_rs(cases: &[ExampleCase], stats: &ExampleStats) -> TokenStream {
         stats.matching,
         stats.mismatched,
     ));
-    quote! {
+    let helpers = quote! {
         #doc
 
         use serde::Serialize;
@@ -285,8 +264,47 @@ fn examples_rs(cases: &[ExampleCase], stats: &ExampleStats) -> TokenStream {
             assert_eq!(normalized(back), normalized(value), "{origin}: the example does not survive a round trip");
         }
 
-        #(#tests)*
+    };
+    let mut source = Source::from(helpers);
+    for (krate, cases) in &by_crate {
+        source.exact_text(example_test(krate, cases));
     }
+    source
+}
+
+/// The test of one crate's examples, as prettyplease lays it out: a check a line when it fits,
+/// else the type argument and the two arguments on lines of their own (the JSON literal cannot
+/// break).
+fn example_test(krate: &str, cases: &[&ExampleCase]) -> String {
+    let crate_ident = naming::crate_ident(krate);
+    let mut item = format!("#[test]\nfn {}() {{\n", test_ident(krate));
+    for case in cases {
+        let check = if case.round_trip {
+            "round_trip"
+        } else {
+            "parses"
+        };
+        let ty = format!("{crate_ident}::types::{}", case.type_name);
+        let origin = text::string_literal(&case.origin);
+        let json = text::string_literal(&case.value.to_string());
+        let line = format!("    {check}::<{ty}>({origin}, {json});\n");
+        if line.len() <= 90 {
+            item.push_str(&line);
+            continue;
+        }
+        // Too long: the type argument breaks first, then the arguments if still too long.
+        item.push_str(&format!("    {check}::<\n        {ty},\n"));
+        let args = format!("    >({origin}, {json});\n");
+        if args.len() <= 90 {
+            item.push_str(&args);
+        } else {
+            item.push_str(&format!(
+                "    >(\n        {origin},\n        {json},\n    );\n"
+            ));
+        }
+    }
+    item.push_str("}\n");
+    item
 }
 
 /// The JSON text of a value an argument of type `ty` is built from in the test, honouring bounds.

@@ -7,6 +7,8 @@ use std::collections::BTreeMap;
 
 #[test]
 fn each_fixture_generates_the_snapshotted_code() {
+    // Every item written as text must be what prettyplease makes of it.
+    xtask::emit::verify_layout(true);
     let generation = common::generate_fixtures();
     let mut crates: BTreeMap<String, String> = BTreeMap::new();
     for file in &generation.files {

@@ -8,7 +8,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::docs::{english_list, spec_markdown};
-use super::request::into_request;
+use super::request::into_request_fn;
 use super::text::{self, CodeText, Source};
 use super::{
     Conversion, date_time_arg, doc_attrs, inner_doc, mentions_local, setter_arg, state_param,
@@ -723,35 +723,10 @@ fn builder(source: &mut Source, api: &Api, op: &Operation, depth: usize) {
     if let Some(paging) = &op.paging {
         source.tokens_at(paginate(op, paging, ready.as_ref()), depth + 1);
     }
-    // Named inputs are `Option`s the type parameters vouch for: `send` exists once all are set.
-    let unwrap_named = (!named.is_empty()).then(|| {
-        let named_idents: Vec<proc_macro2::Ident> = named
-            .iter()
-            .map(|input| format_ident!("{}", input.name))
-            .collect();
-        let fn_name = &op.fn_name;
-        quote! {
-            let (#(Some(#named_idents)),*,) = (#(#named_idents),*,) else {
-                return Err(ghl_runtime::Error::invalid_request(#fn_name, "a required input is not set"));
-            };
-        }
-    });
-    let idents: Vec<proc_macro2::Ident> = inputs
-        .iter()
-        .map(|input| format_ident!("{}", input.name))
-        .collect();
-    let state_pattern = (!named.is_empty()).then(|| quote! { state: _, });
-    let into_request = into_request(api, op);
-    source.tokens_at(
-        quote! {
-            /// Checks the inputs and builds the HTTP request.
-            fn into_request(self) -> Result<(Client, Request)> #ready {
-                let Self { client, #(#idents,)* #state_pattern } = self;
-                #unwrap_named
-                #into_request
-                Ok((client, request))
-            }
-        },
+    let fields: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
+    let named: Vec<&str> = named.iter().map(|input| input.name.as_str()).collect();
+    source.text_at(
+        into_request_fn(api, op, &fields, &named, &bounds, depth + 1),
         depth + 1,
     );
     source.close();

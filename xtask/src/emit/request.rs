@@ -2,148 +2,313 @@
 //! client-side checks, path parameters, query and header parameters, body and access
 //! metadata the runtime needs.
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-
+use super::text;
 use crate::ir::{Access, Api, Body, Method, Operation, ParamLocation, Response, Ty, TypeKind};
 
-/// The body of `into_request`: checks, then the request with its parameters, headers, access
-/// and body. The inputs are locals of the same names.
-pub(super) fn into_request(api: &Api, op: &Operation) -> TokenStream {
-    let template = &op.path;
-    let version = &op.version;
+/// The builder's `into_request` at `depth` (its inputs are `fields`, with `state` when
+/// `named` holds its required inputs taken by name): checks, then the request with its
+/// parameters, headers, access and body.
+pub(super) fn into_request_fn(
+    api: &Api,
+    op: &Operation,
+    fields: &[&str],
+    named: &[&str],
+    bounds: &[String],
+    depth: usize,
+) -> String {
+    let mut out = Stmts {
+        text: String::new(),
+        depth: depth + 1,
+    };
+    text::indent(&mut out.text, depth);
+    out.text
+        .push_str("/// Checks the inputs and builds the HTTP request.\n");
+    text::signature(
+        &mut out.text,
+        depth,
+        "fn into_request",
+        &["self".to_owned()],
+        "-> Result<(Client, Request)>",
+        bounds,
+    );
+    let mut pattern: Vec<String> = vec!["client".to_owned()];
+    pattern.extend(fields.iter().map(|field| (*field).to_owned()));
+    if !named.is_empty() {
+        pattern.push("state: _".to_owned());
+    }
+    out.wrapped(
+        "let ",
+        &struct_pattern("Self", &pattern, depth + 1),
+        " = self;",
+    );
+    // Named inputs are `Option`s the type parameters vouch for: `send` exists once all are set.
+    if !named.is_empty() {
+        let somes: Vec<String> = named.iter().map(|name| format!("Some({name})")).collect();
+        out.line(&format!(
+            "let {} = {} else {{",
+            tuple(&somes),
+            tuple(
+                &named
+                    .iter()
+                    .map(|name| (*name).to_owned())
+                    .collect::<Vec<_>>()
+            )
+        ));
+        out.depth += 1;
+        out.fail(&op.fn_name, "a required input is not set");
+        out.depth -= 1;
+        out.line("};");
+    }
+    bound_checks(&mut out, op);
+    body_item_checks(&mut out, api, op);
+    request_stmts(&mut out, api, op);
+    out.line("Ok((client, request))");
+    text::indent(&mut out.text, depth);
+    out.text.push_str("}\n");
+    out.text
+}
+
+/// Statements written one after another at a depth, as prettyplease lays them out.
+struct Stmts {
+    text: String,
+    depth: usize,
+}
+
+impl Stmts {
+    fn line(&mut self, line: &str) {
+        text::indent(&mut self.text, self.depth);
+        self.text.push_str(line);
+        self.text.push('\n');
+    }
+
+    /// `before` + `value` (which may span lines) + `after`, as one statement.
+    fn wrapped(&mut self, before: &str, value: &str, after: &str) {
+        self.line(&format!("{before}{value}{after}"));
+    }
+
+    /// `return Err(ghl_runtime::Error::invalid_request(..));`: on one line when it fits, else
+    /// each call's arguments on lines of their own.
+    fn fail(&mut self, fn_name: &str, message: &str) {
+        let (fn_name, message) = (text::string_literal(fn_name), text::string_literal(message));
+        let one_line =
+            format!("return Err(ghl_runtime::Error::invalid_request({fn_name}, {message}));");
+        if self.depth * 4 + one_line.len() <= MARGIN {
+            self.line(&one_line);
+            return;
+        }
+        self.line("return Err(");
+        self.depth += 1;
+        self.line("ghl_runtime::Error::invalid_request(");
+        self.depth += 1;
+        self.line(&format!("{fn_name},"));
+        self.line(&format!("{message},"));
+        self.depth -= 1;
+        self.line("),");
+        self.depth -= 1;
+        self.line(");");
+    }
+
+    /// `if {test} { return Err(..); }`
+    fn check(&mut self, test: &str, fn_name: &str, message: &str) {
+        self.line(&format!("if {test} {{"));
+        self.depth += 1;
+        self.fail(fn_name, message);
+        self.depth -= 1;
+        self.line("}");
+    }
+
+    /// `{head}{root}{calls};`: on one line when it fits, else a call a line.
+    fn chain(&mut self, head: &str, root: &str, calls: &[String]) {
+        let one_line = format!("{head}{root}{};", calls.concat());
+        if self.depth * 4 + one_line.len() <= MARGIN || calls.is_empty() {
+            self.line(&one_line);
+            return;
+        }
+        self.line(&format!("{head}{root}"));
+        self.depth += 1;
+        for (index, call) in calls.iter().enumerate() {
+            let end = if index + 1 == calls.len() { ";" } else { "" };
+            self.line(&format!("{call}{end}"));
+        }
+        self.depth -= 1;
+    }
+
+    /// `let request = match {scrutinee} { Some({binding}) => {some}, None => request };`
+    fn optional(&mut self, scrutinee: &str, binding: &str, some: &str) {
+        self.line(&format!("let request = match {scrutinee} {{"));
+        self.depth += 1;
+        self.line(&format!("Some({binding}) => {some},"));
+        self.line("None => request,");
+        self.depth -= 1;
+        self.line("};");
+    }
+}
+
+/// prettyplease's limit for a line it does not break.
+const MARGIN: usize = 89;
+
+/// `(a,)` for one element, `(a, b)` for more.
+fn tuple(items: &[String]) -> String {
+    match items {
+        [one] => format!("({one},)"),
+        more => format!("({})", more.join(", ")),
+    }
+}
+
+/// A struct pattern, `path { fields }`, bound by `let`: on one line when the line fits through
+/// its ` = ` (where prettyplease's next break is), else a field a line (`depth` is the
+/// statement's).
+fn struct_pattern(path: &str, fields: &[String], depth: usize) -> String {
+    let one_line = format!("{path} {{ {} }}", fields.join(", "));
+    if depth * 4 + "let ".len() + one_line.len() + " = ".len() <= MARGIN {
+        return one_line;
+    }
+    let mut out = format!("{path} {{\n");
+    for field in fields {
+        text::indent(&mut out, depth + 1);
+        out.push_str(field);
+        out.push_str(",\n");
+    }
+    text::indent(&mut out, depth);
+    out.push('}');
+    out
+}
+
+/// The request with its parameters, headers, access and body.
+fn request_stmts(out: &mut Stmts, api: &Api, op: &Operation) {
     let mut chain = path_params(op);
     let mut optional_headers = Vec::new();
     for param in &op.params {
-        let wire = &param.wire;
-        let ident = format_ident!("{}", param.name);
+        let wire = text::string_literal(&param.wire);
+        let name = &param.name;
         match (param.location, param.required) {
             (ParamLocation::Header, true) => {
-                chain.push(quote! { .header(#wire, #ident.to_string()) })
+                chain.push(format!(".header({wire}, {name}.to_string())"));
             }
-            (ParamLocation::Header, false) => optional_headers.push(quote! {
-                let request = match &#ident {
-                    Some(value) => request.header(#wire, value.to_string()),
-                    None => request,
-                };
-            }),
-            (_, true) if param.joined => chain.push(quote! { .query_joined(#wire, &#ident) }),
+            (ParamLocation::Header, false) => optional_headers.push((name, wire)),
+            (_, true) if param.joined => chain.push(format!(".query_joined({wire}, &{name})")),
             (_, false) if param.joined => {
-                chain.push(quote! { .query_joined_opt(#wire, #ident.as_ref()) })
+                chain.push(format!(".query_joined_opt({wire}, {name}.as_ref())"));
             }
-            (_, true) => chain.push(quote! { .query(#wire, &#ident) }),
-            (_, false) => chain.push(quote! { .query_opt(#wire, #ident.as_ref()) }),
+            (_, true) => chain.push(format!(".query({wire}, &{name})")),
+            (_, false) => chain.push(format!(".query_opt({wire}, {name}.as_ref())")),
         }
     }
-    let body = match &op.body {
-        Some(Body::Json { required: true, .. }) => quote! { let request = request.json(&body); },
-        Some(Body::Form { required: true, .. }) => quote! { let request = request.form(&body); },
-        Some(Body::Json {
-            required: false, ..
-        }) => quote! {
-            let request = match &body { Some(body) => request.json(body), None => request };
-        },
-        Some(Body::Form {
-            required: false, ..
-        }) => quote! {
-            let request = match &body { Some(body) => request.form(body), None => request };
-        },
-        Some(Body::Multipart { ty }) => {
-            let (parts, file_lists) = multipart_parts(api, ty);
-            let binding = if file_lists.is_empty() {
-                quote! { let form }
-            } else {
-                quote! { let mut form }
-            };
-            quote! {
-                #binding = ghl_runtime::Multipart::new() #(#parts)*;
-                #(#file_lists)*
-                let request = request.multipart(form);
-            }
-        }
-        Some(Body::MultipartRaw) => quote! { let request = request.multipart(body); },
-        Some(Body::Bytes {
-            content_type,
-            required: true,
-        }) => quote! { let request = request.bytes(#content_type, body); },
-        Some(Body::Bytes {
-            content_type,
-            required: false,
-        }) => quote! {
-            let request = match body { Some(body) => request.bytes(#content_type, body), None => request };
-        },
-        None => quote! {},
-    };
     match (&op.response, &op.unwrap) {
-        (Response::Json(_), Some(inner)) => chain.push(quote! { .unwrap_at(#inner) }),
+        (Response::Json(_), Some(inner)) => {
+            chain.push(format!(".unwrap_at({})", text::string_literal(inner)));
+        }
         (Response::Json(_), None) => {}
-        (Response::Empty, _) => chain.push(quote! { .ignore_body() }),
+        (Response::Empty, _) => chain.push(".ignore_body()".to_owned()),
     }
     for (name, value) in &op.forced_headers {
-        chain.push(quote! { .force_header(#name, #value) });
+        chain.push(format!(
+            ".force_header({}, {})",
+            text::string_literal(name),
+            text::string_literal(value)
+        ));
     }
     if op.without_auth {
-        chain.push(quote! { .without_auth() });
+        chain.push(".without_auth()".to_owned());
     } else {
         chain.extend(access_calls(&op.access));
     }
     // `Request::get(..)` and the like, as a person would write it; `to` for the rest.
+    let (template, version) = (
+        text::string_literal(&op.path),
+        text::string_literal(&op.version),
+    );
     let constructor = match op.method {
         Method::Options => {
-            quote! { Request::to(ghl_runtime::Method::OPTIONS, #template, #version) }
+            format!("Request::to(ghl_runtime::Method::OPTIONS, {template}, {version})")
         }
-        method => {
-            let name = format_ident!("{}", method.as_str().to_ascii_lowercase());
-            quote! { Request::#name(#template, #version) }
-        }
+        method => format!(
+            "Request::{}({template}, {version})",
+            method.as_str().to_ascii_lowercase()
+        ),
     };
-    let mut checks = bound_checks(op);
-    checks.extend(body_item_checks(api, op));
-    quote! {
-        #(#checks)*
-        let request = #constructor #(#chain)*;
-        #(#optional_headers)*
-        #body
+    out.chain("let request = ", &constructor, &chain);
+    for (name, wire) in optional_headers {
+        out.optional(
+            &format!("&{name}"),
+            "value",
+            &format!("request.header({wire}, value.to_string())"),
+        );
+    }
+    match &op.body {
+        Some(Body::Json { required: true, .. }) => out.line("let request = request.json(&body);"),
+        Some(Body::Form { required: true, .. }) => out.line("let request = request.form(&body);"),
+        Some(Body::Json {
+            required: false, ..
+        }) => out.optional("&body", "body", "request.json(body)"),
+        Some(Body::Form {
+            required: false, ..
+        }) => out.optional("&body", "body", "request.form(body)"),
+        Some(Body::Multipart { ty }) => {
+            let (parts, file_lists) = multipart_parts(api, ty);
+            let binding = if file_lists.is_empty() {
+                "let form = "
+            } else {
+                "let mut form = "
+            };
+            out.chain(binding, "ghl_runtime::Multipart::new()", &parts);
+            for (files, wire) in file_lists {
+                out.line(&format!("for file in {files} {{"));
+                out.depth += 1;
+                out.line(&format!("form = form.file({wire}, file);"));
+                out.depth -= 1;
+                out.line("}");
+            }
+            out.line("let request = request.multipart(form);");
+        }
+        Some(Body::MultipartRaw) => out.line("let request = request.multipart(body);"),
+        Some(Body::Bytes {
+            content_type,
+            required: true,
+        }) => out.line(&format!(
+            "let request = request.bytes({}, body);",
+            text::string_literal(content_type)
+        )),
+        Some(Body::Bytes {
+            content_type,
+            required: false,
+        }) => out.optional(
+            "body",
+            "body",
+            &format!(
+                "request.bytes({}, body)",
+                text::string_literal(content_type)
+            ),
+        ),
+        None => {}
     }
 }
 
 /// Client-side checks of the bounds the server enforces, so a bad value fails before it is sent.
-fn bound_checks(op: &Operation) -> Vec<TokenStream> {
-    let mut checks = Vec::new();
-    let fn_name = &op.fn_name;
+fn bound_checks(out: &mut Stmts, op: &Operation) {
     for param in op.path_params.iter().chain(&op.params) {
-        let value = format_ident!("{}", param.name);
-        for (bound, violated, word) in [
-            (param.minimum, quote! { < }, "least"),
-            (param.maximum, quote! { > }, "most"),
-        ] {
+        let value = &param.name;
+        for (bound, violated, word) in [(param.minimum, "<", "least"), (param.maximum, ">", "most")]
+        {
             let Some(bound) = bound else { continue };
             let literal = match param.ty {
-                Ty::Integer => {
-                    let bound = bound as i64;
-                    quote! { #bound }
-                }
-                Ty::Number => quote! { #bound },
+                Ty::Integer => proc_macro2::Literal::i64_suffixed(bound as i64).to_string(),
+                Ty::Number => proc_macro2::Literal::f64_suffixed(bound).to_string(),
                 _ => continue,
             };
             let message = format!("`{}` must be at {word} {bound}", param.wire);
             let test = if param.required {
-                quote! { #value #violated #literal }
+                format!("{value} {violated} {literal}")
             } else {
-                quote! { #value.is_some_and(|value| value #violated #literal) }
+                format!("{value}.is_some_and(|value| value {violated} {literal})")
             };
-            checks.push(quote! {
-                if #test {
-                    return Err(ghl_runtime::Error::invalid_request(#fn_name, #message));
-                }
-            });
+            out.check(&test, &op.fn_name, &message);
         }
     }
-    checks
 }
 
 /// Client-side checks of the body's array lengths (`maxItems`) the server enforces.
-fn body_item_checks(api: &Api, op: &Operation) -> Vec<TokenStream> {
+fn body_item_checks(out: &mut Stmts, api: &Api, op: &Operation) {
     let Some(
         Body::Json {
             ty: Ty::Named(name),
@@ -155,7 +320,7 @@ fn body_item_checks(api: &Api, op: &Operation) -> Vec<TokenStream> {
         },
     ) = &op.body
     else {
-        return Vec::new();
+        return;
     };
     let Some(TypeKind::Struct { fields, .. }) = api
         .types
@@ -163,55 +328,55 @@ fn body_item_checks(api: &Api, op: &Operation) -> Vec<TokenStream> {
         .find(|def| &def.name == name)
         .map(|def| &def.kind)
     else {
-        return Vec::new();
+        return;
     };
-    let fn_name = &op.fn_name;
-    fields
-        .iter()
-        .filter_map(|field| {
-            let max = field.max_items?;
-            let ident = format_ident!("{}", field.name);
-            let message = format!("`{}` takes at most {max} items", field.wire);
-            let len = if field.optional() {
-                quote! { body.#ident.as_ref().map_or(0, |items| items.len()) }
-            } else {
-                quote! { body.#ident.len() }
-            };
-            let limit = proc_macro2::Literal::usize_unsuffixed(max);
-            let check = quote! {
-                if #len > #limit {
-                    return Err(ghl_runtime::Error::invalid_request(#fn_name, #message));
-                }
-            };
-            Some(if *required {
-                check
-            } else {
-                quote! { if let Some(body) = &body { #check } }
-            })
-        })
-        .collect()
+    for field in fields {
+        let Some(max) = field.max_items else { continue };
+        let message = format!("`{}` takes at most {max} items", field.wire);
+        let len = if field.optional() {
+            format!(
+                "body.{}.as_ref().map_or(0, |items| items.len())",
+                field.name
+            )
+        } else {
+            format!("body.{}.len()", field.name)
+        };
+        if *required {
+            out.check(&format!("{len} > {max}"), &op.fn_name, &message);
+        } else {
+            out.line("if let Some(body) = &body {");
+            out.depth += 1;
+            out.check(&format!("{len} > {max}"), &op.fn_name, &message);
+            out.depth -= 1;
+            out.line("}");
+        }
+    }
 }
 
 /// `.scopes(...)` and `.token_kinds(...)`: what the runtime needs to say why a call was refused.
-fn access_calls(access: &Access) -> Vec<TokenStream> {
+fn access_calls(access: &Access) -> Vec<String> {
     let mut calls = Vec::new();
     if !access.scopes.is_empty() {
-        let scopes = &access.scopes;
-        calls.push(quote! { .scopes(&[#(#scopes),*]) });
+        let scopes: Vec<String> = access
+            .scopes
+            .iter()
+            .map(|scope| text::string_literal(scope))
+            .collect();
+        calls.push(format!(".scopes(&[{}])", scopes.join(", ")));
     }
     let kinds = match (access.location, access.agency) {
-        (true, true) => Some(quote! { ANY }),
-        (true, false) => Some(quote! { LOCATION }),
-        (false, true) => Some(quote! { AGENCY }),
+        (true, true) => Some("ANY"),
+        (true, false) => Some("LOCATION"),
+        (false, true) => Some("AGENCY"),
         (false, false) => None,
     };
-    calls.extend(kinds.map(|kinds| quote! { .token_kinds(ghl_runtime::TokenKinds::#kinds) }));
+    calls.extend(kinds.map(|kinds| format!(".token_kinds(ghl_runtime::TokenKinds::{kinds})")));
     calls
 }
 
 /// `.path_param("postId", &post_id)` for each `{postId}` of the path template, in order; the
 /// runtime fills it in, percent-encoded. A part no parameter names stays as it is.
-fn path_params(op: &Operation) -> Vec<TokenStream> {
+fn path_params(op: &Operation) -> Vec<String> {
     let mut calls = Vec::new();
     let mut rest = op.path.as_str();
     while let Some(open) = rest.find('{') {
@@ -220,16 +385,20 @@ fn path_params(op: &Operation) -> Vec<TokenStream> {
         };
         let wire = &rest[open + 1..close];
         if let Some(param) = op.path_params.iter().find(|param| param.wire == wire) {
-            let ident = format_ident!("{}", param.name);
-            calls.push(quote! { .path_param(#wire, &#ident) });
+            calls.push(format!(
+                ".path_param({}, &{})",
+                text::string_literal(wire),
+                param.name
+            ));
         }
         rest = &rest[close + 1..];
     }
     calls
 }
 
-/// The chained text and file parts, and loops for lists of files.
-fn multipart_parts(api: &Api, ty: &str) -> (Vec<TokenStream>, Vec<TokenStream>) {
+/// The chained text and file parts, and the lists of files (what to iterate, the part's name)
+/// that loops add.
+fn multipart_parts(api: &Api, ty: &str) -> (Vec<String>, Vec<(String, String)>) {
     let Some(TypeKind::Struct { fields, .. }) = api
         .types
         .iter()
@@ -241,29 +410,27 @@ fn multipart_parts(api: &Api, ty: &str) -> (Vec<TokenStream>, Vec<TokenStream>) 
     let mut parts = Vec::new();
     let mut file_lists = Vec::new();
     for field in fields {
-        let wire = &field.wire;
-        let ident = format_ident!("{}", field.name);
+        let wire = text::string_literal(&field.wire);
+        let name = &field.name;
         for (prefix, bytes) in &field.max_bytes {
-            let bytes = proc_macro2::Literal::u64_unsuffixed(*bytes);
-            parts.push(quote! { .max_file_size(#prefix, #bytes) });
+            parts.push(format!(
+                ".max_file_size({}, {bytes})",
+                text::string_literal(prefix)
+            ));
         }
         match (&field.ty, field.optional()) {
-            (Ty::File, false) => parts.push(quote! { .file(#wire, &body.#ident) }),
-            (Ty::File, true) => parts.push(quote! { .file_opt(#wire, body.#ident.as_ref()) }),
+            (Ty::File, false) => parts.push(format!(".file({wire}, &body.{name})")),
+            (Ty::File, true) => parts.push(format!(".file_opt({wire}, body.{name}.as_ref())")),
             (Ty::Array(item), optional) if **item == Ty::File => {
                 let files = if optional {
-                    quote! { body.#ident.iter().flatten() }
+                    format!("body.{name}.iter().flatten()")
                 } else {
-                    quote! { &body.#ident }
+                    format!("&body.{name}")
                 };
-                file_lists.push(quote! {
-                    for file in #files {
-                        form = form.file(#wire, file);
-                    }
-                });
+                file_lists.push((files, wire));
             }
-            (_, false) => parts.push(quote! { .text(#wire, &body.#ident) }),
-            (_, true) => parts.push(quote! { .text_opt(#wire, body.#ident.as_ref()) }),
+            (_, false) => parts.push(format!(".text({wire}, &body.{name})")),
+            (_, true) => parts.push(format!(".text_opt({wire}, body.{name}.as_ref())")),
         }
     }
     (parts, file_lists)

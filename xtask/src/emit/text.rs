@@ -31,14 +31,20 @@ pub fn verify_layout(on: bool) {
 
 /// The code of a generated file, in order: items written as text, and tokens.
 #[derive(Default)]
-pub(super) struct Source {
+pub(crate) struct Source {
     parts: Vec<Part>,
 }
 
 enum Part {
     /// Whole items at nesting `depth`, indented for it, in prettyplease's layout when each line
     /// fits its margin.
-    Text { text: String, depth: usize },
+    Text {
+        text: String,
+        depth: usize,
+        /// Laid out as prettyplease would whatever the width: its long lines are ones
+        /// prettyplease cannot break (a string literal, a path).
+        exact: bool,
+    },
     /// Items as tokens, for prettyplease to lay out at nesting `depth`.
     Tokens { tokens: TokenStream, depth: usize },
     /// The line that opens a block of items (`impl X {`, `pub mod x {`) at nesting `depth`,
@@ -66,7 +72,24 @@ impl Source {
     /// blank lines: those come later, from `space_items`).
     pub fn text_at(&mut self, text: String, depth: usize) {
         if !text.is_empty() {
-            self.parts.push(Part::Text { text, depth });
+            self.parts.push(Part::Text {
+                text,
+                depth,
+                exact: false,
+            });
+        }
+    }
+
+    /// Items written as text at the top level in the layout prettyplease gives them even where
+    /// a line is longer than its margin: the writer has broken every line that prettyplease
+    /// would break, and what stays long cannot be broken (`regen --verify-layout` checks it).
+    pub fn exact_text(&mut self, text: String) {
+        if !text.is_empty() {
+            self.parts.push(Part::Text {
+                text,
+                depth: 0,
+                exact: true,
+            });
         }
     }
 
@@ -154,7 +177,9 @@ fn format_parts(
             Part::Tokens { tokens, depth } => {
                 code.push_str(&pretty(nest(tokens, depth), depth, what)?);
             }
-            Part::Text { text, depth } => code.push_str(&checked(text, depth, what, verify)?),
+            Part::Text { text, depth, exact } => {
+                code.push_str(&checked(text, depth, exact, what, verify)?);
+            }
             Part::Open { header, depth } => {
                 let mut block = open_line(header, depth, what)?;
                 block.push_str(&format_parts(parts, what, verify)?);
@@ -211,10 +236,17 @@ fn relaid(text: &str, depth: usize, what: &str) -> anyhow::Result<String> {
     pretty(nest(tokens, depth), depth, what)
 }
 
-/// `text` (items at `depth`) as prettyplease lays it out: as it is when every line fits (and,
+/// `text` (items at `depth`) as prettyplease lays it out: as it is when every line fits or it is
+/// `exact` (and,
 /// with `verify`, prettyplease agrees), else prettyplease's layout.
-fn checked(text: String, depth: usize, what: &str, verify: bool) -> anyhow::Result<String> {
-    let fits = fits(&text);
+fn checked(
+    text: String,
+    depth: usize,
+    exact: bool,
+    what: &str,
+    verify: bool,
+) -> anyhow::Result<String> {
+    let fits = exact || fits(&text);
     if fits && !verify {
         return Ok(text);
     }
@@ -454,7 +486,7 @@ pub(super) fn struct_expr(path: &str, fields: &[String], depth: usize) -> String
 }
 
 /// `value` as a Rust string literal, escaped as `quote` escapes it.
-pub(super) fn string_literal(value: &str) -> String {
+pub(crate) fn string_literal(value: &str) -> String {
     proc_macro2::Literal::string(value).to_string()
 }
 
