@@ -11,15 +11,14 @@ use super::docs::{english_list, spec_markdown};
 use super::request::into_request_fn;
 use super::text::{self, CodeText, Source};
 use super::{
-    Conversion, date_time_arg, doc_attrs, inner_doc, mentions_local, setter_arg, state_param,
-    ty_tokens,
+    Conversion, date_time_arg, doc_attrs, mentions_local, setter_arg, state_param, ty_tokens,
 };
 use crate::ir::{
     Access, Api, Body, ErrorResponse, Operation, PageStyle, Paging, Param, ParamLocation, Response,
     Slot, Source as PageSource, Ty,
 };
 
-pub fn lib_rs(api: &Api) -> TokenStream {
+pub fn lib_rs(api: &Api) -> Source {
     let description = api
         .description
         .as_deref()
@@ -48,46 +47,36 @@ pub fn lib_rs(api: &Api) -> TokenStream {
             program = super::first_call::program(api),
         )
     };
-    let docs = inner_doc(&text);
-    let ext = api.extension.as_ref().map(|(origin, _)| {
-        let doc = doc_attrs(&format!(
-            "Hand-written helpers for what the spec cannot say (from `{origin}`)."
+    let mut out = String::new();
+    text::inner_doc(&mut out, 0, &text);
+    out.push_str(
+        "#![warn(missing_docs)]\n#![allow(\n    clippy::large_enum_variant,\n    clippy::enum_variant_names,\n    clippy::too_many_arguments,\n    clippy::type_complexity\n)]\npub mod types;\n",
+    );
+    if !api.operations.is_empty() {
+        out.push_str(&format!(
+            "pub mod builders;\nmod client;\npub use client::{};\npub use ghl_runtime::{{Client, Error, Result}};\n",
+            api.client_name
         ));
-        quote! { #doc pub mod ext; }
-    });
-    let client_name = format_ident!("{}", api.client_name);
-    let client = (!api.operations.is_empty()).then(|| {
-        quote! {
-            pub mod builders;
-            mod client;
-            pub use client::#client_name;
-            pub use ghl_runtime::{Client, Error, Result};
-            /// The runtime these calls run on, so that one dependency reaches it all: auth and
-            /// OAuth, [`App`](ghl_runtime::App), paging, errors, and with this crate's
-            /// features, webhooks and Redis stores.
-            pub use ghl_runtime as runtime;
-        }
-    });
-    let common = api.uses_common.then(|| {
-        quote! {
-            /// The shared schemas (error bodies and the like) this API refers to.
-            pub use ghl_common as common;
-        }
-    });
-    quote! {
-        #docs
-        #![warn(missing_docs)]
-        #![allow(
-            clippy::large_enum_variant,
-            clippy::enum_variant_names,
-            clippy::too_many_arguments,
-            clippy::type_complexity
-        )]
-        pub mod types;
-        #client
-        #ext
-        #common
+        out.push_str(
+            "/// The runtime these calls run on, so that one dependency reaches it all: auth and\n/// OAuth, [`App`](ghl_runtime::App), paging, errors, and with this crate's\n/// features, webhooks and Redis stores.\npub use ghl_runtime as runtime;\n",
+        );
     }
+    if let Some((origin, _)) = &api.extension {
+        text::doc(
+            &mut out,
+            0,
+            &format!("Hand-written helpers for what the spec cannot say (from `{origin}`)."),
+        );
+        out.push_str("pub mod ext;\n");
+    }
+    if api.uses_common {
+        out.push_str(
+            "/// The shared schemas (error bodies and the like) this API refers to.\npub use ghl_common as common;\n",
+        );
+    }
+    let mut source = Source::default();
+    source.text(out);
+    source
 }
 
 /// " HighLevel publishes this resource on v2 and v3: ..." (with a leading space), naming the
@@ -725,10 +714,7 @@ fn builder(source: &mut Source, api: &Api, op: &Operation, depth: usize) {
     }
     let fields: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
     let named: Vec<&str> = named.iter().map(|input| input.name.as_str()).collect();
-    source.text_at(
-        into_request_fn(api, op, &fields, &named, &bounds, depth + 1),
-        depth + 1,
-    );
+    into_request_fn(source, api, op, &fields, &named, &bounds, depth + 1);
     source.close();
 }
 

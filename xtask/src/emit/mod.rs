@@ -109,7 +109,7 @@ pub fn emit_crate(api: &Api, options: &EmitOptions) -> anyhow::Result<Vec<Genera
             path: format!("{dir}/README.md"),
             contents: manifest::readme(api, options),
         },
-        source("src/lib.rs", client::lib_rs(api).into())?,
+        source("src/lib.rs", client::lib_rs(api))?,
         source("src/types.rs", types::types_rs(api))?,
     ];
     if let Some(changelog) = options.releases.changelogs.get(&api.crate_name) {

@@ -2,23 +2,25 @@
 //! client-side checks, path parameters, query and header parameters, body and access
 //! metadata the runtime needs.
 
-use super::text;
+use super::text::{self, Source};
 use crate::ir::{Access, Api, Body, Method, Operation, ParamLocation, Response, Ty, TypeKind};
 
 /// The builder's `into_request` at `depth` (its inputs are `fields`, with `state` when
 /// `named` holds its required inputs taken by name): checks, then the request with its
 /// parameters, headers, access and body.
 pub(super) fn into_request_fn(
+    source: &mut Source,
     api: &Api,
     op: &Operation,
     fields: &[&str],
     named: &[&str],
     bounds: &[String],
     depth: usize,
-) -> String {
+) {
     let mut out = Stmts {
         text: String::new(),
         depth: depth + 1,
+        unsure: false,
     };
     text::indent(&mut out.text, depth);
     out.text
@@ -36,24 +38,16 @@ pub(super) fn into_request_fn(
     if !named.is_empty() {
         pattern.push("state: _".to_owned());
     }
-    out.wrapped(
-        "let ",
-        &struct_pattern("Self", &pattern, depth + 1),
-        " = self;",
-    );
+    // Broken where the line passes the margin through ` = `: what follows may pass it.
+    out.vouched(&format!(
+        "let {} = self;",
+        struct_pattern("Self", &pattern, depth + 1)
+    ));
     // Named inputs are `Option`s the type parameters vouch for: `send` exists once all are set.
     if !named.is_empty() {
         let somes: Vec<String> = named.iter().map(|name| format!("Some({name})")).collect();
-        out.line(&format!(
-            "let {} = {} else {{",
-            tuple(&somes),
-            tuple(
-                &named
-                    .iter()
-                    .map(|name| (*name).to_owned())
-                    .collect::<Vec<_>>()
-            )
-        ));
+        let names: Vec<String> = named.iter().map(|name| (*name).to_owned()).collect();
+        out.let_else(&somes, &names);
         out.depth += 1;
         out.fail(&op.fn_name, "a required input is not set");
         out.depth -= 1;
@@ -65,25 +59,67 @@ pub(super) fn into_request_fn(
     out.line("Ok((client, request))");
     text::indent(&mut out.text, depth);
     out.text.push_str("}\n");
-    out.text
+    if out.unsure {
+        source.text_at(out.text, depth);
+    } else {
+        source.exact_text_at(out.text, depth);
+    }
 }
 
 /// Statements written one after another at a depth, as prettyplease lays them out.
 struct Stmts {
     text: String,
     depth: usize,
+    /// A line is longer than the margin that prettyplease might break.
+    unsure: bool,
 }
 
 impl Stmts {
     fn line(&mut self, line: &str) {
+        self.unsure |= self.depth * 4 + line.len() > MARGIN;
+        self.vouched(line);
+    }
+
+    /// A line written as prettyplease lays it out even when it is longer than the margin.
+    fn vouched(&mut self, line: &str) {
         text::indent(&mut self.text, self.depth);
         self.text.push_str(line);
         self.text.push('\n');
     }
 
-    /// `before` + `value` (which may span lines) + `after`, as one statement.
-    fn wrapped(&mut self, before: &str, value: &str, after: &str) {
-        self.line(&format!("{before}{value}{after}"));
+    /// `let (patterns) = (values) else {`: each tuple on one line when its line fits through its
+    /// closing parenthesis (and ` = `, for the pattern), else an element a line.
+    fn let_else(&mut self, patterns: &[String], values: &[String]) {
+        let pattern = tuple(patterns);
+        let value = tuple(values);
+        let start = self.depth * 4 + "let ".len();
+        if patterns.len() < 2 || start + pattern.len() + " = ".len() <= MARGIN {
+            let column = start + pattern.len() + " = ".len();
+            if column + value.len() + " else {".len() <= MARGIN {
+                self.line(&format!("let {pattern} = {value} else {{"));
+            } else if values.len() < 2 || column + value.len() <= MARGIN {
+                // Only `else {` is past the margin: it goes on a line of its own.
+                self.line(&format!("let {pattern} = {value}"));
+                self.line("else {");
+            } else {
+                self.line(&format!("let {pattern} = ("));
+                self.elements(values);
+                self.line(") else {");
+            }
+            return;
+        }
+        self.line("let (");
+        self.elements(patterns);
+        self.line(&format!(") = {value} else {{"));
+    }
+
+    /// Tuple elements a line each, one level in.
+    fn elements(&mut self, elements: &[String]) {
+        self.depth += 1;
+        for element in elements {
+            self.line(&format!("{element},"));
+        }
+        self.depth -= 1;
     }
 
     /// `return Err(ghl_runtime::Error::invalid_request(..));`: on one line when it fits, else
@@ -98,12 +134,17 @@ impl Stmts {
         }
         self.line("return Err(");
         self.depth += 1;
-        self.line("ghl_runtime::Error::invalid_request(");
-        self.depth += 1;
-        self.line(&format!("{fn_name},"));
-        self.line(&format!("{message},"));
-        self.depth -= 1;
-        self.line("),");
+        let call = format!("ghl_runtime::Error::invalid_request({fn_name}, {message})");
+        if self.depth * 4 + call.len() <= MARGIN {
+            self.line(&format!("{call},"));
+        } else {
+            self.line("ghl_runtime::Error::invalid_request(");
+            self.depth += 1;
+            self.line(&format!("{fn_name},"));
+            self.line(&format!("{message},"));
+            self.depth -= 1;
+            self.line("),");
+        }
         self.depth -= 1;
         self.line(");");
     }
@@ -117,14 +158,27 @@ impl Stmts {
         self.line("}");
     }
 
-    /// `{head}{root}{calls};`: on one line when it fits, else a call a line.
-    fn chain(&mut self, head: &str, root: &str, calls: &[String]) {
+    /// `{head}{callee}({args}){calls};`: on one line when it fits, else a call a line (and the
+    /// first call's arguments a line each when its line is still too long).
+    fn chain(&mut self, head: &str, callee: &str, args: &[String], calls: &[String]) {
+        let root = format!("{callee}({})", args.join(", "));
         let one_line = format!("{head}{root}{};", calls.concat());
         if self.depth * 4 + one_line.len() <= MARGIN || calls.is_empty() {
             self.line(&one_line);
             return;
         }
-        self.line(&format!("{head}{root}"));
+        if self.depth * 4 + head.len() + root.len() <= MARGIN || args.is_empty() {
+            self.line(&format!("{head}{root}"));
+        } else {
+            self.line(&format!("{head}{callee}("));
+            self.depth += 2;
+            for arg in args {
+                self.line(&format!("{arg},"));
+            }
+            self.depth -= 1;
+            self.line(")");
+            self.depth -= 1;
+        }
         self.depth += 1;
         for (index, call) in calls.iter().enumerate() {
             let end = if index + 1 == calls.len() { ";" } else { "" };
@@ -218,16 +272,17 @@ fn request_stmts(out: &mut Stmts, api: &Api, op: &Operation) {
         text::string_literal(&op.path),
         text::string_literal(&op.version),
     );
-    let constructor = match op.method {
-        Method::Options => {
-            format!("Request::to(ghl_runtime::Method::OPTIONS, {template}, {version})")
-        }
-        method => format!(
-            "Request::{}({template}, {version})",
-            method.as_str().to_ascii_lowercase()
+    let (callee, args) = match op.method {
+        Method::Options => (
+            "Request::to".to_owned(),
+            vec!["ghl_runtime::Method::OPTIONS".to_owned(), template, version],
+        ),
+        method => (
+            format!("Request::{}", method.as_str().to_ascii_lowercase()),
+            vec![template, version],
         ),
     };
-    out.chain("let request = ", &constructor, &chain);
+    out.chain("let request = ", &callee, &args, &chain);
     for (name, wire) in optional_headers {
         out.optional(
             &format!("&{name}"),
@@ -251,7 +306,7 @@ fn request_stmts(out: &mut Stmts, api: &Api, op: &Operation) {
             } else {
                 "let mut form = "
             };
-            out.chain(binding, "ghl_runtime::Multipart::new()", &parts);
+            out.chain(binding, "ghl_runtime::Multipart::new", &[], &parts);
             for (files, wire) in file_lists {
                 out.line(&format!("for file in {files} {{"));
                 out.depth += 1;

@@ -84,10 +84,15 @@ impl Source {
     /// a line is longer than its margin: the writer has broken every line that prettyplease
     /// would break, and what stays long cannot be broken (`regen --verify-layout` checks it).
     pub fn exact_text(&mut self, text: String) {
+        self.exact_text_at(text, 0);
+    }
+
+    /// [`Source::exact_text`] at nesting `depth`.
+    pub fn exact_text_at(&mut self, text: String, depth: usize) {
         if !text.is_empty() {
             self.parts.push(Part::Text {
                 text,
-                depth: 0,
+                depth,
                 exact: true,
             });
         }
@@ -435,7 +440,23 @@ pub(super) fn generic_header(
         }
         indent(out, depth);
         out.push('>');
-        out.push_str(after);
+        // `> Self<..> {` still too long: the self type's arguments break too.
+        let self_ty = after.strip_suffix(" {").map(str::trim_start);
+        match self_ty.and_then(generic_args) {
+            Some((head, args)) if depth * 4 + 1 + after.len() > MARGIN => {
+                out.push(' ');
+                out.push_str(head);
+                out.push_str("<\n");
+                for arg in args {
+                    indent(out, depth + 1);
+                    out.push_str(arg);
+                    out.push_str(",\n");
+                }
+                indent(out, depth);
+                out.push_str("> {");
+            }
+            _ => out.push_str(after),
+        }
     }
     out.push('\n');
 }
@@ -692,6 +713,14 @@ mod tests {
         generic_header(&mut item, 0, "impl", &params[1..], &after);
         item.push_str("    fn f() {}\n}\n");
         assert!(item.starts_with("impl<\n    Parameter1,\n"), "{item}");
+        assert_eq!(laid_out(&item, 0), item);
+        let many: Vec<String> = (0..12).map(|n| format!("Parameter{n}")).collect();
+        let many: Vec<&str> = many.iter().map(String::as_str).collect();
+        let mut item = String::new();
+        let after = format!(" Thing<Unset, {}> {{", many[1..].join(", "));
+        generic_header(&mut item, 0, "impl", &many[1..], &after);
+        item.push_str("    fn f() {}\n}\n");
+        assert!(item.contains("> Thing<\n    Unset,\n"), "{item}");
         assert_eq!(laid_out(&item, 0), item);
         let mut short = String::new();
         generic_header(&mut short, 1, "pub struct Thing", &params[..2], " {");
