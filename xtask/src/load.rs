@@ -4,6 +4,7 @@
 //! defects that have one obviously right reading, wherever they occur (never by file name), and
 //! counts what it did so `regen` can say so. Anything else fails with the file and JSON pointer.
 
+use serde::Deserialize;
 use std::collections::BTreeMap;
 
 use openapiv3::OpenAPI;
@@ -44,7 +45,12 @@ pub fn load(file: &SpecFile, overrides: Option<&OverrideFile>) -> anyhow::Result
         Some(overrides) => crate::overrides::apply(overrides, &file.path, &mut raw)?,
         None => 0,
     };
-    let document: OpenAPI = serde_path_to_error::deserialize(&raw).map_err(|error| {
+    // The plain deserializer first; the one that tracks where it is only to explain a failure.
+    let document: OpenAPI = match OpenAPI::deserialize(&raw) {
+        Ok(document) => Ok(document),
+        Err(_) => serde_path_to_error::deserialize(&raw),
+    }
+    .map_err(|error| {
         // `openapiv3` flattens maps and untagged enums, which hides where inside them the error
         // is; look again, piece by piece, for the exact place.
         let (pointer, message) = locate_parse_error(&raw)

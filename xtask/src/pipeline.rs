@@ -70,6 +70,16 @@ pub struct Built {
     pub overrides_applied: BTreeMap<String, usize>,
 }
 
+/// What one job of [`build_apis`] makes: a resource's model (with its name and how many
+/// overrides applied), or the webhook events'.
+enum Piece {
+    Api(String, usize, Box<Api>),
+    Events(Box<events::Model>, usize),
+}
+
+/// How heavy building the webhook events is, in spec bytes: about a mid-sized spec's work.
+const EVENTS_WEIGHT: usize = 150_000;
+
 /// Specs in, models out: load (repairs, overrides) and [`ir::build`] every spec, no emitting.
 ///
 /// Every resource spec is tried, so that after a spec update all the stale overrides are
@@ -139,23 +149,52 @@ pub fn build_apis(
     }
     let mut apis = vec![common_api];
     let mut failures: Vec<anyhow::Error> = Vec::new();
+    // The resources, and the webhook events beside them (they need none of the resources).
+    let jobs: Vec<Option<&SpecFile>> = resources
+        .iter()
+        .map(|file| Some(*file))
+        .chain(pages.as_ref().map(|_| None))
+        .collect();
     let built = parallel_map(
-        &resources,
-        |file| file.bytes.len(),
-        |file| {
-            let spec = load::load(file, overrides_for(&file.path))?;
-            let locked = names.places(&crate::naming::crate_name(&spec.resource));
-            let api = ir::build(&spec, Some(&common_types), &locked)?;
-            Ok((spec.resource, spec.overrides_applied, api))
+        &jobs,
+        |job| job.map_or(EVENTS_WEIGHT, |file| file.bytes.len()),
+        |job| match job {
+            Some(file) => {
+                let spec = load::load(file, overrides_for(&file.path))?;
+                let locked = names.places(&crate::naming::crate_name(&spec.resource));
+                let api = ir::build(&spec, Some(&common_types), &locked)?;
+                Ok(Piece::Api(
+                    spec.resource,
+                    spec.overrides_applied,
+                    Box::new(api),
+                ))
+            }
+            None => match &pages {
+                Some(pages) => {
+                    let locked = names.places(events::EVENTS_CRATE);
+                    let (model, applied) =
+                        events::build(pages, overrides_for(events::EVENTS_SPEC), &locked)?;
+                    Ok(Piece::Events(Box::new(model), applied))
+                }
+                None => bail!("webhook events built without their pages"),
+            },
         },
     );
+    let mut events = None;
     for result in built {
         match result {
-            Ok((resource, applied, api)) => {
+            Ok(Piece::Api(resource, applied, api)) => {
                 if applied > 0 {
                     overrides_applied.insert(resource, applied);
                 }
-                apis.push(api);
+                apis.push(*api);
+            }
+            Ok(Piece::Events(model, applied)) => {
+                if applied > 0 {
+                    let resource = load::resource_of(events::EVENTS_SPEC);
+                    overrides_applied.insert(resource.to_owned(), applied);
+                }
+                events = Some(*model);
             }
             Err(error) => failures.push(error),
         }
@@ -180,19 +219,6 @@ pub fn build_apis(
     ir::share_enums(&mut apis, 0, &names.places(COMMON_CRATE));
     ir::mark_inputs(&mut apis, COMMON_CRATE);
     ir::pair_surfaces(&mut apis);
-    let events = match &pages {
-        Some(pages) => {
-            let resource = load::resource_of(events::EVENTS_SPEC);
-            let locked = names.places(events::EVENTS_CRATE);
-            let (model, applied) =
-                events::build(pages, overrides_for(events::EVENTS_SPEC), &locked)?;
-            if applied > 0 {
-                overrides_applied.insert(resource.to_owned(), applied);
-            }
-            Some(model)
-        }
-        None => None,
-    };
     let scopes = match set
         .files
         .iter()
@@ -306,7 +332,7 @@ pub const STACK_SIZE: usize = 256 << 20;
 ///
 /// The heaviest items (by `weight`) start first and each worker takes the next item when it is
 /// done with one, so no core idles while the other still has a queue.
-fn parallel_map<T: Sync, R: Send>(
+pub(crate) fn parallel_map<T: Sync, R: Send>(
     items: &[T],
     weight: impl Fn(&T) -> usize,
     f: impl Fn(&T) -> anyhow::Result<R> + Sync,
@@ -357,10 +383,13 @@ fn parallel_map<T: Sync, R: Send>(
         .collect()
 }
 
-/// One piece of [`generate`]'s work: a crate, or one file of the test crate.
+/// One piece of [`generate`]'s work: a crate, one file of the test crate, or the runtime's
+/// generated webhook events or scopes.
 enum Job<'a> {
     Crate(&'a Api),
     Tests(spec_tests::Part),
+    Events(&'a events::Model),
+    Scopes(&'a scopes::Table),
 }
 
 /// Specs in, files out, all in memory: nothing here touches the output directory.
@@ -392,13 +421,6 @@ pub fn generate(
         contents: TypeNames::of(apis.iter().chain(events.as_ref().map(|model| &model.api)))
             .to_json(),
     }];
-    // The events belong to this workspace's runtime, not to crates generated elsewhere.
-    if let Some(model) = events.as_ref().filter(|_| options.test_crate) {
-        files.extend(emit::events_files(model, &options.source)?);
-    }
-    if let Some((table, _)) = scopes.as_ref().filter(|_| options.test_crate) {
-        files.push(emit::scope_file(table, &options.source)?);
-    }
     let mut stats = Stats::default();
     for api in &apis {
         stats.add(&api.stats);
@@ -411,14 +433,29 @@ pub fn generate(
     } else {
         &[]
     };
+    // The events and scopes belong to this workspace's runtime, not to crates generated
+    // elsewhere.
+    let runtime_jobs = [
+        events
+            .as_ref()
+            .filter(|_| options.test_crate)
+            .map(Job::Events),
+        scopes
+            .as_ref()
+            .filter(|_| options.test_crate)
+            .map(|(table, _)| Job::Scopes(table)),
+    ];
     let jobs: Vec<Job> = apis
         .iter()
         .map(Job::Crate)
         .chain(test_parts.iter().copied().map(Job::Tests))
+        .chain(runtime_jobs.into_iter().flatten())
         .collect();
     let weight = |job: &Job| match job {
         Job::Crate(api) => emit::emit_weight(api),
         Job::Tests(part) => part.weight(&apis, &cases),
+        Job::Events(model) => emit::emit_weight(&model.api) * 4,
+        Job::Scopes(table) => table.scopes.len() * 10,
     };
     let emitted = parallel_map(&jobs, weight, |job| match job {
         Job::Crate(api) => emit::emit_crate(api, options),
@@ -429,12 +466,14 @@ pub fn generate(
             &example_stats,
             &options.metadata,
         )?]),
+        Job::Events(model) => emit::events_files(model, &options.source),
+        Job::Scopes(table) => Ok(vec![emit::scope_file(table, &options.source)?]),
     });
     let mut test_files = Vec::new();
     for (job, result) in jobs.iter().zip(emitted) {
         match job {
-            Job::Crate(_) => files.extend(result?),
             Job::Tests(_) => test_files.extend(result?),
+            Job::Crate(_) | Job::Events(_) | Job::Scopes(_) => files.extend(result?),
         }
     }
     files.sort_by(|a, b| a.path.cmp(&b.path));

@@ -89,11 +89,22 @@ fn stale_files(out_dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<BTreeS
 
 pub fn check(out_dir: &Path, files: &[GeneratedFile]) -> anyhow::Result<Drift> {
     let mut drift = Drift::default();
-    for file in files {
-        match fs::read(join_rel(out_dir, &file.path)) {
-            Ok(bytes) if bytes == file.contents.as_bytes() => {}
-            Ok(_) => drift.changed.push(file.path.clone()),
-            Err(_) => drift.missing.push(file.path.clone()),
+    // Read and compared on every core: a check reads every generated file.
+    let found = crate::pipeline::parallel_map(
+        files,
+        |file| file.contents.len(),
+        |file| {
+            Ok(match fs::read(join_rel(out_dir, &file.path)) {
+                Ok(bytes) => Some(bytes == file.contents.as_bytes()),
+                Err(_) => None,
+            })
+        },
+    );
+    for (file, found) in files.iter().zip(found) {
+        match found? {
+            Some(true) => {}
+            Some(false) => drift.changed.push(file.path.clone()),
+            None => drift.missing.push(file.path.clone()),
         }
     }
     drift.extra = stale_files(out_dir, files)?.into_iter().collect();
