@@ -662,48 +662,34 @@ fn builder(source: &mut Source, api: &Api, op: &Operation, depth: usize) {
         .iter()
         .map(|state| format!("{state}: IsSet"))
         .collect();
-    let mut sending = String::new();
-    line(
-        &mut sending,
-        1,
-        "/// Sends the call and decodes the answer.",
-    );
-    text::signature(
-        &mut sending,
-        depth + 1,
-        "pub fn send",
-        &["self".to_owned()],
-        &format!("-> impl CallFuture<{ret}>"),
-        &bounds,
-    );
-    line(
-        &mut sending,
-        2,
-        "Client::send_prepared(self.into_request())",
-    );
-    line(&mut sending, 1, "}");
-    source.text_at(sending, depth + 1);
-    let mut with_response = String::new();
-    line(
-        &mut with_response,
-        1,
-        "/// Like [`send`](Self::send), with the answer's status, headers and `traceId`.",
-    );
-    text::signature(
-        &mut with_response,
-        depth + 1,
-        "pub fn send_with_response",
-        &["self".to_owned()],
-        &format!("-> impl CallFuture<ghl_runtime::Response<{ret}>>"),
-        &bounds,
-    );
-    line(
-        &mut with_response,
-        2,
-        "Client::send_prepared_with_response(self.into_request())",
-    );
-    line(&mut with_response, 1, "}");
-    source.text_at(with_response, depth + 1);
+    for (doc, name, ret, call) in [
+        (
+            "Sends the call and decodes the answer.",
+            "send",
+            format!("impl CallFuture<{ret}>"),
+            "Client::send_prepared",
+        ),
+        (
+            "Like [`send`](Self::send), with the answer's status, headers and `traceId`.",
+            "send_with_response",
+            format!("impl CallFuture<ghl_runtime::Response<{ret}>>"),
+            "Client::send_prepared_with_response",
+        ),
+    ] {
+        let mut item = String::new();
+        text::doc(&mut item, depth + 1, doc);
+        text::signature(
+            &mut item,
+            depth + 1,
+            &format!("pub fn {name}"),
+            &["self".to_owned()],
+            &format!("-> {ret}"),
+            &bounds,
+        );
+        line(&mut item, 2, &format!("{call}(self.into_request())"));
+        line(&mut item, 1, "}");
+        source.text_at(item, depth + 1);
+    }
     let state_idents: Vec<proc_macro2::Ident> = states
         .iter()
         .map(|state| format_ident!("{}", state))

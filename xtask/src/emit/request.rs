@@ -218,11 +218,7 @@ fn struct_pattern(path: &str, fields: &[String], depth: usize) -> String {
         return one_line;
     }
     let mut out = format!("{path} {{\n");
-    for field in fields {
-        text::indent(&mut out, depth + 1);
-        out.push_str(field);
-        out.push_str(",\n");
-    }
+    text::elements(&mut out, depth + 1, fields);
     text::indent(&mut out, depth);
     out.push('}');
     out

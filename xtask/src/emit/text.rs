@@ -71,13 +71,7 @@ impl Source {
     /// Items written as text at nesting `depth` (each line indented by four spaces a level, no
     /// blank lines: those come later, from `space_items`).
     pub fn text_at(&mut self, text: String, depth: usize) {
-        if !text.is_empty() {
-            self.parts.push(Part::Text {
-                text,
-                depth,
-                exact: false,
-            });
-        }
+        self.push_text(text, depth, false);
     }
 
     /// Items written as text at the top level in the layout prettyplease gives them even where
@@ -89,12 +83,12 @@ impl Source {
 
     /// [`Source::exact_text`] at nesting `depth`.
     pub fn exact_text_at(&mut self, text: String, depth: usize) {
+        self.push_text(text, depth, true);
+    }
+
+    fn push_text(&mut self, text: String, depth: usize, exact: bool) {
         if !text.is_empty() {
-            self.parts.push(Part::Text {
-                text,
-                depth,
-                exact: true,
-            });
+            self.parts.push(Part::Text { text, depth, exact });
         }
     }
 
@@ -342,6 +336,15 @@ fn comment(out: &mut String, depth: usize, marker: &str, text: &str) {
     }
 }
 
+/// Each of `items` on a line of its own at `depth`, a comma after it: a list prettyplease broke.
+pub(super) fn elements(out: &mut String, depth: usize, items: &[impl AsRef<str>]) {
+    for item in items {
+        indent(out, depth);
+        out.push_str(item.as_ref());
+        out.push_str(",\n");
+    }
+}
+
 /// Four spaces a level.
 pub(super) fn indent(out: &mut String, depth: usize) {
     for _ in 0..depth {
@@ -374,11 +377,7 @@ pub(super) fn signature(
     } else {
         out.push_str(head);
         out.push_str("(\n");
-        for param in params {
-            indent(out, depth + 1);
-            out.push_str(param);
-            out.push_str(",\n");
-        }
+        elements(out, depth + 1, params);
         indent(out, depth);
         out.push(')');
         match generic_args(&ret) {
@@ -386,11 +385,7 @@ pub(super) fn signature(
             Some((head, args)) if depth * 4 + 1 + ret.len() + open.len() > MARGIN => {
                 out.push_str(head);
                 out.push_str("<\n");
-                for arg in args {
-                    indent(out, depth + 1);
-                    out.push_str(arg);
-                    out.push_str(",\n");
-                }
+                elements(out, depth + 1, &args);
                 indent(out, depth);
                 out.push('>');
             }
@@ -402,11 +397,7 @@ pub(super) fn signature(
     if !bounds.is_empty() {
         indent(out, depth);
         out.push_str("where\n");
-        for bound in bounds {
-            indent(out, depth + 1);
-            out.push_str(bound);
-            out.push_str(",\n");
-        }
+        elements(out, depth + 1, bounds);
         indent(out, depth);
         out.push_str("{\n");
     }
@@ -433,11 +424,7 @@ pub(super) fn generic_header(
         out.push_str(after);
     } else {
         out.push_str("<\n");
-        for param in params {
-            indent(out, depth + 1);
-            out.push_str(param);
-            out.push_str(",\n");
-        }
+        elements(out, depth + 1, params);
         indent(out, depth);
         out.push('>');
         // `> Self<..> {` still too long: the self type's arguments break too.
@@ -447,11 +434,7 @@ pub(super) fn generic_header(
                 out.push(' ');
                 out.push_str(head);
                 out.push_str("<\n");
-                for arg in args {
-                    indent(out, depth + 1);
-                    out.push_str(arg);
-                    out.push_str(",\n");
-                }
+                elements(out, depth + 1, &args);
                 indent(out, depth);
                 out.push_str("> {");
             }
@@ -496,11 +479,7 @@ pub(super) fn struct_expr(path: &str, fields: &[String], depth: usize) -> String
         return one_line;
     }
     let mut out = format!("{path} {{\n");
-    for field in fields {
-        indent(&mut out, depth + 1);
-        out.push_str(field);
-        out.push_str(",\n");
-    }
+    elements(&mut out, depth + 1, fields);
     indent(&mut out, depth);
     out.push('}');
     out

@@ -534,18 +534,10 @@ fn new_fn(name: &str, fields: &[Field], required: &[&Field], extra: Option<&Stri
     let mut values: Vec<String> = fields
         .iter()
         .map(|field| {
-            if field.optional() {
-                format!("{}: None", field.name)
-            } else if let Some(source) = &field.mirror {
-                format!("{}: {source}.clone()", field.name)
-            } else if let Some(value) = required_arg(field)
+            let converted = required_arg(field)
                 .1
-                .filter(|_| !mirrored.iter().any(|source| source.name == field.name))
-            {
-                format!("{}: {value}", field.name)
-            } else {
-                field.name.clone()
-            }
+                .filter(|_| !mirrored.iter().any(|source| source.name == field.name));
+            initializer(field, converted)
         })
         .collect();
     values.extend(extra.cloned());
@@ -554,6 +546,20 @@ fn new_fn(name: &str, fields: &[Field], required: &[&Field], extra: Option<&Stri
         text::struct_expr("Self", &values, 2)
     ));
     item
+}
+
+/// How a constructor sets `field` in the struct expression: `None` when it is optional, a copy
+/// of the field it mirrors, else `value` (its argument converted) or the binding of its name.
+fn initializer(field: &Field, value: Option<String>) -> String {
+    if field.optional() {
+        format!("{}: None", field.name)
+    } else if let Some(source) = &field.mirror {
+        format!("{}: {source}.clone()", field.name)
+    } else if let Some(value) = value {
+        format!("{}: {value}", field.name)
+    } else {
+        field.name.clone()
+    }
 }
 
 /// A setter per optional field, each its own item in the `impl` block.
@@ -711,15 +717,7 @@ fn typestate_builder(
         .collect();
     let mut values: Vec<String> = fields
         .iter()
-        .map(|field| {
-            if field.optional() {
-                format!("{}: None", field.name)
-            } else if let Some(source) = &field.mirror {
-                format!("{}: {source}.clone()", field.name)
-            } else {
-                field.name.clone()
-            }
-        })
+        .map(|field| initializer(field, None))
         .collect();
     values.extend(extra.cloned());
     let params: Vec<&str> = states.iter().map(String::as_str).collect();
