@@ -13,7 +13,8 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::Value;
 
-use crate::emit::{CrateMetadata, GeneratedFile, Source, format_tokens, inner_doc, text};
+use crate::emit::text::{self, Expr};
+use crate::emit::{CrateMetadata, GeneratedFile, Source, format_tokens, inner_doc};
 use crate::examples::{ExampleCase, ExampleStats, Instances};
 use crate::ir::{Api, Body, Operation, Param, Ty};
 use crate::naming;
@@ -81,7 +82,7 @@ pub fn emit_part(
         }),
         Part::Lib => source("lib.rs", lib_rs().into()),
         Part::Examples => source("examples.rs", examples_rs(cases, stats)),
-        Part::Operations => source("operations.rs", operations_rs(apis)?.into()),
+        Part::Operations => source("operations.rs", operations_rs(apis)?),
         Part::FirstCalls => source("first_calls.rs", first_calls_rs(apis)?.into()),
         Part::DocExamples => source("doc_examples.rs", doc_examples_rs(apis)?.into()),
     }
@@ -338,14 +339,14 @@ fn path_segment(json: &str) -> String {
     }
 }
 
+/// One operation's call in its crate's test, and the request the mock server must have seen.
 fn operation_call<'a>(
     api: &'a Api,
     op: &Operation,
     instances: &mut Instances<'a>,
-) -> anyhow::Result<TokenStream> {
+) -> anyhow::Result<String> {
     let krate = api.crate_name.as_str();
-    let crate_ident = format_ident!("{}", naming::crate_ident(krate));
-    let name = format_ident!("{}", op.fn_name);
+    let crate_ident = naming::crate_ident(krate);
     let mut args = Vec::new();
     let mut expected_path = op.path.clone();
     let mut setters = Vec::new();
@@ -354,6 +355,7 @@ fn operation_call<'a>(
         expected_path =
             expected_path.replacen(&format!("{{{}}}", param.wire), &path_segment(&json), 1);
     }
+    let value = |json: &str| Expr::call("value", vec![Expr::Atom(text::string_literal(json))]);
     // The method's arguments, in its order: path parameters, then a required body; required
     // query and header parameters are the builder's named setters. Strings are literals
     // (`impl Into<String>`); everything else is decoded from JSON into the input's type.
@@ -364,18 +366,14 @@ fn operation_call<'a>(
         .filter(|param| param.required)
     {
         let json = argument_json(instances, krate, param)?;
-        let value = match param.ty {
-            Ty::String => {
-                let text = path_segment(&json);
-                quote! { #text }
-            }
-            _ => quote! { value(#json) },
+        let argument = match param.ty {
+            Ty::String => Expr::Atom(text::string_literal(&path_segment(&json))),
+            _ => value(&json),
         };
         if !param.by_name() {
-            args.push(value);
+            args.push(argument);
         } else {
-            let setter = format_ident!("{}", param.name);
-            setters.push(quote! { .#setter(#value) });
+            setters.push(Expr::call(param.name.clone(), vec![argument]));
         }
     }
     let body_json = |instances: &mut Instances<'a>, ty: &Ty| -> anyhow::Result<String> {
@@ -384,80 +382,118 @@ fn operation_call<'a>(
             .map(|value| value.to_string())
             .ok_or_else(|| anyhow::anyhow!("{}: no placeholder body of type {ty}", op.fn_name))
     };
+    let bytes = || Expr::Atom("b\"body\".to_vec()".to_owned());
     match &op.body {
         Some(Body::Json { ty, required } | Body::Form { ty, required }) => {
             let json = body_json(instances, ty)?;
             match (required, ty) {
-                (true, _) => args.push(quote! { value(#json) }),
+                (true, _) => args.push(value(&json)),
                 // The setter takes `impl Into<_>`: name the type to decode into.
-                (false, Ty::Named(name)) => {
-                    let name = format_ident!("{}", name);
-                    setters.push(quote! { .body(value::<#crate_ident::types::#name>(#json)) });
-                }
+                (false, Ty::Named(name)) => setters.push(Expr::call(
+                    "body",
+                    vec![Expr::Call {
+                        callee: "value".to_owned(),
+                        turbofish: Some(format!("{crate_ident}::types::{name}")),
+                        args: vec![Expr::Atom(text::string_literal(&json))],
+                    }],
+                )),
                 (false, _) => {}
             }
         }
         Some(Body::Multipart { ty }) => {
             let json = body_json(instances, &Ty::Named(ty.clone()))?;
-            args.push(quote! { value(#json) });
+            args.push(value(&json));
         }
-        Some(Body::MultipartRaw) => args.push(quote! { ghl_runtime::Multipart::new() }),
-        Some(Body::Bytes { required: true, .. }) => args.push(quote! { b"body".to_vec() }),
+        Some(Body::MultipartRaw) => {
+            args.push(Expr::Atom("ghl_runtime::Multipart::new()".to_owned()));
+        }
+        Some(Body::Bytes { required: true, .. }) => args.push(bytes()),
         Some(Body::Bytes {
             required: false, ..
-        }) => setters.push(quote! { .body(b"body".to_vec()) }),
+        }) => setters.push(Expr::call("body", vec![bytes()])),
         None => {}
     }
-    let method = op.method.as_str();
-    let version = &op.version;
-    let fn_name = &op.fn_name;
+    let mut calls = vec![Expr::call(op.fn_name.clone(), args)];
+    calls.extend(setters);
+    calls.push(Expr::call("send", Vec::new()));
+    calls.push(Expr::Atom("await".to_owned()));
+    let mut out = text::statement(1, "let _ = ", "api", &calls);
     let headers = op
         .forced_headers
         .iter()
-        .map(|(name, value)| quote! { (#name, #value) });
+        .map(|(name, value)| {
+            Expr::Tuple(vec![
+                Expr::Atom(text::string_literal(name)),
+                Expr::Atom(text::string_literal(value)),
+            ])
+        })
+        .collect();
     let authorization = if op.without_auth {
-        quote! { None }
+        "None"
     } else {
-        quote! { Some("Bearer test-token") }
+        "Some(\"Bearer test-token\")"
     };
-    Ok(quote! {
-        let _ = api.#name(#(#args),*) #(#setters)* .send().await;
-        server.expect(#fn_name, #method, #expected_path, #version, #authorization, &[#(#headers),*]).await;
-    })
+    let expect = Expr::call(
+        "expect",
+        vec![
+            Expr::Atom(text::string_literal(&op.fn_name)),
+            Expr::Atom(text::string_literal(op.method.as_str())),
+            Expr::Atom(text::string_literal(&expected_path)),
+            Expr::Atom(text::string_literal(&op.version)),
+            Expr::Atom(authorization.to_owned()),
+            Expr::RefArray(headers),
+        ],
+    );
+    out.push_str(&text::statement(
+        1,
+        "",
+        "server",
+        &[expect, Expr::Atom("await".to_owned())],
+    ));
+    Ok(out)
 }
 
-fn operations_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
+/// The test of one crate's operations: each called against the mock server in turn.
+fn operations_test<'a>(api: &'a Api, instances: &mut Instances<'a>) -> anyhow::Result<String> {
+    let mut item = "#[tokio::test]\n".to_owned();
+    if api.operations.iter().any(|op| op.deprecated) {
+        item.push_str("#[allow(deprecated)]\n");
+    }
+    item.push_str(&format!(
+        "async fn {}() {{\n    let server = Server::start().await;\n",
+        test_ident(&api.crate_name)
+    ));
+    let new = Expr::call(
+        format!(
+            "{}::{}::new",
+            naming::crate_ident(&api.crate_name),
+            api.client_name
+        ),
+        vec![Expr::Atom("server.client()".to_owned())],
+    );
+    let head = "    let api = ";
+    item.push_str(head);
+    item.push_str(&new.layout(head.len(), 1, 1));
+    item.push_str(";\n");
+    for op in &api.operations {
+        item.push_str(&operation_call(api, op, instances)?);
+    }
+    item.push_str("}\n");
+    Ok(item)
+}
+
+fn operations_rs(apis: &[Api]) -> anyhow::Result<Source> {
     let mut instances = Instances::new(apis);
     let mut tests = Vec::new();
     for api in apis.iter().filter(|api| !api.operations.is_empty()) {
-        let ident = test_ident(&api.crate_name);
-        let crate_ident = format_ident!("{}", naming::crate_ident(&api.crate_name));
-        let client = format_ident!("{}", api.client_name);
-        let mut calls = Vec::new();
-        for op in &api.operations {
-            calls.push(operation_call(api, op, &mut instances)?);
-        }
-        let deprecated = api
-            .operations
-            .iter()
-            .any(|op| op.deprecated)
-            .then(|| quote! { #[allow(deprecated)] });
-        tests.push(quote! {
-            #[tokio::test]
-            #deprecated
-            async fn #ident() {
-                let server = Server::start().await;
-                let api = #crate_ident::#client::new(server.client());
-                #(#calls)*
-            }
-        });
+        tests.push(operations_test(api, &mut instances)?);
     }
     let doc = inner_doc(
         "Every operation of every generated crate, called against a local mock server: the request \
          must carry the method, path and `Version` its spec declares (`2021-07-28` where it declares \
          none), the bearer token, and any header an override forces.",
     );
-    Ok(quote! {
+    let helpers = quote! {
         #doc
 
         use std::sync::atomic::{AtomicUsize, Ordering};
@@ -549,7 +585,10 @@ fn operations_rs(apis: &[Api]) -> anyhow::Result<TokenStream> {
                 }
             }
         }
-
-        #(#tests)*
-    })
+    };
+    let mut source = Source::from(helpers);
+    for test in tests {
+        source.exact_text(test);
+    }
+    Ok(source)
 }

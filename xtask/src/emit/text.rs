@@ -485,6 +485,133 @@ pub(super) fn struct_expr(path: &str, fields: &[String], depth: usize) -> String
     out
 }
 
+/// An expression of the generated tests' calls, for [`statement`] to lay out.
+#[derive(Debug, Clone)]
+pub(crate) enum Expr {
+    /// Written as it is, never broken: a literal, a path, a short call.
+    Atom(String),
+    /// `callee(args)`, with `::<ty>` when `turbofish` names one.
+    Call {
+        callee: String,
+        turbofish: Option<String>,
+        args: Vec<Expr>,
+    },
+    /// `&[items]`.
+    RefArray(Vec<Expr>),
+    /// `(items)`.
+    Tuple(Vec<Expr>),
+}
+
+impl Expr {
+    /// `callee(args)`.
+    pub(crate) fn call(callee: impl Into<String>, args: Vec<Expr>) -> Expr {
+        Expr::Call {
+            callee: callee.into(),
+            turbofish: None,
+            args,
+        }
+    }
+
+    /// The expression on one line.
+    fn flat(&self) -> String {
+        let list = |items: &[Expr]| items.iter().map(Expr::flat).collect::<Vec<_>>().join(", ");
+        match self {
+            Expr::Atom(text) => text.clone(),
+            Expr::Call {
+                callee,
+                turbofish,
+                args,
+            } => match turbofish {
+                Some(ty) => format!("{callee}::<{ty}>({})", list(args)),
+                None => format!("{callee}({})", list(args)),
+            },
+            Expr::RefArray(items) => format!("&[{}]", list(items)),
+            Expr::Tuple(items) => format!("({})", list(items)),
+        }
+    }
+
+    /// The expression starting at column `column` of a line at nesting `depth`, followed on
+    /// that line by `trail` more bytes before prettyplease's next break: on one line when that
+    /// fits the margin, else with its arguments or items a line each, as prettyplease breaks
+    /// them (a call with a type argument breaks that first).
+    pub(crate) fn layout(&self, column: usize, trail: usize, depth: usize) -> String {
+        let flat = self.flat();
+        if column + flat.len() + trail <= MARGIN {
+            return flat;
+        }
+        let broken = |open: &str, items: &[Expr], close: &str| {
+            let mut out = format!("{open}\n");
+            for item in items {
+                indent(&mut out, depth + 1);
+                out.push_str(&item.layout((depth + 1) * 4, 0, depth + 1));
+                out.push_str(",\n");
+            }
+            indent(&mut out, depth);
+            out.push_str(close);
+            out
+        };
+        match self {
+            Expr::Atom(text) => text.clone(),
+            Expr::Call {
+                callee,
+                turbofish: None,
+                args,
+            } => broken(&format!("{callee}("), args, ")"),
+            Expr::Call {
+                callee,
+                turbofish: Some(ty),
+                args,
+            } => {
+                let mut out = format!("{callee}::<\n");
+                indent(&mut out, depth + 1);
+                out.push_str(ty);
+                out.push_str(",\n");
+                indent(&mut out, depth);
+                let rest = Expr::Call {
+                    callee: ">".to_owned(),
+                    turbofish: None,
+                    args: args.clone(),
+                };
+                out.push_str(&rest.layout(depth * 4, trail, depth));
+                out
+            }
+            Expr::RefArray(items) => broken("&[", items, "]"),
+            Expr::Tuple(items) => broken("(", items, ")"),
+        }
+    }
+}
+
+/// A statement at `depth`: `head` (`let _ = `, or nothing), then `receiver` and each of
+/// `calls` (method calls, or `await`), then `;`. On one line when it fits, else the receiver
+/// on the first line and a call a line, each call's arguments broken as [`Expr`] breaks them.
+pub(crate) fn statement(depth: usize, head: &str, receiver: &str, calls: &[Expr]) -> String {
+    let dotted = |call: &Expr| format!(".{}", call.flat());
+    let one_line = format!(
+        "{head}{receiver}{};",
+        calls.iter().map(dotted).collect::<String>()
+    );
+    let mut out = String::new();
+    indent(&mut out, depth);
+    if depth * 4 + one_line.len() <= MARGIN || calls.is_empty() {
+        out.push_str(&one_line);
+        out.push('\n');
+        return out;
+    }
+    out.push_str(head);
+    out.push_str(receiver);
+    out.push('\n');
+    for (index, call) in calls.iter().enumerate() {
+        indent(&mut out, depth + 1);
+        out.push('.');
+        out.push_str(&call.layout((depth + 1) * 4 + 1, 0, depth + 1));
+        if index + 1 == calls.len() {
+            out.push(';');
+        }
+        out.push('\n');
+    }
+    out
+}
+
 /// `value` as a Rust string literal, escaped as `quote` escapes it.
 pub(crate) fn string_literal(value: &str) -> String {
     proc_macro2::Literal::string(value).to_string()
@@ -714,6 +841,52 @@ mod tests {
             "{item}"
         );
         assert_eq!(laid_out(&item, 0), item);
+    }
+
+    #[test]
+    fn call_chains_break_a_call_a_line_and_long_arguments_an_argument_a_line() {
+        let json = format!("\"{}\"", "x".repeat(100));
+        let calls = [
+            Expr::call(
+                "create",
+                vec![Expr::call("value", vec![Expr::Atom(json.clone())])],
+            ),
+            Expr::call(
+                "body",
+                vec![Expr::Call {
+                    callee: "value".to_owned(),
+                    turbofish: Some("some_crate::types::SomeRatherLongTypeName".to_owned()),
+                    args: vec![Expr::Atom(json)],
+                }],
+            ),
+            Expr::call(
+                "headers",
+                vec![Expr::RefArray(vec![Expr::Tuple(vec![
+                    Expr::Atom("\"User-Agent\"".to_owned()),
+                    Expr::Atom(format!("\"{}\"", "Mozilla ".repeat(10))),
+                ])])],
+            ),
+            Expr::call("send", Vec::new()),
+            Expr::Atom("await".to_owned()),
+        ];
+        let body = text_statement_fn(&statement(1, "let _ = ", "api", &calls));
+        assert!(
+            body.contains("    let _ = api\n        .create(\n            value(\n"),
+            "{body}"
+        );
+        assert_eq!(laid_out(&body, 0), body);
+        let short = [
+            Expr::call("send", Vec::new()),
+            Expr::Atom("await".to_owned()),
+        ];
+        let body = text_statement_fn(&statement(1, "let _ = ", "api", &short));
+        assert!(body.contains("    let _ = api.send().await;\n"), "{body}");
+        assert_eq!(laid_out(&body, 0), body);
+    }
+
+    /// `statements` in an async function, as a file.
+    fn text_statement_fn(statements: &str) -> String {
+        format!("async fn f() {{\n{statements}}}\n")
     }
 
     #[test]
