@@ -4,15 +4,10 @@
 
 use std::collections::BTreeMap;
 
-use proc_macro2::TokenStream;
-use quote::{format_ident, quote};
-
 use super::docs::{english_list, spec_markdown};
 use super::request::into_request_fn;
-use super::text::{self, CodeText, Source};
-use super::{
-    Conversion, date_time_arg, doc_attrs, mentions_local, setter_arg, state_param, ty_tokens,
-};
+use super::text::{self, CodeText, Expr, Source};
+use super::{Conversion, date_time_arg, mentions_local, setter_arg, state_param};
 use crate::ir::{
     Access, Api, Body, ErrorResponse, Operation, PageStyle, Paging, Param, ParamLocation, Response,
     Slot, Source as PageSource, Ty,
@@ -690,13 +685,8 @@ fn builder(source: &mut Source, api: &Api, op: &Operation, depth: usize) {
         line(&mut item, 1, "}");
         source.text_at(item, depth + 1);
     }
-    let state_idents: Vec<proc_macro2::Ident> = states
-        .iter()
-        .map(|state| format_ident!("{}", state))
-        .collect();
-    let ready = (!named.is_empty()).then(|| quote! { where #(#state_idents: IsSet),* });
     if let Some(paging) = &op.paging {
-        source.tokens_at(paginate(op, paging, ready.as_ref()), depth + 1);
+        source.text_at(paginate(op, paging, &bounds, depth + 1), depth + 1);
     }
     let fields: Vec<&str> = inputs.iter().map(|input| input.name.as_str()).collect();
     let named: Vec<&str> = named.iter().map(|input| input.name.as_str()).collect();
@@ -706,52 +696,60 @@ fn builder(source: &mut Source, api: &Api, op: &Operation, depth: usize) {
 
 /// `paginate()`: every page, or every item, as a stream (see `ghl_runtime::Paginator`).
 /// `ready`: the `where` clause that waits for the builder's named inputs, if it has any.
-fn paginate(op: &Operation, paging: &Paging, ready: Option<&TokenStream>) -> TokenStream {
+fn paginate(op: &Operation, paging: &Paging, bounds: &[String], depth: usize) -> String {
     let page = match &op.response {
-        Response::Json(ty) => ty_tokens(ty, false),
-        Response::Empty => quote! { () },
+        Response::Json(ty) => ty.render(&CodeText::OUTSIDE_TYPES),
+        Response::Empty => "()".to_owned(),
     };
-    let item = ty_tokens(&paging.item, false);
+    let item = paging.item.render(&CodeText::OUTSIDE_TYPES);
+    let atom = |text: String| Expr::Atom(text);
+    let literal = |text: &str| Expr::Atom(text::string_literal(text));
     let slot = |slot: &Slot| match slot {
-        Slot::Query(name) => quote! { ghl_runtime::paging::Slot::Query(#name) },
-        Slot::Body(name) => quote! { ghl_runtime::paging::Slot::Body(#name) },
+        Slot::Query(name) => Expr::call("ghl_runtime::paging::Slot::Query", vec![literal(name)]),
+        Slot::Body(name) => Expr::call("ghl_runtime::paging::Slot::Body", vec![literal(name)]),
     };
     let input = |slot: &Slot| match slot {
         Slot::Query(name) => format!("query parameter `{name}`"),
         Slot::Body(name) => format!("body field `{name}`"),
     };
+    let some = |value: Expr| Expr::call("Some", vec![value]);
     let (style, how) = match &paging.style {
         PageStyle::Offset { offset } => (
-            {
-                let offset = slot(offset);
-                quote! { ghl_runtime::paging::Style::Offset { offset: #offset } }
+            Expr::Struct {
+                path: "ghl_runtime::paging::Style::Offset".to_owned(),
+                fields: vec![("offset".to_owned(), slot(offset))],
             },
             format!("skips items with the {}", input(offset)),
         ),
         PageStyle::Page { page, first } => (
-            {
-                let page_slot = slot(page);
-                quote! { ghl_runtime::paging::Style::Page { page: #page_slot, first: #first } }
+            Expr::Struct {
+                path: "ghl_runtime::paging::Style::Page".to_owned(),
+                fields: vec![
+                    ("page".to_owned(), slot(page)),
+                    (
+                        "first".to_owned(),
+                        atom(proc_macro2::Literal::u64_suffixed(*first).to_string()),
+                    ),
+                ],
             },
             format!("numbers pages with the {} (from {first})", input(page)),
         ),
         PageStyle::Cursor { next, more } => {
-            let pairs = next.iter().map(|(to, from)| {
-                let to = slot(to);
-                let from = match from {
-                    PageSource::Page(pointer) => {
-                        quote! { ghl_runtime::paging::Source::Page(#pointer) }
-                    }
-                    PageSource::LastItem(pointer) => {
-                        quote! { ghl_runtime::paging::Source::LastItem(#pointer) }
-                    }
-                };
-                quote! { (#to, #from) }
-            });
-            let more_tokens = match more {
-                Some(more) => quote! { Some(#more) },
-                None => quote! { None },
-            };
+            let pairs = next
+                .iter()
+                .map(|(to, from)| {
+                    let from = match from {
+                        PageSource::Page(pointer) => {
+                            Expr::call("ghl_runtime::paging::Source::Page", vec![literal(pointer)])
+                        }
+                        PageSource::LastItem(pointer) => Expr::call(
+                            "ghl_runtime::paging::Source::LastItem",
+                            vec![literal(pointer)],
+                        ),
+                    };
+                    Expr::Tuple(vec![slot(to), from])
+                })
+                .collect();
             let sources: Vec<String> = next
                 .iter()
                 .map(|(to, from)| match from {
@@ -762,57 +760,81 @@ fn paginate(op: &Operation, paging: &Paging, ready: Option<&TokenStream>) -> Tok
                 })
                 .collect();
             (
-                quote! { ghl_runtime::paging::Style::Cursor { next: &[#(#pairs),*], more: #more_tokens } },
+                Expr::Struct {
+                    path: "ghl_runtime::paging::Style::Cursor".to_owned(),
+                    fields: vec![
+                        ("next".to_owned(), Expr::RefArray(pairs)),
+                        (
+                            "more".to_owned(),
+                            match more {
+                                Some(more) => some(literal(more)),
+                                None => atom("None".to_owned()),
+                            },
+                        ),
+                    ],
+                },
                 format!("sends the {} with the next request", sources.join(" and ")),
             )
         }
     };
     let limit = match &paging.limit {
-        Some(limit) => {
-            let limit = slot(limit);
-            quote! { Some(#limit) }
-        }
-        None => quote! { None },
+        Some(limit) => some(slot(limit)),
+        None => atom("None".to_owned()),
     };
-    let items = &paging.items;
     let total = match &paging.total {
-        Some(total) => quote! { Some(#total) },
-        None => quote! { None },
+        Some(total) => some(literal(total)),
+        None => atom("None".to_owned()),
     };
-    let mut text = format!(
+    let mut doc = format!(
         "Every page, or every item, from this call's position on: `.collect_items().await` gathers the items in a `Vec`, `.items()` reads them one at a time (`while let Some(item) = items.next().await`), `.max_items(n)` stops after `n`; see [`ghl_runtime::Paginator`].\n\nThis operation {how}"
     );
     if let Some(limit) = &paging.limit {
-        text.push_str(&format!("; the page size is the {}", input(limit)));
+        doc.push_str(&format!("; the page size is the {}", input(limit)));
     }
-    text.push_str(&match &paging.items[..] {
+    doc.push_str(&match &paging.items[..] {
         "" => "; the answer is the list".to_owned(),
         items => format!("; the items are at `{items}`"),
     });
     if let Some(total) = &paging.total {
-        text.push_str(&format!(" and the total at `{total}`"));
+        doc.push_str(&format!(" and the total at `{total}`"));
     }
-    text.push('.');
+    doc.push('.');
     if let Some(origin) = &paging.origin {
         // The file, not the line: moving an entry must not change the generated code.
         let file = origin
             .rsplit_once(':')
             .map_or(origin.as_str(), |(file, _)| file);
-        text.push_str(&format!(" (From `{file}`: the spec does not say.)"));
+        doc.push_str(&format!(" (From `{file}`: the spec does not say.)"));
     }
-    let doc = doc_attrs(&text);
-    quote! {
-        #doc
-        pub fn paginate(self) -> ghl_runtime::Paginator<#page, #item> #ready {
-            static PAGING: ghl_runtime::Paging = ghl_runtime::Paging {
-                style: #style,
-                limit: #limit,
-                items: #items,
-                total: #total,
-            };
-            ghl_runtime::Paginator::new(self.into_request(), &PAGING)
-        }
-    }
+    let mut out = String::new();
+    text::doc(&mut out, depth, &doc);
+    text::signature(
+        &mut out,
+        depth,
+        "pub fn paginate",
+        &["self".to_owned()],
+        &format!("-> ghl_runtime::Paginator<{page}, {item}>"),
+        bounds,
+    );
+    let paging = Expr::Struct {
+        path: "ghl_runtime::Paging".to_owned(),
+        fields: vec![
+            ("style".to_owned(), style),
+            ("limit".to_owned(), limit),
+            ("items".to_owned(), literal(&paging.items)),
+            ("total".to_owned(), total),
+        ],
+    };
+    let head = "static PAGING: ghl_runtime::Paging = ";
+    text::indent(&mut out, depth + 1);
+    out.push_str(head);
+    out.push_str(&paging.layout((depth + 1) * 4 + head.len(), 1, depth + 1));
+    out.push_str(";\n");
+    text::indent(&mut out, depth + 1);
+    out.push_str("ghl_runtime::Paginator::new(self.into_request(), &PAGING)\n");
+    text::indent(&mut out, depth);
+    out.push_str("}\n");
+    out
 }
 
 /// `path`: the builder's path from the crate root (`builders::events::GetEvents`).

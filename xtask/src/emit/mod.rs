@@ -20,7 +20,7 @@ use std::collections::BTreeMap;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Api, Leaf, Spelling, Ty, Wrapper};
+use crate::ir::{Api, Ty};
 
 pub use docs::api_rust_examples;
 pub use events::events_files;
@@ -266,54 +266,6 @@ fn doc_lines(text: &str) -> Vec<String> {
     lines
 }
 
-/// How generated code writes a type: with full paths, and the crate's own types through
-/// `types::` unless the code is in the `types` module itself.
-#[derive(Debug, Clone, Copy)]
-struct Code {
-    in_types_module: bool,
-}
-
-impl Spelling for Code {
-    type Out = TokenStream;
-
-    fn leaf(&self, leaf: Leaf<'_>) -> TokenStream {
-        match leaf {
-            Leaf::String => quote! { String },
-            Leaf::Number => quote! { f64 },
-            Leaf::Integer => quote! { i64 },
-            Leaf::Boolean => quote! { bool },
-            Leaf::Value => quote! { serde_json::Value },
-            Leaf::File => quote! { ghl_runtime::FilePart },
-            Leaf::Named(name) => {
-                let ident = format_ident!("{}", name);
-                if self.in_types_module {
-                    quote! { #ident }
-                } else {
-                    quote! { types::#ident }
-                }
-            }
-            Leaf::Common(name) => {
-                let ident = format_ident!("{}", name);
-                quote! { ghl_common::types::#ident }
-            }
-        }
-    }
-
-    fn wrap(&self, wrapper: Wrapper, inner: TokenStream) -> TokenStream {
-        match wrapper {
-            Wrapper::Vec => quote! { Vec<#inner> },
-            Wrapper::Map => quote! { std::collections::BTreeMap<String, #inner> },
-            Wrapper::Box => quote! { Box<#inner> },
-            Wrapper::Option => quote! { Option<#inner> },
-        }
-    }
-}
-
-/// The Rust type of a model type, as written inside the `types` module or outside it.
-fn ty_tokens(ty: &Ty, in_types_module: bool) -> TokenStream {
-    ty.render(&Code { in_types_module })
-}
-
 /// How a setter's argument becomes the value it stores.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Conversion {
@@ -455,12 +407,12 @@ mod tests {
     fn types_render_with_module_paths() {
         let ty = Ty::Array(Box::new(Ty::Map(Box::new(Ty::Named("Post".into())))));
         assert_eq!(
-            ty_tokens(&ty, false).to_string(),
-            "Vec < std :: collections :: BTreeMap < String , types :: Post > >"
+            ty.render(&CodeText::OUTSIDE_TYPES),
+            "Vec<std::collections::BTreeMap<String, types::Post>>"
         );
         assert_eq!(
-            ty_tokens(&Ty::Common("BadRequestDto".into()), true).to_string(),
-            "ghl_common :: types :: BadRequestDto"
+            Ty::Common("BadRequestDto".into()).render(&CodeText::IN_TYPES),
+            "ghl_common::types::BadRequestDto"
         );
         assert!(mentions_local(&ty));
         assert!(!mentions_local(&Ty::Common("X".into())));

@@ -500,6 +500,11 @@ pub(crate) enum Expr {
     RefArray(Vec<Expr>),
     /// `(items)`.
     Tuple(Vec<Expr>),
+    /// `path { name: value, .. }`.
+    Struct {
+        path: String,
+        fields: Vec<(String, Expr)>,
+    },
 }
 
 impl Expr {
@@ -527,6 +532,14 @@ impl Expr {
             },
             Expr::RefArray(items) => format!("&[{}]", list(items)),
             Expr::Tuple(items) => format!("({})", list(items)),
+            Expr::Struct { path, fields } if fields.is_empty() => format!("{path} {{}}"),
+            Expr::Struct { path, fields } => {
+                let fields: Vec<String> = fields
+                    .iter()
+                    .map(|(name, value)| format!("{name}: {}", value.flat()))
+                    .collect();
+                format!("{path} {{ {} }}", fields.join(", "))
+            }
         }
     }
 
@@ -536,7 +549,10 @@ impl Expr {
     /// them (a call with a type argument breaks that first).
     pub(crate) fn layout(&self, column: usize, trail: usize, depth: usize) -> String {
         let flat = self.flat();
-        if column + flat.len() + trail <= MARGIN {
+        // prettyplease keeps a struct expression on one line only while it is at most 34 wide
+        // before its closing brace.
+        let narrow = !matches!(self, Expr::Struct { .. }) || flat.len() <= 35;
+        if column + flat.len() + trail <= MARGIN && narrow {
             return flat;
         }
         let broken = |open: &str, items: &[Expr], close: &str| {
@@ -577,6 +593,20 @@ impl Expr {
             }
             Expr::RefArray(items) => broken("&[", items, "]"),
             Expr::Tuple(items) => broken("(", items, ")"),
+            Expr::Struct { path, fields } => {
+                let mut out = format!("{path} {{\n");
+                for (name, value) in fields {
+                    indent(&mut out, depth + 1);
+                    out.push_str(name);
+                    out.push_str(": ");
+                    let column = (depth + 1) * 4 + name.len() + 2;
+                    out.push_str(&value.layout(column, 0, depth + 1));
+                    out.push_str(",\n");
+                }
+                indent(&mut out, depth);
+                out.push('}');
+                out
+            }
         }
     }
 }
@@ -617,8 +647,8 @@ pub(crate) fn string_literal(value: &str) -> String {
     proc_macro2::Literal::string(value).to_string()
 }
 
-/// How generated code writes a type as text: the same paths as [`super::Code`] gives tokens,
-/// spaced as prettyplease prints them.
+/// How generated code writes a type: with full paths, the crate's own types through `types::`
+/// unless the code is in the `types` module itself, spaced as prettyplease prints them.
 #[derive(Debug, Clone, Copy)]
 pub(super) struct CodeText {
     in_types_module: bool,
