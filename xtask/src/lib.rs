@@ -25,6 +25,7 @@
 // its source and `cargo doc --document-private-items`, not as a published library.
 #![allow(rustdoc::private_intra_doc_links)]
 pub mod bench;
+pub mod cargo;
 pub mod diagnostics;
 pub mod diff;
 pub mod emit;

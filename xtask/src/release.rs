@@ -8,7 +8,7 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::path::Path;
-use std::process::{Command, ExitCode};
+use std::process::ExitCode;
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -79,9 +79,8 @@ pub struct CratesIo;
 
 impl Registry for CratesIo {
     fn has(&self, name: &str, version: &str) -> anyhow::Result<bool> {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
         let spec = format!("{name}@{version}");
-        let output = Command::new(cargo)
+        let output = crate::cargo::cargo()
             .args(["info", "--quiet", &spec])
             .current_dir(std::env::temp_dir())
             .output()
@@ -166,8 +165,7 @@ pub fn run(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
         .parent()
         .context("xtask has no parent directory")?
         .to_path_buf();
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
-    let output = Command::new(&cargo)
+    let output = crate::cargo::cargo()
         .args(["metadata", "--no-deps", "--format-version", "1", "--locked"])
         .current_dir(&root)
         .output()
@@ -205,7 +203,7 @@ pub fn run(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     // package of ghl-runtime 0.1.0 (into CARGO_HOME) and their build would stand in for
     // today's, same version, other code. Remove both first.
     forget_unpacked(&plan)?;
-    let mut clean = Command::new(&cargo);
+    let mut clean = crate::cargo::cargo();
     clean.args(["clean", "--quiet"]).current_dir(&root);
     for package in &plan {
         clean.args(["-p", &package.name]);
@@ -214,7 +212,7 @@ pub fn run(args: &ReleaseArgs) -> anyhow::Result<ExitCode> {
     if !status.success() {
         bail!("cargo clean of the crates to verify failed ({status})");
     }
-    let mut command = Command::new(&cargo);
+    let mut command = crate::cargo::cargo();
     command.args(["publish", "--locked"]).current_dir(&root);
     if args.dry_run {
         command.arg("--dry-run");

@@ -28,9 +28,8 @@ fn target_dir(root: &Path) -> PathBuf {
 }
 
 fn cargo_command(root: &Path, args: &[&str]) -> Command {
-    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".to_owned());
     println!("\n==> cargo {}", args.join(" "));
-    let mut command = Command::new(cargo);
+    let mut command = crate::cargo::cargo();
     command
         .args(args)
         .current_dir(root)
