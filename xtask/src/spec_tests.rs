@@ -14,7 +14,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::emit::text::{self, Expr};
-use crate::emit::{CrateMetadata, GeneratedFile, Source, format_tokens, inner_doc};
+use crate::emit::{CrateMetadata, GeneratedFile, Source, format_source, inner_doc};
 use crate::examples::{ExampleCase, ExampleStats, Instances};
 use crate::ir::{Api, Body, Operation, Param, Ty};
 use crate::naming;
@@ -72,7 +72,7 @@ pub fn emit_part(
     let dir = TEST_CRATE_DIR;
     let source = |name: &str, code: Source| -> anyhow::Result<GeneratedFile> {
         let path = format!("{dir}/src/{name}");
-        let contents = format_tokens(code, &format!("{TEST_CRATE_PARENT}/{path}"))?;
+        let contents = format_source(code, &format!("{TEST_CRATE_PARENT}/{path}"))?;
         Ok(GeneratedFile { path, contents })
     };
     match part {

@@ -555,14 +555,10 @@ fn builder(source: &mut Source, api: &Api, op: &Operation, depth: usize) {
         );
     }
     if !named.is_empty() {
-        let tuple = match states.as_slice() {
-            [one] => format!("({one},)"),
-            more => format!("({})", more.join(", ")),
-        };
         line(
             &mut item,
             1,
-            &format!("pub(crate) state: PhantomData<{tuple}>,"),
+            &format!("pub(crate) state: PhantomData<{}>,", text::tuple(&states)),
         );
     }
     line(&mut item, 0, "}");

@@ -2,7 +2,7 @@
 //! client-side checks, path parameters, query and header parameters, body and access
 //! metadata the runtime needs.
 
-use super::text::{self, Source};
+use super::text::{self, MARGIN, Source, tuple};
 use crate::ir::{Access, Api, Body, Method, Operation, ParamLocation, Response, Ty, TypeKind};
 
 /// The builder's `into_request` at `depth` (its inputs are `fields`, with `state` when
@@ -195,17 +195,6 @@ impl Stmts {
         self.line("None => request,");
         self.depth -= 1;
         self.line("};");
-    }
-}
-
-/// prettyplease's limit for a line it does not break.
-const MARGIN: usize = 89;
-
-/// `(a,)` for one element, `(a, b)` for more.
-fn tuple(items: &[String]) -> String {
-    match items {
-        [one] => format!("({one},)"),
-        more => format!("({})", more.join(", ")),
     }
 }
 

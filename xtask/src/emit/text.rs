@@ -18,7 +18,11 @@ use crate::ir::{Leaf, Spelling, Wrapper};
 
 /// prettyplease's margin: a line longer than this may be broken, a shorter one never is (its
 /// `MARGIN`; it counts bytes).
-const MARGIN: usize = 89;
+pub(super) const MARGIN: usize = 89;
+
+/// The widest struct expression prettyplease keeps on one line, closing brace included (its
+/// limit is 34 before the brace).
+const STRUCT_ON_ONE_LINE: usize = 35;
 
 /// Set by `regen --verify-layout`: every text item is laid out by prettyplease too, and a
 /// difference is an error.
@@ -48,7 +52,7 @@ enum Part {
     /// Items as tokens, for prettyplease to lay out at nesting `depth`.
     Tokens { tokens: TokenStream, depth: usize },
     /// The line that opens a block of items (`impl X {`, `pub mod x {`) at nesting `depth`,
-    /// indented, without its brace.
+    /// indented, with its brace.
     Open { header: String, depth: usize },
     /// The end of the innermost open block.
     Close,
@@ -116,7 +120,7 @@ impl Source {
 
     /// Opens a block of items at `depth`: `header` is its first line without indentation or
     /// brace (`impl<A> X<A>`). Items inside go at `depth + 1`; [`Source::close`] ends it. A
-    /// header too long for the margin sends the whole block through prettyplease.
+    /// header too long for the margin is laid out by prettyplease (see [`open_line`]).
     pub fn open(&mut self, header: &str, depth: usize) {
         let mut line = String::new();
         indent(&mut line, depth);
@@ -185,14 +189,7 @@ fn format_parts(
                 indent(&mut block, depth);
                 block.push_str("}\n");
                 if verify {
-                    let laid_out = relaid(&block, depth, what)?;
-                    if laid_out != block {
-                        anyhow::bail!(
-                            "{what}: the generator wrote a block prettyplease lays out \
-                             differently (generator bug):\n{}",
-                            first_difference(&block, &laid_out)
-                        );
-                    }
+                    same_layout(&block, &relaid(&block, depth, what)?, what)?;
                 }
                 code.push_str(&block);
             }
@@ -236,8 +233,7 @@ fn relaid(text: &str, depth: usize, what: &str) -> anyhow::Result<String> {
 }
 
 /// `text` (items at `depth`) as prettyplease lays it out: as it is when every line fits or it is
-/// `exact` (and,
-/// with `verify`, prettyplease agrees), else prettyplease's layout.
+/// `exact` (with `verify`, once prettyplease agrees), else prettyplease's layout.
 fn checked(
     text: String,
     depth: usize,
@@ -250,14 +246,22 @@ fn checked(
         return Ok(text);
     }
     let laid_out = relaid(&text, depth, what)?;
-    if fits && laid_out != text {
-        anyhow::bail!(
-            "{what}: the generator wrote text prettyplease lays out differently (generator \
-             bug):\n{}",
-            first_difference(&text, &laid_out)
-        );
+    if fits {
+        same_layout(&text, &laid_out, what)?;
     }
     Ok(laid_out)
+}
+
+/// An error naming the first differing line unless the generator's `written` text is what
+/// prettyplease made of it.
+fn same_layout(written: &str, laid_out: &str, what: &str) -> anyhow::Result<()> {
+    if written == laid_out {
+        return Ok(());
+    }
+    anyhow::bail!(
+        "{what}: the generator wrote text prettyplease lays out differently (generator bug):\n{}",
+        first_difference(written, laid_out)
+    )
 }
 
 /// Whether no line of `text` is longer than prettyplease's margin (doc comments aside: it never
@@ -383,11 +387,7 @@ pub(super) fn signature(
         match generic_args(&ret) {
             // prettyplease breaks the return type's type arguments next, one a line.
             Some((head, args)) if depth * 4 + 1 + ret.len() + open.len() > MARGIN => {
-                out.push_str(head);
-                out.push_str("<\n");
-                elements(out, depth + 1, &args);
-                indent(out, depth);
-                out.push('>');
+                type_arguments(out, depth, head, &args);
             }
             _ => out.push_str(&ret),
         }
@@ -423,25 +423,40 @@ pub(super) fn generic_header(
         out.push('>');
         out.push_str(after);
     } else {
-        out.push_str("<\n");
-        elements(out, depth + 1, params);
-        indent(out, depth);
-        out.push('>');
+        type_arguments(out, depth, "", params);
         // `> Self<..> {` still too long: the self type's arguments break too.
         let self_ty = after.strip_suffix(" {").map(str::trim_start);
         match self_ty.and_then(generic_args) {
             Some((head, args)) if depth * 4 + 1 + after.len() > MARGIN => {
                 out.push(' ');
-                out.push_str(head);
-                out.push_str("<\n");
-                elements(out, depth + 1, &args);
-                indent(out, depth);
-                out.push_str("> {");
+                type_arguments(out, depth, head, &args);
+                out.push_str(" {");
             }
             _ => out.push_str(after),
         }
     }
     out.push('\n');
+}
+
+/// `{head}<`, then `args` a line each one level in, then `>`: type arguments or generic
+/// parameters as prettyplease breaks them.
+fn type_arguments(out: &mut String, depth: usize, head: &str, args: &[&str]) {
+    out.push_str(head);
+    out.push_str("<\n");
+    elements(out, depth + 1, args);
+    indent(out, depth);
+    out.push('>');
+}
+
+/// `(a,)` for one element, `(a, b)` for more: a tuple as prettyplease prints it on one line.
+pub(super) fn tuple(items: &[impl AsRef<str>]) -> String {
+    match items {
+        [one] => format!("({},)", one.as_ref()),
+        more => {
+            let items: Vec<&str> = more.iter().map(AsRef::as_ref).collect();
+            format!("({})", items.join(", "))
+        }
+    }
 }
 
 /// A type that ends in type arguments, split there: `Name<A, B<C>>` -> (`Name`, [`A`, `B<C>`]).
@@ -468,14 +483,14 @@ fn generic_args(ty: &str) -> Option<(&str, Vec<&str>)> {
 }
 
 /// A struct expression, `path { fields }`, its first line not indented and the others for
-/// `depth`, laid out as prettyplease lays it out: on one line when the line is at most 35 wide
-/// (prettyplease's limit is 34 before the closing brace), else a field per line.
+/// `depth`, laid out as prettyplease lays it out: on one line when at most
+/// [`STRUCT_ON_ONE_LINE`] wide, else a field per line.
 pub(super) fn struct_expr(path: &str, fields: &[String], depth: usize) -> String {
     if fields.is_empty() {
         return format!("{path} {{}}");
     }
     let one_line = format!("{path} {{ {} }}", fields.join(", "));
-    if one_line.len() <= 35 {
+    if one_line.len() <= STRUCT_ON_ONE_LINE {
         return one_line;
     }
     let mut out = format!("{path} {{\n");
@@ -549,9 +564,7 @@ impl Expr {
     /// them (a call with a type argument breaks that first).
     pub(crate) fn layout(&self, column: usize, trail: usize, depth: usize) -> String {
         let flat = self.flat();
-        // prettyplease keeps a struct expression on one line only while it is at most 34 wide
-        // before its closing brace.
-        let narrow = !matches!(self, Expr::Struct { .. }) || flat.len() <= 35;
+        let narrow = !matches!(self, Expr::Struct { .. }) || flat.len() <= STRUCT_ON_ONE_LINE;
         if column + flat.len() + trail <= MARGIN && narrow {
             return flat;
         }
